@@ -1,0 +1,42 @@
+// Generators of large and parametric scenarios for benchmarks.
+
+/** A scenario of about `lines` lines: many locks, functions calling each other, CPUs. */
+export function generateLargeScenario(lines: number): string {
+  const out: string[] = ['scenario "generated"', ""];
+  const fnCount = Math.max(1, Math.floor(lines / 12));
+  out.push("mutex outer");
+  out.push("mutex dev[" + Array.from({ length: 8 }, (_, i) => `d${i}`).join(", ") + "]");
+  out.push("var count[" + Array.from({ length: 8 }, (_, i) => `d${i}`).join(", ") + "] = 0");
+  out.push("var flag = false");
+  for (let i = 0; i < fnCount; i++) {
+    out.push(`fn work${i}(d) {`);
+    out.push("  lock dev[d]");
+    out.push("  if count[d] < 100 {");
+    out.push("    count[d] = count[d] + 1");
+    out.push("  } else {");
+    out.push("    flag = true");
+    out.push("  }");
+    out.push("  assert count[d] >= 0 \"count stays positive\"");
+    if (i > 0) out.push(`  work${i - 1}(d)`);
+    else out.push("  flag = !flag");
+    out.push("  unlock dev[d]");
+    out.push("}");
+  }
+  out.push(`cpu CPU0 { lock outer; work${fnCount - 1}(d0); unlock outer }`);
+  out.push(`cpu CPU1 { work${fnCount - 1}(d1) }`);
+  return out.join("\n") + "\n";
+}
+
+/** Dining philosophers: N CPUs, N forks; `ordered` takes the lower-numbered fork first. */
+export function philosophers(n: number, ordered: boolean): string {
+  const out: string[] = [`scenario "philosophers-${ordered ? "ordered" : "ring"}-${n}"`, ""];
+  out.push(`mutex fork[${Array.from({ length: n }, (_, i) => `f${i}`).join(", ")}]`);
+  for (let i = 0; i < n; i++) {
+    const left = i;
+    const right = (i + 1) % n;
+    const [a, b] = ordered ? [Math.min(left, right), Math.max(left, right)] : [left, right];
+    out.push(`cpu P${i} { lock fork[f${a}]; lock fork[f${b}]; unlock fork[f${b}]; unlock fork[f${a}] }`);
+  }
+  out.push(`expect ${ordered ? "safe" : "deadlock"}`);
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,29 @@
+// Bundles the extension client, the language server, the CLI and the
+// benchmarks into dist/. `--watch` rebuilds on change.
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  logLevel: "warning",
+};
+
+const builds = [
+  { entryPoints: ["client/src/extension.ts"], outfile: "dist/extension.js", external: ["vscode"] },
+  { entryPoints: ["server/src/main.ts"], outfile: "dist/server.js" },
+  { entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } },
+  { entryPoints: ["bench/parse.ts"], outfile: "dist/bench-parse.js" },
+];
+
+if (watch) {
+  for (const b of builds) {
+    const ctx = await esbuild.context({ ...common, ...b });
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+}

@@ -1,0 +1,164 @@
+// analyze(): the whole pipeline in a few lines. The CLI, the language
+// server, its worker and the tests all call this and nothing deeper.
+//
+//   text ─parse─▶ AST ─check─▶ diagnostics ─compile─▶ Model ─runEngine─▶ EngineReport
+//   then the scenario's `expect` decides which findings are errors.
+
+import type { Expectation, SourceFile } from "./language/ast";
+import { check, type CheckResult } from "./language/checker";
+import { diagnostic, withRelated, withSeverity, type Diagnostic, type Related } from "./language/messages";
+import { parse } from "./language/parse";
+import { span } from "./language/span";
+import { compile, CompileError } from "./engine/compile";
+import type { ExploreOptions } from "./engine/explore";
+import type { Model } from "./engine/model";
+import { runEngine, type EngineReport, type Problem } from "./engine/report";
+
+export interface FrontEnd {
+  readonly text: string;
+  readonly ast: SourceFile;
+  readonly checked: CheckResult;
+  /** Parse and check diagnostics together, in source order. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly hasErrors: boolean;
+}
+
+export type Verdict = "safe" | "deadlock" | "violation" | "misuse" | "incomplete" | "invalid";
+
+export interface Analysis {
+  readonly frontEnd: FrontEnd;
+  readonly model: Model | undefined;
+  readonly report: EngineReport | undefined;
+  readonly expectation: Expectation;
+  readonly verdict: Verdict;
+  /** The scenario's `expect` holds and nothing unexpected was found. */
+  readonly met: boolean;
+  /** Each engine problem with the severity the expectation gives it. */
+  readonly findings: readonly { readonly problem: Problem; readonly expected: boolean }[];
+  /** Everything to show: front end, engine findings, inversions, expectation. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export type AnalyzeOptions = ExploreOptions;
+
+export const MAX_CPUS = 31;
+
+/** Parse and check: what the editor shows on every keystroke. */
+export function analyzeFrontEnd(text: string): FrontEnd {
+  const parsed = parse(text);
+  const checked = check(parsed.ast, text);
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
+  return { text, ast: parsed.ast, checked, diagnostics, hasErrors: diagnostics.some((d) => d.severity === "error") };
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  const frontEnd = analyzeFrontEnd(text);
+  const expectation = frontEnd.checked.expectation;
+  const invalid = (extra: Diagnostic[] = []): Analysis => ({
+    frontEnd,
+    model: undefined,
+    report: undefined,
+    expectation,
+    verdict: "invalid",
+    met: false,
+    findings: [],
+    diagnostics: sortDiagnostics([...frontEnd.diagnostics, ...extra]),
+  });
+  if (frontEnd.hasErrors) return invalid();
+  if (frontEnd.checked.scope.cpus.length > MAX_CPUS) {
+    return invalid([diagnostic("syntax", frontEnd.checked.scope.cpus[MAX_CPUS]!.name.span, `At most ${MAX_CPUS} CPUs are supported.`)]);
+  }
+  let model: Model;
+  try {
+    model = compile(frontEnd.ast, frontEnd.checked.scope);
+  } catch (e) {
+    if (e instanceof CompileError) return invalid([diagnostic("internal", span(0, 0), e.message)]);
+    throw e;
+  }
+  const report = runEngine(model, options);
+  return judge(frontEnd, model, report, expectation);
+}
+
+function isExpected(p: Problem, expectation: Expectation): boolean {
+  if (expectation === "deadlock") return p.kind === "deadlock" || p.kind === "hang";
+  if (expectation === "violation") return p.kind === "violation";
+  return false;
+}
+
+function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectation: Expectation): Analysis {
+  const findings = report.problems.map((problem) => ({ problem, expected: isExpected(problem, expectation) }));
+  const diagnostics: Diagnostic[] = [...frontEnd.diagnostics];
+  for (const { problem, expected } of findings) diagnostics.push(...problemDiagnostics(problem, expected));
+  for (const inv of report.lockGraph.inversions) {
+    if (inv.status === "confirmed") continue;
+    const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
+    const related: Related[] = inv.edges.flatMap((e) => e.sites.map((s) => ({ span: s.span, message: `${s.cpu} takes ${e.to} while holding ${e.from}` })));
+    const chain = [...inv.locks, inv.locks[0]].join(" → ");
+    const d =
+      inv.status === "gated"
+        ? diagnostic("inversionGated", at, `Lock-order inversion ${chain} cannot deadlock: every path that takes these locks holds ${inv.gate!.join(", ")} first.`)
+        : diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no explored interleaving deadlocks on it${report.stats.complete ? " (it is not reachable as a deadlock)" : " so far; the search was stopped early"}.`);
+    diagnostics.push(withRelated(d, related));
+  }
+  const expectedFound = findings.some((f) => f.expected);
+  const unexpected = findings.some((f) => !f.expected);
+  const complete = report.stats.complete;
+  const expectDecl = frontEnd.checked.scope.expect;
+  const expectSpan = expectDecl?.span ?? frontEnd.checked.scope.scenario?.span ?? model.cpus[0]?.declSpan ?? span(0, 0);
+  if (!complete) {
+    const s = report.stats;
+    const why = s.stoppedBy === "states" ? `its budget of states` : s.stoppedBy === "time" ? `its time budget` : `cancellation`;
+    diagnostics.push(
+      diagnostic("incomplete", expectSpan, `The search stopped at ${why} after ${s.states.toLocaleString("en-US")} states; it confirms only what it found and claims no safety.`),
+    );
+  }
+  if (expectation !== "safe" && !expectedFound) {
+    const what = expectation === "deadlock" ? "a deadlock or hang" : "a failed assert";
+    const scope = complete ? `in any of the ${report.stats.states.toLocaleString("en-US")} reachable states` : "before the search stopped";
+    diagnostics.push(diagnostic("expectationNotMet", expectSpan, `Expected ${what}, but none was found ${scope}.`));
+  }
+  const met = !unexpected && (expectation === "safe" ? complete : expectedFound);
+  const kinds = new Set(report.problems.map((p) => p.kind));
+  const verdict: Verdict =
+    kinds.has("deadlock") || kinds.has("hang")
+      ? "deadlock"
+      : kinds.has("violation")
+        ? "violation"
+        : kinds.size > 0
+          ? "misuse"
+          : complete
+            ? "safe"
+            : "incomplete";
+  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+const problemCodes = {
+  deadlock: "deadlock",
+  hang: "hang",
+  violation: "violation",
+  "bad-unlock": "badUnlock",
+  "lock-held-at-exit": "lockHeldAtExit",
+  overflow: "overflow",
+} as const;
+
+/** A deadlock is shown on every CPU's blocked statement; other problems at their site. */
+export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] {
+  const id = problemCodes[p.kind];
+  const note = expected ? " (expected by this scenario)" : "";
+  const sites = p.kind === "deadlock" ? p.sites : [p.sites[0]!];
+  return sites.map((site) => {
+    const related: Related[] = [];
+    for (const other of p.sites) {
+      if (other !== site) related.push({ span: other.span, message: `${other.cpu} is blocked here${other.waitsFor ? ` waiting for ${other.waitsFor}` : ""}` });
+    }
+    for (const s of p.sites) {
+      for (const h of s.holds) if (h.span) related.push({ span: h.span, message: `${s.cpu} took ${h.lock} here and still holds it` });
+    }
+    const d = withRelated(diagnostic(id, site.span, p.message + note), related);
+    return expected ? withSeverity(d, "information") : d;
+  });
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+}

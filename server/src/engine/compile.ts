@@ -1,0 +1,347 @@
+// compile(): checked AST → Model. Runs only on a scenario with no errors,
+// so every name resolves; calls are expanded with their arguments bound.
+
+import type * as A from "../language/ast";
+import { unreachable } from "../language/ast";
+import type { Scope } from "../language/binder";
+import { varType } from "../language/checker";
+import type { Span } from "../language/span";
+import { MAX_PC, PC_DONE, type CExpr, type CpuCode, type Frame, type Instr, type LockInfo, type Model, type VarInfo } from "./model";
+
+type Value = { kind: "object"; name: string } | { kind: "int"; value: number } | { kind: "bool"; value: boolean };
+type Env = ReadonlyMap<string, Value>;
+
+/** An instruction under construction: targets are labels until resolved. */
+type Draft =
+  | { kind: "instr"; make: (resolve: (label: number) => number) => Instr }
+  | { kind: "jump"; to: number };
+
+export class CompileError extends Error {}
+
+class CpuCompiler {
+  private readonly drafts: Draft[] = [];
+  /** label → draft index; a label past the end means "done". */
+  private readonly labels: number[] = [];
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly lockIds: ReadonlyMap<string, number>,
+    private readonly varIds: ReadonlyMap<string, number>,
+  ) {}
+
+  private newLabel(): number {
+    this.labels.push(-1);
+    return this.labels.length - 1;
+  }
+
+  private place(label: number): void {
+    this.labels[label] = this.drafts.length;
+  }
+
+  private here(): number {
+    const l = this.newLabel();
+    this.place(l);
+    return l;
+  }
+
+  compile(cpu: A.CpuDecl): CpuCode {
+    const end = this.newLabel();
+    this.block(cpu.body, new Map(), [], end);
+    this.place(end);
+    // Resolve labels to real instruction indices, following jump chains.
+    const draftToPc: number[] = [];
+    let pc = 0;
+    for (const d of this.drafts) draftToPc.push(d.kind === "instr" ? pc++ : -1);
+    if (pc > MAX_PC) throw new CompileError(`CPU ${cpu.name.name} expands to ${pc} statements; at most ${MAX_PC} are supported.`);
+    const resolveDraft = (index: number): number => {
+      let i = index;
+      for (let guard = 0; guard <= this.drafts.length; guard++) {
+        if (i >= this.drafts.length) return PC_DONE;
+        const d = this.drafts[i]!;
+        if (d.kind === "instr") return draftToPc[i]!;
+        i = this.labels[d.to]!;
+      }
+      throw new CompileError("a loop without a step");
+    };
+    const resolve = (label: number): number => resolveDraft(this.labels[label]!);
+    const code: Instr[] = [];
+    for (const d of this.drafts) if (d.kind === "instr") code.push(d.make(resolve));
+    return { name: cpu.name.name, label: cpu.label, declSpan: cpu.name.span, entry: resolveDraft(0), code };
+  }
+
+  // ---- statements --------------------------------------------------------
+
+  /** Emits `b`; control continues at `next` afterwards; `ret` is where `return` goes. */
+  private block(b: A.Block, env: Env, stack: readonly Frame[], ret: number): void {
+    for (const s of b.stmts) this.stmt(s, env, stack, ret);
+  }
+
+  private emit(make: (resolve: (label: number) => number) => Instr): void {
+    this.drafts.push({ kind: "instr", make });
+  }
+
+  private jump(to: number): void {
+    this.drafts.push({ kind: "jump", to });
+  }
+
+  private stmt(s: A.Stmt, env: Env, stack: readonly Frame[], ret: number): void {
+    switch (s.kind) {
+      case "LockStmt": {
+        const lock = this.lock(s.lock, env);
+        const next = this.newLabel();
+        const text = `${s.op} ${this.lockName(s.lock, env)}`;
+        this.emit((r) => ({ op: s.op, lock, next: r(next), span: s.span, stack, text }));
+        this.place(next);
+        break;
+      }
+      case "IfStmt": {
+        const elseLabel = this.newLabel();
+        const endLabel = this.newLabel();
+        if (s.cond.kind === "TrylockExpr") {
+          const lock = this.lock(s.cond.lock, env);
+          const thenLabel = this.newLabel();
+          const text = `trylock ${this.lockName(s.cond.lock, env)}`;
+          this.emit((r) => ({ op: "trylock", lock, next: r(thenLabel), alt: r(elseLabel), span: s.cond.span, stack, text }));
+          this.place(thenLabel);
+        } else {
+          const cond = this.expr(s.cond, env);
+          const thenLabel = this.newLabel();
+          const text = `if ${render(s.cond, env)}`;
+          this.emit((r) => ({ op: "branch", cond, next: r(thenLabel), alt: r(elseLabel), span: s.cond.span, stack, text }));
+          this.place(thenLabel);
+        }
+        this.block(s.then, env, stack, ret);
+        this.jump(endLabel);
+        this.place(elseLabel);
+        if (s.otherwise?.kind === "Block") this.block(s.otherwise, env, stack, ret);
+        else if (s.otherwise) this.stmt(s.otherwise, env, stack, ret);
+        this.place(endLabel);
+        break;
+      }
+      case "WhileStmt": {
+        const head = this.here();
+        const body = this.newLabel();
+        const exit = this.newLabel();
+        const cond = this.expr(s.cond, env);
+        const text = `while ${render(s.cond, env)}`;
+        this.emit((r) => ({ op: "branch", cond, next: r(body), alt: r(exit), span: s.cond.span, stack, text }));
+        this.place(body);
+        this.block(s.body, env, stack, ret);
+        this.jump(head);
+        this.place(exit);
+        break;
+      }
+      case "EitherStmt": {
+        const branchLabels = s.branches.map(() => this.newLabel());
+        const endLabel = this.newLabel();
+        const at = { start: s.span.start, end: s.span.start + "either".length };
+        this.emit((r) => ({ op: "either", choices: branchLabels.map(r), span: at, stack, text: "either" }));
+        s.branches.forEach((b, i) => {
+          this.place(branchLabels[i]!);
+          this.block(b, env, stack, ret);
+          this.jump(endLabel);
+        });
+        this.place(endLabel);
+        break;
+      }
+      case "AssignStmt": {
+        const target = this.variable(s.target, env);
+        const value = this.expr(s.value, env);
+        const next = this.newLabel();
+        const text = `${this.varName(s.target, env)} = ${render(s.value, env)}`;
+        this.emit((r) => ({ op: "assign", target, value, next: r(next), span: s.span, stack, text }));
+        this.place(next);
+        break;
+      }
+      case "AssertStmt": {
+        const cond = this.expr(s.cond, env);
+        const next = this.newLabel();
+        const text = `assert ${render(s.cond, env)}`;
+        this.emit((r) => ({ op: "assert", cond, message: s.message, next: r(next), span: s.span, stack, text }));
+        this.place(next);
+        break;
+      }
+      case "WaitStmt": {
+        const cond = this.expr(s.cond, env);
+        const next = this.newLabel();
+        const text = `wait until ${render(s.cond, env)}`;
+        this.emit((r) => ({ op: "wait", cond, next: r(next), span: s.span, stack, text }));
+        this.place(next);
+        break;
+      }
+      case "CallStmt":
+        this.call(s, env, stack);
+        break;
+      case "ReturnStmt":
+        this.jump(ret);
+        break;
+      case "TrylockStmt":
+        throw new CompileError("trylock outside if (the checker reports this)");
+      default:
+        unreachable(s);
+    }
+  }
+
+  private call(s: A.CallStmt, env: Env, stack: readonly Frame[]): void {
+    let params: readonly A.Ident[];
+    let body: A.Block;
+    let fnName: string;
+    if (s.driver) {
+      const drv = this.scope.globals.get(s.driver.name);
+      const cb = drv?.kind === "driver" ? drv.callbacks.get(s.callee.name) : undefined;
+      if (!cb) throw new CompileError(`unresolved callback ${s.driver.name}.${s.callee.name}`);
+      params = cb.params;
+      body = cb.body;
+      fnName = `${s.driver.name}.${s.callee.name}`;
+    } else {
+      const fn = this.scope.globals.get(s.callee.name);
+      if (fn?.kind !== "fn") throw new CompileError(`unresolved function ${s.callee.name}`);
+      params = fn.decl.params;
+      body = fn.decl.body;
+      fnName = s.callee.name;
+    }
+    if (stack.length > 64) throw new CompileError(`calls nested deeper than 64 at ${fnName}`);
+    const inner = new Map<string, Value>();
+    params.forEach((p, i) => inner.set(p.name, this.argument(s.args[i]!, env)));
+    const args = s.args.map((a) => render(a, env)).join(", ");
+    const frame: Frame = { fn: `${fnName}(${args})`, call: s.span };
+    const after = this.newLabel();
+    this.block(body, inner, [...stack, frame], after);
+    this.place(after);
+  }
+
+  private argument(a: A.Expr, env: Env): Value {
+    if (a.kind === "IntLiteral") return { kind: "int", value: a.value };
+    if (a.kind === "BoolLiteral") return { kind: "bool", value: a.value };
+    if (a.kind === "NameExpr") {
+      const bound = env.get(a.ref.name.name);
+      if (bound) return bound;
+      return { kind: "object", name: a.ref.name.name };
+    }
+    throw new CompileError("argument is not a constant, object or parameter");
+  }
+
+  // ---- names -------------------------------------------------------------
+
+  private instance(r: A.Ref, env: Env): string | undefined {
+    if (!r.index) return undefined;
+    const bound = env.get(r.index.name);
+    if (bound) {
+      if (bound.kind !== "object") throw new CompileError(`index ${r.index.name} is not an object`);
+      return bound.name;
+    }
+    return r.index.name;
+  }
+
+  lockName(r: A.Ref, env: Env): string {
+    const inst = this.instance(r, env);
+    return inst === undefined ? r.name.name : `${r.name.name}[${inst}]`;
+  }
+
+  varName(r: A.Ref, env: Env): string {
+    return this.lockName(r, env);
+  }
+
+  private lock(r: A.Ref, env: Env): number {
+    const id = this.lockIds.get(this.lockName(r, env));
+    if (id === undefined) throw new CompileError(`unresolved lock ${this.lockName(r, env)}`);
+    return id;
+  }
+
+  private variable(r: A.Ref, env: Env): number {
+    const id = this.varIds.get(this.varName(r, env));
+    if (id === undefined) throw new CompileError(`unresolved variable ${this.varName(r, env)}`);
+    return id;
+  }
+
+  private expr(e: A.Expr, env: Env): CExpr {
+    switch (e.kind) {
+      case "IntLiteral":
+        return { k: "const", v: e.value };
+      case "BoolLiteral":
+        return { k: "const", v: e.value ? 1 : 0 };
+      case "NameExpr": {
+        const bound = env.get(e.ref.name.name);
+        if (bound) {
+          if (bound.kind === "object") throw new CompileError(`object ${bound.name} used as a value`);
+          return { k: "const", v: bound.kind === "int" ? bound.value : bound.value ? 1 : 0 };
+        }
+        return { k: "var", id: this.variable(e.ref, env) };
+      }
+      case "UnaryExpr":
+        return e.op === "!" ? { k: "not", e: this.expr(e.operand, env) } : { k: "neg", e: this.expr(e.operand, env) };
+      case "BinaryExpr":
+        return { k: "bin", op: e.op, l: this.expr(e.left, env), r: this.expr(e.right, env) };
+      case "LockQuery":
+        return { k: e.query, lock: this.lock(e.lock, env) };
+      case "TrylockExpr":
+        throw new CompileError("trylock inside an expression (the checker reports this)");
+      default:
+        return unreachable(e);
+    }
+  }
+}
+
+/** An expression as source text with parameters replaced by their arguments. */
+export function render(e: A.Expr, env: Env): string {
+  const ref = (r: A.Ref): string => {
+    if (!r.index) return r.name.name;
+    const b = env.get(r.index.name);
+    return `${r.name.name}[${b?.kind === "object" ? b.name : r.index.name}]`;
+  };
+  const go = (x: A.Expr, parent: number): string => {
+    switch (x.kind) {
+      case "IntLiteral":
+        return x.text;
+      case "BoolLiteral":
+        return String(x.value);
+      case "NameExpr": {
+        const b = env.get(x.ref.name.name);
+        if (b) return b.kind === "object" ? b.name : String(b.value);
+        return ref(x.ref);
+      }
+      case "UnaryExpr":
+        return x.op + go(x.operand, 7);
+      case "BinaryExpr": {
+        const prec = { "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5 }[x.op];
+        const s = `${go(x.left, prec)} ${x.op} ${go(x.right, prec + 1)}`;
+        return prec < parent ? `(${s})` : s;
+      }
+      case "LockQuery":
+        return `${x.query}(${ref(x.lock)})`;
+      case "TrylockExpr":
+        return `trylock ${ref(x.lock)}`;
+      default:
+        return unreachable(x);
+    }
+  };
+  return go(e, 0);
+}
+
+export function compile(file: A.SourceFile, scope: Scope): Model {
+  const locks: LockInfo[] = [];
+  const vars: VarInfo[] = [];
+  const lockIds = new Map<string, number>();
+  const varIds = new Map<string, number>();
+  for (const item of file.items) {
+    if (item.kind === "LockDecl") {
+      const names = item.instances ? item.instances.map((i) => `${item.name.name}[${i.name}]`) : [item.name.name];
+      for (const name of names) {
+        lockIds.set(name, locks.length);
+        locks.push({ name, kind: item.lockKind, declSpan: item.name.span });
+      }
+    } else if (item.kind === "VarDecl") {
+      const names = item.instances ? item.instances.map((i) => `${item.name.name}[${i.name}]`) : [item.name.name];
+      const type = varType(item) === "int" ? "int" : "bool";
+      const init = item.init ? (item.init.kind === "IntLiteral" ? item.init.value : item.init.value ? 1 : 0) : 0;
+      for (const name of names) {
+        varIds.set(name, vars.length);
+        vars.push({ name, type, init, declSpan: item.name.span });
+      }
+    }
+  }
+  const cpus = scope.cpus.map((cpu) => new CpuCompiler(scope, lockIds, varIds).compile(cpu));
+  return { title: scope.scenario?.title, locks, vars, cpus };
+}
+
+export type { Span };

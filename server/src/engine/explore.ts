@@ -1,0 +1,288 @@
+// explore(): stateful breadth-first search over every interleaving. Finds
+// each distinct problem once, at the first (hence shallowest) state where it
+// shows, and collects per-site lock facts and lock-order occurrences along
+// the way. Bounded by a state budget, a time budget and a cancellation
+// check polled every few thousand states.
+
+import { PC_DONE, type Model } from "./model";
+import { CpuStatus, Layout, StepResult } from "./state";
+import { StateStore } from "./store";
+
+export interface ExploreOptions {
+  /** Stop after this many distinct states (default 1,000,000). */
+  readonly maxStates?: number;
+  /** Stop after this many milliseconds (default: no limit). */
+  readonly timeoutMs?: number;
+  /** Polled every few thousand states; true stops the search. */
+  readonly isCancelled?: () => boolean;
+}
+
+export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
+
+/** A CPU's part in a problem: where it is and, when blocked on a lock, which. */
+export interface Site {
+  readonly cpu: number;
+  readonly pc: number;
+  readonly lock: number | undefined;
+}
+
+export interface FoundProblem {
+  readonly kind: ProblemKind;
+  readonly key: string;
+  /** The state where the problem shows; the trace is the path to it. */
+  readonly state: number;
+  readonly sites: readonly Site[];
+  /** For lock-held-at-exit: the locks still held. */
+  readonly locks: readonly number[];
+}
+
+export interface Stats {
+  readonly states: number;
+  readonly transitions: number;
+  readonly ms: number;
+  readonly complete: boolean;
+  readonly stoppedBy: "states" | "time" | "cancelled" | undefined;
+  readonly bytesPerState: number;
+}
+
+/** Lock sets as bitmask words (W = ceil(locks / 32) words each). */
+export interface Facts {
+  readonly words: number;
+  /** Per CPU, the first site index of its code. */
+  readonly siteBase: readonly number[];
+  readonly reached: Uint8Array;
+  /** Locks held on arrival in every reachable state at the site. */
+  readonly always: Uint32Array;
+  /** Locks held on arrival in some reachable state at the site. */
+  readonly sometimes: Uint32Array;
+  /** (site * locks + held) → intersection of held sets over the occurrences of held → target at site. */
+  readonly edgeOccurrences: ReadonlyMap<number, Uint32Array>;
+}
+
+export interface ExploreResult {
+  readonly layout: Layout;
+  readonly store: StateStore;
+  readonly problems: readonly FoundProblem[];
+  readonly facts: Facts;
+  readonly stats: Stats;
+}
+
+export const DEFAULT_MAX_STATES = 1_000_000;
+const POLL_EVERY = 2048;
+
+export function explore(model: Model, options: ExploreOptions = {}): ExploreResult {
+  const started = performance.now();
+  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : Infinity;
+  const layout = new Layout(model);
+  const n = model.cpus.length;
+  const lockCount = model.locks.length;
+  const words = Math.max(1, Math.ceil(lockCount / 32));
+
+  const siteBase: number[] = [];
+  let sites = 0;
+  for (const c of model.cpus) {
+    siteBase.push(sites);
+    sites += c.code.length;
+  }
+  const reached = new Uint8Array(sites);
+  const always = new Uint32Array(sites * words).fill(0xffffffff);
+  const sometimes = new Uint32Array(sites * words);
+  const edgeOccurrences = new Map<number, Uint32Array>();
+
+  const store = new StateStore(layout.size);
+  const problems: FoundProblem[] = [];
+  const seen = new Set<string>();
+  const found = (p: FoundProblem): void => {
+    if (seen.has(p.key)) return;
+    seen.add(p.key);
+    problems.push(p);
+  };
+
+  const cur = new Uint8Array(layout.size);
+  const next = new Uint8Array(layout.size);
+  const status = new Int32Array(n);
+  const waitsFor = new Int32Array(n);
+  const reach = new Int32Array(n);
+  const held = new Uint32Array(n * words);
+
+  store.insert(layout.initial(), -1, 0);
+  let transitions = 0;
+  let stoppedBy: Stats["stoppedBy"];
+
+  for (let id = 0; id < store.count; id++) {
+    if (id % POLL_EVERY === 0 && id > 0) {
+      if (options.isCancelled?.()) {
+        stoppedBy = "cancelled";
+        break;
+      }
+      if (performance.now() > deadline) {
+        stoppedBy = "time";
+        break;
+      }
+    }
+    if (store.count >= maxStates) {
+      stoppedBy = "states";
+      break;
+    }
+    store.load(id, cur);
+
+    // Who holds what (one pass over the locks), then per-CPU status.
+    held.fill(0);
+    for (let l = 0; l < lockCount; l++) {
+      const owner = layout.owner(cur, l);
+      if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
+      const rb = layout.readerBase[l]!;
+      if (rb >= 0) for (let c = 0; c < n; c++) if (cur[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+    }
+    let enabled = 0;
+    let blocked = 0;
+    let blockedOnLock = 0;
+    for (let c = 0; c < n; c++) {
+      const s = layout.status(cur, c, waitsFor);
+      status[c] = s;
+      if (s === CpuStatus.Enabled) enabled++;
+      else if (s === CpuStatus.BlockedOnLock) {
+        blocked++;
+        blockedOnLock++;
+      } else if (s === CpuStatus.BlockedOnWait) blocked++;
+      if (s === CpuStatus.Finished) continue;
+      // Lock facts: the locks this CPU holds on arrival at its statement.
+      const pc = layout.pc(cur, c);
+      const site = siteBase[c]! + pc;
+      reached[site] = 1;
+      for (let w = 0; w < words; w++) {
+        always[site * words + w]! &= held[c * words + w]!;
+        sometimes[site * words + w]! |= held[c * words + w]!;
+      }
+      // Lock order (lockdep): each held lock → the one being acquired.
+      const ins = model.cpus[c]!.code[pc]!;
+      if (ins.op === "lock" || ins.op === "rlock") {
+        const target = ins.lock;
+        if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) continue;
+        for (let h = 0; h < lockCount; h++) {
+          if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
+          const key = site * lockCount + h;
+          let occ = edgeOccurrences.get(key);
+          if (!occ) {
+            occ = new Uint32Array(words).fill(0xffffffff);
+            edgeOccurrences.set(key, occ);
+          }
+          for (let w = 0; w < words; w++) occ[w]! &= held[c * words + w]!;
+        }
+      }
+    }
+
+    let cycle = false;
+    if (blockedOnLock > 0) cycle = findDeadlocks(layout, cur, id, status, waitsFor, reach, found);
+    if (enabled === 0 && blocked > 0 && !cycle) {
+      const hangSites: Site[] = [];
+      for (let c = 0; c < n; c++) {
+        if (status[c] === CpuStatus.BlockedOnLock || status[c] === CpuStatus.BlockedOnWait) {
+          const ins = layout.instrAt(cur, c)!;
+          hangSites.push({ cpu: c, pc: layout.pc(cur, c), lock: ins.op === "lock" || ins.op === "rlock" ? ins.lock : undefined });
+        }
+      }
+      found({ kind: "hang", key: "hang:" + hangSites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: id, sites: hangSites, locks: [] });
+    }
+
+    for (let c = 0; c < n; c++) {
+      if (status[c] !== CpuStatus.Enabled) continue;
+      const k = layout.choices(cur, c);
+      for (let choice = 0; choice < k; choice++) {
+        next.set(cur);
+        const pc = layout.pc(cur, c);
+        const result = layout.step(next, c, choice);
+        transitions++;
+        const { id: to } = store.insert(next, id, c | (choice << 8));
+        if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
+      }
+    }
+  }
+
+  return {
+    layout,
+    store,
+    problems,
+    facts: { words, siteBase, reached, always, sometimes, edgeOccurrences },
+    stats: {
+      states: store.count,
+      transitions,
+      ms: performance.now() - started,
+      complete: stoppedBy === undefined,
+      stoppedBy,
+      bytesPerState: store.bytesPerState,
+    },
+  };
+}
+
+function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
+  const ins = layout.model.cpus[cpu]!.code[pc]!;
+  const lock = ins.op === "unlock" || ins.op === "runlock" ? ins.lock : undefined;
+  const site: Site = { cpu, pc, lock };
+  switch (result) {
+    case StepResult.Violation:
+      found({ kind: "violation", key: `violation:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.BadUnlock:
+      found({ kind: "bad-unlock", key: `bad-unlock:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.Overflow:
+      found({ kind: "overflow", key: `overflow:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.HeldAtExit: {
+      const locks = layout.heldLocks(after, cpu);
+      found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
+      break;
+    }
+    case StepResult.Ok:
+      break;
+  }
+}
+
+/**
+ * Wait-for cycles among CPUs blocked on locks: each strongly connected
+ * group (a CPU waiting for itself included) is one deadlock. Returns
+ * whether this state has any.
+ */
+function findDeadlocks(
+  layout: Layout,
+  st: Uint8Array,
+  stateId: number,
+  status: Int32Array,
+  waitsFor: Int32Array,
+  reach: Int32Array,
+  found: (p: FoundProblem) => void,
+): boolean {
+  const n = layout.cpuCount;
+  for (let c = 0; c < n; c++) reach[c] = status[c] === CpuStatus.BlockedOnLock ? waitsFor[c]! : 0;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let c = 0; c < n; c++) {
+      let r = reach[c]!;
+      let add = 0;
+      for (let d = 0; d < n; d++) if (r & (1 << d)) add |= reach[d]!;
+      r |= add;
+      if (r !== reach[c]) {
+        reach[c] = r;
+        changed = true;
+      }
+    }
+  }
+  let any = false;
+  let done = 0;
+  for (let c = 0; c < n; c++) {
+    if (!(reach[c]! & (1 << c)) || done & (1 << c)) continue;
+    any = true;
+    const sites: Site[] = [];
+    for (let d = 0; d < n; d++) {
+      if (d === c || (reach[c]! & (1 << d) && reach[d]! & (1 << c))) {
+        done |= 1 << d;
+        const ins = layout.instrAt(st, d)!;
+        sites.push({ cpu: d, pc: layout.pc(st, d), lock: ins.op === "lock" || ins.op === "rlock" ? ins.lock : undefined });
+      }
+    }
+    found({ kind: "deadlock", key: "deadlock:" + sites.map((s) => `${s.cpu}@${s.pc}:${s.lock}`).join(","), state: stateId, sites, locks: [] });
+  }
+  return any;
+}

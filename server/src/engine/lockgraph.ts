@@ -1,0 +1,136 @@
+// The lock-order graph, lockdep's way: an edge from each lock a CPU holds
+// to each lock it goes on to acquire (trylock adds none), over the explored
+// states. Each cycle is an inversion, classified as confirmed (a deadlock
+// the search found involves exactly its locks), gated (every occurrence of
+// every edge holds a common outer lock) or unreached.
+
+import type { Span } from "../language/span";
+import type { ExploreResult, FoundProblem } from "./explore";
+import type { Frame, Model } from "./model";
+
+export interface EdgeSite {
+  readonly cpu: string;
+  readonly span: Span;
+  readonly stack: readonly Frame[];
+  /** Locks held at every occurrence of the edge at this site (besides `from`). */
+  readonly alsoHeld: readonly string[];
+}
+
+export interface LockEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly sites: readonly EdgeSite[];
+}
+
+export type InversionStatus = "confirmed" | "gated" | "unreached";
+
+export interface Inversion {
+  /** The cycle's locks in order: locks[i] is taken before locks[i+1] (and the last before the first). */
+  readonly locks: readonly string[];
+  readonly status: InversionStatus;
+  readonly gate: readonly string[] | undefined;
+  readonly edges: readonly LockEdge[];
+}
+
+export interface LockGraph {
+  readonly locks: readonly string[];
+  readonly edges: readonly LockEdge[];
+  readonly inversions: readonly Inversion[];
+}
+
+const MAX_CYCLES = 100;
+
+export function buildLockGraph(model: Model, result: ExploreResult): LockGraph {
+  const { facts } = result;
+  const lockCount = model.locks.length;
+  const names = model.locks.map((l) => l.name);
+  const siteCpu: number[] = [];
+  model.cpus.forEach((c, i) => c.code.forEach(() => siteCpu.push(i)));
+
+  interface Acc {
+    from: number;
+    to: number;
+    sites: EdgeSite[];
+    mask: Uint32Array;
+  }
+  const edges = new Map<string, Acc>();
+  const keys = [...facts.edgeOccurrences.keys()].sort((a, b) => a - b);
+  for (const key of keys) {
+    const occ = facts.edgeOccurrences.get(key)!;
+    const site = Math.floor(key / lockCount);
+    const from = key % lockCount;
+    const cpu = siteCpu[site]!;
+    const pc = site - facts.siteBase[cpu]!;
+    const ins = model.cpus[cpu]!.code[pc]!;
+    if (ins.op !== "lock" && ins.op !== "rlock") continue;
+    const to = ins.lock;
+    const id = `${from}>${to}`;
+    let acc = edges.get(id);
+    if (!acc) {
+      acc = { from, to, sites: [], mask: new Uint32Array(facts.words).fill(0xffffffff) };
+      edges.set(id, acc);
+    }
+    const alsoHeld = maskNames(occ, names).filter((n) => n !== names[from]);
+    acc.sites.push({ cpu: model.cpus[cpu]!.name, span: ins.span, stack: ins.stack, alsoHeld });
+    for (let w = 0; w < facts.words; w++) acc.mask[w]! &= occ[w]!;
+  }
+
+  const out = new Map<number, number[]>();
+  for (const e of edges.values()) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const cycles = simpleCycles(lockCount, out);
+
+  const deadlockLockSets = result.problems
+    .filter((p: FoundProblem) => p.kind === "deadlock")
+    .map((p) => new Set(p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined)));
+
+  const toEdge = (a: Acc): LockEdge => ({ from: names[a.from]!, to: names[a.to]!, sites: a.sites });
+  const inversions: Inversion[] = cycles.map((cycle) => {
+    const cycleEdges = cycle.map((l, i) => edges.get(`${l}>${cycle[(i + 1) % cycle.length]}`)!);
+    const lockSet = new Set(cycle);
+    const confirmed = deadlockLockSets.some((s) => s.size === lockSet.size && [...s].every((l) => lockSet.has(l)));
+    let gate: string[] | undefined;
+    if (!confirmed) {
+      const mask = new Uint32Array(facts.words).fill(0xffffffff);
+      for (const e of cycleEdges) for (let w = 0; w < facts.words; w++) mask[w]! &= e.mask[w]!;
+      const common = maskNames(mask, names).filter((n) => !cycle.some((l) => names[l] === n));
+      if (common.length > 0) gate = common;
+    }
+    return {
+      locks: cycle.map((l) => names[l]!),
+      status: confirmed ? "confirmed" : gate ? "gated" : "unreached",
+      gate,
+      edges: cycleEdges.map(toEdge),
+    };
+  });
+  return { locks: names, edges: [...edges.values()].map(toEdge), inversions };
+}
+
+export function maskNames(mask: Uint32Array, names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let l = 0; l < names.length; l++) if (mask[l >>> 5]! & (1 << (l & 31))) out.push(names[l]!);
+  return out;
+}
+
+/** Elementary cycles, each once, starting from its smallest lock (capped). */
+function simpleCycles(n: number, out: ReadonlyMap<number, number[]>): number[][] {
+  const cycles: number[][] = [];
+  for (let start = 0; start < n && cycles.length < MAX_CYCLES; start++) {
+    const path: number[] = [start];
+    const onPath = new Set<number>([start]);
+    const dfs = (v: number): void => {
+      for (const w of [...(out.get(v) ?? [])].sort((a, b) => a - b)) {
+        if (cycles.length >= MAX_CYCLES) return;
+        if (w === start) cycles.push([...path]);
+        else if (w > start && !onPath.has(w)) {
+          path.push(w);
+          onPath.add(w);
+          dfs(w);
+          path.pop();
+          onPath.delete(w);
+        }
+      }
+    };
+    dfs(start);
+  }
+  return cycles;
+}

@@ -1,0 +1,75 @@
+// The model: what the explorer runs. Each CPU's code is an array of
+// instructions with calls expanded in place (every lock reference names one
+// concrete lock), control flow resolved to successor indices (jumps, calls,
+// returns and block ends are not steps and do not appear), and each
+// instruction keeps its source span and call stack for traces and hover.
+
+import type { Span } from "../language/span";
+
+export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+
+export interface LockInfo {
+  readonly name: string; // `L` or `L[obj]`
+  readonly kind: LockKind;
+  readonly declSpan: Span;
+}
+
+export interface VarInfo {
+  readonly name: string; // `x` or `x[obj]`
+  readonly type: "int" | "bool";
+  readonly init: number;
+  readonly declSpan: Span;
+}
+
+export interface Frame {
+  /** `fn` or `driver.callback`. */
+  readonly fn: string;
+  /** The call statement that entered it. */
+  readonly call: Span;
+}
+
+/** Compiled expression: evaluated by the interpreter in state.ts. */
+export type CExpr =
+  | { readonly k: "const"; readonly v: number }
+  | { readonly k: "var"; readonly id: number }
+  | { readonly k: "not"; readonly e: CExpr }
+  | { readonly k: "neg"; readonly e: CExpr }
+  | { readonly k: "bin"; readonly op: "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-"; readonly l: CExpr; readonly r: CExpr }
+  | { readonly k: "held"; readonly lock: number }
+  | { readonly k: "locked"; readonly lock: number };
+
+interface InstrBase {
+  readonly span: Span;
+  readonly stack: readonly Frame[];
+  /** The action as a reader would write it, arguments substituted: `lock device_lock[pf]`. */
+  readonly text: string;
+}
+
+export type Instr =
+  | (InstrBase & { readonly op: "lock" | "unlock" | "rlock" | "runlock"; readonly lock: number; readonly next: number })
+  | (InstrBase & { readonly op: "trylock"; readonly lock: number; readonly next: number; readonly alt: number })
+  | (InstrBase & { readonly op: "assign"; readonly target: number; readonly value: CExpr; readonly next: number })
+  | (InstrBase & { readonly op: "assert"; readonly cond: CExpr; readonly message: string | undefined; readonly next: number })
+  | (InstrBase & { readonly op: "wait"; readonly cond: CExpr; readonly next: number })
+  | (InstrBase & { readonly op: "branch"; readonly cond: CExpr; readonly next: number; readonly alt: number })
+  | (InstrBase & { readonly op: "either"; readonly choices: readonly number[] });
+
+export interface CpuCode {
+  readonly name: string;
+  readonly label: string | undefined;
+  readonly declSpan: Span;
+  readonly entry: number;
+  readonly code: readonly Instr[];
+}
+
+export interface Model {
+  readonly title: string | undefined;
+  readonly locks: readonly LockInfo[];
+  readonly vars: readonly VarInfo[];
+  readonly cpus: readonly CpuCode[];
+}
+
+/** Program counter values with a meaning of their own (see state.ts). */
+export const PC_DONE = 0x7fff;
+export const PC_STOPPED_FLAG = 0x8000;
+export const MAX_PC = 0x7ffe;

@@ -1,0 +1,97 @@
+// Traces: the steps from the initial state to a state, rebuilt from the
+// store's parent links and replayed through the same step semantics the
+// search used, with what each step did to locks and variables.
+
+import type { Span } from "../language/span";
+import type { Frame } from "./model";
+import { Layout, StepResult } from "./state";
+import type { StateStore } from "./store";
+
+export interface TraceStep {
+  readonly cpu: string;
+  readonly cpuIndex: number;
+  /** `lock rescan_remove`, `if bound[pf] → true`, `either → branch 2`. */
+  readonly action: string;
+  readonly op: string;
+  /** The lock the step acquired or released, if any. */
+  readonly lock: string | undefined;
+  readonly acquired: boolean;
+  readonly released: boolean;
+  readonly span: Span;
+  readonly stack: readonly Frame[];
+  /** Each CPU's held locks after the step. */
+  readonly held: Readonly<Record<string, readonly string[]>>;
+  /** Variables the step changed, with their new values. */
+  readonly changed: Readonly<Record<string, number | boolean>>;
+  /** Set when the step itself is the error (failed assert, bad unlock, overflow). */
+  readonly error: "violation" | "bad-unlock" | "overflow" | undefined;
+}
+
+export function buildTrace(layout: Layout, store: StateStore, stateId: number): TraceStep[] {
+  const model = layout.model;
+  const st = layout.initial();
+  const steps: TraceStep[] = [];
+  for (const via of store.pathTo(stateId)) {
+    const cpu = via & 0xff;
+    const choice = via >> 8;
+    const pc = layout.pc(st, cpu);
+    const ins = model.cpus[cpu]!.code[pc]!;
+    const before = st.slice();
+    const result = layout.step(st, cpu, choice);
+    const changed: Record<string, number | boolean> = {};
+    model.vars.forEach((v, i) => {
+      const now = layout.value(st, i);
+      if (now !== layout.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
+    });
+    const held: Record<string, string[]> = {};
+    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => model.locks[l]!.name)));
+    let action = ins.text;
+    let lock: string | undefined;
+    let acquired = false;
+    let released = false;
+    const error = result === StepResult.Violation ? "violation" : result === StepResult.BadUnlock ? "bad-unlock" : result === StepResult.Overflow ? "overflow" : undefined;
+    switch (ins.op) {
+      case "lock":
+      case "rlock":
+        lock = model.locks[ins.lock]!.name;
+        acquired = error === undefined;
+        break;
+      case "unlock":
+      case "runlock":
+        lock = model.locks[ins.lock]!.name;
+        released = error === undefined;
+        break;
+      case "trylock": {
+        lock = model.locks[ins.lock]!.name;
+        acquired = layout.pc(st, cpu) === ins.next && ins.next !== ins.alt;
+        action += acquired ? " → acquired" : " → failed";
+        break;
+      }
+      case "branch":
+        action += layout.pc(st, cpu) === ins.next && ins.next !== ins.alt ? " → true" : " → false";
+        break;
+      case "either":
+        action += ` → branch ${choice + 1} of ${ins.choices.length}`;
+        break;
+      case "assert":
+        if (error) action += " → FAILED";
+        break;
+      case "assign":
+      case "wait":
+        break;
+    }
+    if (error === "bad-unlock") action += " → not held";
+    if (error === "overflow") action += " → overflow";
+    steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error });
+  }
+  return steps;
+}
+
+/** Where `cpu` last took `lock` in a trace (for "held since" notes). */
+export function lastAcquire(trace: readonly TraceStep[], cpu: string, lock: string): TraceStep | undefined {
+  for (let i = trace.length - 1; i >= 0; i--) {
+    const s = trace[i]!;
+    if (s.cpu === cpu && s.lock === lock && s.acquired) return s;
+  }
+  return undefined;
+}

@@ -1,0 +1,298 @@
+// The AST: plain, immutable data with a span on every node. No semantic
+// information is hung on nodes; the binder and checker keep theirs in side
+// tables keyed by node identity.
+
+import type { Span } from "./span";
+
+export interface Ident {
+  readonly name: string;
+  readonly span: Span;
+}
+
+export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+export type Expectation = "deadlock" | "violation" | "safe";
+
+export interface SourceFile {
+  readonly kind: "SourceFile";
+  readonly items: readonly Item[];
+  readonly span: Span;
+}
+
+export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl;
+
+export interface ScenarioDecl {
+  readonly kind: "ScenarioDecl";
+  readonly title: string;
+  readonly titleSpan: Span;
+  readonly span: Span;
+}
+
+export interface LockDecl {
+  readonly kind: "LockDecl";
+  readonly lockKind: LockKind;
+  readonly name: Ident;
+  /** Undefined for a single lock; the listed object names for `L[a, b]`. */
+  readonly instances: readonly Ident[] | undefined;
+  readonly span: Span;
+}
+
+export interface VarDecl {
+  readonly kind: "VarDecl";
+  readonly name: Ident;
+  readonly instances: readonly Ident[] | undefined;
+  readonly init: IntLiteral | BoolLiteral | undefined;
+  readonly span: Span;
+}
+
+export interface FnDecl {
+  readonly kind: "FnDecl";
+  readonly name: Ident;
+  readonly params: readonly Ident[];
+  readonly body: Block;
+  readonly span: Span;
+}
+
+export interface DriverDecl {
+  readonly kind: "DriverDecl";
+  readonly name: Ident;
+  readonly callbacks: readonly CallbackDecl[];
+  readonly span: Span;
+}
+
+export interface CallbackDecl {
+  readonly kind: "CallbackDecl";
+  readonly name: Ident;
+  readonly params: readonly Ident[];
+  readonly body: Block;
+  readonly span: Span;
+}
+
+export interface CpuDecl {
+  readonly kind: "CpuDecl";
+  readonly name: Ident;
+  readonly label: string | undefined;
+  readonly body: Block;
+  readonly span: Span;
+}
+
+export interface ExpectDecl {
+  readonly kind: "ExpectDecl";
+  /** The word after `expect` as written (checked by the checker). */
+  readonly word: Ident;
+  readonly span: Span;
+}
+
+export interface Block {
+  readonly kind: "Block";
+  readonly stmts: readonly Stmt[];
+  readonly span: Span;
+}
+
+/** `L`, `L[obj]` or `L[param]`; also used for variable references. */
+export interface Ref {
+  readonly name: Ident;
+  readonly index: Ident | undefined;
+  readonly span: Span;
+}
+
+export type LockOp = "lock" | "unlock" | "rlock" | "runlock";
+
+export type Stmt =
+  | LockStmt
+  | TrylockStmt
+  | AssignStmt
+  | AssertStmt
+  | WaitStmt
+  | IfStmt
+  | WhileStmt
+  | EitherStmt
+  | CallStmt
+  | ReturnStmt;
+
+export interface LockStmt {
+  readonly kind: "LockStmt";
+  readonly op: LockOp;
+  readonly lock: Ref;
+  readonly span: Span;
+}
+
+/** A bare `trylock L` statement: parsed so that the checker can explain it. */
+export interface TrylockStmt {
+  readonly kind: "TrylockStmt";
+  readonly lock: Ref;
+  readonly span: Span;
+}
+
+export interface AssignStmt {
+  readonly kind: "AssignStmt";
+  readonly target: Ref;
+  readonly value: Expr;
+  readonly span: Span;
+}
+
+export interface AssertStmt {
+  readonly kind: "AssertStmt";
+  readonly cond: Expr;
+  readonly message: string | undefined;
+  readonly span: Span;
+}
+
+export interface WaitStmt {
+  readonly kind: "WaitStmt";
+  readonly cond: Expr;
+  readonly span: Span;
+}
+
+export interface IfStmt {
+  readonly kind: "IfStmt";
+  readonly cond: Expr;
+  readonly then: Block;
+  readonly otherwise: Block | IfStmt | undefined;
+  readonly span: Span;
+}
+
+export interface WhileStmt {
+  readonly kind: "WhileStmt";
+  readonly cond: Expr;
+  readonly body: Block;
+  readonly span: Span;
+}
+
+export interface EitherStmt {
+  readonly kind: "EitherStmt";
+  readonly branches: readonly Block[];
+  readonly span: Span;
+}
+
+export interface CallStmt {
+  readonly kind: "CallStmt";
+  /** Set for `drv.cb(args)`. */
+  readonly driver: Ident | undefined;
+  readonly callee: Ident;
+  readonly args: readonly Expr[];
+  readonly span: Span;
+}
+
+export interface ReturnStmt {
+  readonly kind: "ReturnStmt";
+  readonly span: Span;
+}
+
+export type Expr = IntLiteral | BoolLiteral | NameExpr | UnaryExpr | BinaryExpr | LockQuery | TrylockExpr;
+
+export interface IntLiteral {
+  readonly kind: "IntLiteral";
+  /** As written, sign folded in; range is the checker's business. */
+  readonly value: number;
+  readonly text: string;
+  readonly span: Span;
+}
+
+export interface BoolLiteral {
+  readonly kind: "BoolLiteral";
+  readonly value: boolean;
+  readonly span: Span;
+}
+
+/** A variable `x`, `x[obj]`, or a parameter / object name. */
+export interface NameExpr {
+  readonly kind: "NameExpr";
+  readonly ref: Ref;
+  readonly span: Span;
+}
+
+export interface UnaryExpr {
+  readonly kind: "UnaryExpr";
+  readonly op: "!" | "-";
+  readonly operand: Expr;
+  readonly span: Span;
+}
+
+export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-";
+
+export interface BinaryExpr {
+  readonly kind: "BinaryExpr";
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  readonly span: Span;
+}
+
+export interface LockQuery {
+  readonly kind: "LockQuery";
+  readonly query: "held" | "locked";
+  readonly lock: Ref;
+  readonly span: Span;
+}
+
+export interface TrylockExpr {
+  readonly kind: "TrylockExpr";
+  readonly lock: Ref;
+  readonly span: Span;
+}
+
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}
+
+/** Visits every statement in a block, depth first, in source order. */
+export function forEachStmt(block: Block, visit: (s: Stmt) => void): void {
+  for (const s of block.stmts) {
+    visit(s);
+    switch (s.kind) {
+      case "IfStmt": {
+        forEachStmt(s.then, visit);
+        let other = s.otherwise;
+        while (other) {
+          if (other.kind === "Block") {
+            forEachStmt(other, visit);
+            other = undefined;
+          } else {
+            visit(other);
+            forEachStmt(other.then, visit);
+            other = other.otherwise;
+          }
+        }
+        break;
+      }
+      case "WhileStmt":
+        forEachStmt(s.body, visit);
+        break;
+      case "EitherStmt":
+        for (const b of s.branches) forEachStmt(b, visit);
+        break;
+      case "LockStmt":
+      case "TrylockStmt":
+      case "AssignStmt":
+      case "AssertStmt":
+      case "WaitStmt":
+      case "CallStmt":
+      case "ReturnStmt":
+        break;
+      default:
+        unreachable(s);
+    }
+  }
+}
+
+/** Visits an expression and all its subexpressions. */
+export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  switch (e.kind) {
+    case "UnaryExpr":
+      forEachExpr(e.operand, visit);
+      break;
+    case "BinaryExpr":
+      forEachExpr(e.left, visit);
+      forEachExpr(e.right, visit);
+      break;
+    case "IntLiteral":
+    case "BoolLiteral":
+    case "NameExpr":
+    case "LockQuery":
+    case "TrylockExpr":
+      break;
+    default:
+      unreachable(e);
+  }
+}

@@ -1,0 +1,613 @@
+// The checker: resolves every name used in a body, checks kinds, arity,
+// instances and types, finds recursion and unused declarations. Parameters
+// are untyped until a call binds them, so function bodies are checked once
+// on their own (what does not depend on the arguments) and once per distinct
+// set of arguments they are called with from a CPU (what does). Diagnostics
+// are deduplicated, so both passes may find the same static error.
+
+import type * as A from "./ast";
+import { unreachable } from "./ast";
+import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
+import { diagnostic, withRelated, type Diagnostic } from "./messages";
+import { LineIndex, type Span } from "./span";
+
+export type Binding =
+  | { readonly kind: "object"; readonly name: string; readonly origin: Span }
+  | { readonly kind: "int"; readonly value: number; readonly origin: Span }
+  | { readonly kind: "bool"; readonly value: boolean; readonly origin: Span }
+  | { readonly kind: "unknown" };
+
+type ValueType = "int" | "bool" | "unknown";
+
+/** A use or declaration of a named thing, for navigation and rename. */
+export interface Reference {
+  readonly span: Span;
+  /** `lock:L`, `var:x`, `fn:f`, `driver:d`, `cb:d.cb`, `cpu:C`, `obj:o`, `param:OWNER:p`. */
+  readonly key: string;
+  readonly declaration: boolean;
+}
+
+export interface CheckResult {
+  readonly scope: Scope;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly references: readonly Reference[];
+  readonly expectation: A.Expectation;
+  /** Keys (`fn:f`, `cb:d.cb`) of functions on a call cycle; never expanded. */
+  readonly recursive: ReadonlySet<string>;
+}
+
+interface Body {
+  readonly key: string;
+  readonly name: string;
+  readonly params: readonly A.Ident[];
+  readonly block: A.Block;
+}
+
+interface Ctx {
+  readonly body: Body;
+  readonly env: ReadonlyMap<string, Binding>;
+  /** Record references and call edges (the one pass per body that does). */
+  readonly record: boolean;
+  /** Follow calls into callees with this pass's arguments. */
+  readonly expand: boolean;
+}
+
+export const INT_MIN = -128;
+export const INT_MAX = 127;
+
+export function varType(decl: A.VarDecl): ValueType {
+  if (!decl.init) return "unknown";
+  return decl.init.kind === "IntLiteral" ? "int" : "bool";
+}
+
+class Checker {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly seenDiagnostics = new Set<string>();
+  readonly references: Reference[] = [];
+  private readonly callEdges: { from: string; to: string; at: Span }[] = [];
+  private recursive = new Set<string>();
+  private readonly expanded = new Set<string>();
+  private readonly lines: LineIndex;
+
+  constructor(
+    private readonly scope: Scope,
+    text: string,
+  ) {
+    this.lines = new LineIndex(text);
+  }
+
+  report(d: Diagnostic): void {
+    const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+    if (this.seenDiagnostics.has(key)) return;
+    this.seenDiagnostics.add(key);
+    this.diagnostics.push(d);
+  }
+
+  result(): Diagnostic[] {
+    return this.diagnostics;
+  }
+
+  private ref(span: Span, key: string, declaration = false): void {
+    this.references.push({ span, key, declaration });
+  }
+
+  private at(s: Span): string {
+    const p = this.lines.position(s.start);
+    return `${p.line + 1}:${p.character + 1}`;
+  }
+
+  // ---- entry -------------------------------------------------------------
+
+  run(file: A.SourceFile): void {
+    this.declarations(file);
+    const bodies = this.callableBodies();
+    // Pass 1: every function and callback on its own, arguments unknown.
+    for (const body of bodies) {
+      const env = new Map<string, Binding>(body.params.map((p) => [p.name, { kind: "unknown" }]));
+      this.block(body.block, { body, env, record: true, expand: false });
+    }
+    this.findRecursion();
+    // Pass 2: each CPU, following calls with the arguments it passes.
+    for (const cpu of this.scope.cpus) {
+      const body: Body = { key: `cpu:${cpu.name.name}`, name: cpu.name.name, params: [], block: cpu.body };
+      this.block(cpu.body, { body, env: new Map(), record: true, expand: true });
+    }
+    this.structure(file);
+    this.unused();
+  }
+
+  private declarations(file: A.SourceFile): void {
+    for (const item of file.items) {
+      switch (item.kind) {
+        case "LockDecl":
+        case "VarDecl":
+          this.ref(item.name.span, `${item.kind === "LockDecl" ? "lock" : "var"}:${item.name.name}`, true);
+          for (const inst of item.instances ?? []) this.ref(inst.span, `obj:${inst.name}`, true);
+          if (item.kind === "VarDecl" && item.init) this.expr(item.init, undefined);
+          break;
+        case "FnDecl":
+          this.ref(item.name.span, `fn:${item.name.name}`, true);
+          for (const p of item.params) this.ref(p.span, `param:fn:${item.name.name}:${p.name}`, true);
+          break;
+        case "DriverDecl":
+          this.ref(item.name.span, `driver:${item.name.name}`, true);
+          for (const cb of item.callbacks) {
+            const key = `cb:${item.name.name}.${cb.name.name}`;
+            this.ref(cb.name.span, key, true);
+            for (const p of cb.params) this.ref(p.span, `param:${key}:${p.name}`, true);
+          }
+          break;
+        case "CpuDecl":
+          this.ref(item.name.span, `cpu:${item.name.name}`, true);
+          break;
+        case "ScenarioDecl":
+        case "ExpectDecl":
+          break;
+        default:
+          unreachable(item);
+      }
+    }
+  }
+
+  private callableBodies(): Body[] {
+    const bodies: Body[] = [];
+    for (const sym of this.scope.globals.values()) {
+      if (sym.kind === "fn") bodies.push({ key: `fn:${sym.decl.name.name}`, name: sym.decl.name.name, params: sym.decl.params, block: sym.decl.body });
+      if (sym.kind === "driver") {
+        for (const cb of sym.decl.callbacks) {
+          const name = `${sym.decl.name.name}.${cb.name.name}`;
+          bodies.push({ key: `cb:${name}`, name, params: cb.params, block: cb.body });
+        }
+      }
+    }
+    return bodies;
+  }
+
+  private structure(file: A.SourceFile): void {
+    if (this.scope.cpus.length === 0) {
+      const first = file.items[0];
+      const at = first ? (first.kind === "ScenarioDecl" ? first.span : { start: first.span.start, end: first.span.start }) : { start: 0, end: 0 };
+      this.report(diagnostic("noCpu", at));
+    }
+    const expect = this.scope.expect;
+    if (expect && expect.word.name !== "" && !["deadlock", "violation", "safe"].includes(expect.word.name)) {
+      this.report(diagnostic("badExpect", expect.word.span, expect.word.name));
+    }
+  }
+
+  // ---- statements --------------------------------------------------------
+
+  private block(b: A.Block, ctx: Ctx): void {
+    for (const s of b.stmts) this.stmt(s, ctx);
+  }
+
+  private stmt(s: A.Stmt, ctx: Ctx): void {
+    switch (s.kind) {
+      case "LockStmt": {
+        const sym = this.lockRef(s.lock, ctx);
+        if (sym && (s.op === "rlock" || s.op === "runlock") && sym.decl.lockKind !== "rwsem") {
+          this.report(diagnostic("notRwsem", s.lock.name.span, s.op, s.lock.name.name, sym.decl.lockKind));
+        }
+        break;
+      }
+      case "TrylockStmt":
+        this.report(diagnostic("trylockOutsideIf", s.span));
+        this.lockRef(s.lock, ctx);
+        break;
+      case "AssignStmt": {
+        const target = this.varRef(s.target, ctx, "write");
+        const value = this.expr(s.value, ctx);
+        if (target && target !== "unknown" && value !== "unknown" && target !== value) {
+          this.report(diagnostic("typeMismatch", s.value.span, `Cannot assign ${this.describeType(value, s.value, ctx)} to '${s.target.name.name}', a ${target} variable.`));
+        }
+        break;
+      }
+      case "AssertStmt":
+      case "WaitStmt":
+      case "WhileStmt":
+        this.condition(s.cond, ctx, s.kind === "AssertStmt" ? "assert" : s.kind === "WaitStmt" ? "wait until" : "while");
+        if (s.kind === "WhileStmt") this.block(s.body, ctx);
+        break;
+      case "IfStmt":
+        if (s.cond.kind === "TrylockExpr") this.lockRef(s.cond.lock, ctx);
+        else this.condition(s.cond, ctx, "if");
+        this.block(s.then, ctx);
+        if (s.otherwise?.kind === "Block") this.block(s.otherwise, ctx);
+        else if (s.otherwise) this.stmt(s.otherwise, ctx);
+        break;
+      case "EitherStmt":
+        if (s.branches.length < 2) this.report(diagnostic("eitherBranches", { start: s.span.start, end: s.span.start + "either".length }));
+        for (const b of s.branches) this.block(b, ctx);
+        break;
+      case "CallStmt":
+        this.call(s, ctx);
+        break;
+      case "ReturnStmt":
+        break;
+      default:
+        unreachable(s);
+    }
+  }
+
+  private condition(e: A.Expr, ctx: Ctx, where: string): void {
+    const t = this.expr(e, ctx);
+    if (t === "int") this.report(diagnostic("typeMismatch", e.span, `The condition of '${where}' must be a bool, but this is ${this.describeType(t, e, ctx)}; compare it, e.g. '… != 0'.`));
+  }
+
+  private describeType(t: ValueType, e: A.Expr, ctx: Ctx): string {
+    const name = e.kind === "NameExpr" ? e.ref.name.name : "";
+    const bound = ctx.env.get(name);
+    const via = bound && bound.kind !== "unknown" ? ` ('${name}' is ${String(bound.kind === "object" ? bound.name : bound.value)}, passed at ${this.at(bound.origin)})` : "";
+    return (t === "int" ? "an int" : "a bool") + via;
+  }
+
+  // ---- calls -------------------------------------------------------------
+
+  private call(s: A.CallStmt, ctx: Ctx): void {
+    const target = this.callee(s, ctx);
+    const bindings = s.args.map((a) => this.argument(a, ctx));
+    if (!target) return;
+    if (ctx.record) this.callEdges.push({ from: ctx.body.key, to: target.key, at: s.callee.span });
+    if (target.params.length !== bindings.length) {
+      this.report(diagnostic("arity", s.callee.span, target.name, target.params.length, bindings.length));
+      return;
+    }
+    if (!ctx.expand || this.recursive.has(target.key)) return;
+    const env = new Map<string, Binding>();
+    target.params.forEach((p, i) => env.set(p.name, bindings[i]!));
+    const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
+    if (this.expanded.has(signature)) return;
+    this.expanded.add(signature);
+    this.block(target.block, { body: target, env, record: false, expand: true });
+  }
+
+  private callee(s: A.CallStmt, ctx: Ctx): Body | undefined {
+    const name = s.callee.name;
+    if (name === "") return undefined;
+    if (s.driver) {
+      const drvName = s.driver.name;
+      if (drvName === "") return undefined;
+      const sym = this.scope.globals.get(drvName);
+      if (!sym || sym.kind !== "driver") {
+        this.report(sym ? diagnostic("notAFunction", s.driver.span, drvName, describeSymbol(sym)) : diagnostic("unknownDriver", s.driver.span, drvName));
+        return undefined;
+      }
+      if (ctx.record) this.ref(s.driver.span, `driver:${drvName}`);
+      const cb = sym.callbacks.get(name);
+      if (!cb) {
+        this.report(diagnostic("unknownCallback", s.callee.span, drvName, name));
+        return undefined;
+      }
+      const key = `cb:${drvName}.${name}`;
+      if (ctx.record) this.ref(s.callee.span, key);
+      return { key, name: `${drvName}.${name}`, params: cb.params, block: cb.body };
+    }
+    if (ctx.env.has(name)) {
+      this.report(diagnostic("notAFunction", s.callee.span, name, "parameter"));
+      return undefined;
+    }
+    const sym = this.scope.globals.get(name);
+    if (!sym) {
+      this.report(this.scope.objects.has(name) ? diagnostic("notAFunction", s.callee.span, name, "object instance") : diagnostic("unknownFunction", s.callee.span, name));
+      return undefined;
+    }
+    if (sym.kind !== "fn") {
+      this.report(diagnostic("notAFunction", s.callee.span, name, describeSymbol(sym)));
+      return undefined;
+    }
+    if (ctx.record) this.ref(s.callee.span, `fn:${name}`);
+    return { key: `fn:${name}`, name, params: sym.decl.params, block: sym.decl.body };
+  }
+
+  private argument(a: A.Expr, ctx: Ctx): Binding {
+    switch (a.kind) {
+      case "IntLiteral":
+        this.expr(a, ctx);
+        return { kind: "int", value: a.value, origin: a.span };
+      case "BoolLiteral":
+        return { kind: "bool", value: a.value, origin: a.span };
+      case "NameExpr": {
+        const name = a.ref.name.name;
+        if (name === "") return { kind: "unknown" };
+        if (a.ref.index) {
+          this.report(diagnostic("badArgument", a.span, `Arguments cannot be indexed: pass the object name ('${a.ref.index.name}') and index inside the callee.`));
+          return { kind: "unknown" };
+        }
+        const param = ctx.env.get(name);
+        if (param) {
+          if (ctx.record) this.ref(a.ref.name.span, `param:${ctx.body.key}:${name}`);
+          return param;
+        }
+        if (this.scope.objects.has(name)) {
+          if (ctx.record) this.ref(a.ref.name.span, `obj:${name}`);
+          return { kind: "object", name, origin: a.span };
+        }
+        const sym = this.scope.globals.get(name);
+        if (sym) {
+          this.report(diagnostic("badArgument", a.span, `'${name}' is a ${describeSymbol(sym)}; arguments are object names, integer or boolean constants, or parameters.`));
+        } else this.report(diagnostic("unknownName", a.ref.name.span, name));
+        return { kind: "unknown" };
+      }
+      case "UnaryExpr":
+      case "BinaryExpr":
+      case "LockQuery":
+      case "TrylockExpr":
+        this.report(diagnostic("badArgument", a.span, "Arguments are object names, integer or boolean constants, or parameters; compute the value inside the callee."));
+        return { kind: "unknown" };
+      default:
+        return unreachable(a);
+    }
+  }
+
+  // ---- names -------------------------------------------------------------
+
+  private lockRef(r: A.Ref, ctx: Ctx): (GlobalSymbol & { kind: "lock" }) | undefined {
+    const name = r.name.name;
+    if (name === "") return undefined;
+    if (ctx.env.has(name)) {
+      this.report(diagnostic("notALock", r.name.span, name, "parameter"));
+      return undefined;
+    }
+    const sym = this.scope.globals.get(name);
+    if (!sym) {
+      this.report(this.scope.objects.has(name) ? diagnostic("notALock", r.name.span, name, "object instance") : diagnostic("unknownLock", r.name.span, name));
+      return undefined;
+    }
+    if (sym.kind !== "lock") {
+      this.report(diagnostic("notALock", r.name.span, name, describeSymbol(sym)));
+      return undefined;
+    }
+    if (ctx.record) this.ref(r.name.span, `lock:${name}`);
+    this.index(name, sym.decl.instances, r, ctx);
+    return sym;
+  }
+
+  private varRef(r: A.Ref, ctx: Ctx, mode: "read" | "write"): ValueType | undefined {
+    const name = r.name.name;
+    if (name === "") return undefined;
+    if (ctx.env.has(name)) {
+      this.report(diagnostic("notAVariable", r.name.span, name, "parameter"));
+      return undefined;
+    }
+    const sym = this.scope.globals.get(name);
+    if (!sym) {
+      if (this.scope.objects.has(name)) {
+        this.report(mode === "write" ? diagnostic("notAVariable", r.name.span, name, "object instance") : diagnostic("objectAsValue", r.name.span, name));
+      } else this.report(diagnostic("unknownVariable", r.name.span, name));
+      return undefined;
+    }
+    if (sym.kind !== "var") {
+      this.report(diagnostic("notAVariable", r.name.span, name, describeSymbol(sym)));
+      return undefined;
+    }
+    if (ctx.record) this.ref(r.name.span, `var:${name}`);
+    this.index(name, sym.decl.instances, r, ctx);
+    return varType(sym.decl);
+  }
+
+  private index(name: string, instances: readonly A.Ident[] | undefined, r: A.Ref, ctx: Ctx): void {
+    const index = r.index;
+    if (!instances) {
+      if (index && index.name !== "") this.report(diagnostic("notIndexed", index.span, name));
+      return;
+    }
+    const known = instances.map((i) => i.name);
+    if (!index) {
+      this.report(diagnostic("missingIndex", r.span, name, known));
+      return;
+    }
+    if (index.name === "") return;
+    const bound = ctx.env.get(index.name);
+    if (bound) {
+      if (ctx.record) this.ref(index.span, `param:${ctx.body.key}:${index.name}`);
+      if (bound.kind === "object" && !known.includes(bound.name)) {
+        const via = `'${index.name}' is '${bound.name}', passed at ${this.at(bound.origin)}`;
+        this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+      } else if (bound.kind === "int" || bound.kind === "bool") {
+        this.report(diagnostic("valueAsObject", index.span, `the ${bound.kind} ${String(bound.value)} bound to '${index.name}' at ${this.at(bound.origin)}`));
+      }
+      return;
+    }
+    if (this.scope.objects.has(index.name)) {
+      if (ctx.record) this.ref(index.span, `obj:${index.name}`);
+      if (!known.includes(index.name)) this.report(diagnostic("noSuchInstance", index.span, name, index.name, known));
+      return;
+    }
+    const sym = this.scope.globals.get(index.name);
+    if (sym) this.report(diagnostic("valueAsObject", index.span, `the ${describeSymbol(sym)} '${index.name}'`));
+    else this.report(diagnostic("unknownName", index.span, index.name));
+  }
+
+  // ---- expressions -------------------------------------------------------
+
+  /** Types an expression; ctx is undefined for declaration initializers. */
+  private expr(e: A.Expr, ctx: Ctx | undefined): ValueType {
+    switch (e.kind) {
+      case "IntLiteral":
+        if (e.value < INT_MIN || e.value > INT_MAX || !Number.isSafeInteger(e.value)) this.report(diagnostic("intRange", e.span, e.text));
+        return "int";
+      case "BoolLiteral":
+        return "bool";
+      case "NameExpr": {
+        if (!ctx) return "unknown";
+        const name = e.ref.name.name;
+        const bound = ctx.env.get(name);
+        if (bound) {
+          if (ctx.record) this.ref(e.ref.name.span, `param:${ctx.body.key}:${name}`);
+          if (e.ref.index) this.report(diagnostic("notIndexed", e.ref.index.span, name));
+          if (bound.kind === "object") {
+            this.report(withRelated(diagnostic("objectAsValue", e.span, bound.name), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+            return "unknown";
+          }
+          return bound.kind === "unknown" ? "unknown" : bound.kind;
+        }
+        return this.varRef(e.ref, ctx, "read") ?? "unknown";
+      }
+      case "UnaryExpr": {
+        const t = this.expr(e.operand, ctx);
+        const want = e.op === "!" ? "bool" : "int";
+        if (t !== "unknown" && t !== want && ctx) this.report(diagnostic("typeMismatch", e.operand.span, `'${e.op}' needs ${want === "int" ? "an int" : "a bool"}, but this is ${this.describeType(t, e.operand, ctx)}.`));
+        return want;
+      }
+      case "BinaryExpr":
+        return this.binary(e, ctx);
+      case "LockQuery":
+        if (ctx) this.lockRef(e.lock, ctx);
+        return "bool";
+      case "TrylockExpr":
+        this.report(diagnostic("trylockOutsideIf", e.span));
+        if (ctx) this.lockRef(e.lock, ctx);
+        return "bool";
+      default:
+        return unreachable(e);
+    }
+  }
+
+  private binary(e: A.BinaryExpr, ctx: Ctx | undefined): ValueType {
+    const l = this.expr(e.left, ctx);
+    const r = this.expr(e.right, ctx);
+    if (!ctx) return "unknown";
+    const need = (side: A.Expr, t: ValueType, want: "int" | "bool"): void => {
+      if (t !== "unknown" && t !== want) {
+        this.report(diagnostic("typeMismatch", side.span, `'${e.op}' needs ${want === "int" ? "ints" : "bools"}, but this is ${this.describeType(t, side, ctx)}.`));
+      }
+    };
+    switch (e.op) {
+      case "||":
+      case "&&":
+        need(e.left, l, "bool");
+        need(e.right, r, "bool");
+        return "bool";
+      case "==":
+      case "!=":
+        if (l !== "unknown" && r !== "unknown" && l !== r) {
+          this.report(diagnostic("typeMismatch", e.span, `'${e.op}' compares values of one type, but the left is ${this.describeType(l, e.left, ctx)} and the right ${this.describeType(r, e.right, ctx)}.`));
+        }
+        return "bool";
+      case "<":
+      case "<=":
+      case ">":
+      case ">=":
+        need(e.left, l, "int");
+        need(e.right, r, "int");
+        return "bool";
+      case "+":
+      case "-":
+        need(e.left, l, "int");
+        need(e.right, r, "int");
+        return "int";
+      default:
+        return unreachable(e.op);
+    }
+  }
+
+  // ---- whole-file checks -------------------------------------------------
+
+  private findRecursion(): void {
+    const out = new Map<string, { to: string; at: Span }[]>();
+    for (const e of this.callEdges) {
+      const list = out.get(e.from) ?? [];
+      list.push(e);
+      out.set(e.from, list);
+    }
+    // Tarjan's SCC; a component with a cycle is reported once, at the call
+    // that leaves its first member along the cycle.
+    let counter = 0;
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const components: string[][] = [];
+    const strong = (v: string): void => {
+      index.set(v, counter);
+      low.set(v, counter);
+      counter++;
+      stack.push(v);
+      onStack.add(v);
+      for (const { to } of out.get(v) ?? []) {
+        if (!index.has(to)) {
+          strong(to);
+          low.set(v, Math.min(low.get(v)!, low.get(to)!));
+        } else if (onStack.has(to)) low.set(v, Math.min(low.get(v)!, index.get(to)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const comp: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== v);
+        components.push(comp);
+      }
+    };
+    for (const v of out.keys()) if (!index.has(v)) strong(v);
+    for (const comp of components) {
+      const members = new Set(comp);
+      const first = [...comp].sort()[0]!;
+      const selfLoop = (out.get(first) ?? []).some((e) => e.to === first);
+      if (comp.length === 1 && !selfLoop) continue;
+      for (const m of comp) this.recursive.add(m);
+      // Walk the cycle from `first` back to itself inside the component.
+      const path: { node: string; at: Span }[] = [];
+      const visited = new Set<string>();
+      const dfs = (v: string): boolean => {
+        for (const e of out.get(v) ?? []) {
+          if (!members.has(e.to)) continue;
+          path.push({ node: e.to, at: e.at });
+          if (e.to === first) return true;
+          if (!visited.has(e.to)) {
+            visited.add(e.to);
+            if (dfs(e.to)) return true;
+          }
+          path.pop();
+        }
+        return false;
+      };
+      dfs(first);
+      const names = [first, ...path.map((p) => p.node)].map((k) => k.replace(/^(fn|cb):/, ""));
+      const at = path[0]?.at ?? { start: 0, end: 0 };
+      this.report(diagnostic("recursion", at, names));
+    }
+  }
+
+  private unused(): void {
+    const used = new Set(this.references.filter((r) => !r.declaration).map((r) => r.key));
+    for (const sym of this.scope.globals.values()) {
+      const name = sym.decl.name;
+      switch (sym.kind) {
+        case "lock":
+          if (!used.has(`lock:${name.name}`)) this.report(diagnostic("unusedLock", name.span, name.name));
+          break;
+        case "var":
+          if (!used.has(`var:${name.name}`)) this.report(diagnostic("unusedVariable", name.span, name.name));
+          break;
+        case "fn":
+          if (!used.has(`fn:${name.name}`)) this.report(diagnostic("unusedFunction", name.span, name.name));
+          break;
+        case "driver":
+          for (const cb of sym.decl.callbacks) {
+            if (cb.name.name !== "" && !used.has(`cb:${name.name}.${cb.name.name}`)) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
+          }
+          break;
+        default:
+          unreachable(sym);
+      }
+    }
+  }
+
+  get recursiveKeys(): ReadonlySet<string> {
+    return this.recursive;
+  }
+}
+
+export function check(file: A.SourceFile, text: string): CheckResult {
+  const bound = bind(file);
+  const checker = new Checker(bound.scope, text);
+  for (const d of bound.diagnostics) checker.report(d);
+  checker.run(file);
+  const word = bound.scope.expect?.word.name;
+  const expectation: A.Expectation = word === "deadlock" || word === "violation" ? word : "safe";
+  const diagnostics = [...checker.result()].sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  return { scope: bound.scope, diagnostics, references: checker.references, expectation, recursive: checker.recursiveKeys };
+}

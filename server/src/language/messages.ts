@@ -1,0 +1,248 @@
+// The one catalogue of user-visible messages. Every diagnostic the front end
+// or the engine produces is made here, with a stable code; quick fixes and
+// tests key off the code, never off the text.
+
+import type { Span } from "./span";
+
+export type Severity = "error" | "warning" | "information" | "hint";
+
+export interface Related {
+  readonly span: Span;
+  readonly message: string;
+}
+
+export interface Diagnostic {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  readonly related?: readonly Related[];
+}
+
+const q = (name: string): string => `'${name}'`;
+
+/** code, default severity and the sentence of each message. */
+export const catalogue = {
+  // syntax (RACE00x)
+  syntax: { code: "RACE001", severity: "error", text: (detail: string) => detail },
+  badCharacter: {
+    code: "RACE002",
+    severity: "error",
+    text: (ch: string) => `Unexpected character ${JSON.stringify(ch)}; remove it (identifiers are [A-Za-z_][A-Za-z0-9_]*).`,
+  },
+  unterminatedString: {
+    code: "RACE003",
+    severity: "error",
+    text: () => `Unterminated string; close it with '"' on the same line.`,
+  },
+  unterminatedComment: {
+    code: "RACE004",
+    severity: "error",
+    text: () => `Unterminated block comment; close it with '*/'.`,
+  },
+  // names (RACE01x)
+  unknownLock: {
+    code: "RACE010",
+    severity: "error",
+    text: (name: string) => `Unknown lock ${q(name)}; declare it, e.g. 'mutex ${name}'.`,
+  },
+  unknownVariable: {
+    code: "RACE011",
+    severity: "error",
+    text: (name: string) => `Unknown variable ${q(name)}; declare it, e.g. 'var ${name} = false'.`,
+  },
+  unknownFunction: {
+    code: "RACE012",
+    severity: "error",
+    text: (name: string) => `Unknown function ${q(name)}; declare it with 'fn ${name}(…) { … }'.`,
+  },
+  unknownDriver: {
+    code: "RACE013",
+    severity: "error",
+    text: (name: string) => `Unknown driver ${q(name)}; declare it with 'driver ${name} { … }'.`,
+  },
+  unknownCallback: {
+    code: "RACE014",
+    severity: "error",
+    text: (driver: string, cb: string) => `Driver ${q(driver)} has no callback ${q(cb)}; add '${cb}(…) { … }' to it.`,
+  },
+  unknownName: {
+    code: "RACE015",
+    severity: "error",
+    text: (name: string) =>
+      `Unknown name ${q(name)}: not a parameter here nor an instance named in any lock or variable declaration.`,
+  },
+  duplicate: {
+    code: "RACE016",
+    severity: "error",
+    text: (what: string, name: string, prior?: string) =>
+      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as a ${prior})` : ""}; rename one of them.`,
+  },
+  // use of names (RACE02x)
+  arity: {
+    code: "RACE020",
+    severity: "error",
+    text: (callee: string, expected: number, got: number) =>
+      `${q(callee)} takes ${expected} argument${expected === 1 ? "" : "s"} but is called with ${got}.`,
+  },
+  noSuchInstance: {
+    code: "RACE021",
+    severity: "error",
+    text: (name: string, instance: string, known: readonly string[], via?: string) =>
+      `${q(name)} has no instance ${q(instance)}${via ? ` (${via})` : ""}; it is declared for ${known.map(q).join(", ")}.`,
+  },
+  notIndexed: {
+    code: "RACE022",
+    severity: "error",
+    text: (name: string) => `${q(name)} is not indexed; remove the '[…]' or declare it with instances.`,
+  },
+  missingIndex: {
+    code: "RACE023",
+    severity: "error",
+    text: (name: string, known: readonly string[]) =>
+      `${q(name)} has one instance per object; say which, e.g. '${name}[${known[0] ?? "obj"}]'.`,
+  },
+  notRwsem: {
+    code: "RACE024",
+    severity: "error",
+    text: (op: string, name: string, kind: string) =>
+      `'${op}' takes the shared side of an rwsem, but ${q(name)} is a ${kind}; use '${op === "rlock" ? "lock" : "unlock"}' or declare it 'rwsem'.`,
+  },
+  notALock: {
+    code: "RACE025",
+    severity: "error",
+    text: (name: string, what: string) => `${q(name)} is a ${what}, not a lock; lock operations and held()/locked() take a lock.`,
+  },
+  notAVariable: {
+    code: "RACE026",
+    severity: "error",
+    text: (name: string, what: string) => `${q(name)} is a ${what}, not a variable; only variables can be assigned or read.`,
+  },
+  notAFunction: {
+    code: "RACE027",
+    severity: "error",
+    text: (name: string, what: string) => `${q(name)} is a ${what}, not a function; only 'fn' items and driver callbacks can be called.`,
+  },
+  recursion: {
+    code: "RACE028",
+    severity: "error",
+    text: (cycle: readonly string[]) =>
+      `Recursion is not allowed (calls are expanded at compile time): ${cycle.join(" → ")}.`,
+  },
+  // scenario structure (RACE03x)
+  noCpu: {
+    code: "RACE030",
+    severity: "error",
+    text: () => `A scenario needs at least one 'cpu NAME { … }' block.`,
+  },
+  twoScenarios: {
+    code: "RACE031",
+    severity: "error",
+    text: () => `Only one 'scenario' line is allowed; remove this one or merge the titles.`,
+  },
+  trylockOutsideIf: {
+    code: "RACE032",
+    severity: "error",
+    text: () => `'trylock' is only allowed as the whole condition of an 'if': 'if trylock L { … } else { … }'.`,
+  },
+  intRange: {
+    code: "RACE033",
+    severity: "error",
+    text: (value: string) => `Integer ${value} is out of range; ints are bounded to -128..127.`,
+  },
+  typeMismatch: {
+    code: "RACE034",
+    severity: "error",
+    text: (detail: string) => detail,
+  },
+  objectAsValue: {
+    code: "RACE035",
+    severity: "error",
+    text: (name: string) =>
+      `${q(name)} names an object instance, which is not a value; use it as an index or pass it as an argument.`,
+  },
+  valueAsObject: {
+    code: "RACE036",
+    severity: "error",
+    text: (what: string) => `An index must name an object instance (or a parameter bound to one), not ${what}.`,
+  },
+  eitherBranches: {
+    code: "RACE037",
+    severity: "error",
+    text: () => `'either' needs at least two branches: 'either { … } or { … }'.`,
+  },
+  badExpect: {
+    code: "RACE038",
+    severity: "error",
+    text: (word: string) => `Unknown expectation ${q(word)}; write 'expect deadlock', 'expect violation' or 'expect safe'.`,
+  },
+  twoExpects: {
+    code: "RACE039",
+    severity: "error",
+    text: () => `Only one 'expect' line is allowed; remove this one.`,
+  },
+  badArgument: {
+    code: "RACE040",
+    severity: "error",
+    text: (detail: string) => detail,
+  },
+  // warnings (RACE05x)
+  unusedLock: {
+    code: "RACE050",
+    severity: "warning",
+    text: (name: string) => `Lock ${q(name)} is never taken; remove it or use it.`,
+  },
+  unusedVariable: {
+    code: "RACE051",
+    severity: "warning",
+    text: (name: string) => `Variable ${q(name)} is never used; remove it or use it.`,
+  },
+  unusedFunction: {
+    code: "RACE052",
+    severity: "warning",
+    text: (name: string) => `Function ${q(name)} is never called; remove it or call it from a CPU.`,
+  },
+  unusedCallback: {
+    code: "RACE053",
+    severity: "warning",
+    text: (driver: string, cb: string) => `Callback ${driver}.${cb}() is never called.`,
+  },
+  // engine findings (RACE1xx)
+  deadlock: { code: "RACE100", severity: "error", text: (detail: string) => detail },
+  hang: { code: "RACE101", severity: "error", text: (detail: string) => detail },
+  violation: { code: "RACE102", severity: "error", text: (detail: string) => detail },
+  badUnlock: { code: "RACE103", severity: "error", text: (detail: string) => detail },
+  lockHeldAtExit: { code: "RACE104", severity: "error", text: (detail: string) => detail },
+  overflow: { code: "RACE105", severity: "error", text: (detail: string) => detail },
+  expectationNotMet: { code: "RACE106", severity: "error", text: (detail: string) => detail },
+  inversionGated: { code: "RACE107", severity: "hint", text: (detail: string) => detail },
+  inversionUnreached: { code: "RACE108", severity: "warning", text: (detail: string) => detail },
+  incomplete: { code: "RACE109", severity: "warning", text: (detail: string) => detail },
+  internal: {
+    code: "RACE199",
+    severity: "error",
+    text: (detail: string) => `Internal error (please report it): ${detail}`,
+  },
+} as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
+
+export type MessageId = keyof typeof catalogue;
+
+type Args<K extends MessageId> = Parameters<(typeof catalogue)[K]["text"]>;
+
+export function diagnostic<K extends MessageId>(
+  id: K,
+  at: Span,
+  ...args: Args<K>
+): Diagnostic {
+  const entry = catalogue[id];
+  const text = (entry.text as (...a: Args<K>) => string)(...args);
+  return { code: entry.code, severity: entry.severity, message: text, span: at };
+}
+
+export function withRelated(d: Diagnostic, related: readonly Related[]): Diagnostic {
+  return related.length === 0 ? d : { ...d, related };
+}
+
+export function withSeverity(d: Diagnostic, severity: Severity): Diagnostic {
+  return { ...d, severity };
+}

@@ -1,0 +1,60 @@
+// parse(text): never throws, always returns an AST for whatever parsed and
+// every lexical and syntax error with a range and a sentence.
+
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { SourceFile } from "./ast";
+import { diagnostic, type Diagnostic } from "./messages";
+import { parseCst } from "./parser";
+import { span, type Span } from "./span";
+import { toAst } from "./toAst";
+
+export interface ParseResult {
+  readonly ast: SourceFile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function tokenSpan(t: IToken | undefined): Span | undefined {
+  if (!t || !Number.isFinite(t.startOffset)) return undefined;
+  return span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+}
+
+function syntaxErrorSpan(e: IRecognitionException, textLength: number): Span {
+  const at = tokenSpan(e.token);
+  if (at) return at;
+  // At the end of the file: point at the last real token, where the reader looks.
+  const prev = tokenSpan((e as IRecognitionException & { previousToken?: IToken }).previousToken);
+  if (prev) return prev;
+  return span(textLength, textLength);
+}
+
+export function parse(text: string): ParseResult {
+  try {
+    const { cst, lexErrors, parseErrors, comments } = parseCst(text);
+    const diagnostics: Diagnostic[] = [];
+    for (const e of lexErrors) {
+      diagnostics.push(diagnostic("badCharacter", span(e.offset, e.offset + Math.max(1, e.length)), text.slice(e.offset, e.offset + Math.max(1, e.length))));
+    }
+    for (const c of comments) {
+      if (c.tokenType.name === "UnterminatedComment") diagnostics.push(diagnostic("unterminatedComment", span(c.startOffset, c.startOffset + 2)));
+    }
+    const seen = new Set<string>();
+    for (const e of parseErrors) {
+      const at = syntaxErrorSpan(e, text.length);
+      const key = `${at.start}:${at.end}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      diagnostics.push(diagnostic("syntax", at, e.message));
+    }
+    const built = toAst(text, cst);
+    diagnostics.push(...built.diagnostics);
+    diagnostics.sort((a, b) => a.span.start - b.span.start);
+    return { ast: built.ast, diagnostics };
+  } catch (err) {
+    // The grammar is meant to make this unreachable; if it is not, the user
+    // still gets a diagnostic instead of a crashed language server.
+    return {
+      ast: { kind: "SourceFile", items: [], span: span(0, text.length) },
+      diagnostics: [diagnostic("internal", span(0, 0), err instanceof Error ? err.message : String(err))],
+    };
+  }
+}

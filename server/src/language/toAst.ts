@@ -1,0 +1,389 @@
+// CST → AST. Tolerant of everything error recovery leaves behind: missing
+// tokens become empty names (already reported as syntax errors), missing
+// expressions become `false` literals, so every later phase can run on
+// whatever did parse.
+
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type * as A from "./ast";
+import { diagnostic, type Diagnostic } from "./messages";
+import { span, type Span } from "./span";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement): e is IToken {
+  return (e as IToken).image !== undefined;
+}
+
+function usable(t: IToken | undefined): t is IToken {
+  return t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+}
+
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+  /** Where the most recent real token ended: the anchor for missing pieces. */
+  private cursor = 0;
+
+  constructor(private readonly text: string) {}
+
+  file(node: CstNode): A.SourceFile {
+    const items: A.Item[] = [];
+    for (const itemNode of this.nodes(node, "item")) {
+      const item = this.item(itemNode);
+      if (item) items.push(item);
+    }
+    return { kind: "SourceFile", items, span: span(0, this.text.length) };
+  }
+
+  // ---- helpers -----------------------------------------------------------
+
+  private children(node: CstNode): Children {
+    return node.children as Children;
+  }
+
+  private nodes(node: CstNode, name: string): CstNode[] {
+    return (this.children(node)[name] ?? []).filter((e): e is CstNode => !isToken(e));
+  }
+
+  private node(node: CstNode, name: string, i = 0): CstNode | undefined {
+    return this.nodes(node, name)[i];
+  }
+
+  private tokens(node: CstNode, name: string): IToken[] {
+    return (this.children(node)[name] ?? []).filter(isToken).filter(usable);
+  }
+
+  private token(node: CstNode, name: string, i = 0): IToken | undefined {
+    return this.tokens(node, name)[i];
+  }
+
+  private tokenSpan(t: IToken): Span {
+    const s = span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+    this.cursor = Math.max(this.cursor, s.end);
+    return s;
+  }
+
+  private nodeSpan(node: CstNode): Span {
+    const loc = node.location;
+    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset ?? NaN)) {
+      return span(loc.startOffset, (loc.endOffset as number) + 1);
+    }
+    let start = Infinity;
+    let end = -Infinity;
+    const walk = (n: CstNode): void => {
+      for (const list of Object.values(this.children(n))) {
+        for (const e of list ?? []) {
+          if (isToken(e)) {
+            if (usable(e)) {
+              start = Math.min(start, e.startOffset);
+              end = Math.max(end, (e.endOffset ?? e.startOffset) + 1);
+            }
+          } else walk(e);
+        }
+      }
+    };
+    walk(node);
+    return Number.isFinite(start) ? span(start, end) : span(this.cursor, this.cursor);
+  }
+
+  private ident(t: IToken | undefined): A.Ident {
+    if (!t) return { name: "", span: span(this.cursor, this.cursor) };
+    return { name: t.image, span: this.tokenSpan(t) };
+  }
+
+  private stringValue(t: IToken): string {
+    const s = this.tokenSpan(t);
+    const closed = t.tokenType.name === "ClosedString";
+    if (!closed) this.diagnostics.push(diagnostic("unterminatedString", s));
+    const body = t.image.slice(1, closed ? -1 : undefined);
+    return body.replace(/\\(.)/g, "$1");
+  }
+
+  // ---- items -------------------------------------------------------------
+
+  private item(node: CstNode): A.Item | undefined {
+    const c = this.children(node);
+    const first = Object.keys(c).find((k) => k !== "Semicolon");
+    const child = first ? this.node(node, first) : undefined;
+    if (!child) return undefined;
+    switch (first) {
+      case "scenarioDecl":
+        return this.scenarioDecl(child);
+      case "lockDecl":
+        return this.lockDecl(child);
+      case "varDecl":
+        return this.varDecl(child);
+      case "fnDecl":
+        return this.fnDecl(child);
+      case "driverDecl":
+        return this.driverDecl(child);
+      case "cpuDecl":
+        return this.cpuDecl(child);
+      case "expectDecl":
+        return this.expectDecl(child);
+      default:
+        return undefined;
+    }
+  }
+
+  private scenarioDecl(node: CstNode): A.ScenarioDecl {
+    const sp = this.nodeSpan(node);
+    const str = this.token(node, "StringLiteral");
+    return {
+      kind: "ScenarioDecl",
+      title: str ? this.stringValue(str) : "",
+      titleSpan: str ? this.tokenSpan(str) : sp,
+      span: sp,
+    };
+  }
+
+  private instances(node: CstNode): A.Ident[] | undefined {
+    const list = this.node(node, "instanceList");
+    if (!list) return undefined;
+    return this.tokens(list, "Identifier").map((t) => this.ident(t));
+  }
+
+  private lockDecl(node: CstNode): A.LockDecl {
+    const sp = this.nodeSpan(node);
+    let lockKind: A.LockKind = "mutex";
+    if (this.token(node, "Recursive")) lockKind = "recursive mutex";
+    else if (this.token(node, "Rwsem")) lockKind = "rwsem";
+    else if (this.token(node, "Spinlock")) lockKind = "spinlock";
+    return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), span: sp };
+  }
+
+  private varDecl(node: CstNode): A.VarDecl {
+    const sp = this.nodeSpan(node);
+    const name = this.ident(this.token(node, "Identifier"));
+    const instances = this.instances(node);
+    const constNode = this.node(node, "constant");
+    let init: A.IntLiteral | A.BoolLiteral | undefined;
+    if (constNode) {
+      const cs = this.nodeSpan(constNode);
+      const int = this.token(constNode, "Integer");
+      if (int) {
+        const negative = this.token(constNode, "Minus") !== undefined;
+        const text = (negative ? "-" : "") + int.image;
+        init = { kind: "IntLiteral", value: Number(text), text, span: cs };
+      } else if (this.token(constNode, "True")) init = { kind: "BoolLiteral", value: true, span: cs };
+      else if (this.token(constNode, "False")) init = { kind: "BoolLiteral", value: false, span: cs };
+    }
+    return { kind: "VarDecl", name, instances, init, span: sp };
+  }
+
+  private params(node: CstNode): A.Ident[] {
+    const list = this.node(node, "paramList");
+    return list ? this.tokens(list, "Identifier").map((t) => this.ident(t)) : [];
+  }
+
+  private fnDecl(node: CstNode): A.FnDecl {
+    const sp = this.nodeSpan(node);
+    const name = this.ident(this.token(node, "Identifier"));
+    const params = this.params(node);
+    return { kind: "FnDecl", name, params, body: this.block(this.node(node, "block")), span: sp };
+  }
+
+  private driverDecl(node: CstNode): A.DriverDecl {
+    const sp = this.nodeSpan(node);
+    const name = this.ident(this.token(node, "Identifier"));
+    const callbacks = this.nodes(node, "callbackDecl").map((cb) => {
+      const csp = this.nodeSpan(cb);
+      const cbName = this.ident(this.token(cb, "Identifier"));
+      const params = this.params(cb);
+      return { kind: "CallbackDecl", name: cbName, params, body: this.block(this.node(cb, "block")), span: csp } as const;
+    });
+    return { kind: "DriverDecl", name, callbacks, span: sp };
+  }
+
+  private cpuDecl(node: CstNode): A.CpuDecl {
+    const sp = this.nodeSpan(node);
+    const name = this.ident(this.token(node, "Identifier"));
+    const str = this.token(node, "StringLiteral");
+    const label = str ? this.stringValue(str) : undefined;
+    return { kind: "CpuDecl", name, label, body: this.block(this.node(node, "block")), span: sp };
+  }
+
+  private expectDecl(node: CstNode): A.ExpectDecl {
+    const sp = this.nodeSpan(node);
+    this.token(node, "Expect");
+    return { kind: "ExpectDecl", word: this.ident(this.token(node, "Identifier")), span: sp };
+  }
+
+  // ---- statements --------------------------------------------------------
+
+  private block(node: CstNode | undefined): A.Block {
+    if (!node) return { kind: "Block", stmts: [], span: span(this.cursor, this.cursor) };
+    const sp = this.nodeSpan(node);
+    const stmts: A.Stmt[] = [];
+    for (const s of this.nodes(node, "stmt")) {
+      const st = this.stmt(s);
+      if (st) stmts.push(st);
+    }
+    return { kind: "Block", stmts, span: sp };
+  }
+
+  private stmt(node: CstNode): A.Stmt | undefined {
+    const c = this.children(node);
+    const first = Object.keys(c).find((k) => k !== "Semicolon");
+    const child = first ? this.node(node, first) : undefined;
+    if (!child) return undefined;
+    const sp = this.nodeSpan(child);
+    switch (first) {
+      case "lockStmt": {
+        const op: A.LockOp = this.token(child, "Unlock")
+          ? "unlock"
+          : this.token(child, "Rlock")
+            ? "rlock"
+            : this.token(child, "Runlock")
+              ? "runlock"
+              : "lock";
+        return { kind: "LockStmt", op, lock: this.ref(this.node(child, "ref")), span: sp };
+      }
+      case "trylockStmt":
+        return { kind: "TrylockStmt", lock: this.ref(this.node(child, "ref")), span: sp };
+      case "ifStmt":
+        return this.ifStmt(child);
+      case "whileStmt":
+        return { kind: "WhileStmt", cond: this.expr(this.node(child, "expr")), body: this.block(this.node(child, "block")), span: sp };
+      case "eitherStmt":
+        return { kind: "EitherStmt", branches: this.nodes(child, "block").map((b) => this.block(b)), span: sp };
+      case "waitStmt":
+        return { kind: "WaitStmt", cond: this.expr(this.node(child, "expr")), span: sp };
+      case "assertStmt": {
+        const cond = this.expr(this.node(child, "expr"));
+        const str = this.token(child, "StringLiteral");
+        return { kind: "AssertStmt", cond, message: str ? this.stringValue(str) : undefined, span: sp };
+      }
+      case "returnStmt":
+        return { kind: "ReturnStmt", span: sp };
+      case "nameStmt":
+        return this.nameStmt(child, sp);
+      default:
+        return undefined;
+    }
+  }
+
+  private ifStmt(node: CstNode): A.IfStmt {
+    const sp = this.nodeSpan(node);
+    const cond = this.expr(this.node(node, "expr"));
+    const then = this.block(this.node(node, "block", 0));
+    let otherwise: A.Block | A.IfStmt | undefined;
+    if (this.token(node, "Else")) {
+      const nested = this.node(node, "ifStmt");
+      if (nested) otherwise = this.ifStmt(nested);
+      else {
+        const b = this.node(node, "block", 1);
+        if (b) otherwise = this.block(b);
+      }
+    }
+    return { kind: "IfStmt", cond, then, otherwise, span: sp };
+  }
+
+  private nameStmt(node: CstNode, sp: Span): A.Stmt | undefined {
+    const ids = this.tokens(node, "Identifier");
+    const first = this.ident(ids[0]);
+    const args = this.node(node, "argList");
+    if (this.token(node, "Dot")) {
+      const cb = this.ident(ids[1]);
+      return { kind: "CallStmt", driver: first, callee: cb, args: this.args(args), span: sp };
+    }
+    if (args) return { kind: "CallStmt", driver: undefined, callee: first, args: this.args(args), span: sp };
+    const index = this.token(node, "LBracket") ? this.ident(ids[1]) : undefined;
+    const targetEnd = index ? (this.token(node, "RBracket") ? this.tokenSpan(this.token(node, "RBracket")!).end : index.span.end) : first.span.end;
+    const target: A.Ref = { name: first, index, span: span(first.span.start, targetEnd) };
+    return { kind: "AssignStmt", target, value: this.expr(this.node(node, "expr")), span: sp };
+  }
+
+  private args(node: CstNode | undefined): A.Expr[] {
+    return node ? this.nodes(node, "expr").map((e) => this.expr(e)) : [];
+  }
+
+  private ref(node: CstNode | undefined): A.Ref {
+    if (!node) {
+      const name = this.ident(undefined);
+      return { name, index: undefined, span: name.span };
+    }
+    const sp = this.nodeSpan(node);
+    const ids = this.tokens(node, "Identifier");
+    const name = this.ident(ids[0]);
+    const index = this.token(node, "LBracket") ? this.ident(ids[1]) : undefined;
+    return { name, index, span: sp };
+  }
+
+  // ---- expressions -------------------------------------------------------
+
+  private missingExpr(): A.Expr {
+    return { kind: "BoolLiteral", value: false, span: span(this.cursor, this.cursor) };
+  }
+
+  private expr(node: CstNode | undefined): A.Expr {
+    if (!node) return this.missingExpr();
+    return this.binaryChain(node, "andExpr", ["OrOr"], (n) => this.binaryChain(n, "eqExpr", ["AndAnd"], (m) => this.eqExpr(m)));
+  }
+
+  private eqExpr(node: CstNode): A.Expr {
+    return this.binaryChain(node, "relExpr", ["EqEq", "NotEq"], (n) =>
+      this.binaryChain(n, "addExpr", ["Less", "LessEq", "Greater", "GreaterEq"], (m) =>
+        this.binaryChain(m, "unaryExpr", ["Plus", "Minus"], (u) => this.unaryExpr(u)),
+      ),
+    );
+  }
+
+  /** Folds `a op b op c` left to right, ops taken in source order. */
+  private binaryChain(node: CstNode, operandRule: string, ops: string[], sub: (n: CstNode) => A.Expr): A.Expr {
+    const operands = this.nodes(node, operandRule);
+    const opTokens = ops.flatMap((name) => this.tokens(node, name)).sort((a, b) => a.startOffset - b.startOffset);
+    if (operands.length === 0) return this.missingExpr();
+    let acc = sub(operands[0]!);
+    for (let i = 1; i < operands.length; i++) {
+      const right = sub(operands[i]!);
+      const opTok = opTokens[i - 1];
+      const op = (opTok?.image ?? "==") as A.BinaryOp;
+      acc = { kind: "BinaryExpr", op, left: acc, right, span: span(acc.span.start, right.span.end) };
+    }
+    return acc;
+  }
+
+  private unaryExpr(node: CstNode): A.Expr {
+    const prim = this.node(node, "primary");
+    if (prim) return this.primary(prim);
+    const inner = this.node(node, "unaryExpr");
+    const opTok = this.token(node, "Bang") ?? this.token(node, "Minus");
+    const operand = inner ? this.unaryExpr(inner) : this.missingExpr();
+    const start = opTok ? this.tokenSpan(opTok).start : operand.span.start;
+    if (opTok?.image === "-" && operand.kind === "IntLiteral" && !operand.text.startsWith("-")) {
+      // `-5` is a literal, so that -128 is in range while 128 is not.
+      const text = "-" + operand.text;
+      return { kind: "IntLiteral", value: -operand.value, text, span: span(start, operand.span.end) };
+    }
+    return { kind: "UnaryExpr", op: opTok?.image === "-" ? "-" : "!", operand, span: span(start, operand.span.end) };
+  }
+
+  private primary(node: CstNode): A.Expr {
+    const sp = this.nodeSpan(node);
+    const int = this.token(node, "Integer");
+    if (int) return { kind: "IntLiteral", value: Number(int.image), text: int.image, span: this.tokenSpan(int) };
+    if (this.token(node, "True")) return { kind: "BoolLiteral", value: true, span: sp };
+    if (this.token(node, "False")) return { kind: "BoolLiteral", value: false, span: sp };
+    const inner = this.node(node, "expr");
+    if (inner) {
+      const e = this.expr(inner);
+      return e;
+    }
+    if (this.token(node, "Held") || this.token(node, "Locked")) {
+      return { kind: "LockQuery", query: this.token(node, "Held") ? "held" : "locked", lock: this.ref(this.node(node, "ref")), span: sp };
+    }
+    if (this.token(node, "Trylock")) return { kind: "TrylockExpr", lock: this.ref(this.node(node, "ref")), span: sp };
+    const ref = this.node(node, "ref");
+    if (ref) {
+      const r = this.ref(ref);
+      return { kind: "NameExpr", ref: r, span: r.span };
+    }
+    return this.missingExpr();
+  }
+}
+
+export function toAst(text: string, cst: CstNode): { ast: A.SourceFile; diagnostics: Diagnostic[] } {
+  const builder = new AstBuilder(text);
+  const ast = builder.file(cst);
+  return { ast, diagnostics: builder.diagnostics };
+}
