@@ -1,6 +1,9 @@
 // Bundles the extension client, the language server, the CLI and the
 // benchmarks into dist/. `--watch` rebuilds on change.
 import * as esbuild from "esbuild";
+import { readFileSync } from "node:fs";
+
+const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 
 const watch = process.argv.includes("--watch");
 const common = {
@@ -10,6 +13,7 @@ const common = {
   format: "cjs",
   sourcemap: true,
   logLevel: "warning",
+  define: { RACE_VERSION: JSON.stringify(version) },
 };
 
 const builds = [

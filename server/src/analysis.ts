@@ -88,7 +88,7 @@ function isExpected(p: Problem, expectation: Expectation): boolean {
 function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectation: Expectation): Analysis {
   const findings = report.problems.map((problem) => ({ problem, expected: isExpected(problem, expectation) }));
   const diagnostics: Diagnostic[] = [...frontEnd.diagnostics];
-  for (const { problem, expected } of findings) diagnostics.push(...problemDiagnostics(problem, expected));
+  findings.forEach(({ problem, expected }, i) => diagnostics.push(...problemDiagnostics(problem, expected).map((d) => ({ ...d, finding: i }))));
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
@@ -97,7 +97,9 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     const d =
       inv.status === "gated"
         ? diagnostic("inversionGated", at, `Lock-order inversion ${chain} cannot deadlock: every path that takes these locks holds ${inv.gate!.join(", ")} first.`)
-        : diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no explored interleaving deadlocks on it${report.stats.complete ? " (it is not reachable as a deadlock)" : " so far; the search was stopped early"}.`);
+        : report.stats.complete
+          ? diagnostic("inversionUnreached", at, `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`)
+          : withSeverity(diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no deadlock on it found before the search stopped.`), "warning");
     diagnostics.push(withRelated(d, related));
   }
   const expectedFound = findings.some((f) => f.expected);

@@ -1,25 +1,59 @@
 // `race check [--json|--sarif] [--max-states N] [--timeout MS] FILE...`
 // No LSP imports here: the CLI reads files, calls analyze() and prints.
+// Exit codes: 0 every file's expectation is met; 1 some expectation is not
+// met; 2 invalid input (syntax or semantic errors, unreadable file) or usage.
 
 import { readFileSync } from "node:fs";
-import { analyzeFrontEnd } from "./analysis";
+import { analyze, type Analysis } from "./analysis";
+import { toJsonFile } from "./cli/json";
+import { toSarif } from "./cli/sarif";
+import { formatFile } from "./cli/text";
 import { LineIndex } from "./language/span";
 
-const USAGE = `usage: race check [--json] FILE...`;
+declare const RACE_VERSION: string | undefined;
+const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
+
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] FILE...
+
+  Explores every interleaving of each scenario and reports deadlocks, hangs,
+  failed asserts and lock misuse, each with its shortest trace.
+
+  --json          machine-readable results (0-based line/character ranges)
+  --sarif         SARIF 2.1.0 for code-scanning tools
+  --max-states N  stop each search after N states (default 1000000)
+  --timeout MS    stop each search after MS milliseconds
+  --version       print the version
+
+exit status: 0 all expectations met, 1 some expectation not met,
+             2 invalid input or usage error`;
 
 interface Options {
-  format: "text" | "json";
+  format: "text" | "json" | "sarif";
   files: string[];
+  maxStates: number | undefined;
+  timeoutMs: number | undefined;
 }
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Options {
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} needs a positive whole number`);
+  return n;
+}
+
+function parseArgs(argv: string[]): Options | "help" | "version" {
+  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  if (argv.includes("--version")) return "version";
   const [command, ...rest] = argv;
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
-  const opts: Options = { format: "text", files: [] };
-  for (const a of rest) {
+  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
     if (a === "--json") opts.format = "json";
+    else if (a === "--sarif") opts.format = "sarif";
+    else if (a === "--max-states") opts.maxStates = positiveInt(a, rest[++i]);
+    else if (a === "--timeout") opts.timeoutMs = positiveInt(a, rest[++i]);
     else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
     else opts.files.push(a);
   }
@@ -27,39 +61,53 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
-function main(argv: string[]): number {
-  let opts: Options;
+export function main(argv: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    opts = parseArgs(argv);
+    parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`race: ${e.message}\n${USAGE}\n`);
+      writeErr(`race: ${e.message}\n${USAGE}\n`);
       return 2;
     }
     throw e;
   }
+  if (parsed === "help") {
+    write(USAGE + "\n");
+    return 0;
+  }
+  if (parsed === "version") {
+    write(VERSION + "\n");
+    return 0;
+  }
+  const opts = parsed;
   let exit = 0;
-  const files = [];
+  const done: { file: string; analysis: Analysis; lines: LineIndex }[] = [];
   for (const file of opts.files) {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      process.stderr.write(`race: cannot read ${file}: ${(e as Error).message}\n`);
+      writeErr(`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       exit = 2;
       continue;
     }
-    const fe = analyzeFrontEnd(text);
+    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs });
     const lines = new LineIndex(text);
-    const problems = fe.diagnostics.map((d) => ({ kind: d.severity === "error" ? "error" : "warning", code: d.code, message: d.message, range: lines.range(d.span) }));
-    if (fe.hasErrors) exit = 2;
-    files.push({ file, verdict: fe.hasErrors ? "invalid" : "valid", problems });
-    if (opts.format === "text") {
-      for (const p of problems) process.stdout.write(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.kind} ${p.code}: ${p.message}\n`);
-    }
+    done.push({ file, analysis, lines });
+    if (analysis.verdict === "invalid") exit = 2;
+    else if (!analysis.met && exit === 0) exit = 1;
+    if (opts.format === "text") write(formatFile(file, analysis, lines));
   }
-  if (opts.format === "json") process.stdout.write(JSON.stringify({ files }, null, 2) + "\n");
+  if (opts.format === "json") write(JSON.stringify({ files: done.map((d) => toJsonFile(d.file, d.analysis, d.lines)) }, null, 2) + "\n");
+  if (opts.format === "sarif") write(JSON.stringify(toSarif(done, VERSION), null, 2) + "\n");
   return exit;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  process.exitCode = main(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  );
+}

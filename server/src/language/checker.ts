@@ -8,7 +8,7 @@
 import type * as A from "./ast";
 import { unreachable } from "./ast";
 import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
-import { diagnostic, withRelated, type Diagnostic } from "./messages";
+import { article, diagnostic, withRelated, type Diagnostic } from "./messages";
 import { LineIndex, type Span } from "./span";
 
 export type Binding =
@@ -85,6 +85,11 @@ class Checker {
 
   result(): Diagnostic[] {
     return this.diagnostics;
+  }
+
+  /** A use of `sym` that is of the wrong kind still counts as a use (and renames with it). */
+  private wrongKindUse(sym: GlobalSymbol, at: Span, ctx: Ctx | undefined): void {
+    if (ctx?.record) this.ref(at, `${sym.kind}:${sym.decl.name.name}`);
   }
 
   private ref(span: Span, key: string, declaration = false): void {
@@ -198,7 +203,7 @@ class Checker {
         const target = this.varRef(s.target, ctx, "write");
         const value = this.expr(s.value, ctx);
         if (target && target !== "unknown" && value !== "unknown" && target !== value) {
-          this.report(diagnostic("typeMismatch", s.value.span, `Cannot assign ${this.describeType(value, s.value, ctx)} to '${s.target.name.name}', a ${target} variable.`));
+          this.report(diagnostic("typeMismatch", s.value.span, `Cannot assign ${this.describeType(value, s.value, ctx)} to '${s.target.name.name}', ${article(target)} variable.`));
         }
         break;
       }
@@ -292,6 +297,7 @@ class Checker {
       return undefined;
     }
     if (sym.kind !== "fn") {
+      this.wrongKindUse(sym, s.callee.span, ctx);
       this.report(diagnostic("notAFunction", s.callee.span, name, describeSymbol(sym)));
       return undefined;
     }
@@ -324,7 +330,8 @@ class Checker {
         }
         const sym = this.scope.globals.get(name);
         if (sym) {
-          this.report(diagnostic("badArgument", a.span, `'${name}' is a ${describeSymbol(sym)}; arguments are object names, integer or boolean constants, or parameters.`));
+          this.wrongKindUse(sym, a.ref.name.span, ctx);
+          this.report(diagnostic("badArgument", a.span, `'${name}' is ${article(describeSymbol(sym))}; arguments are object names, integer or boolean constants, or parameters.`));
         } else this.report(diagnostic("unknownName", a.ref.name.span, name));
         return { kind: "unknown" };
       }
@@ -354,6 +361,7 @@ class Checker {
       return undefined;
     }
     if (sym.kind !== "lock") {
+      this.wrongKindUse(sym, r.name.span, ctx);
       this.report(diagnostic("notALock", r.name.span, name, describeSymbol(sym)));
       return undefined;
     }
@@ -377,6 +385,7 @@ class Checker {
       return undefined;
     }
     if (sym.kind !== "var") {
+      this.wrongKindUse(sym, r.name.span, ctx);
       this.report(diagnostic("notAVariable", r.name.span, name, describeSymbol(sym)));
       return undefined;
     }
@@ -414,6 +423,7 @@ class Checker {
       return;
     }
     const sym = this.scope.globals.get(index.name);
+    if (sym) this.wrongKindUse(sym, index.span, ctx);
     if (sym) this.report(diagnostic("valueAsObject", index.span, `the ${describeSymbol(sym)} '${index.name}'`));
     else this.report(diagnostic("unknownName", index.span, index.name));
   }
@@ -446,7 +456,10 @@ class Checker {
       case "UnaryExpr": {
         const t = this.expr(e.operand, ctx);
         const want = e.op === "!" ? "bool" : "int";
-        if (t !== "unknown" && t !== want && ctx) this.report(diagnostic("typeMismatch", e.operand.span, `'${e.op}' needs ${want === "int" ? "an int" : "a bool"}, but this is ${this.describeType(t, e.operand, ctx)}.`));
+        if (t !== "unknown" && t !== want && ctx) {
+          this.report(diagnostic("typeMismatch", e.operand.span, `'${e.op}' needs ${want === "int" ? "an int" : "a bool"}, but this is ${this.describeType(t, e.operand, ctx)}.`));
+          return "unknown"; // one error per mistake, not one per enclosing expression
+        }
         return want;
       }
       case "BinaryExpr":
@@ -467,8 +480,10 @@ class Checker {
     const l = this.expr(e.left, ctx);
     const r = this.expr(e.right, ctx);
     if (!ctx) return "unknown";
+    let failed = false;
     const need = (side: A.Expr, t: ValueType, want: "int" | "bool"): void => {
       if (t !== "unknown" && t !== want) {
+        failed = true;
         this.report(diagnostic("typeMismatch", side.span, `'${e.op}' needs ${want === "int" ? "ints" : "bools"}, but this is ${this.describeType(t, side, ctx)}.`));
       }
     };
@@ -495,7 +510,7 @@ class Checker {
       case "-":
         need(e.left, l, "int");
         need(e.right, r, "int");
-        return "int";
+        return failed ? "unknown" : "int";
       default:
         return unreachable(e.op);
     }

@@ -17,9 +17,13 @@ export interface Diagnostic {
   readonly message: string;
   readonly span: Span;
   readonly related?: readonly Related[];
+  /** For an engine finding's diagnostic: its index in Analysis.findings (trace, sites). */
+  readonly finding?: number;
 }
 
 const q = (name: string): string => `'${name}'`;
+/** "a mutex", "an object instance", "an int". */
+export const article = (noun: string): string => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** code, default severity and the sentence of each message. */
 export const catalogue = {
@@ -76,7 +80,7 @@ export const catalogue = {
     code: "RACE016",
     severity: "error",
     text: (what: string, name: string, prior?: string) =>
-      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as a ${prior})` : ""}; rename one of them.`,
+      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as ${article(prior)})` : ""}; rename one of them.`,
   },
   // use of names (RACE02x)
   arity: {
@@ -106,22 +110,22 @@ export const catalogue = {
     code: "RACE024",
     severity: "error",
     text: (op: string, name: string, kind: string) =>
-      `'${op}' takes the shared side of an rwsem, but ${q(name)} is a ${kind}; use '${op === "rlock" ? "lock" : "unlock"}' or declare it 'rwsem'.`,
+      `'${op}' takes the shared side of an rwsem, but ${q(name)} is ${article(kind)}; use '${op === "rlock" ? "lock" : "unlock"}' or declare it 'rwsem'.`,
   },
   notALock: {
     code: "RACE025",
     severity: "error",
-    text: (name: string, what: string) => `${q(name)} is a ${what}, not a lock; lock operations and held()/locked() take a lock.`,
+    text: (name: string, what: string) => `${q(name)} is ${article(what)}, not a lock; lock operations and held()/locked() take a lock.`,
   },
   notAVariable: {
     code: "RACE026",
     severity: "error",
-    text: (name: string, what: string) => `${q(name)} is a ${what}, not a variable; only variables can be assigned or read.`,
+    text: (name: string, what: string) => `${q(name)} is ${article(what)}, not a variable; only variables can be assigned or read.`,
   },
   notAFunction: {
     code: "RACE027",
     severity: "error",
-    text: (name: string, what: string) => `${q(name)} is a ${what}, not a function; only 'fn' items and driver callbacks can be called.`,
+    text: (name: string, what: string) => `${q(name)} is ${article(what)}, not a function; only 'fn' items and driver callbacks can be called.`,
   },
   recursion: {
     code: "RACE028",
@@ -216,7 +220,7 @@ export const catalogue = {
   overflow: { code: "RACE105", severity: "error", text: (detail: string) => detail },
   expectationNotMet: { code: "RACE106", severity: "error", text: (detail: string) => detail },
   inversionGated: { code: "RACE107", severity: "hint", text: (detail: string) => detail },
-  inversionUnreached: { code: "RACE108", severity: "warning", text: (detail: string) => detail },
+  inversionUnreached: { code: "RACE108", severity: "information", text: (detail: string) => detail },
   incomplete: { code: "RACE109", severity: "warning", text: (detail: string) => detail },
   internal: {
     code: "RACE199",

@@ -1,0 +1,79 @@
+// `race check --json`: the shape CI pipelines and other tools read.
+// Ranges are 0-based {line, character}, as in LSP.
+
+import type { Analysis } from "../analysis";
+import type { LineIndex, LineRange } from "../language/span";
+
+export interface JsonStep {
+  cpu: string;
+  action: string;
+  range: LineRange;
+  stack: { fn: string; range: LineRange }[];
+  held: Record<string, readonly string[]>;
+  changed: Record<string, number | boolean>;
+}
+
+export interface JsonProblem {
+  kind: string;
+  code: string;
+  message: string;
+  range: LineRange;
+  expected?: boolean;
+  cpus?: readonly string[];
+  trace?: JsonStep[];
+}
+
+export interface JsonFile {
+  file: string;
+  title: string | undefined;
+  expect: string;
+  verdict: string;
+  met: boolean;
+  problems: JsonProblem[];
+  inversions: { locks: readonly string[]; status: string; gate?: readonly string[] }[];
+  stats?: { states: number; transitions: number; ms: number; complete: boolean };
+}
+
+const engineCodes = new Set(["RACE100", "RACE101", "RACE102", "RACE103", "RACE104", "RACE105", "RACE107", "RACE108"]);
+
+export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFile {
+  const problems: JsonProblem[] = [];
+  // Checker and expectation diagnostics (engine findings come with traces below).
+  for (const d of a.diagnostics) {
+    if (engineCodes.has(d.code)) continue;
+    problems.push({ kind: d.severity === "error" ? "error" : "warning", code: d.code, message: d.message, range: lines.range(d.span) });
+  }
+  const codes = { deadlock: "RACE100", hang: "RACE101", violation: "RACE102", "bad-unlock": "RACE103", "lock-held-at-exit": "RACE104", overflow: "RACE105" } as const;
+  for (const { problem: p, expected } of a.findings) {
+    problems.push({
+      kind: p.kind,
+      code: codes[p.kind],
+      message: p.message,
+      range: lines.range(p.span),
+      expected,
+      cpus: p.cpus,
+      trace: p.trace.map((s) => ({
+        cpu: s.cpu,
+        action: s.action,
+        range: lines.range(s.span),
+        stack: s.stack.map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
+        held: s.held,
+        changed: s.changed,
+      })),
+    });
+  }
+  const out: JsonFile = {
+    file,
+    title: a.frontEnd.checked.scope.scenario?.title,
+    expect: a.expectation,
+    verdict: a.verdict,
+    met: a.met,
+    problems,
+    inversions: (a.report?.lockGraph.inversions ?? []).map((i) => ({ locks: i.locks, status: i.status, ...(i.gate ? { gate: i.gate } : {}) })),
+  };
+  if (a.report) {
+    const s = a.report.stats;
+    out.stats = { states: s.states, transitions: s.transitions, ms: Math.round(s.ms * 10) / 10, complete: s.complete };
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+// `race check` human output, modelled on lockdep's reports: a banner with the
+// header, who is trying to take what and who holds it, the CPU-column table
+// of the shortest trace, each blocked CPU's call stack, the locks held, and
+// the lock-order chain; then one verdict line per file.
+
+import type { Analysis } from "../analysis";
+import type { Problem } from "../engine/report";
+import type { LineIndex, Span } from "../language/span";
+
+const RULE = "=".repeat(62);
+const DASH = "-".repeat(62);
+
+export function formatFile(file: string, a: Analysis, lines: LineIndex): string {
+  const out: string[] = [];
+  const at = (s: Span): string => {
+    const p = lines.position(s.start);
+    return `${file}:${p.line + 1}:${p.character + 1}`;
+  };
+  // Checker diagnostics and non-finding engine notes, compiler style.
+  for (const d of a.diagnostics) {
+    if (d.finding !== undefined) continue;
+    const kind = d.severity === "information" ? "note" : d.severity;
+    out.push(`${at(d.span)}: ${kind} ${d.code}: ${d.message}`);
+  }
+  a.findings.forEach(({ problem, expected }) => out.push(...formatProblem(problem, expected, a, at, lines)));
+  out.push(verdictLine(file, a));
+  return out.join("\n") + "\n";
+}
+
+export function verdictLine(file: string, a: Analysis): string {
+  const title = a.frontEnd.checked.scope.scenario?.title;
+  const name = title ? `${file} (${title})` : file;
+  if (!a.report) return `${name}: invalid · ${a.diagnostics.filter((d) => d.severity === "error").length} error(s)`;
+  const s = a.report.stats;
+  const figures = `${s.states.toLocaleString("en-US")} states · ${s.transitions.toLocaleString("en-US")} transitions · ${Math.round(s.ms)} ms${s.complete ? "" : ` · stopped by ${s.stoppedBy}`}`;
+  const expectation = `expect ${a.expectation}: ${a.met ? "met" : "NOT met"}`;
+  const mark = a.met ? "✓" : "✗";
+  return `${mark} ${name}: ${a.verdict} · ${expectation} · ${figures}`;
+}
+
+function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: LineIndex): string[] {
+  const out: string[] = [""];
+  const code = { deadlock: "RACE100", hang: "RACE101", violation: "RACE102", "bad-unlock": "RACE103", "lock-held-at-exit": "RACE104", overflow: "RACE105" }[p.kind];
+  out.push(RULE);
+  out.push(`${expected ? "NOTE (expected)" : "WARNING"}: ${p.title}   [${code}]`);
+  out.push(DASH);
+  out.push(p.message);
+  out.push("");
+  const label = (cpu: string): string => {
+    const c = a.model?.cpus.find((x) => x.name === cpu);
+    return c?.label ? `${cpu} "${c.label}"` : cpu;
+  };
+  for (const s of p.sites) {
+    if (s.waitsFor) {
+      out.push(`${label(s.cpu)} is trying to acquire lock:`);
+      out.push(`  ${s.waitsFor}, at ${at(s.span)}`);
+      if (s.heldBy.length > 0) out.push(`but ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock.`);
+      out.push("");
+    }
+  }
+  // The CPU-column table of the shortest trace.
+  const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.cpus])];
+  const width = Math.max(24, ...p.trace.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
+  out.push(`Shortest trace (${p.trace.length} step${p.trace.length === 1 ? "" : "s"}):`);
+  out.push("");
+  out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
+  out.push("       " + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
+  for (const step of p.trace) {
+    const col = cpus.indexOf(step.cpu);
+    const line = lines.position(step.span.start).line + 1;
+    out.push(`  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${step.action}`);
+  }
+  if (p.kind === "deadlock" || p.kind === "hang") {
+    const cells = cpus.map((c) => {
+      const site = p.sites.find((s) => s.cpu === c);
+      return site ? `${site.action} <-- WAITS` : "";
+    });
+    out.push("       " + cells.map((c) => c.padEnd(width)).join("").trimEnd());
+    out.push("");
+    out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : " *** HANG ***");
+  }
+  out.push("");
+  // Call stacks, innermost first, as the kernel prints them.
+  for (const s of p.sites) {
+    out.push(`${label(s.cpu)} call stack:`);
+    out.push(`  ${s.action.padEnd(32)} ${at(s.span)}`);
+    for (let i = s.stack.length - 1; i >= 0; i--) out.push(`  ${s.stack[i]!.fn.padEnd(32)} ${at(s.stack[i]!.call)}`);
+    if (s.holds.length > 0) {
+      out.push(`  locks held by ${s.cpu}:`);
+      s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
+    }
+    out.push("");
+  }
+  if (p.kind === "deadlock") {
+    const chain = p.sites.filter((s) => s.waitsFor !== undefined);
+    if (chain.length > 1 || (chain.length === 1 && chain[0]!.heldBy.length > 0)) {
+      out.push("the dependency chain:");
+      for (const s of chain) {
+        const holding = s.holds.map((h) => h.lock).join(", ") || "(nothing)";
+        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}`);
+      }
+      out.push("");
+    }
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// Shared helpers: scenario text in, findings out, rendered the same way for
+// every baseline so that unrelated changes show up as clues.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyze, analyzeFrontEnd, type Analysis } from "../server/src/analysis";
+import type { Diagnostic } from "../server/src/language/messages";
+import { LineIndex } from "../server/src/language/span";
+
+export const root = join(__dirname, "..");
+export const samplesDir = join(root, "samples");
+export const fixturesDir = join(__dirname, "fixtures");
+
+export function listRace(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".race"))
+    .sort();
+}
+
+export function read(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+/** `CODE severity L:C-L:C message` and the source line with carets under the range. */
+export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[]): string {
+  const lines = new LineIndex(text);
+  const out: string[] = [];
+  for (const d of diagnostics) {
+    const r = lines.range(d.span);
+    out.push(`${d.code} ${d.severity} ${r.start.line + 1}:${r.start.character + 1}-${r.end.line + 1}:${r.end.character + 1} ${d.message}`);
+    const src = lines.lineText(r.start.line);
+    const width = r.end.line === r.start.line ? Math.max(1, r.end.character - r.start.character) : Math.max(1, src.length - r.start.character);
+    out.push(`    | ${src}`);
+    out.push(`    | ${" ".repeat(r.start.character)}${"^".repeat(width)}`);
+    for (const rel of d.related ?? []) {
+      const rr = lines.range(rel.span);
+      out.push(`    related ${rr.start.line + 1}:${rr.start.character + 1}: ${rel.message}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+export function frontEndDiagnostics(text: string): readonly Diagnostic[] {
+  return analyzeFrontEnd(text).diagnostics;
+}
+
+/** The engine's findings in one line each: kind, CPUs, trace length. */
+export function summarize(a: Analysis): string[] {
+  return (a.report?.problems ?? []).map((p) => `${p.kind} [${p.cpus.join(",")}] ${p.trace.length} steps`);
+}
+
+export function run(text: string, options: Parameters<typeof analyze>[1] = {}): Analysis {
+  return analyze(text, options);
+}
