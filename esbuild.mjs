@@ -21,6 +21,7 @@ const builds = [
   { entryPoints: ["server/src/main.ts"], outfile: "dist/server.js" },
   { entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } },
   { entryPoints: ["bench/parse.ts"], outfile: "dist/bench-parse.js" },
+  { entryPoints: ["bench/engine.ts"], outfile: "dist/bench-engine.js" },
 ];
 
 if (watch) {

@@ -3,7 +3,7 @@
 /** A scenario of about `lines` lines: many locks, functions calling each other, CPUs. */
 export function generateLargeScenario(lines: number): string {
   const out: string[] = ['scenario "generated"', ""];
-  const fnCount = Math.max(1, Math.floor(lines / 12));
+  const fnCount = Math.max(1, Math.ceil((lines - 9) / 11)); // 11 lines per function, 9 around them
   out.push("mutex outer");
   out.push("mutex dev[" + Array.from({ length: 8 }, (_, i) => `d${i}`).join(", ") + "]");
   out.push("var count[" + Array.from({ length: 8 }, (_, i) => `d${i}`).join(", ") + "] = 0");

@@ -88,7 +88,16 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const reached = new Uint8Array(sites);
   const always = new Uint32Array(sites * words).fill(0xffffffff);
   const sometimes = new Uint32Array(sites * words);
-  const edgeOccurrences = new Map<number, Uint32Array>();
+  // Lock-order occurrences, indexed densely: only lock/rlock sites get a row.
+  const lockSiteRow = new Int32Array(sites).fill(-1);
+  let lockSites = 0;
+  model.cpus.forEach((c, i) =>
+    c.code.forEach((ins, pc) => {
+      if (ins.op === "lock" || ins.op === "rlock") lockSiteRow[siteBase[i]! + pc] = lockSites++;
+    }),
+  );
+  const occurrences = new Uint32Array(lockSites * lockCount * words).fill(0xffffffff);
+  const occurred = new Uint8Array(lockSites * lockCount);
 
   const store = new StateStore(layout.size);
   const problems: FoundProblem[] = [];
@@ -99,14 +108,17 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
     problems.push(p);
   };
 
-  const cur = new Uint8Array(layout.size);
-  const next = new Uint8Array(layout.size);
+  const { bytes: cur, words: curWords } = store.newState();
+  const { bytes: next, words: nextWords } = store.newState();
+  const stateWords = store.stateWords;
+  const codes = model.cpus.map((c) => c.code);
   const status = new Int32Array(n);
   const waitsFor = new Int32Array(n);
   const reach = new Int32Array(n);
   const held = new Uint32Array(n * words);
 
-  store.insert(layout.initial(), -1, 0);
+  cur.set(layout.initial());
+  store.insert(curWords, -1, 0);
   let transitions = 0;
   let stoppedBy: Stats["stoppedBy"];
 
@@ -125,10 +137,10 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       stoppedBy = "states";
       break;
     }
-    store.load(id, cur);
+    store.load(id, curWords);
 
     // Who holds what (one pass over the locks), then per-CPU status.
-    held.fill(0);
+    for (let i = 0; i < held.length; i++) held[i] = 0;
     for (let l = 0; l < lockCount; l++) {
       const owner = layout.owner(cur, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
@@ -156,19 +168,16 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
         sometimes[site * words + w]! |= held[c * words + w]!;
       }
       // Lock order (lockdep): each held lock → the one being acquired.
-      const ins = model.cpus[c]!.code[pc]!;
+      const ins = codes[c]![pc]!;
       if (ins.op === "lock" || ins.op === "rlock") {
         const target = ins.lock;
         if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) continue;
+        const row = lockSiteRow[site]! * lockCount;
         for (let h = 0; h < lockCount; h++) {
           if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
-          const key = site * lockCount + h;
-          let occ = edgeOccurrences.get(key);
-          if (!occ) {
-            occ = new Uint32Array(words).fill(0xffffffff);
-            edgeOccurrences.set(key, occ);
-          }
-          for (let w = 0; w < words; w++) occ[w]! &= held[c * words + w]!;
+          occurred[row + h] = 1;
+          const at = (row + h) * words;
+          for (let w = 0; w < words; w++) occurrences[at + w]! &= held[c * words + w]!;
         }
       }
     }
@@ -190,13 +199,23 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       if (status[c] !== CpuStatus.Enabled) continue;
       const k = layout.choices(cur, c);
       for (let choice = 0; choice < k; choice++) {
-        next.set(cur);
+        for (let w = 0; w < stateWords; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
         const pc = layout.pc(cur, c);
         const result = layout.step(next, c, choice);
         transitions++;
-        const { id: to } = store.insert(next, id, c | (choice << 8));
+        const to = store.insert(nextWords, id, c | (choice << 8));
         if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
       }
+    }
+  }
+
+  const edgeOccurrences = new Map<number, Uint32Array>();
+  for (let site = 0; site < sites; site++) {
+    const row = lockSiteRow[site]!;
+    if (row < 0) continue;
+    for (let h = 0; h < lockCount; h++) {
+      const k = row * lockCount + h;
+      if (occurred[k]) edgeOccurrences.set(site * lockCount + h, occurrences.slice(k * words, (k + 1) * words));
     }
   }
 
@@ -255,6 +274,20 @@ function findDeadlocks(
   found: (p: FoundProblem) => void,
 ): boolean {
   const n = layout.cpuCount;
+  // Peel CPUs whose waits lead out of the blocked set (to a CPU that can
+  // move): what is left, if anything, contains a cycle. Usually nothing is.
+  let candidates = 0;
+  for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock) candidates |= 1 << c;
+  for (let changed = true; changed && candidates !== 0; ) {
+    changed = false;
+    for (let c = 0; c < n; c++) {
+      if (candidates & (1 << c) && (waitsFor[c]! & candidates) === 0) {
+        candidates &= ~(1 << c);
+        changed = true;
+      }
+    }
+  }
+  if (candidates === 0) return false;
   for (let c = 0; c < n; c++) reach[c] = status[c] === CpuStatus.BlockedOnLock ? waitsFor[c]! : 0;
   for (let changed = true; changed; ) {
     changed = false;

@@ -99,8 +99,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
   const { layout, store } = result;
   const trace = buildTrace(layout, store, p.state);
-  const st = new Uint8Array(layout.size);
-  store.load(p.state, st);
+  const st = store.bytes(p.state);
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;
 

@@ -33,10 +33,12 @@ export class Layout {
   readonly readerBase: Int32Array;
   readonly isRecursive: Uint8Array;
   readonly isRwsem: Uint8Array;
+  private readonly codes: readonly (readonly Instr[])[];
 
   constructor(readonly model: Model) {
     const n = model.cpus.length;
     this.cpuCount = n;
+    this.codes = model.cpus.map((c) => c.code);
     this.lockBase = 2 * n;
     let off = this.lockBase + 2 * model.locks.length;
     this.readerBase = new Int32Array(model.locks.length).fill(-1);
@@ -101,7 +103,7 @@ export class Layout {
   instrAt(st: Uint8Array, cpu: number): Instr | undefined {
     const pc = this.pc(st, cpu);
     if (pc === PC_DONE || pc & PC_STOPPED_FLAG) return undefined;
-    return this.model.cpus[cpu]!.code[pc];
+    return this.codes[cpu]![pc];
   }
 
   /** Is some other CPU queued to write-lock this (held) rwsem? Fair rwsems let it go first. */
@@ -222,7 +224,7 @@ export class Layout {
    */
   step(st: Uint8Array, cpu: number, choice: number): StepResult {
     const pc = this.pc(st, cpu);
-    const ins = this.model.cpus[cpu]!.code[pc]!;
+    const ins = this.codes[cpu]![pc]!;
     let next: number;
     switch (ins.op) {
       case "lock": {

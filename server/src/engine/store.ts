@@ -1,11 +1,13 @@
 // The set of visited states: packed states laid end to end in one growing
-// byte arena, an open-addressing hash table of state ids keyed on the
-// bytes, and for each state its parent and the step that reached it (so the
-// shortest trace to any state can be rebuilt). Ids are given in BFS order,
-// so the arena is also the search queue.
+// Int32Array arena (a state's bytes padded to whole words, so hashing,
+// comparing and copying go a word at a time), an open-addressing hash table
+// of state ids keyed on the contents, and for each state its parent and the
+// step that reached it (so the shortest trace to any state can be rebuilt).
+// Ids are given in BFS order, so the arena is also the search queue.
 
 export class StateStore {
-  private arena: Uint8Array;
+  readonly stateWords: number;
+  private arena: Int32Array;
   private table: Int32Array;
   private mask: number;
   private hashes: Int32Array;
@@ -14,8 +16,12 @@ export class StateStore {
   via: Int32Array;
   count = 0;
 
-  constructor(readonly stateSize: number, initialCapacity = 1024) {
-    this.arena = new Uint8Array(Math.max(1, stateSize) * initialCapacity);
+  constructor(
+    readonly stateBytes: number,
+    initialCapacity = 1024,
+  ) {
+    this.stateWords = Math.max(1, Math.ceil(stateBytes / 4));
+    this.arena = new Int32Array(this.stateWords * initialCapacity);
     this.hashes = new Int32Array(initialCapacity);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Int32Array(initialCapacity);
@@ -23,62 +29,78 @@ export class StateStore {
     this.mask = this.table.length - 1;
   }
 
-  /** Bytes held per stored state, all tables included. */
+  /** A working state: bytes for the semantics, words for the store, one buffer. */
+  newState(): { bytes: Uint8Array; words: Int32Array } {
+    const buffer = new ArrayBuffer(this.stateWords * 4);
+    return { bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };
+  }
+
+  /** Bytes held per stored state: the packed state, its hash, parent and step, and its table slots. */
   get bytesPerState(): number {
-    return this.stateSize + 4 * 3 + (4 * this.table.length) / Math.max(1, this.capacity);
+    return 4 * this.stateWords + 4 * 3 + (4 * this.table.length) / Math.max(1, this.count);
   }
 
-  private get capacity(): number {
-    return this.parent.length;
-  }
-
-  static hash(st: Uint8Array, size: number): number {
+  private hash(st: Int32Array): number {
     let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < size; i++) h = Math.imul(h ^ st[i]!, 0x01000193);
-    h ^= h >>> 15;
+    for (let i = 0; i < this.stateWords; i++) {
+      h = Math.imul(h ^ st[i]!, 0x9e3779b1);
+      h ^= h >>> 15;
+    }
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
     return h;
   }
 
   /** Copies state `id` into `out`. */
-  load(id: number, out: Uint8Array): void {
-    const off = id * this.stateSize;
-    out.set(this.arena.subarray(off, off + this.stateSize));
+  load(id: number, out: Int32Array): void {
+    const off = id * this.stateWords;
+    for (let i = 0; i < this.stateWords; i++) out[i] = this.arena[off + i]!;
   }
 
-  private equals(id: number, st: Uint8Array): boolean {
-    const a = this.arena;
-    const off = id * this.stateSize;
-    for (let i = 0; i < this.stateSize; i++) if (a[off + i] !== st[i]) return false;
-    return true;
+  /** A fresh copy of state `id`'s bytes. */
+  bytes(id: number): Uint8Array {
+    const s = this.newState();
+    this.load(id, s.words);
+    return s.bytes;
   }
 
-  /** The id of `st`, adding it if new; `added` tells which. */
-  insert(st: Uint8Array, parent: number, via: number): { id: number; added: boolean } {
-    const h = StateStore.hash(st, this.stateSize);
+  /** The id of `st`, adding it if new (then `count` grows by one). */
+  insert(st: Int32Array, parent: number, via: number): number {
+    const h = this.hash(st);
+    const w = this.stateWords;
+    const arena = this.arena;
     let slot = h & this.mask;
     for (;;) {
       const entry = this.table[slot]!;
       if (entry === 0) break;
       const id = entry - 1;
-      if (this.hashes[id] === h && this.equals(id, st)) return { id, added: false };
+      if (this.hashes[id] === h) {
+        const off = id * w;
+        let same = true;
+        for (let i = 0; i < w; i++) {
+          if (arena[off + i] !== st[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return id;
+      }
       slot = (slot + 1) & this.mask;
     }
-    if (this.count === this.capacity) this.grow();
+    if (this.count === this.parent.length) this.grow();
     const id = this.count++;
-    this.arena.set(st, id * this.stateSize);
+    this.arena.set(st, id * w);
     this.hashes[id] = h;
     this.parent[id] = parent;
     this.via[id] = via;
     if (this.count * 2 > this.table.length) this.rehash();
     else this.table[slot] = id + 1;
-    return { id, added: true };
+    return id;
   }
 
   private grow(): void {
-    const cap = this.capacity * 2;
-    const arena = new Uint8Array(cap * Math.max(1, this.stateSize));
+    const cap = this.parent.length * 2;
+    const arena = new Int32Array(cap * this.stateWords);
     arena.set(this.arena);
     this.arena = arena;
     const grow32 = (a: Int32Array): Int32Array => {

@@ -4,7 +4,7 @@
 
 import type { Span } from "../language/span";
 import type { Frame } from "./model";
-import { Layout, StepResult } from "./state";
+import { type Layout, StepResult } from "./state";
 import type { StateStore } from "./store";
 
 export interface TraceStep {

@@ -2,7 +2,7 @@
 // with error recovery, no embedded actions. toAst.ts turns its CST into the
 // AST. One instance is created and reused for every parse.
 
-import { CstParser, type CstNode, type IRecognitionException, type ILexingError } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type ILexingError, type IToken } from "chevrotain";
 import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
 
@@ -328,7 +328,7 @@ export interface CstResult {
   readonly cst: CstNode;
   readonly lexErrors: readonly ILexingError[];
   readonly parseErrors: readonly IRecognitionException[];
-  readonly comments: readonly import("chevrotain").IToken[];
+  readonly comments: readonly IToken[];
 }
 
 export function parseCst(text: string): CstResult {
@@ -339,6 +339,6 @@ export function parseCst(text: string): CstResult {
     cst,
     lexErrors: lexed.errors,
     parseErrors: parserInstance.errors,
-    comments: (lexed.groups["comments"] ?? []) as import("chevrotain").IToken[],
+    comments: lexed.groups["comments"] ?? [],
   };
 }

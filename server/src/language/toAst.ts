@@ -9,6 +9,7 @@ import { diagnostic, type Diagnostic } from "./messages";
 import { span, type Span } from "./span";
 
 type Children = Record<string, CstElement[] | undefined>;
+const NONE: never[] = [];
 
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
@@ -40,8 +41,10 @@ export class AstBuilder {
     return node.children as Children;
   }
 
+  // chevrotain keys children by rule name (nodes) or token name (tokens), so
+  // each list is homogeneous; these accessors avoid allocating in the common case.
   private nodes(node: CstNode, name: string): CstNode[] {
-    return (this.children(node)[name] ?? []).filter((e): e is CstNode => !isToken(e));
+    return (this.children(node)[name] ?? NONE) as CstNode[];
   }
 
   private node(node: CstNode, name: string, i = 0): CstNode | undefined {
@@ -49,7 +52,9 @@ export class AstBuilder {
   }
 
   private tokens(node: CstNode, name: string): IToken[] {
-    return (this.children(node)[name] ?? []).filter(isToken).filter(usable);
+    const list = (this.children(node)[name] ?? NONE) as IToken[];
+    for (const t of list) if (!usable(t)) return list.filter(usable);
+    return list;
   }
 
   private token(node: CstNode, name: string, i = 0): IToken | undefined {
@@ -100,9 +105,14 @@ export class AstBuilder {
 
   // ---- items -------------------------------------------------------------
 
+  /** The name of the one rule an alternative-only rule (item, stmt) matched. */
+  private chosen(node: CstNode): string | undefined {
+    for (const k in node.children) if (k !== "Semicolon") return k;
+    return undefined;
+  }
+
   private item(node: CstNode): A.Item | undefined {
-    const c = this.children(node);
-    const first = Object.keys(c).find((k) => k !== "Semicolon");
+    const first = this.chosen(node);
     const child = first ? this.node(node, first) : undefined;
     if (!child) return undefined;
     switch (first) {
@@ -222,8 +232,7 @@ export class AstBuilder {
   }
 
   private stmt(node: CstNode): A.Stmt | undefined {
-    const c = this.children(node);
-    const first = Object.keys(c).find((k) => k !== "Semicolon");
+    const first = this.chosen(node);
     const child = first ? this.node(node, first) : undefined;
     if (!child) return undefined;
     const sp = this.nodeSpan(child);
@@ -331,6 +340,7 @@ export class AstBuilder {
   /** Folds `a op b op c` left to right, ops taken in source order. */
   private binaryChain(node: CstNode, operandRule: string, ops: string[], sub: (n: CstNode) => A.Expr): A.Expr {
     const operands = this.nodes(node, operandRule);
+    if (operands.length === 1) return sub(operands[0]!); // the usual case: no operator at this level
     const opTokens = ops.flatMap((name) => this.tokens(node, name)).sort((a, b) => a.startOffset - b.startOffset);
     if (operands.length === 0) return this.missingExpr();
     let acc = sub(operands[0]!);

@@ -1,0 +1,152 @@
+// The CLI as CI pipelines use it: the built dist/cli.js, its output formats
+// and its exit codes. (npm test builds first.)
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { root } from "../helpers";
+
+const cli = join(root, "dist", "cli.js");
+const sample = (name: string): string => join(root, "samples", name);
+
+function race(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: root });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scratch(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "race-cli-"));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("race check (text)", () => {
+  it("prints a lockdep-style report and a verdict line; exit 0 when the expectation is met", () => {
+    const r = race("check", "samples/v9-remove-vs-unbind.race");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("possible circular locking dependency detected");
+    expect(r.stdout).toContain('CPU0 "echo 1 > /sys/bus/pci/devices/$PF/remove" is trying to acquire lock:');
+    expect(r.stdout).toMatch(/^\s+CPU0\s+CPU1$/m);
+    expect(r.stdout).toContain("*** DEADLOCK ***");
+    expect(r.stdout).toContain("the dependency chain:");
+    expect(r.stdout).toMatch(/✓ samples\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 28 states/);
+  });
+
+  it("exit 1 when an expectation is not met", () => {
+    const file = scratch("unmet.race", "mutex A\nmutex B\ncpu C0 { lock A; lock B; unlock B; unlock A }\ncpu C1 { lock B; lock A; unlock A; unlock B }\n");
+    const r = race("check", file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("WARNING: possible circular locking dependency detected");
+    expect(r.stdout).toMatch(/✗ .*: deadlock · expect safe: NOT met/);
+  });
+
+  it("exit 2 and compiler-style lines for an invalid file", () => {
+    const file = scratch("bad.race", "cpu C0 { lock nosuch }\n");
+    const r = race("check", file);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`${file}:1:15: error RACE010: Unknown lock 'nosuch'`);
+  });
+
+  it("exit 2 for usage errors and unreadable files", () => {
+    expect(race().code).toBe(2);
+    expect(race("check").code).toBe(2);
+    expect(race("check", "--bogus", "x.race").code).toBe(2);
+    expect(race("check", "--max-states", "zero", sample("v9-remove-vs-unbind.race")).code).toBe(2);
+    const missing = race("check", "no/such/file.race");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read no/such/file.race");
+  });
+
+  it("checks every sample with exit 0", () => {
+    const r = race("check", ...["v9-remove-vs-unbind.race", "v11-kill-device.race", "vfio-numvfs-show.race", "stale-numvfs-after-uevent.race"].map(sample));
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^✓ /gm)?.length).toBe(4);
+  });
+
+  it("--max-states stops the search and never claims safety", () => {
+    const r = race("check", "--max-states", "5", sample("v11-kill-device.race"));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("RACE109");
+    expect(r.stdout).toMatch(/incomplete · expect safe: NOT met/);
+  });
+});
+
+describe("race check --json", () => {
+  it("follows the documented shape", () => {
+    const r = race("check", "--json", sample("v9-remove-vs-unbind.race"), sample("v11-kill-device.race"));
+    expect(r.code).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON under test, checked field by field
+    const out = JSON.parse(r.stdout) as { files: any[] };
+    expect(out.files).toHaveLength(2);
+    const [v9, v11] = out.files;
+    expect(Object.keys(v9).sort()).toEqual(["expect", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
+    expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", verdict: "deadlock", met: true });
+    expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
+    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "ms", "states", "transitions"]);
+    const p = v9.problems[0];
+    expect(p).toMatchObject({ kind: "deadlock", code: "RACE100", cpus: ["CPU0", "CPU1"], expected: true });
+    // line 24 of the sample: "  lock device_lock[d]", CPU0's blocked statement
+    expect(p.range).toEqual({ start: { line: 23, character: 2 }, end: { line: 23, character: 21 } });
+    expect(p.trace).toHaveLength(3);
+    expect(p.trace[0]).toEqual({
+      cpu: "CPU0",
+      action: "lock rescan_remove",
+      range: { start: { line: 32, character: 2 }, end: { line: 32, character: 20 } }, // line 33
+      stack: [{ fn: "remove_store(pf)", range: { start: { line: 41, character: 54 }, end: { line: 41, character: 70 } } }], // line 42
+      held: { CPU0: ["rescan_remove"], CPU1: [] },
+      changed: {},
+    });
+    expect(v11).toMatchObject({ verdict: "safe", met: true, problems: [] });
+  });
+
+  it("reports an invalid file with 0-based ranges", () => {
+    const file = scratch("bad.race", "mutex m\ncpu C0 { rlock m }\n");
+    const r = race("check", "--json", file);
+    expect(r.code).toBe(2);
+    const f = JSON.parse(r.stdout).files[0];
+    expect(f.verdict).toBe("invalid");
+    expect(f.problems).toEqual([
+      {
+        kind: "error",
+        code: "RACE024",
+        message: "'rlock' takes the shared side of an rwsem, but 'm' is a mutex; use 'lock' or declare it 'rwsem'.",
+        range: { start: { line: 1, character: 15 }, end: { line: 1, character: 16 } },
+      },
+    ]);
+  });
+
+  it("is byte-identical across runs apart from times", () => {
+    const strip = (s: string): string => s.replace(/"ms": [\d.]+/g, '"ms": 0');
+    const a = race("check", "--json", sample("v10-rebind-window.race"));
+    const b = race("check", "--json", sample("v10-rebind-window.race"));
+    expect(strip(a.stdout)).toBe(strip(b.stdout));
+  });
+});
+
+describe("race check --sarif", () => {
+  it("writes SARIF 2.1.0 with a rule per code and a codeFlow per trace", () => {
+    const r = race("check", "--sarif", sample("v9-remove-vs-unbind.race"));
+    expect(r.code).toBe(0);
+    const log = JSON.parse(r.stdout);
+    expect(log.version).toBe("2.1.0");
+    const run = log.runs[0];
+    const ids = run.tool.driver.rules.map((x: { id: string }) => x.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain("RACE100");
+    const deadlocks = run.results.filter((x: { ruleId: string }) => x.ruleId === "RACE100");
+    expect(deadlocks).toHaveLength(2); // one per blocked CPU
+    for (const res of deadlocks) {
+      expect(run.tool.driver.rules[res.ruleIndex].id).toBe("RACE100");
+      expect(res.level).toBe("note"); // expected by the scenario
+      const flows = res.codeFlows[0].threadFlows;
+      expect(flows.map((t: { id: string }) => t.id)).toEqual(["CPU0", "CPU1"]);
+      const order = flows.flatMap((t: { locations: { executionOrder: number }[] }) => t.locations.map((l) => l.executionOrder)).sort();
+      expect(order).toEqual([1, 2, 3]);
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/samples\/v9-remove-vs-unbind\.race$/);
+      expect(res.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
+    }
+  });
+});
