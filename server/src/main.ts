@@ -1,27 +1,6 @@
-// Connection wiring only: documents in, diagnostics out.
+// Connection wiring only: everything else is in lsp/server.ts.
 
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
-import { analyzeFrontEnd } from "./analysis";
-import { LineIndex } from "./language/span";
-import { toLspDiagnostic } from "./lsp/convert";
+import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
+import { startServer } from "./lsp/server";
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
-
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: "race-scenarios" },
-}));
-
-function validate(doc: TextDocument): void {
-  const text = doc.getText();
-  const fe = analyzeFrontEnd(text);
-  const lines = new LineIndex(text);
-  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: fe.diagnostics.map((d) => toLspDiagnostic(d, lines, doc.uri)) });
-}
-
-documents.onDidChangeContent((e) => validate(e.document));
-documents.onDidClose((e) => void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }));
-documents.listen(connection);
-connection.listen();
+startServer(createConnection(ProposedFeatures.all));

@@ -1,30 +1,50 @@
 // A JSON-RPC client that talks to the built language server over stdio, as
-// an editor does. Used by the protocol tests.
+// an editor does: it declares progress and code-lens-refresh support, answers
+// the server's requests, and records every notification it receives.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import type { PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import { WorkDoneProgress, type Position, type ProgressToken, type PublishDiagnosticsParams } from "vscode-languageserver-protocol";
 import { root } from "../helpers";
 
 export class LspClient {
   private readonly proc: ChildProcess;
   readonly connection: MessageConnection;
-  private readonly published: PublishDiagnosticsParams[] = [];
+  readonly published: PublishDiagnosticsParams[] = [];
+  readonly notifications: { method: string; params: unknown }[] = [];
+  readonly serverRequests: string[] = [];
   private readonly waiters: (() => void)[] = [];
 
-  constructor() {
+  constructor(private readonly initializationOptions: unknown = { debounceMs: 50 }) {
     this.proc = spawn(process.execPath, [join(root, "dist", "server.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
     this.connection = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
-    this.connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
-      this.published.push(p);
+    this.connection.onNotification((method: string, params: unknown) => {
+      this.notifications.push({ method, params });
+      if (method === "textDocument/publishDiagnostics") this.published.push(params as PublishDiagnosticsParams);
       for (const w of this.waiters.splice(0)) w();
+    });
+    this.connection.onRequest((method: string, params: unknown) => {
+      this.serverRequests.push(method);
+      if (method === "window/workDoneProgress/create") {
+        // $/progress is routed by token, so listen on each token the server creates.
+        const token = (params as { token: ProgressToken }).token;
+        this.connection.onProgress(WorkDoneProgress.type, token, (value) => {
+          this.notifications.push({ method: "$/progress", params: { token, value } });
+        });
+      }
+      return null; // also answers workspace/codeLens/refresh
     });
     this.connection.listen();
   }
 
-  async initialize(): Promise<unknown> {
-    const result = await this.connection.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
+  async initialize(): Promise<{ capabilities: Record<string, unknown> }> {
+    const result = await this.connection.sendRequest<{ capabilities: Record<string, unknown> }>("initialize", {
+      processId: process.pid,
+      rootUri: null,
+      initializationOptions: this.initializationOptions,
+      capabilities: { window: { workDoneProgress: true }, workspace: { codeLens: { refreshSupport: true } } },
+    });
     await this.connection.sendNotification("initialized", {});
     return result;
   }
@@ -37,18 +57,36 @@ export class LspClient {
     return this.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] });
   }
 
-  /** Resolves with the first publication for `uri` that satisfies `accept`. */
-  async diagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 20_000): Promise<PublishDiagnosticsParams> {
+  request<T>(method: string, params: unknown): Promise<T> {
+    return this.connection.sendRequest<T>(method, params);
+  }
+
+  /** Waits until `accept` holds for what has been received. */
+  async until<T>(what: string, accept: () => T | undefined, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const hit = this.published.find((p) => p.uri === uri && accept(p));
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published.filter((p) => p.uri === uri))}`);
+      const hit = accept();
+      if (hit !== undefined) return hit;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
-        setTimeout(resolve, 100);
+        setTimeout(resolve, 50);
       });
     }
+  }
+
+  /** The first publication for `uri` that satisfies `accept`. */
+  diagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 20_000): Promise<PublishDiagnosticsParams> {
+    return this.until(`diagnostics for ${uri}`, () => this.published.find((p) => p.uri === uri && accept(p)), timeoutMs);
+  }
+
+  /** The publication that carries engine results (RACE1xx codes or a clean engine run) for a version. */
+  engineDiagnostics(uri: string, version: number): Promise<PublishDiagnosticsParams> {
+    return this.until(`engine results for ${uri} v${version}`, () => {
+      const statusDone = this.notifications.some((n) => n.method === "race/status" && (n.params as { uri: string; version: number; verdict: string }).uri === uri && (n.params as { version: number }).version === version && !["checking", "invalid"].includes((n.params as { verdict: string }).verdict));
+      if (!statusDone) return undefined;
+      return [...this.published].reverse().find((p) => p.uri === uri && p.version === version);
+    });
   }
 
   async close(): Promise<void> {
@@ -60,4 +98,16 @@ export class LspClient {
       this.proc.kill();
     }
   }
+}
+
+/** The position of the `nth` occurrence of `needle` in `text` (plus `delta` characters). */
+export function positionOf(text: string, needle: string, nth = 0, delta = 0): Position {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`'${needle}' not found`);
+  }
+  at += delta;
+  const before = text.slice(0, at).split("\n");
+  return { line: before.length - 1, character: before[before.length - 1]!.length };
 }

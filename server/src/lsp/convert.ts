@@ -1,8 +1,16 @@
-// The one place where the language layer's diagnostics become LSP's.
+// The one place where the language layer's offsets, diagnostics and edits
+// become LSP's positions, diagnostics and text edits.
 
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
+import {
+  DiagnosticSeverity,
+  DiagnosticTag,
+  type Diagnostic as LspDiagnostic,
+  type Range,
+  type TextEdit as LspTextEdit,
+} from "vscode-languageserver";
 import type { Diagnostic, Severity } from "../language/messages";
-import type { LineIndex } from "../language/span";
+import type { LineIndex, Span } from "../language/span";
+import type { TextEdit } from "../services/edits";
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -11,13 +19,25 @@ const severities: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+export function toRange(lines: LineIndex, s: Span): Range {
+  return lines.range(s);
+}
+
 export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string): LspDiagnostic {
-  return {
+  const out: LspDiagnostic = {
     range: lines.range(d.span),
     severity: severities[d.severity],
     code: d.code,
     source: "race",
     message: d.message,
-    relatedInformation: d.related?.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message })),
   };
+  if (d.related && d.related.length > 0) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message }));
+  // Unused declarations fade out, as in other languages.
+  if (d.code >= "RACE050" && d.code <= "RACE053") out.tags = [DiagnosticTag.Unnecessary];
+  if (d.finding !== undefined) out.data = { finding: d.finding };
+  return out;
+}
+
+export function toLspEdit(e: TextEdit, lines: LineIndex): LspTextEdit {
+  return { range: lines.range(e.span), newText: e.newText };
 }

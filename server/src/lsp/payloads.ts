@@ -1,0 +1,70 @@
+// Custom requests' answers for the client's views: a trace (race/trace) and
+// the lock-order graph (race/lockGraph), with LSP ranges.
+
+import type { Range } from "vscode-languageserver/node";
+import { toRange } from "./convert";
+import type { DocumentState } from "./documentState";
+
+export interface TracePayload {
+  uri: string;
+  version: number;
+  title: string;
+  kind: string;
+  headline: string;
+  message: string;
+  expected: boolean;
+  cpus: { name: string; label: string | undefined }[];
+  steps: {
+    cpu: string;
+    action: string;
+    range: Range;
+    stack: { fn: string; range: Range }[];
+    held: Record<string, readonly string[]>;
+    changed: Record<string, number | boolean>;
+    acquired: boolean;
+    released: boolean;
+    lock: string | undefined;
+    error: string | undefined;
+  }[];
+  blocked: { cpu: string; action: string; range: Range; waitsFor: string | undefined; heldBy: readonly string[] }[];
+}
+
+export function tracePayload(s: DocumentState, index: number): TracePayload | null {
+  const f = s.summary?.findings[index];
+  if (!f) return null;
+  const p = f.problem;
+  return {
+    uri: s.uri,
+    version: s.version,
+    title: s.frontEnd.checked.scope.scenario?.title ?? s.uri.replace(/^.*\//, ""),
+    kind: p.kind,
+    headline: p.title,
+    message: p.message,
+    expected: f.expected,
+    cpus: [...(s.summary?.cpus ?? [])],
+    steps: p.trace.map((t) => ({
+      cpu: t.cpu,
+      action: t.action,
+      range: toRange(s.lines, t.span),
+      stack: t.stack.map((fr) => ({ fn: fr.fn, range: toRange(s.lines, fr.call) })),
+      held: t.held,
+      changed: t.changed,
+      acquired: t.acquired,
+      released: t.released,
+      lock: t.lock,
+      error: t.error,
+    })),
+    blocked: p.kind === "deadlock" || p.kind === "hang" ? p.sites.map((x) => ({ cpu: x.cpu, action: x.action, range: toRange(s.lines, x.span), waitsFor: x.waitsFor, heldBy: x.heldBy })) : [],
+  };
+}
+
+export function lockGraphPayload(s: DocumentState): unknown {
+  const g = s.summary?.lockGraph;
+  if (!g) return null;
+  return {
+    uri: s.uri,
+    locks: g.locks,
+    edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((x) => ({ cpu: x.cpu, range: toRange(s.lines, x.span), alsoHeld: x.alsoHeld })) })),
+    inversions: g.inversions.map((i) => ({ locks: i.locks, status: i.status, gate: i.gate })),
+  };
+}

@@ -1,0 +1,74 @@
+// Completion: what may be written at the cursor, from the words before it.
+// After `lock`/`unlock` the locks (`rlock`/`runlock`: only rwsems); after
+// `drv.` that driver's callbacks; after `expect` the three expectations;
+// inside `L[` the instances of L; otherwise keywords and every name in scope.
+
+import type * as A from "../language/ast";
+import type { CheckResult } from "../language/checker";
+import { KEYWORDS } from "../language/tokens";
+
+export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value";
+
+export interface CompletionEntry {
+  readonly label: string;
+  readonly kind: CompletionKind;
+  readonly detail: string;
+}
+
+function enclosingParams(file: A.SourceFile, offset: number): readonly A.Ident[] {
+  for (const item of file.items) {
+    if (item.kind === "FnDecl" && item.span.start <= offset && offset <= item.span.end) return item.params;
+    if (item.kind === "DriverDecl") {
+      for (const cb of item.callbacks) if (cb.span.start <= offset && offset <= cb.span.end) return cb.params;
+    }
+  }
+  return [];
+}
+
+export function complete(text: string, offset: number, file: A.SourceFile, checked: CheckResult): CompletionEntry[] {
+  const before = text.slice(Math.max(0, offset - 200), offset);
+  const scope = checked.scope;
+  const locks = [...scope.globals.values()].filter((s) => s.kind === "lock");
+  const lockEntry = (s: (typeof locks)[number]): CompletionEntry => ({ label: s.decl.name.name, kind: "lock", detail: s.decl.lockKind + (s.decl.instances ? `[${s.decl.instances.map((i) => i.name).join(", ")}]` : "") });
+
+  const lockOp = /\b(lock|unlock|rlock|runlock|trylock|held\s*\(|locked\s*\()\s*[A-Za-z_0-9]*$/.exec(before);
+  if (lockOp) {
+    const shared = lockOp[1] === "rlock" || lockOp[1] === "runlock";
+    return locks.filter((s) => !shared || s.decl.lockKind === "rwsem").map(lockEntry);
+  }
+  const member = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*[A-Za-z_0-9]*$/.exec(before);
+  if (member) {
+    const drv = scope.globals.get(member[1]!);
+    if (drv?.kind === "driver") return drv.decl.callbacks.map((cb) => ({ label: cb.name.name, kind: "callback", detail: `${drv.decl.name.name}.${cb.name.name}(${cb.params.map((p) => p.name).join(", ")})` }));
+    return [];
+  }
+  if (/\bexpect\s+[A-Za-z]*$/.test(before)) {
+    return ["deadlock", "violation", "safe"].map((w) => ({ label: w, kind: "value", detail: "expectation" }));
+  }
+  const index = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*[A-Za-z_0-9]*$/.exec(before);
+  if (index) {
+    const sym = scope.globals.get(index[1]!);
+    const instances = sym && (sym.kind === "lock" || sym.kind === "var") ? (sym.decl.instances ?? []) : [];
+    const params = enclosingParams(file, offset).map((p): CompletionEntry => ({ label: p.name, kind: "parameter", detail: "parameter" }));
+    return [...instances.map((i): CompletionEntry => ({ label: i.name, kind: "instance", detail: `instance of ${index[1]}` })), ...params];
+  }
+  const out: CompletionEntry[] = KEYWORDS.map((k) => ({ label: k, kind: "keyword", detail: "keyword" }));
+  for (const s of scope.globals.values()) {
+    switch (s.kind) {
+      case "lock":
+        out.push(lockEntry(s));
+        break;
+      case "var":
+        out.push({ label: s.decl.name.name, kind: "variable", detail: s.decl.init?.kind === "IntLiteral" ? "int" : "bool" });
+        break;
+      case "fn":
+        out.push({ label: s.decl.name.name, kind: "function", detail: `fn(${s.decl.params.map((p) => p.name).join(", ")})` });
+        break;
+      case "driver":
+        out.push({ label: s.decl.name.name, kind: "driver", detail: "driver" });
+        break;
+    }
+  }
+  for (const p of enclosingParams(file, offset)) out.push({ label: p.name, kind: "parameter", detail: "parameter" });
+  return out;
+}

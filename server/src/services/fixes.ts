@@ -1,0 +1,309 @@
+// Quick fixes. For a deadlock, candidate edits that reorder locking — swap
+// two acquisitions in one path; move the call that takes the inner lock out
+// of the outer critical section (what patch 2/2 of the seed series does);
+// take the cycle's locks in one global order — are each applied to a copy
+// and re-checked by the engine. Only those after which the deadlock is gone
+// and nothing new is reported are offered. Plain fixes for checker errors
+// (declare a missing lock or variable) and for a lock held at exit (add the
+// unlock, also re-checked) complete the set.
+
+import { analyze, type Analysis, type AnalyzeOptions, type FrontEnd } from "../analysis";
+import type { Problem } from "../engine/report";
+import type * as A from "../language/ast";
+import { forEachStmt } from "../language/ast";
+import type { Diagnostic } from "../language/messages";
+import type { Span } from "../language/span";
+import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
+
+export interface Fix {
+  readonly title: string;
+  /** The diagnostic it answers: its code and where it is shown. */
+  readonly code: string;
+  readonly spans: readonly Span[];
+  readonly edits: readonly TextEdit[];
+  readonly preferred: boolean;
+}
+
+interface Place {
+  readonly block: A.Block;
+  readonly index: number;
+  readonly owner: string;
+}
+
+/** Every block of the file with a name for messages. */
+function blocks(file: A.SourceFile): { block: A.Block; owner: string }[] {
+  const out: { block: A.Block; owner: string }[] = [];
+  const walk = (b: A.Block, owner: string): void => {
+    out.push({ block: b, owner });
+    forEachStmt(b, (s) => {
+      if (s.kind === "IfStmt") {
+        out.push({ block: s.then, owner });
+        if (s.otherwise?.kind === "Block") out.push({ block: s.otherwise, owner });
+      } else if (s.kind === "WhileStmt") out.push({ block: s.body, owner });
+      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x, owner }));
+    });
+  };
+  for (const item of file.items) {
+    if (item.kind === "FnDecl") walk(item.body, item.name.name);
+    if (item.kind === "CpuDecl") walk(item.body, item.name.name);
+    if (item.kind === "DriverDecl") item.callbacks.forEach((cb) => walk(cb.body, `${item.name.name}.${cb.name.name}`));
+  }
+  return out;
+}
+
+function placeOf(all: ReturnType<typeof blocks>, span: Span): Place | undefined {
+  for (const { block, owner } of all) {
+    const index = block.stmts.findIndex((s) => s.span.start === span.start && s.span.end === span.end);
+    if (index >= 0) return { block, index, owner };
+  }
+  return undefined;
+}
+
+const contains = (outer: Span, inner: Span): boolean => outer.start <= inner.start && inner.end <= outer.end;
+
+class Candidates {
+  readonly list: { title: string; edits: TextEdit[]; kind: "swap" | "move" | "order" }[] = [];
+  private readonly all: ReturnType<typeof blocks>;
+
+  constructor(
+    private readonly text: string,
+    file: A.SourceFile,
+  ) {
+    this.all = blocks(file);
+  }
+
+  private src(s: Span): string {
+    return this.text.slice(s.start, s.end);
+  }
+
+  private lockRefText(s: A.Stmt): string | undefined {
+    return s.kind === "LockStmt" ? this.src(s.lock.span) : undefined;
+  }
+
+  /** Edits that swap two lock statements of one block, and their unlocks if they follow. */
+  swapEdits(place: Place, i: number, j: number): TextEdit[] {
+    const a = place.block.stmts[i]!;
+    const b = place.block.stmts[j]!;
+    const edits: TextEdit[] = [
+      { span: a.span, newText: this.src(b.span) },
+      { span: b.span, newText: this.src(a.span) },
+    ];
+    const refA = this.lockRefText(a);
+    const refB = this.lockRefText(b);
+    const after = place.block.stmts.slice(j + 1);
+    const unlockOf = (ref: string | undefined): A.Stmt | undefined => after.find((s) => s.kind === "LockStmt" && (s.op === "unlock" || s.op === "runlock") && this.lockRefText(s) === ref);
+    const ua = unlockOf(refA);
+    const ub = unlockOf(refB);
+    // Keep releases in reverse order of acquisition (b was taken second, is now first).
+    if (ua && ub && ub.span.start < ua.span.start) {
+      edits.push({ span: ua.span, newText: this.src(ub.span) }, { span: ub.span, newText: this.src(ua.span) });
+    }
+    return edits;
+  }
+
+  forDeadlock(p: Problem): void {
+    for (const site of p.sites) {
+      const blocked = placeOf(this.all, site.span);
+      for (const held of site.holds) {
+        if (!held.span) continue;
+        const taken = placeOf(this.all, held.span);
+        if (!taken) continue;
+        // (a) both acquisitions in one block: swap them.
+        if (blocked && blocked.block === taken.block && blocked.index > taken.index) {
+          this.list.push({
+            kind: "swap",
+            title: `Swap '${this.src(taken.block.stmts[taken.index]!.span)}' and '${this.src(blocked.block.stmts[blocked.index]!.span)}' in ${taken.owner}`,
+            edits: this.swapEdits(taken, taken.index, blocked.index),
+          });
+        }
+        // (b) the inner lock is taken inside a call made under the outer one: move the call out.
+        const calls = [site.span, ...site.stack.map((f) => f.call)];
+        const stmts = taken.block.stmts;
+        for (let t = taken.index + 1; t < stmts.length; t++) {
+          const s = stmts[t]!;
+          if (!calls.some((c) => contains(s.span, c))) continue;
+          if (s.kind !== "CallStmt") break;
+          const moved = lineSpan(this.text, s.span);
+          const lockLine = lineSpan(this.text, stmts[taken.index]!.span);
+          if (!moved || !lockLine) break;
+          const callText = this.text.slice(moved.start, moved.end);
+          const lockIndent = indentAt(this.text, stmts[taken.index]!.span.start);
+          const reindented = lockIndent + callText.trimStart();
+          this.list.push({
+            kind: "move",
+            title: `Move '${this.src(s.span)}' before '${this.src(stmts[taken.index]!.span)}' in ${taken.owner}`,
+            edits: [
+              { span: { start: lockLine.start, end: lockLine.start }, newText: reindented },
+              { span: moved, newText: "" },
+            ],
+          });
+          const ref = this.lockRefText(stmts[taken.index]!);
+          const unlock = stmts.slice(t + 1).find((x) => x.kind === "LockStmt" && x.op === "unlock" && this.lockRefText(x) === ref);
+          const unlockLine = unlock && lineSpan(this.text, unlock.span);
+          if (unlock && unlockLine) {
+            this.list.push({
+              kind: "move",
+              title: `Move '${this.src(s.span)}' after '${this.src(unlock.span)}' in ${taken.owner}`,
+              edits: [
+                { span: moved, newText: "" },
+                { span: { start: unlockLine.end, end: unlockLine.end }, newText: reindented.endsWith("\n") ? reindented : reindented + "\n" },
+              ],
+            });
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** (c) Every acquisition of the cycle's locks in declaration order, where a swap can do it. */
+  globalOrder(p: Problem, a: Analysis): void {
+    const model = a.model;
+    if (!model) return;
+    const cycle = new Set(p.sites.map((s) => s.waitsFor).filter((l): l is string => l !== undefined));
+    if (cycle.size < 2) return;
+    const rank = new Map(model.locks.map((l, i) => [l.name, i]));
+    const edits: TextEdit[] = [];
+    const touched = new Set<number>();
+    for (const e of a.report?.lockGraph.edges ?? []) {
+      if (!cycle.has(e.from) || !cycle.has(e.to) || rank.get(e.from)! < rank.get(e.to)!) continue;
+      for (const site of e.sites) {
+        const place = placeOf(this.all, site.span);
+        if (!place) return;
+        const base = e.from.replace(/\[.*$/, "");
+        let i = place.index - 1;
+        while (i >= 0) {
+          const s = place.block.stmts[i]!;
+          if (s.kind === "LockStmt" && (s.op === "lock" || s.op === "rlock") && s.lock.name.name === base) break;
+          i--;
+        }
+        if (i < 0) return; // this path takes them in different blocks: not a plain swap
+        if (touched.has(place.block.stmts[i]!.span.start)) continue;
+        touched.add(place.block.stmts[i]!.span.start);
+        edits.push(...this.swapEdits(place, i, place.index));
+      }
+    }
+    if (edits.length === 0) return;
+    const order = [...cycle].sort((x, y) => rank.get(x)! - rank.get(y)!);
+    this.list.push({ kind: "order", title: `Take ${order.map((l) => `'${l}'`).join(" before ")} everywhere (one global lock order)`, edits });
+  }
+}
+
+function signature(p: Problem): string {
+  return `${p.kind}|${[...p.cpus].sort().join(",")}|${p.sites
+    .map((s) => s.waitsFor ?? "")
+    .sort()
+    .join(",")}`;
+}
+
+function frontEndCodes(fe: FrontEnd): string[] {
+  return fe.diagnostics.map((d) => d.code).sort();
+}
+
+/** Is `candidate` a verified fix of `target` in `before`? */
+function verifies(before: Analysis, target: Problem, candidate: Analysis): boolean {
+  if (candidate.verdict === "invalid" || !candidate.report?.stats.complete) return false;
+  const oldCodes = frontEndCodes(before.frontEnd);
+  const newCodes = frontEndCodes(candidate.frontEnd);
+  if (newCodes.some((c) => newCodes.filter((x) => x === c).length > oldCodes.filter((x) => x === c).length)) return false;
+  const oldSigs = new Set(before.report!.problems.map(signature));
+  const newSigs = candidate.report.problems.map(signature);
+  if (newSigs.includes(signature(target))) return false;
+  return newSigs.every((s) => oldSigs.has(s));
+}
+
+export interface FixOptions extends AnalyzeOptions {
+  /** At most this many candidates are re-checked per problem. */
+  readonly maxCandidates?: number;
+}
+
+/** Verified fixes for the engine findings of `a` (which analyzed `text`). */
+export function engineFixes(text: string, a: Analysis, options: FixOptions = {}): Fix[] {
+  if (!a.report) return [];
+  const fixes: Fix[] = [];
+  const seenTexts = new Set<string>();
+  const check = (newText: string): Analysis => analyze(newText, options);
+  for (const { problem } of a.findings) {
+    if (options.isCancelled?.()) break;
+    if (problem.kind === "deadlock") {
+      const c = new Candidates(text, a.frontEnd.ast);
+      c.forDeadlock(problem);
+      c.globalOrder(problem, a);
+      let tried = 0;
+      for (const cand of c.list) {
+        if (tried >= (options.maxCandidates ?? 8) || options.isCancelled?.()) break;
+        let fixed: string;
+        try {
+          fixed = applyEdits(text, cand.edits);
+        } catch {
+          continue;
+        }
+        if (seenTexts.has(fixed)) continue;
+        seenTexts.add(fixed);
+        tried++;
+        if (verifies(a, problem, check(fixed))) {
+          fixes.push({
+            title: `${cand.title} — verified: this deadlock is gone, nothing new`,
+            code: "RACE100",
+            spans: problem.sites.map((s) => s.span),
+            edits: cand.edits,
+            preferred: fixes.length === 0,
+          });
+        }
+      }
+    }
+    if (problem.kind === "lock-held-at-exit") {
+      const held = problem.sites[0]?.holds ?? [];
+      const edits: TextEdit[] = [];
+      const all = blocks(a.frontEnd.ast);
+      for (const h of held) {
+        if (!h.span) continue;
+        const place = placeOf(all, h.span);
+        if (!place) continue;
+        const stmt = place.block.stmts[place.index]!;
+        const ref = stmt.kind === "LockStmt" ? text.slice(stmt.lock.span.start, stmt.lock.span.end) : undefined;
+        if (!ref || stmt.kind !== "LockStmt") continue;
+        const last = place.block.stmts[place.block.stmts.length - 1]!;
+        const op = stmt.op === "rlock" ? "runlock" : "unlock";
+        const line = lineSpan(text, last.span);
+        edits.push(
+          line
+            ? { span: { start: line.end, end: line.end }, newText: `${indentAt(text, last.span.start)}${op} ${ref}\n` }
+            : { span: { start: last.span.end, end: last.span.end }, newText: `; ${op} ${ref}` },
+        );
+      }
+      if (edits.length > 0) {
+        try {
+          const fixed = applyEdits(text, edits);
+          if (verifies(a, problem, check(fixed))) {
+            fixes.push({ title: `Release ${held.map((h) => `'${h.lock}'`).join(", ")} before the end — verified`, code: "RACE104", spans: [problem.span], edits, preferred: true });
+          }
+        } catch {
+          // overlapping insertions: no fix offered
+        }
+      }
+    }
+  }
+  return fixes;
+}
+
+/** Fixes for checker errors: cheap, offered without running the engine. */
+export function checkerFixes(text: string, fe: FrontEnd, d: Diagnostic): Fix[] {
+  const name = text.slice(d.span.start, d.span.end);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
+  const items = fe.ast.items;
+  const lastDecl = [...items].reverse().find((i) => i.kind === "LockDecl" || i.kind === "VarDecl") ?? items.find((i) => i.kind === "ScenarioDecl");
+  const at = lastDecl ? lineSpan(text, lastDecl.span)?.end ?? lastDecl.span.end : 0;
+  const prefix = lastDecl && !lineSpan(text, lastDecl.span) ? "\n" : "";
+  const insert = (decl: string): TextEdit[] => [{ span: { start: at, end: at }, newText: `${prefix}${decl}\n` }];
+  if (d.code === "RACE010") {
+    return ["mutex", "recursive mutex", "rwsem", "spinlock"].map((kind, i) => ({ title: `Declare '${kind} ${name}'`, code: d.code, spans: [d.span], edits: insert(`${kind} ${name}`), preferred: i === 0 }));
+  }
+  if (d.code === "RACE011") {
+    return [
+      { title: `Declare 'var ${name} = false'`, code: d.code, spans: [d.span], edits: insert(`var ${name} = false`), preferred: true },
+      { title: `Declare 'var ${name} = 0'`, code: d.code, spans: [d.span], edits: insert(`var ${name} = 0`), preferred: false },
+    ];
+  }
+  return [];
+}

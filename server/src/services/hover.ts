@@ -1,0 +1,122 @@
+// Hover text (markdown). On a lock or call statement: the locks held on
+// arrival, per CPU and call path, always or sometimes. On a lock declaration:
+// who takes it, holding which locks, and what is taken while holding it. On
+// a function or driver callback: the lock contexts it runs in, per caller
+// path (seed 001's question about .probe()/.remove()).
+
+import type { FrontEnd } from "../analysis";
+import type * as A from "../language/ast";
+import { forEachStmt } from "../language/ast";
+import type { LockGraph } from "../engine/lockgraph";
+import type { Frame } from "../engine/model";
+import type { SiteFacts } from "../engine/report";
+import type { Span } from "../language/span";
+import { referenceAt } from "./navigation";
+
+export interface EngineFacts {
+  readonly lockFacts: readonly SiteFacts[];
+  readonly lockGraph: LockGraph;
+  readonly complete: boolean;
+}
+
+export interface HoverResult {
+  readonly markdown: string;
+  readonly span: Span;
+}
+
+const code = (s: string): string => "`" + s + "`";
+const list = (xs: readonly string[]): string => (xs.length === 0 ? "none" : xs.map(code).join(", "));
+
+function path(cpu: string, stack: readonly Frame[], upTo = stack.length): string {
+  return [cpu, ...stack.slice(0, upTo).map((f) => f.fn)].join(" → ");
+}
+
+function heldLine(f: SiteFacts, upTo?: number): string {
+  const always = f.always.length > 0 ? `always ${list(f.always)}` : "";
+  const sometimes = f.sometimes.length > 0 ? `sometimes ${list(f.sometimes)}` : "";
+  const held = [always, sometimes].filter(Boolean).join("; ") || "no locks";
+  return `- **${path(f.cpu, f.stack, upTo)}**: ${held}`;
+}
+
+function innermostStatement(file: A.SourceFile, offset: number): A.Stmt | undefined {
+  let best: A.Stmt | undefined;
+  const consider = (s: A.Stmt): void => {
+    if (s.span.start <= offset && offset <= s.span.end && (!best || s.span.end - s.span.start <= best.span.end - best.span.start)) best = s;
+  };
+  for (const item of file.items) {
+    if (item.kind === "FnDecl" || item.kind === "CpuDecl") forEachStmt(item.body, consider);
+    if (item.kind === "DriverDecl") item.callbacks.forEach((cb) => forEachStmt(cb.body, consider));
+  }
+  return best;
+}
+
+/** Per caller path, the facts at the first statement run inside the frame matching `isFrame`. */
+function entryFacts(facts: readonly SiteFacts[], isFrame: (f: Frame) => boolean): { fact: SiteFacts; depth: number }[] {
+  const seen = new Set<string>();
+  const out: { fact: SiteFacts; depth: number }[] = [];
+  for (const f of facts) {
+    const depth = f.stack.findIndex(isFrame);
+    if (depth < 0) continue;
+    const key = `${f.cpu}|${f.stack
+      .slice(0, depth + 1)
+      .map((x) => `${x.fn}@${x.call.start}`)
+      .join("|")}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ fact: f, depth: depth + 1 });
+  }
+  return out;
+}
+
+export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: number): HoverResult | undefined {
+  const ref = referenceAt(fe.checked, offset);
+  const pending = "\n\n_Lock facts appear once the scenario checks clean and the search has run._";
+  const caveat = engine && !engine.complete ? "\n\n_The search stopped early: facts cover the states it reached._" : "";
+
+  if (ref && ref.key.startsWith("lock:")) {
+    const name = ref.key.slice(5);
+    const sym = fe.checked.scope.globals.get(name);
+    const kind = sym?.kind === "lock" ? sym.decl.lockKind : "lock";
+    const instances = sym?.kind === "lock" && sym.decl.instances ? `[${sym.decl.instances.map((i) => i.name).join(", ")}]` : "";
+    let md = `**${kind}** ${code(name + instances)}`;
+    if (!engine) return { markdown: md + pending, span: ref.span };
+    const mine = (l: string): boolean => l === name || l.startsWith(name + "[");
+    const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));
+    if (takers.length > 0) md += `\n\n**Taken by** (locks held when taking it):\n${takers.map((f) => heldLine(f) + ` — ${code(f.action)}`).join("\n")}`;
+    else md += "\n\nNever taken in any reachable state.";
+    const before = [...new Set(engine.lockGraph.edges.filter((e) => mine(e.to)).map((e) => e.from))];
+    const after = [...new Set(engine.lockGraph.edges.filter((e) => mine(e.from)).map((e) => e.to))];
+    md += `\n\n**Taken after**: ${list(before)}  \n**Taken while holding it**: ${list(after)}`;
+    const inversions = engine.lockGraph.inversions.filter((i) => i.locks.some(mine));
+    for (const i of inversions) md += `\n\n⚠ lock-order inversion ${i.locks.map(code).join(" → ")} → ${code(i.locks[0]!)}: **${i.status}**${i.gate ? ` by ${list(i.gate)}` : ""}`;
+    return { markdown: md + caveat, span: ref.span };
+  }
+
+  if (ref && (ref.key.startsWith("cb:") || ref.key.startsWith("fn:"))) {
+    const name = ref.key.slice(3);
+    const label = ref.key.startsWith("cb:") ? `.${name.split(".")[1]}()` : `${name}()`;
+    let md = `**${ref.key.startsWith("cb:") ? "driver callback" : "function"}** ${code(name)}`;
+    if (!engine) return { markdown: md + pending, span: ref.span };
+    const entries = entryFacts(engine.lockFacts, (f) => f.fn.startsWith(name + "("));
+    if (entries.length === 0) md += `\n\n${code(label)} is never entered in a reachable state.`;
+    else md += `\n\n${code(label)} runs with these locks held, per caller path:\n${entries.map((e) => heldLine(e.fact, e.depth)).join("\n")}`;
+    return { markdown: md + caveat, span: ref.span };
+  }
+
+  const stmt = innermostStatement(fe.ast, offset);
+  if (stmt && (stmt.kind === "LockStmt" || stmt.kind === "CallStmt" || stmt.kind === "IfStmt")) {
+    const at = stmt.kind === "IfStmt" ? stmt.cond.span : stmt.span;
+    if (stmt.kind === "IfStmt" && !(at.start <= offset && offset <= at.end)) return undefined;
+    const title = stmt.kind === "CallStmt" ? "Locks held on entry" : "Locks held on arrival";
+    if (!engine) return { markdown: `**${title}**${pending}`, span: at };
+    let lines: string[];
+    if (stmt.kind === "CallStmt") {
+      lines = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end).map((e) => heldLine(e.fact, e.depth - 1));
+    } else {
+      lines = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end).map((f) => heldLine(f));
+    }
+    const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
+    return { markdown: `**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
+  }
+  return undefined;
+}

@@ -1,0 +1,39 @@
+// Messages between the language server and its checking worker. Everything
+// here is plain data (structured-clone safe).
+
+import type { Verdict } from "./analysis";
+import type { ExploreOptions, Stats } from "./engine/explore";
+import type { LockGraph } from "./engine/lockgraph";
+import type { Problem, SiteFacts } from "./engine/report";
+import type { Expectation } from "./language/ast";
+import type { Diagnostic } from "./language/messages";
+import type { Fix } from "./services/fixes";
+
+export interface CheckRequest {
+  readonly id: number;
+  readonly text: string;
+  readonly maxStates: number;
+  readonly timeoutMs: number;
+  /** Int32Array over this buffer: [0] set to 1 by the server cancels the job. */
+  readonly cancel: SharedArrayBuffer;
+}
+
+export interface CheckSummary {
+  readonly verdict: Verdict;
+  readonly met: boolean;
+  readonly expectation: Expectation;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly findings: readonly { readonly problem: Problem; readonly expected: boolean }[];
+  readonly lockFacts: readonly SiteFacts[];
+  readonly lockGraph: LockGraph | undefined;
+  readonly stats: Stats | undefined;
+  readonly cpus: readonly { readonly name: string; readonly label: string | undefined }[];
+  readonly fixes: readonly Fix[];
+}
+
+export type CheckReply =
+  | { readonly id: number; readonly kind: "done"; readonly summary: CheckSummary }
+  | { readonly id: number; readonly kind: "cancelled" }
+  | { readonly id: number; readonly kind: "error"; readonly message: string };
+
+export type CheckOptions = Pick<ExploreOptions, "maxStates" | "timeoutMs">;
