@@ -1,20 +1,72 @@
-// The VS Code side: starts the bundled language server for .race files.
+// The VS Code side: starts the bundled language server for .race files and
+// adds what the protocol has no words for: the trace view, the lock-order
+// graph view, the "check now" command and a status bar item with the verdict.
 
 import * as path from "node:path";
-import type { ExtensionContext } from "vscode";
+import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { showLockGraph } from "./lockGraphView";
+import { StatusBar, type RaceStatus } from "./statusBar";
+import { TraceView, type TracePayload } from "./traceView";
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
+function settings(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration("race");
+  return { maxStates: c.get("maxStates"), timeoutMs: c.get("timeoutMs"), debounceMs: c.get("debounceMs") };
+}
+
+function activeRaceUri(arg: unknown): string | undefined {
+  if (typeof arg === "string") return arg;
+  if (arg instanceof vscode.Uri) return arg.toString();
+  const doc = vscode.window.activeTextEditor?.document;
+  return doc?.languageId === "race" ? doc.uri.toString() : undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const module = context.asAbsolutePath(path.join("dist", "server.js"));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--nolazy", "--inspect=6009"] } },
   };
-  const clientOptions: LanguageClientOptions = { documentSelector: [{ language: "race" }] };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: "race" }],
+    initializationOptions: settings(),
+    synchronize: { configurationSection: "race" },
+  };
   client = new LanguageClient("race", "Race Scenarios", serverOptions, clientOptions);
+  const c = client;
+
+  const status = new StatusBar();
+  const traceView = new TraceView();
+  context.subscriptions.push(status, traceView);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("race.checkNow", async (arg?: unknown) => {
+      const uri = activeRaceUri(arg);
+      if (!uri) return void vscode.window.showInformationMessage("Open a .race file to check it.");
+      const r = await c.sendRequest<{ scheduled: boolean; reason?: string }>("race/check", { uri });
+      if (!r.scheduled) void vscode.window.showWarningMessage(`Race: not checked: ${r.reason ?? "unknown document"}.`);
+    }),
+    vscode.commands.registerCommand("race.replayTrace", async (arg?: unknown, index?: unknown) => {
+      const uri = activeRaceUri(arg);
+      if (!uri) return void vscode.window.showInformationMessage("Open a .race file with a finding to replay its trace.");
+      const payload = await c.sendRequest<TracePayload | null>("race/trace", { uri, index: typeof index === "number" ? index : 0 });
+      if (!payload) return void vscode.window.showInformationMessage("Race: no trace to replay (the scenario has no finding yet).");
+      await traceView.show(payload);
+    }),
+    vscode.commands.registerCommand("race.showLockGraph", async (arg?: unknown) => {
+      const uri = activeRaceUri(arg);
+      if (!uri) return;
+      const graph = await c.sendRequest<unknown>("race/lockGraph", { uri });
+      if (!graph) return void vscode.window.showInformationMessage("Race: no lock-order graph yet (the scenario has not been checked).");
+      showLockGraph(graph as Parameters<typeof showLockGraph>[0]);
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => status.render()),
+  );
+
   await client.start();
+  context.subscriptions.push(client.onNotification("race/status", (s: RaceStatus) => status.update(s)));
 }
 
 export async function deactivate(): Promise<void> {

@@ -104,19 +104,19 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   }
 
   const stmt = innermostStatement(fe.ast, offset);
-  if (stmt && (stmt.kind === "LockStmt" || stmt.kind === "CallStmt" || stmt.kind === "IfStmt")) {
-    const at = stmt.kind === "IfStmt" ? stmt.cond.span : stmt.span;
-    if (stmt.kind === "IfStmt" && !(at.start <= offset && offset <= at.end)) return undefined;
-    const title = stmt.kind === "CallStmt" ? "Locks held on entry" : "Locks held on arrival";
-    if (!engine) return { markdown: `**${title}**${pending}`, span: at };
-    let lines: string[];
-    if (stmt.kind === "CallStmt") {
-      lines = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end).map((e) => heldLine(e.fact, e.depth - 1));
-    } else {
-      lines = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end).map((f) => heldLine(f));
-    }
-    const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
-    return { markdown: `**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
+  if (!stmt || stmt.kind === "EitherStmt" || stmt.kind === "ReturnStmt" || stmt.kind === "TrylockStmt") return undefined;
+  // Compound statements answer on their condition, where their step is.
+  const at = stmt.kind === "IfStmt" || stmt.kind === "WhileStmt" ? stmt.cond.span : stmt.span;
+  if (!(at.start <= offset && offset <= at.end)) return undefined;
+  const title = stmt.kind === "CallStmt" ? "Locks held on entry" : stmt.kind === "WaitStmt" ? "Locks held while waiting" : "Locks held on arrival";
+  if (!engine) return { markdown: `**${title}**${pending}`, span: at };
+  let lines: string[];
+  if (stmt.kind === "CallStmt") {
+    lines = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end).map((e) => heldLine(e.fact, e.depth - 1));
+  } else {
+    lines = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end).map((f) => heldLine(f));
   }
+  const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
+  return { markdown: `**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
   return undefined;
 }

@@ -1,0 +1,230 @@
+// The trace view: one column per CPU, one row per step of the shortest
+// trace, acquisitions and releases marked, the blocked statements of a
+// deadlock or hang highlighted in a last row. Stepping forward and back
+// (buttons, or ←/→, Home/End, j/k) moves a highlight in the editor to the
+// step's source line and shows each CPU's held locks and what changed.
+
+import * as vscode from "vscode";
+import { embedJson, escapeHtml, nonce, page } from "./webview";
+
+interface LspRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+export interface TracePayload {
+  uri: string;
+  version: number;
+  title: string;
+  kind: string;
+  headline: string;
+  message: string;
+  expected: boolean;
+  cpus: { name: string; label: string | undefined }[];
+  steps: {
+    cpu: string;
+    action: string;
+    range: LspRange;
+    stack: { fn: string; range: LspRange }[];
+    held: Record<string, string[]>;
+    changed: Record<string, number | boolean>;
+    acquired: boolean;
+    released: boolean;
+    lock: string | undefined;
+    error: string | undefined;
+  }[];
+  blocked: { cpu: string; action: string; range: LspRange; waitsFor: string | undefined; heldBy: string[] }[];
+}
+
+const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+
+export class TraceView implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private payload: TracePayload | undefined;
+  private readonly current = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor("editor.rangeHighlightBackground"),
+    border: "1px solid",
+    borderColor: new vscode.ThemeColor("focusBorder"),
+    after: { margin: "0 0 0 2em", color: new vscode.ThemeColor("editorCodeLens.foreground") },
+  });
+  private readonly blockedDecoration = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor("inputValidation.errorBackground"),
+  });
+
+  // An edit makes the trace describe an older text: say so and drop the highlight.
+  private readonly onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
+    if (!this.payload || e.document.uri.toString() !== this.payload.uri || e.contentChanges.length === 0) return;
+    this.clear();
+    void this.panel?.webview.postMessage({ type: "stale" });
+    this.payload = undefined;
+  });
+
+  async show(payload: TracePayload): Promise<void> {
+    this.payload = payload;
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel("race.trace", "Race trace", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+      this.panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.clear();
+      });
+      this.panel.webview.onDidReceiveMessage((m: { type: string; index: number }) => {
+        if (m.type === "step") void this.highlight(m.index);
+      });
+    }
+    this.panel.title = `Trace: ${payload.kind} · ${payload.title}`;
+    this.panel.webview.html = render(payload);
+    this.panel.reveal(vscode.ViewColumn.Beside, true);
+    await this.highlight(payload.steps.length);
+  }
+
+  /** Highlights step `index` (steps.length: the final, blocked state) in the editor. */
+  private async highlight(index: number): Promise<void> {
+    const p = this.payload;
+    if (!p) return;
+    const uri = vscode.Uri.parse(p.uri);
+    const editor =
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri) ??
+      (await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: false }));
+    const step = p.steps[index];
+    if (step) {
+      const held = Object.entries(step.held)
+        .filter(([, locks]) => locks.length > 0)
+        .map(([cpu, locks]) => `${cpu}: ${locks.join(", ")}`)
+        .join(" · ");
+      editor.setDecorations(this.current, [{ range: toRange(step.range), renderOptions: { after: { contentText: `  step ${index + 1}: ${step.cpu} ${step.action}${held ? `   [held ${held}]` : ""}` } } }]);
+      editor.setDecorations(this.blockedDecoration, []);
+      editor.revealRange(toRange(step.range), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } else {
+      editor.setDecorations(this.current, []);
+      editor.setDecorations(
+        this.blockedDecoration,
+        p.blocked.map((b) => ({ range: toRange(b.range), hoverMessage: `${b.cpu} blocked${b.waitsFor ? ` waiting for ${b.waitsFor}` : ""}` })),
+      );
+      if (p.blocked[0]) editor.revealRange(toRange(p.blocked[0].range), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+
+  private clear(): void {
+    for (const e of vscode.window.visibleTextEditors) {
+      e.setDecorations(this.current, []);
+      e.setDecorations(this.blockedDecoration, []);
+    }
+  }
+
+  dispose(): void {
+    this.onEdit.dispose();
+    this.panel?.dispose();
+    this.current.dispose();
+    this.blockedDecoration.dispose();
+  }
+}
+
+export function render(p: TracePayload): string {
+  const n = nonce();
+  const cpus = p.cpus.filter((c) => p.steps.some((s) => s.cpu === c.name) || p.blocked.some((b) => b.cpu === c.name));
+  const head = cpus.map((c) => `<th>${escapeHtml(c.name)}${c.label ? `<div class="label">${escapeHtml(c.label)}</div>` : ""}</th>`).join("");
+  const rows = p.steps
+    .map((s, i) => {
+      const cells = cpus
+        .map((c) => {
+          if (c.name !== s.cpu) return "<td></td>";
+          const cls = s.error ? "error" : s.acquired ? "acquire" : s.released ? "release" : "";
+          const mark = s.acquired ? "⬇ " : s.released ? "⬆ " : s.error ? "✗ " : "";
+          return `<td class="step ${cls}">${mark}${escapeHtml(s.action)}</td>`;
+        })
+        .join("");
+      return `<tr data-index="${i}"><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
+    })
+    .join("\n");
+  const blockedRow =
+    p.blocked.length > 0
+      ? `<tr data-index="${p.steps.length}" class="blocked"><td class="num">✗</td><td class="line"></td>${cpus
+          .map((c) => {
+            const b = p.blocked.find((x) => x.cpu === c.name);
+            return b ? `<td class="step">■ ${escapeHtml(b.action)}<div class="label">waits${b.waitsFor ? ` for ${escapeHtml(b.waitsFor)}` : ""}${b.heldBy.length ? ` held by ${escapeHtml(b.heldBy.join(", "))}` : ""}</div></td>` : "<td></td>";
+          })
+          .join("")}</tr>`
+      : "";
+  const body = `
+<div id="stale" hidden>The document has changed since this trace was found; replay it again from the code lens.</div>
+<h2>${escapeHtml(p.headline)}${p.expected ? ' <span class="expected">(expected)</span>' : ""}</h2>
+<p class="message">${escapeHtml(p.message)}</p>
+<div class="controls">
+  <button id="first" title="First step (Home)">|◀ First</button><button id="prev" title="Previous step (← or k)">◀ Back</button><button id="next" title="Next step (→ or j)">Forward ▶</button><button id="last" title="Final state (End)">Last ▶|</button>
+  <span id="position" class="mono"></span>
+</div>
+<table id="trace"><thead><tr><th>#</th><th>line</th>${head}</tr></thead><tbody>
+${rows}
+${blockedRow}
+</tbody></table>
+<div id="details"></div>`;
+  const style = `
+.label { font-weight: normal; opacity: 0.75; font-size: 90%; }
+.expected { font-weight: normal; opacity: 0.8; }
+td.num, td.line { opacity: 0.7; text-align: right; }
+td.acquire { color: var(--vscode-charts-orange, var(--vscode-editorWarning-foreground)); }
+td.release { color: var(--vscode-charts-green, var(--vscode-testing-iconPassed)); }
+td.error { color: var(--vscode-errorForeground); font-weight: bold; }
+tr.blocked td.step { background: var(--vscode-inputValidation-errorBackground, rgba(255,0,0,0.15)); color: var(--vscode-errorForeground); font-weight: bold; }
+tr.current { outline: 2px solid var(--vscode-focusBorder); background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
+tr.future { opacity: 0.45; }
+.controls { margin: 8px 0; }
+#details { margin-top: 12px; }
+#stale { margin: 8px 0; padding: 4px 8px; border: 1px solid var(--vscode-inputValidation-warningBorder, orange); background: var(--vscode-inputValidation-warningBackground, transparent); }
+#details h3 { margin: 8px 0 4px; }
+`;
+  const script = `
+const vscode = acquireVsCodeApi();
+const data = ${embedJson({ steps: p.steps.map((s) => ({ cpu: s.cpu, action: s.action, held: s.held, changed: s.changed, stack: s.stack.map((f) => f.fn) })), blocked: p.blocked.length, cpus: cpus.map((c) => c.name) })};
+const last = data.steps.length + (data.blocked ? 0 : -1);
+let index = last;
+const rows = Array.from(document.querySelectorAll('#trace tbody tr'));
+function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]); }
+function show(i) {
+  index = Math.max(0, Math.min(last, i));
+  rows.forEach(r => {
+    const k = Number(r.dataset.index);
+    r.classList.toggle('current', k === index);
+    r.classList.toggle('future', k > index);
+  });
+  const step = data.steps[Math.min(index, data.steps.length - 1)];
+  const final = index >= data.steps.length;
+  document.getElementById('position').textContent = final ? 'final state (after ' + data.steps.length + ' steps)' : 'step ' + (index + 1) + ' of ' + data.steps.length;
+  let html = '';
+  if (step) {
+    html += '<h3>' + (final ? 'Locks held at the end' : 'After step ' + (index + 1) + ': ' + esc(step.cpu) + ' ' + esc(step.action)) + '</h3><table>';
+    for (const cpu of data.cpus) html += '<tr><td>' + esc(cpu) + '</td><td class="mono">' + (step.held[cpu] && step.held[cpu].length ? esc(step.held[cpu].join(', ')) : '—') + '</td></tr>';
+    html += '</table>';
+    const changed = Object.entries(step.changed);
+    if (!final && changed.length) html += '<h3>Changed</h3><div class="mono">' + changed.map(([k, v]) => esc(k) + ' = ' + esc(v)).join('<br>') + '</div>';
+    if (!final && step.stack.length) html += '<h3>Call stack</h3><div class="mono">' + step.stack.slice().reverse().map(esc).join('<br>') + '</div>';
+  }
+  document.getElementById('details').innerHTML = html;
+  document.getElementById('first').disabled = index === 0;
+  document.getElementById('prev').disabled = index === 0;
+  document.getElementById('next').disabled = index === last;
+  document.getElementById('last').disabled = index === last;
+  vscode.postMessage({ type: 'step', index });
+}
+document.getElementById('first').addEventListener('click', () => show(0));
+document.getElementById('prev').addEventListener('click', () => show(index - 1));
+document.getElementById('next').addEventListener('click', () => show(index + 1));
+document.getElementById('last').addEventListener('click', () => show(last));
+rows.forEach(r => r.addEventListener('click', () => show(Number(r.dataset.index))));
+window.addEventListener('message', e => {
+  if (e.data && e.data.type === 'stale') document.getElementById('stale').hidden = false;
+});
+window.addEventListener('keydown', e => {
+  if (e.key === 'ArrowRight' || e.key === 'j') show(index + 1);
+  else if (e.key === 'ArrowLeft' || e.key === 'k') show(index - 1);
+  else if (e.key === 'Home') show(0);
+  else if (e.key === 'End') show(last);
+  else return;
+  e.preventDefault();
+});
+show(last);
+`;
+  return page(n, `Trace: ${p.kind}`, body, style, script);
+}

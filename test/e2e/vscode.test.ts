@@ -1,0 +1,247 @@
+// The extension in a real VS Code: code-server 4.100.3 in headless Debian
+// Chromium, driven by playwright-core. Installs the packaged .vsix, opens a
+// deadlocking scenario, sees the deadlock in the Problems panel, hovers a
+// lock, replays the trace in the trace view (stepping with the keyboard),
+// applies the verified quick fix and sees the scenario become safe.
+// Screenshots go to .e2e/screenshots/ (kept on success and on failure).
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { root } from "../helpers";
+
+const e2e = join(root, ".e2e");
+const shots = join(e2e, "screenshots");
+const codeServer = join(e2e, "code-server", "node_modules", ".bin", "code-server");
+const vsix = join(root, "dist", "race-scenarios.vsix");
+
+const ABBA = `scenario "AB-BA in two paths"
+
+mutex A
+mutex B
+
+cpu CPU0 "first path" {
+  lock A
+  lock B
+  unlock B
+  unlock A
+}
+
+cpu CPU1 "second path" {
+  lock B
+  lock A
+  unlock A
+  unlock B
+}
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url}`);
+}
+
+describe("VS Code (code-server) with the packaged extension", () => {
+  let server: ChildProcess | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let workspace: string;
+  let step = 0;
+
+  const shot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`) });
+  };
+
+  const command = async (title: string): Promise<void> => {
+    await page.keyboard.press("Control+Shift+P");
+    await page.locator(".quick-input-widget input").waitFor({ state: "visible", timeout: 30_000 });
+    await page.keyboard.type(title);
+    await page.waitForTimeout(600);
+    await page.keyboard.press("Enter");
+  };
+
+  const goTo = async (line: number, column: number): Promise<void> => {
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input").waitFor({ state: "visible", timeout: 30_000 });
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(300);
+  };
+
+  beforeAll(async () => {
+    rmSync(shots, { recursive: true, force: true });
+    mkdirSync(shots, { recursive: true });
+    const base = mkdtempSync(join(tmpdir(), "race-e2e-"));
+    const userData = join(base, "user");
+    const extensions = join(base, "extensions");
+    workspace = join(base, "workspace");
+    mkdirSync(join(userData, "User"), { recursive: true });
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(
+      join(userData, "User", "settings.json"),
+      JSON.stringify({
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "extensions.autoUpdate": false,
+        "extensions.autoCheckUpdates": false,
+        "workbench.startupEditor": "none",
+        "security.workspace.trust.enabled": false,
+        "git.enabled": false,
+        "workbench.tips.enabled": false,
+        "editor.hover.delay": 100,
+        "race.debounceMs": 50,
+      }),
+    );
+    writeFileSync(join(workspace, "abba.race"), ABBA);
+    copyFileSync(join(root, "samples", "v9-remove-vs-unbind.race"), join(workspace, "v9-remove-vs-unbind.race"));
+    const install = spawnSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], { encoding: "utf8" });
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+    const port = await freePort();
+    server = spawn(
+      codeServer,
+      [
+        "--bind-addr",
+        `127.0.0.1:${port}`,
+        "--auth",
+        "none",
+        "--user-data-dir",
+        userData,
+        "--extensions-dir",
+        extensions,
+        "--disable-telemetry",
+        "--disable-update-check",
+        "--disable-workspace-trust",
+        "--disable-getting-started-override",
+        "--ignore-last-opened",
+        workspace,
+      ],
+      { stdio: "ignore" },
+    );
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+    context = await chromium.launchPersistentContext(join(base, "chromium"), {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      viewport: { width: 1600, height: 1000 },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ timeout: 120_000 });
+  });
+
+  afterAll(async () => {
+    if (page) await shot("final").catch(() => undefined);
+    await context?.close();
+    server?.kill();
+  });
+
+  const fail = async (name: string, err: unknown): Promise<never> => {
+    await shot(`FAILED-${name}`).catch(() => undefined);
+    throw err;
+  };
+
+  it("shows the deadlock in the Problems panel", async () => {
+    try {
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "abba.race" }).first().click();
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+      await command("Problems: Focus on Problems View");
+      const row = page.locator(".markers-panel .monaco-list-row", { hasText: "Deadlock" }).first();
+      await row.waitFor({ timeout: 60_000 });
+      const labels = await page.locator(".markers-panel .monaco-list-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("aria-label") ?? r.textContent ?? ""));
+      expect(labels.some((l) => l.includes("Deadlock: CPU0 waits for B"))).toBe(true);
+      await expect.poll(async () => page.locator('[id="status.problems"]').getAttribute("aria-label")).toMatch(/Errors?: 2/);
+      await shot("problems");
+    } catch (e) {
+      await fail("problems", e);
+    }
+  });
+
+  it("hovers a lock statement with the locks held on arrival", async () => {
+    try {
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await goTo(15, 4); // on the keyword of "  lock A" in CPU1: the statement's hover
+      await command("Show or Focus Hover");
+      const hover = page.locator(".monaco-hover-content").filter({ hasText: "Locks held on arrival" }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      expect(await hover.textContent()).toContain("CPU1: always B");
+      await shot("hover-statement");
+      await page.keyboard.press("Escape");
+      await goTo(15, 8); // on the lock's name: who takes it, in which order
+      await command("Show or Focus Hover");
+      const lockHover = page.locator(".monaco-hover-content").filter({ hasText: "Taken while holding it" }).first();
+      await lockHover.waitFor({ timeout: 30_000 });
+      expect(await lockHover.textContent()).toContain("CPU1: always B");
+      await shot("hover");
+      await page.keyboard.press("Escape");
+    } catch (e) {
+      await fail("hover", e);
+    }
+  });
+
+  it("replays the trace in the trace view and steps through it", async () => {
+    try {
+      await page.keyboard.press("Escape");
+      const lens = page.locator(".codelens-decoration a", { hasText: "Replay trace" }).first();
+      await lens.waitFor({ timeout: 60_000 }); // the lens is there; the command is what it runs
+      await command("Race: Replay Trace");
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      const table = frame.locator("#trace");
+      await table.waitFor({ timeout: 60_000 });
+      expect(await frame.locator("#trace thead").textContent()).toContain("CPU0");
+      await expect.poll(async () => frame.locator("#position").textContent()).toContain("final state (after 2 steps)");
+      expect(await frame.locator("tr.blocked").textContent()).toContain("lock B");
+      await shot("trace-final");
+      await frame.locator("#first").click();
+      await expect.poll(async () => frame.locator("#position").textContent()).toBe("step 1 of 2");
+      await frame.locator("body").press("ArrowRight");
+      await expect.poll(async () => frame.locator("#position").textContent()).toBe("step 2 of 2");
+      expect(await frame.locator("#details").textContent()).toContain("After step 2: CPU1 lock B");
+      await shot("trace-step-2");
+    } catch (e) {
+      await fail("trace", e);
+    }
+  });
+
+  it("applies the verified quick fix and the scenario becomes safe", async () => {
+    try {
+      await page.keyboard.press("Control+1"); // back to the editor group
+      await goTo(15, 3);
+      await page.keyboard.press("Control+.");
+      const item = page.locator(".action-widget .monaco-list-row", { hasText: "verified" }).first();
+      await item.waitFor({ timeout: 30_000 });
+      await shot("quick-fix-menu");
+      await page.keyboard.press("Enter"); // the first (preferred) verified fix
+      await expect.poll(async () => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 60_000 }).toBe(0);
+      await expect.poll(async () => page.locator(".codelens-decoration").first().textContent(), { timeout: 60_000 }).toMatch(/✓ safe/);
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      await frame.locator("#stale").waitFor({ state: "visible", timeout: 30_000 }); // the old trace says it is old
+      await shot("fixed");
+      await page.keyboard.press("Control+S");
+      await expect.poll(() => readFileSync(join(workspace, "abba.race"), "utf8"), { timeout: 30_000 }).not.toBe(ABBA);
+    } catch (e) {
+      await fail("quick-fix", e);
+    }
+  });
+});
