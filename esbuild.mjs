@@ -23,6 +23,7 @@ const builds = [
   { entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } },
   { entryPoints: ["bench/parse.ts"], outfile: "dist/bench-parse.js" },
   { entryPoints: ["bench/engine.ts"], outfile: "dist/bench-engine.js" },
+  { entryPoints: ["bench/latency.ts"], outfile: "dist/bench-latency.js" },
 ];
 
 if (watch) {

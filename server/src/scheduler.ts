@@ -4,6 +4,7 @@
 // decides whether that version is still current.
 
 import { Worker } from "node:worker_threads";
+import type { Fix } from "./services/fixes";
 import type { CheckOptions, CheckReply, CheckSummary } from "./workerProtocol";
 
 interface Job {
@@ -16,7 +17,10 @@ interface Job {
 
 export interface SchedulerEvents {
   started(uri: string, version: number): void;
+  /** The verdict: summary undefined when cancelled or failed. */
   finished(uri: string, version: number, summary: CheckSummary | undefined, error?: string): void;
+  /** Verified quick fixes for a version whose summary was delivered. */
+  fixes(uri: string, version: number, fixes: readonly Fix[]): void;
 }
 
 export class CheckScheduler {
@@ -71,7 +75,8 @@ export class CheckScheduler {
       const job = this.running;
       this.running = undefined;
       this.worker = undefined;
-      if (job) this.events.finished(job.uri, job.version, undefined, String(err));
+      if (job && !this.delivered) this.events.finished(job.uri, job.version, undefined, String(err));
+      this.delivered = false;
       this.pump();
     });
     this.worker = w;
@@ -85,17 +90,26 @@ export class CheckScheduler {
     const job = next.value;
     this.pending.delete(job.uri);
     this.running = job;
+    this.delivered = false;
     this.events.started(job.uri, job.version);
     this.ensureWorker().postMessage({ id: job.id, text: job.text, maxStates: this.options.maxStates, timeoutMs: this.options.timeoutMs, cancel: job.cancel });
   }
 
+  private delivered = false;
+
   private onReply(reply: CheckReply): void {
     const job = this.running;
     if (!job || job.id !== reply.id) return;
+    if (reply.kind === "done") {
+      // The verdict is out; the job runs on (verifying fixes) until "fixes" or "cancelled".
+      this.delivered = true;
+      this.events.finished(job.uri, job.version, reply.summary);
+      return;
+    }
     this.running = undefined;
-    if (reply.kind === "done") this.events.finished(job.uri, job.version, reply.summary);
-    else if (reply.kind === "error") this.events.finished(job.uri, job.version, undefined, reply.message);
-    else this.events.finished(job.uri, job.version, undefined);
+    if (reply.kind === "fixes") this.events.fixes(job.uri, job.version, reply.fixes);
+    else if (!this.delivered) this.events.finished(job.uri, job.version, undefined, reply.kind === "error" ? reply.message : undefined);
+    this.delivered = false;
     this.pump();
   }
 }

@@ -5,16 +5,18 @@
 import { parentPort } from "node:worker_threads";
 import { analyze } from "./analysis";
 import { engineFixes } from "./services/fixes";
+import type { Fix } from "./services/fixes";
 import type { CheckReply, CheckRequest, CheckSummary } from "./workerProtocol";
 
-export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: () => boolean): CheckSummary | undefined {
+/**
+ * Analyzes the text and hands the summary to `deliver` at once, then
+ * verifies quick-fix candidates and returns them (undefined if cancelled).
+ */
+export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: () => boolean, deliver: (s: CheckSummary) => void): Fix[] | undefined {
   const options = { maxStates: req.maxStates, timeoutMs: req.timeoutMs, isCancelled };
   const a = analyze(req.text, options);
   if (isCancelled()) return undefined;
-  // Candidate fixes are re-checked with a smaller budget each; they only need to be exact on small scenarios.
-  const fixes = a.report?.stats.complete ? engineFixes(req.text, a, { ...options, timeoutMs: Math.min(req.timeoutMs, 2000) }) : [];
-  if (isCancelled()) return undefined;
-  return {
+  deliver({
     verdict: a.verdict,
     met: a.met,
     expectation: a.expectation,
@@ -24,8 +26,11 @@ export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: 
     lockGraph: a.report?.lockGraph,
     stats: a.report?.stats,
     cpus: (a.model?.cpus ?? []).map((c) => ({ name: c.name, label: c.label })),
-    fixes,
-  };
+    fixes: [],
+  });
+  // Candidate fixes are re-checked with a smaller time budget each.
+  const fixes = a.report?.stats.complete ? engineFixes(req.text, a, { ...options, timeoutMs: Math.min(req.timeoutMs, 2000) }) : [];
+  return isCancelled() ? undefined : fixes;
 }
 
 if (parentPort) {
@@ -33,13 +38,18 @@ if (parentPort) {
   port.on("message", (req: CheckRequest) => {
     const flag = new Int32Array(req.cancel);
     const isCancelled = (): boolean => Atomics.load(flag, 0) !== 0;
-    let reply: CheckReply;
+    const send = (reply: CheckReply): void => port.postMessage(reply);
+    let delivered = false;
     try {
-      const summary = runCheck(req, isCancelled);
-      reply = summary ? { id: req.id, kind: "done", summary } : { id: req.id, kind: "cancelled" };
+      const fixes = runCheck(req, isCancelled, (summary) => {
+        delivered = true;
+        send({ id: req.id, kind: "done", summary });
+      });
+      // Every job ends with exactly one of: fixes, cancelled, error.
+      send(fixes ? { id: req.id, kind: "fixes", fixes } : { id: req.id, kind: "cancelled" });
     } catch (e) {
-      reply = { id: req.id, kind: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      send(delivered ? { id: req.id, kind: "fixes", fixes: [] } : { id: req.id, kind: "error", message });
     }
-    port.postMessage(reply);
   });
 }

@@ -33,6 +33,8 @@ export interface CheckSummary {
 
 export type CheckReply =
   | { readonly id: number; readonly kind: "done"; readonly summary: CheckSummary }
+  /** Sent after "done": the verified quick fixes, which take longer than the verdict. */
+  | { readonly id: number; readonly kind: "fixes"; readonly fixes: readonly Fix[] }
   | { readonly id: number; readonly kind: "cancelled" }
   | { readonly id: number; readonly kind: "error"; readonly message: string };
 

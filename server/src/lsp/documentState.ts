@@ -11,6 +11,9 @@ export class DocumentState {
   readonly frontEnd: FrontEnd;
   summary: CheckSummary | undefined;
   checking = false;
+  /** The verified fixes of this version's summary have arrived. */
+  fixesDone = false;
+  private fixWaiters: (() => void)[] = [];
 
   constructor(
     readonly uri: string,
@@ -21,8 +24,20 @@ export class DocumentState {
     this.frontEnd = analyzeFrontEnd(text);
   }
 
-  /** The engine summary if it belongs to this very version. */
-  get current(): CheckSummary | undefined {
-    return this.summary;
+  /** Resolves when this version's fixes arrive, or after `ms` at the latest. */
+  waitForFixes(ms: number): Promise<void> {
+    if (this.fixesDone) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.fixWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  fixesArrived(): void {
+    this.fixesDone = true;
+    for (const w of this.fixWaiters.splice(0)) w();
   }
 }

@@ -41,7 +41,7 @@ export interface Settings {
   debounceMs: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { maxStates: DEFAULT_MAX_STATES, timeoutMs: 10_000, debounceMs: 150 };
+export const DEFAULT_SETTINGS: Settings = { maxStates: DEFAULT_MAX_STATES, timeoutMs: 10_000, debounceMs: 75 };
 
 const symbolKinds: Record<nav.SymbolKind, SymbolKind> = {
   scenario: SymbolKind.Module,
@@ -130,6 +130,13 @@ export function startServer(connection: Connection): void {
         }
         status(state);
       },
+      fixes(uri, version, fixes) {
+        const state = states.get(uri);
+        if (state && state.version === version && state.summary) {
+          state.summary = { ...state.summary, fixes };
+          state.fixesArrived();
+        }
+      },
     },
     { maxStates: settings.maxStates, timeoutMs: settings.timeoutMs, debounceMs: settings.debounceMs },
   );
@@ -217,9 +224,12 @@ export function startServer(connection: Connection): void {
     return s ? codeLenses(s) : [];
   });
 
-  connection.onCodeAction((p): CodeAction[] => {
+  connection.onCodeAction(async (p): Promise<CodeAction[]> => {
     const s = stateOf(p.textDocument.uri);
     if (!s) return [];
+    // Engine fixes are verified after the verdict is published: give them a moment.
+    const wantsEngineFixes = p.context.diagnostics.some((d) => String(d.code) === "RACE100" || String(d.code) === "RACE104");
+    if (wantsEngineFixes && s.summary && !s.fixesDone) await s.waitForFixes(3000);
     const actions: CodeAction[] = [];
     for (const d of p.context.diagnostics) {
       const code = String(d.code ?? "");

@@ -1,0 +1,138 @@
+// Editor services on their own (no protocol): formatter, quick fixes,
+// completion, hover, navigation.
+
+import fc from "fast-check";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
+import { raceLexer } from "../../server/src/language/tokens";
+import { complete } from "../../server/src/services/completion";
+import { applyEdits } from "../../server/src/services/edits";
+import { checkerFixes, engineFixes } from "../../server/src/services/fixes";
+import { format } from "../../server/src/services/format";
+import { hover } from "../../server/src/services/hover";
+import { outline, rename } from "../../server/src/services/navigation";
+import { listRace, read, samplesDir } from "../helpers";
+
+const samples = listRace(samplesDir).map((f) => read(join(samplesDir, f)));
+const tokenImages = (t: string): string[] => {
+  const r = raceLexer.tokenize(t);
+  return [...r.tokens.map((x) => x.image), ...((r.groups["comments"] ?? []) as { image: string }[]).map((c) => c.image.replace(/\s+/g, " "))];
+};
+
+describe("formatter", () => {
+  it("leaves every sample as it is", () => {
+    for (const s of samples) expect(format(s)).toBe(s);
+  });
+
+  it("is idempotent and keeps every token and comment, on mangled samples", () => {
+    const mangled = fc.tuple(fc.integer({ min: 0, max: samples.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom("", "  ", "\n", "\n\n\n", "\t")), { maxLength: 20 })).map(([i, cuts]) => {
+      // Only change white space: replace the white space run at some positions.
+      let s = samples[i]!;
+      for (const [at, ws] of cuts) {
+        const p = at % (s.length + 1);
+        if (/\s/.test(s[p] ?? "x")) s = s.slice(0, p) + ws + s.slice(p + 1);
+      }
+      return s;
+    });
+    fc.assert(
+      fc.property(mangled, (text) => {
+        const once = format(text);
+        expect(format(once)).toBe(once);
+        expect(tokenImages(once)).toEqual(tokenImages(text));
+      }),
+      { numRuns: 200, seed: 3 },
+    );
+  });
+
+  it("indents by braces, not by braces in strings or comments", () => {
+    expect(format('cpu C "a { label" {\n// {\nlock m\n}\nmutex m\n')).toBe('cpu C "a { label" {\n  // {\n  lock m\n}\nmutex m\n');
+  });
+});
+
+describe("quick fixes", () => {
+  it("takes the locks in one global order when no single swap is enough", () => {
+    const text = "mutex A\nmutex B\ncpu C0 {\n  lock A\n  lock B\n  unlock B\n  unlock A\n}\ncpu C1 {\n  lock B\n  lock A\n  unlock A\n  unlock B\n}\ncpu C2 {\n  lock B\n  lock A\n  unlock A\n  unlock B\n}\n";
+    const a = analyze(text);
+    expect(a.report!.problems.map((p) => p.cpus.join(","))).toEqual(["C0,C1", "C0,C2"]);
+    const fixes = engineFixes(text, a);
+    const order = fixes.filter((f) => f.title.startsWith("Take 'A' before 'B' everywhere"));
+    expect(order.length).toBeGreaterThan(0);
+    const fixed = applyEdits(text, order[0]!.edits);
+    expect(analyze(fixed).verdict).toBe("safe");
+    // Swapping only one of C1 and C2 leaves the other deadlock: never offered.
+    expect(fixes.some((f) => f.title.startsWith("Swap 'lock B' and 'lock A' in C1"))).toBe(false);
+  });
+
+  it("adds the missing unlock for a lock held at exit, verified", () => {
+    const text = "mutex m\nvar x = 0\ncpu C0 {\n  lock m\n  x = 1\n}\ncpu C1 { lock m; x = 2; unlock m }\n";
+    const a = analyze(text);
+    const fixes = engineFixes(text, a);
+    expect(fixes.map((f) => f.title)).toEqual(["Release 'm' before the end — verified"]);
+    expect(applyEdits(text, fixes[0]!.edits)).toBe("mutex m\nvar x = 0\ncpu C0 {\n  lock m\n  x = 1\n  unlock m\n}\ncpu C1 { lock m; x = 2; unlock m }\n");
+  });
+
+  it("never offers a fix that introduces a new problem", () => {
+    for (const s of samples) {
+      const a = analyze(s);
+      for (const f of engineFixes(s, a)) {
+        const after = analyze(applyEdits(s, f.edits));
+        const before = new Set(a.report!.problems.map((p) => `${p.kind}|${p.cpus.join(",")}`));
+        for (const p of after.report!.problems) expect(before.has(`${p.kind}|${p.cpus.join(",")}`), f.title).toBe(true);
+        expect(after.report!.problems.length).toBeLessThan(a.report!.problems.length);
+      }
+    }
+  });
+
+  it("declares a missing variable", () => {
+    const text = "cpu C0 { ready = true }\n";
+    const fe = analyzeFrontEnd(text);
+    const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
+    expect(fixes.map((f) => applyEdits(text, f.edits))).toEqual(["var ready = false\ncpu C0 { ready = true }\n", "var ready = 0\ncpu C0 { ready = true }\n"]);
+  });
+});
+
+describe("completion", () => {
+  const text = "mutex device_lock[pf, vf0]\nvar bound[pf] = true\nfn f(d) { lock device_lock[] }\ncpu C { f(pf) }\nexpect \n";
+  const fe = analyzeFrontEnd(text);
+  const labels = (offset: number): string[] => complete(text, offset, fe.ast, fe.checked).map((c) => c.label);
+
+  it("offers instances and parameters inside an index", () => {
+    expect(labels(text.indexOf("device_lock[] }") + "device_lock[".length)).toEqual(["pf", "vf0", "d"]);
+  });
+
+  it("offers the three expectations after expect", () => {
+    expect(labels(text.indexOf("expect ") + 7)).toEqual(["deadlock", "violation", "safe"]);
+  });
+
+  it("offers keywords and names elsewhere", () => {
+    const l = labels(text.indexOf("f(pf)"));
+    expect(l).toContain("either");
+    expect(l).toContain("device_lock");
+    expect(l).toContain("bound");
+    expect(l).toContain("f");
+  });
+});
+
+describe("hover and navigation", () => {
+  it("says what hover shows before the engine has run", () => {
+    const fe = analyzeFrontEnd(samples[0]!);
+    const at = samples[0]!.indexOf("  lock rescan_remove") + 3;
+    expect(hover(fe, undefined, at)?.markdown).toContain("Lock facts appear once the scenario checks clean");
+  });
+
+  it("outlines drivers with their callbacks", () => {
+    const fe = analyzeFrontEnd("driver d { probe() { } remove() { } }\ncpu C { d.probe(); d.remove() }");
+    expect(outline(fe.ast).map((s) => [s.name, s.children.map((c) => c.name)])).toEqual([
+      ["d", [".probe()", ".remove()"]],
+      ["C", []],
+    ]);
+  });
+
+  it("renames a parameter only inside its function", () => {
+    const text = "mutex l[pf]\nfn f(d) { lock l[d]; unlock l[d] }\nfn g(d) { f(d) }\ncpu C { g(pf) }";
+    const fe = analyzeFrontEnd(text);
+    const r = rename(fe.checked, text.indexOf("f(d)") + 2, "dev");
+    expect("edits" in r && applyEdits(text, r.edits)).toBe("mutex l[pf]\nfn f(dev) { lock l[dev]; unlock l[dev] }\nfn g(d) { f(d) }\ncpu C { g(pf) }");
+  });
+});
