@@ -4,7 +4,9 @@
 // met; 2 invalid input (syntax or semantic errors, unreadable file) or usage.
 
 import { readFileSync } from "node:fs";
-import { analyze, type Analysis } from "./analysis";
+import { analyze, analyzeFrontEnd, type Analysis } from "./analysis";
+import { compile } from "./engine/compile";
+import { ExportError, toPromela } from "./export/promela";
 import { toJsonFile } from "./cli/json";
 import { toSarif } from "./cli/sarif";
 import { formatFile } from "./cli/text";
@@ -14,6 +16,7 @@ declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
 const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] FILE...
+       race export --promela FILE
 
   Explores every interleaving of each scenario and reports deadlocks, hangs,
   failed asserts and lock misuse, each with its shortest trace.
@@ -23,6 +26,8 @@ const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout 
   --max-states N  stop each search after N states (default 1000000)
   --timeout MS    stop each search after MS milliseconds
   --version       print the version
+
+  export --promela  write the scenario as a Promela model for SPIN (stdout)
 
 exit status: 0 all expectations met, 1 some expectation not met,
              2 invalid input or usage error`;
@@ -42,10 +47,14 @@ function positiveInt(flag: string, value: string | undefined): number {
   return n;
 }
 
-function parseArgs(argv: string[]): Options | "help" | "version" {
+function parseArgs(argv: string[]): Options | "help" | "version" | { exportPromela: string } {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   if (argv.includes("--version")) return "version";
   const [command, ...rest] = argv;
+  if (command === "export") {
+    if (rest.length !== 2 || rest[0] !== "--promela") throw new UsageError("export takes --promela and one file");
+    return { exportPromela: rest[1]! };
+  }
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
   const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined };
   for (let i = 0; i < rest.length; i++) {
@@ -80,6 +89,7 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
     write(VERSION + "\n");
     return 0;
   }
+  if (typeof parsed === "object" && "exportPromela" in parsed) return exportPromela(parsed.exportPromela, write, writeErr);
   const opts = parsed;
   let exit = 0;
   const done: { file: string; analysis: Analysis; lines: LineIndex }[] = [];
@@ -102,6 +112,36 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
   if (opts.format === "json") write(JSON.stringify({ files: done.map((d) => toJsonFile(d.file, d.analysis, d.lines)) }, null, 2) + "\n");
   if (opts.format === "sarif") write(JSON.stringify(toSarif(done, VERSION), null, 2) + "\n");
   return exit;
+}
+
+function exportPromela(file: string, write: (s: string) => void, writeErr: (s: string) => void): number {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    writeErr(`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 2;
+  }
+  const fe = analyzeFrontEnd(text);
+  if (fe.hasErrors) {
+    const lines = new LineIndex(text);
+    for (const d of fe.diagnostics.filter((x) => x.severity === "error")) {
+      const p = lines.position(d.span.start);
+      writeErr(`${file}:${p.line + 1}:${p.character + 1}: error ${d.code}: ${d.message}\n`);
+    }
+    writeErr(`race: ${file} has errors; nothing exported\n`);
+    return 2;
+  }
+  try {
+    write(toPromela(compile(fe.ast, fe.checked.scope), file));
+    return 0;
+  } catch (e) {
+    if (e instanceof ExportError) {
+      writeErr(`race: ${file} cannot be exported exactly: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 if (require.main === module) {

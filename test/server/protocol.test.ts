@@ -7,6 +7,7 @@ import type { CodeAction, CodeLens, CompletionItem, DocumentSymbol, Hover, Locat
 import { analyze } from "../../server/src/analysis";
 import { applyEdits } from "../../server/src/services/edits";
 import { LineIndex } from "../../server/src/language/span";
+import { philosophers } from "../../bench/generate";
 import { read, samplesDir } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
 
@@ -197,6 +198,21 @@ describe("language server over stdio", () => {
     expect(tokens.data.length / 5).toBeGreaterThan(20);
     const folds = await client.request<{ startLine: number }[]>("textDocument/foldingRange", { textDocument: { uri: "file:///v9.race" } });
     expect(folds.map((f) => f.startLine)).toContain(positionOf(v9, "fn device_release_driver").line);
+  });
+
+  it("a newer edit cancels a long-running check", async () => {
+    const uri = "file:///long.race";
+    await client.open(uri, philosophers(10, false), 1); // ~3 s to reach the 1,000,000-state budget
+    await client.until("the check of v1 to start", () => client.notifications.find((n) => n.method === "race/status" && (n.params as { uri: string; verdict: string }).uri === uri && (n.params as { verdict: string }).verdict === "checking"));
+    await new Promise((r) => setTimeout(r, 200)); // well into the search
+    const sent = Date.now();
+    await client.change(uri, "mutex m\ncpu C0 { lock m; unlock m }\n", 2);
+    const p = await client.engineDiagnostics(uri, 2);
+    expect(Date.now() - sent).toBeLessThan(1500);
+    expect(p.diagnostics).toEqual([]);
+    // v1's search was cancelled: its result never reaches the client.
+    const statuses = client.notifications.filter((n) => n.method === "race/status" && (n.params as { uri: string }).uri === uri).map((n) => n.params as { version: number; verdict: string });
+    expect(statuses.filter((x) => x.version === 1 && x.verdict !== "checking")).toEqual([]);
   });
 
   it("rapid edits end with diagnostics for the last version only", async () => {

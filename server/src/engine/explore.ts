@@ -60,6 +60,8 @@ export interface Facts {
 }
 
 export interface ExploreResult {
+  /** The first state where no CPU can move and one is unfinished (SPIN's invalid end state), or -1. */
+  readonly stuckState: number;
   readonly layout: Layout;
   readonly store: StateStore;
   readonly problems: readonly FoundProblem[];
@@ -121,6 +123,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   store.insert(curWords, -1, 0);
   let transitions = 0;
   let stoppedBy: Stats["stoppedBy"];
+  let stuckState = -1;
 
   for (let id = 0; id < store.count; id++) {
     if (id % POLL_EVERY === 0 && id > 0) {
@@ -182,6 +185,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       }
     }
 
+    if (enabled === 0 && blocked > 0 && stuckState < 0) stuckState = id;
     let cycle = false;
     if (blockedOnLock > 0) cycle = findDeadlocks(layout, cur, id, status, waitsFor, reach, found);
     if (enabled === 0 && blocked > 0 && !cycle) {
@@ -220,6 +224,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   }
 
   return {
+    stuckState,
     layout,
     store,
     problems,

@@ -49,6 +49,8 @@ export interface SiteFacts {
 }
 
 export interface EngineReport {
+  /** Some reachable state has no CPU able to move and one unfinished (SPIN: invalid end state). */
+  readonly globallyStuck: boolean;
   readonly problems: readonly Problem[];
   readonly lockGraph: LockGraph;
   readonly lockFacts: readonly SiteFacts[];
@@ -64,6 +66,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
   const indexed = problems.map((p, i) => ({ p, i }));
   indexed.sort((a, b) => order[a.p.kind] - order[b.p.kind] || a.p.span.start - b.p.span.start || a.p.trace.length - b.p.trace.length || a.i - b.i);
   return {
+    globallyStuck: result.stuckState >= 0,
     problems: indexed.map((x) => x.p),
     lockGraph: buildLockGraph(model, result),
     lockFacts: lockFacts(model, result),

@@ -1,0 +1,155 @@
+// Promela export: the compiled Model (calls already expanded, control flow
+// resolved) written as one proctype per CPU, one labelled statement per
+// instruction, so SPIN explores exactly our semantics.
+//
+// Mapping (docs/promela.md has the whole table):
+// - locks: owner[l] (CPU+1, 0 free), depth[l]; rwsem readers rd[l*N + cpu];
+// - every step is one atomic Promela statement; a blocked `lock` is a guard;
+// - a fair rwsem's queued writer is another CPU standing at a `lock` of it
+//   while it is held, tested with remote references (CPUk[k+1]@Lk_pc: the
+//   init process that starts the CPUs has pid 0);
+// - errors (failed assert, bad unlock, overflow) stop the CPU: it jumps to
+//   its end, which SPIN treats as a valid end state, as we treat a stopped
+//   CPU as finished; a failed assert also executes assert(false) first;
+// - a CPU that finishes ends its proctype (valid end state).
+
+import type { CExpr, Instr, Model } from "../engine/model";
+import { PC_DONE } from "../engine/model";
+
+export class ExportError extends Error {}
+
+function label(cpu: number, pc: number): string {
+  return pc === PC_DONE ? `L${cpu}_done` : `L${cpu}_${pc}`;
+}
+
+export function toPromela(model: Model, source = "scenario"): string {
+  const n = model.cpus.length;
+  const L = model.locks.length;
+  const V = model.vars.length;
+  if (n === 0) throw new ExportError("a scenario without CPUs cannot be exported");
+  if (n > 250) throw new ExportError("SPIN allows at most 255 processes");
+  const rwsems = model.locks.map((l, i) => (l.kind === "rwsem" ? i : -1)).filter((i) => i >= 0);
+  const readersOf = (l: number): string => (model.locks[l]!.kind === "rwsem" ? `(${model.cpus.map((_, c) => `rd[${l * n + c}]`).join(" + ")})` : "0");
+  const lockedExpr = (l: number): string => `(owner[${l}] != 0 || ${readersOf(l)} != 0)`;
+
+  const expr = (e: CExpr, cpu: number): string => {
+    switch (e.k) {
+      case "const":
+        return String(e.v);
+      case "var":
+        return `v[${e.id}]`;
+      case "not":
+        return `!(${expr(e.e, cpu)})`;
+      case "neg":
+        return `-(${expr(e.e, cpu)})`;
+      case "held":
+        return `(owner[${e.lock}] == ${cpu + 1}${model.locks[e.lock]!.kind === "rwsem" ? ` || rd[${e.lock * n + cpu}] > 0` : ""})`;
+      case "locked":
+        return lockedExpr(e.lock);
+      case "bin":
+        return `(${expr(e.l, cpu)} ${e.op} ${expr(e.r, cpu)})`;
+    }
+  };
+
+  // Where each CPU writes to each rwsem: for the queued-writer test.
+  const writeSites = (l: number, except: number): string[] =>
+    model.cpus.flatMap((c, ci) => (ci === except ? [] : c.code.flatMap((ins, pc) => (ins.op === "lock" && ins.lock === l ? [`CPU${ci}[${ci + 1}]@${label(ci, pc)}`] : []))));
+
+  const out: string[] = [];
+  out.push(`/* Promela export of ${source.replace(/\*\//g, "* /")} by race export --promela.`);
+  out.push(` * CPUs: ${model.cpus.map((c, i) => `CPU${i} = ${c.name}`).join(", ")}`);
+  out.push(` * locks: ${model.locks.map((l, i) => `${i} = ${l.name} (${l.kind})`).join(", ") || "none"}`);
+  out.push(` * variables: ${model.vars.map((v, i) => `v[${i}] = ${v.name}`).join(", ") || "none"} */`);
+  out.push("");
+  out.push(`byte owner[${Math.max(1, L)}];`);
+  out.push(`byte depth[${Math.max(1, L)}];`);
+  out.push(`byte rd[${Math.max(1, L * n)}];`);
+  out.push(`short v[${Math.max(1, V)}];`);
+  out.push("");
+  out.push("init {");
+  out.push("  atomic {");
+  model.vars.forEach((v, i) => {
+    if (v.init !== 0) out.push(`    v[${i}] = ${v.init};`);
+  });
+  model.cpus.forEach((_, i) => out.push(`    run CPU${i}();`));
+  out.push("  }");
+  out.push("}");
+  void rwsems;
+
+  model.cpus.forEach((cpu, ci) => {
+    const me = ci + 1;
+    out.push("");
+    out.push(`/* ${cpu.name}${cpu.label ? ` "${cpu.label.replace(/\*\//g, "* /")}"` : ""} */`);
+    out.push(`proctype CPU${ci}() {`);
+    out.push("  int t;");
+    out.push(`  goto ${label(ci, cpu.entry)};`);
+    cpu.code.forEach((ins: Instr, pc) => {
+      const here = label(ci, pc);
+      const go = (target: number): string => `goto ${label(ci, target)}`;
+      const stop = `goto L${ci}_stop`;
+      const comment = `/* ${ins.text.replace(/\*\//g, "* /")} */`;
+      let body: string;
+      switch (ins.op) {
+        case "lock": {
+          const l = ins.lock;
+          const kind = model.locks[l]!.kind;
+          if (kind === "recursive mutex") {
+            body = `atomic { (owner[${l}] == 0 || owner[${l}] == ${me}) -> if :: depth[${l}] == 255 -> ${stop} :: else -> owner[${l}] = ${me}; depth[${l}]++; ${go(ins.next)} fi }`;
+          } else if (kind === "rwsem") {
+            body = `atomic { (owner[${l}] == 0 && ${readersOf(l)} == 0) -> owner[${l}] = ${me}; depth[${l}] = 1; ${go(ins.next)} }`;
+          } else {
+            body = `atomic { owner[${l}] == 0 -> owner[${l}] = ${me}; depth[${l}] = 1; ${go(ins.next)} }`;
+          }
+          break;
+        }
+        case "rlock": {
+          const l = ins.lock;
+          const writers = writeSites(l, ci);
+          const queued = writers.length > 0 ? ` && !(${lockedExpr(l)} && (${writers.join(" || ")}))` : "";
+          body = `atomic { (owner[${l}] == 0${queued}) -> rd[${l * n + ci}]++; ${go(ins.next)} }`;
+          break;
+        }
+        case "unlock": {
+          const l = ins.lock;
+          body = `atomic { if :: owner[${l}] == ${me} -> depth[${l}]--; if :: depth[${l}] == 0 -> owner[${l}] = 0 :: else -> skip fi; ${go(ins.next)} :: else -> ${stop} fi }`;
+          break;
+        }
+        case "runlock": {
+          const l = ins.lock;
+          body =
+            model.locks[l]!.kind === "rwsem"
+              ? `atomic { if :: rd[${l * n + ci}] > 0 -> rd[${l * n + ci}]--; ${go(ins.next)} :: else -> ${stop} fi }`
+              : `atomic { ${stop} }`;
+          break;
+        }
+        case "trylock": {
+          const l = ins.lock;
+          const free = `(owner[${l}] == 0 && ${readersOf(l)} == 0)`;
+          const mine = model.locks[l]!.kind === "recursive mutex" ? ` || owner[${l}] == ${me}` : "";
+          body = `atomic { if :: (${free}${mine}) -> owner[${l}] = ${me}; depth[${l}]++; ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
+          break;
+        }
+        case "assign":
+          body = `atomic { t = ${expr(ins.value, ci)}; if :: (t < -128 || t > 127) -> ${stop} :: else -> v[${ins.target}] = t; t = 0; ${go(ins.next)} fi }`;
+          break;
+        case "assert":
+          body = `atomic { if :: ${expr(ins.cond, ci)} -> ${go(ins.next)} :: else -> assert(false); ${stop} fi }`;
+          break;
+        case "wait":
+          body = `atomic { ${expr(ins.cond, ci)} -> ${go(ins.next)} }`;
+          break;
+        case "branch":
+          body = `atomic { if :: ${expr(ins.cond, ci)} -> ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
+          break;
+        case "either":
+          body = `atomic { if ${ins.choices.map((c) => `:: ${go(c)}`).join(" ")} fi }`;
+          break;
+      }
+      out.push(`${here}: ${body} ${comment}`);
+    });
+    out.push(`L${ci}_stop: skip;`);
+    out.push(`L${ci}_done: skip`);
+    out.push("}");
+  });
+  return out.join("\n") + "\n";
+}
