@@ -24,6 +24,8 @@ const builds = [
   { entryPoints: ["bench/parse.ts"], outfile: "dist/bench-parse.js" },
   { entryPoints: ["bench/engine.ts"], outfile: "dist/bench-engine.js" },
   { entryPoints: ["bench/latency.ts"], outfile: "dist/bench-latency.js" },
+  { entryPoints: ["bench/spin.ts"], outfile: "dist/bench-spin.js" },
+  { entryPoints: ["test/differential/run.ts"], outfile: "dist/differential.js" },
 ];
 
 if (watch) {

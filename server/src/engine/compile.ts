@@ -132,6 +132,7 @@ class CpuCompiler {
         break;
       }
       case "EitherStmt": {
+        if (s.branches.length > 2047) throw new CompileError("an either with more than 2047 branches");
         const branchLabels = s.branches.map(() => this.newLabel());
         const endLabel = this.newLabel();
         const at = { start: s.span.start, end: s.span.start + "either".length };

@@ -6,7 +6,8 @@
 
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
-import { StateStore } from "./store";
+import { Packer, workState } from "./pack";
+import { encodeStep, MAX_STORED_STATES, StateStore } from "./store";
 
 export interface ExploreOptions {
   /** Stop after this many distinct states (default 1,000,000). */
@@ -74,7 +75,7 @@ const POLL_EVERY = 2048;
 
 export function explore(model: Model, options: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
-  const maxStates = options.maxStates ?? DEFAULT_MAX_STATES;
+  const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, MAX_STORED_STATES);
   const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : Infinity;
   const layout = new Layout(model);
   const n = model.cpus.length;
@@ -101,7 +102,10 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const occurrences = new Uint32Array(lockSites * lockCount * words).fill(0xffffffff);
   const occurred = new Uint8Array(lockSites * lockCount);
 
-  const store = new StateStore(layout.size);
+  const packer = new Packer(layout);
+  const store = new StateStore(packer);
+  const curPacked = new Int32Array(packer.words);
+  const nextPacked = new Int32Array(packer.words);
   const problems: FoundProblem[] = [];
   const seen = new Set<string>();
   const found = (p: FoundProblem): void => {
@@ -110,17 +114,19 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
     problems.push(p);
   };
 
-  const { bytes: cur, words: curWords } = store.newState();
-  const { bytes: next, words: nextWords } = store.newState();
-  const stateWords = store.stateWords;
+  const curState = workState(layout.size);
+  const nextState = workState(layout.size);
+  const cur = curState.bytes;
+  const next = nextState.bytes;
+  const curWords = curState.words;
+  const nextWords = nextState.words;
   const codes = model.cpus.map((c) => c.code);
   const status = new Int32Array(n);
   const waitsFor = new Int32Array(n);
   const reach = new Int32Array(n);
   const held = new Uint32Array(n * words);
 
-  cur.set(layout.initial());
-  store.insert(curWords, -1, 0);
+  store.insert(layout.initial(), -1, 0);
   let transitions = 0;
   let stoppedBy: Stats["stoppedBy"];
   let stuckState = -1;
@@ -140,7 +146,7 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       stoppedBy = "states";
       break;
     }
-    store.load(id, curWords);
+    store.load(id, cur, curPacked);
 
     // Who holds what (one pass over the locks), then per-CPU status.
     for (let i = 0; i < held.length; i++) held[i] = 0;
@@ -203,11 +209,12 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       if (status[c] !== CpuStatus.Enabled) continue;
       const k = layout.choices(cur, c);
       for (let choice = 0; choice < k; choice++) {
-        for (let w = 0; w < stateWords; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
+        for (let w = 0; w < curWords.length; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
         const pc = layout.pc(cur, c);
         const result = layout.step(next, c, choice);
         transitions++;
-        const to = store.insert(nextWords, id, c | (choice << 8));
+        packer.packDelta(curPacked, curState, nextState, nextPacked);
+        const to = store.insertPacked(nextPacked, id, encodeStep(c, choice));
         if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
       }
     }

@@ -102,7 +102,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
   const { layout, store } = result;
   const trace = buildTrace(layout, store, p.state);
-  const st = store.bytes(p.state);
+  const st = store.bytes(p.state, layout.size);
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;
 

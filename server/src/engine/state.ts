@@ -237,6 +237,7 @@ export class Layout {
       }
       case "rlock": {
         const at = this.readerBase[ins.lock]! + cpu;
+        if (st[at] === 255) return this.stop(st, cpu, pc, StepResult.Overflow);
         st[at] = st[at]! + 1;
         next = ins.next;
         break;

@@ -1,49 +1,54 @@
-// The set of visited states: packed states laid end to end in one growing
-// Int32Array arena (a state's bytes padded to whole words, so hashing,
-// comparing and copying go a word at a time), an open-addressing hash table
-// of state ids keyed on the contents, and for each state its parent and the
-// step that reached it (so the shortest trace to any state can be rebuilt).
-// Ids are given in BFS order, so the arena is also the search queue.
+// The set of visited states: each state bit-packed (pack.ts) into a few
+// 32-bit words laid end to end in one growing arena, an open-addressing hash
+// table of state ids keyed on those words, and for each state its parent and
+// the step that reached it (so the shortest trace to any state can be
+// rebuilt). Ids are given in BFS order, so the arena is also the search queue.
+
+import type { Packer } from "./pack";
+
+/** Table entries hold id + 1 in the low 26 bits and 6 bits of the hash above. */
+const ID_BITS = 26;
+const ID_MASK = (1 << ID_BITS) - 1;
+/** The most states a store can hold. */
+export const MAX_STORED_STATES = ID_MASK - 1;
+
+/** A step as stored: the CPU in the low 5 bits, the either-branch above. */
+export const encodeStep = (cpu: number, choice: number): number => cpu | (choice << 5);
+export const stepCpu = (via: number): number => via & 31;
+export const stepChoice = (via: number): number => via >>> 5;
 
 export class StateStore {
   readonly stateWords: number;
   private arena: Int32Array;
   private table: Int32Array;
   private mask: number;
-  private hashes: Int32Array;
   parent: Int32Array;
-  /** cpu | choice << 8 of the step that first reached the state. */
-  via: Int32Array;
+  via: Uint16Array;
   count = 0;
+  private readonly scratch: Int32Array;
 
   constructor(
-    readonly stateBytes: number,
+    private readonly packer: Packer,
     initialCapacity = 1024,
   ) {
-    this.stateWords = Math.max(1, Math.ceil(stateBytes / 4));
+    this.stateWords = packer.words;
+    this.scratch = new Int32Array(this.stateWords);
     this.arena = new Int32Array(this.stateWords * initialCapacity);
-    this.hashes = new Int32Array(initialCapacity);
     this.parent = new Int32Array(initialCapacity);
-    this.via = new Int32Array(initialCapacity);
+    this.via = new Uint16Array(initialCapacity);
     this.table = new Int32Array(initialCapacity * 2);
     this.mask = this.table.length - 1;
   }
 
-  /** A working state: bytes for the semantics, words for the store, one buffer. */
-  newState(): { bytes: Uint8Array; words: Int32Array } {
-    const buffer = new ArrayBuffer(this.stateWords * 4);
-    return { bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };
-  }
-
-  /** Bytes held per stored state: the packed state, its hash, parent and step, and its table slots. */
+  /** Bytes held per stored state: its packed words, parent (4), step (2) and its share of the table. */
   get bytesPerState(): number {
-    return 4 * this.stateWords + 4 * 3 + (4 * this.table.length) / Math.max(1, this.count);
+    return 4 * this.stateWords + 4 + 2 + (4 * this.table.length) / Math.max(1, this.count);
   }
 
-  private hash(st: Int32Array): number {
+  private hashAt(words: Int32Array, off: number): number {
     let h = 0x811c9dc5 | 0;
     for (let i = 0; i < this.stateWords; i++) {
-      h = Math.imul(h ^ st[i]!, 0x9e3779b1);
+      h = Math.imul(h ^ words[off + i]!, 0x9e3779b1);
       h ^= h >>> 15;
     }
     h = Math.imul(h, 0x2c1b3c6d);
@@ -51,34 +56,43 @@ export class StateStore {
     return h;
   }
 
-  /** Copies state `id` into `out`. */
-  load(id: number, out: Int32Array): void {
+  /** Unpacks state `id` into `out` (and copies its packed words into `words`, if given). */
+  load(id: number, out: Uint8Array, words?: Int32Array): void {
     const off = id * this.stateWords;
-    for (let i = 0; i < this.stateWords; i++) out[i] = this.arena[off + i]!;
+    this.packer.unpack(this.arena, out, off);
+    if (words) for (let i = 0; i < this.stateWords; i++) words[i] = this.arena[off + i]!;
   }
 
-  /** A fresh copy of state `id`'s bytes. */
-  bytes(id: number): Uint8Array {
-    const s = this.newState();
-    this.load(id, s.words);
-    return s.bytes;
+  /** A fresh unpacked copy of state `id`. */
+  bytes(id: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.load(id, out);
+    return out;
   }
 
-  /** The id of `st`, adding it if new (then `count` grows by one). */
-  insert(st: Int32Array, parent: number, via: number): number {
-    const h = this.hash(st);
+  /** The id of state `st`, adding it if new (then `count` grows by one). */
+  insert(st: Uint8Array, parent: number, via: number): number {
+    this.packer.pack(st, this.scratch);
+    return this.insertPacked(this.scratch, parent, via);
+  }
+
+  /** As insert(), for a state already packed. */
+  insertPacked(key: Int32Array, parent: number, via: number): number {
     const w = this.stateWords;
+    const h = this.hashAt(key, 0);
     const arena = this.arena;
+    const tag = h >>> ID_BITS;
     let slot = h & this.mask;
     for (;;) {
       const entry = this.table[slot]!;
       if (entry === 0) break;
-      const id = entry - 1;
-      if (this.hashes[id] === h) {
+      // Compare the stored hash bits first: most probes end here, without touching the arena.
+      if (entry >>> ID_BITS === tag) {
+        const id = (entry & ID_MASK) - 1;
         const off = id * w;
         let same = true;
         for (let i = 0; i < w; i++) {
-          if (arena[off + i] !== st[i]) {
+          if (arena[off + i] !== key[i]) {
             same = false;
             break;
           }
@@ -89,12 +103,12 @@ export class StateStore {
     }
     if (this.count === this.parent.length) this.grow();
     const id = this.count++;
-    this.arena.set(st, id * w);
-    this.hashes[id] = h;
+    this.arena.set(key, id * w);
     this.parent[id] = parent;
     this.via[id] = via;
-    if (this.count * 2 > this.table.length) this.rehash();
-    else this.table[slot] = id + 1;
+    // Keep the table at most 3/4 full; rehashing recomputes hashes from the arena.
+    if (this.count * 4 > this.table.length * 3) this.rehash();
+    else this.table[slot] = (id + 1) | (tag << ID_BITS);
     return id;
   }
 
@@ -103,27 +117,26 @@ export class StateStore {
     const arena = new Int32Array(cap * this.stateWords);
     arena.set(this.arena);
     this.arena = arena;
-    const grow32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow32(this.hashes);
-    this.parent = grow32(this.parent);
-    this.via = grow32(this.via);
+    const parent = new Int32Array(cap);
+    parent.set(this.parent);
+    this.parent = parent;
+    const via = new Uint16Array(cap);
+    via.set(this.via);
+    this.via = via;
   }
 
   private rehash(): void {
     this.table = new Int32Array(this.table.length * 2);
     this.mask = this.table.length - 1;
     for (let id = 0; id < this.count; id++) {
-      let slot = this.hashes[id]! & this.mask;
+      const h = this.hashAt(this.arena, id * this.stateWords);
+      let slot = h & this.mask;
       while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.table[slot] = id + 1;
+      this.table[slot] = (id + 1) | ((h >>> ID_BITS) << ID_BITS);
     }
   }
 
-  /** The steps (cpu | choice << 8) from the initial state to `id`. */
+  /** The steps from the initial state to `id`. */
   pathTo(id: number): number[] {
     const steps: number[] = [];
     for (let s = id; s > 0; s = this.parent[s]!) steps.push(this.via[s]!);

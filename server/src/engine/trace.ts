@@ -5,7 +5,7 @@
 import type { Span } from "../language/span";
 import type { Frame } from "./model";
 import { type Layout, StepResult } from "./state";
-import type { StateStore } from "./store";
+import { stepChoice, stepCpu, type StateStore } from "./store";
 
 export interface TraceStep {
   readonly cpu: string;
@@ -32,8 +32,8 @@ export function buildTrace(layout: Layout, store: StateStore, stateId: number): 
   const st = layout.initial();
   const steps: TraceStep[] = [];
   for (const via of store.pathTo(stateId)) {
-    const cpu = via & 0xff;
-    const choice = via >> 8;
+    const cpu = stepCpu(via);
+    const choice = stepChoice(via);
     const pc = layout.pc(st, cpu);
     const ins = model.cpus[cpu]!.code[pc]!;
     const before = st.slice();

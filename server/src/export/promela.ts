@@ -3,11 +3,12 @@
 // instruction, so SPIN explores exactly our semantics.
 //
 // Mapping (docs/promela.md has the whole table):
-// - locks: owner[l] (CPU+1, 0 free), depth[l]; rwsem readers rd[l*N + cpu];
+// - locks: lk_owner[l] (CPU+1, 0 free), lk_depth[l]; rwsem readers lk_readers[l*N + cpu];
 // - every step is one atomic Promela statement; a blocked `lock` is a guard;
 // - a fair rwsem's queued writer is another CPU standing at a `lock` of it
-//   while it is held, tested with remote references (CPUk[k+1]@Lk_pc: the
-//   init process that starts the CPUs has pid 0);
+//   while it is held: lk_wwait[cpu] = l+1 while CPU cpu stands at a write lock of
+//   rwsem l (set in the same atomic step as the jump there, so it mirrors
+//   the pc and adds no states; Promela has no forward remote references);
 // - errors (failed assert, bad unlock, overflow) stop the CPU: it jumps to
 //   its end, which SPIN treats as a valid end state, as we treat a stopped
 //   CPU as finished; a failed assert also executes assert(false) first;
@@ -29,21 +30,21 @@ export function toPromela(model: Model, source = "scenario"): string {
   if (n === 0) throw new ExportError("a scenario without CPUs cannot be exported");
   if (n > 250) throw new ExportError("SPIN allows at most 255 processes");
   const rwsems = model.locks.map((l, i) => (l.kind === "rwsem" ? i : -1)).filter((i) => i >= 0);
-  const readersOf = (l: number): string => (model.locks[l]!.kind === "rwsem" ? `(${model.cpus.map((_, c) => `rd[${l * n + c}]`).join(" + ")})` : "0");
-  const lockedExpr = (l: number): string => `(owner[${l}] != 0 || ${readersOf(l)} != 0)`;
+  const readersOf = (l: number): string => (model.locks[l]!.kind === "rwsem" ? `(${model.cpus.map((_, c) => `lk_readers[${l * n + c}]`).join(" + ")})` : "0");
+  const lockedExpr = (l: number): string => `(lk_owner[${l}] != 0 || ${readersOf(l)} != 0)`;
 
   const expr = (e: CExpr, cpu: number): string => {
     switch (e.k) {
       case "const":
         return String(e.v);
       case "var":
-        return `v[${e.id}]`;
+        return `gv[${e.id}]`;
       case "not":
         return `!(${expr(e.e, cpu)})`;
       case "neg":
         return `-(${expr(e.e, cpu)})`;
       case "held":
-        return `(owner[${e.lock}] == ${cpu + 1}${model.locks[e.lock]!.kind === "rwsem" ? ` || rd[${e.lock * n + cpu}] > 0` : ""})`;
+        return `(lk_owner[${e.lock}] == ${cpu + 1}${model.locks[e.lock]!.kind === "rwsem" ? ` || lk_readers[${e.lock * n + cpu}] > 0` : ""})`;
       case "locked":
         return lockedExpr(e.lock);
       case "bin":
@@ -51,26 +52,31 @@ export function toPromela(model: Model, source = "scenario"): string {
     }
   };
 
-  // Where each CPU writes to each rwsem: for the queued-writer test.
-  const writeSites = (l: number, except: number): string[] =>
-    model.cpus.flatMap((c, ci) => (ci === except ? [] : c.code.flatMap((ins, pc) => (ins.op === "lock" && ins.lock === l ? [`CPU${ci}[${ci + 1}]@${label(ci, pc)}`] : []))));
+  const tracksWriters = model.cpus.some((c) => c.code.some((ins) => ins.op === "rlock"));
+  /** lk_wwait[] value for a CPU standing at `pc`. */
+  const writeMark = (cpu: number, pc: number): number => {
+    const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc];
+    return ins && ins.op === "lock" && model.locks[ins.lock]!.kind === "rwsem" ? ins.lock + 1 : 0;
+  };
 
   const out: string[] = [];
   out.push(`/* Promela export of ${source.replace(/\*\//g, "* /")} by race export --promela.`);
   out.push(` * CPUs: ${model.cpus.map((c, i) => `CPU${i} = ${c.name}`).join(", ")}`);
   out.push(` * locks: ${model.locks.map((l, i) => `${i} = ${l.name} (${l.kind})`).join(", ") || "none"}`);
-  out.push(` * variables: ${model.vars.map((v, i) => `v[${i}] = ${v.name}`).join(", ") || "none"} */`);
+  out.push(` * variables: ${model.vars.map((v, i) => `gv[${i}] = ${v.name}`).join(", ") || "none"} */`);
   out.push("");
-  out.push(`byte owner[${Math.max(1, L)}];`);
-  out.push(`byte depth[${Math.max(1, L)}];`);
-  out.push(`byte rd[${Math.max(1, L * n)}];`);
-  out.push(`short v[${Math.max(1, V)}];`);
+  out.push(`byte lk_owner[${Math.max(1, L)}];`);
+  out.push(`byte lk_depth[${Math.max(1, L)}];`);
+  out.push(`byte lk_readers[${Math.max(1, L * n)}];`);
+  out.push(`short gv[${Math.max(1, V)}];`);
+  if (tracksWriters) out.push(`byte lk_wwait[${n}];`);
   out.push("");
   out.push("init {");
   out.push("  atomic {");
   model.vars.forEach((v, i) => {
-    if (v.init !== 0) out.push(`    v[${i}] = ${v.init};`);
+    if (v.init !== 0) out.push(`    gv[${i}] = ${v.init};`);
   });
+  if (tracksWriters) model.cpus.forEach((c, i) => writeMark(i, c.entry) !== 0 && out.push(`    lk_wwait[${i}] = ${writeMark(i, c.entry)};`));
   model.cpus.forEach((_, i) => out.push(`    run CPU${i}();`));
   out.push("  }");
   out.push("}");
@@ -85,8 +91,14 @@ export function toPromela(model: Model, source = "scenario"): string {
     out.push(`  goto ${label(ci, cpu.entry)};`);
     cpu.code.forEach((ins: Instr, pc) => {
       const here = label(ci, pc);
-      const go = (target: number): string => `goto ${label(ci, target)}`;
-      const stop = `goto L${ci}_stop`;
+      const mark = (target: number): string => {
+        if (!tracksWriters) return "";
+        const from = writeMark(ci, pc);
+        const to = writeMark(ci, target);
+        return from === to ? "" : `lk_wwait[${ci}] = ${to}; `;
+      };
+      const go = (target: number): string => `${mark(target)}goto ${label(ci, target)}`;
+      const stop = `${mark(PC_DONE)}goto L${ci}_stop`;
       const comment = `/* ${ins.text.replace(/\*\//g, "* /")} */`;
       let body: string;
       switch (ins.op) {
@@ -94,43 +106,43 @@ export function toPromela(model: Model, source = "scenario"): string {
           const l = ins.lock;
           const kind = model.locks[l]!.kind;
           if (kind === "recursive mutex") {
-            body = `atomic { (owner[${l}] == 0 || owner[${l}] == ${me}) -> if :: depth[${l}] == 255 -> ${stop} :: else -> owner[${l}] = ${me}; depth[${l}]++; ${go(ins.next)} fi }`;
+            body = `atomic { (lk_owner[${l}] == 0 || lk_owner[${l}] == ${me}) -> if :: lk_depth[${l}] == 255 -> ${stop} :: else -> lk_owner[${l}] = ${me}; lk_depth[${l}]++; ${go(ins.next)} fi }`;
           } else if (kind === "rwsem") {
-            body = `atomic { (owner[${l}] == 0 && ${readersOf(l)} == 0) -> owner[${l}] = ${me}; depth[${l}] = 1; ${go(ins.next)} }`;
+            body = `atomic { (lk_owner[${l}] == 0 && ${readersOf(l)} == 0) -> lk_owner[${l}] = ${me}; lk_depth[${l}] = 1; ${go(ins.next)} }`;
           } else {
-            body = `atomic { owner[${l}] == 0 -> owner[${l}] = ${me}; depth[${l}] = 1; ${go(ins.next)} }`;
+            body = `atomic { lk_owner[${l}] == 0 -> lk_owner[${l}] = ${me}; lk_depth[${l}] = 1; ${go(ins.next)} }`;
           }
           break;
         }
         case "rlock": {
           const l = ins.lock;
-          const writers = writeSites(l, ci);
-          const queued = writers.length > 0 ? ` && !(${lockedExpr(l)} && (${writers.join(" || ")}))` : "";
-          body = `atomic { (owner[${l}] == 0${queued}) -> rd[${l * n + ci}]++; ${go(ins.next)} }`;
+          const others = model.cpus.map((_, c) => c).filter((c) => c !== ci);
+          const queued = others.length > 0 ? ` && !(${lockedExpr(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
+          body = `atomic { (lk_owner[${l}] == 0${queued}) -> lk_readers[${l * n + ci}]++; ${go(ins.next)} }`;
           break;
         }
         case "unlock": {
           const l = ins.lock;
-          body = `atomic { if :: owner[${l}] == ${me} -> depth[${l}]--; if :: depth[${l}] == 0 -> owner[${l}] = 0 :: else -> skip fi; ${go(ins.next)} :: else -> ${stop} fi }`;
+          body = `atomic { if :: lk_owner[${l}] == ${me} -> lk_depth[${l}]--; if :: lk_depth[${l}] == 0 -> lk_owner[${l}] = 0 :: else -> skip fi; ${go(ins.next)} :: else -> ${stop} fi }`;
           break;
         }
         case "runlock": {
           const l = ins.lock;
           body =
             model.locks[l]!.kind === "rwsem"
-              ? `atomic { if :: rd[${l * n + ci}] > 0 -> rd[${l * n + ci}]--; ${go(ins.next)} :: else -> ${stop} fi }`
+              ? `atomic { if :: lk_readers[${l * n + ci}] > 0 -> lk_readers[${l * n + ci}]--; ${go(ins.next)} :: else -> ${stop} fi }`
               : `atomic { ${stop} }`;
           break;
         }
         case "trylock": {
           const l = ins.lock;
-          const free = `(owner[${l}] == 0 && ${readersOf(l)} == 0)`;
-          const mine = model.locks[l]!.kind === "recursive mutex" ? ` || owner[${l}] == ${me}` : "";
-          body = `atomic { if :: (${free}${mine}) -> owner[${l}] = ${me}; depth[${l}]++; ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
+          const free = `(lk_owner[${l}] == 0 && ${readersOf(l)} == 0)`;
+          const mine = model.locks[l]!.kind === "recursive mutex" ? ` || lk_owner[${l}] == ${me}` : "";
+          body = `atomic { if :: (${free}${mine}) -> lk_owner[${l}] = ${me}; lk_depth[${l}]++; ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
           break;
         }
         case "assign":
-          body = `atomic { t = ${expr(ins.value, ci)}; if :: (t < -128 || t > 127) -> ${stop} :: else -> v[${ins.target}] = t; t = 0; ${go(ins.next)} fi }`;
+          body = `atomic { t = ${expr(ins.value, ci)}; if :: (t < -128 || t > 127) -> ${stop} :: else -> gv[${ins.target}] = t; t = 0; ${go(ins.next)} fi }`;
           break;
         case "assert":
           body = `atomic { if :: ${expr(ins.cond, ci)} -> ${go(ins.next)} :: else -> assert(false); ${stop} fi }`;

@@ -1,0 +1,119 @@
+// Random well-formed scenarios for differential testing against SPIN:
+// 2–4 CPUs, locks of every kind (some indexed per object), bool and int
+// variables, functions with object parameters, branches on shared state,
+// waits, asserts, trylock, either and bounded while loops. The same seed
+// always gives the same scenario. Scenarios are kept small enough for both
+// tools to explore completely.
+
+export class Rng {
+  constructor(private state: number) {}
+  next(): number {
+    // mulberry32
+    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+interface LockSpec {
+  name: string;
+  kind: "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+  indexed: boolean;
+}
+
+interface VarSpec {
+  name: string;
+  type: "bool" | "int";
+  indexed: boolean;
+}
+
+const OBJECTS = ["o0", "o1"];
+
+export function generateScenario(seed: number): string {
+  const r = new Rng(seed);
+  const locks: LockSpec[] = [];
+  const nLocks = r.int(1, 4);
+  for (let i = 0; i < nLocks; i++) locks.push({ name: `L${i}`, kind: r.pick(["mutex", "mutex", "recursive mutex", "spinlock", "rwsem"] as const), indexed: r.chance(0.3) });
+  // Object names exist only where something is indexed: make sure something is.
+  if (!locks.some((l) => l.indexed)) locks[r.int(0, locks.length - 1)]!.indexed = true;
+  const vars: VarSpec[] = [];
+  const nVars = r.int(1, 3);
+  for (let i = 0; i < nVars; i++) vars.push({ name: `x${i}`, type: r.chance(0.5) ? "bool" : "int", indexed: r.chance(0.25) });
+
+  // Inside a function with an object parameter `d`, indexed names use [d].
+  const ref = (name: string, indexed: boolean, inFn: boolean): string => (indexed ? `${name}[${inFn ? "d" : r.pick(OBJECTS)}]` : name);
+  const lockRef = (l: LockSpec, inFn: boolean): string => ref(l.name, l.indexed, inFn);
+  const varRef = (v: VarSpec, inFn: boolean): string => ref(v.name, v.indexed, inFn);
+
+  const cond = (inFn: boolean): string => {
+    const v = r.pick(vars);
+    if (v.type === "bool") return r.chance(0.5) ? varRef(v, inFn) : `!${varRef(v, inFn)}`;
+    return `${varRef(v, inFn)} ${r.pick(["==", "!=", "<", ">="])} ${r.int(0, 2)}`;
+  };
+  const assign = (inFn: boolean): string => {
+    const v = r.pick(vars);
+    if (v.type === "bool") return `${varRef(v, inFn)} = ${r.pick(["true", "false", `!${varRef(v, inFn)}`])}`;
+    return r.chance(0.5) ? `${varRef(v, inFn)} = ${r.int(0, 2)}` : `${varRef(v, inFn)} = ${varRef(v, inFn)} ${r.pick(["+", "-"])} 1`;
+  };
+
+  const block = (depth: number, inFn: boolean, budget: number, fns: readonly string[]): string[] => {
+    const out: string[] = [];
+    const n = r.int(1, budget);
+    for (let i = 0; i < n; i++) {
+      const roll = r.next();
+      const l = r.pick(locks);
+      if (roll < 0.28) {
+        // A critical section; sometimes unbalanced on purpose.
+        const read = l.kind === "rwsem" && r.chance(0.4);
+        const inner = depth < 2 && r.chance(0.5) ? block(depth + 1, inFn, 2, fns) : [assign(inFn)];
+        out.push(`${read ? "rlock" : "lock"} ${lockRef(l, inFn)}`, ...inner);
+        if (!r.chance(0.07)) out.push(`${read ? "runlock" : "unlock"} ${lockRef(l, inFn)}`);
+      } else if (roll < 0.4) {
+        out.push(assign(inFn));
+      } else if (roll < 0.48) {
+        out.push(`assert ${cond(inFn)}`);
+      } else if (roll < 0.54) {
+        out.push(`wait until ${cond(inFn)}`);
+      } else if (roll < 0.64 && depth < 2) {
+        out.push(`if ${cond(inFn)} {`, ...block(depth + 1, inFn, 2, fns), "} else {", ...block(depth + 1, inFn, 2, fns), "}");
+      } else if (roll < 0.71) {
+        out.push(`if trylock ${lockRef(l, inFn)} {`, assign(inFn), `unlock ${lockRef(l, inFn)}`, "} else {", assign(inFn), "}");
+      } else if (roll < 0.77 && depth < 2) {
+        out.push("either {", ...block(depth + 1, inFn, 2, fns), "} or {", ...block(depth + 1, inFn, 2, fns), "}");
+      } else if (roll < 0.81) {
+        const ints = vars.filter((v) => v.type === "int");
+        if (ints.length > 0) {
+          const v = r.pick(ints);
+          out.push(`while ${varRef(v, inFn)} < 2 {`, `${varRef(v, inFn)} = ${varRef(v, inFn)} + 1`, "}");
+        } else out.push(assign(inFn));
+      } else if (fns.length > 0) {
+        out.push(`${r.pick(fns)}(${r.pick(OBJECTS)})`);
+      } else out.push(assign(inFn));
+    }
+    return out;
+  };
+
+  const lines: string[] = [`scenario "differential seed ${seed}"`];
+  for (const l of locks) lines.push(`${l.kind} ${l.name}${l.indexed ? `[${OBJECTS.join(", ")}]` : ""}`);
+  for (const v of vars) lines.push(`var ${v.name}${v.indexed ? `[${OBJECTS.join(", ")}]` : ""} = ${v.type === "bool" ? r.pick(["true", "false"]) : r.int(0, 1)}`);
+  const fns: string[] = [];
+  const nFns = r.int(0, 2);
+  for (let i = 0; i < nFns; i++) {
+    // A function may call the ones declared before it: never recursion.
+    lines.push(`fn f${i}(d) {`, ...block(1, true, 3, [...fns]).map((s) => "  " + s), "}");
+    fns.push(`f${i}`);
+  }
+  const nCpus = r.int(2, 4);
+  for (let c = 0; c < nCpus; c++) lines.push(`cpu C${c} {`, ...block(0, false, 4, fns).map((s) => "  " + s), "}");
+  return lines.join("\n") + "\n";
+}
