@@ -5,35 +5,15 @@
 // step's source line and shows each CPU's held locks and what changed.
 
 import * as vscode from "vscode";
+import type { TracePayload } from "../../server/src/lsp/payloads";
 import { embedJson, escapeHtml, nonce, page } from "./webview";
+
+// The payload is the server's (lsp/payloads.ts); only its type crosses over.
+export type { TracePayload } from "../../server/src/lsp/payloads";
 
 interface LspRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
-}
-
-export interface TracePayload {
-  uri: string;
-  version: number;
-  title: string;
-  kind: string;
-  headline: string;
-  message: string;
-  expected: boolean;
-  cpus: { name: string; label: string | undefined }[];
-  steps: {
-    cpu: string;
-    action: string;
-    range: LspRange;
-    stack: { fn: string; range: LspRange }[];
-    held: Record<string, string[]>;
-    changed: Record<string, number | boolean>;
-    acquired: boolean;
-    released: boolean;
-    lock: string | undefined;
-    error: string | undefined;
-  }[];
-  blocked: { cpu: string; action: string; range: LspRange; waitsFor: string | undefined; heldBy: string[] }[];
 }
 
 const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);

@@ -6,7 +6,7 @@
 
 import type { Expectation, SourceFile } from "./language/ast";
 import { check, type CheckResult } from "./language/checker";
-import { diagnostic, withRelated, withSeverity, type Diagnostic, type Related } from "./language/messages";
+import { catalogue, diagnostic, withRelated, withSeverity, type Diagnostic, type Related } from "./language/messages";
 import { parse } from "./language/parse";
 import { span } from "./language/span";
 import { compile, CompileError } from "./engine/compile";
@@ -142,6 +142,11 @@ const problemCodes = {
   "lock-held-at-exit": "lockHeldAtExit",
   overflow: "overflow",
 } as const;
+
+/** The message code of a kind of engine finding. */
+export function problemCode(kind: Problem["kind"]): string {
+  return catalogue[problemCodes[kind]].code;
+}
 
 /** A deadlock is shown on every CPU's blocked statement; other problems at their site. */
 export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] {

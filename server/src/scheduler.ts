@@ -68,7 +68,8 @@ export class CheckScheduler {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.workerPath);
+    // As for the server's main thread: a larger young generation for the engine's garbage.
+    const w = new Worker(this.workerPath, { resourceLimits: { maxYoungGenerationSizeMb: 192 } });
     w.on("message", (reply: CheckReply) => this.onReply(reply));
     w.on("error", (err) => {
       // A crashed worker is replaced; the job it had is reported as failed.

@@ -129,6 +129,22 @@ describe("hover and navigation", () => {
     ]);
   });
 
+  it("renames an object instance across every lock and variable it indexes", () => {
+    const text = "mutex device_lock[pf]\nvar bound[pf] = true\ncpu C { lock device_lock[pf]; bound[pf] = false; unlock device_lock[pf] }";
+    const fe = analyzeFrontEnd(text);
+    const r = rename(fe.checked, text.indexOf("pf"), "pf0");
+    expect("edits" in r && applyEdits(text, r.edits)).toBe("mutex device_lock[pf0]\nvar bound[pf0] = true\ncpu C { lock device_lock[pf0]; bound[pf0] = false; unlock device_lock[pf0] }");
+  });
+
+  it("renames a driver callback at its declaration and calls, and a CPU", () => {
+    const text = "driver d { remove() { } }\ncpu C0 { d.remove() }";
+    const fe = analyzeFrontEnd(text);
+    const r = rename(fe.checked, text.indexOf("remove"), "release");
+    expect("edits" in r && applyEdits(text, r.edits)).toBe("driver d { release() { } }\ncpu C0 { d.release() }");
+    const c = rename(fe.checked, text.indexOf("C0"), "CPU0");
+    expect("edits" in c && applyEdits(text, c.edits)).toBe("driver d { remove() { } }\ncpu CPU0 { d.remove() }");
+  });
+
   it("renames a parameter only inside its function", () => {
     const text = "mutex l[pf]\nfn f(d) { lock l[d]; unlock l[d] }\nfn g(d) { f(d) }\ncpu C { g(pf) }";
     const fe = analyzeFrontEnd(text);

@@ -1,7 +1,8 @@
 // `race check --json`: the shape CI pipelines and other tools read.
 // Ranges are 0-based {line, character}, as in LSP.
 
-import type { Analysis } from "../analysis";
+import { problemCode, type Analysis } from "../analysis";
+import { catalogue, type Diagnostic } from "../language/messages";
 import type { LineIndex, LineRange } from "../language/span";
 
 export interface JsonStep {
@@ -34,20 +35,20 @@ export interface JsonFile {
   stats?: { states: number; transitions: number; ms: number; complete: boolean };
 }
 
-const engineCodes = new Set(["RACE100", "RACE101", "RACE102", "RACE103", "RACE104", "RACE105", "RACE107", "RACE108"]);
+// Findings come below with their traces, inversions in their own list.
+const listedElsewhere = (d: Diagnostic): boolean => d.finding !== undefined || d.code === catalogue.inversionGated.code || d.code === catalogue.inversionUnreached.code;
 
 export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFile {
   const problems: JsonProblem[] = [];
   // Checker and expectation diagnostics (engine findings come with traces below).
   for (const d of a.diagnostics) {
-    if (engineCodes.has(d.code)) continue;
+    if (listedElsewhere(d)) continue;
     problems.push({ kind: d.severity === "error" ? "error" : "warning", code: d.code, message: d.message, range: lines.range(d.span) });
   }
-  const codes = { deadlock: "RACE100", hang: "RACE101", violation: "RACE102", "bad-unlock": "RACE103", "lock-held-at-exit": "RACE104", overflow: "RACE105" } as const;
   for (const { problem: p, expected } of a.findings) {
     problems.push({
       kind: p.kind,
-      code: codes[p.kind],
+      code: problemCode(p.kind),
       message: p.message,
       range: lines.range(p.span),
       expected,

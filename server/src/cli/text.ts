@@ -3,7 +3,7 @@
 // of the shortest trace, each blocked CPU's call stack, the locks held, and
 // the lock-order chain; then one verdict line per file.
 
-import type { Analysis } from "../analysis";
+import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
 import type { LineIndex, Span } from "../language/span";
 
@@ -40,7 +40,7 @@ export function verdictLine(file: string, a: Analysis): string {
 
 function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: LineIndex): string[] {
   const out: string[] = [""];
-  const code = { deadlock: "RACE100", hang: "RACE101", violation: "RACE102", "bad-unlock": "RACE103", "lock-held-at-exit": "RACE104", overflow: "RACE105" }[p.kind];
+  const code = problemCode(p.kind);
   out.push(RULE);
   out.push(`${expected ? "NOTE (expected)" : "WARNING"}: ${p.title}   [${code}]`);
   out.push(DASH);

@@ -234,47 +234,11 @@ class RaceParser extends CstParser {
     this.CONSUME(T.RParen);
   });
 
+  /** Operands and binary operators in a flat row; precedence is applied by toAst. */
   public expr = this.RULE("expr", () => {
-    this.SUBRULE(this.andExpr);
-    this.MANY(() => {
-      this.CONSUME(T.OrOr);
-      this.SUBRULE2(this.andExpr);
-    });
-  });
-
-  private andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.eqExpr);
-    this.MANY(() => {
-      this.CONSUME(T.AndAnd);
-      this.SUBRULE2(this.eqExpr);
-    });
-  });
-
-  private eqExpr = this.RULE("eqExpr", () => {
-    this.SUBRULE(this.relExpr);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.EqEq) }, { ALT: () => this.CONSUME(T.NotEq) }]);
-      this.SUBRULE2(this.relExpr);
-    });
-  });
-
-  private relExpr = this.RULE("relExpr", () => {
-    this.SUBRULE(this.addExpr);
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Less) },
-        { ALT: () => this.CONSUME(T.LessEq) },
-        { ALT: () => this.CONSUME(T.Greater) },
-        { ALT: () => this.CONSUME(T.GreaterEq) },
-      ]);
-      this.SUBRULE2(this.addExpr);
-    });
-  });
-
-  private addExpr = this.RULE("addExpr", () => {
     this.SUBRULE(this.unaryExpr);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      this.CONSUME(T.BinaryOperator);
       this.SUBRULE2(this.unaryExpr);
     });
   });

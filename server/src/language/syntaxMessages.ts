@@ -15,9 +15,6 @@ const ruleWords: Record<string, string> = {
   unaryExpr: "an expression",
   expr: "an expression",
   ifStmt: "'if' or '{' after 'else'",
-  eqExpr: "an operator",
-  relExpr: "an operator",
-  addExpr: "an operator",
   instanceList: "an object name",
 };
 

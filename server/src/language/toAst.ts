@@ -10,6 +10,7 @@ import { span, type Span } from "./span";
 
 type Children = Record<string, CstElement[] | undefined>;
 const NONE: never[] = [];
+const PRECEDENCE: Record<string, number> = { "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5 };
 
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
@@ -326,31 +327,26 @@ export class AstBuilder {
 
   private expr(node: CstNode | undefined): A.Expr {
     if (!node) return this.missingExpr();
-    return this.binaryChain(node, "andExpr", ["OrOr"], (n) => this.binaryChain(n, "eqExpr", ["AndAnd"], (m) => this.eqExpr(m)));
-  }
-
-  private eqExpr(node: CstNode): A.Expr {
-    return this.binaryChain(node, "relExpr", ["EqEq", "NotEq"], (n) =>
-      this.binaryChain(n, "addExpr", ["Less", "LessEq", "Greater", "GreaterEq"], (m) =>
-        this.binaryChain(m, "unaryExpr", ["Plus", "Minus"], (u) => this.unaryExpr(u)),
-      ),
-    );
-  }
-
-  /** Folds `a op b op c` left to right, ops taken in source order. */
-  private binaryChain(node: CstNode, operandRule: string, ops: string[], sub: (n: CstNode) => A.Expr): A.Expr {
-    const operands = this.nodes(node, operandRule);
-    if (operands.length === 1) return sub(operands[0]!); // the usual case: no operator at this level
-    const opTokens = ops.flatMap((name) => this.tokens(node, name)).sort((a, b) => a.startOffset - b.startOffset);
+    const operands = this.nodes(node, "unaryExpr");
     if (operands.length === 0) return this.missingExpr();
-    let acc = sub(operands[0]!);
-    for (let i = 1; i < operands.length; i++) {
-      const right = sub(operands[i]!);
-      const opTok = opTokens[i - 1];
-      const op = (opTok?.image ?? "==") as A.BinaryOp;
-      acc = { kind: "BinaryExpr", op, left: acc, right, span: span(acc.span.start, right.span.end) };
-    }
-    return acc;
+    if (operands.length === 1) return this.unaryExpr(operands[0]!); // the usual case
+    const ops = this.tokens(node, "BinaryOperator");
+    // Precedence climbing over the flat row: all binary operators are left-associative.
+    const values = operands.map((o) => this.unaryExpr(o));
+    let i = 0;
+    const climb = (minPrec: number): A.Expr => {
+      let left = values[i]!;
+      while (i < ops.length && PRECEDENCE[ops[i]!.image]! >= minPrec) {
+        const op = ops[i]!.image as A.BinaryOp;
+        const prec = PRECEDENCE[op]!;
+        i++;
+        if (i >= values.length) break;
+        const right = climb(prec + 1);
+        left = { kind: "BinaryExpr", op, left, right, span: span(left.span.start, right.span.end) };
+      }
+      return left;
+    };
+    return climb(0);
   }
 
   private unaryExpr(node: CstNode): A.Expr {

@@ -70,18 +70,20 @@ export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
 export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "';'" });
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: "'.'" });
 
-export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/, label: "'&&'" });
-export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/, label: "'||'" });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "'=='" });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "'!='" });
-export const LessEq = createToken({ name: "LessEq", pattern: /<=/, label: "'<='" });
-export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, label: "'>='" });
-export const Less = createToken({ name: "Less", pattern: /</, label: "'<'" });
-export const Greater = createToken({ name: "Greater", pattern: />/, label: "'>'" });
+/** Every binary operator: the grammar reads `a op b op c` flat; toAst applies precedence. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/, label: "'&&'", categories: [BinaryOperator] });
+export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/, label: "'||'", categories: [BinaryOperator] });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "'=='", categories: [BinaryOperator] });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "'!='", categories: [BinaryOperator] });
+export const LessEq = createToken({ name: "LessEq", pattern: /<=/, label: "'<='", categories: [BinaryOperator] });
+export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, label: "'>='", categories: [BinaryOperator] });
+export const Less = createToken({ name: "Less", pattern: /</, label: "'<'", categories: [BinaryOperator] });
+export const Greater = createToken({ name: "Greater", pattern: />/, label: "'>'", categories: [BinaryOperator] });
 export const Assign = createToken({ name: "Assign", pattern: /=/, label: "'='" });
 export const Bang = createToken({ name: "Bang", pattern: /!/, label: "'!'" });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'" });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'", categories: [BinaryOperator] });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'", categories: [BinaryOperator] });
 
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\r\n]*/, group: "comments" });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: "comments" });
@@ -115,6 +117,7 @@ export const allTokens: TokenType[] = [
   Comma,
   Semicolon,
   Dot,
+  BinaryOperator,
   AndAnd,
   OrOr,
   EqEq,
