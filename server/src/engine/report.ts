@@ -127,18 +127,12 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
 
   const cpus = sites.map((s) => s.cpu);
   const first = sites[0]!;
-  const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], st, layout);
+  const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc]);
   return { kind: p.kind, title, message, span: first.span, cpus, sites, trace };
 }
 
-function words(
-  p: FoundProblem,
-  sites: readonly ProblemSite[],
-  model: Model,
-  firstIns: Model["cpus"][number]["code"][number] | undefined,
-  st: Uint8Array,
-  layout: ExploreResult["layout"],
-): { title: string; message: string } {
+/** lockdep's header and our one-sentence message for a problem. */
+function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, firstIns: Model["cpus"][number]["code"][number] | undefined): { title: string; message: string } {
   const where = (s: ProblemSite): string => (s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "");
   switch (p.kind) {
     case "deadlock": {
@@ -150,8 +144,6 @@ function words(
         };
       }
       const parts = sites.map((s) => {
-        const ins = model.cpus.find((c) => c.name === s.cpu)?.code;
-        void ins;
         if (s.heldBy.length === 0) {
           const queued = sites.filter((o) => o.cpu !== s.cpu).map((o) => o.cpu);
           return `${s.cpu} waits to read ${s.waitsFor} behind the queued writer ${queued.join(", ")}`;
@@ -187,8 +179,6 @@ function words(
     case "lock-held-at-exit": {
       const s = sites[0]!;
       const locks = p.locks.map((l) => model.locks[l]!.name);
-      void st;
-      void layout;
       return {
         title: "lock held when returning to user space",
         message: `${s.cpu} finishes while still holding ${locks.join(", ")}; release ${locks.length === 1 ? "it" : "them"} on every path.`,

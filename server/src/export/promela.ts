@@ -29,7 +29,6 @@ export function toPromela(model: Model, source = "scenario"): string {
   const V = model.vars.length;
   if (n === 0) throw new ExportError("a scenario without CPUs cannot be exported");
   if (n > 250) throw new ExportError("SPIN allows at most 255 processes");
-  const rwsems = model.locks.map((l, i) => (l.kind === "rwsem" ? i : -1)).filter((i) => i >= 0);
   const readersOf = (l: number): string => (model.locks[l]!.kind === "rwsem" ? `(${model.cpus.map((_, c) => `lk_readers[${l * n + c}]`).join(" + ")})` : "0");
   const lockedExpr = (l: number): string => `(lk_owner[${l}] != 0 || ${readersOf(l)} != 0)`;
 
@@ -80,7 +79,6 @@ export function toPromela(model: Model, source = "scenario"): string {
   model.cpus.forEach((_, i) => out.push(`    run CPU${i}();`));
   out.push("  }");
   out.push("}");
-  void rwsems;
 
   model.cpus.forEach((cpu, ci) => {
     const me = ci + 1;
