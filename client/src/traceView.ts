@@ -33,16 +33,21 @@ export class TraceView implements vscode.Disposable {
     backgroundColor: new vscode.ThemeColor("inputValidation.errorBackground"),
   });
 
+  private stale = false;
+
   // An edit makes the trace describe an older text: say so and drop the highlight.
+  // The page is rendered again (not messaged), because VS Code reloads a hidden
+  // webview from its HTML when it is shown again.
   private readonly onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
-    if (!this.payload || e.document.uri.toString() !== this.payload.uri || e.contentChanges.length === 0) return;
+    if (!this.payload || this.stale || e.document.uri.toString() !== this.payload.uri || e.contentChanges.length === 0) return;
+    this.stale = true;
     this.clear();
-    void this.panel?.webview.postMessage({ type: "stale" });
-    this.payload = undefined;
+    if (this.panel) this.panel.webview.html = render(this.payload, true);
   });
 
   async show(payload: TracePayload): Promise<void> {
     this.payload = payload;
+    this.stale = false;
     if (!this.panel) {
       this.panel = vscode.window.createWebviewPanel("race.trace", "Race trace", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
       this.panel.onDidDispose(() => {
@@ -62,7 +67,7 @@ export class TraceView implements vscode.Disposable {
   /** Highlights step `index` (steps.length: the final, blocked state) in the editor. */
   private async highlight(index: number): Promise<void> {
     const p = this.payload;
-    if (!p) return;
+    if (!p || this.stale) return;
     const uri = vscode.Uri.parse(p.uri);
     const editor =
       vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri) ??
@@ -101,7 +106,7 @@ export class TraceView implements vscode.Disposable {
   }
 }
 
-export function render(p: TracePayload): string {
+export function render(p: TracePayload, stale = false): string {
   const n = nonce();
   const cpus = p.cpus.filter((c) => p.steps.some((s) => s.cpu === c.name) || p.blocked.some((b) => b.cpu === c.name));
   const head = cpus.map((c) => `<th>${escapeHtml(c.name)}${c.label ? `<div class="label">${escapeHtml(c.label)}</div>` : ""}</th>`).join("");
@@ -128,7 +133,7 @@ export function render(p: TracePayload): string {
           .join("")}</tr>`
       : "";
   const body = `
-<div id="stale" hidden>The document has changed since this trace was found; replay it again from the code lens.</div>
+<div id="stale"${stale ? "" : " hidden"}>The document has changed since this trace was found; replay it again from the code lens.</div>
 <h2>${escapeHtml(p.headline)}${p.expected ? ' <span class="expected">(expected)</span>' : ""}</h2>
 <p class="message">${escapeHtml(p.message)}</p>
 <div class="controls">
@@ -193,9 +198,6 @@ document.getElementById('prev').addEventListener('click', () => show(index - 1))
 document.getElementById('next').addEventListener('click', () => show(index + 1));
 document.getElementById('last').addEventListener('click', () => show(last));
 rows.forEach(r => r.addEventListener('click', () => show(Number(r.dataset.index))));
-window.addEventListener('message', e => {
-  if (e.data && e.data.type === 'stale') document.getElementById('stale').hidden = false;
-});
 window.addEventListener('keydown', e => {
   if (e.key === 'ArrowRight' || e.key === 'j') show(index + 1);
   else if (e.key === 'ArrowLeft' || e.key === 'k') show(index - 1);

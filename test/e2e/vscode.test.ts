@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "../helpers";
 
@@ -219,14 +219,35 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await expect.poll(async () => frame.locator("#position").textContent()).toBe("step 2 of 2");
       expect(await frame.locator("#details").textContent()).toContain("After step 2: CPU1 lock B");
       await shot("trace-step-2");
+      // The same view in a dark theme: it takes the theme's colours.
+      await command("Preferences: Toggle between Light/Dark Themes");
+      await expect.poll(async () => page.locator(".monaco-workbench").getAttribute("class"), { timeout: 30_000 }).toMatch(/vs-dark/);
+      const background = (b: unknown): string => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor;
+      await expect.poll(async () => frame.locator("body").evaluate(background)).not.toBe("rgb(255, 255, 255)");
+      await shot("trace-dark");
+      await command("Preferences: Toggle between Light/Dark Themes");
     } catch (e) {
       await fail("trace", e);
     }
   });
 
+  it("shows the lock-order graph with its confirmed inversion", async () => {
+    try {
+      await page.locator(".monaco-editor .view-lines").first().click(); // the command is offered in a .race editor
+      await command("Race: Show Lock-Order Graph");
+      const graph = page.frameLocator("iframe.webview.ready").last().frameLocator("#active-frame");
+      await graph.locator("h2", { hasText: "Lock-order graph" }).waitFor({ timeout: 60_000 });
+      expect(await graph.locator("li.confirmed").textContent()).toContain("A → B → A: confirmed");
+      await shot("lock-graph");
+    } catch (e) {
+      await fail("lock-graph", e);
+    }
+  });
+
   it("applies the verified quick fix and the scenario becomes safe", async () => {
     try {
-      await page.keyboard.press("Control+1"); // back to the editor group
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "abba.race" }).first().click(); // back to the editor
+      await page.locator(".monaco-editor .view-lines").first().click();
       await goTo(15, 3);
       await page.keyboard.press("Control+.");
       const item = page.locator(".action-widget .monaco-list-row", { hasText: "verified" }).first();
@@ -235,8 +256,13 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await page.keyboard.press("Enter"); // the first (preferred) verified fix
       await expect.poll(async () => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 60_000 }).toBe(0);
       await expect.poll(async () => page.locator(".codelens-decoration").first().textContent(), { timeout: 60_000 }).toMatch(/✓ safe/);
-      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
-      await frame.locator("#stale").waitFor({ state: "visible", timeout: 30_000 }); // the old trace says it is old
+      // Back in the trace view, it says its trace is for an older text.
+      await page.locator(".tab", { hasText: "Trace: deadlock" }).first().click();
+      const traceFrame = async (): Promise<Frame | undefined> => {
+        for (const f of page.frames()) if ((await f.locator("#trace").count().catch(() => 0)) > 0) return f;
+        return undefined;
+      };
+      await expect.poll(async () => (await traceFrame())?.locator("#stale").isVisible(), { timeout: 30_000 }).toBe(true);
       await shot("fixed");
       await page.keyboard.press("Control+S");
       await expect.poll(() => readFileSync(join(workspace, "abba.race"), "utf8"), { timeout: 30_000 }).not.toBe(ABBA);
