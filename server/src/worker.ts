@@ -8,6 +8,9 @@ import { engineFixes } from "./services/fixes";
 import type { Fix } from "./services/fixes";
 import type { CheckReply, CheckRequest, CheckSummary } from "./workerProtocol";
 
+/** Above this many states, quick fixes are not verified (nor offered). */
+export const MAX_STATES_FOR_FIXES = 200_000;
+
 /**
  * Analyzes the text and hands the summary to `deliver` at once, then
  * verifies quick-fix candidates and returns them (undefined if cancelled).
@@ -28,8 +31,11 @@ export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: 
     cpus: (a.model?.cpus ?? []).map((c) => ({ name: c.name, label: c.label })),
     fixes: [],
   });
-  // Candidate fixes are re-checked with a smaller time budget each.
-  const fixes = a.report?.stats.complete ? engineFixes(req.text, a, { ...options, timeoutMs: Math.min(req.timeoutMs, 2000) }) : [];
+  // Each candidate fix costs a search about as big as this one: only offer
+  // verified fixes where that is quick, and give each re-check 2 s at most
+  // (an incomplete re-check never verifies a fix).
+  const small = a.report !== undefined && a.report.stats.complete && a.report.stats.states <= MAX_STATES_FOR_FIXES;
+  const fixes = small ? engineFixes(req.text, a, { ...options, timeoutMs: Math.min(req.timeoutMs, 2000) }) : [];
   return isCancelled() ? undefined : fixes;
 }
 
