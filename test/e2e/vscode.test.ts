@@ -270,4 +270,20 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await fail("quick-fix", e);
     }
   });
+
+  it("opens the v9 sample: its expected deadlock is information, with the verdict lens", async () => {
+    try {
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "v9-remove-vs-unbind.race" }).first().click();
+      const lens = page.locator(".codelens-decoration", { hasText: "deadlock (expected)" }).first();
+      await lens.waitFor({ timeout: 60_000 });
+      expect(await lens.textContent()).toMatch(/✓ deadlock \(expected\) · 3 steps · 28 states/);
+      await command("Problems: Focus on Problems View");
+      const row = page.locator(".markers-panel .monaco-list-row", { hasText: "Deadlock: CPU0 waits for device_lock[pf]" }).first();
+      await row.waitFor({ timeout: 60_000 });
+      expect(await row.getAttribute("aria-label")).toMatch(/^Info/);
+      await shot("v9-sample");
+    } catch (e) {
+      await fail("v9-sample", e);
+    }
+  });
 });
