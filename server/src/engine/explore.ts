@@ -191,10 +191,11 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       }
     }
 
-    if (enabled === 0 && blocked > 0 && stuckState < 0) stuckState = id;
+    const stuck = enabled === 0 && blocked > 0;
+    if (stuck && stuckState < 0) stuckState = id;
     let cycle = false;
     if (blockedOnLock > 0) cycle = findDeadlocks(layout, cur, id, status, waitsFor, reach, found);
-    if (enabled === 0 && blocked > 0 && !cycle) {
+    if (stuck && !cycle) {
       const hangSites: Site[] = [];
       for (let c = 0; c < n; c++) {
         if (status[c] === CpuStatus.BlockedOnLock || status[c] === CpuStatus.BlockedOnWait) {

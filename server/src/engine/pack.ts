@@ -121,26 +121,7 @@ export class Packer {
 
   pack(st: Uint8Array, out: Int32Array): void {
     out.fill(0);
-    let word = 0;
-    let bit = 0;
-    const n = this.fieldByte.length;
-    for (let f = 0; f < n; f++) {
-      const at = this.fieldByte[f]!;
-      const len = this.pcLen[f]!;
-      let v: number;
-      if (len >= 0) {
-        const pc = st[at]! | (st[at + 1]! << 8);
-        v = pc === PC_DONE ? len : pc & PC_STOPPED_FLAG ? len + 1 + (pc & ~PC_STOPPED_FLAG) : pc;
-      } else v = st[at]!;
-      const w = this.fieldBits[f]!;
-      out[word] = out[word]! | (v << bit);
-      if (bit + w > 32) out[word + 1] = v >>> (32 - bit);
-      bit += w;
-      if (bit >= 32) {
-        word++;
-        bit -= 32;
-      }
-    }
+    for (let f = 0; f < this.fieldByte.length; f++) this.setField(out, f, this.value(st, f));
   }
 
   /** Unpacks the state stored at `words[offset…]` into `st`. */
