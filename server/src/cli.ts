@@ -9,7 +9,7 @@ import { compile } from "./engine/compile";
 import { ExportError, toPromela } from "./export/promela";
 import { toJsonFile } from "./cli/json";
 import { toSarif } from "./cli/sarif";
-import { formatFile } from "./cli/text";
+import { diagnosticLine, formatFile } from "./cli/text";
 import { LineIndex } from "./language/span";
 
 declare const RACE_VERSION: string | undefined;
@@ -94,11 +94,8 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
   let exit = 0;
   const done: { file: string; analysis: Analysis; lines: LineIndex }[] = [];
   for (const file of opts.files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      writeErr(`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    const text = readSource(file, writeErr);
+    if (text === undefined) {
       exit = 2;
       continue;
     }
@@ -114,21 +111,23 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
   return exit;
 }
 
-function exportPromela(file: string, write: (s: string) => void, writeErr: (s: string) => void): number {
-  let text: string;
+/** The file's text, or undefined after saying why it cannot be read. */
+function readSource(file: string, writeErr: (s: string) => void): string | undefined {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     writeErr(`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-    return 2;
+    return undefined;
   }
+}
+
+function exportPromela(file: string, write: (s: string) => void, writeErr: (s: string) => void): number {
+  const text = readSource(file, writeErr);
+  if (text === undefined) return 2;
   const fe = analyzeFrontEnd(text);
   if (fe.hasErrors) {
     const lines = new LineIndex(text);
-    for (const d of fe.diagnostics.filter((x) => x.severity === "error")) {
-      const p = lines.position(d.span.start);
-      writeErr(`${file}:${p.line + 1}:${p.character + 1}: error ${d.code}: ${d.message}\n`);
-    }
+    for (const d of fe.diagnostics.filter((x) => x.severity === "error")) writeErr(diagnosticLine(file, lines, d) + "\n");
     writeErr(`race: ${file} has errors; nothing exported\n`);
     return 2;
   }

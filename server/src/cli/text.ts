@@ -5,23 +5,29 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
+import type { Diagnostic } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
 const RULE = "=".repeat(62);
 const DASH = "-".repeat(62);
 
+/** `FILE:LINE:COL`, 1-based, as compilers print it. */
+export function location(file: string, lines: LineIndex, s: Span): string {
+  const p = lines.position(s.start);
+  return `${file}:${p.line + 1}:${p.character + 1}`;
+}
+
+/** A diagnostic as one compiler-style line: `FILE:LINE:COL: error RACE010: …`. */
+export function diagnosticLine(file: string, lines: LineIndex, d: Diagnostic): string {
+  const kind = d.severity === "information" ? "note" : d.severity;
+  return `${location(file, lines, d.span)}: ${kind} ${d.code}: ${d.message}`;
+}
+
 export function formatFile(file: string, a: Analysis, lines: LineIndex): string {
   const out: string[] = [];
-  const at = (s: Span): string => {
-    const p = lines.position(s.start);
-    return `${file}:${p.line + 1}:${p.character + 1}`;
-  };
+  const at = (s: Span): string => location(file, lines, s);
   // Checker diagnostics and non-finding engine notes, compiler style.
-  for (const d of a.diagnostics) {
-    if (d.finding !== undefined) continue;
-    const kind = d.severity === "information" ? "note" : d.severity;
-    out.push(`${at(d.span)}: ${kind} ${d.code}: ${d.message}`);
-  }
+  for (const d of a.diagnostics) if (d.finding === undefined) out.push(diagnosticLine(file, lines, d));
   a.findings.forEach(({ problem, expected }) => out.push(...formatProblem(problem, expected, a, at, lines)));
   out.push(verdictLine(file, a));
   return out.join("\n") + "\n";
