@@ -8,9 +8,11 @@ import {
   type Range,
   type TextEdit as LspTextEdit,
 } from "vscode-languageserver";
-import type { Diagnostic, Severity } from "../language/messages";
+import { catalogue, type Diagnostic, type Severity } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 import type { TextEdit } from "../services/edits";
+
+const UNUSED = new Set<string>([catalogue.unusedLock, catalogue.unusedVariable, catalogue.unusedFunction, catalogue.unusedCallback].map((e) => e.code));
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -33,7 +35,7 @@ export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string): L
   };
   if (d.related && d.related.length > 0) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message }));
   // Unused declarations fade out, as in other languages.
-  if (d.code >= "RACE050" && d.code <= "RACE053") out.tags = [DiagnosticTag.Unnecessary];
+  if (UNUSED.has(d.code)) out.tags = [DiagnosticTag.Unnecessary];
   if (d.finding !== undefined) out.data = { finding: d.finding };
   return out;
 }

@@ -25,7 +25,7 @@ import type { IToken } from "chevrotain";
 import { raceLexer } from "../language/tokens";
 import { CheckScheduler } from "../scheduler";
 import { complete, type CompletionKind } from "../services/completion";
-import { checkerFixes } from "../services/fixes";
+import { checkerFixes, ENGINE_FIX_CODES } from "../services/fixes";
 import { format } from "../services/format";
 import { hover } from "../services/hover";
 import * as nav from "../services/navigation";
@@ -228,20 +228,18 @@ export function startServer(connection: Connection): void {
     const s = stateOf(p.textDocument.uri);
     if (!s) return [];
     // Engine fixes are verified after the verdict is published: give them a moment.
-    const wantsEngineFixes = p.context.diagnostics.some((d) => String(d.code) === "RACE100" || String(d.code) === "RACE104");
+    const wantsEngineFixes = p.context.diagnostics.some((d) => ENGINE_FIX_CODES.has(String(d.code)));
     if (wantsEngineFixes && s.summary && !s.fixesDone) await s.waitForFixes(3000);
     const actions: CodeAction[] = [];
     for (const d of p.context.diagnostics) {
       const code = String(d.code ?? "");
       const start = s.lines.offset(d.range.start);
       const end = s.lines.offset(d.range.end);
-      const fixes =
-        code === "RACE010" || code === "RACE011"
-          ? (() => {
-              const fd = s.frontEnd.diagnostics.find((x) => x.code === code && x.span.start === start && x.span.end === end);
-              return fd ? checkerFixes(s.text, s.frontEnd, fd) : [];
-            })()
-          : (s.summary?.fixes ?? []).filter((f) => f.code === code && f.spans.some((sp) => sp.start <= end && start <= sp.end));
+      const checked = s.frontEnd.diagnostics.find((x) => x.code === code && x.span.start === start && x.span.end === end);
+      const fixes = [
+        ...(checked ? checkerFixes(s.text, s.frontEnd, checked) : []),
+        ...(s.summary?.fixes ?? []).filter((f) => f.code === code && f.spans.some((sp) => sp.start <= end && start <= sp.end)),
+      ];
       for (const f of fixes) {
         actions.push({
           title: f.title,

@@ -11,9 +11,12 @@ import { analyze, type Analysis, type AnalyzeOptions, type FrontEnd } from "../a
 import type { Problem } from "../engine/report";
 import type * as A from "../language/ast";
 import { forEachStmt } from "../language/ast";
-import type { Diagnostic } from "../language/messages";
+import { catalogue, type Diagnostic } from "../language/messages";
 import type { Span } from "../language/span";
 import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
+
+/** Codes of the findings engineFixes() answers (the others have none). */
+export const ENGINE_FIX_CODES: ReadonlySet<string> = new Set([catalogue.deadlock.code, catalogue.lockHeldAtExit.code]);
 
 export interface Fix {
   readonly title: string;
@@ -244,7 +247,7 @@ export function engineFixes(text: string, a: Analysis, options: FixOptions = {})
         if (verifies(a, problem, check(fixed))) {
           fixes.push({
             title: `${cand.title} — verified: this deadlock is gone, nothing new`,
-            code: "RACE100",
+            code: catalogue.deadlock.code,
             spans: problem.sites.map((s) => s.span),
             edits: cand.edits,
             preferred: fixes.length === 0,
@@ -276,7 +279,7 @@ export function engineFixes(text: string, a: Analysis, options: FixOptions = {})
         try {
           const fixed = applyEdits(text, edits);
           if (verifies(a, problem, check(fixed))) {
-            fixes.push({ title: `Release ${held.map((h) => `'${h.lock}'`).join(", ")} before the end — verified`, code: "RACE104", spans: [problem.span], edits, preferred: true });
+            fixes.push({ title: `Release ${held.map((h) => `'${h.lock}'`).join(", ")} before the end — verified`, code: catalogue.lockHeldAtExit.code, spans: [problem.span], edits, preferred: true });
           }
         } catch {
           // overlapping insertions: no fix offered
@@ -296,10 +299,10 @@ export function checkerFixes(text: string, fe: FrontEnd, d: Diagnostic): Fix[] {
   const at = lastDecl ? lineSpan(text, lastDecl.span)?.end ?? lastDecl.span.end : 0;
   const prefix = lastDecl && !lineSpan(text, lastDecl.span) ? "\n" : "";
   const insert = (decl: string): TextEdit[] => [{ span: { start: at, end: at }, newText: `${prefix}${decl}\n` }];
-  if (d.code === "RACE010") {
+  if (d.code === catalogue.unknownLock.code) {
     return ["mutex", "recursive mutex", "rwsem", "spinlock"].map((kind, i) => ({ title: `Declare '${kind} ${name}'`, code: d.code, spans: [d.span], edits: insert(`${kind} ${name}`), preferred: i === 0 }));
   }
-  if (d.code === "RACE011") {
+  if (d.code === catalogue.unknownVariable.code) {
     return [
       { title: `Declare 'var ${name} = false'`, code: d.code, spans: [d.span], edits: insert(`var ${name} = false`), preferred: true },
       { title: `Declare 'var ${name} = 0'`, code: d.code, spans: [d.span], edits: insert(`var ${name} = 0`), preferred: false },
