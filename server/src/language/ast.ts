@@ -275,6 +275,42 @@ export function forEachStmt(block: Block, visit: (s: Stmt) => void): void {
   }
 }
 
+/** A body of code: a function's, a driver callback's (`drv.cb`) or a CPU's. */
+export interface Body {
+  readonly owner: string;
+  readonly params: readonly Ident[];
+  readonly block: Block;
+  /** The whole item or callback, header included. */
+  readonly span: Span;
+}
+
+/** Every body of the file, in source order. */
+export function bodies(file: SourceFile): Body[] {
+  const out: Body[] = [];
+  for (const item of file.items) {
+    if (item.kind === "FnDecl") out.push({ owner: item.name.name, params: item.params, block: item.body, span: item.span });
+    if (item.kind === "CpuDecl") out.push({ owner: item.name.name, params: [], block: item.body, span: item.span });
+    if (item.kind === "DriverDecl") for (const cb of item.callbacks) out.push({ owner: `${item.name.name}.${cb.name.name}`, params: cb.params, block: cb.body, span: cb.span });
+  }
+  return out;
+}
+
+/** Every block of the file: each body and every block nested in it, with the body's owner. */
+export function allBlocks(file: SourceFile): { block: Block; owner: string }[] {
+  const out: { block: Block; owner: string }[] = [];
+  for (const { block, owner } of bodies(file)) {
+    out.push({ block, owner });
+    forEachStmt(block, (s) => {
+      if (s.kind === "IfStmt") {
+        out.push({ block: s.then, owner });
+        if (s.otherwise?.kind === "Block") out.push({ block: s.otherwise, owner });
+      } else if (s.kind === "WhileStmt") out.push({ block: s.body, owner });
+      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x, owner }));
+    });
+  }
+  return out;
+}
+
 /** Visits an expression and all its subexpressions. */
 export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);

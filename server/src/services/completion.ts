@@ -4,6 +4,7 @@
 // inside `L[` the instances of L; otherwise keywords and every name in scope.
 
 import type * as A from "../language/ast";
+import { bodies } from "../language/ast";
 import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 
@@ -16,13 +17,7 @@ export interface CompletionEntry {
 }
 
 function enclosingParams(file: A.SourceFile, offset: number): readonly A.Ident[] {
-  for (const item of file.items) {
-    if (item.kind === "FnDecl" && item.span.start <= offset && offset <= item.span.end) return item.params;
-    if (item.kind === "DriverDecl") {
-      for (const cb of item.callbacks) if (cb.span.start <= offset && offset <= cb.span.end) return cb.params;
-    }
-  }
-  return [];
+  return bodies(file).find((b) => b.span.start <= offset && offset <= b.span.end)?.params ?? [];
 }
 
 export function complete(text: string, offset: number, file: A.SourceFile, checked: CheckResult): CompletionEntry[] {

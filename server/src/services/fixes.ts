@@ -10,7 +10,7 @@
 import { analyze, type Analysis, type AnalyzeOptions, type FrontEnd } from "../analysis";
 import type { Problem } from "../engine/report";
 import type * as A from "../language/ast";
-import { forEachStmt } from "../language/ast";
+import { allBlocks } from "../language/ast";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { Span } from "../language/span";
 import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
@@ -33,28 +33,7 @@ interface Place {
   readonly owner: string;
 }
 
-/** Every block of the file with a name for messages. */
-function blocks(file: A.SourceFile): { block: A.Block; owner: string }[] {
-  const out: { block: A.Block; owner: string }[] = [];
-  const walk = (b: A.Block, owner: string): void => {
-    out.push({ block: b, owner });
-    forEachStmt(b, (s) => {
-      if (s.kind === "IfStmt") {
-        out.push({ block: s.then, owner });
-        if (s.otherwise?.kind === "Block") out.push({ block: s.otherwise, owner });
-      } else if (s.kind === "WhileStmt") out.push({ block: s.body, owner });
-      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x, owner }));
-    });
-  };
-  for (const item of file.items) {
-    if (item.kind === "FnDecl") walk(item.body, item.name.name);
-    if (item.kind === "CpuDecl") walk(item.body, item.name.name);
-    if (item.kind === "DriverDecl") item.callbacks.forEach((cb) => walk(cb.body, `${item.name.name}.${cb.name.name}`));
-  }
-  return out;
-}
-
-function placeOf(all: ReturnType<typeof blocks>, span: Span): Place | undefined {
+function placeOf(all: ReturnType<typeof allBlocks>, span: Span): Place | undefined {
   for (const { block, owner } of all) {
     const index = block.stmts.findIndex((s) => s.span.start === span.start && s.span.end === span.end);
     if (index >= 0) return { block, index, owner };
@@ -66,13 +45,13 @@ const contains = (outer: Span, inner: Span): boolean => outer.start <= inner.sta
 
 class Candidates {
   readonly list: { title: string; edits: TextEdit[]; kind: "swap" | "move" | "order" }[] = [];
-  private readonly all: ReturnType<typeof blocks>;
+  private readonly all: ReturnType<typeof allBlocks>;
 
   constructor(
     private readonly text: string,
     file: A.SourceFile,
   ) {
-    this.all = blocks(file);
+    this.all = allBlocks(file);
   }
 
   private src(s: Span): string {
@@ -258,7 +237,7 @@ export function engineFixes(text: string, a: Analysis, options: FixOptions = {})
     if (problem.kind === "lock-held-at-exit") {
       const held = problem.sites[0]?.holds ?? [];
       const edits: TextEdit[] = [];
-      const all = blocks(a.frontEnd.ast);
+      const all = allBlocks(a.frontEnd.ast);
       for (const h of held) {
         if (!h.span) continue;
         const place = placeOf(all, h.span);

@@ -6,7 +6,7 @@
 
 import type { FrontEnd } from "../analysis";
 import type * as A from "../language/ast";
-import { forEachStmt } from "../language/ast";
+import { bodies, forEachStmt } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
@@ -43,10 +43,7 @@ function innermostStatement(file: A.SourceFile, offset: number): A.Stmt | undefi
   const consider = (s: A.Stmt): void => {
     if (s.span.start <= offset && offset <= s.span.end && (!best || s.span.end - s.span.start <= best.span.end - best.span.start)) best = s;
   };
-  for (const item of file.items) {
-    if (item.kind === "FnDecl" || item.kind === "CpuDecl") forEachStmt(item.body, consider);
-    if (item.kind === "DriverDecl") item.callbacks.forEach((cb) => forEachStmt(cb.body, consider));
-  }
+  for (const b of bodies(file)) forEachStmt(b.block, consider);
   return best;
 }
 

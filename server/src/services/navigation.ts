@@ -2,7 +2,7 @@
 // outline, folding and semantic tokens. Offsets in, offsets out.
 
 import type * as A from "../language/ast";
-import { forEachStmt } from "../language/ast";
+import { allBlocks } from "../language/ast";
 import type { CheckResult, Reference } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 import type { Span } from "../language/span";
@@ -122,25 +122,8 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
 
 /** Blocks of items and statements, as spans from `{` to `}`. */
 export function foldingSpans(file: A.SourceFile): Span[] {
-  const out: Span[] = [];
-  const block = (b: A.Block): void => {
-    out.push(b.span);
-    forEachStmt(b, (s) => {
-      if (s.kind === "IfStmt") {
-        out.push(s.then.span);
-        if (s.otherwise?.kind === "Block") out.push(s.otherwise.span);
-      } else if (s.kind === "WhileStmt") out.push(s.body.span);
-      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push(x.span));
-    });
-  };
-  for (const item of file.items) {
-    if (item.kind === "FnDecl" || item.kind === "CpuDecl") block(item.body);
-    if (item.kind === "DriverDecl") {
-      out.push(item.span);
-      item.callbacks.forEach((cb) => block(cb.body));
-    }
-  }
-  return out;
+  const drivers = file.items.filter((i) => i.kind === "DriverDecl").map((i) => i.span);
+  return [...drivers, ...allBlocks(file).map((b) => b.block.span)];
 }
 
 // ---- semantic tokens ------------------------------------------------------
