@@ -2,17 +2,11 @@
 // Ranges are 0-based {line, character}, as in LSP.
 
 import { problemCode, type Analysis } from "../analysis";
+import { locateStep, type LocatedStep } from "../engine/trace";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { LineIndex, LineRange } from "../language/span";
 
-export interface JsonStep {
-  cpu: string;
-  action: string;
-  range: LineRange;
-  stack: { fn: string; range: LineRange }[];
-  held: Record<string, readonly string[]>;
-  changed: Record<string, number | boolean>;
-}
+export type JsonStep = LocatedStep;
 
 export interface JsonProblem {
   kind: string;
@@ -53,14 +47,7 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       range: lines.range(p.span),
       expected,
       cpus: p.cpus,
-      trace: p.trace.map((s) => ({
-        cpu: s.cpu,
-        action: s.action,
-        range: lines.range(s.span),
-        stack: s.stack.map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
-        held: s.held,
-        changed: s.changed,
-      })),
+      trace: p.trace.map((s) => locateStep(s, lines)),
     });
   }
   const out: JsonFile = {

@@ -2,7 +2,7 @@
 // store's parent links and replayed through the same step semantics the
 // search used, with what each step did to locks and variables.
 
-import type { Span } from "../language/span";
+import type { LineIndex, LineRange, Span } from "../language/span";
 import type { Frame } from "./model";
 import { type Layout, StepResult } from "./state";
 import { stepChoice, stepCpu, type StateStore } from "./store";
@@ -94,4 +94,25 @@ export function lastAcquire(trace: readonly TraceStep[], cpu: string, lock: stri
     if (s.cpu === cpu && s.lock === lock && s.acquired) return s;
   }
   return undefined;
+}
+
+/** A step as tools outside the engine show it: spans as line ranges. */
+export interface LocatedStep {
+  readonly cpu: string;
+  readonly action: string;
+  readonly range: LineRange;
+  readonly stack: readonly { readonly fn: string; readonly range: LineRange }[];
+  readonly held: Readonly<Record<string, readonly string[]>>;
+  readonly changed: Readonly<Record<string, number | boolean>>;
+}
+
+export function locateStep(s: TraceStep, lines: LineIndex): LocatedStep {
+  return {
+    cpu: s.cpu,
+    action: s.action,
+    range: lines.range(s.span),
+    stack: s.stack.map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
+    held: s.held,
+    changed: s.changed,
+  };
 }

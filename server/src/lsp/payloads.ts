@@ -2,6 +2,7 @@
 // the lock-order graph (race/lockGraph), with LSP ranges.
 
 import type { Range } from "vscode-languageserver/node";
+import { locateStep, type LocatedStep } from "../engine/trace";
 import { toRange } from "./convert";
 import type { DocumentState } from "./documentState";
 
@@ -14,18 +15,12 @@ export interface TracePayload {
   message: string;
   expected: boolean;
   cpus: { name: string; label: string | undefined }[];
-  steps: {
-    cpu: string;
-    action: string;
-    range: Range;
-    stack: { fn: string; range: Range }[];
-    held: Record<string, readonly string[]>;
-    changed: Record<string, number | boolean>;
+  steps: (LocatedStep & {
     acquired: boolean;
     released: boolean;
     lock: string | undefined;
     error: string | undefined;
-  }[];
+  })[];
   blocked: { cpu: string; action: string; range: Range; waitsFor: string | undefined; heldBy: readonly string[] }[];
 }
 
@@ -43,12 +38,7 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
     expected: f.expected,
     cpus: [...(s.summary?.cpus ?? [])],
     steps: p.trace.map((t) => ({
-      cpu: t.cpu,
-      action: t.action,
-      range: toRange(s.lines, t.span),
-      stack: t.stack.map((fr) => ({ fn: fr.fn, range: toRange(s.lines, fr.call) })),
-      held: t.held,
-      changed: t.changed,
+      ...locateStep(t, s.lines),
       acquired: t.acquired,
       released: t.released,
       lock: t.lock,
