@@ -67,14 +67,13 @@ class Checker {
   private readonly callEdges: { from: string; to: string; at: Span }[] = [];
   private recursive = new Set<string>();
   private readonly expanded = new Set<string>();
-  private readonly lines: LineIndex;
+  // Built only when a message cites a position (rare), not on every check.
+  private lines: LineIndex | undefined;
 
   constructor(
     private readonly scope: Scope,
-    text: string,
-  ) {
-    this.lines = new LineIndex(text);
-  }
+    private readonly text: string,
+  ) {}
 
   report(d: Diagnostic): void {
     const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
@@ -97,6 +96,7 @@ class Checker {
   }
 
   private at(s: Span): string {
+    this.lines ??= new LineIndex(this.text);
     const p = this.lines.position(s.start);
     return `${p.line + 1}:${p.character + 1}`;
   }
