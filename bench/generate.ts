@@ -40,3 +40,14 @@ export function philosophers(n: number, ordered: boolean): string {
   out.push(`expect ${ordered ? "safe" : "deadlock"}`);
   return out.join("\n") + "\n";
 }
+
+/**
+ * `n` CPUs each incrementing one shared counter `steps` times without a
+ * lock: every step conflicts with every other CPU's, so no reduction
+ * applies; (steps+1)^n states.
+ */
+export function contended(n: number, steps: number): string {
+  const out: string[] = [`scenario "contended-${n}x${steps}"`, "", "var x = 0"];
+  for (let i = 0; i < n; i++) out.push(`cpu C${i} { ${Array.from({ length: steps }, () => "x = x + 1").join("; ")} }`);
+  return out.join("\n") + "\n";
+}

@@ -32,7 +32,21 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/^\s+CPU0\s+CPU1$/m);
     expect(r.stdout).toContain("*** DEADLOCK ***");
     expect(r.stdout).toContain("the dependency chain:");
-    expect(r.stdout).toMatch(/✓ samples\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 28 states/);
+    expect(r.stdout).toMatch(/✓ samples\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 23 states \(reduced\) · /);
+  });
+
+  it("--no-reduce explores every interleaving: the same report from more states", () => {
+    const reduced = race("check", sample("v9-remove-vs-unbind.race"));
+    const full = race("check", "--no-reduce", sample("v9-remove-vs-unbind.race"));
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/: deadlock · expect deadlock: met · 28 states · /);
+    const report = (s: string): string => s.slice(0, s.lastIndexOf("\n✓"));
+    expect(report(full.stdout)).toBe(report(reduced.stdout));
+  });
+
+  it("says how many states the search for shortest traces took", () => {
+    const r = race("check", sample("probe-remove-lock-contexts.race"));
+    expect(r.stdout).toMatch(/· 67 states \(reduced\) \+ \d+ for shortest traces · /);
   });
 
   it("exit 1 when an expectation is not met", () => {
@@ -85,7 +99,8 @@ describe("race check --json", () => {
     expect(Object.keys(v9).sort()).toEqual(["expect", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
     expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
-    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "ms", "states", "transitions"]);
+    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
+    expect(v9.stats).toMatchObject({ states: 23, reduced: true, shortestTraces: true, traceSearchStates: 0 });
     const p = v9.problems[0];
     expect(p).toMatchObject({ kind: "deadlock", code: "RACE100", cpus: ["CPU0", "CPU1"], expected: true });
     // line 24 of the sample: "  lock device_lock[d]", CPU0's blocked statement

@@ -7,10 +7,14 @@ import { describe, expect, it } from "vitest";
 import { philosophers } from "../../bench/generate";
 import { run, summarize } from "../helpers";
 
+/** `states` is the full search's count; the default (reduced) search must report the same. */
 function outcome(text: string): { verdict: string; met: boolean; problems: string[]; states: number } {
-  const a = run(text);
+  const a = run(text, { reduce: false });
   expect(a.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return { verdict: a.verdict, met: a.met, problems: summarize(a), states: a.report!.stats.states };
+  const o = { verdict: a.verdict, met: a.met, problems: summarize(a) };
+  const reduced = run(text);
+  expect({ verdict: reduced.verdict, met: reduced.met, problems: summarize(reduced) }).toEqual(o);
+  return { ...o, states: a.report!.stats.states };
 }
 
 describe("mutex", () => {
@@ -322,14 +326,16 @@ describe("bounds", () => {
 
   it("cancellation stops the search", () => {
     let polls = 0;
-    const a = run(philosophers(8, true), { isCancelled: () => ++polls > 1 });
+    // ordered-20 takes 54,550 states even reduced: the search polls.
+    const a = run(philosophers(20, true), { isCancelled: () => ++polls > 1 });
     expect(a.report!.stats.stoppedBy).toBe("cancelled");
     expect(a.verdict).toBe("incomplete");
   });
 
   it("a deadlock found before the budget still confirms expect deadlock", () => {
-    // ring-7 has 34,527 states; its 7-step deadlock lies within the first 20,000.
-    const a = run(philosophers(7, false), { maxStates: 20_000 });
+    // ring-7 has 34,527 states; its 7-step deadlock lies within the first
+    // 20,000 of the full search (the reduced one needs only 1,000 in all).
+    const a = run(philosophers(7, false), { maxStates: 20_000, reduce: false });
     expect(a.report!.stats.complete).toBe(false);
     expect(summarize(a)).toEqual(["deadlock [P0,P1,P2,P3,P4,P5,P6] 7 steps"]);
     expect(a.met).toBe(true);

@@ -7,7 +7,7 @@ import type { CodeAction, CodeLens, CompletionItem, DocumentSymbol, Hover, Locat
 import { analyze } from "../../server/src/analysis";
 import { applyEdits } from "../../server/src/services/edits";
 import { LineIndex } from "../../server/src/language/span";
-import { philosophers } from "../../bench/generate";
+import { contended } from "../../bench/generate";
 import { read, samplesDir } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
 
@@ -65,7 +65,7 @@ describe("language server over stdio", () => {
   it("shows the verdict and a Replay-trace lens per finding", async () => {
     const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: "file:///v9.race" } });
     const titles = lenses.map((l) => l.command!.title);
-    expect(titles[0]).toMatch(/^✓ deadlock \(expected\) · 3 steps · 28 states · \d+ ms$/);
+    expect(titles[0]).toMatch(/^✓ deadlock \(expected\) · 3 steps · 23 states · \d+ ms$/);
     expect(titles).toContain("▶ Replay trace: deadlock on CPU0, CPU1 (3 steps)");
     const replay = lenses.find((l) => l.command!.command === "race.replayTrace")!;
     expect(replay.command!.arguments).toEqual(["file:///v9.race", 0]);
@@ -202,7 +202,7 @@ describe("language server over stdio", () => {
 
   it("a newer edit cancels a long-running check", async () => {
     const uri = "file:///long.race";
-    await client.open(uri, philosophers(10, false), 1); // ~3 s to reach the 1,000,000-state budget
+    await client.open(uri, contended(8, 6), 1); // 5.7M states, no reduction applies: seconds to reach the 1,000,000-state budget
     await client.until("the check of v1 to start", () => client.notifications.find((n) => n.method === "race/status" && (n.params as { uri: string; verdict: string }).uri === uri && (n.params as { verdict: string }).verdict === "checking"));
     await new Promise((r) => setTimeout(r, 200)); // well into the search
     const sent = Date.now();

@@ -26,7 +26,17 @@ export interface JsonFile {
   met: boolean;
   problems: JsonProblem[];
   inversions: { locks: readonly string[]; status: string; gate?: readonly string[] }[];
-  stats?: { states: number; transitions: number; ms: number; complete: boolean };
+  stats?: {
+    states: number;
+    transitions: number;
+    ms: number;
+    complete: boolean;
+    /** Partial-order reduction was on (`--no-reduce` turns it off). */
+    reduced: boolean;
+    /** States of the goal-directed search that makes traces shortest (reduced searches only). */
+    traceSearchStates: number;
+    shortestTraces: boolean;
+  };
 }
 
 // Findings come below with their traces, inversions in their own list.
@@ -61,7 +71,15 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
   };
   if (a.report) {
     const s = a.report.stats;
-    out.stats = { states: s.states, transitions: s.transitions, ms: Math.round(s.ms * 10) / 10, complete: s.complete };
+    out.stats = {
+      states: s.states,
+      transitions: s.transitions,
+      ms: Math.round(s.ms * 10) / 10,
+      complete: s.complete,
+      reduced: s.reduced,
+      traceSearchStates: s.traceSearchStates,
+      shortestTraces: s.shortestTraces,
+    };
   }
   return out;
 }

@@ -38,7 +38,10 @@ export function verdictLine(file: string, a: Analysis): string {
   const name = title ? `${file} (${title})` : file;
   if (!a.report) return `${name}: invalid · ${a.diagnostics.filter((d) => d.severity === "error").length} error(s)`;
   const s = a.report.stats;
-  const figures = `${s.states.toLocaleString("en-US")} states · ${s.transitions.toLocaleString("en-US")} transitions · ${Math.round(s.ms)} ms${s.complete ? "" : ` · stopped by ${s.stoppedBy}`}`;
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const states = `${n(s.states)} states${s.reduced ? " (reduced)" : ""}${s.traceSearchStates > 0 ? ` + ${n(s.traceSearchStates)} for shortest traces` : ""}`;
+  const caveat = s.shortestTraces ? "" : " · budget ran out before every trace was made shortest";
+  const figures = `${states} · ${n(s.transitions)} transitions · ${Math.round(s.ms)} ms${s.complete ? "" : ` · stopped by ${s.stoppedBy}`}${caveat}`;
   const expectation = `expect ${a.expectation}: ${a.met ? "met" : "NOT met"}`;
   const mark = a.met ? "✓" : "✗";
   return `${mark} ${name}: ${a.verdict} · ${expectation} · ${figures}`;

@@ -7,6 +7,7 @@
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
 import { Packer, workState } from "./pack";
+import { Reduction } from "./reduce";
 import { encodeStep, MAX_STORED_STATES, StateStore } from "./store";
 
 export interface ExploreOptions {
@@ -16,6 +17,17 @@ export interface ExploreOptions {
   readonly timeoutMs?: number;
   /** Polled every few thousand states; true stops the search. */
   readonly isCancelled?: () => boolean;
+  /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
+  readonly reduce?: boolean;
+}
+
+/**
+ * A problem to reach by a shortest path (goal-directed search): its key and,
+ * per state, the CPUs one of which must move before it can show.
+ */
+export interface Goal {
+  readonly key: string;
+  readonly needs: (st: Uint8Array, layout: Layout, reduction: Reduction) => number;
 }
 
 export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
@@ -44,6 +56,9 @@ export interface Stats {
   readonly complete: boolean;
   readonly stoppedBy: "states" | "time" | "cancelled" | undefined;
   readonly bytesPerState: number;
+  /** States whose every enabled CPU was expanded (all of them without reduction). */
+  readonly fullyExpanded: number;
+  readonly reduced: boolean;
 }
 
 /** Lock sets as bitmask words (W = ceil(locks / 32) words each). */
@@ -73,7 +88,12 @@ export interface ExploreResult {
 export const DEFAULT_MAX_STATES = 1_000_000;
 const POLL_EVERY = 2048;
 
-export function explore(model: Model, options: ExploreOptions = {}): ExploreResult {
+/**
+ * The search. With `goals`, a goal-directed search instead: only the
+ * stubborn set around the CPUs each unreached goal needs is expanded, and
+ * the search ends when every goal is reached; its problems are those goals.
+ */
+export function explore(model: Model, options: ExploreOptions = {}, goals?: readonly Goal[]): ExploreResult {
   const started = performance.now();
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, MAX_STORED_STATES);
   const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : Infinity;
@@ -108,11 +128,19 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
   const nextPacked = new Int32Array(packer.words);
   const problems: FoundProblem[] = [];
   const seen = new Set<string>();
+  const goalKeys = goals ? new Set(goals.map((g) => g.key)) : undefined;
+  let goalsLeft = goals ? goals.length : 0;
   const found = (p: FoundProblem): void => {
     if (seen.has(p.key)) return;
+    if (goalKeys) {
+      if (!goalKeys.has(p.key)) return;
+      goalsLeft--;
+    }
     seen.add(p.key);
     problems.push(p);
   };
+  const reduction = options.reduce === false && !goals ? undefined : new Reduction(model, layout);
+  let fullyExpanded = 0;
 
   const curState = workState(layout.size);
   const nextState = workState(layout.size);
@@ -157,13 +185,16 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       if (rb >= 0) for (let c = 0; c < n; c++) if (cur[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
     }
     let enabled = 0;
+    let enabledMask = 0;
     let blocked = 0;
     let blockedOnLock = 0;
     for (let c = 0; c < n; c++) {
       const s = layout.status(cur, c, waitsFor);
       status[c] = s;
-      if (s === CpuStatus.Enabled) enabled++;
-      else if (s === CpuStatus.BlockedOnLock) {
+      if (s === CpuStatus.Enabled) {
+        enabled++;
+        enabledMask |= 1 << c;
+      } else if (s === CpuStatus.BlockedOnLock) {
         blocked++;
         blockedOnLock++;
       } else if (s === CpuStatus.BlockedOnWait) blocked++;
@@ -206,19 +237,48 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       found({ kind: "hang", key: "hang:" + hangSites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: id, sites: hangSites, locks: [] });
     }
 
-    for (let c = 0; c < n; c++) {
-      if (status[c] !== CpuStatus.Enabled) continue;
-      const k = layout.choices(cur, c);
-      for (let choice = 0; choice < k; choice++) {
-        for (let w = 0; w < curWords.length; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
-        const pc = layout.pc(cur, c);
-        const result = layout.step(next, c, choice);
-        transitions++;
-        packer.packDelta(curPacked, curState, nextState, nextPacked);
-        const to = store.insertPacked(nextPacked, id, encodeStep(c, choice));
-        if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
-      }
+    if (goals && goalsLeft === 0) break;
+
+    // Which CPUs to expand: all enabled ones, or a stubborn set of them.
+    let expand = enabledMask;
+    if (reduction && enabled > 0) {
+      reduction.prepare(cur, status, waitsFor);
+      if (goals) {
+        let needs = 0;
+        for (const g of goals) if (!seen.has(g.key)) needs |= g.needs(cur, layout, reduction);
+        expand = reduction.closure(needs) & enabledMask;
+      } else if (enabled > 1) expand = reduction.smallest(enabledMask);
     }
+    if (expand === enabledMask) fullyExpanded++;
+    let reachedOld = false;
+    for (let c = 0; c < n; c++) {
+      if (!(expand & (1 << c))) continue;
+      reachedOld = expandCpu(c, id) || reachedOld;
+    }
+    // Cycle proviso: a cycle of the reduced graph could postpone a CPU's
+    // step forever. Every cycle has a step from a later-numbered state back
+    // to an earlier one; expanding such states fully breaks them all.
+    if (reachedOld && !goals && reduction?.hasLoops && expand !== enabledMask) {
+      fullyExpanded++;
+      for (let c = 0; c < n; c++) if (enabledMask & ~expand & (1 << c)) expandCpu(c, id);
+    }
+  }
+
+  /** Adds the successors of enabled CPU `c`; true if one of them was already expanded (or is `id`). */
+  function expandCpu(c: number, id: number): boolean {
+    let old = false;
+    const k = layout.choices(cur, c);
+    for (let choice = 0; choice < k; choice++) {
+      for (let w = 0; w < curWords.length; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
+      const pc = layout.pc(cur, c);
+      const result = layout.step(next, c, choice);
+      transitions++;
+      packer.packDelta(curPacked, curState, nextState, nextPacked);
+      const to = store.insertPacked(nextPacked, id, encodeStep(c, choice));
+      if (to <= id) old = true;
+      if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
+    }
+    return old;
   }
 
   const edgeOccurrences = new Map<number, Uint32Array>();
@@ -244,6 +304,8 @@ export function explore(model: Model, options: ExploreOptions = {}): ExploreResu
       complete: stoppedBy === undefined,
       stoppedBy,
       bytesPerState: store.bytesPerState,
+      fullyExpanded,
+      reduced: reduction !== undefined,
     },
   };
 }

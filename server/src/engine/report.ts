@@ -3,7 +3,7 @@
 // per statement for hover; and the search's figures.
 
 import type { Span } from "../language/span";
-import { explore, type ExploreOptions, type ExploreResult, type FoundProblem, type ProblemKind, type Stats } from "./explore";
+import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, maskNames, type LockGraph } from "./lockgraph";
 import { PC_DONE, type Frame, type Model } from "./model";
 import { buildTrace, lastAcquire, type TraceStep } from "./trace";
@@ -54,24 +54,80 @@ export interface EngineReport {
   readonly problems: readonly Problem[];
   readonly lockGraph: LockGraph;
   readonly lockFacts: readonly SiteFacts[];
-  readonly stats: Stats;
+  readonly stats: Stats & {
+    /** Every problem's trace is a shortest one (false only if the goal-directed search ran out of budget). */
+    readonly shortestTraces: boolean;
+    /** States visited by the goal-directed search for shortest traces. */
+    readonly traceSearchStates: number;
+  };
 }
 
 const order: Record<ProblemKind, number> = { deadlock: 0, hang: 1, violation: 2, "bad-unlock": 3, "lock-held-at-exit": 4, overflow: 5 };
 
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
   const result = explore(model, options);
-  const problems = result.problems.map((p) => describe(model, result, p));
+  const exact = result.stats.reduced ? shortestTraces(model, result, options) : { searches: [], complete: true, states: 0, ms: 0 };
+  const problems = result.problems.map((p) => {
+    for (const s of exact.searches) {
+      const q = s.problems.find((x) => x.key === p.key);
+      if (q) return describe(model, s, q);
+    }
+    return describe(model, result, p);
+  });
   // Stable order: by kind, then by where the first site is, then trace length.
   const indexed = problems.map((p, i) => ({ p, i }));
-  indexed.sort((a, b) => order[a.p.kind] - order[b.p.kind] || a.p.span.start - b.p.span.start || a.p.trace.length - b.p.trace.length || a.i - b.i);
+  // The rest of the key makes the order independent of the search (reduced or not).
+  const rest = (p: Problem): string => p.sites.map((s) => `${s.cpu}@${s.span.start}`).join(",") + " " + p.message;
+  indexed.sort(
+    (a, b) =>
+      order[a.p.kind] - order[b.p.kind] ||
+      a.p.span.start - b.p.span.start ||
+      a.p.trace.length - b.p.trace.length ||
+      (rest(a.p) < rest(b.p) ? -1 : rest(a.p) > rest(b.p) ? 1 : 0) ||
+      a.i - b.i,
+  );
   return {
     globallyStuck: result.stuckState >= 0,
     problems: indexed.map((x) => x.p),
     lockGraph: buildLockGraph(model, result),
     lockFacts: lockFacts(model, result),
-    stats: result.stats,
+    // Time to verdict includes the search for shortest traces.
+    stats: { ...result.stats, ms: result.stats.ms + exact.ms, shortestTraces: exact.complete, traceSearchStates: exact.states },
   };
+}
+
+/**
+ * A reduced search reaches every problem, and a state where no CPU can move
+ * at its true shortest distance, but a problem that shows while other CPUs
+ * can still move (a failed step, a partial deadlock) may be reached later
+ * than it could be. For those, one goal-directed search: it expands only
+ * the stubborn set around the CPUs each goal needs, which keeps every
+ * shortest path to a goal (docs/ARCHITECTURE.md, "Reduction").
+ */
+function shortestTraces(model: Model, result: ExploreResult, options: ExploreOptions): { searches: ExploreResult[]; complete: boolean; states: number; ms: number } {
+  const n = model.cpus.length;
+  const goals: Goal[] = [];
+  for (const p of result.problems) {
+    if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
+    if (p.kind === "deadlock") {
+      // The cycle is a function of its CPUs' own positions and of who holds
+      // its locks: one of them, or a CPU that may still touch those locks, moves.
+      let cpus = 0;
+      for (const s of p.sites) cpus |= 1 << s.cpu;
+      const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
+      goals.push({ key: p.key, needs: (st, _layout, red) => locks.reduce((m, l) => m | red.touching(st, l), cpus) });
+    } else {
+      // A failed step or a CPU's last step: that CPU must move.
+      const cpu = p.sites[0]!.cpu;
+      goals.push({ key: p.key, needs: () => 1 << cpu });
+    }
+  }
+  if (goals.length === 0) return { searches: [], complete: true, states: 0, ms: 0 };
+  const spent = result.stats.states;
+  const maxStates = Math.max(1, (options.maxStates ?? DEFAULT_MAX_STATES) - spent);
+  const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, options.timeoutMs - result.stats.ms) : undefined;
+  const search = explore(model, { ...options, maxStates, timeoutMs }, goals);
+  return { searches: [search], complete: search.problems.length === goals.length, states: search.stats.states, ms: search.stats.ms };
 }
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {

@@ -1,0 +1,301 @@
+// Partial-order reduction: strong stubborn sets computed from the static
+// conflicts between what CPUs' statements touch (race-language.md §6 gives
+// the semantics; docs/ARCHITECTURE.md "Reduction" gives the argument).
+//
+// A stubborn set here is a set S of CPUs. Expanding only the enabled CPUs
+// of S is sound when
+//  (E) for an enabled CPU d in S, no CPU outside S can, now or later, run a
+//      statement that conflicts with d's next statement (touches the same
+//      lock, or the same variable with one of the two writing it); and
+//  (D) for a blocked CPU d in S, every CPU whose step could unblock it is in
+//      S (the holders of the lock it waits for, the writers of what its
+//      `wait until` reads).
+// Then steps outside S commute with the enabled steps of S and cannot
+// enable a blocked one, which is all the correctness arguments use.
+//
+// The static summaries are per CPU and statement: the locks and variables
+// the statement touches, and the union of that over every statement
+// reachable from it ("what this CPU may still touch from here").
+
+import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
+import { CpuStatus, type Layout } from "./state";
+
+/** Bitsets over locks and variables, `lw` + `vw` words per entry. */
+class Access {
+  constructor(
+    readonly lw: number,
+    readonly vw: number,
+    readonly locks: Uint32Array,
+    readonly reads: Uint32Array,
+    readonly writes: Uint32Array,
+  ) {}
+
+  static alloc(entries: number, lw: number, vw: number): Access {
+    return new Access(lw, vw, new Uint32Array(entries * lw), new Uint32Array(entries * vw), new Uint32Array(entries * vw));
+  }
+}
+
+function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32Array, varAt: number): void {
+  switch (e.k) {
+    case "const":
+      return;
+    case "var":
+      reads[varAt + (e.id >>> 5)]! |= 1 << (e.id & 31);
+      return;
+    case "not":
+    case "neg":
+      exprAccess(e.e, locks, lockAt, reads, varAt);
+      return;
+    case "bin":
+      exprAccess(e.l, locks, lockAt, reads, varAt);
+      exprAccess(e.r, locks, lockAt, reads, varAt);
+      return;
+    case "held":
+      // Only the CPU itself can change whether it holds a lock: no conflict.
+      return;
+    case "locked":
+      locks[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
+      return;
+  }
+}
+
+function successors(ins: Instr): number[] {
+  switch (ins.op) {
+    case "trylock":
+    case "branch":
+      return [ins.next, ins.alt];
+    case "either":
+      return [...ins.choices];
+    default:
+      return [ins.next];
+  }
+}
+
+export class Reduction {
+  readonly cpuCount: number;
+  /** Per CPU: index of its pc 0 in the flat per-statement arrays. */
+  private readonly base: Int32Array;
+  /** What each statement touches. */
+  private readonly own: Access;
+  /** What a CPU may touch from each statement on (inclusive). */
+  private readonly future: Access;
+  /** Some CPU's control flow has a cycle (a `while`): the search needs the cycle proviso. */
+  readonly hasLoops: boolean;
+  /** Per-state dependency masks, filled on demand (see depsOf). */
+  private readonly deps: Int32Array;
+
+  constructor(
+    model: Model,
+    private readonly layout: Layout,
+  ) {
+    const n = model.cpus.length;
+    this.cpuCount = n;
+    const lw = Math.max(1, Math.ceil(model.locks.length / 32));
+    const vw = Math.max(1, Math.ceil(model.vars.length / 32));
+    this.base = new Int32Array(n);
+    let total = 0;
+    model.cpus.forEach((c, i) => {
+      this.base[i] = total;
+      total += c.code.length;
+    });
+    this.own = Access.alloc(total, lw, vw);
+    this.future = Access.alloc(total, lw, vw);
+    this.deps = new Int32Array(n);
+    let loops = false;
+
+    model.cpus.forEach((cpu, c) => {
+      const b = this.base[c]!;
+      const code = cpu.code;
+      // A statement touches its lock; arriving at `lock l` on an rwsem also
+      // touches l, because a queued writer blocks new readers (fair rwsem).
+      const arrivesAtWriterLock = (pc: number): number => {
+        if (pc === PC_DONE) return -1;
+        const t = code[pc]!;
+        return t.op === "lock" && this.layout.isRwsem[t.lock] ? t.lock : -1;
+      };
+      code.forEach((ins, pc) => {
+        const la = (b + pc) * lw;
+        const va = (b + pc) * vw;
+        const L = this.own.locks;
+        const setLock = (l: number): void => {
+          L[la + (l >>> 5)]! |= 1 << (l & 31);
+        };
+        switch (ins.op) {
+          case "lock":
+          case "unlock":
+          case "rlock":
+          case "runlock":
+          case "trylock":
+            setLock(ins.lock);
+            break;
+          case "assign":
+            this.own.writes[va + (ins.target >>> 5)]! |= 1 << (ins.target & 31);
+            exprAccess(ins.value, L, la, this.own.reads, va);
+            break;
+          case "assert":
+          case "wait":
+          case "branch":
+            exprAccess(ins.cond, L, la, this.own.reads, va);
+            break;
+          case "either":
+            break;
+        }
+        for (const s of successors(ins)) {
+          const l = arrivesAtWriterLock(s);
+          if (l >= 0) setLock(l);
+        }
+      });
+      // Future summaries: a backward fixpoint over the control-flow graph.
+      for (let i = 0; i < code.length * lw; i++) this.future.locks[b * lw + i] = this.own.locks[b * lw + i]!;
+      for (let i = 0; i < code.length * vw; i++) {
+        this.future.reads[b * vw + i] = this.own.reads[b * vw + i]!;
+        this.future.writes[b * vw + i] = this.own.writes[b * vw + i]!;
+      }
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (let pc = code.length - 1; pc >= 0; pc--) {
+          for (const s of successors(code[pc]!)) {
+            if (s === PC_DONE) continue;
+            if (s <= pc) loops = true;
+            changed = orInto(this.future.locks, (b + pc) * lw, (b + s) * lw, lw) || changed;
+            changed = orInto(this.future.reads, (b + pc) * vw, (b + s) * vw, vw) || changed;
+            changed = orInto(this.future.writes, (b + pc) * vw, (b + s) * vw, vw) || changed;
+          }
+        }
+      }
+    });
+    this.hasLoops = loops;
+  }
+
+  /** Does the statement CPU d is at conflict with anything CPU e may still run? */
+  private conflict(d: number, pcD: number, e: number, pcE: number): boolean {
+    const { lw, vw } = this.own;
+    const a = (this.base[d]! + pcD) * lw;
+    const f = (this.base[e]! + pcE) * lw;
+    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & this.future.locks[f + i]!) return true;
+    const av = (this.base[d]! + pcD) * vw;
+    const fv = (this.base[e]! + pcE) * vw;
+    for (let i = 0; i < vw; i++) {
+      const w = this.own.writes[av + i]!;
+      if (w & (this.future.reads[fv + i]! | this.future.writes[fv + i]!)) return true;
+      if (this.own.reads[av + i]! & this.future.writes[fv + i]!) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Starts a new state: `status` and `waitsFor` are the explorer's for
+   * `st`. Dependency masks are then worked out on demand, per CPU.
+   */
+  prepare(st: Uint8Array, status: Int32Array, waitsFor: Int32Array): void {
+    this.st = st;
+    this.status = status;
+    this.waitsFor = waitsFor;
+    this.known = 0;
+  }
+
+  private st: Uint8Array = new Uint8Array(0);
+  private status: Int32Array = new Int32Array(0);
+  private waitsFor: Int32Array = new Int32Array(0);
+  /** CPUs whose mask in `deps` is computed for the current state. */
+  private known = 0;
+
+  /**
+   * For an enabled CPU, the CPUs whose future conflicts with its next
+   * statement (E); for a blocked one, the CPUs that could unblock it (D).
+   */
+  private depsOf(d: number): number {
+    if (this.known & (1 << d)) return this.deps[d]!;
+    const { st, layout } = this;
+    const s = this.status[d]!;
+    let mask = 0;
+    if (s === CpuStatus.Enabled || s === CpuStatus.BlockedOnWait) {
+      // A blocked `wait until` is released only by a write to what it
+      // reads: the same conflict test, from the reading side.
+      const pcD = layout.pc(st, d);
+      for (let e = 0; e < this.cpuCount; e++) {
+        if (e === d) continue;
+        const pcE = layout.pc(st, e);
+        if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+        if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
+      }
+    } else if (s === CpuStatus.BlockedOnLock) {
+      mask = this.waitsFor[d]!;
+      const ins = layout.instrAt(st, d)!;
+      // A reader queued behind a writer is also released when the current
+      // readers leave.
+      if (ins.op === "rlock" && layout.owner(st, ins.lock) === 0) {
+        for (let e = 0; e < this.cpuCount; e++) if (layout.readers(st, ins.lock, e) > 0) mask |= 1 << e;
+      }
+      mask &= ~(1 << d);
+    }
+    this.deps[d] = mask;
+    this.known |= 1 << d;
+    return mask;
+  }
+
+  /** The smallest stubborn set (as a CPU mask) that contains all of `seeds`. */
+  closure(seeds: number): number {
+    let set = seeds;
+    let todo = seeds;
+    while (todo !== 0) {
+      const d = 31 - Math.clz32(todo);
+      todo &= ~(1 << d);
+      const add = this.depsOf(d) & ~set;
+      set |= add;
+      todo |= add;
+    }
+    return set;
+  }
+
+  /**
+   * Among the stubborn sets grown from one enabled CPU, one with the fewest
+   * enabled CPUs (ties: the first found, from the highest CPU down), as
+   * the mask of its enabled CPUs. `enabled` is the mask of enabled CPUs.
+   */
+  smallest(enabled: number): number {
+    let best = enabled;
+    let bestCount = popcount(enabled);
+    for (let m = enabled; m !== 0 && bestCount > 1; ) {
+      const d = 31 - Math.clz32(m);
+      m &= ~(1 << d);
+      const set = this.closure(1 << d) & enabled;
+      const count = popcount(set);
+      if (count < bestCount) {
+        best = set;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  /** CPUs that may still run a statement touching `lock` (from their current one on). */
+  touching(st: Uint8Array, lock: number): number {
+    const lw = this.own.lw;
+    let mask = 0;
+    for (let e = 0; e < this.cpuCount; e++) {
+      const pc = this.layout.pc(st, e);
+      if (pc === PC_DONE || pc & PC_STOPPED_FLAG) continue;
+      if (this.future.locks[(this.base[e]! + pc) * lw + (lock >>> 5)]! & (1 << (lock & 31))) mask |= 1 << e;
+    }
+    return mask;
+  }
+}
+
+function orInto(a: Uint32Array, to: number, from: number, words: number): boolean {
+  let changed = false;
+  for (let i = 0; i < words; i++) {
+    const v = a[to + i]! | a[from + i]!;
+    if (v !== a[to + i]) {
+      a[to + i] = v;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+export function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
