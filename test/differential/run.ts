@@ -5,6 +5,8 @@
 //              unfinished (ours) ⇔ SPIN reports an invalid end state (pan -A);
 //   violation: some assert can fail (ours) ⇔ SPIN reports an assertion
 //              violation (pan -E).
+// Each scenario is also checked without reduction (--no-reduce): the two
+// searches must report the same (test/observable.ts), traces included.
 // It first replays test/fixtures/differential/*.race (earlier
 // disagreements, SPIN's answers in their first line) and the samples, then
 // the generated seeds. A new disagreement is written there as a fixture and
@@ -14,10 +16,11 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { isDeepStrictEqual, promisify } from "node:util";
 import { analyze } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
 import { toPromela } from "../../server/src/export/promela";
+import { observable } from "../observable";
 import { generateScenario } from "./generate";
 
 const run = promisify(execFile);
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   let seedsCompared = 0;
   let agreed = 0;
   let skipped = 0;
+  let reductionCompared = 0;
   const disagreements: string[] = [];
   const tally = { stuck: 0, violation: 0 };
   const started = Date.now();
@@ -82,18 +86,22 @@ async function main(): Promise<void> {
           continue;
         }
         if (!isNamed) seedsCompared++;
+        const full = analyze(text, { maxStates: 5_000_000, reduce: false });
+        const reductionAgrees = !full.report!.stats.complete || isDeepStrictEqual(observable(full), observable(a));
+        if (full.report!.stats.complete) reductionCompared++;
         const ours: SpinVerdict = { stuck: a.report!.globallyStuck, violation: a.report!.problems.some((p) => p.kind === "violation") };
         const spin = await spinVerdict(toPromela(compile(a.frontEnd.ast, a.frontEnd.checked.scope), name), dir);
         if (ours.stuck) tally.stuck++;
         if (ours.violation) tally.violation++;
-        if (ours.stuck === spin.stuck && ours.violation === spin.violation) agreed++;
+        if (ours.stuck === spin.stuck && ours.violation === spin.violation && reductionAgrees) agreed++;
         else {
           disagreements.push(name);
+          const why = reductionAgrees ? "" : "\n// the reduced search reports differently from the full one";
           if (!isNamed) {
             mkdirSync(fixtures, { recursive: true });
-            writeFileSync(join(fixtures, `seed-${seed}.race`), `// spin: stuck=${spin.stuck} violation=${spin.violation}\n// ours: stuck=${ours.stuck} violation=${ours.violation}\n${text}`);
+            writeFileSync(join(fixtures, `seed-${seed}.race`), `// spin: stuck=${spin.stuck} violation=${spin.violation}\n// ours: stuck=${ours.stuck} violation=${ours.violation}${why}\n${text}`);
           }
-          console.error(`DISAGREE ${name}: ours ${JSON.stringify(ours)} spin ${JSON.stringify(spin)}`);
+          console.error(`DISAGREE ${name}: ours ${JSON.stringify(ours)} spin ${JSON.stringify(spin)}${reductionAgrees ? "" : "; reduced ≠ full"}`);
         }
         const done = agreed + disagreements.length + skipped;
         if (done % 100 === 0) console.error(`${done}/${count} …`);
@@ -104,7 +112,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: jobs }, worker));
   const secs = ((Date.now() - started) / 1000).toFixed(0);
-  console.log(`differential: ${named.length} fixtures and samples, seeds ${from}..${next - 1} (${seedsCompared} compared): ${agreed} agree, ${disagreements.length} disagree, ${skipped} skipped (search incomplete); stuck in ${tally.stuck}, violation in ${tally.violation}; ${secs} s`);
+  console.log(`differential: ${named.length} fixtures and samples, seeds ${from}..${next - 1} (${seedsCompared} compared; reduced = full checked on ${reductionCompared}): ${agreed} agree, ${disagreements.length} disagree, ${skipped} skipped (search incomplete); stuck in ${tally.stuck}, violation in ${tally.violation}; ${secs} s`);
   console.log(`${agreed} passed, ${disagreements.length} failed`);
   if (disagreements.length > 0 || agreed === 0) process.exitCode = 1;
 }

@@ -8,24 +8,11 @@
 
 import { describe, expect, it } from "vitest";
 import { philosophers } from "../../bench/generate";
+import { join } from "node:path";
 import type { Analysis } from "../../server/src/analysis";
 import { generateScenario } from "../differential/generate";
 import { listRace, read, run, samplesDir } from "../helpers";
-import { join } from "node:path";
-
-/** Everything a user sees from the engine, except the search's own figures. */
-export function observable(a: Analysis): unknown {
-  const r = a.report!;
-  return {
-    verdict: a.verdict,
-    met: a.met,
-    globallyStuck: r.globallyStuck,
-    problems: r.problems.map((p) => ({ kind: p.kind, cpus: p.cpus, sites: p.sites.map((s) => [s.cpu, s.span.start, s.waitsFor]), steps: p.trace.length, message: p.message })),
-    facts: r.lockFacts.map((f) => `${f.cpu}@${f.span.start}:${f.stack.map((s) => s.call.start).join("/")} always[${f.always}] sometimes[${f.sometimes}]`),
-    edges: r.lockGraph.edges.map((e) => `${e.from}>${e.to} ${e.sites.map((s) => `${s.cpu}@${s.span.start}(${s.alsoHeld})`).join(" ")}`),
-    inversions: r.lockGraph.inversions.map((i) => `${i.locks} ${i.status} ${i.gate ?? ""}`),
-  };
-}
+import { observable } from "../observable";
 
 function compare(text: string): { full: Analysis; reduced: Analysis } {
   const full = run(text, { reduce: false, maxStates: 3_000_000 });

@@ -1,0 +1,21 @@
+// What a user sees from the engine for one scenario, apart from the search's
+// own figures: the verdict, each problem with its sites, message and trace
+// length, the lock facts per statement and the lock-order graph. Reduced and
+// full searches must agree on all of it (test/engine/reduction.test.ts, the
+// differential runner).
+
+import type { Analysis } from "../server/src/analysis";
+
+export function observable(a: Analysis): unknown {
+  const r = a.report;
+  if (!r) return { verdict: a.verdict };
+  return {
+    verdict: a.verdict,
+    met: a.met,
+    globallyStuck: r.globallyStuck,
+    problems: r.problems.map((p) => ({ kind: p.kind, cpus: p.cpus, sites: p.sites.map((s) => [s.cpu, s.span.start, s.waitsFor]), steps: p.trace.length, message: p.message })),
+    facts: r.lockFacts.map((f) => `${f.cpu}@${f.span.start}:${f.stack.map((s) => s.call.start).join("/")} always[${f.always}] sometimes[${f.sometimes}]`),
+    edges: r.lockGraph.edges.map((e) => `${e.from}>${e.to} ${e.sites.map((s) => `${s.cpu}@${s.span.start}(${s.alsoHeld})`).join(" ")}`),
+    inversions: r.lockGraph.inversions.map((i) => `${i.locks} ${i.status} ${i.gate ?? ""}`),
+  };
+}
