@@ -6,14 +6,22 @@
 
 import type { Analysis } from "../server/src/analysis";
 
-export function observable(a: Analysis): unknown {
+export function observable(a: Analysis, withTraceLengths = true): unknown {
   const r = a.report;
   if (!r) return { verdict: a.verdict };
+  const problems = r.problems.map((p) => ({
+    kind: p.kind,
+    cpus: p.cpus,
+    sites: p.sites.map((s) => [s.cpu, s.span.start, s.waitsFor]),
+    steps: withTraceLengths ? p.trace.length : undefined,
+    message: p.message,
+  }));
   return {
     verdict: a.verdict,
     met: a.met,
     globallyStuck: r.globallyStuck,
-    problems: r.problems.map((p) => ({ kind: p.kind, cpus: p.cpus, sites: p.sites.map((s) => [s.cpu, s.span.start, s.waitsFor]), steps: p.trace.length, message: p.message })),
+    // Without lengths, the order (which ranks by length) is not compared either.
+    problems: withTraceLengths ? problems : problems.map((p) => JSON.stringify(p)).sort(),
     facts: r.lockFacts.map((f) => `${f.cpu}@${f.span.start}:${f.stack.map((s) => s.call.start).join("/")} always[${f.always}] sometimes[${f.sometimes}]`),
     edges: r.lockGraph.edges.map((e) => `${e.from}>${e.to} ${e.sites.map((s) => `${s.cpu}@${s.span.start}(${s.alsoHeld})`).join(" ")}`),
     inversions: r.lockGraph.inversions.map((i) => `${i.locks} ${i.status} ${i.gate ?? ""}`),

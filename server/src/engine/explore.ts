@@ -28,6 +28,8 @@ export interface ExploreOptions {
 export interface Goal {
   readonly key: string;
   readonly needs: (st: Uint8Array, layout: Layout, reduction: Reduction) => number;
+  /** A trace of this length is known: the search need not look at or past this depth for it. */
+  readonly bound: number;
 }
 
 export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
@@ -90,8 +92,9 @@ const POLL_EVERY = 2048;
 
 /**
  * The search. With `goals`, a goal-directed search instead: only the
- * stubborn set around the CPUs each unreached goal needs is expanded, and
- * the search ends when every goal is reached; its problems are those goals.
+ * stubborn set around the CPUs each open goal needs is expanded, and the
+ * search ends when every goal is reached or has reached its bound; its
+ * problems are the goals it reached (each by a shortest path).
  */
 export function explore(model: Model, options: ExploreOptions = {}, goals?: readonly Goal[]): ExploreResult {
   const started = performance.now();
@@ -130,10 +133,14 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const seen = new Set<string>();
   const goalKeys = goals ? new Set(goals.map((g) => g.key)) : undefined;
   let goalsLeft = goals ? goals.length : 0;
+  // BFS depth of state `id`: ids are handed out level by level.
+  let depth = 0;
+  let levelEnd = 1;
+  const closed = new Set<string>();
   const found = (p: FoundProblem): void => {
     if (seen.has(p.key)) return;
     if (goalKeys) {
-      if (!goalKeys.has(p.key)) return;
+      if (!goalKeys.has(p.key) || closed.has(p.key)) return;
       goalsLeft--;
     }
     seen.add(p.key);
@@ -160,6 +167,10 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   let stuckState = -1;
 
   for (let id = 0; id < store.count; id++) {
+    if (id === levelEnd) {
+      depth++;
+      levelEnd = store.count;
+    }
     if (id % POLL_EVERY === 0 && id > 0) {
       if (options.isCancelled?.()) {
         stoppedBy = "cancelled";
@@ -237,7 +248,16 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       found({ kind: "hang", key: "hang:" + hangSites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: id, sites: hangSites, locks: [] });
     }
 
-    if (goals && goalsLeft === 0) break;
+    if (goals) {
+      // A goal still open at its bound's depth has no shorter trace than the one known.
+      for (const g of goals) {
+        if (depth >= g.bound && !seen.has(g.key) && !closed.has(g.key)) {
+          closed.add(g.key);
+          goalsLeft--;
+        }
+      }
+      if (goalsLeft === 0) break;
+    }
 
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     let expand = enabledMask;
@@ -245,7 +265,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       reduction.prepare(cur, status, waitsFor);
       if (goals) {
         let needs = 0;
-        for (const g of goals) if (!seen.has(g.key)) needs |= g.needs(cur, layout, reduction);
+        for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(cur, layout, reduction);
         expand = reduction.closure(needs) & enabledMask;
       } else if (enabled > 1) expand = reduction.smallest(enabledMask);
     }

@@ -115,11 +115,11 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       let cpus = 0;
       for (const s of p.sites) cpus |= 1 << s.cpu;
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
-      goals.push({ key: p.key, needs: (st, _layout, red) => locks.reduce((m, l) => m | red.touching(st, l), cpus) });
+      goals.push({ key: p.key, needs: (st, _layout, red) => locks.reduce((m, l) => m | red.touching(st, l), cpus), bound: result.store.depth(p.state) });
     } else {
       // A failed step or a CPU's last step: that CPU must move.
       const cpu = p.sites[0]!.cpu;
-      goals.push({ key: p.key, needs: () => 1 << cpu });
+      goals.push({ key: p.key, needs: () => 1 << cpu, bound: result.store.depth(p.state) });
     }
   }
   if (goals.length === 0) return { searches: [], complete: true, states: 0, ms: 0 };
@@ -127,7 +127,9 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const maxStates = Math.max(1, (options.maxStates ?? DEFAULT_MAX_STATES) - spent);
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, options.timeoutMs - result.stats.ms) : undefined;
   const search = explore(model, { ...options, maxStates, timeoutMs }, goals);
-  return { searches: [search], complete: search.problems.length === goals.length, states: search.stats.states, ms: search.stats.ms };
+  // A goal the search did not reach was closed at its bound (the main trace is
+  // then a shortest one), unless the search stopped early.
+  return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: search.stats.ms };
 }
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {

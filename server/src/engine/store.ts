@@ -136,6 +136,13 @@ export class StateStore {
     }
   }
 
+  /** The length of the stored (shortest) path to `id`. */
+  depth(id: number): number {
+    let d = 0;
+    for (let s = id; s > 0; s = this.parent[s]!) d++;
+    return d;
+  }
+
   /** The steps from the initial state to `id`. */
   pathTo(id: number): number[] {
     const steps: number[] = [];
