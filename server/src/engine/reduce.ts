@@ -59,7 +59,8 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
   }
 }
 
-function successors(ins: Instr): number[] {
+/** Where control can go after `ins` (pcs, or PC_DONE). */
+export function successors(ins: Instr): number[] {
   switch (ins.op) {
     case "trylock":
     case "branch":

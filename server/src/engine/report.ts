@@ -6,6 +6,7 @@ import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, maskNames, type LockGraph } from "./lockgraph";
 import { PC_DONE, type Frame, type Model } from "./model";
+import { successors } from "./reduce";
 import { buildTrace, lastAcquire, type TraceStep } from "./trace";
 
 export interface HeldLock {
@@ -107,19 +108,30 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
 function shortestTraces(model: Model, result: ExploreResult, options: ExploreOptions): { searches: ExploreResult[]; complete: boolean; states: number; ms: number } {
   const n = model.cpus.length;
   const goals: Goal[] = [];
+  // A goal whose CPUs can no longer get to its statements needs nothing.
+  const canReach = (cpu: number, target: number): ((st: Uint8Array) => boolean) => {
+    const from = reachers(model.cpus[cpu]!.code, target);
+    return (st) => {
+      const pc = result.layout.pc(st, cpu);
+      return pc === target || (pc < from.length && from[pc] === 1);
+    };
+  };
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
+    const bound = result.store.depth(p.state);
     if (p.kind === "deadlock") {
       // The cycle is a function of its CPUs' own positions and of who holds
       // its locks: one of them, or a CPU that may still touch those locks, moves.
       let cpus = 0;
       for (const s of p.sites) cpus |= 1 << s.cpu;
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
-      goals.push({ key: p.key, needs: (st, _layout, red) => locks.reduce((m, l) => m | red.touching(st, l), cpus), bound: result.store.depth(p.state) });
+      const reach = p.sites.map((s) => canReach(s.cpu, s.pc));
+      goals.push({ key: p.key, bound, needs: (st, _layout, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0) });
     } else {
       // A failed step or a CPU's last step: that CPU must move.
       const cpu = p.sites[0]!.cpu;
-      goals.push({ key: p.key, needs: () => 1 << cpu, bound: result.store.depth(p.state) });
+      const reach = canReach(cpu, p.sites[0]!.pc);
+      goals.push({ key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0) });
     }
   }
   if (goals.length === 0) return { searches: [], complete: true, states: 0, ms: 0 };
@@ -187,6 +199,22 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const first = sites[0]!;
   const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc]);
   return { kind: p.kind, title, message, span: first.span, cpus, sites, trace };
+}
+
+/** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
+function reachers(code: Model["cpus"][number]["code"], target: number): Uint8Array {
+  const from = new Uint8Array(code.length);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let pc = code.length - 1; pc >= 0; pc--) {
+      if (from[pc]) continue;
+      if (successors(code[pc]!).some((s) => s === target || (s !== PC_DONE && from[s] === 1))) {
+        from[pc] = 1;
+        changed = true;
+      }
+    }
+  }
+  return from;
 }
 
 /** lockdep's header and our one-sentence message for a problem. */
