@@ -1,6 +1,8 @@
-// explore(): stateful breadth-first search over every interleaving. Finds
-// each distinct problem once, at the first (hence shallowest) state where it
-// shows, and collects per-site lock facts and lock-order occurrences along
+// explore(): stateful breadth-first search over every interleaving (up to
+// the order of independent steps, unless `reduce: false`; see reduce.ts and
+// docs/ARCHITECTURE.md "Reduction"). Finds
+// each distinct problem once, at the first (hence shallowest in the graph
+// searched) state where it shows, and collects per-site lock facts and lock-order occurrences along
 // the way. Bounded by a state budget, a time budget and a cancellation
 // check polled every few thousand states.
 
