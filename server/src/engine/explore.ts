@@ -1,10 +1,10 @@
 // explore(): stateful breadth-first search over every interleaving (up to
 // the order of independent steps, unless `reduce: false`; see reduce.ts and
-// docs/ARCHITECTURE.md "Reduction"). Finds
-// each distinct problem once, at the first (hence shallowest in the graph
-// searched) state where it shows, and collects per-site lock facts and lock-order occurrences along
-// the way. Bounded by a state budget, a time budget and a cancellation
-// check polled every few thousand states.
+// docs/ARCHITECTURE.md "Reduction"). Finds each distinct problem once, at the
+// first (hence shallowest in the graph searched) state where it shows, and
+// collects per-site lock facts and lock-order occurrences along the way.
+// Bounded by a state budget, a time budget and a cancellation check polled
+// every few thousand states.
 
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
@@ -29,7 +29,7 @@ export interface ExploreOptions {
  */
 export interface Goal {
   readonly key: string;
-  readonly needs: (st: Uint8Array, layout: Layout, reduction: Reduction) => number;
+  readonly needs: (st: Uint8Array, reduction: Reduction) => number;
   /** A trace of this length is known: the search need not look at or past this depth for it. */
   readonly bound: number;
 }
@@ -60,8 +60,6 @@ export interface Stats {
   readonly complete: boolean;
   readonly stoppedBy: "states" | "time" | "cancelled" | undefined;
   readonly bytesPerState: number;
-  /** States whose every enabled CPU was expanded (all of them without reduction). */
-  readonly fullyExpanded: number;
   readonly reduced: boolean;
 }
 
@@ -149,7 +147,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     problems.push(p);
   };
   const reduction = options.reduce === false && !goals ? undefined : new Reduction(model, layout);
-  let fullyExpanded = 0;
 
   const curState = workState(layout.size);
   const nextState = workState(layout.size);
@@ -267,11 +264,10 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       reduction.prepare(cur, status, waitsFor);
       if (goals) {
         let needs = 0;
-        for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(cur, layout, reduction);
+        for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(cur, reduction);
         expand = reduction.closure(needs) & enabledMask;
       } else if (enabled > 1) expand = reduction.smallest(enabledMask);
     }
-    if (expand === enabledMask) fullyExpanded++;
     let reachedOld = false;
     for (let c = 0; c < n; c++) {
       if (!(expand & (1 << c))) continue;
@@ -281,7 +277,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     // step forever. Every cycle has a step from a later-numbered state back
     // to an earlier one; expanding such states fully breaks them all.
     if (reachedOld && !goals && reduction?.hasLoops && expand !== enabledMask) {
-      fullyExpanded++;
       for (let c = 0; c < n; c++) if (enabledMask & ~expand & (1 << c)) expandCpu(c, id);
     }
   }
@@ -326,7 +321,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       complete: stoppedBy === undefined,
       stoppedBy,
       bytesPerState: store.bytesPerState,
-      fullyExpanded,
       reduced: reduction !== undefined,
     },
   };

@@ -126,7 +126,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       for (const s of p.sites) cpus |= 1 << s.cpu;
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
       const reach = p.sites.map((s) => canReach(s.cpu, s.pc));
-      goals.push({ key: p.key, bound, needs: (st, _layout, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0) });
+      goals.push({ key: p.key, bound, needs: (st, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0) });
     } else {
       // A failed step or a CPU's last step: that CPU must move.
       const cpu = p.sites[0]!.cpu;
