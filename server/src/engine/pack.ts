@@ -1,9 +1,17 @@
 // Bit-packing of states for storage. The semantics (state.ts) work on an
 // unpacked byte array; the store keeps each state in as few 32-bit words as
-// its fields need: a pc takes ceil(log2(2·len + 2)) bits (its code's
-// statements, "done", and "stopped at" each statement), a lock owner
-// ceil(log2(CPUs + 1)), a non-recursive lock's depth one bit (it is 0 or 1),
-// a recursive depth, a reader count or a variable eight.
+// the values its fields can actually take, known from the code:
+//  - a pc: its code's statements, "done", and "stopped at" only the
+//    statements that can fail (assert, unlock, runlock, assign, rlock, and
+//    lock on a recursive mutex);
+//  - a lock owner: "free" or one of the CPUs whose code takes the lock
+//    (with `lock` or `trylock`), as an index into that list;
+//  - a lock depth: only for recursive mutexes (8 bits); any other lock is
+//    held once or not at all, so its depth is 1 exactly when it has an owner;
+//  - a reader count (8 bits): only for CPUs whose code has `rlock` on it;
+//  - a variable: 8 bits.
+// Bytes that are not stored are rebuilt on unpacking (derived depths, zero
+// reader counts, pc high bytes).
 
 import { PC_DONE, PC_STOPPED_FLAG } from "./model";
 import type { Layout } from "./state";
@@ -21,49 +29,104 @@ export function workState(size: number): WorkState {
   return { bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };
 }
 
+const enum FieldKind {
+  Byte = 0,
+  Pc = 1,
+  Owner = 2,
+}
+
 export class Packer {
   /** Words per packed state. */
   readonly words: number;
   readonly bits: number;
   private readonly fieldByte: Int32Array;
   private readonly fieldBits: Int32Array;
-  /** For pc fields: the CPU's code length; -1 for byte fields. */
+  private readonly fieldKind: Uint8Array;
+  /** For pc fields: the CPU's code length. */
   private readonly pcLen: Int32Array;
+  /** Per field: raw value → code (owners: owner byte; pcs: stopped pc), and code → raw value. */
+  private readonly encode: (Int32Array | undefined)[];
+  private readonly decode: (Int32Array | undefined)[];
   /** The first bit of each field, and the field of each byte of the unpacked state. */
   private readonly fieldBit: Int32Array;
   private readonly byteField: Int32Array;
+  /** Depth bytes rebuilt from their owner byte on unpacking: [depth byte, owner byte] pairs. */
+  private readonly derivedDepth: Int32Array;
+  /** Bytes that are always zero (reader counts of CPUs that never read-lock). */
+  private readonly zeroBytes: Int32Array;
 
   constructor(layout: Layout) {
     const model = layout.model;
+    const n = model.cpus.length;
     const bytes: number[] = [];
     const widths: number[] = [];
+    const kinds: FieldKind[] = [];
     const lens: number[] = [];
+    const encode: (Int32Array | undefined)[] = [];
+    const decode: (Int32Array | undefined)[] = [];
+    const derived: number[] = [];
+    const zero: number[] = [];
+    const field = (byte: number, bits: number, kind: FieldKind, len: number, enc?: Int32Array, dec?: Int32Array): void => {
+      bytes.push(byte);
+      widths.push(bits);
+      kinds.push(kind);
+      lens.push(len);
+      encode.push(enc);
+      decode.push(dec);
+    };
+
+    const takers = model.locks.map(() => [] as number[]);
+    const readers = model.locks.map(() => new Set<number>());
     model.cpus.forEach((c, i) => {
-      bytes.push(2 * i);
-      widths.push(bitsFor(2 * c.code.length + 2));
-      lens.push(c.code.length);
+      const len = c.code.length;
+      const enc = new Int32Array(len).fill(-1);
+      const dec: number[] = [];
+      for (let pc = 0; pc < len; pc++) dec.push(pc);
+      dec.push(PC_DONE);
+      c.code.forEach((ins, pc) => {
+        const canFail =
+          ins.op === "assert" ||
+          ins.op === "unlock" ||
+          ins.op === "runlock" ||
+          ins.op === "assign" ||
+          ins.op === "rlock" ||
+          (ins.op === "lock" && layout.isRecursive[ins.lock]);
+        if (canFail) {
+          enc[pc] = dec.length;
+          dec.push(PC_STOPPED_FLAG | pc);
+        }
+        if ((ins.op === "lock" || ins.op === "trylock") && !takers[ins.lock]!.includes(i)) takers[ins.lock]!.push(i);
+        if (ins.op === "rlock") readers[ins.lock]!.add(i);
+      });
+      field(2 * i, bitsFor(dec.length), FieldKind.Pc, len, enc, Int32Array.from(dec));
     });
-    const ownerBits = bitsFor(model.cpus.length + 1);
-    model.locks.forEach((l, i) => {
-      bytes.push(layout.lockBase + 2 * i, layout.lockBase + 2 * i + 1);
-      widths.push(ownerBits, l.kind === "recursive mutex" ? 8 : 1);
-      lens.push(-1, -1);
-      if (layout.readerBase[i]! >= 0) {
-        for (let c = 0; c < model.cpus.length; c++) {
-          bytes.push(layout.readerBase[i]! + c);
-          widths.push(8);
-          lens.push(-1);
+    model.locks.forEach((_, l) => {
+      const at = layout.lockBase + 2 * l;
+      const who = takers[l]!;
+      const enc = new Int32Array(n + 1).fill(-1);
+      enc[0] = 0;
+      who.forEach((cpu, k) => (enc[cpu + 1] = k + 1));
+      field(at, bitsFor(who.length + 1), FieldKind.Owner, -1, enc, Int32Array.from([0, ...who.map((c) => c + 1)]));
+      if (layout.isRecursive[l]) field(at + 1, 8, FieldKind.Byte, -1);
+      else derived.push(at + 1, at);
+      const rb = layout.readerBase[l]!;
+      if (rb >= 0) {
+        for (let c = 0; c < n; c++) {
+          if (readers[l]!.has(c)) field(rb + c, 8, FieldKind.Byte, -1);
+          else zero.push(rb + c);
         }
       }
     });
-    model.vars.forEach((_, i) => {
-      bytes.push(layout.varBase + i);
-      widths.push(8);
-      lens.push(-1);
-    });
+    model.vars.forEach((_, i) => field(layout.varBase + i, 8, FieldKind.Byte, -1));
+
     this.fieldByte = Int32Array.from(bytes);
     this.fieldBits = Int32Array.from(widths);
+    this.fieldKind = Uint8Array.from(kinds);
     this.pcLen = Int32Array.from(lens);
+    this.encode = encode;
+    this.decode = decode;
+    this.derivedDepth = Int32Array.from(derived);
+    this.zeroBytes = Int32Array.from(zero);
     this.bits = widths.reduce((a, b) => a + b, 0);
     this.words = Math.max(1, Math.ceil(this.bits / 32));
     this.fieldBit = new Int32Array(widths.length);
@@ -71,16 +134,23 @@ export class Packer {
     this.byteField = new Int32Array(layout.size).fill(-1);
     bytes.forEach((b, f) => {
       this.byteField[b] = f;
-      if (lens[f]! >= 0) this.byteField[b + 1] = f;
+      if (kinds[f] === FieldKind.Pc) this.byteField[b + 1] = f;
     });
   }
 
   private value(st: Uint8Array, f: number): number {
     const at = this.fieldByte[f]!;
-    const len = this.pcLen[f]!;
-    if (len < 0) return st[at]!;
-    const pc = st[at]! | (st[at + 1]! << 8);
-    return pc === PC_DONE ? len : pc & PC_STOPPED_FLAG ? len + 1 + (pc & ~PC_STOPPED_FLAG) : pc;
+    switch (this.fieldKind[f]) {
+      case FieldKind.Byte:
+        return st[at]!;
+      case FieldKind.Owner:
+        return this.encode[f]![st[at]!]!;
+      default: {
+        const len = this.pcLen[f]!;
+        const pc = st[at]! | (st[at + 1]! << 8);
+        return pc === PC_DONE ? len : pc & PC_STOPPED_FLAG ? this.encode[f]![pc & ~PC_STOPPED_FLAG]! : pc;
+      }
+    }
   }
 
   /**
@@ -140,12 +210,18 @@ export class Packer {
         bit -= 32;
       }
       const at = this.fieldByte[f]!;
-      const len = this.pcLen[f]!;
-      if (len >= 0) {
-        const pc = v < len ? v : v === len ? PC_DONE : PC_STOPPED_FLAG | (v - len - 1);
+      const kind = this.fieldKind[f];
+      if (kind === FieldKind.Byte) st[at] = v;
+      else if (kind === FieldKind.Owner) st[at] = this.decode[f]![v]!;
+      else {
+        const pc = v < this.pcLen[f]! ? v : this.decode[f]![v]!;
         st[at] = pc & 0xff;
         st[at + 1] = pc >> 8;
-      } else st[at] = v;
+      }
     }
+    const d = this.derivedDepth;
+    for (let i = 0; i < d.length; i += 2) st[d[i]!] = st[d[i + 1]!] === 0 ? 0 : 1;
+    const z = this.zeroBytes;
+    for (let i = 0; i < z.length; i++) st[z[i]!] = 0;
   }
 }
