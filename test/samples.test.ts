@@ -8,27 +8,27 @@ import { listRace, read, run, samplesDir, summarize } from "./helpers";
 
 const expected: Record<string, { verdict: string; problems: string[]; states: number; reduced: number; inversions?: string[] }> = {
   // v9: the AB-BA of the cover letter, 3 steps (rescan lock; device lock; .remove() branch).
-  "v9-remove-vs-unbind.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 3 steps"], states: 28, reduced: 23, inversions: ["confirmed"] },
+  "v9-remove-vs-unbind.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 3 steps"], states: 28, reduced: 6, inversions: ["confirmed"] },
   // v10 fixes the two-CPU race; lockdep would still see the order, which cannot deadlock here.
-  "v10-remove-vs-unbind.race": { verdict: "safe", problems: [], states: 34, reduced: 31, inversions: ["unreached"] },
+  "v10-remove-vs-unbind.race": { verdict: "safe", problems: [], states: 34, reduced: 5, inversions: ["unreached"] },
   // v10's window: a bind in it deadlocks via .probe(), a rebind then unbind via .remove().
   "v10-rebind-window.race": {
     verdict: "deadlock",
     problems: ["deadlock [CPU0,CPU1] 9 steps", "deadlock [CPU0,CPU2] 15 steps"],
-    states: 137, reduced: 127,
+    states: 137, reduced: 28,
     inversions: ["confirmed"],
   },
-  "v11-kill-device.race": { verdict: "safe", problems: [], states: 137, reduced: 115, inversions: ["unreached"] },
-  "known-limitation-hotplug.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 4 steps"], states: 34, reduced: 27, inversions: ["confirmed"] },
-  "patch1-plain-rescan-lock.race": { verdict: "deadlock", problems: ["deadlock [CPU0] 3 steps"], states: 4, reduced: 4 },
-  "patch1-reentrant-rescan-lock.race": { verdict: "safe", problems: [], states: 24, reduced: 24 },
-  "eeh-vf-without-rescan-lock.race": { verdict: "violation", problems: ["violation [CPU0] 7 steps", "violation [CPU1] 7 steps"], states: 67, reduced: 51 },
-  "eeh-vf-with-rescan-lock.race": { verdict: "safe", problems: [], states: 32, reduced: 23 },
-  "probe-remove-lock-contexts.race": { verdict: "violation", problems: ["violation [CPU1] 3 steps", "violation [CPU2] 11 steps"], states: 424, reduced: 67 },
-  "vfio-numvfs-show.race": { verdict: "deadlock", problems: ["hang [CPU0,CPU1] 3 steps"], states: 4, reduced: 4 },
-  "vfio-numvfs-show-reverted.race": { verdict: "safe", problems: [], states: 8, reduced: 8 },
-  "stale-numvfs-after-uevent.race": { verdict: "violation", problems: ["violation [CPU1] 4 steps"], states: 13, reduced: 10 },
-  "stale-numvfs-serialized.race": { verdict: "safe", problems: [], states: 11, reduced: 9 },
+  "v11-kill-device.race": { verdict: "safe", problems: [], states: 137, reduced: 20, inversions: ["unreached"] },
+  "known-limitation-hotplug.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 4 steps"], states: 34, reduced: 6, inversions: ["confirmed"] },
+  "patch1-plain-rescan-lock.race": { verdict: "deadlock", problems: ["deadlock [CPU0] 3 steps"], states: 4, reduced: 2 },
+  "patch1-reentrant-rescan-lock.race": { verdict: "safe", problems: [], states: 24, reduced: 2 },
+  "eeh-vf-without-rescan-lock.race": { verdict: "violation", problems: ["violation [CPU0] 7 steps", "violation [CPU1] 7 steps"], states: 67, reduced: 30 },
+  "eeh-vf-with-rescan-lock.race": { verdict: "safe", problems: [], states: 32, reduced: 3 },
+  "probe-remove-lock-contexts.race": { verdict: "violation", problems: ["violation [CPU1] 3 steps", "violation [CPU2] 11 steps"], states: 424, reduced: 10 },
+  "vfio-numvfs-show.race": { verdict: "deadlock", problems: ["hang [CPU0,CPU1] 3 steps"], states: 4, reduced: 2 },
+  "vfio-numvfs-show-reverted.race": { verdict: "safe", problems: [], states: 8, reduced: 2 },
+  "stale-numvfs-after-uevent.race": { verdict: "violation", problems: ["violation [CPU1] 4 steps"], states: 13, reduced: 5 },
+  "stale-numvfs-serialized.race": { verdict: "safe", problems: [], states: 11, reduced: 2 },
 };
 
 describe("samples", () => {

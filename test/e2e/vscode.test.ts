@@ -276,7 +276,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "v9-remove-vs-unbind.race" }).first().click();
       const lens = page.locator(".codelens-decoration", { hasText: "deadlock (expected)" }).first();
       await lens.waitFor({ timeout: 60_000 });
-      expect(await lens.textContent()).toMatch(/✓ deadlock \(expected\) · 3 steps · 23 states/);
+      expect(await lens.textContent()).toMatch(/✓ deadlock \(expected\) · 3 steps · 6 states/);
       await command("Problems: Focus on Problems View");
       const row = page.locator(".markers-panel .monaco-list-row", { hasText: "Deadlock: CPU0 waits for device_lock[pf]" }).first();
       await row.waitFor({ timeout: 60_000 });

@@ -326,7 +326,7 @@ describe("bounds", () => {
 
   it("cancellation stops the search", () => {
     let polls = 0;
-    // ordered-20 takes 54,550 states even reduced: the search polls.
+    // ordered-20 takes 75,827 steps even reduced: the search polls.
     const a = run(philosophers(20, true), { isCancelled: () => ++polls > 1 });
     expect(a.report!.stats.stoppedBy).toBe("cancelled");
     expect(a.verdict).toBe("incomplete");

@@ -65,7 +65,7 @@ describe("language server over stdio", () => {
   it("shows the verdict and a Replay-trace lens per finding", async () => {
     const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: "file:///v9.race" } });
     const titles = lenses.map((l) => l.command!.title);
-    expect(titles[0]).toMatch(/^✓ deadlock \(expected\) · 3 steps · 23 states · \d+ ms$/);
+    expect(titles[0]).toMatch(/^✓ deadlock \(expected\) · 3 steps · 6 states · \d+ ms$/);
     expect(titles).toContain("▶ Replay trace: deadlock on CPU0, CPU1 (3 steps)");
     const replay = lenses.find((l) => l.command!.command === "race.replayTrace")!;
     expect(replay.command!.arguments).toEqual(["file:///v9.race", 0]);

@@ -9,8 +9,8 @@
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
 import { Packer, workState } from "./pack";
-import { Reduction } from "./reduce";
-import { encodeStep, MAX_STORED_STATES, StateStore } from "./store";
+import { Reduction, successors } from "./reduce";
+import { encodeStep, MAX_STORED_STATES, StateStore, stepChoice, stepCpu } from "./store";
 
 export interface ExploreOptions {
   /** Stop after this many distinct states (default 1,000,000). */
@@ -21,6 +21,8 @@ export interface ExploreOptions {
   readonly isCancelled?: () => boolean;
   /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
   readonly reduce?: boolean;
+  /** Sleep sets on top of the reduction (default on; for measuring and testing them). */
+  readonly sleep?: boolean;
 }
 
 /**
@@ -82,13 +84,17 @@ export interface ExploreResult {
   readonly stuckState: number;
   readonly layout: Layout;
   readonly store: StateStore;
+  /** The steps (as store.ts encodes them) of a shortest path found to state `id`. */
+  readonly path: (id: number) => number[];
+  /** Its length. */
+  readonly depth: (id: number) => number;
   readonly problems: readonly FoundProblem[];
   readonly facts: Facts;
   readonly stats: Stats;
 }
 
 export const DEFAULT_MAX_STATES = 1_000_000;
-const POLL_EVERY = 2048;
+const POLL_EVERY = 4096;
 
 /**
  * The search. With `goals`, a goal-directed search instead: only the
@@ -133,9 +139,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const seen = new Set<string>();
   const goalKeys = goals ? new Set(goals.map((g) => g.key)) : undefined;
   let goalsLeft = goals ? goals.length : 0;
-  // BFS depth of state `id`: ids are handed out level by level.
-  let depth = 0;
-  let levelEnd = 1;
   const closed = new Set<string>();
   const found = (p: FoundProblem): void => {
     if (seen.has(p.key)) return;
@@ -147,30 +150,212 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     problems.push(p);
   };
   const reduction = options.reduce === false && !goals ? undefined : new Reduction(model, layout);
+  // Chains of steps through states with a single reduced successor are
+  // followed without storing those states (the reduced main search only;
+  // the goal-directed search's choice depends on its open goals, not on the
+  // state alone). Edges then weigh their number of steps.
+  const merge = reduction !== undefined && !goals;
 
   const curState = workState(layout.size);
   const nextState = workState(layout.size);
+  const auxState = workState(layout.size);
   const cur = curState.bytes;
-  const next = nextState.bytes;
   const curWords = curState.words;
-  const nextWords = nextState.words;
   const codes = model.cpus.map((c) => c.code);
   const status = new Int32Array(n);
   const waitsFor = new Int32Array(n);
   const reach = new Int32Array(n);
   const held = new Uint32Array(n * words);
 
+  // What analyse() found out about the state it looked at.
+  let enabled = 0;
+  let enabledMask = 0;
+  let blocked = 0;
+  let blockedOnLock = 0;
+
+  /**
+   * Per-CPU status of `st` (into `status`, `waitsFor`) and, with `record`,
+   * its lock facts: what each CPU holds on arrival at its statement, and
+   * the lock-order occurrences (each held lock → the one being acquired).
+   */
+  function analyse(st: Uint8Array, record: boolean): void {
+    for (let i = 0; i < held.length; i++) held[i] = 0;
+    for (let l = 0; l < lockCount; l++) {
+      const owner = layout.owner(st, l);
+      if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
+      const rb = layout.readerBase[l]!;
+      if (rb >= 0) for (let c = 0; c < n; c++) if (st[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+    }
+    enabled = 0;
+    enabledMask = 0;
+    blocked = 0;
+    blockedOnLock = 0;
+    for (let c = 0; c < n; c++) {
+      const s = layout.status(st, c, waitsFor);
+      status[c] = s;
+      if (s === CpuStatus.Enabled) {
+        enabled++;
+        enabledMask |= 1 << c;
+      } else if (s === CpuStatus.BlockedOnLock) {
+        blocked++;
+        blockedOnLock++;
+      } else if (s === CpuStatus.BlockedOnWait) blocked++;
+      if (s === CpuStatus.Finished || !record) continue;
+      const pc = layout.pc(st, c);
+      const site = siteBase[c]! + pc;
+      reached[site] = 1;
+      for (let w = 0; w < words; w++) {
+        always[site * words + w]! &= held[c * words + w]!;
+        sometimes[site * words + w]! |= held[c * words + w]!;
+      }
+      const ins = codes[c]![pc]!;
+      if (ins.op === "lock" || ins.op === "rlock") {
+        const target = ins.lock;
+        if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) continue;
+        const row = lockSiteRow[site]! * lockCount;
+        for (let h = 0; h < lockCount; h++) {
+          if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
+          occurred[row + h] = 1;
+          const at = (row + h) * words;
+          for (let w = 0; w < words; w++) occurrences[at + w]! &= held[c * words + w]!;
+        }
+      }
+    }
+  }
+
+  /** The CPUs to expand in the state analyse() just looked at (enabled ones only). */
+  function expansion(st: Uint8Array): number {
+    if (!reduction || enabled === 0) return enabledMask;
+    reduction.prepare(st, status, waitsFor);
+    if (goals) {
+      let needs = 0;
+      for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(st, reduction);
+      return reduction.closure(needs) & enabledMask;
+    }
+    return enabled > 1 ? reduction.smallest(enabledMask) : enabledMask;
+  }
+
+  const noProblem = (): void => {};
+  /** The CPUs the last chainStep() found the state would expand (-1: not worked out). */
+  let chainSet = -1;
+  /** Per site: the statement can jump back (to itself or an earlier statement). */
+  const loopsBack = new Uint8Array(sites);
+  model.cpus.forEach((cpu, c) => cpu.code.forEach((ins, pc) => (loopsBack[siteBase[c]! + pc] = successors(ins).some((t) => t !== PC_DONE && t <= pc) ? 1 : 0)));
+  /**
+   * If `st` is a state a chain passes through (some CPU can move, no
+   * deadlock shows, and the reduced search would expand exactly one CPU
+   * with one choice), that CPU; else -1. A function of the state alone, so
+   * trace replay follows the same chains.
+   */
+  function chainStep(st: Uint8Array, record: boolean): number {
+    chainSet = -1;
+    analyse(st, record);
+    if (enabled === 0) return -1;
+    if (blockedOnLock > 0 && findDeadlocks(layout, st, -1, status, waitsFor, reach, noProblem)) return -1;
+    const set = expansion(st);
+    chainSet = set;
+    if (set & (set - 1)) return -1;
+    const e = 31 - Math.clz32(set);
+    if (layout.choices(st, e) !== 1) return -1;
+    // Never around a loop: chains stay acyclic (each step moves a CPU
+    // forward in its code), so they are short and their length is the
+    // distance they cover.
+    return loopsBack[siteBase[e]! + layout.pc(st, e)] ? -1 : e;
+  }
+
+  // The queue. Without chains, ids are handed out level by level and the
+  // arena is the BFS queue; with chains, edges weigh their steps and the
+  // queue is a bucket per distance (Dijkstra with small integer weights),
+  // with the tentative distance of each state not yet expanded.
+  let depth = 0;
+  let levelEnd = 1;
+  let nextId = 0;
+  const buckets: (number[] | undefined)[] = [];
+  const openDist = new Map<number, number>();
+  let bucketAt = 0;
+  let bucketPos = 0;
+  const push = (dist: number, id: number): void => {
+    (buckets[dist] ??= []).push(id);
+    openDist.set(id, dist);
+  };
+  function nextOpen(): number {
+    if (!merge) {
+      if (nextId >= store.count) return -1;
+      if (nextId === levelEnd) {
+        depth++;
+        levelEnd = store.count;
+      }
+      return nextId++;
+    }
+    for (;;) {
+      if (bucketAt >= buckets.length) return -1;
+      const b = buckets[bucketAt];
+      if (b === undefined || bucketPos >= b.length) {
+        buckets[bucketAt] = undefined;
+        bucketAt++;
+        bucketPos = 0;
+        continue;
+      }
+      const id = b[bucketPos++]!;
+      if (openDist.get(id) !== bucketAt) continue; // reached again by a shorter path, and expanded from there
+      openDist.delete(id);
+      depth = bucketAt;
+      return id;
+    }
+  }
+  // Sleep sets, for states not yet expanded: the CPUs whose step need not be
+  // taken there, because another path of the same length takes it (see
+  // expandState). Absent means none. Only without loops: the cycle proviso
+  // looks at every reduced successor.
+  const sleeping = new Map<number, number>();
+  const useSleep = merge && !reduction.hasLoops && options.sleep !== false;
+  /**
+   * Adds a state reached at `dist` (or shortens its path, if it is not
+   * expanded yet), with `sleep`: CPUs whose step it need not take as far as
+   * this path is concerned. A state's sleep set is what every path that
+   * reaches it before it is expanded agrees on.
+   */
+  function discover(packed: Int32Array, parent: number, via: number, dist: number, sleep: number): number {
+    const before = store.count;
+    const to = store.insertPacked(packed, parent, via);
+    if (merge) {
+      if (to === before) {
+        push(dist, to);
+        if (sleep !== 0) sleeping.set(to, sleep);
+      } else {
+        const known = openDist.get(to);
+        if (known === undefined) return to; // expanded already: its successors are settled
+        if (dist < known) {
+          store.reparent(to, parent, via);
+          push(dist, to);
+        }
+        const z = (sleeping.get(to) ?? 0) & sleep;
+        if (z === 0) sleeping.delete(to);
+        else sleeping.set(to, z);
+      }
+    }
+    return to;
+  }
+
+  // (Sleep sets) per CPU expanded so far in the state being expanded: the state its step
+  // reached when that is a single plain step to a state not yet expanded
+  // (else -1), and the CPUs that state will expand.
+  const plainTo = new Int32Array(n);
+  const plainSet = new Int32Array(n);
+  let lastTo = -1;
+  let lastSteps = 0;
+
   store.insert(layout.initial(), -1, 0);
+  if (merge) push(0, 0);
   let transitions = 0;
   let stoppedBy: Stats["stoppedBy"];
   let stuckState = -1;
+  let nextPoll = POLL_EVERY;
 
-  for (let id = 0; id < store.count; id++) {
-    if (id === levelEnd) {
-      depth++;
-      levelEnd = store.count;
-    }
-    if (id % POLL_EVERY === 0 && id > 0) {
+  for (let id = nextOpen(); id >= 0; id = nextOpen()) {
+    // Poll by steps taken, not states: one expansion may follow long chains.
+    if (transitions >= nextPoll) {
+      nextPoll = transitions + POLL_EVERY;
       if (options.isCancelled?.()) {
         stoppedBy = "cancelled";
         break;
@@ -185,52 +370,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       break;
     }
     store.load(id, cur, curPacked);
-
-    // Who holds what (one pass over the locks), then per-CPU status.
-    for (let i = 0; i < held.length; i++) held[i] = 0;
-    for (let l = 0; l < lockCount; l++) {
-      const owner = layout.owner(cur, l);
-      if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
-      const rb = layout.readerBase[l]!;
-      if (rb >= 0) for (let c = 0; c < n; c++) if (cur[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
-    }
-    let enabled = 0;
-    let enabledMask = 0;
-    let blocked = 0;
-    let blockedOnLock = 0;
-    for (let c = 0; c < n; c++) {
-      const s = layout.status(cur, c, waitsFor);
-      status[c] = s;
-      if (s === CpuStatus.Enabled) {
-        enabled++;
-        enabledMask |= 1 << c;
-      } else if (s === CpuStatus.BlockedOnLock) {
-        blocked++;
-        blockedOnLock++;
-      } else if (s === CpuStatus.BlockedOnWait) blocked++;
-      if (s === CpuStatus.Finished) continue;
-      // Lock facts: the locks this CPU holds on arrival at its statement.
-      const pc = layout.pc(cur, c);
-      const site = siteBase[c]! + pc;
-      reached[site] = 1;
-      for (let w = 0; w < words; w++) {
-        always[site * words + w]! &= held[c * words + w]!;
-        sometimes[site * words + w]! |= held[c * words + w]!;
-      }
-      // Lock order (lockdep): each held lock → the one being acquired.
-      const ins = codes[c]![pc]!;
-      if (ins.op === "lock" || ins.op === "rlock") {
-        const target = ins.lock;
-        if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) continue;
-        const row = lockSiteRow[site]! * lockCount;
-        for (let h = 0; h < lockCount; h++) {
-          if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
-          occurred[row + h] = 1;
-          const at = (row + h) * words;
-          for (let w = 0; w < words; w++) occurrences[at + w]! &= held[c * words + w]!;
-        }
-      }
-    }
+    analyse(cur, true);
 
     const stuck = enabled === 0 && blocked > 0;
     if (stuck && stuckState < 0) stuckState = id;
@@ -259,43 +399,117 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     }
 
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
-    let expand = enabledMask;
-    if (reduction && enabled > 0) {
-      reduction.prepare(cur, status, waitsFor);
-      if (goals) {
-        let needs = 0;
-        for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(cur, reduction);
-        expand = reduction.closure(needs) & enabledMask;
-      } else if (enabled > 1) expand = reduction.smallest(enabledMask);
-    }
+    // (expandCpu overwrites the analysis while following chains: keep these.)
+    const expand = expansion(cur);
+    const all = enabledMask;
     let reachedOld = false;
-    for (let c = 0; c < n; c++) {
-      if (!(expand & (1 << c))) continue;
-      reachedOld = expandCpu(c, id) || reachedOld;
+    if (useSleep) {
+      expandWithSleep(id, depth, expand & ~(sleeping.get(id) ?? 0));
+      sleeping.delete(id);
+    }
+    else {
+      for (let c = 0; c < n; c++) {
+        if (!(expand & (1 << c))) continue;
+        reachedOld = expandCpu(c, id, depth, 0) || reachedOld;
+      }
     }
     // Cycle proviso: a cycle of the reduced graph could postpone a CPU's
     // step forever. Every cycle has a step from a later-numbered state back
-    // to an earlier one; expanding such states fully breaks them all.
-    if (reachedOld && !goals && reduction?.hasLoops && expand !== enabledMask) {
-      for (let c = 0; c < n; c++) if (enabledMask & ~expand & (1 << c)) expandCpu(c, id);
+    // to an earlier one (numbers are handed out as states are found);
+    // expanding such states fully breaks them all.
+    if (reachedOld && !goals && reduction?.hasLoops && expand !== all) {
+      for (let c = 0; c < n; c++) if (all & ~expand & (1 << c)) expandCpu(c, id, depth, 0);
     }
   }
 
-  /** Adds the successors of enabled CPU `c`; true if one of them was already expanded (or is `id`). */
-  function expandCpu(c: number, id: number): boolean {
+  /**
+   * Expands CPUs `cpus` of state `id` in order, putting to sleep in each
+   * successor the CPUs expanded before it whose step closes a diamond of
+   * the same length elsewhere: if t was expanded before u, the steps of t
+   * and u are independent, both are single steps (no chain), t's target
+   * a = id·t is not expanded yet and will expand u, then a·u = id·u·t is
+   * reached from a at the distance id·u·t would have; so id·u need not
+   * take t. Sleep sets are not inherited: each is guaranteed by siblings
+   * alone, which keeps the argument to this one step.
+   */
+  function expandWithSleep(id: number, dist: number, cpus: number): void {
+    const explored: number[] = [];
+    for (let u = 0; u < n; u++) {
+      if (!(cpus & (1 << u))) continue;
+      const pcU = layout.pc(cur, u);
+      let sleep = 0;
+      for (const t of explored) {
+        if (plainTo[t]! < 0 || !(plainSet[t]! & (1 << u)) || !openDist.has(plainTo[t]!)) continue;
+        if (reduction!.independent(t, layout.pc(cur, t), u, pcU)) sleep |= 1 << t;
+      }
+      const single = layout.choices(cur, u) === 1;
+      expandCpu(u, id, dist, sleep);
+      plainTo[u] = single && lastSteps === 1 && chainSet >= 0 ? lastTo : -1;
+      plainSet[u] = chainSet;
+      explored.push(u);
+    }
+  }
+
+  /**
+   * Adds the successors of enabled CPU `c` in state `id` (in `cur`, at
+   * distance `dist`), each at the end of its chain and with sleep set
+   * `sleep`; true if one of them was found before `id` (or is `id`).
+   */
+  function expandCpu(c: number, id: number, dist: number, sleep: number): boolean {
     let old = false;
     const k = layout.choices(cur, c);
+    const pc = layout.pc(cur, c);
     for (let choice = 0; choice < k; choice++) {
-      for (let w = 0; w < curWords.length; w++) nextWords[w] = curWords[w]!; // faster than set() for a few words
-      const pc = layout.pc(cur, c);
-      const result = layout.step(next, c, choice);
+      let x = nextState;
+      let spare = auxState;
+      for (let w = 0; w < curWords.length; w++) x.words[w] = curWords[w]!; // faster than set() for a few words
+      const result = layout.step(x.bytes, c, choice);
       transitions++;
-      packer.packDelta(curPacked, curState, nextState, nextPacked);
-      const to = store.insertPacked(nextPacked, id, encodeStep(c, choice));
+      let steps = 1;
+      if (merge && result === StepResult.Ok) {
+        for (; ; steps++) {
+          const e = chainStep(x.bytes, true);
+          if (e < 0) break;
+          for (let w = 0; w < curWords.length; w++) spare.words[w] = x.words[w]!;
+          // A failing step ends the chain before it: the state it fails in is stored.
+          if (layout.step(spare.bytes, e, 0) !== StepResult.Ok) break;
+          transitions++;
+          [x, spare] = [spare, x];
+        }
+      }
+      if (steps === 1 && result !== StepResult.Ok) chainSet = -1;
+      packer.packDelta(curPacked, curState, x, nextPacked);
+      const to = discover(nextPacked, id, encodeStep(c, choice), dist + steps, steps === 1 ? sleep : 0);
+      lastTo = to;
+      lastSteps = steps;
       if (to <= id) old = true;
-      if (result !== StepResult.Ok) reportStep(result, layout, next, c, pc, to, found);
+      if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, to, found);
     }
     return old;
+  }
+
+  /** The steps of the path the search found to `id` (chains followed again). */
+  function path(id: number): number[] {
+    if (!merge) return store.pathTo(id);
+    const edges: number[] = [];
+    for (let s = id; s > 0; s = store.parent[s]!) edges.push(s);
+    const st = layout.initial();
+    const target = new Uint8Array(layout.size);
+    const steps: number[] = [];
+    for (let i = edges.length - 1; i >= 0; i--) {
+      const to = edges[i]!;
+      const via = store.via[to]!;
+      layout.step(st, stepCpu(via), stepChoice(via));
+      steps.push(via);
+      store.load(to, target);
+      while (!sameBytes(st, target, layout.size)) {
+        const e = chainStep(st, false);
+        if (e < 0) throw new Error(`internal error: no chain from state ${store.parent[to]} leads to state ${to}`);
+        layout.step(st, e, 0);
+        steps.push(encodeStep(e, 0));
+      }
+    }
+    return steps;
   }
 
   const edgeOccurrences = new Map<number, Uint32Array>();
@@ -312,6 +526,8 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     stuckState,
     layout,
     store,
+    path,
+    depth: (id) => (merge ? path(id).length : store.depth(id)),
     problems,
     facts: { words, siteBase, reached, always, sometimes, edgeOccurrences },
     stats: {
@@ -324,6 +540,11 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       reduced: reduction !== undefined,
     },
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
+  for (let i = 0; i < size; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {

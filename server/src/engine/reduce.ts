@@ -185,6 +185,25 @@ export class Reduction {
   }
 
   /**
+   * Do the statements CPUs d and e are at commute? Neither touches what the
+   * other touches (a lock, or a variable one of them writes), so each leaves
+   * the other enabled and the two orders end in the same state.
+   */
+  independent(d: number, pcD: number, e: number, pcE: number): boolean {
+    const { lw, vw } = this.own;
+    const a = (this.base[d]! + pcD) * lw;
+    const b = (this.base[e]! + pcE) * lw;
+    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & this.own.locks[b + i]!) return false;
+    const av = (this.base[d]! + pcD) * vw;
+    const bv = (this.base[e]! + pcE) * vw;
+    for (let i = 0; i < vw; i++) {
+      if (this.own.writes[av + i]! & (this.own.reads[bv + i]! | this.own.writes[bv + i]!)) return false;
+      if (this.own.reads[av + i]! & this.own.writes[bv + i]!) return false;
+    }
+    return true;
+  }
+
+  /**
    * Starts a new state: `status` and `waitsFor` are the explorer's for
    * `st`. Dependency masks are then worked out on demand, per CPU.
    */

@@ -118,7 +118,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   };
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
-    const bound = result.store.depth(p.state);
+    const bound = result.depth(p.state);
     if (p.kind === "deadlock") {
       // The cycle is a function of its CPUs' own positions and of who holds
       // its locks: one of them, or a CPU that may still touch those locks, moves.
@@ -171,7 +171,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
 
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
   const { layout, store } = result;
-  const trace = buildTrace(layout, store, p.state);
+  const trace = buildTrace(layout, result.path(p.state));
   const st = store.bytes(p.state, layout.size);
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;

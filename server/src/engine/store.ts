@@ -29,7 +29,7 @@ export class StateStore {
 
   constructor(
     private readonly packer: Packer,
-    initialCapacity = 1024,
+    initialCapacity = 64,
   ) {
     this.stateWords = packer.words;
     this.scratch = new Int32Array(this.stateWords);
@@ -110,6 +110,12 @@ export class StateStore {
     if (this.count * 4 > this.table.length * 3) this.rehash();
     else this.table[slot] = (id + 1) | (tag << ID_BITS);
     return id;
+  }
+
+  /** A shorter path to `id` was found (before it was expanded). */
+  reparent(id: number, parent: number, via: number): void {
+    this.parent[id] = parent;
+    this.via[id] = via;
   }
 
   private grow(): void {

@@ -1,11 +1,12 @@
-// Traces: the steps from the initial state to a state, rebuilt from the
-// store's parent links and replayed through the same step semantics the
-// search used, with what each step did to locks and variables.
+// Traces: the steps of a path the search found (explore.ts rebuilds it from
+// the store's parent links, following merged chains again), replayed through
+// the same step semantics the search used, with what each step did to locks
+// and variables.
 
 import type { LineIndex, LineRange, Span } from "../language/span";
 import type { Frame } from "./model";
 import { type Layout, StepResult } from "./state";
-import { stepChoice, stepCpu, type StateStore } from "./store";
+import { stepChoice, stepCpu } from "./store";
 
 export interface TraceStep {
   readonly cpu: string;
@@ -27,11 +28,12 @@ export interface TraceStep {
   readonly error: "violation" | "bad-unlock" | "overflow" | undefined;
 }
 
-export function buildTrace(layout: Layout, store: StateStore, stateId: number): TraceStep[] {
+/** The trace of `path` (steps as store.ts encodes them) from the initial state. */
+export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[] {
   const model = layout.model;
   const st = layout.initial();
   const steps: TraceStep[] = [];
-  for (const via of store.pathTo(stateId)) {
+  for (const via of path) {
     const cpu = stepCpu(via);
     const choice = stepChoice(via);
     const pc = layout.pc(st, cpu);
