@@ -1,10 +1,11 @@
-// explore(): stateful breadth-first search over every interleaving (up to
-// the order of independent steps, unless `reduce: false`; see reduce.ts and
-// docs/ARCHITECTURE.md "Reduction"). Finds each distinct problem once, at the
-// first (hence shallowest in the graph searched) state where it shows, and
-// collects per-site lock facts and lock-order occurrences along the way.
-// Bounded by a state budget, a time budget and a cancellation check polled
-// every few thousand states.
+// explore(): stateful search over every interleaving in order of distance
+// (up to the order of independent steps, unless `reduce: false`: stubborn
+// sets, merged chains, sleep sets; see reduce.ts and docs/ARCHITECTURE.md
+// "Reduction"). Finds each distinct problem once, at the first (hence
+// shallowest in the graph searched) state where it shows, and collects
+// per-site lock facts and lock-order occurrences along the way. Bounded by a
+// state budget, a time budget and a cancellation check polled every few
+// thousand steps.
 
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
@@ -140,21 +141,33 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const goalKeys = goals ? new Set(goals.map((g) => g.key)) : undefined;
   let goalsLeft = goals ? goals.length : 0;
   const closed = new Set<string>();
+  // Goals stop being open (found, or closed at their bound) in this order;
+  // the goal-directed search's expansion depends on which are open, so each
+  // stored edge remembers how many had stopped when its chain was followed
+  // (`edgeEpoch`), and trace replay follows the chain with those.
+  const goalOrder = new Map<string, number>();
+  const edgeEpoch: number[] = [];
+  let replayEpoch = -1;
+  const isOpen = (key: string): boolean => {
+    const at = goalOrder.get(key);
+    return at === undefined || (replayEpoch >= 0 && at >= replayEpoch);
+  };
   const found = (p: FoundProblem): void => {
     if (seen.has(p.key)) return;
     if (goalKeys) {
       if (!goalKeys.has(p.key) || closed.has(p.key)) return;
       goalsLeft--;
+      goalOrder.set(p.key, goalOrder.size);
     }
     seen.add(p.key);
     problems.push(p);
   };
   const reduction = options.reduce === false && !goals ? undefined : new Reduction(model, layout);
   // Chains of steps through states with a single reduced successor are
-  // followed without storing those states (the reduced main search only;
-  // the goal-directed search's choice depends on its open goals, not on the
-  // state alone). Edges then weigh their number of steps.
-  const merge = reduction !== undefined && !goals;
+  // followed without storing those states (with reduction; in the
+  // goal-directed search too, replayed with the goals open at the time).
+  // Edges then weigh their number of steps.
+  const merge = reduction !== undefined;
 
   const curState = workState(layout.size);
   const nextState = workState(layout.size);
@@ -229,7 +242,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     reduction.prepare(st, status, waitsFor);
     if (goals) {
       let needs = 0;
-      for (const g of goals) if (!seen.has(g.key) && !closed.has(g.key)) needs |= g.needs(st, reduction);
+      for (const g of goals) if (isOpen(g.key)) needs |= g.needs(st, reduction);
       return reduction.closure(needs) & enabledMask;
     }
     return enabled > 1 ? reduction.smallest(enabledMask) : enabledMask;
@@ -254,7 +267,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     if (blockedOnLock > 0 && findDeadlocks(layout, st, -1, status, waitsFor, reach, noProblem)) return -1;
     const set = expansion(st);
     chainSet = set;
-    if (set & (set - 1)) return -1;
+    if (set === 0 || set & (set - 1)) return -1;
     const e = 31 - Math.clz32(set);
     if (layout.choices(st, e) !== 1) return -1;
     // Never around a loop: chains stay acyclic (each step moves a CPU
@@ -308,7 +321,8 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   // expandState). Absent means none. Only without loops: the cycle proviso
   // looks at every reduced successor.
   const sleeping = new Map<number, number>();
-  const useSleep = merge && !reduction.hasLoops && options.sleep !== false;
+  // Not in the goal-directed search: what a state expands changes as goals close.
+  const useSleep = merge && !goals && !reduction.hasLoops && options.sleep !== false;
   /**
    * Adds a state reached at `dist` (or shortens its path, if it is not
    * expanded yet), with `sleep`: CPUs whose step it need not take as far as
@@ -321,6 +335,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     if (merge) {
       if (to === before) {
         push(dist, to);
+        if (goals) edgeEpoch[to] = goalOrder.size;
         if (sleep !== 0) sleeping.set(to, sleep);
       } else {
         const known = openDist.get(to);
@@ -328,6 +343,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
         if (dist < known) {
           store.reparent(to, parent, via);
           push(dist, to);
+          if (goals) edgeEpoch[to] = goalOrder.size;
         }
         const z = (sleeping.get(to) ?? 0) & sleep;
         if (z === 0) sleeping.delete(to);
@@ -392,6 +408,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       for (const g of goals) {
         if (depth >= g.bound && !seen.has(g.key) && !closed.has(g.key)) {
           closed.add(g.key);
+          goalOrder.set(g.key, goalOrder.size);
           goalsLeft--;
         }
       }
@@ -499,6 +516,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     for (let i = edges.length - 1; i >= 0; i--) {
       const to = edges[i]!;
       const via = store.via[to]!;
+      if (goals) replayEpoch = edgeEpoch[to]!;
       layout.step(st, stepCpu(via), stepChoice(via));
       steps.push(via);
       store.load(to, target);
@@ -509,6 +527,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
         steps.push(encodeStep(e, 0));
       }
     }
+    replayEpoch = -1;
     return steps;
   }
 

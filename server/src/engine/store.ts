@@ -2,7 +2,8 @@
 // 32-bit words laid end to end in one growing arena, an open-addressing hash
 // table of state ids keyed on those words, and for each state its parent and
 // the step that reached it (so the shortest trace to any state can be
-// rebuilt). Ids are given in BFS order, so the arena is also the search queue.
+// rebuilt). Ids are given in the order states are found; in a BFS that is
+// level order, so the arena is also the search queue.
 
 import type { Packer } from "./pack";
 
