@@ -25,6 +25,7 @@ const builds = [
   { entryPoints: ["bench/engine.ts"], outfile: "dist/bench-engine.js" },
   { entryPoints: ["bench/latency.ts"], outfile: "dist/bench-latency.js" },
   { entryPoints: ["bench/spin.ts"], outfile: "dist/bench-spin.js" },
+  { entryPoints: ["bench/corpus.ts"], outfile: "dist/bench-corpus.js" },
   { entryPoints: ["test/differential/run.ts"], outfile: "dist/differential.js" },
 ];
 

@@ -332,8 +332,12 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   function discover(packed: Int32Array, parent: number, via: number, dist: number, sleep: number): number {
     const before = store.count;
     const to = store.insertPacked(packed, parent, via);
+    return settle(to, to === before, parent, via, dist, sleep);
+  }
+  /** discover() for state `to`, already in the store (`isNew`: just added). */
+  function settle(to: number, isNew: boolean, parent: number, via: number, dist: number, sleep: number): number {
     if (merge) {
-      if (to === before) {
+      if (isNew) {
         push(dist, to);
         if (goals) edgeEpoch[to] = goalOrder.size;
         if (sleep !== 0) sleeping.set(to, sleep);
@@ -360,6 +364,14 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const plainSet = new Int32Array(n);
   let lastTo = -1;
   let lastSteps = 0;
+
+  // Where chains went from the states they passed through (a bounded cache:
+  // chains that meet are then walked once, mostly).
+  const cache = new ChainCache(packer.words);
+  let cacheEpoch = 0;
+  const chainLimit = sites + 1;
+  const chainKeys = new Int32Array(chainLimit * packer.words);
+  const passedAt = new Int32Array(chainLimit);
 
   store.insert(layout.initial(), -1, 0);
   if (merge) push(0, 0);
@@ -483,20 +495,42 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       const result = layout.step(x.bytes, c, choice);
       transitions++;
       let steps = 1;
+      let passed = 0; // states the chain passed through, their packed forms in chainKeys
+      let to = -1;
       if (merge && result === StepResult.Ok) {
+        cache.fit(store.count);
+        if (goals && cacheEpoch !== goalOrder.size) {
+          cache.clear(); // chains depend on the open goals
+          cacheEpoch = goalOrder.size;
+        }
         for (; ; steps++) {
+          const key = chainKeys.subarray(passed * packer.words, (passed + 1) * packer.words);
+          packer.packDelta(curPacked, curState, x, key);
+          const hit = cache.get(key);
+          if (hit >= 0) {
+            // Another chain went on from here: it ends where this one would.
+            to = cache.end[hit]!;
+            steps += cache.steps[hit]!;
+            break;
+          }
           const e = chainStep(x.bytes, true);
           if (e < 0) break;
           for (let w = 0; w < curWords.length; w++) spare.words[w] = x.words[w]!;
           // A failing step ends the chain before it: the state it fails in is stored.
           if (layout.step(spare.bytes, e, 0) !== StepResult.Ok) break;
           transitions++;
+          passedAt[passed++] = steps;
           [x, spare] = [spare, x];
         }
       }
       if (steps === 1 && result !== StepResult.Ok) chainSet = -1;
-      packer.packDelta(curPacked, curState, x, nextPacked);
-      const to = discover(nextPacked, id, encodeStep(c, choice), dist + steps, steps === 1 ? sleep : 0);
+      const via = encodeStep(c, choice);
+      if (to >= 0) to = settle(to, false, id, via, dist + steps, 0);
+      else {
+        packer.packDelta(curPacked, curState, x, nextPacked);
+        to = discover(nextPacked, id, via, dist + steps, steps === 1 ? sleep : 0);
+      }
+      for (let i = 0; i < passed; i++) cache.set(chainKeys.subarray(i * packer.words, (i + 1) * packer.words), to, steps - passedAt[i]!);
       lastTo = to;
       lastSteps = steps;
       if (to <= id) old = true;
@@ -559,6 +593,62 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       reduced: reduction !== undefined,
     },
   };
+}
+
+/**
+ * A direct-mapped cache: packed state → the stored state its chain ends in
+ * and how many steps away. A later entry evicts an earlier one in its slot.
+ */
+class ChainCache {
+  private static readonly MAX_BITS = 16;
+  private bits = 0;
+  private keys = new Int32Array(0);
+  end = new Int32Array(0);
+  steps = new Int32Array(0);
+
+  constructor(private readonly words: number) {
+    this.resize(10);
+  }
+
+  /** Grows with the search (1,024 to 65,536 slots), starting empty again. */
+  fit(stored: number): void {
+    if (this.bits < ChainCache.MAX_BITS && stored > 1 << this.bits) this.resize(Math.min(ChainCache.MAX_BITS, this.bits + 2));
+  }
+
+  private resize(bits: number): void {
+    const n = 1 << bits;
+    this.bits = bits;
+    this.keys = new Int32Array(n * this.words);
+    this.end = new Int32Array(n).fill(-1);
+    this.steps = new Int32Array(n);
+  }
+
+  private slot(key: Int32Array): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[i]!, 0x9e3779b1);
+    h ^= h >>> 16;
+    return Math.imul(h, 0x2c1b3c6d) >>> (32 - this.bits);
+  }
+
+  /** The slot holding `key`, or -1. */
+  get(key: Int32Array): number {
+    const s = this.slot(key);
+    if (this.end[s]! < 0) return -1;
+    const at = s * this.words;
+    for (let i = 0; i < this.words; i++) if (this.keys[at + i] !== key[i]) return -1;
+    return s;
+  }
+
+  set(key: Int32Array, end: number, steps: number): void {
+    const s = this.slot(key);
+    this.keys.set(key, s * this.words);
+    this.end[s] = end;
+    this.steps[s] = steps;
+  }
+
+  clear(): void {
+    this.end.fill(-1);
+  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
