@@ -318,7 +318,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   }
   // Sleep sets, for states not yet expanded: the CPUs whose step need not be
   // taken there, because another path of the same length takes it (see
-  // expandState). Absent means none. Only without loops: the cycle proviso
+  // expandWithSleep). Absent means none. Only without loops: the cycle proviso
   // looks at every reduced successor.
   const sleeping = new Map<number, number>();
   // Not in the goal-directed search: what a state expands changes as goals close.
@@ -349,17 +349,19 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
           push(dist, to);
           if (goals) edgeEpoch[to] = goalOrder.size;
         }
-        const z = (sleeping.get(to) ?? 0) & sleep;
-        if (z === 0) sleeping.delete(to);
-        else sleeping.set(to, z);
+        if (useSleep) {
+          const z = (sleeping.get(to) ?? 0) & sleep;
+          if (z === 0) sleeping.delete(to);
+          else sleeping.set(to, z);
+        }
       }
     }
     return to;
   }
 
-  // (Sleep sets) per CPU expanded so far in the state being expanded: the state its step
-  // reached when that is a single plain step to a state not yet expanded
-  // (else -1), and the CPUs that state will expand.
+  // For sleep sets, per CPU expanded so far in the state being expanded: the
+  // state its step reached when that is a single plain step (else -1), and
+  // the CPUs that state will expand.
   const plainTo = new Int32Array(n);
   const plainSet = new Int32Array(n);
   let lastTo = -1;
