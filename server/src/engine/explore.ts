@@ -22,7 +22,10 @@ export interface ExploreOptions {
   readonly isCancelled?: () => boolean;
   /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
   readonly reduce?: boolean;
-  /** Sleep sets on top of the reduction (default on; for measuring and testing them). */
+  /**
+   * Sleep sets on top of the reduction (default off: they prune a few steps
+   * but cost more than they save here; docs/benchmarks.md).
+   */
   readonly sleep?: boolean;
 }
 
@@ -96,6 +99,9 @@ export interface ExploreResult {
 
 export const DEFAULT_MAX_STATES = 1_000_000;
 const POLL_EVERY = 4096;
+const UNKNOWN_SET = -2;
+const CHAIN_WINDOW = 1024;
+const CHAIN_SAMPLE = 16;
 
 /**
  * The search. With `goals`, a goal-directed search instead: only the
@@ -249,8 +255,18 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   }
 
   const noProblem = (): void => {};
-  /** The CPUs the last chainStep() found the state would expand (-1: not worked out). */
+  /**
+   * The CPUs the state at the end of the last chain will expand: -1 if not
+   * worked out, UNKNOWN_SET if it was already stored (see expansionOf).
+   */
   let chainSet = -1;
+  const scratch = new Uint8Array(layout.size);
+  /** The CPUs stored state `id` will expand (for sleep sets; overwrites the analysis). */
+  function expansionOf(id: number): number {
+    store.load(id, scratch);
+    analyse(scratch, false);
+    return expansion(scratch);
+  }
   /** Per site: the statement can jump back (to itself or an earlier statement). */
   const loopsBack = new Uint8Array(sites);
   model.cpus.forEach((cpu, c) => cpu.code.forEach((ins, pc) => (loopsBack[siteBase[c]! + pc] = successors(ins).some((t) => t !== PC_DONE && t <= pc) ? 1 : 0)));
@@ -277,19 +293,22 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   }
 
   // The queue. Without chains, ids are handed out level by level and the
-  // arena is the BFS queue; with chains, edges weigh their steps and the
-  // queue is a bucket per distance (Dijkstra with small integer weights),
-  // with the tentative distance of each state not yet expanded.
+  // arena is the BFS queue. With chains, edges weigh their steps and the
+  // queue is a bucket per distance (Dijkstra with small integer weights):
+  // each time a state is reached, (state, parent, step, goals closed) goes
+  // into the bucket of that distance; the first time a state comes out of a
+  // bucket is at its shortest distance, and that entry's parent and step
+  // become the stored ones. Later entries for it are skipped (`expanded`).
   let depth = 0;
   let levelEnd = 1;
   let nextId = 0;
   const buckets: (number[] | undefined)[] = [];
-  const openDist = new Map<number, number>();
   let bucketAt = 0;
   let bucketPos = 0;
-  const push = (dist: number, id: number): void => {
-    (buckets[dist] ??= []).push(id);
-    openDist.set(id, dist);
+  let expandedBits = new Uint32Array(32);
+  const isExpanded = (id: number): boolean => (expandedBits[id >>> 5]! & (1 << (id & 31))) !== 0;
+  const push = (dist: number, id: number, parent: number, via: number): void => {
+    (buckets[dist] ??= []).push(id, parent, via, goalOrder.size);
   };
   function nextOpen(): number {
     if (!merge) {
@@ -309,9 +328,20 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
         bucketPos = 0;
         continue;
       }
-      const id = b[bucketPos++]!;
-      if (openDist.get(id) !== bucketAt) continue; // reached again by a shorter path, and expanded from there
-      openDist.delete(id);
+      const id = b[bucketPos]!;
+      const at = bucketPos;
+      bucketPos += 4;
+      if (isExpanded(id)) continue; // came out of an earlier bucket
+      if (id >>> 5 >= expandedBits.length) {
+        const grown = new Uint32Array(Math.max(expandedBits.length * 2, (id >>> 5) + 1));
+        grown.set(expandedBits);
+        expandedBits = grown;
+      }
+      expandedBits[id >>> 5]! |= 1 << (id & 31);
+      if (id > 0) {
+        store.reparent(id, b[at + 1]!, b[at + 2]!);
+        if (goals) edgeEpoch[id] = b[at + 3]!;
+      }
       depth = bucketAt;
       return id;
     }
@@ -322,7 +352,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   // looks at every reduced successor.
   const sleeping = new Map<number, number>();
   // Not in the goal-directed search: what a state expands changes as goals close.
-  const useSleep = merge && !goals && !reduction.hasLoops && options.sleep !== false;
+  const useSleep = merge && !goals && !reduction.hasLoops && options.sleep === true;
   /**
    * Adds a state reached at `dist` (or shortens its path, if it is not
    * expanded yet), with `sleep`: CPUs whose step it need not take as far as
@@ -336,24 +366,15 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   }
   /** discover() for state `to`, already in the store (`isNew`: just added). */
   function settle(to: number, isNew: boolean, parent: number, via: number, dist: number, sleep: number): number {
-    if (merge) {
+    if (!merge || isExpanded(to)) return to; // expanded already: its successors are settled
+    push(dist, to, parent, via);
+    if (useSleep) {
       if (isNew) {
-        push(dist, to);
-        if (goals) edgeEpoch[to] = goalOrder.size;
         if (sleep !== 0) sleeping.set(to, sleep);
       } else {
-        const known = openDist.get(to);
-        if (known === undefined) return to; // expanded already: its successors are settled
-        if (dist < known) {
-          store.reparent(to, parent, via);
-          push(dist, to);
-          if (goals) edgeEpoch[to] = goalOrder.size;
-        }
-        if (useSleep) {
-          const z = (sleeping.get(to) ?? 0) & sleep;
-          if (z === 0) sleeping.delete(to);
-          else sleeping.set(to, z);
-        }
+        const z = (sleeping.get(to) ?? 0) & sleep;
+        if (z === 0) sleeping.delete(to);
+        else sleeping.set(to, z);
       }
     }
     return to;
@@ -372,11 +393,23 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const cache = new ChainCache(packer.words);
   let cacheEpoch = 0;
   const chainLimit = sites + 1;
-  const chainKeys = new Int32Array(chainLimit * packer.words);
+  const keyWords = packer.words;
+  const chainKey = new Int32Array(keyWords);
+  const chainKeys = new Int32Array(chainLimit * keyWords);
   const passedAt = new Int32Array(chainLimit);
+  // Finding out whether a chain passes a new state costs its analysis, and
+  // then again when it is expanded. Where chains are rare (under 1 in
+  // CHAIN_SAMPLE new states over the last CHAIN_WINDOW), new states are stored
+  // without asking, but for 1 in CHAIN_SAMPLE, which keeps measuring. Storing
+  // a state a chain could pass is always allowed: the graph stays a reduced
+  // graph, and replay stops where the stored chain stopped.
+  let chaining = true;
+  let chainTries = 0;
+  let chainHits = 0;
+  let skipped = 0;
 
   store.insert(layout.initial(), -1, 0);
-  if (merge) push(0, 0);
+  if (merge) push(0, 0, -1, 0);
   let transitions = 0;
   let stoppedBy: Stats["stoppedBy"];
   let stuckState = -1;
@@ -470,12 +503,14 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       const pcU = layout.pc(cur, u);
       let sleep = 0;
       for (const t of explored) {
-        if (plainTo[t]! < 0 || !(plainSet[t]! & (1 << u)) || !openDist.has(plainTo[t]!)) continue;
-        if (reduction!.independent(t, layout.pc(cur, t), u, pcU)) sleep |= 1 << t;
+        const a = plainTo[t]!;
+        if (a < 0 || isExpanded(a) || !reduction!.independent(t, layout.pc(cur, t), u, pcU)) continue;
+        if (plainSet[t] === UNKNOWN_SET) plainSet[t] = expansionOf(a);
+        if (plainSet[t]! & (1 << u)) sleep |= 1 << t;
       }
       const single = layout.choices(cur, u) === 1;
       expandCpu(u, id, dist, sleep);
-      plainTo[u] = single && lastSteps === 1 && chainSet >= 0 ? lastTo : -1;
+      plainTo[u] = single && lastSteps === 1 && chainSet !== -1 ? lastTo : -1;
       plainSet[u] = chainSet;
       explored.push(u);
     }
@@ -506,33 +541,56 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
           cacheEpoch = goalOrder.size;
         }
         for (; ; steps++) {
-          const key = chainKeys.subarray(passed * packer.words, (passed + 1) * packer.words);
-          packer.packDelta(curPacked, curState, x, key);
-          const hit = cache.get(key);
+          packer.packDelta(curPacked, curState, x, chainKey);
+          // A stored state ends the chain: nothing to work out about it.
+          const known = store.find(chainKey);
+          if (known >= 0) {
+            to = known;
+            if (steps === 1) chainSet = UNKNOWN_SET;
+            break;
+          }
+          const hit = cache.get(chainKey);
           if (hit >= 0) {
             // Another chain went on from here: it ends where this one would.
             to = cache.end[hit]!;
             steps += cache.steps[hit]!;
             break;
           }
+          if (steps === 1 && !chaining && ++skipped % CHAIN_SAMPLE !== 0) {
+            chainSet = UNKNOWN_SET; // stored without finding out whether a chain passes it
+            break;
+          }
           const e = chainStep(x.bytes, true);
+          if (steps === 1) {
+            chainTries++;
+            if (e >= 0) chainHits++;
+            if (chainTries === CHAIN_WINDOW) {
+              chaining = chainHits * CHAIN_SAMPLE >= chainTries;
+              chainTries = chainHits = 0;
+            }
+          }
           if (e < 0) break;
           for (let w = 0; w < curWords.length; w++) spare.words[w] = x.words[w]!;
           // A failing step ends the chain before it: the state it fails in is stored.
           if (layout.step(spare.bytes, e, 0) !== StepResult.Ok) break;
           transitions++;
+          chainKeys.set(chainKey, passed * keyWords);
           passedAt[passed++] = steps;
           [x, spare] = [spare, x];
         }
       }
       if (steps === 1 && result !== StepResult.Ok) chainSet = -1;
       const via = encodeStep(c, choice);
-      if (to >= 0) to = settle(to, false, id, via, dist + steps, 0);
+      if (to >= 0) to = settle(to, false, id, via, dist + steps, steps === 1 ? sleep : 0);
+      else if (merge && result === StepResult.Ok) {
+        // x is packed in chainKey, and the store's last lookup missed it.
+        to = settle(store.insertMissed(chainKey, id, via), true, id, via, dist + steps, steps === 1 ? sleep : 0);
+      }
       else {
         packer.packDelta(curPacked, curState, x, nextPacked);
         to = discover(nextPacked, id, via, dist + steps, steps === 1 ? sleep : 0);
       }
-      for (let i = 0; i < passed; i++) cache.set(chainKeys.subarray(i * packer.words, (i + 1) * packer.words), to, steps - passedAt[i]!);
+      for (let i = 0; i < passed; i++) cache.set(chainKeys, i * keyWords, to, steps - passedAt[i]!);
       lastTo = to;
       lastSteps = steps;
       if (to <= id) old = true;
@@ -625,25 +683,26 @@ class ChainCache {
     this.steps = new Int32Array(n);
   }
 
-  private slot(key: Int32Array): number {
+  private slot(key: Int32Array, off: number): number {
     let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[i]!, 0x9e3779b1);
+    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[off + i]!, 0x9e3779b1);
     h ^= h >>> 16;
     return Math.imul(h, 0x2c1b3c6d) >>> (32 - this.bits);
   }
 
   /** The slot holding `key`, or -1. */
   get(key: Int32Array): number {
-    const s = this.slot(key);
+    const s = this.slot(key, 0);
     if (this.end[s]! < 0) return -1;
     const at = s * this.words;
     for (let i = 0; i < this.words; i++) if (this.keys[at + i] !== key[i]) return -1;
     return s;
   }
 
-  set(key: Int32Array, end: number, steps: number): void {
-    const s = this.slot(key);
-    this.keys.set(key, s * this.words);
+  /** Caches the key at `keys[off…]`. */
+  set(keys: Int32Array, off: number, end: number, steps: number): void {
+    const s = this.slot(keys, off);
+    for (let i = 0; i < this.words; i++) this.keys[s * this.words + i] = keys[off + i]!;
     this.end[s] = end;
     this.steps[s] = steps;
   }

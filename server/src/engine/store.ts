@@ -77,6 +77,47 @@ export class StateStore {
     return this.insertPacked(this.scratch, parent, via);
   }
 
+  /** Where the last find() that missed would have put its key. */
+  private missSlot = -1;
+  private missTag = 0;
+
+  /** The id of the packed state `key`, or -1 if it is not stored. */
+  find(key: Int32Array): number {
+    const w = this.stateWords;
+    const h = this.hashAt(key, 0);
+    const tag = h >>> ID_BITS;
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = this.table[slot]!;
+      if (entry === 0) {
+        this.missSlot = slot;
+        this.missTag = tag;
+        return -1;
+      }
+      if (entry >>> ID_BITS !== tag) continue;
+      const id = (entry & ID_MASK) - 1;
+      const off = id * w;
+      let same = true;
+      for (let i = 0; i < w; i++) {
+        if (this.arena[off + i] !== key[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
+    }
+  }
+
+  /**
+   * Adds `key`, which the store's last call, find(key), did not find
+   * (saves hashing and probing it again).
+   */
+  insertMissed(key: Int32Array, parent: number, via: number): number {
+    const slot = this.missSlot;
+    this.missSlot = -1;
+    if (slot < 0) throw new Error("internal error: insertMissed without a missed find");
+    return this.add(key, parent, via, slot, this.missTag);
+  }
+
   /** As insert(), for a state already packed. */
   insertPacked(key: Int32Array, parent: number, via: number): number {
     const w = this.stateWords;
@@ -102,11 +143,16 @@ export class StateStore {
       }
       slot = (slot + 1) & this.mask;
     }
+    return this.add(key, parent, via, slot, tag);
+  }
+
+  private add(key: Int32Array, parent: number, via: number, slot: number, tag: number): number {
     if (this.count === this.parent.length) this.grow();
     const id = this.count++;
-    this.arena.set(key, id * w);
+    this.arena.set(key, id * this.stateWords);
     this.parent[id] = parent;
     this.via[id] = via;
+    this.missSlot = -1;
     // Keep the table at most 3/4 full; rehashing recomputes hashes from the arena.
     if (this.count * 4 > this.table.length * 3) this.rehash();
     else this.table[slot] = (id + 1) | (tag << ID_BITS);
