@@ -170,18 +170,7 @@ export class Reduction {
 
   /** Does the statement CPU d is at conflict with anything CPU e may still run? */
   private conflict(d: number, pcD: number, e: number, pcE: number): boolean {
-    const { lw, vw } = this.own;
-    const a = (this.base[d]! + pcD) * lw;
-    const f = (this.base[e]! + pcE) * lw;
-    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & this.future.locks[f + i]!) return true;
-    const av = (this.base[d]! + pcD) * vw;
-    const fv = (this.base[e]! + pcE) * vw;
-    for (let i = 0; i < vw; i++) {
-      const w = this.own.writes[av + i]!;
-      if (w & (this.future.reads[fv + i]! | this.future.writes[fv + i]!)) return true;
-      if (this.own.reads[av + i]! & this.future.writes[fv + i]!) return true;
-    }
-    return false;
+    return this.overlaps(d, pcD, this.future, e, pcE);
   }
 
   /**
@@ -190,17 +179,22 @@ export class Reduction {
    * the other enabled and the two orders end in the same state.
    */
   independent(d: number, pcD: number, e: number, pcE: number): boolean {
+    return !this.overlaps(d, pcD, this.own, e, pcE);
+  }
+
+  /** Does what CPU d's statement touches conflict with `other`'s entry for CPU e at pcE (the same lock; a variable one side writes)? */
+  private overlaps(d: number, pcD: number, other: Access, e: number, pcE: number): boolean {
     const { lw, vw } = this.own;
     const a = (this.base[d]! + pcD) * lw;
     const b = (this.base[e]! + pcE) * lw;
-    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & this.own.locks[b + i]!) return false;
+    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & other.locks[b + i]!) return true;
     const av = (this.base[d]! + pcD) * vw;
     const bv = (this.base[e]! + pcE) * vw;
     for (let i = 0; i < vw; i++) {
-      if (this.own.writes[av + i]! & (this.own.reads[bv + i]! | this.own.writes[bv + i]!)) return false;
-      if (this.own.reads[av + i]! & this.own.writes[bv + i]!) return false;
+      if (this.own.writes[av + i]! & (other.reads[bv + i]! | other.writes[bv + i]!)) return true;
+      if (this.own.reads[av + i]! & other.writes[bv + i]!) return true;
     }
-    return true;
+    return false;
   }
 
   /**
