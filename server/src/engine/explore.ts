@@ -146,7 +146,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const seen = new Set<string>();
   const goalKeys = goals ? new Set(goals.map((g) => g.key)) : undefined;
   let goalsLeft = goals ? goals.length : 0;
-  const closed = new Set<string>();
   // Goals stop being open (found, or closed at their bound) in this order;
   // the goal-directed search's expansion depends on which are open, so each
   // stored edge remembers how many had stopped when its chain was followed
@@ -161,7 +160,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const found = (p: FoundProblem): void => {
     if (seen.has(p.key)) return;
     if (goalKeys) {
-      if (!goalKeys.has(p.key) || closed.has(p.key)) return;
+      if (!goalKeys.has(p.key) || goalOrder.has(p.key)) return; // not a goal, or closed at its bound
       goalsLeft--;
       goalOrder.set(p.key, goalOrder.size);
     }
@@ -453,8 +452,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     if (goals) {
       // A goal still open at its bound's depth has no shorter trace than the one known.
       for (const g of goals) {
-        if (depth >= g.bound && !seen.has(g.key) && !closed.has(g.key)) {
-          closed.add(g.key);
+        if (depth >= g.bound && !goalOrder.has(g.key)) {
           goalOrder.set(g.key, goalOrder.size);
           goalsLeft--;
         }
@@ -497,12 +495,13 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
    * alone, which keeps the argument to this one step.
    */
   function expandWithSleep(id: number, dist: number, cpus: number): void {
-    const explored: number[] = [];
+    let explored = 0;
     for (let u = 0; u < n; u++) {
       if (!(cpus & (1 << u))) continue;
       const pcU = layout.pc(cur, u);
       let sleep = 0;
-      for (const t of explored) {
+      for (let t = 0; t < u; t++) {
+        if (!(explored & (1 << t))) continue;
         const a = plainTo[t]!;
         if (a < 0 || isExpanded(a) || !reduction!.independent(t, layout.pc(cur, t), u, pcU)) continue;
         if (plainSet[t] === UNKNOWN_SET) plainSet[t] = expansionOf(a);
@@ -512,7 +511,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       expandCpu(u, id, dist, sleep);
       plainTo[u] = single && lastSteps === 1 && chainSet !== -1 ? lastTo : -1;
       plainSet[u] = chainSet;
-      explored.push(u);
+      explored |= 1 << u;
     }
   }
 

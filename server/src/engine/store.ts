@@ -93,6 +93,7 @@ export class StateStore {
         this.missTag = tag;
         return -1;
       }
+      // Compare the stored hash bits first: most probes end here, without touching the arena.
       if (entry >>> ID_BITS !== tag) continue;
       const id = (entry & ID_MASK) - 1;
       const off = id * w;
@@ -120,30 +121,8 @@ export class StateStore {
 
   /** As insert(), for a state already packed. */
   insertPacked(key: Int32Array, parent: number, via: number): number {
-    const w = this.stateWords;
-    const h = this.hashAt(key, 0);
-    const arena = this.arena;
-    const tag = h >>> ID_BITS;
-    let slot = h & this.mask;
-    for (;;) {
-      const entry = this.table[slot]!;
-      if (entry === 0) break;
-      // Compare the stored hash bits first: most probes end here, without touching the arena.
-      if (entry >>> ID_BITS === tag) {
-        const id = (entry & ID_MASK) - 1;
-        const off = id * w;
-        let same = true;
-        for (let i = 0; i < w; i++) {
-          if (arena[off + i] !== key[i]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return id;
-      }
-      slot = (slot + 1) & this.mask;
-    }
-    return this.add(key, parent, via, slot, tag);
+    const id = this.find(key);
+    return id >= 0 ? id : this.insertMissed(key, parent, via);
   }
 
   private add(key: Int32Array, parent: number, via: number, slot: number, tag: number): number {
