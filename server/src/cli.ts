@@ -75,6 +75,7 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     else opts.files.push(a);
   }
   if (opts.files.length === 0) throw new UsageError("no files given");
+  if (!opts.reduce && opts.sleep) throw new UsageError("--sleep-sets is part of the reduction: it cannot go with --no-reduce");
   return opts;
 }
 

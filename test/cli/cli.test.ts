@@ -80,6 +80,9 @@ describe("race check (text)", () => {
     expect(race("check").code).toBe(2);
     expect(race("check", "--bogus", "x.race").code).toBe(2);
     expect(race("check", "--max-states", "zero", sample("v9-remove-vs-unbind.race")).code).toBe(2);
+    const both = race("check", "--no-reduce", "--sleep-sets", sample("v9-remove-vs-unbind.race"));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--sleep-sets is part of the reduction");
     const missing = race("check", "no/such/file.race");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read no/such/file.race");
