@@ -332,6 +332,16 @@ describe("bounds", () => {
     expect(a.verdict).toBe("incomplete");
   });
 
+  it("32 or more variables do not wedge the reduction's summaries (bit 31 of a word)", () => {
+    // Regression: the future-summary fixpoint compared a signed int32 with
+    // the unsigned stored word and never stopped once bit 31 was set.
+    const vars = Array.from({ length: 33 }, (_, i) => `var v${i} = 0`).join("\n");
+    const writes = Array.from({ length: 33 }, (_, i) => `v${i} = 1`).join("; ");
+    const a = run(`${vars}\ncpu A { ${writes} }\ncpu B { v32 = 2 }`, { timeoutMs: 5000 });
+    expect(a.report!.stats.complete).toBe(true);
+    expect(a.verdict).toBe("safe");
+  });
+
   it("a deadlock found before the budget still confirms expect deadlock", () => {
     // ring-7 has 34,527 states; its 7-step deadlock lies within the first
     // 20,000 of the full search (the reduced one needs only 1,000 in all).

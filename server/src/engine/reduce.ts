@@ -299,7 +299,8 @@ export class Reduction {
 function orInto(a: Uint32Array, to: number, from: number, words: number): boolean {
   let changed = false;
   for (let i = 0; i < words; i++) {
-    const v = a[to + i]! | a[from + i]!;
+    // `|` gives a signed int32; the stored word reads back unsigned (>>> 0 makes them compare).
+    const v = (a[to + i]! | a[from + i]!) >>> 0;
     if (v !== a[to + i]) {
       a[to + i] = v;
       changed = true;
