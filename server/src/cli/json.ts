@@ -3,8 +3,8 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import { locateStep, type LocatedStep } from "../engine/trace";
-import { catalogue, type Diagnostic } from "../language/messages";
-import type { LineIndex, LineRange } from "../language/span";
+import { catalogue, diagnostic, type Diagnostic } from "../language/messages";
+import { span, type LineIndex, type LineRange } from "../language/span";
 
 export type JsonStep = LocatedStep;
 
@@ -82,4 +82,22 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
     };
   }
   return out;
+}
+
+/**
+ * A file whose check failed inside the checker (an exception, a bug of
+ * ours): no verdict, the error as a RACE199 problem at the file's start.
+ */
+export function internalErrorJson(file: string, detail: string): JsonFile {
+  const d = diagnostic("internal", span(0, 0), detail);
+  const start = { line: 0, character: 0 };
+  return {
+    file,
+    title: undefined,
+    expect: "unknown",
+    verdict: "internal-error",
+    met: false,
+    problems: [{ kind: "error", code: d.code, message: d.message, range: { start, end: start } }],
+    inversions: [],
+  };
 }
