@@ -36,6 +36,8 @@ export interface JsonFile {
     /** States of the goal-directed search that makes traces shortest (reduced searches only). */
     traceSearchStates: number;
     shortestTraces: boolean;
+    /** Every lock-order cycle is in `inversions` (false: the search for them stopped at 100, its budget or the deadline). */
+    inversionsComplete: boolean;
   };
 }
 
@@ -79,6 +81,7 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       reduced: s.reduced,
       traceSearchStates: s.traceSearchStates,
       shortestTraces: s.shortestTraces,
+      inversionsComplete: a.report.lockGraph.cyclesComplete,
     };
   }
   return out;
