@@ -227,6 +227,13 @@ export const catalogue = {
     severity: "error",
     text: (detail: string) => `Internal error (please report it): ${detail}`,
   },
+  // the editor's checking worker (RACE11x)
+  outOfMemory: {
+    code: "RACE110",
+    severity: "warning",
+    text: (limitMb: number) =>
+      `The check ran out of memory at ${limitMb} MB and was stopped; nothing was verified. Lower race.maxStates or simplify the scenario (calls are expanded at compile time, so a call chain that fans out grows exponentially), or raise race.workerMemoryMb.`,
+  },
 } as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
 
 export type MessageId = keyof typeof catalogue;

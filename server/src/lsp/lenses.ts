@@ -15,6 +15,7 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const errors = s.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return [lens(`✗ invalid · ${n(errors)} error${errors === 1 ? "" : "s"}`, "workbench.actions.view.problems")];
   const sum = s.summary;
+  if (sum?.failure) return [lens(`✗ ${sum.failure} · check again`, "race.checkNow", [s.uri])];
   if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri])];
   const st = sum.stats;
   const figures = `${n(st.states)} states · ${Math.round(st.ms)} ms${st.complete ? "" : ` · stopped by ${st.stoppedBy}`}`;

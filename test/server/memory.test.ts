@@ -1,0 +1,50 @@
+// The checking worker's heap cap over the real protocol: a check that needs
+// more memory than race.workerMemoryMb stops the worker alone; the document
+// gets a RACE110 warning instead of a verdict, the server goes on, and the
+// next edit is checked by a fresh worker.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LspClient } from "./lspClient";
+
+/** Calls fanning out 2 ways, `depth` deep: 2^depth statements once calls are expanded at compile time. */
+function fanOut(depth: number): string {
+  const fns = Array.from({ length: depth }, (_, i) => `fn f${i + 1}() { f${i}(); f${i}() }`);
+  return ["var x = 0", "fn f0() { x = 1 }", ...fns, `cpu C { f${depth}() }`, ""].join("\n");
+}
+
+const small = "mutex m\ncpu C0 { lock m; unlock m }\ncpu C1 { lock m; unlock m }\n";
+
+describe("the worker's memory cap", () => {
+  let client: LspClient;
+  beforeAll(async () => {
+    client = new LspClient({ debounceMs: 20 });
+    await client.initialize();
+  });
+  afterAll(async () => client.close());
+
+  it("stops a runaway check with a diagnostic; the next edit checks fine", async () => {
+    const uri = "file:///runaway.race";
+    // Checked with the default cap first, then the setting lowers it: the worker restarts with the new cap.
+    await client.open("file:///before.race", small);
+    expect((await client.engineDiagnostics("file:///before.race", 1)).diagnostics).toEqual([]);
+    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: { race: { workerMemoryMb: 64 } } });
+
+    await client.open(uri, fanOut(26));
+    const failed = await client.engineDiagnostics(uri, 1);
+    const oom = failed.diagnostics.filter((d) => d.code === "RACE110");
+    expect(oom).toHaveLength(1);
+    expect(oom[0]!.message).toMatch(/^The check ran out of memory at 64 MB and was stopped; nothing was verified\./);
+    expect(oom[0]!.severity).toBe(2); // a warning: the scenario is not wrong, the check did not finish
+    const status = client.notifications.filter((n) => n.method === "race/status" && (n.params as { uri: string }).uri === uri).at(-1)!.params as { text: string; verdict: string };
+    expect(status).toMatchObject({ verdict: "incomplete", text: "✗ out of memory at 64 MB" });
+
+    // The server is alive and answers; an edit gets a fresh worker and a verdict.
+    const symbols = await client.request<unknown[]>("textDocument/documentSymbol", { textDocument: { uri } });
+    expect(symbols.length).toBeGreaterThan(0);
+    await client.change(uri, small, 2);
+    const fixed = await client.engineDiagnostics(uri, 2);
+    expect(fixed.diagnostics).toEqual([]);
+    const after = client.notifications.filter((n) => n.method === "race/status" && (n.params as { uri: string; version: number }).uri === uri).at(-1)!.params as { version: number; verdict: string };
+    expect(after).toMatchObject({ version: 2, verdict: "safe" });
+  });
+});
