@@ -6,10 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "./lspClient";
 
-/** Calls fanning out 2 ways, `depth` deep: 2^depth statements once calls are expanded at compile time. */
-function fanOut(depth: number): string {
-  const fns = Array.from({ length: depth }, (_, i) => `fn f${i + 1}() { f${i}(); f${i}() }`);
-  return ["var x = 0", "fn f0() { x = 1 }", ...fns, `cpu C { f${depth}() }`, ""].join("\n");
+/**
+ * 31 CPUs, each calling a function that fans out 2 ways 13 deep: 24,576
+ * statements per CPU once calls are expanded (under the limit of 32,766),
+ * about 760,000 in all. A valid scenario, but its compiled model alone
+ * needs far more than 64 MB.
+ */
+function wide(): string {
+  const fns = Array.from({ length: 13 }, (_, i) => `fn f${i + 1}() { f${i}(); f${i}() }`);
+  const cpus = Array.from({ length: 31 }, (_, c) => `cpu C${c} { f13() }`);
+  return ["var x = 0", "mutex m", "fn f0() { lock m; x = 1; unlock m }", ...fns, ...cpus, ""].join("\n");
 }
 
 const small = "mutex m\ncpu C0 { lock m; unlock m }\ncpu C1 { lock m; unlock m }\n";
@@ -29,7 +35,7 @@ describe("the worker's memory cap", () => {
     expect((await client.engineDiagnostics("file:///before.race", 1)).diagnostics).toEqual([]);
     await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: { race: { workerMemoryMb: 64 } } });
 
-    await client.open(uri, fanOut(26));
+    await client.open(uri, wide());
     const failed = await client.engineDiagnostics(uri, 1);
     const oom = failed.diagnostics.filter((d) => d.code === "RACE110");
     expect(oom).toHaveLength(1);
