@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { showLockGraph } from "./lockGraphView";
+import { SimulationView } from "./simulationView";
 import { StatusBar, type RaceStatus } from "./statusBar";
 import { TraceView, type TracePayload } from "./traceView";
 
@@ -41,7 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const status = new StatusBar();
   const traceView = new TraceView();
-  context.subscriptions.push(status, traceView);
+  const simulation = new SimulationView((method, params) => c.sendRequest(method, params));
+  context.subscriptions.push(status, traceView, simulation);
 
   context.subscriptions.push(
     vscode.commands.registerCommand("race.checkNow", async (arg?: unknown) => {
@@ -63,6 +65,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const graph = await c.sendRequest<unknown>("race/lockGraph", { uri });
       if (!graph) return void vscode.window.showInformationMessage("Race: no lock-order graph yet (the scenario has not been checked).");
       showLockGraph(graph as Parameters<typeof showLockGraph>[0]);
+    }),
+    vscode.commands.registerCommand("race.simulate", async (arg?: unknown) => {
+      const uri = activeRaceUri(arg);
+      if (!uri) return void vscode.window.showInformationMessage("Open a .race file to simulate it.");
+      try {
+        await simulation.start(uri);
+      } catch (e) {
+        void vscode.window.showWarningMessage(`Race: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => status.render()),
   );

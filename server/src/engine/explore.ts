@@ -716,7 +716,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
   return true;
 }
 
-function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
+export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
   const ins = layout.model.cpus[cpu]!.code[pc]!;
   const lock = ins.op === "unlock" || ins.op === "runlock" ? ins.lock : undefined;
   const site: Site = { cpu, pc, lock };
@@ -745,7 +745,7 @@ function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: 
  * group (a CPU waiting for itself included) is one deadlock. Returns
  * whether this state has any.
  */
-function findDeadlocks(
+export function findDeadlocks(
   layout: Layout,
   st: Uint8Array,
   stateId: number,

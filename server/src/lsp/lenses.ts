@@ -1,5 +1,5 @@
 // Code lenses over the scenario line (or the first CPU): the verdict with its
-// figures, and "▶ Replay trace" for each finding.
+// figures, "▷ Simulate", and "▶ Replay trace" for each finding.
 
 import type { CodeLens } from "vscode-languageserver/node";
 import { toRange } from "./convert";
@@ -15,7 +15,8 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const errors = s.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return [lens(`✗ invalid · ${n(errors)} error${errors === 1 ? "" : "s"}`, "workbench.actions.view.problems")];
   const sum = s.summary;
-  if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri])];
+  const simulate = lens("▷ Simulate", "race.simulate", [s.uri]);
+  if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri]), simulate];
   const st = sum.stats;
   const figures = `${n(st.states)} states · ${Math.round(st.ms)} ms${st.complete ? "" : ` · stopped by ${st.stoppedBy}`}`;
   const first = sum.findings[0]?.problem;
@@ -23,7 +24,7 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   if (sum.verdict === "safe") verdict = `✓ safe · ${figures}`;
   else if (sum.verdict === "incomplete") verdict = `? incomplete · ${figures}`;
   else verdict = `${sum.met ? "✓" : "✗"} ${sum.verdict}${sum.met ? " (expected)" : ""} · ${first ? `${first.trace.length} steps · ` : ""}${figures}`;
-  const out = [lens(verdict, "race.checkNow", [s.uri])];
+  const out = [lens(verdict, "race.checkNow", [s.uri]), simulate];
   sum.findings.forEach(({ problem }, index) => {
     out.push(lens(`▶ Replay trace: ${problem.kind} on ${problem.cpus.join(", ")} (${problem.trace.length} steps)`, "race.replayTrace", [s.uri, index]));
   });

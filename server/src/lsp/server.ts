@@ -34,6 +34,7 @@ import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
 import { codeLenses } from "./lenses";
 import { lockGraphPayload, tracePayload } from "./payloads";
+import { registerSimulation } from "./simulate";
 
 export interface Settings {
   maxStates: number;
@@ -352,6 +353,8 @@ export function startServer(connection: Connection): void {
     scheduler.schedule(s.uri, s.version, s.text, 0);
     return { scheduled: true, version: s.version };
   });
+
+  registerSimulation(connection, stateOf);
 
   connection.onShutdown(() => scheduler.dispose());
   documents.listen(connection);

@@ -1,0 +1,258 @@
+// Guided simulation: the user drives the scenario by hand, one step at a
+// time, from its initial state. Offers every enabled step of every CPU
+// (each `either` branch separately), steps back, jumps to the end of a
+// reported finding's trace, and warns when a step leads into a state where
+// a problem shows, or from which one can no longer be avoided (naming the
+// checker's finding). Built on `Layout.status/choices/step` and the full
+// state graph (engine/stateGraph.ts), so it follows whatever steps the
+// engine has. No protocol here: lsp/ exposes it as race/simulate/* requests.
+
+import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../engine/model";
+import type { FoundProblem } from "../engine/explore";
+import type { Problem } from "../engine/report";
+import { encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
+import { CpuStatus, Layout } from "../engine/state";
+import { DEFAULT_GRAPH_STATES, problemsIn, StateGraph, stepProblems } from "../engine/stateGraph";
+import { buildTrace } from "../engine/trace";
+import type { LineIndex, LineRange } from "../language/span";
+import { traceFileOf, type TraceFile } from "../traceFile";
+
+export type CpuState = "ready" | "blocked" | "waiting" | "finished" | "stopped";
+
+export interface HeldLockView {
+  readonly lock: string;
+  readonly mode: "exclusive" | "shared";
+  /** Times taken: recursive locks and rwsem readers count. */
+  readonly depth: number;
+}
+
+export interface CpuView {
+  readonly index: number;
+  readonly name: string;
+  readonly label: string | undefined;
+  readonly state: CpuState;
+  /** The statement it runs next (or is blocked on, or failed at). */
+  readonly statement: { readonly text: string; readonly range: LineRange } | undefined;
+  /** Calls it is inside, outermost first: each function and the call that entered it. */
+  readonly stack: readonly { readonly fn: string; readonly range: LineRange }[];
+  readonly holds: readonly HeldLockView[];
+  /** For a blocked CPU: the lock, or the condition, it waits for. */
+  readonly waitsFor: string | undefined;
+}
+
+export interface StateView {
+  readonly cpus: readonly CpuView[];
+  readonly locks: readonly { readonly name: string; readonly kind: string; readonly holders: readonly (HeldLockView & { readonly cpu: string })[] }[];
+  readonly vars: readonly { readonly name: string; readonly type: "int" | "bool"; readonly value: number | boolean }[];
+}
+
+/** Each CPU's position, held locks and what it waits for; every lock and variable. */
+export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex): StateView {
+  const model = layout.model;
+  const waits = new Int32Array(layout.cpuCount);
+  const holdsOf = (c: number): HeldLockView[] =>
+    layout.heldLocks(st, c).map((l) => {
+      const readers = layout.readers(st, l, c);
+      return readers > 0 ? { lock: model.locks[l]!.name, mode: "shared", depth: readers } : { lock: model.locks[l]!.name, mode: "exclusive", depth: st[layout.lockBase + 2 * l + 1]! };
+    });
+  const cpus = model.cpus.map((cpu, c): CpuView => {
+    const pc = layout.pc(st, c);
+    const stopped = pc !== PC_DONE && (pc & PC_STOPPED_FLAG) !== 0;
+    const ins = pc === PC_DONE ? undefined : cpu.code[pc & ~PC_STOPPED_FLAG];
+    const status = layout.status(st, c, waits);
+    const state: CpuState = stopped ? "stopped" : status === CpuStatus.Finished ? "finished" : status === CpuStatus.BlockedOnLock ? "blocked" : status === CpuStatus.BlockedOnWait ? "waiting" : "ready";
+    const waitsFor = state === "blocked" && ins && "lock" in ins ? model.locks[ins.lock]!.name : state === "waiting" && ins ? ins.text.replace(/^wait until /, "") : undefined;
+    return {
+      index: c,
+      name: cpu.name,
+      label: cpu.label,
+      state,
+      statement: ins ? { text: ins.text, range: lines.range(ins.span) } : undefined,
+      stack: (ins?.stack ?? []).map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
+      holds: holdsOf(c),
+      waitsFor,
+    };
+  });
+  const locks = model.locks.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    holders: cpus.flatMap((c) => c.holds.filter((h) => h.lock === l.name).map((h) => ({ ...h, cpu: c.name }))),
+  }));
+  const vars = model.vars.map((v, i) => {
+    const raw = layout.value(st, i);
+    return { name: v.name, type: v.type, value: v.type === "bool" ? raw !== 0 : raw };
+  });
+  return { cpus, locks, vars };
+}
+
+export interface SimOption {
+  readonly cpu: number;
+  readonly cpuName: string;
+  readonly choice: number;
+  /** `lock device_lock[pf]`, `either → branch 2 of 2: lock A`. */
+  readonly label: string;
+  readonly range: LineRange;
+  /** Set when this step runs into a problem, or into a state from which one cannot be avoided. */
+  readonly warning: string | undefined;
+  /** The checker's findings the warning is about (indices into its findings). */
+  readonly findings: readonly number[];
+}
+
+export interface SimView extends StateView {
+  readonly title: string | undefined;
+  readonly steps: number;
+  readonly history: readonly { readonly cpu: string; readonly action: string; readonly range: LineRange }[];
+  readonly options: readonly SimOption[];
+  /** Problems that show in this state (or in the step that led here). */
+  readonly problems: readonly { readonly text: string; readonly finding: number | undefined }[];
+  /** What can still happen from here, in a sentence. */
+  readonly outlook: string;
+  readonly findings: readonly { readonly index: number; readonly kind: string; readonly message: string; readonly steps: number }[];
+}
+
+export class SimulationError extends Error {}
+
+export class Simulation {
+  private readonly layout: Layout;
+  private readonly graph: StateGraph;
+  private readonly states: Uint8Array[];
+  /** What each step itself showed (failed step, lock held at exit), by step. */
+  private readonly stepShows: FoundProblem[][] = [];
+  readonly schedule: ScheduledStep[] = [];
+
+  constructor(
+    private readonly text: string,
+    readonly model: Model,
+    private readonly lines: LineIndex,
+    private readonly findings: readonly Problem[],
+    maxGraphStates = DEFAULT_GRAPH_STATES,
+  ) {
+    this.layout = new Layout(model);
+    this.graph = new StateGraph(this.layout, maxGraphStates);
+    this.states = [this.layout.initial()];
+  }
+
+  private get current(): Uint8Array {
+    return this.states[this.states.length - 1]!;
+  }
+
+  take(cpu: number, choice: number): void {
+    const st = this.current;
+    const waits = new Int32Array(this.layout.cpuCount);
+    if (cpu < 0 || cpu >= this.layout.cpuCount || this.layout.status(st, cpu, waits) !== CpuStatus.Enabled || choice < 0 || choice >= this.layout.choices(st, cpu)) {
+      throw new SimulationError(`${this.model.cpus[cpu]?.name ?? `CPU #${cpu}`} cannot take that step here`);
+    }
+    const next = st.slice();
+    this.stepShows.push(stepProblems(this.layout, next, cpu, choice));
+    this.states.push(next);
+    this.schedule.push({ cpu, choice });
+  }
+
+  back(): boolean {
+    if (this.schedule.length === 0) return false;
+    this.states.pop();
+    this.stepShows.pop();
+    this.schedule.pop();
+    return true;
+  }
+
+  reset(): void {
+    while (this.back());
+  }
+
+  /** Replays finding `index`'s trace from the initial state; false if there is none. */
+  jumpToFinding(index: number): boolean {
+    const p = this.findings[index];
+    if (!p) return false;
+    const schedule = scheduleOfTrace(this.layout, p.trace);
+    if (!schedule) return false;
+    this.reset();
+    for (const s of schedule) this.take(s.cpu, s.choice);
+    return true;
+  }
+
+  traceFile(file?: string): TraceFile {
+    return traceFileOf(this.text, this.model, this.schedule, file ? { file } : {});
+  }
+
+  view(): SimView {
+    const { layout, lines, model } = this;
+    const st = this.current;
+    const base = describeState(layout, st, lines);
+    const id = this.graph.idOf(st);
+    const options: SimOption[] = [];
+    for (const cpu of base.cpus) {
+      if (cpu.state !== "ready") continue;
+      const ins = layout.instrAt(st, cpu.index)!;
+      const choices = layout.choices(st, cpu.index);
+      for (let k = 0; k < choices; k++) {
+        let label = ins.text;
+        if (ins.op === "either") {
+          const first = ins.choices[k]! === PC_DONE ? "(empty)" : model.cpus[cpu.index]!.code[ins.choices[k]!]!.text;
+          label = `either → branch ${k + 1} of ${choices}: ${first}`;
+        }
+        const next = st.slice();
+        const now = [...stepProblems(layout, next, cpu.index, k), ...problemsIn(layout, next)].filter((p) => !this.showingKeys().has(p.key));
+        let warning: string | undefined;
+        let findings: number[] = [];
+        if (now.length > 0) {
+          findings = now.map((p) => this.findingOf(p)).filter((f): f is number => f !== undefined);
+          warning = `leads into ${now.map((p) => this.describe(p)).join("; ")}`;
+        } else {
+          const target = this.graph.idOf(next);
+          if (target !== undefined && this.graph.unavoidable(target)) {
+            const ahead = (this.graph.reachable(target) ?? []).map((i) => this.graph.problems[i]!);
+            findings = ahead.map((p) => this.findingOf(p)).filter((f): f is number => f !== undefined);
+            warning = `leads into a state from which a problem can no longer be avoided: ${ahead.map((p) => this.describe(p)).join("; ")}`;
+          }
+        }
+        options.push({ cpu: cpu.index, cpuName: cpu.name, choice: k, label, range: lines.range(ins.span), warning, findings });
+      }
+    }
+    const trace = buildTrace(layout, encodeSchedule(this.schedule));
+    const showing = [...this.stepShows.flat(), ...problemsIn(layout, st)];
+    return {
+      ...base,
+      title: model.title,
+      steps: this.schedule.length,
+      history: trace.map((t) => ({ cpu: t.cpu, action: t.action, range: lines.range(t.span) })),
+      options,
+      problems: showing.map((p) => ({ text: this.describe(p), finding: this.findingOf(p) })),
+      outlook: this.outlook(id),
+      findings: this.findings.map((p, index) => ({ index, kind: p.kind, message: p.message, steps: p.trace.length })),
+    };
+  }
+
+  private showingKeys(): Set<string> {
+    return new Set([...this.stepShows.flat(), ...problemsIn(this.layout, this.current)].map((p) => p.key));
+  }
+
+  private outlook(id: number | undefined): string {
+    const reach = id === undefined ? undefined : this.graph.reachable(id);
+    if (reach === undefined) return `Not known what can still happen from here: the state graph has more than ${DEFAULT_GRAPH_STATES.toLocaleString("en-US")} states.`;
+    const ahead = reach.map((i) => this.graph.problems[i]!).filter((p) => !this.showingKeys().has(p.key));
+    if (ahead.length === 0) return "From here no interleaving runs into a further problem.";
+    const list = ahead.map((p) => this.describe(p)).join("; ");
+    return this.graph.unavoidable(id!) ? `From here a problem can no longer be avoided: ${list}.` : `From here some interleavings still run into: ${list}.`;
+  }
+
+  /** The index of the checker's finding that is this problem (same kind, same CPUs at the same statements). */
+  private findingOf(p: FoundProblem): number | undefined {
+    const cpus = this.model.cpus;
+    const i = this.findings.findIndex(
+      (f) =>
+        f.kind === p.kind &&
+        f.sites.length === p.sites.length &&
+        p.sites.every((s) => f.sites.some((fs) => fs.cpu === cpus[s.cpu]!.name && (s.pc === PC_DONE || fs.span.start === cpus[s.cpu]!.code[s.pc]!.span.start))),
+    );
+    return i < 0 ? undefined : i;
+  }
+
+  private describe(p: FoundProblem): string {
+    const f = this.findingOf(p);
+    if (f !== undefined) return `finding ${f + 1}: ${this.findings[f]!.message}`;
+    const cpus = this.model.cpus;
+    const at = p.sites.map((s) => (s.pc === PC_DONE ? `${cpus[s.cpu]!.name} at its end` : `${cpus[s.cpu]!.name} at '${cpus[s.cpu]!.code[s.pc]!.text}'`)).join(", ");
+    return `${p.kind} (${at})`;
+  }
+}
