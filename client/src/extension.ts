@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { registerDebugging } from "./debug";
 import { showLockGraph } from "./lockGraphView";
 import { SimulationView } from "./simulationView";
 import { StatusBar, type RaceStatus } from "./statusBar";
@@ -77,6 +78,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.window.onDidChangeActiveTextEditor(() => status.render()),
   );
+
+  registerDebugging(context, (method, params) => c.sendRequest(method, params), activeRaceUri);
 
   await client.start();
   context.subscriptions.push(client.onNotification("race/status", (s: RaceStatus) => status.update(s)));

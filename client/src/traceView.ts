@@ -56,6 +56,8 @@ export class TraceView implements vscode.Disposable {
       });
       this.panel.webview.onDidReceiveMessage((m: { type: string; index: number }) => {
         if (m.type === "step") void this.highlight(m.index);
+        if (m.type === "debug" && this.payload) void vscode.commands.executeCommand("race.debugTrace", this.payload.uri, this.payload.index);
+        if (m.type === "save" && this.payload) void vscode.commands.executeCommand("race.saveTrace", this.payload.uri, this.payload.index);
       });
     }
     this.panel.title = `Trace: ${payload.kind} · ${payload.title}`;
@@ -139,6 +141,7 @@ export function render(p: TracePayload, stale = false): string {
 <div class="controls">
   <button id="first" title="First step (Home)">|◀ First</button><button id="prev" title="Previous step (← or k)">◀ Back</button><button id="next" title="Next step (→ or j)">Forward ▶</button><button id="last" title="Final state (End)">Last ▶|</button>
   <span id="position" class="mono"></span>
+  <button id="debug" title="Replay this trace in the debugger: step per CPU, step back, breakpoints">⏯ Debug trace</button><button id="save" title="Save this trace as a trace file">Save trace…</button>
 </div>
 <table id="trace"><thead><tr><th>#</th><th>line</th>${head}</tr></thead><tbody>
 ${rows}
@@ -197,6 +200,8 @@ document.getElementById('first').addEventListener('click', () => show(0));
 document.getElementById('prev').addEventListener('click', () => show(index - 1));
 document.getElementById('next').addEventListener('click', () => show(index + 1));
 document.getElementById('last').addEventListener('click', () => show(last));
+document.getElementById('debug').addEventListener('click', () => vscode.postMessage({ type: 'debug' }));
+document.getElementById('save').addEventListener('click', () => vscode.postMessage({ type: 'save' }));
 rows.forEach(r => r.addEventListener('click', () => show(Number(r.dataset.index))));
 window.addEventListener('keydown', e => {
   if (e.key === 'ArrowRight' || e.key === 'j') show(index + 1);

@@ -66,6 +66,15 @@ describe("exploring interleavings over the protocol", () => {
     expect(file.steps[0]).toEqual({ cpu: "CPU0", statement: "lock rescan_remove", action: "lock rescan_remove", range: { start: { line: 32, character: 2 }, end: { line: 32, character: 20 } } });
   });
 
+  it("offers ⏯ Debug trace per finding and answers race/traceFile with the finding's trace", async () => {
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: "file:///v9.race" } });
+    expect(lenses.find((l) => l.command!.command === "race.debugTrace")!.command!.arguments).toEqual(["file:///v9.race", 0]);
+    const file = await client.request<TraceFile>("race/traceFile", { uri: "file:///v9.race", index: 0 });
+    expect(file.finding).toMatchObject({ kind: "deadlock", message: expect.stringMatching(/^Deadlock: CPU0 waits for device_lock\[pf\]/) });
+    expect(file.steps.map((s) => `${s.cpu}: ${s.action}`)).toEqual(["CPU0: lock rescan_remove", "CPU1: lock device_lock[pf]", "CPU1: if bound[pf] → true"]);
+    expect(await client.request("race/traceFile", { uri: "file:///v9.race", index: 5 })).toBeNull();
+  });
+
   it("ends a simulation when its document changes", async () => {
     const p = await client.request<SimulatePayload>("race/simulate/start", { uri: "file:///v9.race" });
     await client.change("file:///v9.race", v9 + "\n", 2);

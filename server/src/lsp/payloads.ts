@@ -1,14 +1,20 @@
-// Custom requests' answers for the client's views: a trace (race/trace) and
-// the lock-order graph (race/lockGraph), with LSP ranges.
+// Custom requests' answers for the client's views: a trace (race/trace), a
+// finding's trace as a trace file (race/traceFile) and the lock-order graph
+// (race/lockGraph), with LSP ranges.
 
 import type { Range } from "vscode-languageserver/node";
+import { scheduleOfTrace } from "../engine/schedule";
+import { Layout } from "../engine/state";
 import { locateStep, type LocatedStep } from "../engine/trace";
+import { modelOf, traceFileOf, type TraceFile } from "../traceFile";
 import { toRange } from "./convert";
 import type { DocumentState } from "./documentState";
 
 export interface TracePayload {
   uri: string;
   version: number;
+  /** Which finding of the document this is. */
+  index: number;
   title: string;
   kind: string;
   headline: string;
@@ -31,6 +37,7 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
   return {
     uri: s.uri,
     version: s.version,
+    index,
     title: s.frontEnd.checked.scope.scenario?.title ?? s.uri.replace(/^.*\//, ""),
     kind: p.kind,
     headline: p.title,
@@ -57,4 +64,14 @@ export function lockGraphPayload(s: DocumentState): unknown {
     edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((x) => ({ cpu: x.cpu, range: toRange(s.lines, x.span), alsoHeld: x.alsoHeld })) })),
     inversions: g.inversions.map((i) => ({ locks: i.locks, status: i.status, gate: i.gate })),
   };
+}
+
+/** Finding `index`'s trace as a trace file (docs/trace-format.md), for the debugger and "Save trace". */
+export function traceFilePayload(s: DocumentState, index: number): TraceFile | null {
+  const f = s.summary?.findings[index];
+  const m = modelOf(s.text);
+  if (!f || "error" in m) return null;
+  const schedule = scheduleOfTrace(new Layout(m.model), f.problem.trace);
+  if (!schedule) return null;
+  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } });
 }

@@ -33,7 +33,7 @@ import { DEFAULT_MAX_STATES } from "../engine/explore";
 import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
 import { codeLenses } from "./lenses";
-import { lockGraphPayload, tracePayload } from "./payloads";
+import { lockGraphPayload, traceFilePayload, tracePayload } from "./payloads";
 import { registerSimulation } from "./simulate";
 
 export interface Settings {
@@ -339,6 +339,11 @@ export function startServer(connection: Connection): void {
   connection.onRequest("race/trace", (p: { uri: string; index: number }) => {
     const s = stateOf(p.uri);
     return s ? tracePayload(s, p.index) : null;
+  });
+
+  connection.onRequest("race/traceFile", (p: { uri: string; index: number }) => {
+    const s = stateOf(p.uri);
+    return s ? traceFilePayload(s, p.index) : null;
   });
 
   connection.onRequest("race/lockGraph", (p: { uri: string }) => {

@@ -13,7 +13,7 @@ import type { Problem } from "../engine/report";
 import { encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
 import { CpuStatus, Layout } from "../engine/state";
 import { DEFAULT_GRAPH_STATES, problemsIn, StateGraph, stepProblems } from "../engine/stateGraph";
-import { buildTrace } from "../engine/trace";
+import { buildTrace, type TraceStep } from "../engine/trace";
 import type { LineIndex, LineRange } from "../language/span";
 import { traceFileOf, type TraceFile } from "../traceFile";
 
@@ -250,9 +250,41 @@ export class Simulation {
 
   private describe(p: FoundProblem): string {
     const f = this.findingOf(p);
-    if (f !== undefined) return `finding ${f + 1}: ${this.findings[f]!.message}`;
-    const cpus = this.model.cpus;
-    const at = p.sites.map((s) => (s.pc === PC_DONE ? `${cpus[s.cpu]!.name} at its end` : `${cpus[s.cpu]!.name} at '${cpus[s.cpu]!.code[s.pc]!.text}'`)).join(", ");
-    return `${p.kind} (${at})`;
+    return f !== undefined ? `finding ${f + 1}: ${this.findings[f]!.message}` : problemText(this.model, p);
+  }
+}
+
+/** A problem the checker did not name (or was not asked about), in a few words. */
+export function problemText(model: Model, p: FoundProblem): string {
+  const cpus = model.cpus;
+  const at = p.sites.map((s) => (s.pc === PC_DONE ? `${cpus[s.cpu]!.name} at its end` : `${cpus[s.cpu]!.name} at '${cpus[s.cpu]!.code[s.pc]!.text}'`)).join(", ");
+  return `${p.kind} (${at})`;
+}
+
+/** A schedule replayed: the state after each step, and what shows there. */
+export class Replayed {
+  readonly states: Uint8Array[];
+  readonly layout: Layout;
+  /** What each step itself showed (failed step, lock held at exit). */
+  private readonly shows: FoundProblem[][] = [];
+  readonly trace: readonly TraceStep[];
+
+  constructor(
+    readonly model: Model,
+    readonly schedule: readonly ScheduledStep[],
+  ) {
+    this.layout = new Layout(model);
+    this.trace = buildTrace(this.layout, encodeSchedule(schedule));
+    this.states = [this.layout.initial()];
+    for (const s of schedule) {
+      const next = this.states[this.states.length - 1]!.slice();
+      this.shows.push(stepProblems(this.layout, next, s.cpu, s.choice));
+      this.states.push(next);
+    }
+  }
+
+  /** Problems showing after `steps` steps. */
+  problems(steps: number): FoundProblem[] {
+    return [...this.shows.slice(0, steps).flat(), ...problemsIn(this.layout, this.states[steps]!)];
   }
 }
