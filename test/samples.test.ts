@@ -19,6 +19,8 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
     inversions: ["confirmed"],
   },
   "v11-kill-device.race": { verdict: "safe", problems: [], states: 137, reduced: 20, inversions: ["unreached"] },
+  // A bind after kill_device(): safe, and its .probe() path is never reached (coverage).
+  "v11-bind-after-kill.race": { verdict: "safe", problems: [], states: 44, reduced: 5 },
   "known-limitation-hotplug.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 4 steps"], states: 34, reduced: 6, inversions: ["confirmed"] },
   "patch1-plain-rescan-lock.race": { verdict: "deadlock", problems: ["deadlock [CPU0] 3 steps"], states: 4, reduced: 2 },
   "patch1-reentrant-rescan-lock.race": { verdict: "safe", problems: [], states: 24, reduced: 2 },

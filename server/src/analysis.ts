@@ -13,6 +13,7 @@ import { compile, CompileError } from "./engine/compile";
 import type { ExploreOptions } from "./engine/explore";
 import type { Model } from "./engine/model";
 import { runEngine, type EngineReport, type Problem } from "./engine/report";
+import { coverage, vacuityDiagnostics, type Coverage } from "./coverage";
 
 export interface FrontEnd {
   readonly text: string;
@@ -37,6 +38,8 @@ export interface Analysis {
   readonly findings: readonly { readonly problem: Problem; readonly expected: boolean }[];
   /** Everything to show: front end, engine findings, inversions, expectation. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Statements no interleaving reaches (coverage.ts); undefined without a search. */
+  readonly coverage: Coverage | undefined;
 }
 
 export type AnalyzeOptions = ExploreOptions;
@@ -63,6 +66,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     met: false,
     findings: [],
     diagnostics: sortDiagnostics([...frontEnd.diagnostics, ...extra]),
+    coverage: undefined,
   });
   if (frontEnd.hasErrors) return invalid();
   if (frontEnd.checked.scope.cpus.length > MAX_CPUS) {
@@ -119,6 +123,8 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     const scope = complete ? `in any of the ${report.stats.states.toLocaleString("en-US")} reachable states` : "before the search stopped";
     diagnostics.push(diagnostic("expectationNotMet", expectSpan, `Expected ${what}, but none was found ${scope}.`));
   }
+  const covered = coverage(model, report);
+  diagnostics.push(...vacuityDiagnostics(covered, expectation));
   const met = !unexpected && (expectation === "safe" ? complete : expectedFound);
   const kinds = new Set(report.problems.map((p) => p.kind));
   const verdict: Verdict =
@@ -131,7 +137,7 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
           : complete
             ? "safe"
             : "incomplete";
-  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics) };
+  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics), coverage: covered };
 }
 
 const problemCodes = {

@@ -11,6 +11,7 @@ import { LspClient } from "./lspClient";
 
 const v9 = read(join(samplesDir, "v9-remove-vs-unbind.race"));
 const v11 = read(join(samplesDir, "v11-kill-device.race"));
+const bindAfterKill = read(join(samplesDir, "v11-bind-after-kill.race"));
 
 describe("exploring interleavings over the protocol", () => {
   let client: LspClient;
@@ -73,6 +74,22 @@ describe("exploring interleavings over the protocol", () => {
     expect(file.finding).toMatchObject({ kind: "deadlock", message: expect.stringMatching(/^Deadlock: CPU0 waits for device_lock\[pf\]/) });
     expect(file.steps.map((s) => `${s.cpu}: ${s.action}`)).toEqual(["CPU0: lock rescan_remove", "CPU1: lock device_lock[pf]", "CPU1: if bound[pf] → true"]);
     expect(await client.request("race/traceFile", { uri: "file:///v9.race", index: 5 })).toBeNull();
+  });
+
+  it("fades the statements no interleaving reaches, with an information diagnostic", async () => {
+    const uri = "file:///bind-after-kill.race";
+    await client.open(uri, bindAfterKill);
+    const p = await client.engineDiagnostics(uri, 1);
+    const faded = p.diagnostics.filter((d) => d.code === "RACE150");
+    expect(faded.map((d) => [d.range.start.line + 1, d.severity, d.tags, d.message])).toEqual([
+      [15, 3, [1], "Never reached in any interleaving."], // probe(d) { sriov_add_vfs(d) }
+      [20, 3, [1], "Never reached in any interleaving."],
+      [21, 3, [1], "Never reached in any interleaving."],
+      [47, 3, [1], "Never reached in any interleaving."], // pf_drv.probe(d)
+      [48, 3, [1], "Never reached in any interleaving."],
+    ]);
+    // v11 proper reaches everything: nothing fades.
+    expect((await client.engineDiagnostics("file:///v11.race", 1)).diagnostics.filter((d) => d.code === "RACE150")).toEqual([]);
   });
 
   it("ends a simulation when its document changes", async () => {

@@ -227,6 +227,17 @@ export const catalogue = {
     severity: "error",
     text: (detail: string) => `Internal error (please report it): ${detail}`,
   },
+  // coverage (RACE15x)
+  neverReached: {
+    code: "RACE150",
+    severity: "information",
+    text: () => `Never reached in any interleaving.`,
+  },
+  vacuousAssert: {
+    code: "RACE151",
+    severity: "warning",
+    text: () => `This assert is never reached in any interleaving, so 'expect safe' claims nothing about it (vacuous).`,
+  },
 } as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
 
 export type MessageId = keyof typeof catalogue;

@@ -30,6 +30,7 @@ import { format } from "../services/format";
 import { hover } from "../services/hover";
 import * as nav from "../services/navigation";
 import { DEFAULT_MAX_STATES } from "../engine/explore";
+import { unreachedDiagnostics } from "../coverage";
 import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
 import { codeLenses } from "./lenses";
@@ -88,7 +89,9 @@ export function startServer(connection: Connection): void {
   let canConfigure = false;
 
   const publish = (state: DocumentState): void => {
-    const diagnostics = (state.summary?.diagnostics ?? state.frontEnd.diagnostics).map((d) => toLspDiagnostic(d, state.lines, state.uri));
+    // Coverage shows only in the editor: code no interleaving reaches fades.
+    const unreached = state.summary?.coverage ? unreachedDiagnostics(state.summary.coverage) : [];
+    const diagnostics = [...(state.summary?.diagnostics ?? state.frontEnd.diagnostics), ...unreached].map((d) => toLspDiagnostic(d, state.lines, state.uri));
     void connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
   };
 
