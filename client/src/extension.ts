@@ -8,6 +8,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerDebugging } from "./debug";
 import { showLockGraph } from "./lockGraphView";
 import { SimulationView } from "./simulationView";
+import { registerTesting } from "./testing";
 import { StatusBar, type RaceStatus } from "./statusBar";
 import { TraceView, type TracePayload } from "./traceView";
 
@@ -82,6 +83,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerDebugging(context, (method, params) => c.sendRequest(method, params), activeRaceUri);
 
   await client.start();
+  // Tests are run by the server: register them once it answers.
+  registerTesting(context, (method, params) => c.sendRequest(method, params));
   context.subscriptions.push(client.onNotification("race/status", (s: RaceStatus) => status.update(s)));
 }
 

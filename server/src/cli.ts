@@ -10,13 +10,22 @@ import { ExportError, toPromela } from "./export/promela";
 import { toJsonFile } from "./cli/json";
 import { toSarif } from "./cli/sarif";
 import { diagnosticLine, formatFile } from "./cli/text";
+import { coverageJson, formatCoverage } from "./cli/coverage";
+import { replayCommand, REPLAY_USAGE } from "./cli/replay";
+import { testCommand, TEST_USAGE } from "./cli/testCommand";
+import { scheduleOfTrace } from "./engine/schedule";
+import { Layout } from "./engine/state";
+import { traceFileOf } from "./traceFile";
+import { writeFileSync } from "node:fs";
 import { LineIndex } from "./language/span";
 
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
-const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] FILE...
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] [--coverage] [--trace-out TRACE.json] FILE...
        race export --promela FILE
+${TEST_USAGE}
+${REPLAY_USAGE}
 
   Explores every interleaving of each scenario and reports deadlocks, hangs,
   failed asserts and lock misuse, each with its shortest trace.
@@ -29,9 +38,17 @@ const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout 
                   reduction): same findings and traces, more states
   --sleep-sets    add sleep sets to the reduction: same findings and
                   states, a few steps fewer (usually not faster)
+  --coverage      also list the statements no interleaving reaches
+  --trace-out F   write the first finding's trace to F as a trace file
+                  (docs/trace-format.md; one scenario only)
   --version       print the version
 
   export --promela  write the scenario as a Promela model for SPIN (stdout)
+  test            every .race file with an 'expect' is a test: passed when
+                  its expectation is met; --junit writes JUnit XML for CI,
+                  --shard K/N runs every N-th file (exit 0, 1 failed, 2 invalid)
+  replay          replay a trace file on the scenario as it is now; says
+                  which step no longer applies if the scenario changed
 
 exit status: 0 all expectations met, 1 some expectation not met,
              2 invalid input or usage error`;
@@ -43,6 +60,8 @@ interface Options {
   timeoutMs: number | undefined;
   reduce: boolean;
   sleep: boolean;
+  coverage: boolean;
+  traceOut: string | undefined;
 }
 
 class UsageError extends Error {}
@@ -62,7 +81,7 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     return { exportPromela: rest[1]! };
   }
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
-  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, sleep: false };
+  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, sleep: false, coverage: false, traceOut: undefined };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--json") opts.format = "json";
@@ -71,15 +90,20 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     else if (a === "--timeout") opts.timeoutMs = positiveInt(a, rest[++i]);
     else if (a === "--no-reduce") opts.reduce = false;
     else if (a === "--sleep-sets") opts.sleep = true;
+    else if (a === "--coverage") opts.coverage = true;
+    else if (a === "--trace-out") opts.traceOut = rest[++i] ?? "";
     else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
     else opts.files.push(a);
   }
   if (opts.files.length === 0) throw new UsageError("no files given");
   if (!opts.reduce && opts.sleep) throw new UsageError("--sleep-sets is part of the reduction: it cannot go with --no-reduce");
+  if (opts.traceOut !== undefined && (opts.traceOut === "" || opts.files.length !== 1)) throw new UsageError("--trace-out takes a file name and goes with one scenario");
   return opts;
 }
 
 export function main(argv: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
+  if (argv[0] === "test" && !argv.includes("--help")) return testCommand(argv.slice(1), write, writeErr, USAGE);
+  if (argv[0] === "replay" && !argv.includes("--help")) return replayCommand(argv.slice(1), write, writeErr, USAGE);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv);
@@ -114,10 +138,26 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
     if (analysis.verdict === "invalid") exit = 2;
     else if (!analysis.met && exit === 0) exit = 1;
     if (opts.format === "text") write(formatFile(file, analysis, lines));
+    if (opts.format === "text" && opts.coverage) write(formatCoverage(file, analysis, lines));
+    if (opts.traceOut !== undefined) writeTraceOut(opts.traceOut, file, text, analysis, writeErr);
   }
-  if (opts.format === "json") write(JSON.stringify({ files: done.map((d) => toJsonFile(d.file, d.analysis, d.lines)) }, null, 2) + "\n");
+  const json = (d: (typeof done)[number]): object => ({ ...toJsonFile(d.file, d.analysis, d.lines), ...(opts.coverage ? { coverage: coverageJson(d.analysis, d.lines) } : {}) });
+  if (opts.format === "json") write(JSON.stringify({ files: done.map(json) }, null, 2) + "\n");
   if (opts.format === "sarif") write(JSON.stringify(toSarif(done, VERSION), null, 2) + "\n");
   return exit;
+}
+
+/** `--trace-out`: the first finding's trace as a trace file (docs/trace-format.md). */
+function writeTraceOut(out: string, file: string, text: string, a: Analysis, writeErr: (s: string) => void): void {
+  const problem = a.report?.problems[0];
+  if (!a.model || !problem) {
+    writeErr(`race: ${file} has no finding, so no trace was written to ${out}\n`);
+    return;
+  }
+  const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
+  if (!schedule) throw new Error("the finding's trace cannot be replayed");
+  const base = file.replace(/^.*[\\/]/, "");
+  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }), null, 2) + "\n");
 }
 
 /** The file's text, or undefined after saying why it cannot be read. */

@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CodeLens } from "vscode-languageserver-protocol";
 import type { SimulatePayload } from "../../server/src/lsp/simulate";
+import type { TestPayload } from "../../server/src/lsp/tests";
 import type { TraceFile } from "../../server/src/traceFile";
 import { read, samplesDir } from "../helpers";
-import { LspClient } from "./lspClient";
+import { LspClient, positionOf } from "./lspClient";
 
 const v9 = read(join(samplesDir, "v9-remove-vs-unbind.race"));
 const v11 = read(join(samplesDir, "v11-kill-device.race"));
@@ -90,6 +91,21 @@ describe("exploring interleavings over the protocol", () => {
     ]);
     // v11 proper reaches everything: nothing fades.
     expect((await client.engineDiagnostics("file:///v11.race", 1)).diagnostics.filter((d) => d.code === "RACE150")).toEqual([]);
+  });
+
+  it("runs a scenario as a test (race/test): passed, or failed with the place to look", async () => {
+    const passed = await client.request<TestPayload>("race/test", { uri: "file:///v9.race", text: v9 });
+    expect(passed).toMatchObject({ status: "passed", verdict: "deadlock", expectation: "deadlock", summary: "deadlock · expect deadlock: met · 6 states" });
+    expect(passed.range).toBeUndefined();
+    const unmet = v9.replace("expect deadlock", "expect safe");
+    const failed = await client.request<TestPayload>("race/test", { uri: "file:///v9-safe.race", text: unmet });
+    expect(failed.status).toBe("failed");
+    expect(failed.message).toMatch(/^Deadlock: CPU0 waits for device_lock\[pf\].* \(3 steps\)$/);
+    expect(failed.range!.start).toEqual(positionOf(unmet, "lock device_lock[d]"));
+    const claims = await client.request<TestPayload>("race/test", { uri: "file:///claims.race", text: "mutex A\ncpu C0 { lock A; unlock A }\nexpect deadlock\n" });
+    expect(claims).toMatchObject({ status: "failed", range: { start: { line: 2, character: 0 } } });
+    const broken = await client.request<TestPayload>("race/test", { uri: "file:///broken.race", text: "cpu C0 { lock nosuch }\nexpect safe\n" });
+    expect(broken).toMatchObject({ status: "errored", message: expect.stringMatching(/^RACE010: /) });
   });
 
   it("ends a simulation when its document changes", async () => {

@@ -36,6 +36,7 @@ import { DocumentState } from "./documentState";
 import { codeLenses } from "./lenses";
 import { lockGraphPayload, traceFilePayload, tracePayload } from "./payloads";
 import { registerSimulation } from "./simulate";
+import { registerTests } from "./tests";
 
 export interface Settings {
   maxStates: number;
@@ -363,8 +364,12 @@ export function startServer(connection: Connection): void {
   });
 
   registerSimulation(connection, stateOf);
+  const tests = registerTests(connection, () => ({ maxStates: settings.maxStates, timeoutMs: settings.timeoutMs }));
 
-  connection.onShutdown(() => scheduler.dispose());
+  connection.onShutdown(() => {
+    scheduler.dispose();
+    tests.dispose();
+  });
   documents.listen(connection);
   connection.listen();
 }
