@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { registerDebugging } from "./debug";
-import { showLockGraph } from "./lockGraphView";
+import { showLockGraph, type LockGraphPayload } from "./lockGraphView";
 import { SimulationView } from "./simulationView";
 import { registerTesting } from "./testing";
 import { StatusBar, type RaceStatus } from "./statusBar";
@@ -64,9 +64,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("race.showLockGraph", async (arg?: unknown) => {
       const uri = activeRaceUri(arg);
       if (!uri) return;
-      const graph = await c.sendRequest<unknown>("race/lockGraph", { uri });
+      const graph = await c.sendRequest<LockGraphPayload | null>("race/lockGraph", { uri });
       if (!graph) return void vscode.window.showInformationMessage("Race: no lock-order graph yet (the scenario has not been checked).");
-      showLockGraph(graph as Parameters<typeof showLockGraph>[0]);
+      showLockGraph(graph);
     }),
     vscode.commands.registerCommand("race.simulate", async (arg?: unknown) => {
       const uri = activeRaceUri(arg);

@@ -1,11 +1,13 @@
-// The trace view: one column per CPU, one row per step of the shortest
-// trace, acquisitions and releases marked, the blocked statements of a
-// deadlock or hang highlighted in a last row. Stepping forward and back
+// The trace view: swimlanes (a lane per CPU, a bar per lock held, the wait
+// edges at the end; pictures.ts), then one column per CPU, one row per step
+// of the shortest trace, acquisitions and releases marked, the blocked
+// statements of a deadlock or hang highlighted in a last row. Stepping forward and back
 // (buttons, or ←/→, Home/End, j/k) moves a highlight in the editor to the
 // step's source line and shows each CPU's held locks and what changed.
 
 import * as vscode from "vscode";
 import type { TracePayload } from "../../server/src/lsp/payloads";
+import { PICTURE_STYLE, renderSwimlaneSvg } from "./pictures";
 import { embedJson, escapeHtml, nonce, page } from "./webview";
 
 // The payload is the server's (lsp/payloads.ts); only its type crosses over.
@@ -143,6 +145,7 @@ export function render(p: TracePayload, stale = false): string {
   <span id="position" class="mono"></span>
   <button id="debug" title="Replay this trace in the debugger: step per CPU, step back, breakpoints">⏯ Debug trace</button><button id="save" title="Save this trace as a trace file">Save trace…</button>
 </div>
+<div class="scroll">${renderSwimlaneSvg({ cpus: cpus.map((c) => c.name), steps: p.steps, blocked: p.blocked })}</div>
 <table id="trace"><thead><tr><th>#</th><th>line</th>${head}</tr></thead><tbody>
 ${rows}
 ${blockedRow}
@@ -162,7 +165,7 @@ tr.future { opacity: 0.45; }
 #details { margin-top: 12px; }
 #stale { margin: 8px 0; padding: 4px 8px; border: 1px solid var(--vscode-inputValidation-warningBorder, orange); background: var(--vscode-inputValidation-warningBackground, transparent); }
 #details h3 { margin: 8px 0 4px; }
-`;
+${PICTURE_STYLE}`;
   const script = `
 const vscode = acquireVsCodeApi();
 const data = ${embedJson({ steps: p.steps.map((s) => ({ cpu: s.cpu, action: s.action, held: s.held, changed: s.changed, stack: s.stack.map((f) => f.fn) })), blocked: p.blocked.length, cpus: cpus.map((c) => c.name) })};
@@ -194,8 +197,20 @@ function show(i) {
   document.getElementById('prev').disabled = index === 0;
   document.getElementById('next').disabled = index === last;
   document.getElementById('last').disabled = index === last;
+  const svg = document.querySelector('svg.swimlane');
+  if (svg) {
+    // The cursor sits after the current step (between the last step and the end for the final state).
+    const x = Number(svg.dataset.left) + Number(svg.dataset.column) * (final ? data.steps.length + 0.5 : index + 1);
+    const cursor = document.getElementById('cursor');
+    cursor.setAttribute('x1', x);
+    cursor.setAttribute('x2', x);
+  }
   vscode.postMessage({ type: 'step', index });
 }
+document.addEventListener('click', e => {
+  const t = e.target.closest('[data-step]');
+  if (t) show(Number(t.dataset.step));
+});
 document.getElementById('first').addEventListener('click', () => show(0));
 document.getElementById('prev').addEventListener('click', () => show(index - 1));
 document.getElementById('next').addEventListener('click', () => show(index + 1));

@@ -55,7 +55,14 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
   };
 }
 
-export function lockGraphPayload(s: DocumentState): unknown {
+export interface LockGraphPayload {
+  uri: string;
+  locks: readonly string[];
+  edges: { from: string; to: string; sites: { cpu: string; range: Range; alsoHeld: readonly string[] }[] }[];
+  inversions: { locks: readonly string[]; status: string; gate: readonly string[] | undefined }[];
+}
+
+export function lockGraphPayload(s: DocumentState): LockGraphPayload | null {
   const g = s.summary?.lockGraph;
   if (!g) return null;
   return {
