@@ -133,8 +133,11 @@ export class RaceDebugSession extends DebugSession {
     const end = this.position === this.r.schedule.length;
     const problems = end ? this.r.problems(this.position) : [];
     if (end && problems.length > 0) {
-      const e = new StoppedEvent("exception", (problems[0]!.sites[0]?.cpu ?? cpu) + 1, this.finding?.message ?? problemText(this.r.model, problems[0]!));
-      (e.body as DebugProtocol.StoppedEvent["body"]).description = `Paused on ${this.finding?.kind ?? problems[0]!.kind}`;
+      // Focus the CPU whose step made the problem show: stepping back undoes that step first.
+      const e = new StoppedEvent("exception", cpu + 1, this.finding?.message ?? problemText(this.r.model, problems[0]!));
+      const body = e.body as DebugProtocol.StoppedEvent["body"];
+      body.description = `Paused on ${this.finding?.kind ?? problems[0]!.kind}`;
+      body.allThreadsStopped = true;
       this.sendEvent(e);
       return;
     }

@@ -204,6 +204,7 @@ export function renderSwimlaneSvg(t: SwimlaneInput): string {
 export const PICTURE_STYLE = `
 svg text { fill: var(--vscode-editor-foreground); font-family: var(--vscode-editor-font-family); font-size: 12px; }
 .link { cursor: pointer; }
+svg.lock-graph { max-width: 100%; height: auto; }
 .lock-graph .node rect { fill: var(--vscode-editorWidget-background, var(--vscode-editor-background)); stroke: var(--vscode-editorWidget-border, var(--vscode-foreground)); stroke-width: 1.5; }
 .lock-graph .node text { text-anchor: middle; font-weight: bold; }
 .lock-graph .edge path { fill: none; stroke-width: 2; }

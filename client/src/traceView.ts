@@ -143,7 +143,7 @@ export function render(p: TracePayload, stale = false): string {
 <div class="controls">
   <button id="first" title="First step (Home)">|◀ First</button><button id="prev" title="Previous step (← or k)">◀ Back</button><button id="next" title="Next step (→ or j)">Forward ▶</button><button id="last" title="Final state (End)">Last ▶|</button>
   <span id="position" class="mono"></span>
-  <button id="debug" title="Replay this trace in the debugger: step per CPU, step back, breakpoints">⏯ Debug trace</button><button id="save" title="Save this trace as a trace file">Save trace…</button>
+  <button id="debug" title="Replay this trace in the debugger: step per CPU, step back, breakpoints">↺ Debug trace</button><button id="save" title="Save this trace as a trace file">Save trace…</button>
 </div>
 <div class="scroll">${renderSwimlaneSvg({ cpus: cpus.map((c) => c.name), steps: p.steps, blocked: p.blocked })}</div>
 <table id="trace"><thead><tr><th>#</th><th>line</th>${head}</tr></thead><tbody>

@@ -68,7 +68,7 @@ describe("exploring interleavings over the protocol", () => {
     expect(file.steps[0]).toEqual({ cpu: "CPU0", statement: "lock rescan_remove", action: "lock rescan_remove", range: { start: { line: 32, character: 2 }, end: { line: 32, character: 20 } } });
   });
 
-  it("offers ⏯ Debug trace per finding and answers race/traceFile with the finding's trace", async () => {
+  it("offers ↺ Debug trace per finding and answers race/traceFile with the finding's trace", async () => {
     const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: "file:///v9.race" } });
     expect(lenses.find((l) => l.command!.command === "race.debugTrace")!.command!.arguments).toEqual(["file:///v9.race", 0]);
     const file = await client.request<TraceFile>("race/traceFile", { uri: "file:///v9.race", index: 0 });

@@ -1,5 +1,5 @@
 // Code lenses over the scenario line (or the first CPU): the verdict with its
-// figures, "▷ Simulate", and "▶ Replay trace" and "⏯ Debug trace" for each finding.
+// figures, "▷ Simulate", and "▶ Replay trace" and "↺ Debug trace" for each finding.
 
 import type { CodeLens } from "vscode-languageserver/node";
 import { toRange } from "./convert";
@@ -27,7 +27,7 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const out = [lens(verdict, "race.checkNow", [s.uri]), simulate];
   sum.findings.forEach(({ problem }, index) => {
     out.push(lens(`▶ Replay trace: ${problem.kind} on ${problem.cpus.join(", ")} (${problem.trace.length} steps)`, "race.replayTrace", [s.uri, index]));
-    out.push(lens("⏯ Debug trace", "race.debugTrace", [s.uri, index]));
+    out.push(lens("↺ Debug trace", "race.debugTrace", [s.uri, index]));
   });
   if ((sum.lockGraph?.edges.length ?? 0) > 0) out.push(lens("Lock-order graph", "race.showLockGraph", [s.uri]));
   return out;
