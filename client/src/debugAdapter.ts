@@ -15,6 +15,7 @@ import { DebugSession, InitializedEvent, OutputEvent, Scope, Source, StackFrame,
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { analyze } from "../../server/src/analysis";
 import { scheduleOfTrace } from "../../server/src/engine/schedule";
+import { Layout } from "../../server/src/engine/state";
 import { LineIndex } from "../../server/src/language/span";
 import { describeState, problemText, Replayed, type StateView } from "../../server/src/services/simulation";
 import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
@@ -108,8 +109,7 @@ export class RaceDebugSession extends DebugSession {
     const index = args.finding ?? 0;
     const problem = a.report.problems[index];
     if (!problem) throw new Error(`${basename(args.program)} has no finding ${index + 1} to replay (it has ${a.report.problems.length}).`);
-    const replay = new Replayed(a.model, []);
-    const schedule = scheduleOfTrace(replay.layout, problem.trace);
+    const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
     if (!schedule) throw new Error("The finding's trace cannot be replayed (internal error).");
     this.replay = new Replayed(a.model, schedule);
     this.finding = { kind: problem.kind, message: problem.message };

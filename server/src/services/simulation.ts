@@ -10,7 +10,7 @@
 import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../engine/model";
 import type { FoundProblem } from "../engine/explore";
 import type { Problem } from "../engine/report";
-import { encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
+import { canTake, encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
 import { CpuStatus, Layout } from "../engine/state";
 import { DEFAULT_GRAPH_STATES, problemsIn, StateGraph, stepProblems } from "../engine/stateGraph";
 import { buildTrace, type TraceStep } from "../engine/trace";
@@ -113,12 +113,8 @@ export interface SimView extends StateView {
 export class SimulationError extends Error {}
 
 export class Simulation {
-  private readonly layout: Layout;
   private readonly graph: StateGraph;
-  private readonly states: Uint8Array[];
-  /** What each step itself showed (failed step, lock held at exit), by step. */
-  private readonly stepShows: FoundProblem[][] = [];
-  readonly schedule: ScheduledStep[] = [];
+  private readonly run: Run;
 
   constructor(
     private readonly text: string,
@@ -127,33 +123,28 @@ export class Simulation {
     private readonly findings: readonly Problem[],
     maxGraphStates = DEFAULT_GRAPH_STATES,
   ) {
-    this.layout = new Layout(model);
-    this.graph = new StateGraph(this.layout, maxGraphStates);
-    this.states = [this.layout.initial()];
+    this.run = new Run(model);
+    this.graph = new StateGraph(this.run.layout, maxGraphStates);
+  }
+
+  get schedule(): readonly ScheduledStep[] {
+    return this.run.schedule;
+  }
+
+  private get layout(): Layout {
+    return this.run.layout;
   }
 
   private get current(): Uint8Array {
-    return this.states[this.states.length - 1]!;
+    return this.run.current;
   }
 
   take(cpu: number, choice: number): void {
-    const st = this.current;
-    const waits = new Int32Array(this.layout.cpuCount);
-    if (cpu < 0 || cpu >= this.layout.cpuCount || this.layout.status(st, cpu, waits) !== CpuStatus.Enabled || choice < 0 || choice >= this.layout.choices(st, cpu)) {
-      throw new SimulationError(`${this.model.cpus[cpu]?.name ?? `CPU #${cpu}`} cannot take that step here`);
-    }
-    const next = st.slice();
-    this.stepShows.push(stepProblems(this.layout, next, cpu, choice));
-    this.states.push(next);
-    this.schedule.push({ cpu, choice });
+    if (!this.run.take(cpu, choice)) throw new SimulationError(`${this.model.cpus[cpu]?.name ?? `CPU #${cpu}`} cannot take that step here`);
   }
 
   back(): boolean {
-    if (this.schedule.length === 0) return false;
-    this.states.pop();
-    this.stepShows.pop();
-    this.schedule.pop();
-    return true;
+    return this.run.back();
   }
 
   reset(): void {
@@ -210,7 +201,7 @@ export class Simulation {
       }
     }
     const trace = buildTrace(layout, encodeSchedule(this.schedule));
-    const showing = [...this.stepShows.flat(), ...problemsIn(layout, st)];
+    const showing = this.run.problems();
     return {
       ...base,
       title: model.title,
@@ -224,7 +215,7 @@ export class Simulation {
   }
 
   private showingKeys(): Set<string> {
-    return new Set([...this.stepShows.flat(), ...problemsIn(this.layout, this.current)].map((p) => p.key));
+    return new Set(this.run.problems().map((p) => p.key));
   }
 
   private outlook(id: number | undefined): string {
@@ -261,30 +252,57 @@ export function problemText(model: Model, p: FoundProblem): string {
   return `${p.kind} (${at})`;
 }
 
-/** A schedule replayed: the state after each step, and what shows there. */
-export class Replayed {
-  readonly states: Uint8Array[];
+/**
+ * A run: the states after each step taken so far, and what each step showed
+ * (a failed step, a lock held at exit). The simulator takes and undoes steps;
+ * the debugger replays a whole schedule (`Replayed`).
+ */
+export class Run {
   readonly layout: Layout;
-  /** What each step itself showed (failed step, lock held at exit). */
+  readonly states: Uint8Array[];
+  readonly schedule: ScheduledStep[] = [];
   private readonly shows: FoundProblem[][] = [];
-  readonly trace: readonly TraceStep[];
 
-  constructor(
-    readonly model: Model,
-    readonly schedule: readonly ScheduledStep[],
-  ) {
+  constructor(readonly model: Model) {
     this.layout = new Layout(model);
-    this.trace = buildTrace(this.layout, encodeSchedule(schedule));
     this.states = [this.layout.initial()];
-    for (const s of schedule) {
-      const next = this.states[this.states.length - 1]!.slice();
-      this.shows.push(stepProblems(this.layout, next, s.cpu, s.choice));
-      this.states.push(next);
-    }
   }
 
-  /** Problems showing after `steps` steps. */
-  problems(steps: number): FoundProblem[] {
+  get current(): Uint8Array {
+    return this.states[this.states.length - 1]!;
+  }
+
+  /** Takes a step if `cpu` can take `choice` here; false otherwise. */
+  take(cpu: number, choice: number): boolean {
+    if (!canTake(this.layout, this.current, { cpu, choice })) return false;
+    const next = this.current.slice();
+    this.shows.push(stepProblems(this.layout, next, cpu, choice));
+    this.states.push(next);
+    this.schedule.push({ cpu, choice });
+    return true;
+  }
+
+  back(): boolean {
+    if (this.schedule.length === 0) return false;
+    this.states.pop();
+    this.shows.pop();
+    this.schedule.pop();
+    return true;
+  }
+
+  /** Problems showing after `steps` steps (default: all taken). */
+  problems(steps = this.schedule.length): FoundProblem[] {
     return [...this.shows.slice(0, steps).flat(), ...problemsIn(this.layout, this.states[steps]!)];
+  }
+}
+
+/** A whole schedule replayed, with its trace as the trace view words it. */
+export class Replayed extends Run {
+  readonly trace: readonly TraceStep[];
+
+  constructor(model: Model, schedule: readonly ScheduledStep[]) {
+    super(model);
+    for (const s of schedule) if (!this.take(s.cpu, s.choice)) throw new Error(`step ${this.schedule.length + 1} of the schedule cannot be taken`);
+    this.trace = buildTrace(this.layout, encodeSchedule(schedule));
   }
 }
