@@ -9,6 +9,7 @@
 import * as vscode from "vscode";
 import type { SimulatePayload } from "../../server/src/lsp/simulate";
 import type { TraceFile } from "../../server/src/traceFile";
+import { toRange } from "./traceView";
 import { nonce, page } from "./webview";
 
 export type { SimulatePayload } from "../../server/src/lsp/simulate";
@@ -20,13 +21,6 @@ type FromView =
   | { type: "back" | "reset" | "save" | "ready" }
   | { type: "jump"; finding: number }
   | { type: "reveal"; line: number };
-
-interface LspRange {
-  start: { line: number; character: number };
-  end: { line: number; character: number };
-}
-
-const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 export class SimulationView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;

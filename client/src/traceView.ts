@@ -18,7 +18,8 @@ interface LspRange {
   end: { line: number; character: number };
 }
 
-const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+/** A range from the server's payloads (LSP's shape) as VS Code's. */
+export const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 export class TraceView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
