@@ -336,6 +336,9 @@ describe("VS Code (code-server) with the packaged extension", () => {
       expect(await sim.locator("#history li").last().textContent()).toContain("CPU1: if !dead[pf] && !bound[pf] → false");
       expect(await sim.locator("#vars").textContent()).toContain("dead[pf]true");
       expect(await sim.locator("#cpus").textContent()).toContain("unlock device_lock[pf]");
+      // A CPU's line links to its statement in the editor, where each CPU's next statement is highlighted.
+      await sim.locator("#cpus a", { hasText: "line 49" }).first().click();
+      await expect.poll(async () => page.locator(".monaco-editor .line-numbers", { hasText: /^49$/ }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
       await shot("simulate-v11");
       await sim.locator("#back").click();
       await expect.poll(async () => sim.locator("#position").textContent(), { timeout: 30_000 }).toBe("after 4 steps");
