@@ -88,4 +88,34 @@ describe("guided simulation", () => {
     const replay = replayTraceFile(text, file);
     expect(replay.ok && replay.changed).toBe(false);
   });
+
+  it("offers each either branch as its own step, and replays a finding through the right branch", () => {
+    const text = `mutex A\nvar x = 0\ncpu C0 {\n  either { x = 1 } or { lock A; x = 2; unlock A }\n}\ncpu C1 { assert x != 2 "never two" }\nexpect violation\n`;
+    const a = analyze(text);
+    const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+    expect(sim.view().options.map((o) => `${o.cpuName}: ${o.label}`)).toEqual(["C0: either → branch 1 of 2: x = 1", "C0: either → branch 2 of 2: lock A", "C1: assert x != 2"]);
+    take(sim, "C0", "either → branch 2");
+    expect(sim.view().cpus[0]!.statement!.text).toBe("lock A");
+    take(sim, "C0", "lock A");
+    take(sim, "C0", "x = 2");
+    expect(sim.view().options.find((o) => o.cpuName === "C1")!.warning).toMatch(/^leads into finding 1: Assertion failed on C1: "never two"/);
+    // The reported trace names no branch: the replay finds the one that leads there.
+    sim.reset();
+    expect(sim.jumpToFinding(0)).toBe(true);
+    expect(sim.schedule).toEqual([
+      { cpu: 0, choice: 1 },
+      { cpu: 0, choice: 0 },
+      { cpu: 0, choice: 0 },
+      { cpu: 1, choice: 0 },
+    ]);
+    const file = sim.traceFile();
+    expect(file.steps.map((s) => [s.statement, s.choice])).toEqual([
+      ["either", 1],
+      ["lock A", undefined],
+      ["x = 2", undefined],
+      ["assert x != 2", undefined],
+    ]);
+    const replay = replayTraceFile(text, file);
+    expect(replay.ok && replay.trace.map((t) => t.action)).toEqual(["either → branch 2 of 2", "lock A", "x = 2", "assert x != 2 → FAILED"]);
+  });
 });
