@@ -22,6 +22,7 @@ export interface SimulatePayload {
 }
 
 const INVALID = -32602;
+const MAX_SESSIONS = 8;
 
 export function registerSimulation(connection: Connection, stateOf: (uri: string) => DocumentState | undefined): void {
   const sessions = new Map<number, Session>();
@@ -55,6 +56,8 @@ export function registerSimulation(connection: Connection, stateOf: (uri: string
     const id = next++;
     const s: Session = { uri: doc.uri, version: doc.version, sim: new Simulation(doc.text, m.model, doc.lines, findings) };
     sessions.set(id, s);
+    // Each session keeps its state graph: a client that never says stop keeps only the newest few.
+    for (const old of sessions.keys()) if (sessions.size > MAX_SESSIONS) sessions.delete(old);
     return payload(id, s);
   });
   connection.onRequest("race/simulate/step", (p: { session: number; cpu: number; choice: number }) => act(p.session, (sim) => sim.take(p.cpu, p.choice)));
