@@ -95,6 +95,9 @@ describe("race test", () => {
     expect(cases[2]!.children[0]!.attrs["message"]).toMatch(/^Expected a deadlock or hang, but none was found in any of the \d+ reachable states\.$/);
     expect(cases[2]!.children[0]!.text).toMatch(/claims\.race:3:1: /);
     expect(race("test", join(dir, "abba.race")).code).toBe(1);
+    const missing = race("test", join(dir, "nosuch.race"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file or directory");
   });
 
   it("--shard K/N splits the files between jobs, each file in exactly one shard", () => {

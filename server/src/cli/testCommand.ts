@@ -63,10 +63,20 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
     writeErr(`race: ${(e as Error).message}\n`);
     return 2;
   }
-  const tests = files.filter((f) => isScenarioTest(readFileSync(f, "utf8"))).filter((_, i) => i % shard.n === shard.k - 1);
+  const read = (f: string): string | undefined => {
+    try {
+      return readFileSync(f, "utf8");
+    } catch (e) {
+      writeErr(`race: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return undefined;
+    }
+  };
+  const texts = new Map(files.map((f) => [f, read(f)] as const));
+  if ([...texts.values()].includes(undefined)) return 2;
+  const tests = files.filter((f) => isScenarioTest(texts.get(f)!)).filter((_, i) => i % shard.n === shard.k - 1);
   const cases: JUnitCase[] = [];
   for (const file of tests) {
-    const text = readFileSync(file, "utf8");
+    const text = texts.get(file)!;
     const r = runScenarioTest(text, { maxStates, timeoutMs });
     const shown = relative(".", file) || file;
     const at = r.span ? new LineIndex(text).position(r.span.start) : undefined;
