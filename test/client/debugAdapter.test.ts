@@ -115,6 +115,9 @@ describe("the trace debugger (DAP, in process)", () => {
     await dap.request("continue", { threadId: 1 });
     const stop = dap.lastStop();
     expect(stop.body.reason).toBe("exception");
+    // Focus goes to CPU1, whose step closed the cycle, with its own locks first.
+    expect(stop.body).toMatchObject({ threadId: 2, allThreadsStopped: true });
+    expect(await dap.variables(2, "Locks held by CPU1")).toEqual(["device_lock[pf] = exclusive, depth 1"]);
     expect(stop.body.text).toMatch(/^Deadlock: CPU0 waits for device_lock\[pf\]/);
     const info = await dap.request<DebugProtocol.ExceptionInfoResponse>("exceptionInfo", { threadId: stop.body.threadId });
     expect(info.body.exceptionId).toBe("deadlock");
