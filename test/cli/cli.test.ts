@@ -110,8 +110,8 @@ describe("race check --json", () => {
     const out = JSON.parse(r.stdout) as { files: any[] };
     expect(out.files).toHaveLength(2);
     const [v9, v11] = out.files;
-    expect(Object.keys(v9).sort()).toEqual(["expect", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
-    expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", verdict: "deadlock", met: true });
+    expect(Object.keys(v9).sort()).toEqual(["expect", "expectKinds", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
+    expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
     expect(Object.keys(v9.stats).sort()).toEqual(["complete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
     expect(v9.stats).toMatchObject({ states: 6, reduced: true, shortestTraces: true, traceSearchStates: 0 });
@@ -128,7 +128,7 @@ describe("race check --json", () => {
       held: { CPU0: ["rescan_remove"], CPU1: [] },
       changed: {},
     });
-    expect(v11).toMatchObject({ verdict: "safe", met: true, problems: [] });
+    expect(v11).toMatchObject({ expect: "safe", expectKinds: [], verdict: "safe", met: true, problems: [] });
   });
 
   it("reports an invalid file with 0-based ranges", () => {

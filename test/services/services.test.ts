@@ -101,8 +101,11 @@ describe("completion", () => {
     expect(labels(text.indexOf("device_lock[] }") + "device_lock[".length)).toEqual(["pf", "vf0", "d"]);
   });
 
-  it("offers the three expectations after expect", () => {
-    expect(labels(text.indexOf("expect ") + 7)).toEqual(["deadlock", "violation", "safe"]);
+  it("offers the expectations after expect, and the kinds not listed yet after a comma", () => {
+    expect(labels(text.indexOf("expect ") + 7)).toEqual(["deadlock", "violation", "misuse", "safe"]);
+    const list = "cpu C { }\nexpect deadlock, ";
+    const lfe = analyzeFrontEnd(list);
+    expect(complete(list, list.length, lfe.ast, lfe.checked).map((c) => c.label)).toEqual(["violation", "misuse"]);
   });
 
   it("offers keywords and names elsewhere", () => {

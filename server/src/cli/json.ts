@@ -3,6 +3,7 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import { locateStep, type LocatedStep } from "../engine/trace";
+import { expectationText } from "../language/ast";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { LineIndex, LineRange } from "../language/span";
 
@@ -21,7 +22,10 @@ export interface JsonProblem {
 export interface JsonFile {
   file: string;
   title: string | undefined;
+  /** As written after `expect`: `safe`, `deadlock`, `deadlock, misuse`. */
   expect: string;
+  /** The kinds that must be found (empty for `expect safe`). */
+  expectKinds: readonly string[];
   verdict: string;
   met: boolean;
   problems: JsonProblem[];
@@ -63,7 +67,8 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
   const out: JsonFile = {
     file,
     title: a.frontEnd.checked.scope.scenario?.title,
-    expect: a.expectation,
+    expect: expectationText(a.expectation),
+    expectKinds: a.expectation.kinds,
     verdict: a.verdict,
     met: a.met,
     problems,

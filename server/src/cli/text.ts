@@ -5,6 +5,7 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
+import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
@@ -42,7 +43,7 @@ export function verdictLine(file: string, a: Analysis): string {
   const states = `${n(s.states)} states${s.reduced ? " (reduced)" : ""}${s.traceSearchStates > 0 ? ` + ${n(s.traceSearchStates)} for shortest traces` : ""}`;
   const caveat = s.shortestTraces ? "" : " · budget ran out before every trace was made shortest";
   const figures = `${states} · ${n(s.transitions)} transitions · ${Math.round(s.ms)} ms${s.complete ? "" : ` · stopped by ${s.stoppedBy}`}${caveat}`;
-  const expectation = `expect ${a.expectation}: ${a.met ? "met" : "NOT met"}`;
+  const expectation = `expect ${expectationText(a.expectation)}: ${a.met ? "met" : "NOT met"}`;
   const mark = a.met ? "✓" : "✗";
   return `${mark} ${name}: ${a.verdict} · ${expectation} · ${figures}`;
 }

@@ -17,6 +17,7 @@
 // the statement touches, and the union of that over every statement
 // reachable from it ("what this CPU may still touch from here").
 
+import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { CpuStatus, type Layout } from "./state";
 
@@ -56,6 +57,8 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
     case "locked":
       locks[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
       return;
+    default:
+      unreachable(e);
   }
 }
 
@@ -63,12 +66,21 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
 export function successors(ins: Instr): number[] {
   switch (ins.op) {
     case "trylock":
+    case "rtrylock":
     case "branch":
       return [ins.next, ins.alt];
     case "either":
       return [...ins.choices];
-    default:
+    case "lock":
+    case "unlock":
+    case "rlock":
+    case "runlock":
+    case "assign":
+    case "assert":
+    case "wait":
       return [ins.next];
+    default:
+      return unreachable(ins);
   }
 }
 
@@ -127,6 +139,7 @@ export class Reduction {
           case "rlock":
           case "runlock":
           case "trylock":
+          case "rtrylock":
             setLock(ins.lock);
             break;
           case "assign":
@@ -140,6 +153,8 @@ export class Reduction {
             break;
           case "either":
             break;
+          default:
+            unreachable(ins);
         }
         for (const s of successors(ins)) {
           const l = arrivesAtWriterLock(s);

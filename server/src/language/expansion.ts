@@ -1,0 +1,198 @@
+// What compiling will expand each CPU to, worked out on the call graph
+// before anything is expanded: how deep its calls nest (in calls, and in
+// blocks counted through calls, which compiling recurses through) and how
+// many statements its code becomes. Both are memoised per callee (24 functions
+// each calling the next twice expand to 2^24 copies, which must be counted,
+// never built) and checked against the limits, with the diagnostic on the
+// call that crosses them.
+
+import { unreachable, type Block, type Stmt } from "./ast";
+import type { Scope } from "./binder";
+import { MAX_CALL_DEPTH, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
+import { diagnostic, type Diagnostic } from "./messages";
+import type { Span } from "./span";
+
+interface CallSite {
+  /** `fn:f` or `cb:drv.cb`. */
+  readonly callee: string;
+  readonly span: Span;
+  /** Blocks around the call inside its body, plus one for the call itself. */
+  readonly nesting: number;
+}
+
+interface Summary {
+  readonly name: string;
+  /** Instructions of the body itself (compile.ts emits at most one per statement; calls and returns none). */
+  readonly own: number;
+  /** The deepest nesting of a statement in the body itself. */
+  readonly ownNesting: number;
+  readonly calls: readonly CallSite[];
+}
+
+const CAP = MAX_CPU_STATEMENTS + 1;
+
+export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string>): Diagnostic[] {
+  const summaries = new Map<string, Summary>();
+  const summarize = (key: string, name: string, block: Block): void => {
+    let own = 0;
+    let ownNesting = 0;
+    const calls: CallSite[] = [];
+    // Recursive, but over one body only, whose nesting the parser bounded (MAX_NESTING).
+    const visit = (stmts: readonly Stmt[], nesting: number): void => {
+      ownNesting = Math.max(ownNesting, nesting);
+      for (const s of stmts) {
+        if (s.kind !== "CallStmt" && s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
+        switch (s.kind) {
+          case "CallStmt": {
+            const callee = s.driver ? `cb:${s.driver.name}.${s.callee.name}` : `fn:${s.callee.name}`;
+            const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
+            const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
+            if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: nesting + 1 });
+            break;
+          }
+          case "IfStmt":
+            visit(s.then.stmts, nesting + 1);
+            if (s.otherwise?.kind === "Block") visit(s.otherwise.stmts, nesting + 1);
+            else if (s.otherwise) visit([s.otherwise], nesting + 1); // compiling recurses into an else-if
+            break;
+          case "WhileStmt":
+            visit(s.body.stmts, nesting + 1);
+            break;
+          case "EitherStmt":
+            for (const b of s.branches) visit(b.body.stmts, nesting + 1);
+            break;
+          case "LockStmt":
+          case "TrylockStmt":
+          case "LocalVarStmt":
+          case "AssignStmt":
+          case "AssertStmt":
+          case "WaitStmt":
+          case "ReturnStmt":
+            break;
+          default:
+            unreachable(s);
+        }
+      }
+    };
+    visit(block.stmts, 0);
+    summaries.set(key, { name, own, ownNesting, calls });
+  };
+  for (const sym of scope.globals.values()) {
+    if (sym.kind === "fn") summarize(`fn:${sym.decl.name.name}`, sym.decl.name.name, sym.decl.body);
+    if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize(`cb:${sym.decl.name.name}.${cb.name.name}`, `${sym.decl.name.name}.${cb.name.name}`, cb.body);
+  }
+
+  const sizes = foldCalls(summaries, (s) => s.own, (acc, v) => Math.min(CAP, acc + v));
+  const heights = foldCalls(summaries, () => 0, (acc, v) => Math.max(acc, v + 1));
+  const nestings = foldCalls(summaries, (s) => s.ownNesting, (acc, v, c) => Math.max(acc, c.nesting + v));
+  const out: Diagnostic[] = [];
+  const reported = new Set<number>();
+  const report = (d: Diagnostic): void => {
+    if (reported.has(d.span.start)) return;
+    reported.add(d.span.start);
+    out.push(d);
+  };
+
+  for (const cpu of scope.cpus) {
+    const key = `cpu:${cpu.name.name}`;
+    summarize(key, cpu.name.name, cpu.body);
+    const me = summaries.get(key)!;
+
+    // Depth, in calls and in nested blocks: follow only calls whose callee can reach past a limit.
+    const visited = new Set<string>();
+    const walk = (s: Summary, depth: number, nesting: number, path: readonly string[]): void => {
+      for (const c of s.calls) {
+        const inner = depth + 1;
+        const innerNesting = nesting + c.nesting;
+        const callee = summaries.get(c.callee)!;
+        const here = [...path, callee.name];
+        if (inner > MAX_CALL_DEPTH) {
+          report(diagnostic("callTooDeep", c.span, chain(here), `more than ${MAX_CALL_DEPTH} calls inside each other`));
+          continue;
+        }
+        if (innerNesting + callee.ownNesting > MAX_EXPANDED_NESTING) {
+          report(diagnostic("callTooDeep", c.span, chain(here), `statements nested more than ${MAX_EXPANDED_NESTING} levels deep, counting through calls`));
+          continue;
+        }
+        if (inner + heights(c.callee) <= MAX_CALL_DEPTH && innerNesting + nestings(c.callee) <= MAX_EXPANDED_NESTING) continue;
+        if (visited.has(`${c.callee}@${inner}@${innerNesting}`)) continue;
+        visited.add(`${c.callee}@${inner}@${innerNesting}`);
+        walk(callee, inner, innerNesting, here);
+      }
+    };
+    walk(me, 0, 0, [cpu.name.name]);
+
+    // Size: the first call (in code order) that takes the total past the limit, followed
+    // down while one callee alone is past it.
+    if (me.own > MAX_CPU_STATEMENTS) {
+      report(diagnostic("tooManyStatements", cpu.name.span, cpu.name.name, "", MAX_CPU_STATEMENTS));
+      continue;
+    }
+    const first = crossing(me, sizes);
+    if (!first) continue;
+    let site: CallSite = first;
+    const path = [cpu.name.name];
+    for (;;) {
+      const callee = summaries.get(site.callee)!;
+      path.push(callee.name);
+      const deeper: CallSite | undefined = sizes(site.callee) >= CAP && callee.own <= MAX_CPU_STATEMENTS ? crossing(callee, sizes) : undefined;
+      if (!deeper || path.length > MAX_CALL_DEPTH) break;
+      site = deeper;
+    }
+    const alone = sizes(site.callee) >= CAP;
+    const detail = `: the call here (${chain(path)}) ${alone ? "alone expands past the limit" : "takes it past the limit"}`;
+    report(diagnostic("tooManyStatements", site.span, cpu.name.name, detail, MAX_CPU_STATEMENTS));
+  }
+  return out;
+}
+
+/** The call of `s` at which its running total of statements exceeds the limit. */
+function crossing(s: Summary, sizes: (key: string) => number): CallSite | undefined {
+  let total = s.own;
+  for (const c of s.calls) {
+    total += sizes(c.callee);
+    if (total > MAX_CPU_STATEMENTS) return c;
+  }
+  return undefined;
+}
+
+function chain(path: readonly string[]): string {
+  const shown = path.length <= 6 ? path : [...path.slice(0, 3), "…", ...path.slice(-2)];
+  return shown.join(" → ");
+}
+
+/**
+ * A value per body, folded over its callees' values and memoised, without
+ * recursion (call chains may be thousands long). Calls into a cycle were
+ * dropped from the summaries; a cycle met anyway counts as a leaf.
+ */
+function foldCalls(summaries: ReadonlyMap<string, Summary>, leaf: (s: Summary) => number, combine: (acc: number, callee: number, site: CallSite) => number): (key: string) => number {
+  const memo = new Map<string, number>();
+  const onPath = new Set<string>();
+  return (root: string): number => {
+    if (memo.has(root)) return memo.get(root)!;
+    const stack: { key: string; next: number; acc: number }[] = [{ key: root, next: 0, acc: leaf(summaries.get(root)!) }];
+    onPath.add(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const calls = summaries.get(top.key)!.calls;
+      if (top.next < calls.length) {
+        const site = calls[top.next++]!;
+        const known = memo.get(site.callee);
+        if (known !== undefined) top.acc = combine(top.acc, known, site);
+        else if (onPath.has(site.callee)) top.acc = combine(top.acc, 0, site);
+        else {
+          onPath.add(site.callee);
+          stack.push({ key: site.callee, next: 0, acc: leaf(summaries.get(site.callee)!) });
+        }
+        continue;
+      }
+      stack.pop();
+      onPath.delete(top.key);
+      memo.set(top.key, top.acc);
+      const parent = stack[stack.length - 1];
+      if (parent) parent.acc = combine(parent.acc, top.acc, summaries.get(parent.key)!.calls[parent.next - 1]!);
+    }
+    return memo.get(root)!;
+  };
+}
