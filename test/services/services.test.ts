@@ -108,6 +108,20 @@ describe("completion", () => {
     expect(complete(list, list.length, lfe.ast, lfe.checked).map((c) => c.label)).toEqual(["violation", "misuse"]);
   });
 
+  it("offers the locals declared above the cursor in enclosing blocks, and rwsems after rtrylock", () => {
+    const code = "rwsem s\nmutex m\nfn f() { var a = 0; if a == 0 { var b = true; b = false } var c = 1; c = 2 }\ncpu C { f(); if rtrylock s { runlock s } }";
+    const cfe = analyzeFrontEnd(code);
+    const at = (needle: string, delta = 0): string[] => complete(code, code.indexOf(needle) + delta, cfe.ast, cfe.checked).map((c) => c.label);
+    const inBlock = at("b = false");
+    expect(inBlock).toContain("a");
+    expect(inBlock).toContain("b");
+    expect(inBlock).not.toContain("c");
+    const after = at("c = 2");
+    expect(after).toContain("c");
+    expect(after).not.toContain("b");
+    expect(at("rtrylock s", "rtrylock ".length)).toEqual(["s"]);
+  });
+
   it("offers keywords and names elsewhere", () => {
     const l = labels(text.indexOf("f(pf)"));
     expect(l).toContain("either");
@@ -122,6 +136,19 @@ describe("hover and navigation", () => {
     const fe = analyzeFrontEnd(samples[0]!);
     const at = samples[0]!.indexOf("  lock rescan_remove") + 3;
     expect(hover(fe, undefined, at)?.markdown).toContain("Lock facts appear once the scenario checks clean");
+  });
+
+  it("hovers a local with its type, start value and trace names, and an either with its branches", () => {
+    const text = 'var x = 0\nfn f() { var got = 3; x = got }\ncpu C {\n  f()\n  either "kzalloc fails" { x = 1 }\n  or { x = 2 }\n}';
+    const fe = analyzeFrontEnd(text);
+    const local = hover(fe, undefined, text.indexOf("x = got") + "x = g".length)?.markdown;
+    expect(local).toContain("**local variable** `got`: int, starts at `3`");
+    expect(local).toContain("`CPU:f#n.got`");
+    const a = analyze(text);
+    const facts = { lockFacts: a.report!.lockFacts, lockGraph: a.report!.lockGraph, complete: true };
+    const either = hover(fe, facts, text.indexOf('"kzalloc'))!.markdown;
+    expect(either).toContain('1. `"kzalloc fails"` (line 5)\n2. branch 2 of 2 (line 6)');
+    expect(either).toContain("**Locks held on arrival**, per CPU and call path:\n- **C**: no locks");
   });
 
   it("outlines drivers with their callbacks", () => {

@@ -302,8 +302,9 @@ class Checker {
     const scope = ctx.locals!;
     if (name === "") return;
     const key = `local:${ctx.body.key}:${name}@${s.name.span.start}`;
-    if (scope.vars.has(name)) this.report(diagnostic("duplicate", s.name.span, "local variable", name));
-    else if (scope.parent === undefined && ctx.body.params.some((p) => p.name === name)) this.report(diagnostic("duplicate", s.name.span, "name", name, "parameter"));
+    // Like a duplicate global, a duplicate local is reported and the first declaration stays.
+    if (scope.vars.has(name)) return this.report(diagnostic("duplicate", s.name.span, "local variable", name));
+    if (scope.parent === undefined && ctx.body.params.some((p) => p.name === name)) return this.report(diagnostic("duplicate", s.name.span, "name", name, "parameter"));
     if (ctx.record) this.ref(s.name.span, key, true);
     const type: ValueType = !s.init ? "unknown" : s.init.kind === "IntLiteral" ? "int" : "bool";
     scope.vars.set(name, { decl: s, key, type });
@@ -749,6 +750,9 @@ class Checker {
 
   private unused(): void {
     const used = new Set(this.references.filter((r) => !r.declaration).map((r) => r.key));
+    for (const r of this.references) {
+      if (r.declaration && r.key.startsWith("local:") && !used.has(r.key)) this.report(diagnostic("unusedVariable", r.span, r.key.slice(r.key.lastIndexOf(":") + 1, r.key.lastIndexOf("@"))));
+    }
     for (const sym of this.scope.globals.values()) {
       const name = sym.decl.name;
       switch (sym.kind) {
