@@ -90,6 +90,17 @@ describe("quick fixes", () => {
     const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
     expect(fixes.map((f) => applyEdits(text, f.edits))).toEqual(["var ready = false\ncpu C0 { ready = true }\n", "var ready = 0\ncpu C0 { ready = true }\n"]);
   });
+
+  it("rewrites a kernel spelling in the language's words, statement or condition", () => {
+    let text = "mutex m\nspinlock l[pf]\ncpu C0 {\n  spin_lock_irqsave(&l[pf], flags);\n  if (!mutex_trylock(&m)) { mutex_lock(&m) }\n  mutex_unlock(&m);\n  spin_unlock_irqrestore(&l[pf], flags);\n}\n";
+    for (let fe = analyzeFrontEnd(text); fe.diagnostics.length > 0; fe = analyzeFrontEnd(text)) {
+      const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
+      expect(fixes).toHaveLength(1);
+      text = applyEdits(text, fixes[0]!.edits);
+    }
+    expect(text).toBe("mutex m\nspinlock l[pf]\ncpu C0 {\n  lock l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock l[pf];\n}\n");
+    expect(analyze(text).verdict).toBe("safe");
+  });
 });
 
 describe("completion", () => {

@@ -55,14 +55,24 @@ export function isKernelSpelling(name: string): boolean {
 }
 
 /**
+ * The text that replaces the call `name(&lock, …)` where it stands: a
+ * statement (`lock m`), or the condition of an if or while (`trylock m`,
+ * `held(m)`).
+ */
+export function kernelReplacement(name: string, lock: string): string | undefined {
+  const s = table.get(name);
+  if (!s) return undefined;
+  return s.op === "held" || s.op === "locked" ? `${s.op}(${lock})` : `${s.op} ${lock}`;
+}
+
+/**
  * What to write instead of `name(lock, …)`, and a note: interrupt state
  * and rwlock_t are not modelled yet; the lock must be declared.
  * `declared` is the kind of the lock if the scenario declares it.
  */
 export function kernelAdvice(name: string, lock: string, declared: LockKind | undefined): { instead: string; note: string } {
   const s = table.get(name)!;
-  const instead =
-    s.op === "trylock" || s.op === "rtrylock" ? `if ${s.op} ${lock} { … }` : s.op === "held" || s.op === "locked" ? `${s.op}(${lock})` : `${s.op} ${lock}`;
+  const instead = s.op === "trylock" || s.op === "rtrylock" ? `if ${s.op} ${lock} { … }` : kernelReplacement(name, lock)!;
   const notes: string[] = [];
   if (s.irq) notes.push("interrupt state is not modelled yet, so the lock alone is what the scenario can show");
   if (s.rwlock) notes.push("rwlock_t is not modelled yet; an 'rwsem' is the nearest lock");
