@@ -68,6 +68,18 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/✗ .*: deadlock · expect safe: NOT met/);
   });
 
+  it("exit 0 for a lock leak that says what it shows: expect deadlock, misuse", () => {
+    const file = scratch("leak.race", "mutex m\ncpu A { lock m }\ncpu B { lock m; unlock m }\nexpect deadlock, misuse\n");
+    const r = race("check", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("NOTE (expected): task hung");
+    expect(r.stdout).toContain("NOTE (expected): lock held when returning to user space");
+    expect(r.stdout).toMatch(/✓ .*: hang · expect deadlock, misuse: met/);
+    const json = JSON.parse(race("check", "--json", file).stdout) as { files: { expect: string; expectKinds: string[]; verdict: string; met: boolean }[] };
+    expect(json.files[0]).toMatchObject({ expect: "deadlock, misuse", expectKinds: ["deadlock", "misuse"], verdict: "hang", met: true });
+    expect(race("check", scratch("leak1.race", "mutex m\ncpu A { lock m }\ncpu B { lock m; unlock m }\nexpect deadlock\n")).code).toBe(1);
+  });
+
   it("exit 2 and compiler-style lines for an invalid file", () => {
     const file = scratch("bad.race", "cpu C0 { lock nosuch }\n");
     const r = race("check", file);

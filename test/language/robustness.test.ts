@@ -10,7 +10,7 @@ import { listRace, read, samplesDir } from "../helpers";
 
 const samples = listRace(samplesDir).map((f) => read(join(samplesDir, f)));
 const alphabet = [..."{}()[];,.=!<>+-&|\"/* \n\tabcxyz019_"].map((c) => fc.constant(c));
-const tokens = ["lock ", "unlock ", "rlock ", "trylock ", "if ", "else ", "while ", "either ", "or ", "wait until ", "assert ", "fn ", "cpu ", "mutex ", "rwsem ", "var ", "driver ", "expect ", "held(", "return ", "scenario "].map((t) => fc.constant(t));
+const tokens = ["lock ", "unlock ", "rlock ", "trylock ", "if ", "else ", "while ", "either ", "or ", "wait until ", "assert ", "fn ", "cpu ", "mutex ", "rwsem ", "var ", "driver ", "expect ", "held(", "return ", "scenario ", "rtrylock ", "misuse", ", ", "#include ", "mutex_lock(&", "->", "\"label\" "].map((t) => fc.constant(t));
 
 function assertSane(text: string): void {
   const fe = analyzeFrontEnd(text);

@@ -118,6 +118,13 @@ describe("kernel spellings", () => {
     expect(ds[0]!.message).toBe("'spin_lock_irqsave(&l, flags)' is the kernel's spelling; write 'lock l' (interrupt state is not modelled yet, so the lock alone is what the scenario can show).");
   });
 
+  it("a structure path such as &dev->mutex (with a keyword in it) becomes one name, and nothing after the call breaks", () => {
+    const text = "mutex m\ncpu C { mutex_lock(&dev->mutex); spin_lock_irqsave(&pdev->lock, flags); lock m; unlock m }";
+    const ds = analyzeFrontEnd(text).diagnostics;
+    expect(ds.map((d) => `${d.code} ${text.slice(d.span.start, d.span.end)}`)).toEqual(["RACE047 mutex_lock(&dev->mutex)", "RACE047 spin_lock_irqsave(&pdev->lock, flags)"]);
+    expect(ds[0]!.message).toBe("'mutex_lock(&dev->mutex)' is the kernel's spelling; write 'lock dev_mutex' (declare the lock, e.g. 'mutex dev_mutex').");
+  });
+
   it("as a condition, the hint is the trylock form, and the rest of the if is still checked", () => {
     expect(diags("mutex m\ncpu C { if mutex_trylock(&m) { lock nosuch } }")).toEqual(["RACE047 mutex_trylock(&m)", "RACE010 nosuch"]);
   });

@@ -92,13 +92,13 @@ describe("quick fixes", () => {
   });
 
   it("rewrites a kernel spelling in the language's words, statement or condition", () => {
-    let text = "mutex m\nspinlock l[pf]\ncpu C0 {\n  spin_lock_irqsave(&l[pf], flags);\n  if (!mutex_trylock(&m)) { mutex_lock(&m) }\n  mutex_unlock(&m);\n  spin_unlock_irqrestore(&l[pf], flags);\n}\n";
+    let text = "mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  spin_lock_irqsave(&l[pf], flags);\n  if (!mutex_trylock(&m)) { mutex_lock(&m) }\n  mutex_unlock(&m);\n  spin_unlock_irqrestore(&l[pf], flags);\n  mutex_lock(&dev->mutex); mutex_unlock(&dev->mutex)\n}\n";
     for (let fe = analyzeFrontEnd(text); fe.diagnostics.length > 0; fe = analyzeFrontEnd(text)) {
       const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
       expect(fixes).toHaveLength(1);
       text = applyEdits(text, fixes[0]!.edits);
     }
-    expect(text).toBe("mutex m\nspinlock l[pf]\ncpu C0 {\n  lock l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock l[pf];\n}\n");
+    expect(text).toBe("mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  lock l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock l[pf];\n  lock dev_mutex; unlock dev_mutex\n}\n");
     expect(analyze(text).verdict).toBe("safe");
   });
 });

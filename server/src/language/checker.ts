@@ -328,7 +328,8 @@ class Checker {
     const first = args[0];
     const ref = first?.kind === "NameExpr" ? first.ref : undefined;
     const sym = ref ? this.scope.globals.get(ref.name.name) : undefined;
-    const lock = ref && ref.name.name !== "" ? this.text.slice(ref.span.start, ref.span.end) : "L";
+    // The name as parsed: tokenScan.ts turned `&dev->mutex` into `dev_mutex`.
+    const lock = ref && ref.name.name !== "" ? (ref.index ? `${ref.name.name}[${ref.index.name}]` : ref.name.name) : "L";
     if (sym?.kind === "lock" && ctx.record) this.ref(ref!.name.span, `lock:${sym.decl.name.name}`);
     const { instead, note } = kernelAdvice(callee.name, lock, sym?.kind === "lock" ? sym.decl.lockKind : undefined);
     const written = this.text.slice(s.span.start, s.span.end).replace(/\s+/g, " ");

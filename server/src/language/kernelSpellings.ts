@@ -55,6 +55,22 @@ export function isKernelSpelling(name: string): boolean {
 }
 
 /**
+ * The lock a kernel call's first argument names, as a scenario writes it:
+ * `&m` → `m`, `&m[pf]` → `m[pf]`, `&dev->mutex` → `dev_mutex`, `&priv->locks[i]`
+ * → `priv_locks_i` (a scenario has no structures, so the path becomes a name).
+ */
+export function lockNameOf(argument: string): string {
+  const bare = argument.trim().replace(/^[&*\s(]+/, "").replace(/[\s)]+$/, "");
+  const plain = /^([A-Za-z_]\w*)\s*(?:\[\s*(\w+)\s*\])?$/.exec(bare);
+  if (plain) return plain[2] ? `${plain[1]}[${plain[2]}]` : plain[1]!;
+  const name = bare
+    .replace(/->|\./g, "_")
+    .replace(/\[\s*(\w+)\s*\]/g, "_$1")
+    .replace(/\W/g, "");
+  return /^[A-Za-z_]/.test(name) ? name : "L";
+}
+
+/**
  * The text that replaces the call `name(&lock, …)` where it stands: a
  * statement (`lock m`), or the condition of an if or while (`trylock m`,
  * `held(m)`).

@@ -2,11 +2,16 @@
 //  - `#include "x.race"` and `import "x.race"` lines are taken out and
 //    answered with one hint each (a scenario is one file for now), instead
 //    of a bad character and a row of syntax errors;
+//  - the arguments of a kernel call written from habit (`mutex_lock(&dev->mutex)`)
+//    become one name (`dev_mutex`), so that the call parses whole and the
+//    checker can answer it with one hint (`&`, `->` and a keyword such as
+//    `mutex` would otherwise break the statement and the ones after it);
 //  - nesting is measured and reading stops at MAX_NESTING, because the
 //    parser recurses once per level and would overflow the stack long
 //    before any later phase could say what is wrong.
 
-import { tokenMatcher, type IToken } from "chevrotain";
+import { createTokenInstance, tokenMatcher, type IToken } from "chevrotain";
+import { isKernelSpelling, lockNameOf } from "./kernelSpellings";
 import { MAX_NESTING } from "./limits";
 import { diagnostic, type Diagnostic } from "./messages";
 import { span, type Span } from "./span";
@@ -45,12 +50,50 @@ export function screenTokens(text: string, input: readonly IToken[]): Screened {
     quiet.push(at);
     i = last;
   }
+  simplifyKernelArguments(text, kept);
   const cut = nestingCut(kept);
   if (cut === undefined) return { tokens: kept, diagnostics, quiet, cutAt: undefined };
   const at = kept[cut]!;
   diagnostics.push(diagnostic("nestingTooDeep", tokenSpan(at), MAX_NESTING));
   const before = kept[cut - 1];
   return { tokens: kept.slice(0, cut), diagnostics, quiet, cutAt: before ? (before.endOffset ?? before.startOffset) + 1 : 0 };
+}
+
+/**
+ * In place: `name(&a->b, flags)` with `name` a kernel spelling and a first
+ * argument that is not a plain lock reference becomes `name(a_b)`, the new
+ * name spanning the first argument. Only where the text has what the
+ * language never has (`&`, `->`, `.`, `*`), so a scenario's own function
+ * of that name is untouched.
+ */
+function simplifyKernelArguments(text: string, tokens: IToken[]): void {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!tokenMatcher(tokens[i]!, T.Identifier) || !isKernelSpelling(tokens[i]!.image) || !tokenMatcher(tokens[i + 1]!, T.LParen)) continue;
+    // The matching `)`, and the `,` ending the first argument, within one statement.
+    let close = -1;
+    let comma = -1;
+    for (let j = i + 2, depth = 1; j < tokens.length && j < i + 200; j++) {
+      const t = tokens[j]!;
+      if (tokenMatcher(t, T.LBrace) || tokenMatcher(t, T.RBrace) || tokenMatcher(t, T.Semicolon)) break;
+      if (tokenMatcher(t, T.LParen)) depth++;
+      else if (tokenMatcher(t, T.RParen) && --depth === 0) {
+        close = j;
+        break;
+      } else if (tokenMatcher(t, T.Comma) && depth === 1 && comma < 0) comma = j;
+    }
+    if (close < 0) continue;
+    const open = tokens[i + 1]!;
+    const argEnd = comma >= 0 ? tokens[comma]!.startOffset : tokens[close]!.startOffset;
+    const raw = text.slice((open.endOffset ?? open.startOffset) + 1, argEnd);
+    const first = tokens.slice(i + 2, comma >= 0 ? comma : close);
+    const plain = (first.length === 1 && tokenMatcher(first[0]!, T.Identifier)) || (first.length === 4 && tokenMatcher(first[0]!, T.Identifier) && tokenMatcher(first[1]!, T.LBracket));
+    if (plain || !/&|->|\.|\*/.test(raw)) continue;
+    const start = (open.endOffset ?? open.startOffset) + 1 + (raw.length - raw.trimStart().length);
+    const end = argEnd - (raw.length - raw.trimEnd().length);
+    const at = first[0] ?? open;
+    const replaced = createTokenInstance(T.Identifier, lockNameOf(raw), start, end - 1, at.startLine ?? NaN, at.endLine ?? NaN, at.startColumn ?? NaN, at.endColumn ?? NaN);
+    tokens.splice(i + 2, close - (i + 2), replaced);
+  }
 }
 
 /** `#include` (the `#` is a lexing error, so look at the text) or `import "…"`. */
