@@ -279,31 +279,37 @@ export function unreachable(x: never): never {
   throw new Error(`unreachable: ${JSON.stringify(x)}`);
 }
 
-/** Visits every statement in a block, depth first, in source order. */
-export function forEachStmt(block: Block, visit: (s: Stmt) => void): void {
+/**
+ * Visits every statement in a block, depth first, in source order, with
+ * its depth: the blocks around it inside `block`, each `else if` one more
+ * (as compiling recurses into it).
+ */
+export function forEachStmt(block: Block, visit: (s: Stmt, depth: number) => void, depth = 0): void {
   for (const s of block.stmts) {
-    visit(s);
+    visit(s, depth);
     switch (s.kind) {
       case "IfStmt": {
-        forEachStmt(s.then, visit);
+        forEachStmt(s.then, visit, depth + 1);
         let other = s.otherwise;
+        let d = depth;
         while (other) {
           if (other.kind === "Block") {
-            forEachStmt(other, visit);
+            forEachStmt(other, visit, d + 1);
             other = undefined;
           } else {
-            visit(other);
-            forEachStmt(other.then, visit);
+            d++;
+            visit(other, d);
+            forEachStmt(other.then, visit, d + 1);
             other = other.otherwise;
           }
         }
         break;
       }
       case "WhileStmt":
-        forEachStmt(s.body, visit);
+        forEachStmt(s.body, visit, depth + 1);
         break;
       case "EitherStmt":
-        for (const b of s.branches) forEachStmt(b.body, visit);
+        for (const b of s.branches) forEachStmt(b.body, visit, depth + 1);
         break;
       case "LockStmt":
       case "TrylockStmt":

@@ -6,7 +6,7 @@
 // never built) and checked against the limits, with the diagnostic on the
 // call that crosses them.
 
-import { unreachable, type Block, type Stmt } from "./ast";
+import { forEachStmt, type Block } from "./ast";
 import type { Scope } from "./binder";
 import { MAX_CALL_DEPTH, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
 import { diagnostic, type Diagnostic } from "./messages";
@@ -37,44 +37,15 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     let own = 0;
     let ownNesting = 0;
     const calls: CallSite[] = [];
-    // Recursive, but over one body only, whose nesting the parser bounded (MAX_NESTING).
-    const visit = (stmts: readonly Stmt[], nesting: number): void => {
-      ownNesting = Math.max(ownNesting, nesting);
-      for (const s of stmts) {
-        if (s.kind !== "CallStmt" && s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
-        switch (s.kind) {
-          case "CallStmt": {
-            const callee = s.driver ? `cb:${s.driver.name}.${s.callee.name}` : `fn:${s.callee.name}`;
-            const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
-            const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
-            if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: nesting + 1 });
-            break;
-          }
-          case "IfStmt":
-            visit(s.then.stmts, nesting + 1);
-            if (s.otherwise?.kind === "Block") visit(s.otherwise.stmts, nesting + 1);
-            else if (s.otherwise) visit([s.otherwise], nesting + 1); // compiling recurses into an else-if
-            break;
-          case "WhileStmt":
-            visit(s.body.stmts, nesting + 1);
-            break;
-          case "EitherStmt":
-            for (const b of s.branches) visit(b.body.stmts, nesting + 1);
-            break;
-          case "LockStmt":
-          case "TrylockStmt":
-          case "LocalVarStmt":
-          case "AssignStmt":
-          case "AssertStmt":
-          case "WaitStmt":
-          case "ReturnStmt":
-            break;
-          default:
-            unreachable(s);
-        }
-      }
-    };
-    visit(block.stmts, 0);
+    forEachStmt(block, (s, depth) => {
+      ownNesting = Math.max(ownNesting, depth);
+      if (s.kind === "CallStmt") {
+        const callee = s.driver ? `cb:${s.driver.name}.${s.callee.name}` : `fn:${s.callee.name}`;
+        const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
+        const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
+        if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
+      } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
+    });
     summaries.set(key, { name, own, ownNesting, calls });
   };
   for (const sym of scope.globals.values()) {
