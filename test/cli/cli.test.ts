@@ -189,5 +189,6 @@ describe("race check --sarif", () => {
       expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/samples\/v9-remove-vs-unbind\.race$/);
       expect(res.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
     }
+    expect(run.properties.scenarios).toEqual([{ file: expect.stringMatching(/v9-remove-vs-unbind\.race$/), expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true }]);
   });
 });

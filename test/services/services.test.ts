@@ -162,6 +162,12 @@ describe("hover and navigation", () => {
     expect(either).toContain("**Locks held on arrival**, per CPU and call path:\n- **C**: no locks");
   });
 
+  it("hovers expect with what each listed kind covers", () => {
+    const text = "cpu C { }\nexpect deadlock, misuse";
+    const md = hover(analyzeFrontEnd(text), undefined, text.indexOf("misuse"))!.markdown;
+    expect(md).toBe("**expect deadlock, misuse**: met when each of these is found and nothing else is (found ones show as information):\n- `deadlock`: deadlock, hang\n- `misuse`: bad-unlock, lock-held-at-exit, overflow");
+  });
+
   it("outlines drivers with their callbacks", () => {
     const fe = analyzeFrontEnd("driver d { probe() { } remove() { } }\ncpu C { d.probe(); d.remove() }");
     expect(outline(fe.ast).map((s) => [s.name, s.children.map((c) => c.name)])).toEqual([

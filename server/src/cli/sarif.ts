@@ -3,6 +3,7 @@
 // the CPUs, their steps ordered globally by executionOrder.
 
 import type { Analysis } from "../analysis";
+import { expectationText } from "../language/ast";
 import { catalogue, type Severity } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
@@ -69,6 +70,14 @@ export function toSarif(entries: readonly Entry[], version: string): object {
       results.push(result);
     }
   }
+  // What each scenario claims and whether it holds: what `race check`'s exit status is made of.
+  const scenarios = entries.map(({ file, analysis }) => ({
+    file: file.replace(/\\/g, "/"),
+    expect: expectationText(analysis.expectation),
+    expectKinds: analysis.expectation.kinds,
+    verdict: analysis.verdict,
+    met: analysis.met,
+  }));
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -77,6 +86,7 @@ export function toSarif(entries: readonly Entry[], version: string): object {
         tool: { driver: { name: "race", fullName: "Race Scenarios checker", version, semanticVersion: version, rules } },
         columnKind: "utf16CodeUnits",
         results,
+        properties: { scenarios },
       },
     ],
   };

@@ -4,9 +4,9 @@
 // a function or driver callback: the lock contexts it runs in, per caller
 // path (seed 001's question about .probe()/.remove()).
 
-import type { FrontEnd } from "../analysis";
+import { EXPECT_KIND_OF, type FrontEnd } from "../analysis";
 import type * as A from "../language/ast";
-import { bodies, forEachStmt } from "../language/ast";
+import { bodies, expectationText, forEachStmt } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
@@ -101,6 +101,8 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   }
 
   if (ref && ref.key.startsWith("local:")) return { markdown: localHover(fe.ast, ref.key), span: ref.span };
+  const expect = fe.checked.scope.expect;
+  if (expect && expect.span.start <= offset && offset <= expect.span.end) return { markdown: expectHover(fe.checked.expectation), span: expect.span };
 
   const stmt = innermostStatement(fe.ast, offset);
   if (!stmt || stmt.kind === "ReturnStmt" || stmt.kind === "TrylockStmt" || stmt.kind === "LocalVarStmt") return undefined;
@@ -119,6 +121,18 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   }
   const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
   return { markdown: `${head}**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
+}
+
+/** What `expect` claims: each listed kind with the findings it covers, and when it is met. */
+function expectHover(e: A.Expectation): string {
+  if (e.kinds.length === 0) return "**expect safe**: met by a complete search that finds nothing; every finding is an error.";
+  const covers = (k: A.ExpectKind): string =>
+    Object.entries(EXPECT_KIND_OF)
+      .filter(([, kind]) => kind === k)
+      .map(([p]) => p)
+      .join(", ");
+  const lines = e.kinds.map((k) => `- ${code(k)}: ${covers(k)}`);
+  return `**expect ${expectationText(e)}**: met when each of these is found and nothing else is (found ones show as information):\n${lines.join("\n")}`;
 }
 
 /** The branches of an `either`, by label or position, as traces name them. */
