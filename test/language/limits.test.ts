@@ -113,6 +113,14 @@ describe("limits of calls", () => {
     expect(analyze(text(3)).verdict).toBe("safe");
   });
 
+  it(`at exactly ${MAX_EXPANDED_NESTING} levels through calls, what depends on the arguments is still checked at the bottom`, () => {
+    const wrap = (n: number, inner: string): string => "if x == 0 {".repeat(n) + inner + "}".repeat(n);
+    // The call into f(k+1) sits 98 blocks deep (nesting 99 with the call); f4's lock is 5 deeper: 5 × 99 + 5.
+    const fns = Array.from({ length: 5 }, (_, k) => `fn f${k}(d) { ${k < 4 ? wrap(98, `f${k + 1}(d)`) : wrap(5, "lock m[d]; unlock m[d]")} }`).join("\n");
+    const text = `mutex m[pf]\nvar x = 0\nvar v[vf] = 0\n${fns}\ncpu C { v[vf] = 1; ${wrap(98, "f0(vf)")} }`;
+    expect(analyze(text).diagnostics.map((d) => d.code)).toEqual(["RACE021", "RACE021"]);
+  });
+
   it("recursion through a long cycle is found without recursing", () => {
     const n = 3000;
     const text = Array.from({ length: n }, (_, i) => `fn f${i}() { f${(i + 1) % n}() }`).join("\n") + "\ncpu C { f0() }\n";

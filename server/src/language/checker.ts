@@ -84,7 +84,7 @@ interface Ctx {
   readonly locals: LocalScope | undefined;
   /** Calls active around this body (0 in a CPU's own). */
   readonly depth: number;
-  /** Blocks (and calls) around this point, counted through calls. */
+  /** Blocks around this point, counted through calls: one more than expansion.ts counts (the body's own block). */
   readonly nesting: number;
 }
 
@@ -361,14 +361,14 @@ class Checker {
       this.report(diagnostic("arity", s.callee.span, target.name, target.params.length, bindings.length));
       return;
     }
-    // Calls nested past the limit are reported by expansionDiagnostics; following them would only recurse.
-    if (!ctx.expand || this.recursive.has(target.key) || ctx.depth >= MAX_CALL_DEPTH || ctx.nesting >= MAX_EXPANDED_NESTING) return;
+    // Past a limit (where expansionDiagnostics has reported), following calls would only recurse deeper.
+    if (!ctx.expand || this.recursive.has(target.key) || ctx.depth >= MAX_CALL_DEPTH || ctx.nesting > MAX_EXPANDED_NESTING) return;
     const env = new Map<string, Binding>();
     target.params.forEach((p, i) => env.set(p.name, bindings[i]!));
     const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
     if (this.expanded.has(signature)) return;
     this.expanded.add(signature);
-    this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting + 1 });
+    this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting });
   }
 
   private callee(s: A.CallStmt, ctx: Ctx): Body | undefined {
