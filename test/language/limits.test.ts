@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
-import { MAX_CALL_DEPTH, MAX_CPU_STATEMENTS, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE, MAX_NESTING } from "../../server/src/language/limits";
+import { MAX_CALL_DEPTH, MAX_CPU_LOCALS, MAX_CPU_STATEMENTS, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE, MAX_NESTING } from "../../server/src/language/limits";
 
 /** The front end's diagnostics as `CODE text-at-span`. */
 function frontEnd(text: string): string[] {
@@ -78,6 +78,14 @@ describe("limits of size", () => {
     expect(ds[0]!.message).toContain(`more than ${MAX_CPU_STATEMENTS.toLocaleString("en-US")} statements`);
     expect(ds[0]!.message).toContain("(C → f0 → f1 → … → f8 → f9) takes it past the limit");
     expect(text.slice(ds[0]!.span.start, ds[0]!.span.end)).toBe("f9");
+  });
+
+  it(`more than ${MAX_CPU_LOCALS} local variables expanded on one CPU`, () => {
+    const text = chain(10, (i) => (i + 1 < 10 ? `f${i + 1}(); f${i + 1}()` : "var t = 0; t = 1"));
+    const ds = analyzeFrontEnd(text).diagnostics;
+    expect(ds.map((d) => d.code)).toEqual(["RACE045"]);
+    expect(ds[0]!.message).toContain(`expands to more than ${MAX_CPU_LOCALS} local variables`);
+    expect(ds[0]!.message).toContain("(C → f0 → f1) takes it past the limit");
   });
 
   it("a CPU at the statement limit compiles and runs", () => {

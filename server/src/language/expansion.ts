@@ -4,11 +4,12 @@
 // many statements its code becomes. Both are memoised per callee (24 functions
 // each calling the next twice expand to 2^24 copies, which must be counted,
 // never built) and checked against the limits, with the diagnostic on the
-// call that crosses them.
+// call that crosses them. Local variables are counted the same way: each
+// expansion of a `var` is a byte of every state.
 
 import { forEachStmt, type Block } from "./ast";
 import type { Scope } from "./binder";
-import { MAX_CALL_DEPTH, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
+import { MAX_CALL_DEPTH, MAX_CPU_LOCALS, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
 import { diagnostic, type Diagnostic } from "./messages";
 import type { Span } from "./span";
 
@@ -24,17 +25,30 @@ interface Summary {
   readonly name: string;
   /** Instructions of the body itself (compile.ts emits at most one per statement; calls and returns none). */
   readonly own: number;
+  /** `var` statements of the body itself: each expansion is a variable of the state. */
+  readonly ownLocals: number;
   /** The deepest nesting of a statement in the body itself. */
   readonly ownNesting: number;
   readonly calls: readonly CallSite[];
 }
 
-const CAP = MAX_CPU_STATEMENTS + 1;
+/** What a CPU's code must stay within, counted per body: its own, and its callees' per call. */
+interface Measure {
+  readonly own: (s: Summary) => number;
+  readonly max: number;
+  readonly what: string;
+}
+
+const MEASURES: readonly Measure[] = [
+  { own: (s) => s.own, max: MAX_CPU_STATEMENTS, what: `${MAX_CPU_STATEMENTS.toLocaleString("en-US")} statements` },
+  { own: (s) => s.ownLocals, max: MAX_CPU_LOCALS, what: `${MAX_CPU_LOCALS} local variables` },
+];
 
 export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string>): Diagnostic[] {
   const summaries = new Map<string, Summary>();
   const summarize = (key: string, name: string, block: Block): void => {
     let own = 0;
+    let ownLocals = 0;
     let ownNesting = 0;
     const calls: CallSite[] = [];
     forEachStmt(block, (s, depth) => {
@@ -45,15 +59,16 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
         const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
         if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
       } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
+      if (s.kind === "LocalVarStmt") ownLocals++;
     });
-    summaries.set(key, { name, own, ownNesting, calls });
+    summaries.set(key, { name, own, ownLocals, ownNesting, calls });
   };
   for (const sym of scope.globals.values()) {
     if (sym.kind === "fn") summarize(`fn:${sym.decl.name.name}`, sym.decl.name.name, sym.decl.body);
     if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize(`cb:${sym.decl.name.name}.${cb.name.name}`, `${sym.decl.name.name}.${cb.name.name}`, cb.body);
   }
 
-  const sizes = foldCalls(summaries, (s) => s.own, (acc, v) => Math.min(CAP, acc + v));
+  const sizes = MEASURES.map((m) => foldCalls(summaries, m.own, (acc, v) => Math.min(m.max + 1, acc + v)));
   const heights = foldCalls(summaries, () => 0, (acc, v) => Math.max(acc, v + 1));
   const nestings = foldCalls(summaries, (s) => s.ownNesting, (acc, v, c) => Math.max(acc, c.nesting + v));
   const out: Diagnostic[] = [];
@@ -95,34 +110,34 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
 
     // Size: the first call (in code order) that takes the total past the limit, followed
     // down while one callee alone is past it.
-    if (me.own > MAX_CPU_STATEMENTS) {
-      report(diagnostic("tooManyStatements", cpu.name.span, cpu.name.name, "", MAX_CPU_STATEMENTS));
-      continue;
-    }
-    const first = crossing(me, sizes);
-    if (!first) continue;
-    let site: CallSite = first;
-    const path = [cpu.name.name];
-    for (;;) {
-      const callee = summaries.get(site.callee)!;
-      path.push(callee.name);
-      const deeper: CallSite | undefined = sizes(site.callee) >= CAP && callee.own <= MAX_CPU_STATEMENTS ? crossing(callee, sizes) : undefined;
-      if (!deeper || path.length > MAX_CALL_DEPTH) break;
-      site = deeper;
-    }
-    const alone = sizes(site.callee) >= CAP;
-    const detail = `: the call here (${chain(path)}) ${alone ? "alone expands past the limit" : "takes it past the limit"}`;
-    report(diagnostic("tooManyStatements", site.span, cpu.name.name, detail, MAX_CPU_STATEMENTS));
+    MEASURES.forEach((m, i) => {
+      const size = sizes[i]!;
+      if (m.own(me) > m.max) return report(diagnostic("expansionTooLarge", cpu.name.span, cpu.name.name, m.what, ""));
+      const first = crossing(me, m, size);
+      if (!first) return;
+      let site: CallSite = first;
+      const path = [cpu.name.name];
+      for (;;) {
+        const callee = summaries.get(site.callee)!;
+        path.push(callee.name);
+        const deeper: CallSite | undefined = size(site.callee) > m.max && m.own(callee) <= m.max ? crossing(callee, m, size) : undefined;
+        if (!deeper || path.length > MAX_CALL_DEPTH) break;
+        site = deeper;
+      }
+      const alone = size(site.callee) > m.max;
+      const detail = `: the call here (${chain(path)}) ${alone ? "alone expands past the limit" : "takes it past the limit"}`;
+      report(diagnostic("expansionTooLarge", site.span, cpu.name.name, m.what, detail));
+    });
   }
   return out;
 }
 
-/** The call of `s` at which its running total of statements exceeds the limit. */
-function crossing(s: Summary, sizes: (key: string) => number): CallSite | undefined {
-  let total = s.own;
+/** The call of `s` at which its running total exceeds the measure's limit. */
+function crossing(s: Summary, m: Measure, size: (key: string) => number): CallSite | undefined {
+  let total = m.own(s);
   for (const c of s.calls) {
-    total += sizes(c.callee);
-    if (total > MAX_CPU_STATEMENTS) return c;
+    total += size(c.callee);
+    if (total > m.max) return c;
   }
   return undefined;
 }

@@ -27,3 +27,6 @@ export const MAX_EITHER_BRANCHES = 256;
 
 /** Statements one CPU's code may expand to, calls expanded (below the engine's MAX_PC). */
 export const MAX_CPU_STATEMENTS = 30_000;
+
+/** Local variables one CPU's code may expand to (one per `var` per call expansion): each is part of every state. */
+export const MAX_CPU_LOCALS = 256;

@@ -216,11 +216,11 @@ export const catalogue = {
     severity: "error",
     text: (chain: string, what: string) => `Calls nest too deep here (${chain}): ${what}. Calls are expanded at compile time; flatten the call chain.`,
   },
-  tooManyStatements: {
+  expansionTooLarge: {
     code: "RACE045",
     severity: "error",
-    text: (cpu: string, detail: string, max: number) =>
-      `CPU ${q(cpu)} expands to more than ${max.toLocaleString("en-US")} statements (calls are expanded in place at compile time)${detail}. Call less, or split the work between CPUs.`,
+    text: (cpu: string, what: string, detail: string) =>
+      `CPU ${q(cpu)} expands to more than ${what} (calls are expanded in place at compile time)${detail}. Call less, or split the work between CPUs.`,
   },
   tooManyBranches: {
     code: "RACE046",
