@@ -44,17 +44,6 @@ describe("race check (text)", () => {
     expect(report(full.stdout)).toBe(report(reduced.stdout));
   });
 
-  it("--sleep-sets: the same report and stored states, fewer steps", () => {
-    const json = (...args: string[]): { states: number; transitions: number } => JSON.parse(race("check", "--json", ...args).stdout).files[0].stats;
-    const text = scratch("abba.race", "mutex A\nmutex B\ncpu C0 { lock A; lock B; unlock B; unlock A }\ncpu C1 { lock B; lock A; unlock A; unlock B }\nexpect deadlock\n");
-    const plain = json(text);
-    const sleep = json("--sleep-sets", text);
-    expect(sleep.states).toBe(plain.states);
-    expect(sleep.transitions).toBeLessThan(plain.transitions);
-    const report = (s: string): string => s.slice(0, s.lastIndexOf("\n✓"));
-    expect(report(race("check", "--sleep-sets", text).stdout)).toBe(report(race("check", text).stdout));
-  });
-
   it("says how many states the search for shortest traces took", () => {
     const r = race("check", sample("probe-remove-lock-contexts.race"));
     expect(r.stdout).toMatch(/· 10 states \(reduced\) \+ \d+ for shortest traces · /);
@@ -80,9 +69,6 @@ describe("race check (text)", () => {
     expect(race("check").code).toBe(2);
     expect(race("check", "--bogus", "x.race").code).toBe(2);
     expect(race("check", "--max-states", "zero", sample("v9-remove-vs-unbind.race")).code).toBe(2);
-    const both = race("check", "--no-reduce", "--sleep-sets", sample("v9-remove-vs-unbind.race"));
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain("--sleep-sets is part of the reduction");
     const missing = race("check", "no/such/file.race");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read no/such/file.race");

@@ -5,6 +5,7 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
+import type { TraceStep } from "../engine/trace";
 import type { Diagnostic } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
@@ -74,19 +75,29 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   out.push("");
   out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
   out.push("       " + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
-  for (const step of p.trace) {
+  const row = (step: TraceStep): string => {
     const col = cpus.indexOf(step.cpu);
     const line = lines.position(step.span.start).line + 1;
-    out.push(`  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${step.action}`);
+    return `  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${step.action}`;
+  };
+  for (const step of p.trace) out.push(row(step));
+  if (p.loop) {
+    // A livelock: where the loop starts, then the steps that repeat for ever.
+    if (p.loop.prefix.length > 0) {
+      out.push("       then:");
+      for (const step of p.loop.prefix) out.push(row(step));
+    }
+    out.push("       then, repeating for ever:");
+    for (const step of p.loop.cycle) out.push(row(step));
   }
   if (p.kind === "deadlock" || p.kind === "hang") {
     const cells = cpus.map((c) => {
       const site = p.sites.find((s) => s.cpu === c);
-      return site ? `${site.action} <-- WAITS` : "";
+      return site ? `${site.action} <-- ${site.looping ? "LOOPS" : "WAITS"}` : "";
     });
     out.push("       " + cells.map((c) => c.padEnd(width)).join("").trimEnd());
     out.push("");
-    out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : " *** HANG ***");
+    out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : p.form === "livelock" ? " *** LIVELOCK ***" : " *** HANG ***");
   }
   out.push("");
   // Call stacks, innermost first, as the kernel prints them.
