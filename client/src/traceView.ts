@@ -139,7 +139,10 @@ export function render(p: TracePayload, stale = false): string {
             const b = p.blocked.find((x) => x.cpu === c.name);
             if (!b) return "<td></td>";
             if (b.looping) return `<td class="step">↻ ${escapeHtml(b.action)}<div class="label">loops for ever</div></td>`;
-            return `<td class="step">■ ${escapeHtml(b.action)}<div class="label">waits${b.waitsFor ? ` for ${escapeHtml(b.waitsFor)}` : ""}${b.heldBy.length ? ` held by ${escapeHtml(b.heldBy.join(", "))}` : ""}</div></td>`;
+            const verb = b.wants === "read" ? "waits to read" : b.wants === "write" ? "waits to write" : "waits for";
+            const behind = b.behind.length ? ` behind the queued writer ${escapeHtml(b.behind.join(", "))}` : "";
+            const held = b.heldBy.length ? ` held${b.heldMode ? ` for ${b.heldMode === "read" ? "reading" : "writing"}` : ""} by ${escapeHtml(b.heldBy.join(", "))}` : "";
+            return `<td class="step">■ ${escapeHtml(b.action)}<div class="label">${b.waitsFor ? `${verb} ${escapeHtml(b.waitsFor)}` : "waits"}${behind}${held}</div></td>`;
           })
           .join("")}</tr>`
       : "";

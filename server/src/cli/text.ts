@@ -63,8 +63,9 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   for (const s of p.sites) {
     if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
-      out.push(`  ${s.waitsFor}, at ${at(s.span)}`);
-      if (s.heldBy.length > 0) out.push(`but ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock.`);
+      out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
+      if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
+      if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
       out.push("");
     }
   }
@@ -107,7 +108,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     for (let i = s.stack.length - 1; i >= 0; i--) out.push(`  ${s.stack[i]!.fn.padEnd(32)} ${at(s.stack[i]!.call)}`);
     if (s.holds.length > 0) {
       out.push(`  locks held by ${s.cpu}:`);
-      s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
+      s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.mode ? ` (${h.mode})` : ""}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
     }
     out.push("");
   }
@@ -116,8 +117,8 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     if (chain.length > 1 || (chain.length === 1 && chain[0]!.heldBy.length > 0)) {
       out.push("the dependency chain:");
       for (const s of chain) {
-        const holding = s.holds.map((h) => h.lock).join(", ") || "(nothing)";
-        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}`);
+        const holding = s.holds.map((h) => `${h.lock}${h.mode ? ` (${h.mode})` : ""}`).join(", ") || "(nothing)";
+        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`);
       }
       out.push("");
     }

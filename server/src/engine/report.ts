@@ -9,10 +9,15 @@ import { PC_DONE, type CExpr, type Frame, type Model } from "./model";
 import { CpuStatus } from "./state";
 import { successors } from "./reduce";
 import { stuckForever } from "./stuckReport";
-import { buildTrace, lastAcquire, type TraceStep } from "./trace";
+import { buildTrace, type TraceStep } from "./trace";
+
+/** How a reader/writer lock is held or wanted. */
+export type LockMode = "read" | "write";
 
 export interface HeldLock {
   readonly lock: string;
+  /** For a reader/writer lock. */
+  readonly mode?: LockMode;
   /** Where the CPU took it in the trace. */
   readonly span: Span | undefined;
   readonly stack: readonly Frame[];
@@ -28,6 +33,11 @@ export interface ProblemSite {
   /** For a blocked CPU: the lock it waits for, and who holds it. */
   readonly waitsFor: string | undefined;
   readonly heldBy: readonly string[];
+  /** For a reader/writer lock: how this CPU wants it, and how it is held. */
+  readonly wants?: LockMode;
+  readonly heldMode?: LockMode;
+  /** A reader that waits behind these queued writers (fair rwsem). */
+  readonly behind?: readonly string[];
   readonly holds: readonly HeldLock[];
   /** In a livelock: this CPU loops for ever (it is not blocked). */
   readonly looping?: boolean;
@@ -202,12 +212,15 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;
 
+  const mode = (l: number, c: number): LockMode | undefined => (model.locks[l]!.kind !== "rwsem" ? undefined : layout.owner(st, l) === c + 1 ? "write" : "read");
   const sites: ProblemSite[] = p.sites.map((s) => {
     const cpu = model.cpus[s.cpu]!;
-    const holds = layout.heldLocks(st, s.cpu).map((l): HeldLock => {
-      const at = lastAcquire(trace, cpu.name, lockName(l));
-      return { lock: lockName(l), span: at?.span, stack: at?.stack ?? [] };
-    });
+    // In the order they were taken, as lockdep numbers them (#0 first).
+    const holds = layout
+      .heldLocks(st, s.cpu)
+      .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l)) }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ l, at }): HeldLock => ({ lock: lockName(l), mode: mode(l, s.cpu), span: trace[at]?.span, stack: trace[at]?.stack ?? [] }));
     if (s.pc === PC_DONE) {
       const first = holds[0];
       return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: "end of CPU", waitsFor: undefined, heldBy: [], holds };
@@ -217,11 +230,22 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
       return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: undefined, heldBy: [], holds, looping: true };
     }
     const waitsFor = p.kind === "deadlock" || p.kind === "hang" ? (s.lock !== undefined ? lockName(s.lock) : undefined) : undefined;
+    if (waitsFor === undefined || s.lock === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
+    const l = s.lock;
     const heldBy: string[] = [];
-    if (waitsFor !== undefined && s.lock !== undefined) {
-      for (let c = 0; c < layout.cpuCount; c++) if (layout.holds(st, c, s.lock)) heldBy.push(cpuName(c));
+    for (let c = 0; c < layout.cpuCount; c++) if (layout.holds(st, c, l)) heldBy.push(cpuName(c));
+    const rw = model.locks[l]!.kind === "rwsem";
+    const wants: LockMode | undefined = rw ? (ins.op === "rlock" ? "read" : "write") : undefined;
+    // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
+    const behind: string[] = [];
+    if (wants === "read" && layout.owner(st, l) === 0) {
+      for (let c = 0; c < layout.cpuCount; c++) {
+        const other = layout.instrAt(st, c);
+        if (c !== s.cpu && other && other.op === "lock" && other.lock === l) behind.push(cpuName(c));
+      }
     }
-    return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds };
+    const heldMode: LockMode | undefined = rw ? (layout.owner(st, l) !== 0 ? "write" : "read") : undefined;
+    return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, wants, heldBy, heldMode, behind, holds };
   });
 
   const cpus = sites.map((s) => s.cpu);
@@ -271,6 +295,23 @@ function writersNote(model: Model, s: ProblemSite): string {
   return writers.length === 0 ? ", which no CPU writes" : `, which only ${writers.join(" and ")} ${writers.length === 1 ? "writes" : "write"}`;
 }
 
+/** Where `lock` was last taken by `cpu` in the trace (its step index; -1 if not in it). */
+function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string): number {
+  for (let i = trace.length - 1; i >= 0; i--) if (trace[i]!.cpu === cpu && trace[i]!.lock === lock && trace[i]!.acquired) return i;
+  return -1;
+}
+
+/** "waits for L in f, held by X", with the modes of a reader/writer lock. */
+function waiting(s: ProblemSite): string {
+  const where = s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "";
+  const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${s.heldBy.join(" and ")}` : "";
+  if (s.behind && s.behind.length > 0) {
+    return `waits to read ${s.waitsFor}${where} behind the queued writer ${s.behind.join(" and ")}${held ? ` (it is ${held})` : ""}`;
+  }
+  const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
+  return `${verb} ${s.waitsFor}${where}${held ? `, ${held}` : ""}`;
+}
+
 /** lockdep's header and our one-sentence message for a problem. */
 function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, firstIns: Model["cpus"][number]["code"][number] | undefined, form: HangForm | undefined): { title: string; message: string } {
   const where = (s: ProblemSite): string => (s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "");
@@ -283,21 +324,15 @@ function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, fir
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${where(s)} while already holding it; it deadlocks on itself.`,
         };
       }
-      const parts = sites.map((s) => {
-        if (s.heldBy.length === 0) {
-          const queued = sites.filter((o) => o.cpu !== s.cpu).map((o) => o.cpu);
-          return `${s.cpu} waits to read ${s.waitsFor} behind the queued writer ${queued.join(", ")}`;
-        }
-        return `${s.cpu} waits for ${s.waitsFor}${where(s)}, held by ${s.heldBy.join(" and ")}`;
-      });
+      const parts = sites.map((s) => `${s.cpu} ${waiting(s)}`);
       return { title: "possible circular locking dependency detected", message: `Deadlock: ${parts.join("; ")}.` };
     }
     case "hang": {
       const parts = sites.map((s) => {
         if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${where(s)} and can never finish`;
         if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}${writersNote(model, s)}`;
-        const holders = s.heldBy.length > 0 ? `held by ${s.heldBy.join(" and ")}, which can no longer release it` : "which it cannot get";
-        return `${s.cpu} waits for ${s.waitsFor}${where(s)}, ${holders}`;
+        const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+        return `${s.cpu} ${waiting(s)}${who}`;
       });
       // The message names what is stuck and why; whether others still run
       // at the end of the trace (the form) goes in the title.
