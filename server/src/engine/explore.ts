@@ -198,7 +198,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
     problems.push(p);
   };
   const reduction = options.reduce === false && !goals && !targets ? undefined : new Reduction(model, layout);
-  const graph = goals ? undefined : new StateGraph();
+  const graph = goals ? undefined : new StateGraph(reduction !== undefined, n);
   // Chains of steps through states with a single reduced successor are
   // followed without storing those states (with reduction; in the
   // goal-directed search too, replayed with the goals open at the time).
@@ -429,7 +429,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
     if (graph) {
       let done = 0;
       for (let c = 0; c < n; c++) if (status[c] === CpuStatus.Finished) done |= 1 << c;
-      graph.expanded(id, done, dead, enabledMask);
+      graph.expanding(id, done, dead, enabledMask);
     }
     // With the whole graph, stuck.ts finds every CPU stuck forever; this
     // finds those of states where nothing moves, which a search stopped by
@@ -472,6 +472,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
     if (reachedOld && !goals && reduction?.hasLoops && expand !== all) {
       for (let c = 0; c < n; c++) if (all & ~expand & (1 << c)) expandCpu(c, id, depth);
     }
+    graph?.expanded(id);
   }
 
   /**
@@ -553,7 +554,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
       // Each passed state's chain ends at `to`, after the CPUs that step from it on.
       for (let i = passed - 1; i >= 0; i--) passedCpu[i] = tail |= 1 << passedCpu[i]!;
       for (let i = 0; i < passed; i++) cache.set(chainKeys, i * keyWords, to, steps - passedAt[i]!, passedCpu[i]!);
-      graph?.edge(id, to, via, moved);
+      graph?.edge(to, via, moved);
       if (to <= id) old = true;
       if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, to, found);
     }
@@ -624,7 +625,8 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
       ms: performance.now() - started,
       complete: stoppedBy === undefined,
       stoppedBy,
-      bytesPerState: store.bytesPerState,
+      // The graph kept for the stuck-forever analysis counts too.
+      bytesPerState: store.bytesPerState + (graph ? graph.bytes / Math.max(1, store.count) : 0),
       reduced: reduction !== undefined,
     },
   };

@@ -34,8 +34,6 @@ export const keyPc = (k: StuckKey): number => k & 0xffff;
 
 export interface StuckAnalysis {
   readonly comps: Components;
-  /** Out-edges per state (CSR over the graph's edges). */
-  readonly out: { readonly start: Int32Array; readonly index: Int32Array };
   /** The states of component k: `members[memberStart[k] … memberStart[k+1])`. */
   readonly memberStart: Int32Array;
   readonly members: Int32Array;
@@ -53,8 +51,7 @@ const POLL = 1 << 16;
  * reads a CPU's pc. Undefined if `expired` said to stop.
  */
 export function analyseStuck(graph: StateGraph, states: number, cpuCount: number, pcOf: (state: number, cpu: number) => number, expired: () => boolean): StuckAnalysis | undefined {
-  const out = graph.outEdges(states);
-  const comps = components(graph, states, out);
+  const comps = components(graph, states);
   const all = cpuCount >= 31 ? 0x7fffffff : (1 << cpuCount) - 1;
   // Members of each component, as CSR.
   const memberStart = new Int32Array(comps.count + 1);
@@ -82,8 +79,7 @@ export function analyseStuck(graph: StateGraph, states: number, cpuCount: number
       const s = members[m]!;
       finish |= graph.done(s);
       explain |= graph.dead(s);
-      for (let i = out.start[s]!; i < out.start[s + 1]!; i++) {
-        const e = out.index[i]!;
+      for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
         move |= graph.edgeMoved(e);
         const t = comps.of[graph.edgeTo(e)]!;
         if (t === k) continue;
@@ -121,7 +117,7 @@ export function analyseStuck(graph: StateGraph, states: number, cpuCount: number
     }
     setOfComp[k] = at;
   }
-  return { comps, out, memberStart, members, setOfComp, sets };
+  return { comps, memberStart, members, setOfComp, sets };
 }
 
 /** Does `set` (sorted) contain every key of `wanted` (sorted)? */
@@ -201,6 +197,12 @@ export function firstHolding(analysis: StuckAnalysis, graph: StateGraph, wanted:
   return -1;
 }
 
+/** An edge of the graph, with the state it leaves. */
+export interface LoopEdge {
+  readonly from: number;
+  readonly edge: number;
+}
+
 /**
  * A loop that a livelock goes round from state `from`: the edges of a
  * shortest path to a state on a cycle of the graph in which every CPU of
@@ -209,8 +211,8 @@ export function firstHolding(analysis: StuckAnalysis, graph: StateGraph, wanted:
  * the livelock; one where the looping CPUs move is the one a reader
  * expects. Undefined if none is found (then any cycle is taken).
  */
-export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: number, movers: number): { prefix: number[]; cycle: number[] } | undefined {
-  const { comps, out, memberStart, members } = analysis;
+export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: number, movers: number): { prefix: LoopEdge[]; cycle: LoopEdge[] } | undefined {
+  const { comps, memberStart, members } = analysis;
   const moversIn = new Map<number, number>();
   const movedWithin = (k: number): number => {
     let m = moversIn.get(k);
@@ -218,8 +220,7 @@ export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: numbe
     m = 0;
     for (let j = memberStart[k]!; j < memberStart[k + 1]!; j++) {
       const s = members[j]!;
-      for (let i = out.start[s]!; i < out.start[s + 1]!; i++) {
-        const e = out.index[i]!;
+      for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
         if (comps.of[graph.edgeTo(e)] === k) m |= graph.edgeMoved(e);
       }
     }
@@ -227,46 +228,48 @@ export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: numbe
     return m;
   };
   for (const strict of [true, false]) {
-    const entry = bfs(out, graph, from, (s) => comps.cyclic[comps.of[s]!] === 1 && (!strict || (movedWithin(comps.of[s]!) & movers) === movers), () => true);
+    const entry = bfs(graph, from, (s) => comps.cyclic[comps.of[s]!] === 1 && (!strict || (movedWithin(comps.of[s]!) & movers) === movers), () => true);
     if (!entry) continue;
     const k = comps.of[entry.state]!;
-    const cycle = bfs(out, graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k);
+    const cycle = bfs(graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k);
     if (cycle) return { prefix: entry.edges, cycle: cycle.edges };
   }
   return undefined;
 }
 
-/** Breadth-first from `from` to the first state `goal` accepts (at depth ≥ 0), through states `allowed` accepts. */
+/**
+ * Breadth-first from `from` to the first state `goal` accepts (at depth ≥
+ * 0), through states `allowed` accepts: the state, and the edges there,
+ * each with the state it leaves.
+ */
 function bfs(
-  out: { readonly start: Int32Array; readonly index: Int32Array },
   graph: StateGraph,
   from: number,
   goal: (s: number, depth: number) => boolean,
   allowed: (s: number) => boolean,
-): { state: number; edges: number[] } | undefined {
+): { state: number; edges: { from: number; edge: number }[] } | undefined {
   if (goal(from, 0)) return { state: from, edges: [] };
-  const parentEdge = new Map<number, number>();
+  const parent = new Map<number, { from: number; edge: number }>();
   let frontier = [from];
   const seen = new Set<number>([from]);
   for (let depth = 1; frontier.length > 0; depth++) {
     const next: number[] = [];
     for (const s of frontier) {
-      for (let i = out.start[s]!; i < out.start[s + 1]!; i++) {
-        const e = out.index[i]!;
+      for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
         const t = graph.edgeTo(e);
         if (!allowed(t)) continue;
         if (goal(t, depth)) {
-          const edges = [e];
+          const edges = [{ from: s, edge: e }];
           for (let x = s; x !== from; ) {
-            const pe = parentEdge.get(x)!;
+            const pe = parent.get(x)!;
             edges.push(pe);
-            x = graph.edgeFrom(pe);
+            x = pe.from;
           }
           return { state: t, edges: edges.reverse() };
         }
         if (seen.has(t)) continue;
         seen.add(t);
-        parentEdge.set(t, e);
+        parent.set(t, { from: s, edge: e });
         next.push(t);
       }
     }

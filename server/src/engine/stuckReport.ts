@@ -8,7 +8,7 @@ import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, t
 import { PC_DONE, type Model } from "./model";
 import { Reduction, successors } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
-import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type StuckAnalysis, type StuckKey } from "./stuck";
+import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 
 export interface StuckOutcome {
   /** Each problem with the search its state belongs to. */
@@ -185,7 +185,7 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   if (looping !== 0) {
     const found = findLoop(search.graph!, analysis, state, looping);
     if (found) {
-      const steps = (edges: readonly number[]): number[] => edges.flatMap((e) => search.edgeSteps(search.graph!.edgeFrom(e), search.graph!.edgeVia(e), search.graph!.edgeTo(e)));
+      const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => search.edgeSteps(e.from, search.graph!.edgeVia(e.edge), search.graph!.edgeTo(e.edge)));
       loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
     }
   }
