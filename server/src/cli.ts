@@ -1,4 +1,4 @@
-// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] FILE...`
+// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce] FILE...`
 // No LSP imports here: the CLI reads files, calls analyze() and prints.
 // Exit codes: 0 every file's expectation is met; 1 some expectation is not
 // met; 2 invalid input (syntax or semantic errors, unreadable file) or usage.
@@ -15,7 +15,7 @@ import { LineIndex } from "./language/span";
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
-const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] FILE...
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce] FILE...
        race export --promela FILE
 
   Explores every interleaving of each scenario and reports deadlocks, hangs,
@@ -27,8 +27,6 @@ const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout 
   --timeout MS    stop each search after MS milliseconds
   --no-reduce     explore every interleaving one by one (no partial-order
                   reduction): same findings and traces, more states
-  --sleep-sets    add sleep sets to the reduction: same findings and
-                  states, a few steps fewer (usually not faster)
   --version       print the version
 
   export --promela  write the scenario as a Promela model for SPIN (stdout)
@@ -42,7 +40,6 @@ interface Options {
   maxStates: number | undefined;
   timeoutMs: number | undefined;
   reduce: boolean;
-  sleep: boolean;
 }
 
 class UsageError extends Error {}
@@ -62,7 +59,7 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     return { exportPromela: rest[1]! };
   }
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
-  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, sleep: false };
+  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--json") opts.format = "json";
@@ -70,12 +67,10 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     else if (a === "--max-states") opts.maxStates = positiveInt(a, rest[++i]);
     else if (a === "--timeout") opts.timeoutMs = positiveInt(a, rest[++i]);
     else if (a === "--no-reduce") opts.reduce = false;
-    else if (a === "--sleep-sets") opts.sleep = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
     else opts.files.push(a);
   }
   if (opts.files.length === 0) throw new UsageError("no files given");
-  if (!opts.reduce && opts.sleep) throw new UsageError("--sleep-sets is part of the reduction: it cannot go with --no-reduce");
   return opts;
 }
 
@@ -108,7 +103,7 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
       exit = 2;
       continue;
     }
-    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce, sleep: opts.sleep });
+    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
     const lines = new LineIndex(text);
     done.push({ file, analysis, lines });
     if (analysis.verdict === "invalid") exit = 2;

@@ -96,6 +96,21 @@ describe("mutex", () => {
   });
 });
 
+describe("reports", () => {
+  it("numbers held locks in the order they were taken, as lockdep does (#0 first)", () => {
+    const a = run(`
+      mutex A
+      mutex B
+      mutex C
+      cpu C0 { lock C; lock A; lock B; unlock B; unlock A; unlock C }
+      cpu C1 { lock B; lock C; unlock C; unlock B }
+      expect deadlock`);
+    const c0 = a.report!.problems[0]!.sites.find((x) => x.cpu === "C0")!;
+    // Declared A, B, C; taken C, then A.
+    expect(c0.holds.map((h) => h.lock)).toEqual(["C", "A"]);
+  });
+});
+
 describe("recursive mutex", () => {
   it("lets the owner take it again and is free after as many unlocks", () => {
     const o = outcome(`
@@ -143,6 +158,21 @@ describe("rwsem", () => {
       expect deadlock`);
     // R reads; W queues (blocked, counts as waiting writer); R's second rlock waits behind W.
     expect(o.problems).toEqual(["deadlock [R,W] 1 steps"]);
+  });
+
+  it("the report names the queued writer a reader waits behind, and how each holds the lock", () => {
+    const a = run(`
+      rwsem s
+      cpu R { rlock s; rlock s; runlock s; runlock s }
+      cpu W { lock s; unlock s }
+      expect deadlock`);
+    const p = a.report!.problems[0]!;
+    expect(p.message).toBe("Deadlock: R waits to read s behind the queued writer W (it is held for reading by R); W waits to write s, held for reading by R.");
+    expect(p.sites.map((x) => [x.cpu, x.wants, x.heldMode, x.behind])).toEqual([
+      ["R", "read", "read", ["W"]],
+      ["W", "write", "read", []],
+    ]);
+    expect(p.sites[0]!.holds.map((h) => [h.lock, h.mode])).toEqual([["s", "read"]]);
   });
 
   it("write-locking an rwsem held for reading by the same CPU deadlocks on itself", () => {

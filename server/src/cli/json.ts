@@ -17,6 +17,10 @@ export interface JsonProblem {
   expected?: boolean;
   cpus?: readonly string[];
   trace?: JsonStep[];
+  /** For a hang: "total" (nothing moves), "partial" (others still run) or "livelock". */
+  form?: string;
+  /** For a livelock: the steps after `trace` into the loop, and the loop that repeats. */
+  loop?: { prefix: JsonStep[]; cycle: JsonStep[] };
 }
 
 export interface JsonFile {
@@ -62,6 +66,8 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       expected,
       cpus: p.cpus,
       trace: p.trace.map((s) => locateStep(s, lines)),
+      ...(p.form ? { form: p.form } : {}),
+      ...(p.loop ? { loop: { prefix: p.loop.prefix.map((s) => locateStep(s, lines)), cycle: p.loop.cycle.map((s) => locateStep(s, lines)) } } : {}),
     });
   }
   const out: JsonFile = {
