@@ -101,6 +101,14 @@ describe("trylock conditions", () => {
     expect(a.verdict).toBe("safe");
   });
 
+  it("while !trylock against a holder that waits for the looper is a livelock, which expect deadlock meets", () => {
+    const a = both("mutex rtnl\nvar done = false\ncpu A { while !trylock rtnl { } done = true; unlock rtnl }\ncpu B { lock rtnl; wait until done; unlock rtnl }\nexpect deadlock");
+    expect(summarize(a)).toEqual(["hang [A,B] 1 steps"]);
+    expect(a.report!.problems[0]!.form).toBe("livelock");
+    expect(a.verdict).toBe("hang");
+    expect(a.met).toBe(true);
+  });
+
   it("if !trylock runs its then-branch when the lock is taken elsewhere", () => {
     const a = both(`
       mutex m
