@@ -48,6 +48,21 @@ describe("livelock", () => {
     expect([full.report!.stats.states, reduced.report!.stats.states]).toEqual([12, 5]);
   });
 
+  it("the issue's own shape, with a local flag and the open-coded retry loop, is the same livelock", () => {
+    for (const loop of ["var got = false\n while !got { if trylock rtnl { got = true } }", "while !trylock rtnl { }"]) {
+      const { reduced } = both(`
+        mutex rtnl
+        var done = false
+        cpu A { lock rtnl; wait until done; unlock rtnl }
+        cpu B { ${loop}
+                done = true; unlock rtnl }
+        expect deadlock`);
+      expect(summarize(reduced)).toEqual(["hang [A,B] 1 steps"]);
+      expect(reduced.report!.problems[0]!.form).toBe("livelock");
+      expect([reduced.verdict, reduced.met]).toEqual(["hang", true]);
+    }
+  });
+
   it("a retry loop that can still get the lock is no hang (no unfair scheduler)", () => {
     const { reduced } = both(`
       mutex L
@@ -61,7 +76,7 @@ describe("livelock", () => {
   it("an either inside a loop is a way out, taken or not", () => {
     const { reduced } = both(`
       var done = false
-      cpu A { while !done { either { done = true } or { } } }`);
+      cpu A { while !done { either "finish" { done = true } or "again" { } } }`);
     expect(reduced.verdict).toBe("safe");
   });
 
