@@ -118,12 +118,28 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
     const related: Related[] = inv.edges.flatMap((e) => e.sites.map((s) => ({ span: s.span, message: `${s.cpu} takes ${e.to} while holding ${e.from}` })));
-    const chain = [...inv.locks, inv.locks[0]].join(" → ");
+    const chain = cycleText(inv.locks);
+    // A cycle that shares locks with one that does deadlock: say how they
+    // relate, so the note never reads as contradicting the deadlock report.
+    const confirmed = report.lockGraph.inversions.filter((o) => o.status === "confirmed");
+    const larger = confirmed.find((o) => o.locks.length < inv.locks.length && o.locks.every((l) => inv.locks.includes(l)));
+    const smaller = confirmed.find((o) => o.locks.length > inv.locks.length && inv.locks.every((l) => o.locks.includes(l)));
+    const relation = larger
+      ? ` It extends the cycle ${cycleText(larger.locks)}, which does deadlock (reported);`
+      : smaller
+        ? ` Its locks are part of the cycle ${cycleText(smaller.locks)}, which does deadlock (reported);`
+        : "";
     const d =
       inv.status === "gated"
         ? diagnostic("inversionGated", at, `Lock-order inversion ${chain} cannot deadlock: every path that takes these locks holds ${inv.gate!.join(", ")} first.`)
         : report.stats.complete
-          ? diagnostic("inversionUnreached", at, `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`)
+          ? diagnostic(
+              "inversionUnreached",
+              at,
+              relation
+                ? `Lock-order inversion ${chain} (lockdep would report it).${relation} no interleaving deadlocks on this cycle itself.`
+                : `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`,
+            )
           : withSeverity(diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no deadlock on it found before the search stopped.`), "warning");
     diagnostics.push(withRelated(d, related));
   }
@@ -191,6 +207,11 @@ export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] 
     const d = withRelated(diagnostic(id, site.span, p.message + note), related);
     return expected ? withSeverity(d, "information") : d;
   });
+}
+
+/** `A → B → A`. */
+function cycleText(locks: readonly string[]): string {
+  return [...locks, locks[0]].join(" → ");
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

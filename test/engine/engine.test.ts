@@ -322,6 +322,22 @@ describe("lock-order graph", () => {
     expect(a.report!.lockGraph.inversions).toMatchObject([{ locks: ["A", "B"], status: "unreached" }]);
   });
 
+  it("an unreached cycle that extends a confirmed one says so instead of contradicting it", () => {
+    const a = run(`
+      mutex A
+      mutex B
+      mutex C
+      var c2done = false
+      cpu C0 { lock A; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      cpu C2 { lock B; lock C; unlock C; unlock B; c2done = true }
+      cpu C3 { wait until c2done; lock C; lock A; unlock A; unlock C }
+      expect deadlock`);
+    expect(a.report!.lockGraph.inversions.map((i) => `${i.locks} ${i.status}`)).toEqual(["A,B confirmed", "A,B,C unreached"]);
+    const note = a.diagnostics.find((d) => d.code === "RACE108")!;
+    expect(note.message).toBe("Lock-order inversion A → B → C → A (lockdep would report it). It extends the cycle A → B → A, which does deadlock (reported); no interleaving deadlocks on this cycle itself.");
+  });
+
   it("re-taking a held recursive mutex adds no edge", () => {
     const a = run("recursive mutex r\nmutex m\ncpu C0 { lock r; lock m; lock r; unlock r; unlock m; unlock r }");
     expect(a.report!.lockGraph.edges.map((e) => `${e.from}>${e.to}`)).toEqual(["r>m"]);

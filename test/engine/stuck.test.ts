@@ -130,6 +130,20 @@ describe("precedence", () => {
     expect(summarize(reduced)).toEqual(["deadlock [C0,C1] 3 steps"]);
   });
 
+  it("a CPU waiting until a CPU behind a deadlock writes a flag belongs to it too", () => {
+    const { reduced } = both(`
+      mutex A
+      mutex B
+      var c2done = false
+      cpu C0 { lock A; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      cpu C2 { lock B; unlock B; c2done = true }
+      cpu C3 { wait until c2done }
+      expect deadlock`);
+    // C2 may be blocked behind the cycle on B; C3 then waits for a write only C2 makes.
+    expect(summarize(reduced)).toEqual(["deadlock [C0,C1] 2 steps"]);
+  });
+
   it("CPUs stuck before their cycle forms belong to the deadlock", () => {
     const { reduced } = both(`
       mutex A

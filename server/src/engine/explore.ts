@@ -290,6 +290,27 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
   }
 
   const noProblem = (): void => {};
+  // Who could release a `wait until`, for CPUs waiting on a deadlock through one.
+  const releasers = reduction ?? new Reduction(model, layout);
+  /**
+   * `dead` (the CPUs in or behind a wait-for cycle) with the CPUs blocked on
+   * a `wait until` that only those CPUs could make pass: they too wait for
+   * the deadlock (§8 precedence), through shared state rather than a lock.
+   */
+  function behindWaits(st: Uint8Array, dead: number): number {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let c = 0; c < n; c++) {
+        if (status[c] !== CpuStatus.BlockedOnWait || dead & (1 << c)) continue;
+        const r = releasers.releasers(st, c);
+        if (r !== 0 && (r & ~dead) === 0) {
+          dead |= 1 << c;
+          changed = true;
+        }
+      }
+    }
+    return dead;
+  }
   /** Per site: the statement can jump back (to itself or an earlier statement). */
   const loopsBack = new Uint8Array(sites);
   model.cpus.forEach((cpu, c) => cpu.code.forEach((ins, pc) => (loopsBack[siteBase[c]! + pc] = successors(ins).some((t) => t !== PC_DONE && t <= pc) ? 1 : 0)));
@@ -424,8 +445,9 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
 
     const stuck = enabled === 0 && blocked > 0;
     if (stuck && stuckState < 0) stuckState = id;
-    const dead = blockedOnLock > 0 ? findDeadlocks(layout, cur, id, status, waitsFor, reach, found) : 0;
+    let dead = blockedOnLock > 0 ? findDeadlocks(layout, cur, id, status, waitsFor, reach, found) : 0;
     const cycle = dead !== 0;
+    if (cycle && blocked > blockedOnLock) dead = behindWaits(cur, dead);
     if (graph) {
       let done = 0;
       for (let c = 0; c < n; c++) if (status[c] === CpuStatus.Finished) done |= 1 << c;

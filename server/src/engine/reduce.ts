@@ -348,6 +348,23 @@ export class Reduction {
     return this.overlapsFrom(d, pcD, dA, e, pcE, this.future) || this.overlapsFrom(e, pcE, eA, d, pcD, this.future);
   }
 
+  /**
+   * The CPUs that could still make CPU d's `wait until` (at `pcD`) pass:
+   * those whose future writes what it reads (or touches a lock it asks
+   * `locked()` of).
+   */
+  releasers(st: Uint8Array, d: number): number {
+    const pcD = this.layout.pc(st, d);
+    let mask = 0;
+    for (let e = 0; e < this.cpuCount; e++) {
+      if (e === d) continue;
+      const pcE = this.layout.pc(st, e);
+      if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+      if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
+    }
+    return mask;
+  }
+
   /** CPUs that may still run a statement touching `lock` (from their current one on). */
   touching(st: Uint8Array, lock: number): number {
     const lw = this.own.lw;
