@@ -27,7 +27,7 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "eeh-vf-without-rescan-lock.race": { verdict: "violation", problems: ["violation [CPU0] 7 steps", "violation [CPU1] 7 steps"], states: 67, reduced: 30 },
   "eeh-vf-with-rescan-lock.race": { verdict: "safe", problems: [], states: 32, reduced: 3 },
   "probe-remove-lock-contexts.race": { verdict: "violation", problems: ["violation [CPU1] 3 steps", "violation [CPU2] 11 steps"], states: 424, reduced: 10 },
-  "vfio-numvfs-show.race": { verdict: "deadlock", problems: ["hang [CPU0,CPU1] 3 steps"], states: 4, reduced: 2 },
+  "vfio-numvfs-show.race": { verdict: "hang", problems: ["hang [CPU0,CPU1] 3 steps"], states: 4, reduced: 2 },
   "vfio-numvfs-show-reverted.race": { verdict: "safe", problems: [], states: 8, reduced: 2 },
   "stale-numvfs-after-uevent.race": { verdict: "violation", problems: ["violation [CPU1] 4 steps"], states: 13, reduced: 5 },
   "stale-numvfs-serialized.race": { verdict: "safe", problems: [], states: 11, reduced: 2 },

@@ -2,7 +2,7 @@
 // tests drive it over the Debug Adapter Protocol directly) that replays a
 // trace of a scenario. Each CPU is a debugger thread whose call stack ends
 // at the statement it runs next; the Variables view has its held locks
-// (mode, depth), every shared variable and every lock. Step over moves one
+// (mode, depth), its local variables, every shared variable and every lock. Step over moves one
 // CPU's next step forward (the trace's other steps before it run too),
 // step back undoes one, continue and reverse continue run to the next (or
 // previous) step on a line with a breakpoint, or to an end of the trace.
@@ -35,11 +35,12 @@ export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArgument
   stopOnEntry?: boolean;
 }
 
-// Variable references: each CPU's held locks, the shared variables, every lock, the trace position.
+// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position.
 const SHARED = 1;
 const LOCKS = 2;
 const TRACE = 3;
 const HELD_BASE = 100;
+const LOCALS_BASE = 200;
 
 export class RaceDebugSession extends DebugSession {
   private replay: Replayed | undefined;
@@ -217,7 +218,13 @@ export class RaceDebugSession extends DebugSession {
     const cpu = Math.floor(args.frameId / 1000) - 1;
     const name = this.r.model.cpus[cpu]?.name ?? "CPU";
     response.body = {
-      scopes: [new Scope(`Locks held by ${name}`, HELD_BASE + cpu, false), new Scope("Shared variables", SHARED, false), new Scope("All locks", LOCKS, false), new Scope("Trace", TRACE, false)],
+      scopes: [
+        new Scope(`Locks held by ${name}`, HELD_BASE + cpu, false),
+        new Scope(`Locals of ${name}`, LOCALS_BASE + cpu, false),
+        new Scope("Shared variables", SHARED, false),
+        new Scope("All locks", LOCKS, false),
+        new Scope("Trace", TRACE, false),
+      ],
     };
     this.sendResponse(response);
   }
@@ -227,8 +234,12 @@ export class RaceDebugSession extends DebugSession {
     const ref = args.variablesReference;
     let vars: Variable[] = [];
     const holding = (h: { mode: string; depth: number }): string => (h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`);
-    if (ref >= HELD_BASE) vars = (v.cpus[ref - HELD_BASE]?.holds ?? []).map((h) => new Variable(h.lock, holding(h)));
-    else if (ref === SHARED) vars = v.vars.map((x) => new Variable(x.name, String(x.value)));
+    if (ref >= LOCALS_BASE) {
+      // A local's instance name without its CPU: `got`, or `f#2.got` inside f's second expansion.
+      const cpu = v.cpus[ref - LOCALS_BASE]?.name;
+      vars = v.vars.filter((x) => x.owner !== undefined && x.owner === cpu).map((x) => new Variable(x.name.slice(cpu!.length + 1), String(x.value)));
+    } else if (ref >= HELD_BASE) vars = (v.cpus[ref - HELD_BASE]?.holds ?? []).map((h) => new Variable(h.lock, holding(h)));
+    else if (ref === SHARED) vars = v.vars.filter((x) => x.owner === undefined).map((x) => new Variable(x.name, String(x.value)));
     else if (ref === LOCKS) vars = v.locks.map((l) => new Variable(l.name, l.holders.length === 0 ? `free (${l.kind})` : l.holders.map((h) => `${h.cpu}: ${holding(h)}`).join("; ")));
     else if (ref === TRACE) {
       const n = this.r.schedule.length;

@@ -125,7 +125,16 @@ export function render(p: TracePayload, stale = false): string {
           return `<td class="step ${cls}">${mark}${escapeHtml(s.action)}</td>`;
         })
         .join("");
-      return `<tr data-index="${i}"><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
+      // A livelock's steps past the trace: into the loop, then the loop that repeats for ever.
+      const span = cpus.length + 2;
+      const heading =
+        p.loop && i === p.loop.cycleFrom
+          ? `<tr class="loophead"><td colspan="${span}">↻ then, repeating for ever:</td></tr>`
+          : p.loop && i === p.loop.from
+            ? `<tr class="loophead"><td colspan="${span}">then, into the loop:</td></tr>`
+            : "";
+      const cls = p.loop && i >= p.loop.from ? ' class="loop"' : "";
+      return `${heading}<tr data-index="${i}"${cls}><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
     })
     .join("\n");
   const blockedRow =
@@ -133,7 +142,12 @@ export function render(p: TracePayload, stale = false): string {
       ? `<tr data-index="${p.steps.length}" class="blocked"><td class="num">✗</td><td class="line"></td>${cpus
           .map((c) => {
             const b = p.blocked.find((x) => x.cpu === c.name);
-            return b ? `<td class="step">■ ${escapeHtml(b.action)}<div class="label">waits${b.waitsFor ? ` for ${escapeHtml(b.waitsFor)}` : ""}${b.heldBy.length ? ` held by ${escapeHtml(b.heldBy.join(", "))}` : ""}</div></td>` : "<td></td>";
+            if (!b) return "<td></td>";
+            if (b.looping) return `<td class="step">↻ ${escapeHtml(b.action)}<div class="label">loops for ever</div></td>`;
+            const verb = b.wants === "read" ? "waits to read" : b.wants === "write" ? "waits to write" : "waits for";
+            const behind = b.behind.length ? ` behind the queued writer ${escapeHtml(b.behind.join(", "))}` : "";
+            const held = b.heldBy.length ? ` held${b.heldMode ? ` for ${b.heldMode === "read" ? "reading" : "writing"}` : ""} by ${escapeHtml(b.heldBy.join(", "))}` : "";
+            return `<td class="step">■ ${escapeHtml(b.action)}<div class="label">${b.waitsFor ? `${verb} ${escapeHtml(b.waitsFor)}` : "waits"}${behind}${held}</div></td>`;
           })
           .join("")}</tr>`
       : "";
@@ -162,6 +176,8 @@ td.error { color: var(--vscode-errorForeground); font-weight: bold; }
 tr.blocked td.step { background: var(--vscode-inputValidation-errorBackground, rgba(255,0,0,0.15)); color: var(--vscode-errorForeground); font-weight: bold; }
 tr.current { outline: 2px solid var(--vscode-focusBorder); background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
 tr.future { opacity: 0.45; }
+tr.loophead td { font-style: italic; opacity: 0.8; padding-top: 6px; }
+tr.loop td.step { border-left: 2px dashed var(--vscode-charts-purple, var(--vscode-focusBorder)); }
 .controls { margin: 8px 0; }
 #details { margin-top: 12px; }
 #stale { margin: 8px 0; padding: 4px 8px; border: 1px solid var(--vscode-inputValidation-warningBorder, orange); background: var(--vscode-inputValidation-warningBackground, transparent); }
@@ -172,7 +188,7 @@ const vscode = acquireVsCodeApi();
 const data = ${embedJson({ steps: p.steps.map((s) => ({ cpu: s.cpu, action: s.action, held: s.held, changed: s.changed, stack: s.stack.map((f) => f.fn) })), blocked: p.blocked.length, cpus: cpus.map((c) => c.name) })};
 const last = data.steps.length + (data.blocked ? 0 : -1);
 let index = last;
-const rows = Array.from(document.querySelectorAll('#trace tbody tr'));
+const rows = Array.from(document.querySelectorAll('#trace tbody tr[data-index]'));
 function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]); }
 function show(i) {
   index = Math.max(0, Math.min(last, i));

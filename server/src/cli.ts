@@ -1,4 +1,4 @@
-// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] FILE...`
+// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce] FILE...`
 // No LSP imports here: the CLI reads files, calls analyze() and prints.
 // Exit codes: 0 every file's expectation is met; 1 some expectation is not
 // met; 2 invalid input (syntax or semantic errors, unreadable file) or usage.
@@ -22,7 +22,7 @@ import { LineIndex } from "./language/span";
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
-const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] [--coverage] [--trace-out TRACE.json] FILE...
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce] [--coverage] [--trace-out TRACE.json] FILE...
        race export --promela FILE
 ${TEST_USAGE}
 ${REPLAY_USAGE}
@@ -36,8 +36,6 @@ ${REPLAY_USAGE}
   --timeout MS    stop each search after MS milliseconds
   --no-reduce     explore every interleaving one by one (no partial-order
                   reduction): same findings and traces, more states
-  --sleep-sets    add sleep sets to the reduction: same findings and
-                  states, a few steps fewer (usually not faster)
   --coverage      also list the statements no interleaving reaches
   --trace-out F   write the first finding's trace to F as a trace file
                   (docs/trace-format.md; one scenario only)
@@ -59,7 +57,6 @@ interface Options {
   maxStates: number | undefined;
   timeoutMs: number | undefined;
   reduce: boolean;
-  sleep: boolean;
   coverage: boolean;
   traceOut: string | undefined;
 }
@@ -81,7 +78,7 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     return { exportPromela: rest[1]! };
   }
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
-  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, sleep: false, coverage: false, traceOut: undefined };
+  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, coverage: false, traceOut: undefined };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--json") opts.format = "json";
@@ -89,14 +86,12 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     else if (a === "--max-states") opts.maxStates = positiveInt(a, rest[++i]);
     else if (a === "--timeout") opts.timeoutMs = positiveInt(a, rest[++i]);
     else if (a === "--no-reduce") opts.reduce = false;
-    else if (a === "--sleep-sets") opts.sleep = true;
     else if (a === "--coverage") opts.coverage = true;
     else if (a === "--trace-out") opts.traceOut = rest[++i] ?? "";
     else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
     else opts.files.push(a);
   }
   if (opts.files.length === 0) throw new UsageError("no files given");
-  if (!opts.reduce && opts.sleep) throw new UsageError("--sleep-sets is part of the reduction: it cannot go with --no-reduce");
   if (opts.traceOut !== undefined && (opts.traceOut === "" || opts.files.length !== 1)) throw new UsageError("--trace-out takes a file name and goes with one scenario");
   return opts;
 }
@@ -132,7 +127,7 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
       exit = 2;
       continue;
     }
-    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce, sleep: opts.sleep });
+    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
     const lines = new LineIndex(text);
     done.push({ file, analysis, lines });
     if (analysis.verdict === "invalid") exit = 2;

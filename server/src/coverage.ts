@@ -11,7 +11,7 @@
 // "Reduction"; tested reduced = full in test/coverage.test.ts). A search
 // stopped early knows only what it reached: coverage is then "not known".
 
-import type { Expectation } from "./language/ast";
+import { expectationText, type Expectation } from "./language/ast";
 import { diagnostic, type Diagnostic } from "./language/messages";
 import type { Span } from "./language/span";
 import type { Model } from "./engine/model";
@@ -53,12 +53,13 @@ export function coverage(model: Model, report: EngineReport): Coverage {
 }
 
 /**
- * What every tool shows: an `expect safe` scenario's asserts that no
- * interleaving reaches (its claim about them is vacuous).
+ * What every tool shows: the asserts no interleaving reaches, in a scenario
+ * whose expectation claims that its asserts hold (`expect safe`, or a list
+ * without `violation`): that claim is vacuous about them.
  */
 export function vacuityDiagnostics(c: Coverage, expectation: Expectation): Diagnostic[] {
-  if (expectation !== "safe") return [];
-  return c.unreached.filter((s) => s.isAssert).map((s) => diagnostic("vacuousAssert", s.span));
+  if (expectation.kinds.includes("violation")) return [];
+  return c.unreached.filter((s) => s.isAssert).map((s) => diagnostic("vacuousAssert", s.span, expectationText(expectation)));
 }
 
 /** What the editor shows: each statement no interleaving reaches (faded). */

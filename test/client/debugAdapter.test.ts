@@ -170,4 +170,17 @@ describe("the trace debugger (DAP, in process)", () => {
       "This trace does not apply to v9-changed.race: the scenario changed since the trace was written, and step 1 no longer applies: CPU0 should run 'lock rescan_remove' but is at 'lock device_lock[pf]' (line 33).",
     );
   });
+
+  it("shows each CPU's local variables apart from the shared ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-dap-"));
+    const program = join(dir, "locals.race");
+    writeFileSync(
+      program,
+      `var shared = 0\nfn bump() { var step = 1; shared = shared + step }\ncpu C0 { var limit = 2; bump(); assert shared == limit "both bumped" }\ncpu C1 { bump() }\nexpect violation\n`,
+    );
+    await dap.launch({ program, finding: 0, stopOnEntry: false });
+    expect(await dap.variables(1, "Locals of C0")).toEqual(["limit = 2", "bump#1.step = 1"]);
+    expect(await dap.variables(2, "Locals of C1")).toEqual(["bump#1.step = 1"]);
+    expect(await dap.variables(1, "Shared variables")).toEqual(["shared = 1"]);
+  });
 });

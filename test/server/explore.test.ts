@@ -59,7 +59,7 @@ describe("exploring interleavings over the protocol", () => {
     let p = await client.request<SimulatePayload>("race/simulate/start", { uri: "file:///v9.race" });
     expect(p.view.findings.map((f) => f.kind)).toEqual(["deadlock"]);
     p = await client.request<SimulatePayload>("race/simulate/step", { session: p.session, cpu: 0, choice: 0 });
-    expect(p.view.options.find((o) => o.cpuName === "CPU1")!.warning).toMatch(/can no longer be avoided: finding 1: Deadlock/);
+    expect(p.view.options.find((o) => o.cpuName === "CPU1")!.warning).toMatch(/^leads into a state where CPU0 and CPU1 can never finish \(finding 1: Deadlock/);
     p = await client.request<SimulatePayload>("race/simulate/jump", { session: p.session, finding: 0 });
     expect(p.view.steps).toBe(3);
     expect(p.view.problems.map((x) => x.finding)).toEqual([0]);

@@ -65,7 +65,8 @@ describe("guided simulation", () => {
     take(sim, "CPU0", "lock rescan_remove");
     const v = sim.view();
     const lockDev = v.options.find((o) => o.cpuName === "CPU1")!;
-    expect(lockDev.warning).toMatch(/^leads into a state from which a problem can no longer be avoided: finding 1: Deadlock/);
+    // Past this step CPU0 and CPU1 can never finish (§8): the deadlock is certain.
+    expect(lockDev.warning).toMatch(/^leads into a state where CPU0 and CPU1 can never finish \(finding 1: Deadlock/);
     expect(lockDev.findings).toEqual([0]);
     expect(v.outlook).toMatch(/^From here some interleavings still run into: finding 1: Deadlock/);
     take(sim, "CPU1", "lock device_lock[pf]");
@@ -90,11 +91,11 @@ describe("guided simulation", () => {
   });
 
   it("offers each either branch as its own step, and replays a finding through the right branch", () => {
-    const text = `mutex A\nvar x = 0\ncpu C0 {\n  either { x = 1 } or { lock A; x = 2; unlock A }\n}\ncpu C1 { assert x != 2 "never two" }\nexpect violation\n`;
+    const text = `mutex A\nvar x = 0\ncpu C0 {\n  either "fast" { x = 1 } or { lock A; x = 2; unlock A }\n}\ncpu C1 { assert x != 2 "never two" }\nexpect violation\n`;
     const a = analyze(text);
     const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
-    expect(sim.view().options.map((o) => `${o.cpuName}: ${o.label}`)).toEqual(["C0: either → branch 1 of 2: x = 1", "C0: either → branch 2 of 2: lock A", "C1: assert x != 2"]);
-    take(sim, "C0", "either → branch 2");
+    expect(sim.view().options.map((o) => `${o.cpuName}: ${o.label}`)).toEqual(['C0: either → "fast": x = 1', "C0: either → branch 2 of 2 (line 4): lock A", "C1: assert x != 2"]);
+    take(sim, "C0", "either → branch 2 of 2");
     expect(sim.view().cpus[0]!.statement!.text).toBe("lock A");
     take(sim, "C0", "lock A");
     take(sim, "C0", "x = 2");
@@ -117,5 +118,16 @@ describe("guided simulation", () => {
     ]);
     const replay = replayTraceFile(text, file);
     expect(replay.ok && replay.trace.map((t) => t.action)).toEqual(["either → branch 2 of 2", "lock A", "x = 2", "assert x != 2 → FAILED"]);
+  });
+
+  it("warns when a step leaves a CPU that can never finish, before anything is blocked for good", () => {
+    const text = `var ready = false\nvar n = 0\ncpu C0 { either "ready" { ready = true } or "forget" { n = 1 } }\ncpu C1 { wait until ready }\nexpect deadlock\n`;
+    const a = analyze(text);
+    const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+    const forget = sim.view().options.find((o) => o.label.startsWith('either → "forget"'))!;
+    expect(forget.warning).toMatch(/^leads into a state where C1 can never finish \(finding 1: Hang/);
+    expect(sim.view().options.find((o) => o.label.startsWith('either → "ready"'))!.warning).toBeUndefined();
+    sim.take(forget.cpu, forget.choice);
+    expect(sim.view().outlook).toMatch(/^From here C1 can never finish/);
   });
 });

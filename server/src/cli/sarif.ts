@@ -3,6 +3,8 @@
 // the CPUs, their steps ordered globally by executionOrder.
 
 import type { Analysis } from "../analysis";
+import type { TraceStep } from "../engine/trace";
+import { expectationText } from "../language/ast";
 import { catalogue, type Severity } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
@@ -48,27 +50,37 @@ export function toSarif(entries: readonly Entry[], version: string): object {
       if (d.related && d.related.length > 0) result["relatedLocations"] = d.related.map((r, i) => ({ id: i + 1, ...location(r.span, r.message) }));
       const finding = d.finding === undefined ? undefined : analysis.findings[d.finding];
       if (finding) {
-        const cpus = [...new Set([...finding.problem.trace.map((s) => s.cpu), ...finding.problem.cpus])];
-        result["codeFlows"] = [
-          {
-            message: { text: `shortest trace: ${finding.problem.trace.length} steps` },
-            threadFlows: cpus.map((cpu) => ({
-              id: cpu,
-              locations: finding.problem.trace
-                .map((s, order) => ({ s, order }))
-                .filter(({ s }) => s.cpu === cpu)
-                .map(({ s, order }) => ({
-                  executionOrder: order + 1,
-                  nestingLevel: s.stack.length,
-                  location: location(s.span, `${cpu}: ${s.action}`),
-                })),
-            })),
-          },
-        ];
+        const p = finding.problem;
+        const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.cpus])];
+        const flow = (text: string, steps: readonly TraceStep[]): object => ({
+          message: { text },
+          threadFlows: cpus.map((cpu) => ({
+            id: cpu,
+            locations: steps
+              .map((s, order) => ({ s, order }))
+              .filter(({ s }) => s.cpu === cpu)
+              .map(({ s, order }) => ({
+                executionOrder: order + 1,
+                nestingLevel: s.stack.length,
+                location: location(s.span, `${cpu}: ${s.action}`),
+              })),
+          })),
+        });
+        result["codeFlows"] = [flow(`shortest trace: ${p.trace.length} steps`, p.trace)];
+        // A livelock's loop: the trace, then into the loop, then once round it (it repeats for ever).
+        if (p.loop) (result["codeFlows"] as object[]).push(flow(`livelock: then ${p.loop.prefix.length} steps into a loop of ${p.loop.cycle.length} steps that repeats for ever`, [...p.trace, ...p.loop.prefix, ...p.loop.cycle]));
       }
       results.push(result);
     }
   }
+  // What each scenario claims and whether it holds: what `race check`'s exit status is made of.
+  const scenarios = entries.map(({ file, analysis }) => ({
+    file: file.replace(/\\/g, "/"),
+    expect: expectationText(analysis.expectation),
+    expectKinds: analysis.expectation.kinds,
+    verdict: analysis.verdict,
+    met: analysis.met,
+  }));
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -77,6 +89,7 @@ export function toSarif(entries: readonly Entry[], version: string): object {
         tool: { driver: { name: "race", fullName: "Race Scenarios checker", version, semanticVersion: version, rules } },
         columnKind: "utf16CodeUnits",
         results,
+        properties: { scenarios },
       },
     ],
   };

@@ -17,6 +17,7 @@
 // the statement touches, and the union of that over every statement
 // reachable from it ("what this CPU may still touch from here").
 
+import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { CpuStatus, type Layout } from "./state";
 
@@ -56,6 +57,8 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
     case "locked":
       locks[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
       return;
+    default:
+      unreachable(e);
   }
 }
 
@@ -63,12 +66,21 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
 export function successors(ins: Instr): number[] {
   switch (ins.op) {
     case "trylock":
+    case "rtrylock":
     case "branch":
       return [ins.next, ins.alt];
     case "either":
       return [...ins.choices];
-    default:
+    case "lock":
+    case "unlock":
+    case "rlock":
+    case "runlock":
+    case "assign":
+    case "assert":
+    case "wait":
       return [ins.next];
+    default:
+      return unreachable(ins);
   }
 }
 
@@ -127,6 +139,7 @@ export class Reduction {
           case "rlock":
           case "runlock":
           case "trylock":
+          case "rtrylock":
             setLock(ins.lock);
             break;
           case "assign":
@@ -140,6 +153,8 @@ export class Reduction {
             break;
           case "either":
             break;
+          default:
+            unreachable(ins);
         }
         for (const s of successors(ins)) {
           const l = arrivesAtWriterLock(s);
@@ -184,15 +199,19 @@ export class Reduction {
 
   /** Does what CPU d's statement touches conflict with `other`'s entry for CPU e at pcE (the same lock; a variable one side writes)? */
   private overlaps(d: number, pcD: number, other: Access, e: number, pcE: number): boolean {
+    return this.overlapsFrom(d, pcD, this.own, e, pcE, other);
+  }
+
+  private overlapsFrom(d: number, pcD: number, mine: Access, e: number, pcE: number, other: Access): boolean {
     const { lw, vw } = this.own;
     const a = (this.base[d]! + pcD) * lw;
     const b = (this.base[e]! + pcE) * lw;
-    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & other.locks[b + i]!) return true;
+    for (let i = 0; i < lw; i++) if (mine.locks[a + i]! & other.locks[b + i]!) return true;
     const av = (this.base[d]! + pcD) * vw;
     const bv = (this.base[e]! + pcE) * vw;
     for (let i = 0; i < vw; i++) {
-      if (this.own.writes[av + i]! & (other.reads[bv + i]! | other.writes[bv + i]!)) return true;
-      if (this.own.reads[av + i]! & other.writes[bv + i]!) return true;
+      if (mine.writes[av + i]! & (other.reads[bv + i]! | other.writes[bv + i]!)) return true;
+      if (mine.reads[av + i]! & other.writes[bv + i]!) return true;
     }
     return false;
   }
@@ -281,6 +300,69 @@ export class Reduction {
       }
     }
     return best;
+  }
+
+  /**
+   * The CPUs whose futures interact with the seeds', transitively: CPUs
+   * outside it never touch, now or later, anything one inside touches, so
+   * their steps commute with every step of those inside and cannot enable
+   * or disable one. Whatever depends only on the CPUs inside (whether one
+   * of them can still finish, for instance) is unchanged by steps outside.
+   */
+  interacting(st: Uint8Array, seeds: number): number {
+    const pcs = new Int32Array(this.cpuCount);
+    for (let c = 0; c < this.cpuCount; c++) pcs[c] = this.layout.pc(st, c);
+    return this.interactingFrom(pcs, seeds);
+  }
+
+  /** interacting() with each CPU at `pcs[cpu]` (PC_DONE or a stopped pc: it does nothing more). */
+  interactingFrom(pcs: ArrayLike<number>, seeds: number): number {
+    let set = seeds;
+    let todo = seeds;
+    while (todo !== 0) {
+      const d = 31 - Math.clz32(todo);
+      todo &= ~(1 << d);
+      const pcD = pcs[d]!;
+      if (pcD === PC_DONE || pcD & PC_STOPPED_FLAG) continue;
+      for (let e = 0; e < this.cpuCount; e++) {
+        if (set & (1 << e)) continue;
+        const pcE = pcs[e]!;
+        if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+        if (this.overlapsFrom(d, pcD, this.future, e, pcE, this.future)) {
+          set |= 1 << e;
+          todo |= 1 << e;
+        }
+      }
+    }
+    return set;
+  }
+
+  /**
+   * May what CPU d does at `pcD` (its statement, or with `dFuture` all it
+   * may still do from there) conflict with what CPU e may still do from
+   * `pcE`, or the other way round?
+   */
+  mayAffect(d: number, pcD: number, dFuture: boolean, e: number, pcE: number, eFuture: boolean): boolean {
+    const dA = dFuture ? this.future : this.own;
+    const eA = eFuture ? this.future : this.own;
+    return this.overlapsFrom(d, pcD, dA, e, pcE, this.future) || this.overlapsFrom(e, pcE, eA, d, pcD, this.future);
+  }
+
+  /**
+   * The CPUs that could still make CPU d's `wait until` (at `pcD`) pass:
+   * those whose future writes what it reads (or touches a lock it asks
+   * `locked()` of).
+   */
+  releasers(st: Uint8Array, d: number): number {
+    const pcD = this.layout.pc(st, d);
+    let mask = 0;
+    for (let e = 0; e < this.cpuCount; e++) {
+      if (e === d) continue;
+      const pcE = this.layout.pc(st, e);
+      if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+      if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
+    }
+    return mask;
   }
 
   /** CPUs that may still run a statement touching `lock` (from their current one on). */

@@ -2,6 +2,7 @@
 // figures, "▷ Simulate", and "▶ Replay trace" and "↺ Debug trace" for each finding.
 
 import type { CodeLens } from "vscode-languageserver/node";
+import { expectationText } from "../language/ast";
 import { toRange } from "./convert";
 import type { DocumentState } from "./documentState";
 
@@ -20,10 +21,12 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const st = sum.stats;
   const figures = `${n(st.states)} states · ${Math.round(st.ms)} ms${st.complete ? "" : ` · stopped by ${st.stoppedBy}`}`;
   const first = sum.findings[0]?.problem;
+  // An expectation not met says which: `expect deadlock, misuse` may fail on what is missing or on what is extra.
+  const unmet = sum.met ? "" : ` · expect ${expectationText(sum.expectation)}: NOT met`;
   let verdict: string;
-  if (sum.verdict === "safe") verdict = `✓ safe · ${figures}`;
+  if (sum.verdict === "safe") verdict = `${sum.met ? "✓" : "✗"} safe${unmet} · ${figures}`;
   else if (sum.verdict === "incomplete") verdict = `? incomplete · ${figures}`;
-  else verdict = `${sum.met ? "✓" : "✗"} ${sum.verdict}${sum.met ? " (expected)" : ""} · ${first ? `${first.trace.length} steps · ` : ""}${figures}`;
+  else verdict = `${sum.met ? "✓" : "✗"} ${sum.verdict}${sum.met ? " (expected)" : unmet} · ${first ? `${first.trace.length} steps · ` : ""}${figures}`;
   const out = [lens(verdict, "race.checkNow", [s.uri]), simulate];
   sum.findings.forEach(({ problem }, index) => {
     out.push(lens(`▶ Replay trace: ${problem.kind} on ${problem.cpus.join(", ")} (${problem.trace.length} steps)`, "race.replayTrace", [s.uri, index]));

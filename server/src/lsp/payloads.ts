@@ -27,7 +27,20 @@ export interface TracePayload {
     lock: string | undefined;
     error: string | undefined;
   })[];
-  blocked: { cpu: string; action: string; range: Range; waitsFor: string | undefined; heldBy: readonly string[] }[];
+  blocked: {
+    cpu: string;
+    action: string;
+    range: Range;
+    waitsFor: string | undefined;
+    heldBy: readonly string[];
+    looping: boolean;
+    /** For a reader/writer lock: how it is wanted, how held, and the queued writers a reader waits behind. */
+    wants: string | undefined;
+    heldMode: string | undefined;
+    behind: readonly string[];
+  }[];
+  /** For a livelock, `steps` goes on past the trace into the loop: where those steps start, and where the loop that repeats starts. */
+  loop?: { from: number; cycleFrom: number };
 }
 
 export function tracePayload(s: DocumentState, index: number): TracePayload | null {
@@ -44,14 +57,28 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
     message: p.message,
     expected: f.expected,
     cpus: [...(s.summary?.cpus ?? [])],
-    steps: p.trace.map((t) => ({
+    steps: [...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((t) => ({
       ...locateStep(t, s.lines),
       acquired: t.acquired,
       released: t.released,
       lock: t.lock,
       error: t.error,
     })),
-    blocked: p.kind === "deadlock" || p.kind === "hang" ? p.sites.map((x) => ({ cpu: x.cpu, action: x.action, range: toRange(s.lines, x.span), waitsFor: x.waitsFor, heldBy: x.heldBy })) : [],
+    blocked:
+      p.kind === "deadlock" || p.kind === "hang"
+        ? p.sites.map((x) => ({
+            cpu: x.cpu,
+            action: x.action,
+            range: toRange(s.lines, x.span),
+            waitsFor: x.waitsFor,
+            heldBy: x.heldBy,
+            looping: x.looping === true,
+            wants: x.wants,
+            heldMode: x.heldMode,
+            behind: x.behind ?? [],
+          }))
+        : [],
+    ...(p.loop ? { loop: { from: p.trace.length, cycleFrom: p.trace.length + p.loop.prefix.length } } : {}),
   };
 }
 

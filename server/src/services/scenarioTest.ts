@@ -5,6 +5,7 @@
 // line that was not met, or the first error.
 
 import { analyze, type AnalyzeOptions } from "../analysis";
+import { expectationText } from "../language/ast";
 import { catalogue } from "../language/messages";
 import type { Span } from "../language/span";
 
@@ -13,6 +14,7 @@ export type TestStatus = "passed" | "failed" | "errored";
 export interface ScenarioTestResult {
   readonly status: TestStatus;
   readonly verdict: string;
+  /** As written after `expect`: `deadlock, misuse`, or `safe`. */
   readonly expectation: string;
   /** One line: `deadlock · expect deadlock: met · 6 states`. */
   readonly summary: string;
@@ -33,8 +35,9 @@ export function runScenarioTest(text: string, options: AnalyzeOptions = {}): Sce
   const a = analyze(text, options);
   const ms = performance.now() - started;
   const states = a.report ? ` · ${a.report.stats.states.toLocaleString("en-US")} states` : "";
-  const summary = `${a.verdict} · expect ${a.expectation}: ${a.met ? "met" : "NOT met"}${states}`;
-  const base = { verdict: a.verdict, expectation: a.expectation, summary, ms };
+  const expectation = expectationText(a.expectation);
+  const summary = `${a.verdict} · expect ${expectation}: ${a.met ? "met" : "NOT met"}${states}`;
+  const base = { verdict: a.verdict, expectation, summary, ms };
   if (a.verdict === "invalid") {
     const err = a.diagnostics.find((d) => d.severity === "error");
     return { ...base, status: "errored", message: err ? `${err.code}: ${err.message}` : "The scenario is invalid.", span: err?.span };

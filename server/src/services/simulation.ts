@@ -4,7 +4,7 @@
 // reported finding's trace, and warns when a step leads into a state where
 // a problem shows, or from which one can no longer be avoided (naming the
 // checker's finding). Built on `Layout.status/choices/step` and the full
-// state graph (engine/stateGraph.ts), so it follows whatever steps the
+// state graph (engine/fullGraph.ts), so it follows whatever steps the
 // engine has. No protocol here: lsp/ exposes it as race/simulate/* requests.
 
 import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../engine/model";
@@ -12,7 +12,7 @@ import type { FoundProblem } from "../engine/explore";
 import type { Problem } from "../engine/report";
 import { canTake, encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
 import { CpuStatus, Layout } from "../engine/state";
-import { DEFAULT_GRAPH_STATES, problemsIn, StateGraph, stepProblems } from "../engine/stateGraph";
+import { DEFAULT_GRAPH_STATES, problemsIn, FullGraph, stepProblems } from "../engine/fullGraph";
 import { buildTrace, type TraceStep } from "../engine/trace";
 import type { LineIndex, LineRange } from "../language/span";
 import { traceFileOf, type TraceFile } from "../traceFile";
@@ -43,7 +43,13 @@ export interface CpuView {
 export interface StateView {
   readonly cpus: readonly CpuView[];
   readonly locks: readonly { readonly name: string; readonly kind: string; readonly holders: readonly (HeldLockView & { readonly cpu: string })[] }[];
-  readonly vars: readonly { readonly name: string; readonly type: "int" | "bool"; readonly value: number | boolean }[];
+  /** Shared variables and locals; a local has the CPU it belongs to (its name then starts `CPU.` or `CPU:`). */
+  readonly vars: readonly { readonly name: string; readonly type: "int" | "bool"; readonly value: number | boolean; readonly owner?: string }[];
+}
+
+/** The CPU a variable is local to, from its instance name (`B.got`, `B:f#2.got`; model.ts), or undefined if shared. */
+export function ownerOf(model: Model, name: string): string | undefined {
+  return model.cpus.find((c) => name.startsWith(`${c.name}.`) || name.startsWith(`${c.name}:`))?.name;
 }
 
 /** Each CPU's position, held locks and what it waits for; every lock and variable. */
@@ -80,7 +86,8 @@ export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex):
   }));
   const vars = model.vars.map((v, i) => {
     const raw = layout.value(st, i);
-    return { name: v.name, type: v.type, value: v.type === "bool" ? raw !== 0 : raw };
+    const owner = ownerOf(model, v.name);
+    return { name: v.name, type: v.type, value: v.type === "bool" ? raw !== 0 : raw, ...(owner ? { owner } : {}) };
   });
   return { cpus, locks, vars };
 }
@@ -113,7 +120,7 @@ export interface SimView extends StateView {
 export class SimulationError extends Error {}
 
 export class Simulation {
-  private readonly graph: StateGraph;
+  private readonly graph: FullGraph;
   private readonly run: Run;
 
   constructor(
@@ -124,7 +131,7 @@ export class Simulation {
     maxGraphStates = DEFAULT_GRAPH_STATES,
   ) {
     this.run = new Run(model);
-    this.graph = new StateGraph(this.run.layout, maxGraphStates);
+    this.graph = new FullGraph(this.run.layout, maxGraphStates);
   }
 
   get schedule(): readonly ScheduledStep[] {
@@ -180,7 +187,7 @@ export class Simulation {
         let label = ins.text;
         if (ins.op === "either") {
           const first = ins.choices[k]! === PC_DONE ? "(empty)" : model.cpus[cpu.index]!.code[ins.choices[k]!]!.text;
-          label = `either → branch ${k + 1} of ${choices}: ${first}`;
+          label = `either → ${ins.branchNames[k] ?? `branch ${k + 1} of ${choices}`}: ${first}`;
         }
         const next = st.slice();
         const now = [...stepProblems(layout, next, cpu.index, k), ...problemsIn(layout, next)].filter((p) => !this.showingKeys().has(p.key));
@@ -191,7 +198,12 @@ export class Simulation {
           warning = `leads into ${now.map((p) => this.describe(p)).join("; ")}`;
         } else {
           const target = this.graph.idOf(next);
-          if (target !== undefined && this.graph.unavoidable(target)) {
+          const before = new Set(this.graph.stuck(this.graph.idOf(st) ?? -1) ?? []);
+          const stuck = target === undefined ? [] : (this.graph.stuck(target) ?? []).filter((c) => !before.has(c));
+          if (stuck.length > 0) {
+            findings = [...new Set(stuck.map((c) => this.stuckFinding(c)).filter((f): f is number => f !== undefined))];
+            warning = `leads into a state where ${this.stuckText(stuck)}`;
+          } else if (target !== undefined && this.graph.unavoidable(target)) {
             const ahead = (this.graph.reachable(target) ?? []).map((i) => this.graph.problems[i]!);
             findings = ahead.map((p) => this.findingOf(p)).filter((f): f is number => f !== undefined);
             warning = `leads into a state from which a problem can no longer be avoided: ${ahead.map((p) => this.describe(p)).join("; ")}`;
@@ -221,10 +233,29 @@ export class Simulation {
   private outlook(id: number | undefined): string {
     const reach = id === undefined ? undefined : this.graph.reachable(id);
     if (reach === undefined) return `Not known what can still happen from here: the state graph has more than ${DEFAULT_GRAPH_STATES.toLocaleString("en-US")} states.`;
-    const ahead = reach.map((i) => this.graph.problems[i]!).filter((p) => !this.showingKeys().has(p.key));
+    const showing = this.showingKeys();
+    const shownCpus = new Set(this.run.problems().flatMap((p) => p.sites.map((s) => s.cpu)));
+    const stuck = (this.graph.stuck(id!) ?? []).filter((c) => !shownCpus.has(c));
+    const ahead = reach.map((i) => this.graph.problems[i]!).filter((p) => !showing.has(p.key));
+    if (stuck.length > 0) return `From here ${this.stuckText(stuck)}.`;
     if (ahead.length === 0) return "From here no interleaving runs into a further problem.";
     const list = ahead.map((p) => this.describe(p)).join("; ");
     return this.graph.unavoidable(id!) ? `From here a problem can no longer be avoided: ${list}.` : `From here some interleavings still run into: ${list}.`;
+  }
+
+  /** `CPU1 can never finish (finding 2: Hang: …)`: §8's stuck CPUs, with the finding that reports each. */
+  private stuckText(cpus: readonly number[]): string {
+    const names = cpus.map((c) => this.model.cpus[c]!.name);
+    const findings = [...new Set(cpus.map((c) => this.stuckFinding(c)).filter((f): f is number => f !== undefined))];
+    const which = findings.map((f) => `finding ${f + 1}: ${this.findings[f]!.message}`).join("; ");
+    return `${names.join(" and ")} can never finish${which ? ` (${which})` : ""}`;
+  }
+
+  /** The checker's finding that reports `cpu` stuck: a hang or deadlock naming it. */
+  private stuckFinding(cpu: number): number | undefined {
+    const name = this.model.cpus[cpu]!.name;
+    const i = this.findings.findIndex((f) => (f.kind === "hang" || f.kind === "deadlock") && f.cpus.includes(name));
+    return i < 0 ? undefined : i;
   }
 
   /** The index of the checker's finding that is this problem (same kind, same CPUs at the same statements). */

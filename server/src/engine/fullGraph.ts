@@ -3,11 +3,14 @@
 // take any step, so every interleaving's states are kept (the reduced graph
 // the explorer stores skips most of them). Problems are found exactly as the
 // explorer finds them (its `reportStep` and `findDeadlocks`, same keys), and
-// for each state the graph knows which problems can still happen from it and
-// whether one can no longer be avoided. Bounded: past `maxStates` the graph
-// is incomplete and every "can still happen" answer is "not known".
+// for each state the graph knows which problems can still happen from it,
+// whether one can no longer be avoided, and which CPUs can never finish
+// (§8's stuck CPUs: partial hangs and livelocks too). Bounded: past
+// `maxStates` the graph is incomplete and every "can still happen" answer
+// is "not known".
 
 import { findDeadlocks, reportStep, type FoundProblem } from "./explore";
+import { PC_DONE, PC_STOPPED_FLAG } from "./model";
 import { CpuStatus, StepResult, type Layout } from "./state";
 
 export interface GraphEdge {
@@ -23,7 +26,7 @@ export interface GraphEdge {
 // cores). Past that, what can still happen is "not known".
 export const DEFAULT_GRAPH_STATES = 20_000;
 
-export class StateGraph {
+export class FullGraph {
   /** Every distinct problem of the graph; the indices below point here. */
   readonly problems: FoundProblem[] = [];
   readonly complete: boolean;
@@ -36,6 +39,8 @@ export class StateGraph {
   private words = 1;
   private reach = new Uint32Array(0);
   private doomed = new Uint8Array(0);
+  /** Per state and CPU: 1 if some continuation lets the CPU finish (or it has, or it stopped on an error). */
+  private finishable = new Uint8Array(0);
 
   constructor(
     readonly layout: Layout,
@@ -73,6 +78,18 @@ export class StateGraph {
   /** Does every continuation from `id` run into a problem? Undefined when not known. */
   unavoidable(id: number): boolean | undefined {
     return this.complete ? this.doomed[id] === 1 : undefined;
+  }
+
+  /**
+   * The CPUs stuck in `id` (race-language.md §8): unfinished, and no
+   * continuation lets them finish. A CPU stopped by an error is not
+   * counted (its error is the problem). Undefined when not known.
+   */
+  stuck(id: number): number[] | undefined {
+    if (!this.complete) return undefined;
+    const out: number[] = [];
+    for (let c = 0; c < this.layout.cpuCount; c++) if (!this.finishable[id * this.layout.cpuCount + c]) out.push(c);
+    return out;
   }
 
   private intern(p: FoundProblem): number {
@@ -138,6 +155,30 @@ export class StateGraph {
       for (const p of this.here[id]!) set(id, p);
       for (const e of this.edgesOf[id]!) for (const p of e.shows) set(id, p);
       if (this.here[id]!.length > 0) doomed[id] = 1;
+    }
+    // Which CPUs can still finish: backwards from the states where they have.
+    const n = this.layout.cpuCount;
+    const fin = (this.finishable = new Uint8Array(count * n));
+    const preds: number[][] = Array.from({ length: count }, () => []);
+    for (let id = 0; id < count; id++) for (const e of this.edgesOf[id]!) preds[e.target]!.push(id);
+    for (let c = 0; c < n; c++) {
+      const queue: number[] = [];
+      for (let id = 0; id < count; id++) {
+        const pc = this.layout.pc(this.states[id]!, c);
+        if (pc === PC_DONE || pc & PC_STOPPED_FLAG) {
+          fin[id * n + c] = 1;
+          queue.push(id);
+        }
+      }
+      while (queue.length > 0) {
+        const id = queue.pop()!;
+        for (const p of preds[id]!) {
+          if (!fin[p * n + c]) {
+            fin[p * n + c] = 1;
+            queue.push(p);
+          }
+        }
+      }
     }
     for (let changed = true; changed; ) {
       changed = false;
