@@ -173,6 +173,7 @@ describe("rwsem", () => {
       ["W", "write", "read", []],
     ]);
     expect(p.sites[0]!.holds.map((h) => [h.lock, h.mode])).toEqual([["s", "read"]]);
+    expect(p.trace[0]!.held).toEqual({ R: ["s (read)"], W: [] });
   });
 
   it("write-locking an rwsem held for reading by the same CPU deadlocks on itself", () => {

@@ -162,6 +162,17 @@ describe("hover and navigation", () => {
     expect(either).toContain("**Locks held on arrival**, per CPU and call path:\n- **C**: no locks");
   });
 
+  it("hovers a statement with how each reader/writer lock is held there, and traces say it too", () => {
+    const text = "rwsem s\nmutex m\ncpu R { rlock s; lock m; unlock m; runlock s }\ncpu W { lock s; lock m; unlock m; unlock s }";
+    const fe = analyzeFrontEnd(text);
+    const a = analyze(text);
+    const facts = { lockFacts: a.report!.lockFacts, lockGraph: a.report!.lockGraph, complete: true };
+    const md = hover(fe, facts, text.indexOf("lock m; unlock m; runlock") + 1)!.markdown;
+    expect(md).toContain("- **R**: always `s (read)`");
+    const w = hover(fe, facts, text.indexOf("lock m; unlock m; unlock s") + 1)!.markdown;
+    expect(w).toContain("- **W**: always `s (write)`");
+  });
+
   it("hovers expect with what each listed kind covers", () => {
     const text = "cpu C { }\nexpect deadlock, misuse";
     const md = hover(analyzeFrontEnd(text), undefined, text.indexOf("misuse"))!.markdown;

@@ -102,6 +102,9 @@ export interface Facts {
   readonly always: Uint32Array;
   /** Locks held on arrival in some reachable state at the site. */
   readonly sometimes: Uint32Array;
+  /** Reader/writer locks held for reading, and for writing, on arrival in some reachable state (empty without rwsems). */
+  readonly sometimesRead: Uint32Array;
+  readonly sometimesWritten: Uint32Array;
   /** (site * locks + held) → intersection of held sets over the occurrences of held → target at site. */
   readonly edgeOccurrences: ReadonlyMap<number, Uint32Array>;
 }
@@ -157,6 +160,15 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
   const reached = new Uint8Array(sites);
   const always = new Uint32Array(sites * words).fill(0xffffffff);
   const sometimes = new Uint32Array(sites * words);
+  // Modes only where there are reader/writer locks.
+  const rwLocks = new Uint32Array(words);
+  model.locks.forEach((l, i) => {
+    if (l.kind === "rwsem") rwLocks[i >>> 5]! |= 1 << (i & 31);
+  });
+  const modes = rwLocks.some((w) => w !== 0);
+  const sometimesRead = new Uint32Array(modes ? sites * words : 0);
+  const sometimesWritten = new Uint32Array(modes ? sites * words : 0);
+  const heldRead = new Uint32Array(modes ? n * words : 0);
   // Lock-order occurrences, indexed densely: only lock/rlock sites get a row.
   const lockSiteRow = new Int32Array(sites).fill(-1);
   let lockSites = 0;
@@ -229,11 +241,18 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
    */
   function analyse(st: Uint8Array, record: boolean): void {
     for (let i = 0; i < held.length; i++) held[i] = 0;
+    for (let i = 0; i < heldRead.length; i++) heldRead[i] = 0;
     for (let l = 0; l < lockCount; l++) {
       const owner = layout.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
       const rb = layout.readerBase[l]!;
-      if (rb >= 0) for (let c = 0; c < n; c++) if (st[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+      if (rb >= 0) {
+        for (let c = 0; c < n; c++) {
+          if (st[rb + c]! === 0) continue;
+          held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+          heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+        }
+      }
     }
     enabled = 0;
     enabledMask = 0;
@@ -256,6 +275,12 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
       for (let w = 0; w < words; w++) {
         always[site * words + w]! &= held[c * words + w]!;
         sometimes[site * words + w]! |= held[c * words + w]!;
+      }
+      if (modes) {
+        for (let w = 0; w < words; w++) {
+          sometimesRead[site * words + w]! |= heldRead[c * words + w]!;
+          sometimesWritten[site * words + w]! |= held[c * words + w]! & ~heldRead[c * words + w]! & rwLocks[w]!;
+        }
       }
       const ins = codes[c]![pc]!;
       if (ins.op === "lock" || ins.op === "rlock") {
@@ -640,7 +665,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
     edgeSteps,
     depth: (id) => (merge ? path(id).length : store.depth(id)),
     problems,
-    facts: { words, siteBase, reached, always, sometimes, edgeOccurrences },
+    facts: { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edgeOccurrences },
     stats: {
       states: store.count,
       transitions,

@@ -4,7 +4,7 @@
 
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
-import { buildLockGraph, maskNames, type LockGraph } from "./lockgraph";
+import { buildLockGraph, type LockGraph } from "./lockgraph";
 import { PC_DONE, type CExpr, type Frame, type Model } from "./model";
 import { CpuStatus } from "./state";
 import { successors } from "./reduce";
@@ -178,24 +178,26 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const { facts } = result;
-  const names = model.locks.map((l) => l.name);
+  const w = facts.words;
   const out: SiteFacts[] = [];
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
       const site = facts.siteBase[c]! + pc;
       if (!facts.reached[site]) return;
-      const w = facts.words;
-      const always = facts.always.subarray(site * w, site * w + w);
-      const sometimes = facts.sometimes.subarray(site * w, site * w + w);
-      const alwaysNames = maskNames(always, names);
-      out.push({
-        cpu: cpu.name,
-        span: ins.span,
-        stack: ins.stack,
-        action: ins.text,
-        always: alwaysNames,
-        sometimes: maskNames(sometimes, names).filter((n) => !alwaysNames.includes(n)),
-      });
+      const at = (a: Uint32Array, l: number): boolean => a.length > 0 && (a[site * w + (l >>> 5)]! & (1 << (l & 31))) !== 0;
+      // A reader/writer lock says how it is held there: (read), (write) or (read or write).
+      const name = (l: number): string => {
+        const read = at(facts.sometimesRead, l);
+        const written = at(facts.sometimesWritten, l);
+        return `${model.locks[l]!.name}${read && written ? " (read or write)" : read ? " (read)" : written ? " (write)" : ""}`;
+      };
+      const always: string[] = [];
+      const sometimes: string[] = [];
+      for (let l = 0; l < model.locks.length; l++) {
+        if (at(facts.always, l)) always.push(name(l));
+        else if (at(facts.sometimes, l)) sometimes.push(name(l));
+      }
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes });
     });
   });
   return out;

@@ -47,7 +47,9 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
       if (now !== layout.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
     });
     const held: Record<string, string[]> = {};
-    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => model.locks[l]!.name)));
+    // A reader/writer lock says how it is held.
+    const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
+    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => named(l, i))));
     let action = ins.text;
     let lock: string | undefined;
     let acquired = false;
