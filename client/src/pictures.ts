@@ -177,7 +177,8 @@ export function renderSwimlaneSvg(t: SwimlaneInput): string {
   // The end: each blocked CPU's wait for the lock another holds.
   const lockY = (cpu: string, lock: string): number | undefined => {
     const i = lanes.findIndex((l) => l.cpu === cpu);
-    const row = i < 0 ? -1 : lanes[i]!.rows.indexOf(lock);
+    // Held reader/writer locks are named with their mode (`s (read)`); a wait names the lock alone.
+    const row = i < 0 ? -1 : lanes[i]!.rows.findIndex((r) => r === lock || r.startsWith(`${lock} (`));
     return row < 0 ? undefined : laneTop[i]! + 24 + row * (BAR + 4) + BAR / 2;
   };
   const xEnd = x(n + 1);

@@ -88,4 +88,16 @@ describe("a trace, drawn as swimlanes", () => {
     expect([...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["CPU0 waits for device_lock[pf], held by CPU1", "CPU1 waits for rescan_remove, held by CPU0"]);
     expect(svg).not.toMatch(/\sstyle=|<script/);
   });
+
+  it("draws the wait for a reader/writer lock held in a mode", () => {
+    const rw = renderSwimlaneSvg({
+      cpus: ["W", "R"],
+      steps: [
+        { cpu: "W", action: "lock s", held: { W: ["s (write)"], R: [] }, error: undefined },
+        { cpu: "R", action: "lock m", held: { W: ["s (write)"], R: ["m"] }, error: undefined },
+      ],
+      blocked: [{ cpu: "R", action: "rlock s", waitsFor: "s", heldBy: ["W"] }],
+    });
+    expect([...rw.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["R waits for s, held by W"]);
+  });
 });
