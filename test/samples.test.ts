@@ -15,10 +15,10 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "v10-rebind-window.race": {
     verdict: "deadlock",
     problems: ["deadlock [CPU0,CPU1] 9 steps", "deadlock [CPU0,CPU2] 15 steps"],
-    states: 137, reduced: 28,
+    states: 137, reduced: 26,
     inversions: ["confirmed"],
   },
-  "v11-kill-device.race": { verdict: "safe", problems: [], states: 137, reduced: 20, inversions: ["unreached"] },
+  "v11-kill-device.race": { verdict: "safe", problems: [], states: 137, reduced: 18, inversions: ["unreached"] },
   // A bind after kill_device(): safe, and its .probe() path is never reached (coverage).
   "v11-bind-after-kill.race": { verdict: "safe", problems: [], states: 44, reduced: 5 },
   "known-limitation-hotplug.race": { verdict: "deadlock", problems: ["deadlock [CPU0,CPU1] 4 steps"], states: 34, reduced: 6, inversions: ["confirmed"] },
