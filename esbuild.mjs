@@ -20,6 +20,7 @@ const builds = [
   { entryPoints: ["client/src/extension.ts"], outfile: "dist/extension.js", external: ["vscode"] },
   { entryPoints: ["server/src/main.ts"], outfile: "dist/server.js" },
   { entryPoints: ["server/src/worker.ts"], outfile: "dist/worker.js" },
+  { entryPoints: ["server/src/testWorker.ts"], outfile: "dist/testWorker.js" },
   { entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } },
   { entryPoints: ["bench/parse.ts"], outfile: "dist/bench-parse.js" },
   { entryPoints: ["bench/engine.ts"], outfile: "dist/bench-engine.js" },

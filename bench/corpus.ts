@@ -1,8 +1,8 @@
 // npm run bench:corpus [-- --count N --from SEED]: the reductions on the
 // differential corpus (test/differential/generate.ts, default seeds 1–1000)
 // and on the samples. Per scenario the full search (`reduce: false`) and the
-// reduced one (default: without sleep sets) and with sleep sets; totals of stored states (main
-// search, and the goal-directed search for shortest traces), steps taken,
+// reduced one (the default); totals of stored states (main search, and the
+// searches for shortest traces), steps taken,
 // and time. Scenarios whose full search does not finish within 2,000,000
 // states are left out of the totals (and counted).
 import { readdirSync, readFileSync } from "node:fs";
@@ -27,13 +27,11 @@ interface Totals {
   main: number;
   trace: number;
   steps: number;
-  stepsSleep: number;
-  msSleep: number;
   ms: number;
 }
 
 function measure(texts: string[]): Totals {
-  const t: Totals = { scenarios: 0, skipped: 0, full: 0, fullSteps: 0, fullMs: 0, main: 0, trace: 0, steps: 0, stepsSleep: 0, msSleep: 0, ms: 0 };
+  const t: Totals = { scenarios: 0, skipped: 0, full: 0, fullSteps: 0, fullMs: 0, main: 0, trace: 0, steps: 0, ms: 0 };
   for (const text of texts) {
     const full = analyze(text, { reduce: false, maxStates: budget });
     const fs = full.report?.stats;
@@ -42,7 +40,6 @@ function measure(texts: string[]): Totals {
       continue;
     }
     const red = analyze(text, { maxStates: budget }).report!.stats;
-    const withSleep = analyze(text, { maxStates: budget, sleep: true }).report!.stats;
     t.scenarios++;
     t.full += fs.states;
     t.fullSteps += fs.transitions;
@@ -50,8 +47,6 @@ function measure(texts: string[]): Totals {
     t.main += red.states;
     t.trace += red.traceSearchStates;
     t.steps += red.transitions;
-    t.stepsSleep += withSleep.transitions;
-    t.msSleep += withSleep.ms;
     t.ms += red.ms;
   }
   return t;
@@ -65,14 +60,14 @@ const sets: [string, string[]][] = [
   ["samples", readdirSync(samplesDir).filter((f) => f.endsWith(".race")).sort().map((f) => readFileSync(join(samplesDir, f), "utf8"))],
 ];
 const rows = [
-  "| scenarios | full: states | reduced: states stored (main + traces) | stored / full | full: steps | reduced: steps | with sleep sets: steps | full: ms | reduced: ms | with sleep sets: ms |",
-  "|---|---|---|---|---|---|---|---|---|---|",
+  "| scenarios | full: states | reduced: states stored (main + traces) | stored / full | full: steps | reduced: steps | full: ms | reduced: ms |",
+  "|---|---|---|---|---|---|---|---|",
 ];
 for (const [name, texts] of sets) {
   const t = measure(texts);
   const stored = t.main + t.trace;
   rows.push(
-    `| ${name}: ${t.scenarios}${t.skipped ? ` (${t.skipped} over budget left out)` : ""} | ${fmt(t.full)} | ${fmt(stored)} (${fmt(t.main)} + ${fmt(t.trace)}) | ${pct(stored, t.full)} | ${fmt(t.fullSteps)} | ${fmt(t.steps)} | ${fmt(t.stepsSleep)} | ${fmt(t.fullMs)} | ${fmt(t.ms)} | ${fmt(t.msSleep)} |`,
+    `| ${name}: ${t.scenarios}${t.skipped ? ` (${t.skipped} over budget left out)` : ""} | ${fmt(t.full)} | ${fmt(stored)} (${fmt(t.main)} + ${fmt(t.trace)}) | ${pct(stored, t.full)} | ${fmt(t.fullSteps)} | ${fmt(t.steps)} | ${fmt(t.fullMs)} | ${fmt(t.ms)} |`,
   );
   console.error(rows[rows.length - 1]);
 }

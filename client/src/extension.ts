@@ -5,7 +5,10 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { showLockGraph } from "./lockGraphView";
+import { registerDebugging } from "./debug";
+import { showLockGraph, type LockGraphPayload } from "./lockGraphView";
+import { SimulationView } from "./simulationView";
+import { registerTesting } from "./testing";
 import { StatusBar, type RaceStatus } from "./statusBar";
 import { TraceView, type TracePayload } from "./traceView";
 
@@ -41,7 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const status = new StatusBar();
   const traceView = new TraceView();
-  context.subscriptions.push(status, traceView);
+  const simulation = new SimulationView((method, params) => c.sendRequest(method, params));
+  context.subscriptions.push(status, traceView, simulation);
 
   context.subscriptions.push(
     vscode.commands.registerCommand("race.checkNow", async (arg?: unknown) => {
@@ -60,14 +64,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("race.showLockGraph", async (arg?: unknown) => {
       const uri = activeRaceUri(arg);
       if (!uri) return;
-      const graph = await c.sendRequest<unknown>("race/lockGraph", { uri });
+      const graph = await c.sendRequest<LockGraphPayload | null>("race/lockGraph", { uri });
       if (!graph) return void vscode.window.showInformationMessage("Race: no lock-order graph yet (the scenario has not been checked).");
-      showLockGraph(graph as Parameters<typeof showLockGraph>[0]);
+      showLockGraph(graph);
+    }),
+    vscode.commands.registerCommand("race.simulate", async (arg?: unknown) => {
+      const uri = activeRaceUri(arg);
+      if (!uri) return void vscode.window.showInformationMessage("Open a .race file to simulate it.");
+      try {
+        await simulation.start(uri);
+      } catch (e) {
+        void vscode.window.showWarningMessage(`Race: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => status.render()),
   );
 
+  registerDebugging(context, (method, params) => c.sendRequest(method, params), activeRaceUri);
+
   await client.start();
+  // Tests are run by the server: register them once it answers.
+  registerTesting(context, (method, params) => c.sendRequest(method, params));
   context.subscriptions.push(client.onNotification("race/status", (s: RaceStatus) => status.update(s)));
 }
 

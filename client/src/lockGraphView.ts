@@ -1,23 +1,22 @@
-// The lock-order graph view: every edge (held → taken) with its sites, and
-// each inversion with its status (confirmed, gated by a named lock, unreached).
+// The lock-order graph view: the graph drawn (pictures.ts: dagre layout,
+// each cycle's edges coloured confirmed / unreached / gated), a click on an
+// edge or one of its sites goes to that site in the editor; below it each
+// inversion with its status and every edge with its sites as a table.
 
 import * as vscode from "vscode";
+import type { LockGraphPayload } from "../../server/src/lsp/payloads";
+import { PICTURE_STYLE, renderLockGraphSvg } from "./pictures";
 import { escapeHtml, nonce, page } from "./webview";
 
-interface Graph {
-  uri: string;
-  locks: string[];
-  edges: { from: string; to: string; sites: { cpu: string; range: { start: { line: number } }; alsoHeld: string[] }[] }[];
-  inversions: { locks: string[]; status: string; gate?: string[] }[];
-}
+export type { LockGraphPayload } from "../../server/src/lsp/payloads";
 
-export function renderLockGraph(g: Graph): string {
+export function renderLockGraph(g: LockGraphPayload): string {
   const n = nonce();
   const edges = g.edges
     .map(
       (e) =>
         `<tr><td class="mono">${escapeHtml(e.from)}</td><td>→</td><td class="mono">${escapeHtml(e.to)}</td><td>${e.sites
-          .map((s) => `${escapeHtml(s.cpu)} at line ${s.range.start.line + 1}${s.alsoHeld.length ? ` (also holding ${escapeHtml(s.alsoHeld.join(", "))})` : ""}`)
+          .map((s) => `<a class="link" data-line="${s.range.start.line}" data-character="${s.range.start.character}">${escapeHtml(s.cpu)} at line ${s.range.start.line + 1}</a>${s.alsoHeld.length ? ` (also holding ${escapeHtml(s.alsoHeld.join(", "))})` : ""}`)
           .join("<br>")}</td></tr>`,
     )
     .join("");
@@ -27,12 +26,25 @@ export function renderLockGraph(g: Graph): string {
       : `<ul>${g.inversions
           .map((i) => `<li class="${escapeHtml(i.status)}"><span class="mono">${escapeHtml([...i.locks, i.locks[0]].join(" → "))}</span>: <b>${escapeHtml(i.status)}</b>${i.gate ? ` by ${escapeHtml(i.gate.join(", "))}` : ""}</li>`)
           .join("")}</ul>`;
-  const body = `<h2>Lock-order graph</h2><h3>Inversions</h3>${inversions}<h3>Edges (held → taken)</h3><table><thead><tr><th>held</th><th></th><th>taken</th><th>where</th></tr></thead><tbody>${edges}</tbody></table>`;
-  const style = `.confirmed { color: var(--vscode-errorForeground); } .gated { color: var(--vscode-charts-green, inherit); }`;
-  return page(n, "Lock-order graph", body, style, "");
+  const picture = g.edges.length === 0 ? "<p>No lock is taken while another is held: the graph has no edges.</p>" : `<div class="scroll">${renderLockGraphSvg(g)}</div>`;
+  const legend = `<div class="legend"><span class="confirmed">━ cycle confirmed by a deadlock trace</span><span class="unreached">╍ cycle no interleaving deadlocks on</span><span class="gated">┅ cycle gated by a common outer lock</span><span>━ edge in no cycle</span> · click an edge to go to its site</div>`;
+  const body = `<h2>Lock-order graph</h2>${legend}${picture}<h3>Inversions</h3>${inversions}<h3>Edges (held → taken)</h3><table><thead><tr><th>held</th><th></th><th>taken</th><th>where</th></tr></thead><tbody>${edges}</tbody></table>`;
+  const style = `.confirmed { color: var(--vscode-errorForeground); } .gated { color: var(--vscode-charts-green, inherit); } a.link { color: var(--vscode-textLink-foreground); } ${PICTURE_STYLE}`;
+  const script = `
+const vscode = acquireVsCodeApi();
+document.addEventListener('click', e => {
+  const t = e.target.closest('[data-line]');
+  if (t) vscode.postMessage({ type: 'goto', line: Number(t.dataset.line), character: Number(t.dataset.character) });
+});`;
+  return page(n, "Lock-order graph", body, style, script);
 }
 
-export function showLockGraph(g: Graph): void {
-  const panel = vscode.window.createWebviewPanel("race.lockGraph", "Lock-order graph", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: false, localResourceRoots: [] });
+export function showLockGraph(g: LockGraphPayload): void {
+  const panel = vscode.window.createWebviewPanel("race.lockGraph", "Lock-order graph", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
   panel.webview.html = renderLockGraph(g);
+  panel.webview.onDidReceiveMessage(async (m: { type: string; line: number; character: number }) => {
+    if (m.type !== "goto") return;
+    const at = new vscode.Position(m.line, m.character);
+    await vscode.window.showTextDocument(vscode.Uri.parse(g.uri), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(at, at), preview: false });
+  });
 }

@@ -1,11 +1,13 @@
-// The trace view: one column per CPU, one row per step of the shortest
-// trace, acquisitions and releases marked, the blocked statements of a
-// deadlock or hang highlighted in a last row. Stepping forward and back
+// The trace view: swimlanes (a lane per CPU, a bar per lock held, the wait
+// edges at the end; pictures.ts), then one column per CPU, one row per step
+// of the shortest trace, acquisitions and releases marked, the blocked
+// statements of a deadlock or hang highlighted in a last row. Stepping forward and back
 // (buttons, or ←/→, Home/End, j/k) moves a highlight in the editor to the
 // step's source line and shows each CPU's held locks and what changed.
 
 import * as vscode from "vscode";
 import type { TracePayload } from "../../server/src/lsp/payloads";
+import { PICTURE_STYLE, renderSwimlaneSvg } from "./pictures";
 import { embedJson, escapeHtml, nonce, page } from "./webview";
 
 // The payload is the server's (lsp/payloads.ts); only its type crosses over.
@@ -16,7 +18,8 @@ interface LspRange {
   end: { line: number; character: number };
 }
 
-const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+/** A range from the server's payloads (LSP's shape) as VS Code's. */
+export const toRange = (r: LspRange): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 export class TraceView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -56,6 +59,8 @@ export class TraceView implements vscode.Disposable {
       });
       this.panel.webview.onDidReceiveMessage((m: { type: string; index: number }) => {
         if (m.type === "step") void this.highlight(m.index);
+        if (m.type === "debug" && this.payload) void vscode.commands.executeCommand("race.debugTrace", this.payload.uri, this.payload.index);
+        if (m.type === "save" && this.payload) void vscode.commands.executeCommand("race.saveTrace", this.payload.uri, this.payload.index);
       });
     }
     this.panel.title = `Trace: ${payload.kind} · ${payload.title}`;
@@ -120,7 +125,16 @@ export function render(p: TracePayload, stale = false): string {
           return `<td class="step ${cls}">${mark}${escapeHtml(s.action)}</td>`;
         })
         .join("");
-      return `<tr data-index="${i}"><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
+      // A livelock's steps past the trace: into the loop, then the loop that repeats for ever.
+      const span = cpus.length + 2;
+      const heading =
+        p.loop && i === p.loop.cycleFrom
+          ? `<tr class="loophead"><td colspan="${span}">↻ then, repeating for ever:</td></tr>`
+          : p.loop && i === p.loop.from
+            ? `<tr class="loophead"><td colspan="${span}">then, into the loop:</td></tr>`
+            : "";
+      const cls = p.loop && i >= p.loop.from ? ' class="loop"' : "";
+      return `${heading}<tr data-index="${i}"${cls}><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
     })
     .join("\n");
   const blockedRow =
@@ -128,7 +142,12 @@ export function render(p: TracePayload, stale = false): string {
       ? `<tr data-index="${p.steps.length}" class="blocked"><td class="num">✗</td><td class="line"></td>${cpus
           .map((c) => {
             const b = p.blocked.find((x) => x.cpu === c.name);
-            return b ? `<td class="step">■ ${escapeHtml(b.action)}<div class="label">waits${b.waitsFor ? ` for ${escapeHtml(b.waitsFor)}` : ""}${b.heldBy.length ? ` held by ${escapeHtml(b.heldBy.join(", "))}` : ""}</div></td>` : "<td></td>";
+            if (!b) return "<td></td>";
+            if (b.looping) return `<td class="step">↻ ${escapeHtml(b.action)}<div class="label">loops for ever</div></td>`;
+            const verb = b.wants === "read" ? "waits to read" : b.wants === "write" ? "waits to write" : "waits for";
+            const behind = b.behind.length ? ` behind the queued writer ${escapeHtml(b.behind.join(", "))}` : "";
+            const held = b.heldBy.length ? ` held${b.heldMode ? ` for ${b.heldMode === "read" ? "reading" : "writing"}` : ""} by ${escapeHtml(b.heldBy.join(", "))}` : "";
+            return `<td class="step">■ ${escapeHtml(b.action)}<div class="label">${b.waitsFor ? `${verb} ${escapeHtml(b.waitsFor)}` : "waits"}${behind}${held}</div></td>`;
           })
           .join("")}</tr>`
       : "";
@@ -139,7 +158,9 @@ export function render(p: TracePayload, stale = false): string {
 <div class="controls">
   <button id="first" title="First step (Home)">|◀ First</button><button id="prev" title="Previous step (← or k)">◀ Back</button><button id="next" title="Next step (→ or j)">Forward ▶</button><button id="last" title="Final state (End)">Last ▶|</button>
   <span id="position" class="mono"></span>
+  <button id="debug" title="Replay this trace in the debugger: step per CPU, step back, breakpoints">↺ Debug trace</button><button id="save" title="Save this trace as a trace file">Save trace…</button>
 </div>
+<div class="scroll">${renderSwimlaneSvg({ cpus: cpus.map((c) => c.name), steps: p.steps, blocked: p.blocked })}</div>
 <table id="trace"><thead><tr><th>#</th><th>line</th>${head}</tr></thead><tbody>
 ${rows}
 ${blockedRow}
@@ -155,17 +176,19 @@ td.error { color: var(--vscode-errorForeground); font-weight: bold; }
 tr.blocked td.step { background: var(--vscode-inputValidation-errorBackground, rgba(255,0,0,0.15)); color: var(--vscode-errorForeground); font-weight: bold; }
 tr.current { outline: 2px solid var(--vscode-focusBorder); background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
 tr.future { opacity: 0.45; }
+tr.loophead td { font-style: italic; opacity: 0.8; padding-top: 6px; }
+tr.loop td.step { border-left: 2px dashed var(--vscode-charts-purple, var(--vscode-focusBorder)); }
 .controls { margin: 8px 0; }
 #details { margin-top: 12px; }
 #stale { margin: 8px 0; padding: 4px 8px; border: 1px solid var(--vscode-inputValidation-warningBorder, orange); background: var(--vscode-inputValidation-warningBackground, transparent); }
 #details h3 { margin: 8px 0 4px; }
-`;
+${PICTURE_STYLE}`;
   const script = `
 const vscode = acquireVsCodeApi();
 const data = ${embedJson({ steps: p.steps.map((s) => ({ cpu: s.cpu, action: s.action, held: s.held, changed: s.changed, stack: s.stack.map((f) => f.fn) })), blocked: p.blocked.length, cpus: cpus.map((c) => c.name) })};
 const last = data.steps.length + (data.blocked ? 0 : -1);
 let index = last;
-const rows = Array.from(document.querySelectorAll('#trace tbody tr'));
+const rows = Array.from(document.querySelectorAll('#trace tbody tr[data-index]'));
 function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]); }
 function show(i) {
   index = Math.max(0, Math.min(last, i));
@@ -191,12 +214,26 @@ function show(i) {
   document.getElementById('prev').disabled = index === 0;
   document.getElementById('next').disabled = index === last;
   document.getElementById('last').disabled = index === last;
+  const svg = document.querySelector('svg.swimlane');
+  if (svg) {
+    // The cursor sits after the current step (between the last step and the end for the final state).
+    const x = Number(svg.dataset.left) + Number(svg.dataset.column) * (final ? data.steps.length + 0.5 : index + 1);
+    const cursor = document.getElementById('cursor');
+    cursor.setAttribute('x1', x);
+    cursor.setAttribute('x2', x);
+  }
   vscode.postMessage({ type: 'step', index });
 }
+document.addEventListener('click', e => {
+  const t = e.target.closest('[data-step]');
+  if (t) show(Number(t.dataset.step));
+});
 document.getElementById('first').addEventListener('click', () => show(0));
 document.getElementById('prev').addEventListener('click', () => show(index - 1));
 document.getElementById('next').addEventListener('click', () => show(index + 1));
 document.getElementById('last').addEventListener('click', () => show(last));
+document.getElementById('debug').addEventListener('click', () => vscode.postMessage({ type: 'debug' }));
+document.getElementById('save').addEventListener('click', () => vscode.postMessage({ type: 'save' }));
 rows.forEach(r => r.addEventListener('click', () => show(Number(r.dataset.index))));
 window.addEventListener('keydown', e => {
   if (e.key === 'ArrowRight' || e.key === 'j') show(index + 1);

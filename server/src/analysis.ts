@@ -4,15 +4,16 @@
 //   text ─parse─▶ AST ─check─▶ diagnostics ─compile─▶ Model ─runEngine─▶ EngineReport
 //   then the scenario's `expect` decides which findings are errors.
 
-import type { Expectation, SourceFile } from "./language/ast";
+import { expectationText, type Expectation, type ExpectKind, type SourceFile } from "./language/ast";
 import { check, type CheckResult } from "./language/checker";
 import { catalogue, diagnostic, withRelated, withSeverity, type Diagnostic, type Related } from "./language/messages";
 import { parse } from "./language/parse";
 import { span } from "./language/span";
 import { compile, CompileError } from "./engine/compile";
-import type { ExploreOptions } from "./engine/explore";
+import type { ExploreOptions, ProblemKind } from "./engine/explore";
 import type { Model } from "./engine/model";
 import { runEngine, type EngineReport, type Problem } from "./engine/report";
+import { coverage, vacuityDiagnostics, type Coverage } from "./coverage";
 
 export interface FrontEnd {
   readonly text: string;
@@ -23,7 +24,28 @@ export interface FrontEnd {
   readonly hasErrors: boolean;
 }
 
-export type Verdict = "safe" | "deadlock" | "violation" | "misuse" | "incomplete" | "invalid";
+/** The worst that was found: `deadlock` > `hang` > `violation` > `misuse`; else `safe` or `incomplete`. */
+export type Verdict = "safe" | "deadlock" | "hang" | "violation" | "misuse" | "incomplete" | "invalid";
+
+/**
+ * Which word of `expect` claims each kind of problem (race-language.md §7).
+ * The one table: a new kind of problem must say here what it is.
+ */
+export const EXPECT_KIND_OF: Readonly<Record<ProblemKind, ExpectKind>> = {
+  deadlock: "deadlock",
+  hang: "deadlock",
+  violation: "violation",
+  "bad-unlock": "misuse",
+  "lock-held-at-exit": "misuse",
+  overflow: "misuse",
+};
+
+/** How an expect word reads in "no … was found". */
+const NOT_FOUND: Readonly<Record<ExpectKind, string>> = {
+  deadlock: "deadlock or hang",
+  violation: "failed assert",
+  misuse: "lock misuse (bad unlock, lock held at exit, overflow)",
+};
 
 export interface Analysis {
   readonly frontEnd: FrontEnd;
@@ -37,6 +59,8 @@ export interface Analysis {
   readonly findings: readonly { readonly problem: Problem; readonly expected: boolean }[];
   /** Everything to show: front end, engine findings, inversions, expectation. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Statements no interleaving reaches (coverage.ts); undefined without a search. */
+  readonly coverage: Coverage | undefined;
 }
 
 export type AnalyzeOptions = ExploreOptions;
@@ -46,8 +70,14 @@ export const MAX_CPUS = 31;
 /** Parse and check: what the editor shows on every keystroke. */
 export function analyzeFrontEnd(text: string): FrontEnd {
   const parsed = parse(text);
-  const checked = check(parsed.ast, text);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
+  const cutAt = parsed.cutAt;
+  const checked = check(parsed.ast, text, { truncated: cutAt !== undefined });
+  // A kernel spelling's range is explained by its hint (its `&` lexes as a bad character).
+  const explained = (d: Diagnostic): boolean => checked.quiet.some((q) => q.start <= d.span.start && d.span.end <= q.end);
+  // The item where reading stopped is missing its end: what the checker says about it is noise.
+  const cutItem = cutAt === undefined ? undefined : Math.min(cutAt, parsed.ast.items.at(-1)?.span.start ?? cutAt);
+  const checkerFindings = cutItem === undefined ? checked.diagnostics : checked.diagnostics.filter((d) => d.span.start < cutItem);
+  const diagnostics = sortDiagnostics([...parsed.diagnostics.filter((d) => !explained(d)), ...checkerFindings]);
   return { text, ast: parsed.ast, checked, diagnostics, hasErrors: diagnostics.some((d) => d.severity === "error") };
 }
 
@@ -63,6 +93,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     met: false,
     findings: [],
     diagnostics: sortDiagnostics([...frontEnd.diagnostics, ...extra]),
+    coverage: undefined,
   });
   if (frontEnd.hasErrors) return invalid();
   if (frontEnd.checked.scope.cpus.length > MAX_CPUS) {
@@ -70,7 +101,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
   let model: Model;
   try {
-    model = compile(frontEnd.ast, frontEnd.checked.scope);
+    model = compile(frontEnd.ast, frontEnd.checked.scope, text);
   } catch (e) {
     if (e instanceof CompileError) return invalid([diagnostic("internal", span(0, 0), e.message)]);
     throw e;
@@ -80,9 +111,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 }
 
 function isExpected(p: Problem, expectation: Expectation): boolean {
-  if (expectation === "deadlock") return p.kind === "deadlock" || p.kind === "hang";
-  if (expectation === "violation") return p.kind === "violation";
-  return false;
+  return expectation.kinds.includes(EXPECT_KIND_OF[p.kind]);
 }
 
 function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectation: Expectation): Analysis {
@@ -93,16 +122,31 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
     const related: Related[] = inv.edges.flatMap((e) => e.sites.map((s) => ({ span: s.span, message: `${s.cpu} takes ${e.to} while holding ${e.from}` })));
-    const chain = [...inv.locks, inv.locks[0]].join(" → ");
+    const chain = cycleText(inv.locks);
+    // A cycle that shares locks with one that does deadlock: say how they
+    // relate, so the note never reads as contradicting the deadlock report.
+    const confirmed = report.lockGraph.inversions.filter((o) => o.status === "confirmed");
+    const larger = confirmed.find((o) => o.locks.length < inv.locks.length && o.locks.every((l) => inv.locks.includes(l)));
+    const smaller = confirmed.find((o) => o.locks.length > inv.locks.length && inv.locks.every((l) => o.locks.includes(l)));
+    const relation = larger
+      ? ` It extends the cycle ${cycleText(larger.locks)}, which does deadlock (reported);`
+      : smaller
+        ? ` Its locks are part of the cycle ${cycleText(smaller.locks)}, which does deadlock (reported);`
+        : "";
     const d =
       inv.status === "gated"
         ? diagnostic("inversionGated", at, `Lock-order inversion ${chain} cannot deadlock: every path that takes these locks holds ${inv.gate!.join(", ")} first.`)
         : report.stats.complete
-          ? diagnostic("inversionUnreached", at, `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`)
+          ? diagnostic(
+              "inversionUnreached",
+              at,
+              relation
+                ? `Lock-order inversion ${chain} (lockdep would report it).${relation} no interleaving deadlocks on this cycle itself.`
+                : `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`,
+            )
           : withSeverity(diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no deadlock on it found before the search stopped.`), "warning");
     diagnostics.push(withRelated(d, related));
   }
-  const expectedFound = findings.some((f) => f.expected);
   const unexpected = findings.some((f) => !f.expected);
   const complete = report.stats.complete;
   const expectDecl = frontEnd.checked.scope.expect;
@@ -114,24 +158,29 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
       diagnostic("incomplete", expectSpan, `The search stopped at ${why} after ${s.states.toLocaleString("en-US")} states; it confirms only what it found and claims no safety.`),
     );
   }
-  if (expectation !== "safe" && !expectedFound) {
-    const what = expectation === "deadlock" ? "a deadlock or hang" : "a failed assert";
+  const found = new Set(report.problems.map((p) => EXPECT_KIND_OF[p.kind]));
+  const missing = expectation.kinds.filter((k) => !found.has(k));
+  if (missing.length > 0) {
     const scope = complete ? `in any of the ${report.stats.states.toLocaleString("en-US")} reachable states` : "before the search stopped";
-    diagnostics.push(diagnostic("expectationNotMet", expectSpan, `Expected ${what}, but none was found ${scope}.`));
+    const none = missing.map((k) => `no ${NOT_FOUND[k]}`).join(", ");
+    diagnostics.push(diagnostic("expectationNotMet", expectSpan, `Expected ${expectationText(expectation)}, but ${none} was found ${scope}.`));
   }
-  const met = !unexpected && (expectation === "safe" ? complete : expectedFound);
+  const covered = coverage(model, report);
+  diagnostics.push(...vacuityDiagnostics(covered, expectation));
+  const met = !unexpected && missing.length === 0 && (expectation.kinds.length > 0 || complete);
   const kinds = new Set(report.problems.map((p) => p.kind));
-  const verdict: Verdict =
-    kinds.has("deadlock") || kinds.has("hang")
-      ? "deadlock"
-      : kinds.has("violation")
+  const verdict: Verdict = kinds.has("deadlock")
+    ? "deadlock"
+    : kinds.has("hang")
+      ? "hang"
+      : found.has("violation")
         ? "violation"
-        : kinds.size > 0
+        : found.has("misuse")
           ? "misuse"
           : complete
             ? "safe"
             : "incomplete";
-  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics) };
+  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics), coverage: covered };
 }
 
 const problemCodes = {
@@ -164,6 +213,11 @@ export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] 
     const d = withRelated(diagnostic(id, site.span, p.message + note), related);
     return expected ? withSeverity(d, "information") : d;
   });
+}
+
+/** `A → B → A`. */
+function cycleText(locks: readonly string[]): string {
+  return [...locks, locks[0]].join(" → ");
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

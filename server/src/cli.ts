@@ -1,4 +1,4 @@
-// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] FILE...`
+// `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce] FILE...`
 // No LSP imports here: the CLI reads files, calls analyze() and prints.
 // Exit codes: 0 every file's expectation is met; 1 some expectation is not
 // met; 2 invalid input (syntax or semantic errors, unreadable file) or usage;
@@ -10,20 +10,29 @@
 // from the scenario and the command line; JSON through safeJson().
 
 import { readFileSync } from "node:fs";
-import { analyze, analyzeFrontEnd } from "./analysis";
+import { analyze, analyzeFrontEnd, type Analysis } from "./analysis";
 import { compile } from "./engine/compile";
 import { safeJson } from "./escape";
 import { ExportError, toPromela } from "./export/promela";
 import { internalErrorJson, toJsonFile, type JsonFile } from "./cli/json";
-import { sarifResults, toSarif, type Failure } from "./cli/sarif";
+import { sarifFailure, sarifFile, toSarif, type Failure, type SarifFile } from "./cli/sarif";
 import { diagnosticLine, formatFile, textLines } from "./cli/text";
+import { coverageJson, formatCoverage } from "./cli/coverage";
+import { replayCommand, REPLAY_USAGE } from "./cli/replay";
+import { testCommand, TEST_USAGE } from "./cli/testCommand";
+import { scheduleOfTrace } from "./engine/schedule";
+import { Layout } from "./engine/state";
+import { traceFileOf } from "./traceFile";
+import { writeFileSync } from "node:fs";
 import { LineIndex } from "./language/span";
 
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
-const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce | --sleep-sets] [--debug] FILE...
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce] [--coverage] [--trace-out TRACE.json] [--debug] FILE...
        race export --promela [--debug] FILE
+${TEST_USAGE}
+${REPLAY_USAGE}
 
   Explores every interleaving of each scenario and reports deadlocks, hangs,
   failed asserts and lock misuse, each with its shortest trace.
@@ -34,12 +43,18 @@ const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout 
   --timeout MS    stop each search after MS milliseconds
   --no-reduce     explore every interleaving one by one (no partial-order
                   reduction): same findings and traces, more states
-  --sleep-sets    add sleep sets to the reduction: same findings and
-                  states, a few steps fewer (usually not faster)
+  --coverage      also list the statements no interleaving reaches
+  --trace-out F   write the first finding's trace to F as a trace file
+                  (docs/trace-format.md; one scenario only)
   --debug         on an internal error, print its stack too
   --version       print the version
 
   export --promela  write the scenario as a Promela model for SPIN (stdout)
+  test            every .race file with an 'expect' is a test: passed when
+                  its expectation is met; --junit writes JUnit XML for CI,
+                  --shard K/N runs every N-th file (exit 0, 1 failed, 2 invalid)
+  replay          replay a trace file on the scenario as it is now; says
+                  which step no longer applies if the scenario changed
 
 exit status: 0 all expectations met, 1 some expectation not met,
              2 invalid input or usage error, 3 internal error (a bug: please
@@ -53,7 +68,8 @@ interface Options {
   maxStates: number | undefined;
   timeoutMs: number | undefined;
   reduce: boolean;
-  sleep: boolean;
+  coverage: boolean;
+  traceOut: string | undefined;
 }
 
 class UsageError extends Error {}
@@ -73,7 +89,7 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     return { exportPromela: rest[1]! };
   }
   if (command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "missing command");
-  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, sleep: false };
+  const opts: Options = { format: "text", files: [], maxStates: undefined, timeoutMs: undefined, reduce: true, coverage: false, traceOut: undefined };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === "--json") opts.format = "json";
@@ -81,12 +97,13 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
     else if (a === "--max-states") opts.maxStates = positiveInt(a, rest[++i]);
     else if (a === "--timeout") opts.timeoutMs = positiveInt(a, rest[++i]);
     else if (a === "--no-reduce") opts.reduce = false;
-    else if (a === "--sleep-sets") opts.sleep = true;
+    else if (a === "--coverage") opts.coverage = true;
+    else if (a === "--trace-out") opts.traceOut = rest[++i] ?? "";
     else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
     else opts.files.push(a);
   }
   if (opts.files.length === 0) throw new UsageError("no files given");
-  if (!opts.reduce && opts.sleep) throw new UsageError("--sleep-sets is part of the reduction: it cannot go with --no-reduce");
+  if (opts.traceOut !== undefined && (opts.traceOut === "" || opts.files.length !== 1)) throw new UsageError("--trace-out takes a file name and goes with one scenario");
   return opts;
 }
 
@@ -119,6 +136,8 @@ export function main(argv: string[], write: Write, writeErr: Write): number {
 }
 
 function run(argv: string[], debug: boolean, write: Write, writeErr: Write): number {
+  if (argv[0] === "test" && !argv.includes("--help")) return testCommand(argv.slice(1), write, writeErr, USAGE);
+  if (argv[0] === "replay" && !argv.includes("--help")) return replayCommand(argv.slice(1), write, writeErr, USAGE);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv);
@@ -140,8 +159,8 @@ function run(argv: string[], debug: boolean, write: Write, writeErr: Write): num
   if (typeof parsed === "object" && "exportPromela" in parsed) return exportPromela(parsed.exportPromela, debug, write, writeErr);
   const opts = parsed;
   let exit: number = EXIT.met;
-  const json: JsonFile[] = [];
-  const sarif: object[] = [];
+  const json: object[] = [];
+  const sarif: SarifFile[] = [];
   const failures: Failure[] = [];
   for (const file of opts.files) {
     const text = readSource(file, writeErr);
@@ -150,23 +169,40 @@ function run(argv: string[], debug: boolean, write: Write, writeErr: Write): num
       continue;
     }
     try {
-      const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce, sleep: opts.sleep });
+      const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
       const lines = new LineIndex(text);
       // Rendered at once, so that a failure while rendering is this file's too.
       if (opts.format === "text") write(formatFile(file, analysis, lines));
-      if (opts.format === "json") json.push(toJsonFile(file, analysis, lines));
-      if (opts.format === "sarif") sarif.push(...sarifResults({ file, analysis, lines }));
+      if (opts.format === "text" && opts.coverage) write(formatCoverage(file, analysis, lines));
+      if (opts.format === "json") json.push({ ...toJsonFile(file, analysis, lines), ...(opts.coverage ? { coverage: coverageJson(analysis, lines) } : {}) } satisfies JsonFile);
+      if (opts.format === "sarif") sarif.push(sarifFile({ file, analysis, lines }));
+      if (opts.traceOut !== undefined) writeTraceOut(opts.traceOut, file, text, analysis, writeErr);
       exit = Math.max(exit, analysis.verdict === "invalid" ? EXIT.invalid : analysis.met ? EXIT.met : EXIT.notMet);
     } catch (e) {
       reportInternal(`while checking ${file}`, e, debug, writeErr);
-      json.push(internalErrorJson(file, describeFailure(e)));
-      failures.push({ file, detail: describeFailure(e) });
+      const failure = { file, detail: describeFailure(e) };
+      json.push(internalErrorJson(file, failure.detail));
+      sarif.push(sarifFailure(failure));
+      failures.push(failure);
       exit = EXIT.internal;
     }
   }
   if (opts.format === "json") write(safeJson({ files: json }) + "\n");
   if (opts.format === "sarif") write(safeJson(toSarif(sarif, failures, VERSION)) + "\n");
   return exit;
+}
+
+/** `--trace-out`: the first finding's trace as a trace file (docs/trace-format.md). */
+function writeTraceOut(out: string, file: string, text: string, a: Analysis, writeErr: Write): void {
+  const problem = a.report?.problems[0];
+  if (!a.model || !problem) {
+    writeErr(textLines([`race: ${file} has no finding, so no trace was written to ${out}`]));
+    return;
+  }
+  const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
+  if (!schedule) throw new Error("the finding's trace cannot be replayed");
+  const base = file.replace(/^.*[\\/]/, "");
+  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }), null, 2) + "\n");
 }
 
 /** The file's text, or undefined after saying why it cannot be read. */

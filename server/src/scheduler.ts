@@ -194,6 +194,7 @@ export function failedCheckSummary(frontEnd: FrontEnd, failure: CheckFailure): C
     stats: undefined,
     cpus: [],
     fixes: [],
+    coverage: undefined,
     failure: failure.kind === "out-of-memory" ? `out of memory at ${failure.limitMb} MB` : "the check failed",
   };
 }

@@ -30,6 +30,7 @@ export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: 
     stats: a.report?.stats,
     cpus: (a.model?.cpus ?? []).map((c) => ({ name: c.name, label: c.label })),
     fixes: [],
+    coverage: a.coverage,
   });
   // Each candidate fix costs a search about as big as this one: only offer
   // verified fixes where that is quick, and give each re-check 2 s at most

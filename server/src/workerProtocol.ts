@@ -2,6 +2,7 @@
 // here is plain data (structured-clone safe).
 
 import type { Verdict } from "./analysis";
+import type { Coverage } from "./coverage";
 import type { ExploreOptions, Stats } from "./engine/explore";
 import type { LockGraph } from "./engine/lockgraph";
 import type { Problem, SiteFacts } from "./engine/report";
@@ -29,6 +30,7 @@ export interface CheckSummary {
   readonly stats: Stats | undefined;
   readonly cpus: readonly { readonly name: string; readonly label: string | undefined }[];
   readonly fixes: readonly Fix[];
+  readonly coverage: Coverage | undefined;
   /** Set when the check itself failed (out of memory, a crash): what to show instead of a verdict. */
   readonly failure?: string;
 }

@@ -35,6 +35,28 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/✓ samples\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 6 states \(reduced\) · /);
   });
 
+  it("a livelock shows its loop in the text, JSON and SARIF reports, and fails expect safe", () => {
+    const file = scratch(
+      "livelock.race",
+      "mutex rtnl\nvar done = false\nvar got = false\ncpu A { lock rtnl; wait until done; unlock rtnl }\ncpu B { while !got { if trylock rtnl { got = true } } done = true; unlock rtnl }\nexpect safe\n",
+    );
+    const text = race("check", file);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain("WARNING: livelock: A and B can never finish   [RACE101]");
+    expect(text.stdout).toMatch(/then, repeating for ever:\n\s+5\s+while !got → true\n\s+5\s+trylock rtnl → failed\n/);
+    expect(text.stdout).toMatch(/wait until done <-- WAITS\s+while !got <-- LOOPS/);
+    expect(text.stdout).toContain("*** LIVELOCK ***");
+    const json = JSON.parse(race("check", "--json", file).stdout).files[0];
+    const hang = json.problems.find((p: { kind: string }) => p.kind === "hang");
+    expect(hang.form).toBe("livelock");
+    expect(hang.trace.map((s: { action: string }) => s.action)).toEqual(["lock rtnl"]);
+    expect(hang.loop.cycle.map((s: { cpu: string; action: string }) => `${s.cpu} ${s.action}`)).toEqual(["B while !got → true", "B trylock rtnl → failed"]);
+    const sarif = JSON.parse(race("check", "--sarif", file).stdout);
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === "RACE101");
+    expect(result.codeFlows).toHaveLength(2);
+    expect(result.codeFlows[1].message.text).toBe("livelock: then 0 steps into a loop of 2 steps that repeats for ever");
+  });
+
   it("--no-reduce explores every interleaving: the same report from more states", () => {
     const reduced = race("check", sample("v9-remove-vs-unbind.race"));
     const full = race("check", "--no-reduce", sample("v9-remove-vs-unbind.race"));
@@ -42,17 +64,6 @@ describe("race check (text)", () => {
     expect(full.stdout).toMatch(/: deadlock · expect deadlock: met · 28 states · /);
     const report = (s: string): string => s.slice(0, s.lastIndexOf("\n✓"));
     expect(report(full.stdout)).toBe(report(reduced.stdout));
-  });
-
-  it("--sleep-sets: the same report and stored states, fewer steps", () => {
-    const json = (...args: string[]): { states: number; transitions: number } => JSON.parse(race("check", "--json", ...args).stdout).files[0].stats;
-    const text = scratch("abba.race", "mutex A\nmutex B\ncpu C0 { lock A; lock B; unlock B; unlock A }\ncpu C1 { lock B; lock A; unlock A; unlock B }\nexpect deadlock\n");
-    const plain = json(text);
-    const sleep = json("--sleep-sets", text);
-    expect(sleep.states).toBe(plain.states);
-    expect(sleep.transitions).toBeLessThan(plain.transitions);
-    const report = (s: string): string => s.slice(0, s.lastIndexOf("\n✓"));
-    expect(report(race("check", "--sleep-sets", text).stdout)).toBe(report(race("check", text).stdout));
   });
 
   it("says how many states the search for shortest traces took", () => {
@@ -68,6 +79,18 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/✗ .*: deadlock · expect safe: NOT met/);
   });
 
+  it("exit 0 for a lock leak that says what it shows: expect deadlock, misuse", () => {
+    const file = scratch("leak.race", "mutex m\ncpu A { lock m }\ncpu B { lock m; unlock m }\nexpect deadlock, misuse\n");
+    const r = race("check", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("NOTE (expected): task hung");
+    expect(r.stdout).toContain("NOTE (expected): lock held when returning to user space");
+    expect(r.stdout).toMatch(/✓ .*: hang · expect deadlock, misuse: met/);
+    const json = JSON.parse(race("check", "--json", file).stdout) as { files: { expect: string; expectKinds: string[]; verdict: string; met: boolean }[] };
+    expect(json.files[0]).toMatchObject({ expect: "deadlock, misuse", expectKinds: ["deadlock", "misuse"], verdict: "hang", met: true });
+    expect(race("check", scratch("leak1.race", "mutex m\ncpu A { lock m }\ncpu B { lock m; unlock m }\nexpect deadlock\n")).code).toBe(1);
+  });
+
   it("exit 2 and compiler-style lines for an invalid file", () => {
     const file = scratch("bad.race", "cpu C0 { lock nosuch }\n");
     const r = race("check", file);
@@ -80,9 +103,6 @@ describe("race check (text)", () => {
     expect(race("check").code).toBe(2);
     expect(race("check", "--bogus", "x.race").code).toBe(2);
     expect(race("check", "--max-states", "zero", sample("v9-remove-vs-unbind.race")).code).toBe(2);
-    const both = race("check", "--no-reduce", "--sleep-sets", sample("v9-remove-vs-unbind.race"));
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain("--sleep-sets is part of the reduction");
     const missing = race("check", "no/such/file.race");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read no/such/file.race");
@@ -159,8 +179,8 @@ describe("race check --json", () => {
     const out = JSON.parse(r.stdout) as { files: any[] };
     expect(out.files).toHaveLength(2);
     const [v9, v11] = out.files;
-    expect(Object.keys(v9).sort()).toEqual(["expect", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
-    expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", verdict: "deadlock", met: true });
+    expect(Object.keys(v9).sort()).toEqual(["expect", "expectKinds", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
+    expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
     expect(Object.keys(v9.stats).sort()).toEqual(["complete", "inversionsComplete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
     expect(v9.stats).toMatchObject({ states: 6, reduced: true, shortestTraces: true, traceSearchStates: 0, inversionsComplete: true });
@@ -177,7 +197,7 @@ describe("race check --json", () => {
       held: { CPU0: ["rescan_remove"], CPU1: [] },
       changed: {},
     });
-    expect(v11).toMatchObject({ verdict: "safe", met: true, problems: [] });
+    expect(v11).toMatchObject({ expect: "safe", expectKinds: [], verdict: "safe", met: true, problems: [] });
   });
 
   it("reports an invalid file with 0-based ranges", () => {
@@ -226,5 +246,6 @@ describe("race check --sarif", () => {
       expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/samples\/v9-remove-vs-unbind\.race$/);
       expect(res.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
     }
+    expect(run.properties.scenarios).toEqual([{ file: expect.stringMatching(/v9-remove-vs-unbind\.race$/), expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true }]);
   });
 });

@@ -39,7 +39,16 @@ interface VarSpec {
 
 const OBJECTS = ["o0", "o1"];
 
-export function generateScenario(seed: number): string {
+export interface Flavour {
+  /**
+   * Also loops that may never end (race-language.md §8): spin-waits on
+   * shared state and trylock retry loops. Off by default, so that the
+   * corpus the tests and benchmarks pin stays as it was.
+   */
+  readonly loops?: boolean;
+}
+
+export function generateScenario(seed: number, flavour: Flavour = {}): string {
   const r = new Rng(seed);
   const locks: LockSpec[] = [];
   const nLocks = r.int(1, 4);
@@ -90,6 +99,12 @@ export function generateScenario(seed: number): string {
         out.push(`if trylock ${lockRef(l, inFn)} {`, assign(inFn), `unlock ${lockRef(l, inFn)}`, "} else {", assign(inFn), "}");
       } else if (roll < 0.77 && depth < 2) {
         out.push("either {", ...block(depth + 1, inFn, 2, fns), "} or {", ...block(depth + 1, inFn, 2, fns), "}");
+      } else if (flavour.loops && roll < 0.79) {
+        // The kernel's open-coded waits: spin until a flag, or retry a trylock.
+        const flag = vars.find((v) => v.type === "bool");
+        if (flag && r.chance(0.5)) out.push(`while ${r.chance(0.5) ? "!" : ""}${varRef(flag, inFn)} { }`);
+        else if (flag) out.push(`while !${varRef(flag, inFn)} {`, `if trylock ${lockRef(l, inFn)} {`, `${varRef(flag, inFn)} = true`, `unlock ${lockRef(l, inFn)}`, "}", "}");
+        else out.push(assign(inFn));
       } else if (roll < 0.81) {
         const ints = vars.filter((v) => v.type === "int");
         if (ints.length > 0) {

@@ -6,7 +6,7 @@
 // Screenshots go to .e2e/screenshots/ (kept on success and on failure).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +90,30 @@ describe("VS Code (code-server) with the packaged extension", () => {
     await page.waitForTimeout(300);
   };
 
+  /** The webview frame (any of them) that has `selector`. */
+  const frameWith = async (selector: string): Promise<Frame> => {
+    let found: Frame | undefined;
+    await expect
+      .poll(
+        async () => {
+          for (const f of page.frames()) if ((await f.locator(selector).count().catch(() => 0)) > 0) return (found = f) !== undefined;
+          return false;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    return found!;
+  };
+
+  const openFile = async (name: string): Promise<void> => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").waitFor({ state: "visible", timeout: 30_000 });
+    await page.keyboard.type(name);
+    await page.waitForTimeout(600);
+    await page.keyboard.press("Enter");
+    await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+  };
+
   beforeAll(async () => {
     rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
@@ -116,6 +140,10 @@ describe("VS Code (code-server) with the packaged extension", () => {
     );
     writeFileSync(join(workspace, "abba.race"), ABBA);
     copyFileSync(join(root, "samples", "v9-remove-vs-unbind.race"), join(workspace, "v9-remove-vs-unbind.race"));
+    // The exploration features: every sample as a test, v11 to simulate, a three-lock cycle to draw.
+    mkdirSync(join(workspace, "samples"));
+    for (const f of readdirSync(join(root, "samples"))) copyFileSync(join(root, "samples", f), join(workspace, "samples", f));
+    copyFileSync(join(root, "test", "fixtures", "editor", "three-lock-cycle.race"), join(workspace, "three-lock-cycle.race"));
     const install = spawnSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], { encoding: "utf8" });
     expect(install.status, install.stdout + install.stderr).toBe(0);
     const port = await freePort();
@@ -284,6 +312,119 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await shot("v9-sample");
     } catch (e) {
       await fail("v9-sample", e);
+    }
+  });
+
+  it("simulates v11 by hand to the point where bind sees the device dead", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("v11-kill-device.race");
+      await page.locator(".codelens-decoration a", { hasText: "Simulate" }).first().waitFor({ timeout: 60_000 });
+      await command("Race: Simulate");
+      const sim = await frameWith("#options");
+      const take = async (label: string): Promise<void> => {
+        const before = await sim.locator("#history li").count();
+        await sim.locator("button.option", { hasText: label }).first().click();
+        await expect.poll(async () => sim.locator("#history li").count(), { timeout: 30_000 }).toBe(before + 1);
+      };
+      await expect.poll(async () => sim.locator("#position").textContent(), { timeout: 30_000 }).toBe("initial state");
+      await take("CPU0: lock device_lock[pf]");
+      await take("CPU0: dead[pf] = true");
+      await take("CPU0: unlock device_lock[pf]");
+      await take("CPU1: lock device_lock[pf]");
+      await take("CPU1: if !dead[pf] && !bound[pf]");
+      expect(await sim.locator("#history li").last().textContent()).toContain("CPU1: if !dead[pf] && !bound[pf] → false");
+      expect(await sim.locator("#vars").textContent()).toContain("dead[pf]true");
+      expect(await sim.locator("#cpus").textContent()).toContain("unlock device_lock[pf]");
+      // A CPU's line links to its statement in the editor, where each CPU's next statement is highlighted.
+      await sim.locator("#cpus a", { hasText: "line 49" }).first().click();
+      await expect.poll(async () => page.locator(".monaco-editor .line-numbers", { hasText: /^49$/ }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await shot("simulate-v11");
+      await sim.locator("#back").click();
+      await expect.poll(async () => sim.locator("#position").textContent(), { timeout: 30_000 }).toBe("after 4 steps");
+    } catch (e) {
+      await fail("simulate", e);
+    }
+  });
+
+  it("steps back through the v9 deadlock in the debugger", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("v9-remove-vs-unbind.race");
+      await page.locator(".codelens-decoration a", { hasText: "Debug trace" }).first().waitFor({ timeout: 60_000 });
+      await command("Race: Debug Trace");
+      const threads = page.locator(".debug-call-stack .monaco-list-row");
+      await expect.poll(async () => (await threads.allTextContents()).join(" | "), { timeout: 60_000 }).toMatch(/CPU0.*CPU1/);
+      await command("Debug: Continue");
+      await page.locator(".zone-widget .exception-widget, .exception-widget").first().waitFor({ timeout: 60_000 });
+      expect(await page.locator(".exception-widget").first().textContent()).toContain("Deadlock: CPU0 waits for device_lock[pf]");
+      await expect.poll(async () => (await threads.allTextContents()).join(" | "), { timeout: 30_000 }).toMatch(/blocked on/);
+      // The Trace scope says where in the trace we are; VS Code keeps it open from here on.
+      const variables = page.locator(".debug-variables .monaco-list-row");
+      await variables.filter({ hasText: /^Trace$/ }).first().click();
+      await expect.poll(async () => (await variables.allTextContents()).join(" | "), { timeout: 30_000 }).toContain("after step 3 of 3");
+      await shot("debug-deadlock");
+      const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]');
+      await stepBack.click();
+      await expect.poll(async () => (await variables.allTextContents()).join(" | "), { timeout: 30_000 }).toContain("after step 2 of 3");
+      await stepBack.click();
+      await expect.poll(async () => (await variables.allTextContents()).join(" | "), { timeout: 30_000 }).toContain("after step 1 of 3");
+      await expect.poll(async () => (await variables.allTextContents()).join(" | "), { timeout: 30_000 }).toContain("next step =CPU1: lock device_lock[pf]");
+      await shot("debug-step-back");
+      await command("Debug: Stop");
+      await command("View: Close All Editors");
+    } catch (e) {
+      await fail("debugger", e);
+    }
+  });
+
+  it("fades a statement no interleaving reaches", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("v11-bind-after-kill.race");
+      await page.locator(".monaco-editor .squiggly-inline-unnecessary").first().waitFor({ timeout: 60_000 });
+      await goTo(47, 5);
+      await command("Problems: Focus on Problems View");
+      const row = page.locator(".markers-panel .monaco-list-row", { hasText: "Never reached in any interleaving." }).first();
+      await row.waitFor({ timeout: 60_000 });
+      expect(await row.getAttribute("aria-label")).toMatch(/^Info/);
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await shot("never-reached");
+    } catch (e) {
+      await fail("coverage", e);
+    }
+  });
+
+  it("runs the samples in the Testing view", async () => {
+    try {
+      await command("Testing: Focus on Test Explorer View");
+      const rows = page.locator(".test-explorer .monaco-list-row");
+      await expect.poll(async () => (await rows.allTextContents()).join(" | "), { timeout: 60_000 }).toContain("v9-remove-vs-unbind.race");
+      await command("Test: Run All Tests");
+      const samples = readdirSync(join(root, "samples")).filter((f) => f.endsWith(".race")).length;
+      await expect.poll(async () => page.locator(".test-explorer .codicon-testing-passed-icon").count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(samples);
+      expect(await page.locator(".test-explorer .codicon-testing-failed-icon").count()).toBe(0);
+      await shot("testing-view");
+    } catch (e) {
+      await fail("testing", e);
+    }
+  });
+
+  it("draws the lock-order graph of a three-lock cycle, and an edge leads to its site", async () => {
+    try {
+      await command("View: Close All Editors");
+      await command("View: Close Panel");
+      await openFile("three-lock-cycle.race");
+      await page.locator(".codelens-decoration a", { hasText: "Lock-order graph" }).first().waitFor({ timeout: 60_000 });
+      await command("Race: Show Lock-Order Graph");
+      const graph = await frameWith("svg.lock-graph");
+      await expect.poll(async () => graph.locator("g.edge.confirmed").count(), { timeout: 30_000 }).toBe(3);
+      expect(await graph.locator("g.node").count()).toBe(3);
+      await shot("lock-graph-drawn");
+      await graph.locator("text.site", { hasText: "CPU1 · line 10" }).click();
+      await expect.poll(async () => page.locator('[id="status.editor.selection"]').textContent(), { timeout: 30_000 }).toMatch(/Ln 10,/);
+    } catch (e) {
+      await fail("lock-graph-drawn", e);
     }
   });
 });

@@ -96,6 +96,21 @@ describe("mutex", () => {
   });
 });
 
+describe("reports", () => {
+  it("numbers held locks in the order they were taken, as lockdep does (#0 first)", () => {
+    const a = run(`
+      mutex A
+      mutex B
+      mutex C
+      cpu C0 { lock C; lock A; lock B; unlock B; unlock A; unlock C }
+      cpu C1 { lock B; lock C; unlock C; unlock B }
+      expect deadlock`);
+    const c0 = a.report!.problems[0]!.sites.find((x) => x.cpu === "C0")!;
+    // Declared A, B, C; taken C, then A.
+    expect(c0.holds.map((h) => h.lock)).toEqual(["C", "A"]);
+  });
+});
+
 describe("recursive mutex", () => {
   it("lets the owner take it again and is free after as many unlocks", () => {
     const o = outcome(`
@@ -143,6 +158,22 @@ describe("rwsem", () => {
       expect deadlock`);
     // R reads; W queues (blocked, counts as waiting writer); R's second rlock waits behind W.
     expect(o.problems).toEqual(["deadlock [R,W] 1 steps"]);
+  });
+
+  it("the report names the queued writer a reader waits behind, and how each holds the lock", () => {
+    const a = run(`
+      rwsem s
+      cpu R { rlock s; rlock s; runlock s; runlock s }
+      cpu W { lock s; unlock s }
+      expect deadlock`);
+    const p = a.report!.problems[0]!;
+    expect(p.message).toBe("Deadlock: R waits to read s behind the queued writer W (it is held for reading by R); W waits to write s, held for reading by R.");
+    expect(p.sites.map((x) => [x.cpu, x.wants, x.heldMode, x.behind])).toEqual([
+      ["R", "read", "read", ["W"]],
+      ["W", "write", "read", []],
+    ]);
+    expect(p.sites[0]!.holds.map((h) => [h.lock, h.mode])).toEqual([["s", "read"]]);
+    expect(p.trace[0]!.held).toEqual({ R: ["s (read)"], W: [] });
   });
 
   it("write-locking an rwsem held for reading by the same CPU deadlocks on itself", () => {
@@ -290,6 +321,22 @@ describe("lock-order graph", () => {
       cpu C1 { wait until turn == 1; lock B; lock A; unlock A; unlock B }`);
     expect(a.verdict).toBe("safe");
     expect(a.report!.lockGraph.inversions).toMatchObject([{ locks: ["A", "B"], status: "unreached" }]);
+  });
+
+  it("an unreached cycle that extends a confirmed one says so instead of contradicting it", () => {
+    const a = run(`
+      mutex A
+      mutex B
+      mutex C
+      var c2done = false
+      cpu C0 { lock A; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      cpu C2 { lock B; lock C; unlock C; unlock B; c2done = true }
+      cpu C3 { wait until c2done; lock C; lock A; unlock A; unlock C }
+      expect deadlock`);
+    expect(a.report!.lockGraph.inversions.map((i) => `${i.locks} ${i.status}`)).toEqual(["A,B confirmed", "A,B,C unreached"]);
+    const note = a.diagnostics.find((d) => d.code === "RACE108")!;
+    expect(note.message).toBe("Lock-order inversion A → B → C → A (lockdep would report it). It extends the cycle A → B → A, which does deadlock (reported); no interleaving deadlocks on this cycle itself.");
   });
 
   it("re-taking a held recursive mutex adds no edge", () => {

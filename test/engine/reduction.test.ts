@@ -11,7 +11,7 @@ import { philosophers } from "../../bench/generate";
 import { join } from "node:path";
 import type { Analysis } from "../../server/src/analysis";
 import { generateScenario } from "../differential/generate";
-import { listRace, read, run, samplesDir } from "../helpers";
+import { listRace, read, run, samplesDir, summarize } from "../helpers";
 import { observable } from "../observable";
 
 function compare(text: string): { full: Analysis; reduced: Analysis } {
@@ -120,42 +120,21 @@ describe("reduction is neutral on scenarios that stress each rule", () => {
 
 describe("reduction is neutral on the differential corpus (a slice)", () => {
   it("seeds 1–150", () => {
+    const unproved: number[] = [];
     for (let seed = 1; seed <= 150; seed++) {
       const text = generateScenario(seed);
       const full = run(text, { reduce: false, maxStates: 300_000 });
       if (!full.report?.stats.complete) continue;
       const reduced = run(text, { maxStates: 300_000 });
-      expect(observable(reduced), `seed ${seed}\n${text}`).toEqual(observable(full));
+      // Trace lengths are compared where the reduced search proves them shortest.
+      const lengths = reduced.report!.stats.shortestTraces;
+      if (!lengths) unproved.push(seed);
+      expect(observable(reduced, lengths), `seed ${seed}\n${text}`).toEqual(observable(full, lengths));
     }
-  });
-});
-
-describe("sleep sets prune steps, never states", () => {
-  // A sleeping step's target is reached from a sibling by a path of the same
-  // length, so the states stored, their distances and everything reported
-  // are those of the search without sleep sets.
-  const same = (text: string): { on: Analysis; off: Analysis } => {
-    const on = run(text, { sleep: true, maxStates: 300_000 });
-    const off = run(text, { maxStates: 300_000 });
-    expect(on.report!.stats.states).toBe(off.report!.stats.states);
-    expect(on.report!.stats.transitions).toBeLessThanOrEqual(off.report!.stats.transitions);
-    expect(observable(on)).toEqual(observable(off));
-    return { on, off };
-  };
-
-  it("AB/BA: the second of two independent first steps does not take the first again", () => {
-    const { on, off } = same(`
-      mutex A
-      mutex B
-      cpu C0 { lock A; lock B; unlock B; unlock A }
-      cpu C1 { lock B; lock A; unlock A; unlock B }`);
-    expect(on.verdict).toBe("deadlock");
-    expect(on.report!.stats.transitions).toBeLessThan(off.report!.stats.transitions);
-  });
-
-  it("on the samples and corpus seeds 1–50", () => {
-    for (const file of listRace(samplesDir)) same(read(join(samplesDir, file)));
-    for (let seed = 1; seed <= 50; seed++) same(generateScenario(seed));
+    // Seed 75's livelocks need a second search about the size of the full
+    // one, more than the main search's size it is allowed: its traces are
+    // upper bounds there (the verdict line says so), the rest agrees.
+    expect(unproved).toEqual([75]);
   });
 });
 
@@ -165,9 +144,9 @@ describe("reduction pays on the philosophers", () => {
   // count for comparison.
   const cases: [number, boolean, number][] = [
     [6, false, 93],
-    [6, true, 68],
+    [6, true, 57],
     [8, false, 227],
-    [8, true, 178],
+    [8, true, 142],
   ];
   for (const [n, ordered, states] of cases) {
     it(`${ordered ? "ordered" : "ring"}-${n}: the same report from ${states} states`, () => {
@@ -181,10 +160,10 @@ describe("reduction pays on the philosophers", () => {
     const ring = run(philosophers(16, false));
     // Steps include those of merged chains; chains that meet are walked once
     // (the chain cache), so they stay near the stored graph's edges.
-    expect(ring.report!.stats).toMatchObject({ complete: true, shortestTraces: true, states: 1_923, transitions: 34_672 });
+    expect(ring.report!.stats).toMatchObject({ complete: true, shortestTraces: true, states: 1_923, transitions: 34_542 });
     expect(ring.report!.problems.map((p) => [p.kind, p.trace.length])).toEqual([["deadlock", 16]]);
     const ordered = run(philosophers(16, true));
-    expect(ordered.report!.stats).toMatchObject({ complete: true, states: 1_698, transitions: 24_291 });
+    expect(ordered.report!.stats).toMatchObject({ complete: true, states: 1_242, transitions: 18_968 });
     expect(ordered.verdict).toBe("safe");
   });
 });
@@ -204,15 +183,17 @@ describe("merged chains", () => {
   });
 
   it("chains end before a loop's back edge: a CPU spinning alone is still explored", () => {
-    // C0 spins forever holding m; C1 waits for m forever. C0 can always
-    // move, so this is no hang (race-language.md §6): the scenario is safe.
+    // C0 spins forever holding m; C1 waits for m forever: neither can ever
+    // finish (race-language.md §8), a livelock found once C0 holds m.
     const text = `
       mutex m
       var spins = 0
       cpu C0 { lock m; while held(m) { spins = 1 } }
       cpu C1 { lock m; unlock m }`;
     const { reduced } = compare(text);
-    expect(reduced.verdict).toBe("safe");
+    expect(reduced.verdict).toBe("hang");
+    expect(summarize(reduced)).toEqual(["hang [C0,C1] 1 steps"]);
+    expect(reduced.report!.problems[0]!.form).toBe("livelock");
     // Initial; C0 in the loop body with spins 0 and 1; C1 done and C0 in the body.
     expect(reduced.report!.stats.states).toBe(5);
     const body = reduced.report!.lockFacts.find((f) => f.action === "spins = 1");

@@ -39,6 +39,14 @@ describe("Promela export", () => {
     await expect(exportText(text, "kinds")).toMatchFileSnapshot(join(fixturesDir, "promela", "kinds.pml"));
   });
 
+  it("writes rtrylock as a read acquire guarded like rlock, or a jump to the failure branch", () => {
+    const pml = exportText("rwsem w\ncpu A { if rtrylock w { runlock w } }\ncpu B { lock w; unlock w }", "x");
+    expect(pml).toContain(
+      "L0_0: atomic { if :: (lk_owner[0] == 0 && !((lk_owner[0] != 0 || (lk_readers[0] + lk_readers[1]) != 0) && (lk_wwait[1] == 1))) -> if :: lk_readers[0] == 255 -> goto L0_stop :: else -> lk_readers[0]++; goto L0_1 fi :: else -> goto L0_done fi } /* rtrylock w */",
+    );
+    expect(pml).toContain("lk_wwait[1] = 1");
+  });
+
   it("tracks queued writers only when some CPU read-locks", () => {
     expect(exportText("rwsem w\ncpu A { rlock w; runlock w }\ncpu B { lock w; unlock w }", "x")).toContain("lk_wwait[1] = 1");
     expect(exportText("mutex m\ncpu A { lock m; unlock m }", "x")).not.toContain("lk_wwait");

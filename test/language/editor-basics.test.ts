@@ -48,6 +48,11 @@ describe("TextMate grammar", () => {
     expect(missing).toEqual([]);
   });
 
+  it("matches the contextual words of design v2: rtrylock, and expect lists with misuse", () => {
+    const all = regexes(grammar).map((r) => new RegExp(r));
+    for (const text of ["rtrylock s", "misuse", "#include \"x.race\""]) expect(all.some((r) => r.test(text)), text).toBe(true);
+  });
+
   it("is contributed under the scope name it declares", () => {
     expect(manifest.contributes["grammars"]).toEqual([{ language: "race", scopeName: grammar["scopeName"], path: "./syntaxes/race.tmLanguage.json" }]);
   });
@@ -66,6 +71,9 @@ describe("snippets", () => {
     }
     const read = `rwsem sem\ncpu C {\n${expand(snippets["Read lock pair"]!.body)}\n}\n`;
     expect(analyzeFrontEnd(read).diagnostics).toEqual([]);
+    const v2 = `mutex L\nrwsem sem\ncpu C {\n${["Trylock retry loop", "Read trylock", "Either with labels", "Local variable"].map((n) => expand(snippets[n]!.body)).join("\n")}\n}\n`;
+    // The local is declared and left unused: only that warning.
+    expect(analyzeFrontEnd(v2).diagnostics.map((d) => d.code)).toEqual(["RACE051"]);
   });
 
   it("item snippets parse", () => {

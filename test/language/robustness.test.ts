@@ -5,11 +5,12 @@ import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
+import { MAX_NESTING } from "../../server/src/language/limits";
 import { listRace, read, samplesDir } from "../helpers";
 
 const samples = listRace(samplesDir).map((f) => read(join(samplesDir, f)));
 const alphabet = [..."{}()[];,.=!<>+-&|\"/* \n\tabcxyz019_"].map((c) => fc.constant(c));
-const tokens = ["lock ", "unlock ", "rlock ", "trylock ", "if ", "else ", "while ", "either ", "or ", "wait until ", "assert ", "fn ", "cpu ", "mutex ", "rwsem ", "var ", "driver ", "expect ", "held(", "return ", "scenario "].map((t) => fc.constant(t));
+const tokens = ["lock ", "unlock ", "rlock ", "trylock ", "if ", "else ", "while ", "either ", "or ", "wait until ", "assert ", "fn ", "cpu ", "mutex ", "rwsem ", "var ", "driver ", "expect ", "held(", "return ", "scenario ", "rtrylock ", "misuse", ", ", "#include ", "mutex_lock(&", "->", "\"label\" "].map((t) => fc.constant(t));
 
 function assertSane(text: string): void {
   const fe = analyzeFrontEnd(text);
@@ -55,8 +56,8 @@ describe("robustness", () => {
     }
   });
 
-  it("deep nesting does not overflow the stack", () => {
-    const depth = 300;
+  it("nesting up to the limit runs", () => {
+    const depth = MAX_NESTING - 1; // the CPU's own block is a level too
     const text = "var x = 0\ncpu C {" + " if x == 0 {".repeat(depth) + " x = 1" + " }".repeat(depth) + " }\n";
     const fe = analyzeFrontEnd(text);
     expect(fe.diagnostics).toEqual([]);

@@ -79,6 +79,21 @@ describe("language server over stdio", () => {
     expect(t.blocked.map((b) => `${b.cpu} waits for ${b.waitsFor}`)).toEqual(["CPU0 waits for device_lock[pf]", "CPU1 waits for rescan_remove"]);
   });
 
+  it("answers race/trace for a livelock with its loop after the trace and the looping CPU marked", async () => {
+    const uri = "file:///livelock.race";
+    const text = "mutex rtnl\nvar done = false\ncpu A { lock rtnl; wait until done; unlock rtnl }\ncpu B { while !trylock rtnl { } done = true; unlock rtnl }\nexpect deadlock\n";
+    await client.open(uri, text);
+    const p = await client.engineDiagnostics(uri, 1);
+    expect(p.diagnostics.find((d) => d.code === "RACE101")!.message).toMatch(/^Livelock: /);
+    const t = await client.request<{ steps: { cpu: string; action: string }[]; loop: { from: number; cycleFrom: number }; blocked: { cpu: string; looping: boolean }[] }>("race/trace", { uri, index: 0 });
+    expect(t.steps.map((s) => `${s.cpu}: ${s.action}`)).toEqual(["A: lock rtnl", "B: trylock rtnl → failed"]);
+    expect(t.loop).toEqual({ from: 1, cycleFrom: 1 });
+    expect(t.blocked.map((b) => [b.cpu, b.looping])).toEqual([
+      ["A", false],
+      ["B", true],
+    ]);
+  });
+
   it("hovers a lock statement with the locks held on arrival per CPU and call path", async () => {
     const h = await client.request<Hover>("textDocument/hover", { textDocument: { uri: "file:///v9.race" }, position: positionOf(v9, "lock device_lock[d]", 0, 2) });
     const md = (h.contents as { value: string }).value;

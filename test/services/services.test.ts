@@ -53,6 +53,17 @@ describe("quick fixes", () => {
     const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
     expect(fixes.map((f) => applyEdits(text, f.edits))).toEqual(["var ready = false\ncpu C0 { ready = true }\n", "var ready = 0\ncpu C0 { ready = true }\n"]);
   });
+
+  it("rewrites a kernel spelling in the language's words, statement or condition", () => {
+    let text = "mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  spin_lock_irqsave(&l[pf], flags);\n  if (!mutex_trylock(&m)) { mutex_lock(&m) }\n  mutex_unlock(&m);\n  spin_unlock_irqrestore(&l[pf], flags);\n  mutex_lock(&dev->mutex); mutex_unlock(&dev->mutex)\n}\n";
+    for (let fe = analyzeFrontEnd(text); fe.diagnostics.length > 0; fe = analyzeFrontEnd(text)) {
+      const fixes = checkerFixes(text, fe, fe.diagnostics[0]!);
+      expect(fixes).toHaveLength(1);
+      text = applyEdits(text, fixes[0]!.edits);
+    }
+    expect(text).toBe("mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  lock l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock l[pf];\n  lock dev_mutex; unlock dev_mutex\n}\n");
+    expect(analyze(text).verdict).toBe("safe");
+  });
 });
 
 describe("completion", () => {
@@ -64,8 +75,25 @@ describe("completion", () => {
     expect(labels(text.indexOf("device_lock[] }") + "device_lock[".length)).toEqual(["pf", "vf0", "d"]);
   });
 
-  it("offers the three expectations after expect", () => {
-    expect(labels(text.indexOf("expect ") + 7)).toEqual(["deadlock", "violation", "safe"]);
+  it("offers the expectations after expect, and the kinds not listed yet after a comma", () => {
+    expect(labels(text.indexOf("expect ") + 7)).toEqual(["deadlock", "violation", "misuse", "safe"]);
+    const list = "cpu C { }\nexpect deadlock, ";
+    const lfe = analyzeFrontEnd(list);
+    expect(complete(list, list.length, lfe.ast, lfe.checked).map((c) => c.label)).toEqual(["violation", "misuse"]);
+  });
+
+  it("offers the locals declared above the cursor in enclosing blocks, and rwsems after rtrylock", () => {
+    const code = "rwsem s\nmutex m\nfn f() { var a = 0; if a == 0 { var b = true; b = false } var c = 1; c = 2 }\ncpu C { f(); if rtrylock s { runlock s } }";
+    const cfe = analyzeFrontEnd(code);
+    const at = (needle: string, delta = 0): string[] => complete(code, code.indexOf(needle) + delta, cfe.ast, cfe.checked).map((c) => c.label);
+    const inBlock = at("b = false");
+    expect(inBlock).toContain("a");
+    expect(inBlock).toContain("b");
+    expect(inBlock).not.toContain("c");
+    const after = at("c = 2");
+    expect(after).toContain("c");
+    expect(after).not.toContain("b");
+    expect(at("rtrylock s", "rtrylock ".length)).toEqual(["s"]);
   });
 
   it("offers keywords and names elsewhere", () => {
@@ -82,6 +110,36 @@ describe("hover and navigation", () => {
     const fe = analyzeFrontEnd(samples[0]!);
     const at = samples[0]!.indexOf("  lock rescan_remove") + 3;
     expect(hover(fe, undefined, at)?.markdown).toContain("Lock facts appear once the scenario checks clean");
+  });
+
+  it("hovers a local with its type, start value and trace names, and an either with its branches", () => {
+    const text = 'var x = 0\nfn f() { var got = 3; x = got }\ncpu C {\n  f()\n  either "kzalloc fails" { x = 1 }\n  or { x = 2 }\n}';
+    const fe = analyzeFrontEnd(text);
+    const local = hover(fe, undefined, text.indexOf("x = got") + "x = g".length)?.markdown;
+    expect(local).toContain("**local variable** `got`: int, starts at `3`");
+    expect(local).toContain("`CPU:f#n.got`");
+    const a = analyze(text);
+    const facts = { lockFacts: a.report!.lockFacts, lockGraph: a.report!.lockGraph, complete: true };
+    const either = hover(fe, facts, text.indexOf('"kzalloc'))!.markdown;
+    expect(either).toContain('1. `"kzalloc fails"` (line 5)\n2. branch 2 of 2 (line 6)');
+    expect(either).toContain("**Locks held on arrival**, per CPU and call path:\n- **C**: no locks");
+  });
+
+  it("hovers a statement with how each reader/writer lock is held there, and traces say it too", () => {
+    const text = "rwsem s\nmutex m\ncpu R { rlock s; lock m; unlock m; runlock s }\ncpu W { lock s; lock m; unlock m; unlock s }";
+    const fe = analyzeFrontEnd(text);
+    const a = analyze(text);
+    const facts = { lockFacts: a.report!.lockFacts, lockGraph: a.report!.lockGraph, complete: true };
+    const md = hover(fe, facts, text.indexOf("lock m; unlock m; runlock") + 1)!.markdown;
+    expect(md).toContain("- **R**: always `s (read)`");
+    const w = hover(fe, facts, text.indexOf("lock m; unlock m; unlock s") + 1)!.markdown;
+    expect(w).toContain("- **W**: always `s (write)`");
+  });
+
+  it("hovers expect with what each listed kind covers", () => {
+    const text = "cpu C { }\nexpect deadlock, misuse";
+    const md = hover(analyzeFrontEnd(text), undefined, text.indexOf("misuse"))!.markdown;
+    expect(md).toBe("**expect deadlock, misuse**: met when each of these is found and nothing else is (found ones show as information):\n- `deadlock`: deadlock, hang\n- `misuse`: bad-unlock, lock-held-at-exit, overflow");
   });
 
   it("outlines drivers with their callbacks", () => {

@@ -3,6 +3,7 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import { locateStep, type LocatedStep } from "../engine/trace";
+import { expectationText } from "../language/ast";
 import { catalogue, diagnostic, type Diagnostic } from "../language/messages";
 import { span, type LineIndex, type LineRange } from "../language/span";
 
@@ -16,12 +17,19 @@ export interface JsonProblem {
   expected?: boolean;
   cpus?: readonly string[];
   trace?: JsonStep[];
+  /** For a hang: "total" (nothing moves), "partial" (others still run) or "livelock". */
+  form?: string;
+  /** For a livelock: the steps after `trace` into the loop, and the loop that repeats. */
+  loop?: { prefix: JsonStep[]; cycle: JsonStep[] };
 }
 
 export interface JsonFile {
   file: string;
   title: string | undefined;
+  /** As written after `expect`: `safe`, `deadlock`, `deadlock, misuse`. */
   expect: string;
+  /** The kinds that must be found (empty for `expect safe`). */
+  expectKinds: readonly string[];
   verdict: string;
   met: boolean;
   problems: JsonProblem[];
@@ -60,12 +68,15 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       expected,
       cpus: p.cpus,
       trace: p.trace.map((s) => locateStep(s, lines)),
+      ...(p.form ? { form: p.form } : {}),
+      ...(p.loop ? { loop: { prefix: p.loop.prefix.map((s) => locateStep(s, lines)), cycle: p.loop.cycle.map((s) => locateStep(s, lines)) } } : {}),
     });
   }
   const out: JsonFile = {
     file,
     title: a.frontEnd.checked.scope.scenario?.title,
-    expect: a.expectation,
+    expect: expectationText(a.expectation),
+    expectKinds: a.expectation.kinds,
     verdict: a.verdict,
     met: a.met,
     problems,
@@ -98,6 +109,7 @@ export function internalErrorJson(file: string, detail: string): JsonFile {
     file,
     title: undefined,
     expect: "unknown",
+    expectKinds: [],
     verdict: "internal-error",
     met: false,
     problems: [{ kind: "error", code: d.code, message: d.message, range: { start, end: start } }],

@@ -1,8 +1,12 @@
 // `race check --sarif`: SARIF 2.1.0 for code-scanning tools. One rule per
 // message code; each engine finding carries a codeFlow whose threadFlows are
-// the CPUs, their steps ordered globally by executionOrder.
+// the CPUs, their steps ordered globally by executionOrder. Each file is
+// made into its part of the log as soon as it is checked (sarifFile), so
+// that a file whose check failed inside the checker still gets its place.
 
 import type { Analysis } from "../analysis";
+import type { TraceStep } from "../engine/trace";
+import { expectationText } from "../language/ast";
 import { catalogue, diagnostic, type Severity } from "../language/messages";
 import { span, type LineIndex, type Span } from "../language/span";
 
@@ -10,6 +14,12 @@ export interface Entry {
   file: string;
   analysis: Analysis;
   lines: LineIndex;
+}
+
+/** One file's part of the log: its results, and what it claims and whether that holds. */
+export interface SarifFile {
+  readonly results: readonly object[];
+  readonly scenario: object;
 }
 
 const level = (s: Severity): "error" | "warning" | "note" => (s === "error" ? "error" : s === "warning" ? "warning" : "note");
@@ -28,8 +38,8 @@ const ruleIndex = new Map<string, number>(rules.map((r, i) => [r.id, i]));
 
 const uriOf = (file: string): string => file.replace(/\\/g, "/");
 
-/** The results of one checked file: a result per diagnostic, a codeFlow per finding's trace. */
-export function sarifResults({ file, analysis, lines }: Entry): object[] {
+/** A result per diagnostic, a codeFlow per finding's trace (and one more for a livelock's loop). */
+export function sarifFile({ file, analysis, lines }: Entry): SarifFile {
   const results: object[] = [];
   const uri = uriOf(file);
   const region = (s: Span): object => {
@@ -51,27 +61,31 @@ export function sarifResults({ file, analysis, lines }: Entry): object[] {
     if (d.related && d.related.length > 0) result["relatedLocations"] = d.related.map((r, i) => ({ id: i + 1, ...location(r.span, r.message) }));
     const finding = d.finding === undefined ? undefined : analysis.findings[d.finding];
     if (finding) {
-      const cpus = [...new Set([...finding.problem.trace.map((s) => s.cpu), ...finding.problem.cpus])];
-      result["codeFlows"] = [
-        {
-          message: { text: `shortest trace: ${finding.problem.trace.length} steps` },
-          threadFlows: cpus.map((cpu) => ({
-            id: cpu,
-            locations: finding.problem.trace
-              .map((s, order) => ({ s, order }))
-              .filter(({ s }) => s.cpu === cpu)
-              .map(({ s, order }) => ({
-                executionOrder: order + 1,
-                nestingLevel: s.stack.length,
-                location: location(s.span, `${cpu}: ${s.action}`),
-              })),
-          })),
-        },
-      ];
+      const p = finding.problem;
+      const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.cpus])];
+      const flow = (text: string, steps: readonly TraceStep[]): object => ({
+        message: { text },
+        threadFlows: cpus.map((cpu) => ({
+          id: cpu,
+          locations: steps
+            .map((s, order) => ({ s, order }))
+            .filter(({ s }) => s.cpu === cpu)
+            .map(({ s, order }) => ({
+              executionOrder: order + 1,
+              nestingLevel: s.stack.length,
+              location: location(s.span, `${cpu}: ${s.action}`),
+            })),
+        })),
+      });
+      result["codeFlows"] = [flow(`shortest trace: ${p.trace.length} steps`, p.trace)];
+      // A livelock's loop: the trace, then into the loop, then once round it (it repeats for ever).
+      if (p.loop) (result["codeFlows"] as object[]).push(flow(`livelock: then ${p.loop.prefix.length} steps into a loop of ${p.loop.cycle.length} steps that repeats for ever`, [...p.trace, ...p.loop.prefix, ...p.loop.cycle]));
     }
     results.push(result);
   }
-  return results;
+  // What the scenario claims and whether it holds: what `race check`'s exit status is made of.
+  const scenario = { file: uri, expect: expectationText(analysis.expectation), expectKinds: analysis.expectation.kinds, verdict: analysis.verdict, met: analysis.met };
+  return { results, scenario };
 }
 
 /** A file whose check failed inside the checker. */
@@ -80,16 +94,22 @@ export interface Failure {
   readonly detail: string;
 }
 
+/** The RACE199 result of a failed file, at the file. */
+function failureResult(f: Failure): { ruleId: string; ruleIndex: number | undefined; level: "error"; message: { text: string }; locations: object[] } {
+  const d = diagnostic("internal", span(0, 0), f.detail);
+  return { ruleId: d.code, ruleIndex: ruleIndex.get(d.code), level: "error", message: { text: d.message }, locations: [{ physicalLocation: { artifactLocation: { uri: uriOf(f.file) } } }] };
+}
+
+/** A failed file's part: its RACE199 result and no verdict. The run then says it did not succeed (toSarif). */
+export function sarifFailure(f: Failure): SarifFile {
+  return { results: [failureResult(f)], scenario: { file: uriOf(f.file), expect: "unknown", expectKinds: [], verdict: "internal-error", met: false } };
+}
+
 /**
- * The log: every file's results; a file whose check failed inside the
- * checker gets a RACE199 result, and the run says it did not succeed
- * (invocations[0].executionSuccessful, with a notification per failure).
+ * The log, files in order; with failures, invocations[0] says the run did
+ * not succeed and carries a notification per failed file.
  */
-export function toSarif(results: readonly object[], failures: readonly Failure[], version: string): object {
-  const failed = failures.map((f) => {
-    const d = diagnostic("internal", span(0, 0), f.detail);
-    return { file: f.file, d, locations: [{ physicalLocation: { artifactLocation: { uri: uriOf(f.file) } } }] };
-  });
+export function toSarif(files: readonly SarifFile[], failures: readonly Failure[], version: string): object {
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -99,11 +119,15 @@ export function toSarif(results: readonly object[], failures: readonly Failure[]
         invocations: [
           {
             executionSuccessful: failures.length === 0,
-            toolExecutionNotifications: failed.map((f) => ({ level: "error", message: { text: f.d.message }, locations: f.locations })),
+            toolExecutionNotifications: failures.map((f) => {
+              const r = failureResult(f);
+              return { level: "error", message: r.message, locations: r.locations };
+            }),
           },
         ],
         columnKind: "utf16CodeUnits",
-        results: [...results, ...failed.map((f) => ({ ruleId: f.d.code, ruleIndex: ruleIndex.get(f.d.code), level: "error", message: { text: f.d.message }, locations: f.locations }))],
+        results: files.flatMap((f) => f.results),
+        properties: { scenarios: files.map((f) => f.scenario) },
       },
     ],
   };

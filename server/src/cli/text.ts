@@ -10,7 +10,9 @@
 
 import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
+import type { TraceStep } from "../engine/trace";
 import { escapeControls } from "../escape";
+import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
 
@@ -53,7 +55,7 @@ export function verdictLine(file: string, a: Analysis): string {
   const states = `${n(s.states)} states${s.reduced ? " (reduced)" : ""}${s.traceSearchStates > 0 ? ` + ${n(s.traceSearchStates)} for shortest traces` : ""}`;
   const caveat = s.shortestTraces ? "" : " · budget ran out before every trace was made shortest";
   const figures = `${states} · ${n(s.transitions)} transitions · ${Math.round(s.ms)} ms${s.complete ? "" : ` · stopped by ${s.stoppedBy}`}${caveat}`;
-  const expectation = `expect ${a.expectation}: ${a.met ? "met" : "NOT met"}`;
+  const expectation = `expect ${expectationText(a.expectation)}: ${a.met ? "met" : "NOT met"}`;
   const mark = a.met ? "✓" : "✗";
   return `${mark} ${name}: ${a.verdict} · ${expectation} · ${figures}`;
 }
@@ -73,8 +75,9 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   for (const s of p.sites) {
     if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
-      out.push(`  ${s.waitsFor}, at ${at(s.span)}`);
-      if (s.heldBy.length > 0) out.push(`but ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock.`);
+      out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
+      if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
+      if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
       out.push("");
     }
   }
@@ -85,19 +88,29 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   out.push("");
   out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
   out.push("       " + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
-  for (const step of p.trace) {
+  const row = (step: TraceStep): string => {
     const col = cpus.indexOf(step.cpu);
     const line = lines.position(step.span.start).line + 1;
-    out.push(`  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${step.action}`);
+    return `  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${step.action}`;
+  };
+  for (const step of p.trace) out.push(row(step));
+  if (p.loop) {
+    // A livelock: where the loop starts, then the steps that repeat for ever.
+    if (p.loop.prefix.length > 0) {
+      out.push("       then:");
+      for (const step of p.loop.prefix) out.push(row(step));
+    }
+    out.push("       then, repeating for ever:");
+    for (const step of p.loop.cycle) out.push(row(step));
   }
   if (p.kind === "deadlock" || p.kind === "hang") {
     const cells = cpus.map((c) => {
       const site = p.sites.find((s) => s.cpu === c);
-      return site ? `${site.action} <-- WAITS` : "";
+      return site ? `${site.action} <-- ${site.looping ? "LOOPS" : "WAITS"}` : "";
     });
     out.push("       " + cells.map((c) => c.padEnd(width)).join("").trimEnd());
     out.push("");
-    out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : " *** HANG ***");
+    out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : p.form === "livelock" ? " *** LIVELOCK ***" : " *** HANG ***");
   }
   out.push("");
   // Call stacks, innermost first, as the kernel prints them.
@@ -107,7 +120,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     for (let i = s.stack.length - 1; i >= 0; i--) out.push(`  ${s.stack[i]!.fn.padEnd(32)} ${at(s.stack[i]!.call)}`);
     if (s.holds.length > 0) {
       out.push(`  locks held by ${s.cpu}:`);
-      s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
+      s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.mode ? ` (${h.mode})` : ""}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
     }
     out.push("");
   }
@@ -116,8 +129,8 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     if (chain.length > 1 || (chain.length === 1 && chain[0]!.heldBy.length > 0)) {
       out.push("the dependency chain:");
       for (const s of chain) {
-        const holding = s.holds.map((h) => h.lock).join(", ") || "(nothing)";
-        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}`);
+        const holding = s.holds.map((h) => `${h.lock}${h.mode ? ` (${h.mode})` : ""}`).join(", ") || "(nothing)";
+        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`);
       }
       out.push("");
     }

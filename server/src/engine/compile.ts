@@ -1,15 +1,51 @@
 // compile(): checked AST → Model. Runs only on a scenario with no errors,
 // so every name resolves; calls are expanded with their arguments bound.
+// Every limit of language/limits.ts was checked by the checker, so the
+// CompileErrors here are internal errors, never the author's.
 
 import type * as A from "../language/ast";
-import { unreachable } from "../language/ast";
+import { trylockCondition, unreachable } from "../language/ast";
 import type { Scope } from "../language/binder";
 import { varType } from "../language/checker";
-import type { Span } from "../language/span";
+import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES } from "../language/limits";
+import { LineIndex, type Span } from "../language/span";
 import { MAX_PC, PC_DONE, type CExpr, type CpuCode, type Frame, type Instr, type LockInfo, type Model, type VarInfo } from "./model";
 
 type Value = { kind: "object"; name: string } | { kind: "int"; value: number } | { kind: "bool"; value: boolean };
-type Env = ReadonlyMap<string, Value>;
+
+/** The locals of one block (name → variable id), inside those of the blocks around it. */
+interface Locals {
+  readonly vars: Map<string, number>;
+  readonly parent: Locals | undefined;
+}
+
+/** One expansion of a body: the CPU's own code or one call. */
+interface Instance {
+  /** `B` or `B:f#2`: what its locals' names start with. */
+  readonly prefix: string;
+  /** How many locals of each name it has declared so far. */
+  readonly names: Map<string, number>;
+}
+
+/** What names mean at a point of the code: locals first, then parameters, then globals. */
+interface Env {
+  readonly params: ReadonlyMap<string, Value>;
+  readonly locals: Locals | undefined;
+  readonly instance: Instance;
+}
+
+function localId(env: Env, name: string): number | undefined {
+  for (let l = env.locals; l; l = l.parent) {
+    const id = l.vars.get(name);
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
+/** A parameter's value, unless a local of that name hides it. */
+function param(env: Env, name: string): Value | undefined {
+  return localId(env, name) === undefined ? env.params.get(name) : undefined;
+}
 
 /** An instruction under construction: targets are labels until resolved. */
 type Draft =
@@ -22,11 +58,19 @@ class CpuCompiler {
   private readonly drafts: Draft[] = [];
   /** label → draft index; a label past the end means "done". */
   private readonly labels: number[] = [];
+  /** `while` bodies around the statement being compiled (calls included). */
+  private loops = 0;
+  /** Expansions so far per callee, for local instance names (`B:f#2`). */
+  private readonly expansions = new Map<string, number>();
+  private cpuName = "";
 
   constructor(
     private readonly scope: Scope,
     private readonly lockIds: ReadonlyMap<string, number>,
     private readonly varIds: ReadonlyMap<string, number>,
+    /** Shared with every CPU: locals are appended as they are declared. */
+    private readonly vars: VarInfo[],
+    private readonly lines: LineIndex | undefined,
   ) {}
 
   private newLabel(): number {
@@ -46,7 +90,8 @@ class CpuCompiler {
 
   compile(cpu: A.CpuDecl): CpuCode {
     const end = this.newLabel();
-    this.block(cpu.body, new Map(), [], end);
+    this.cpuName = cpu.name.name;
+    this.block(cpu.body, { params: new Map(), locals: undefined, instance: { prefix: cpu.name.name, names: new Map() } }, [], end);
     this.place(end);
     // Resolve labels to real instruction indices, following jump chains.
     const draftToPc: number[] = [];
@@ -71,8 +116,9 @@ class CpuCompiler {
 
   // ---- statements --------------------------------------------------------
 
-  /** Emits `b`; control continues at `next` afterwards; `ret` is where `return` goes. */
-  private block(b: A.Block, env: Env, stack: readonly Frame[], ret: number): void {
+  /** Emits `b` with a scope of its own; `ret` is where `return` goes. */
+  private block(b: A.Block, outer: Env, stack: readonly Frame[], ret: number): void {
+    const env: Env = { ...outer, locals: { vars: new Map(), parent: outer.locals } };
     for (const s of b.stmts) this.stmt(s, env, stack, ret);
   }
 
@@ -97,11 +143,10 @@ class CpuCompiler {
       case "IfStmt": {
         const elseLabel = this.newLabel();
         const endLabel = this.newLabel();
-        if (s.cond.kind === "TrylockExpr") {
-          const lock = this.lock(s.cond.lock, env);
+        const trylock = trylockCondition(s.cond);
+        if (trylock) {
           const thenLabel = this.newLabel();
-          const text = `trylock ${this.lockName(s.cond.lock, env)}`;
-          this.emit((r) => ({ op: "trylock", lock, next: r(thenLabel), alt: r(elseLabel), span: s.cond.span, stack, text }));
+          this.trylock(trylock, s.cond.span, env, stack, thenLabel, elseLabel);
           this.place(thenLabel);
         } else {
           const cond = this.expr(s.cond, env);
@@ -119,30 +164,56 @@ class CpuCompiler {
         break;
       }
       case "WhileStmt": {
+        // The condition is the loop head: a trylock condition is retried there.
         const head = this.here();
         const body = this.newLabel();
         const exit = this.newLabel();
-        const cond = this.expr(s.cond, env);
-        const text = `while ${render(s.cond, env)}`;
-        this.emit((r) => ({ op: "branch", cond, next: r(body), alt: r(exit), span: s.cond.span, stack, text }));
+        const trylock = trylockCondition(s.cond);
+        if (trylock) this.trylock(trylock, s.cond.span, env, stack, body, exit);
+        else {
+          const cond = this.expr(s.cond, env);
+          const text = `while ${render(s.cond, env)}`;
+          this.emit((r) => ({ op: "branch", cond, next: r(body), alt: r(exit), span: s.cond.span, stack, text }));
+        }
         this.place(body);
+        this.loops++;
         this.block(s.body, env, stack, ret);
+        this.loops--;
         this.jump(head);
         this.place(exit);
         break;
       }
       case "EitherStmt": {
-        if (s.branches.length > 2047) throw new CompileError("an either with more than 2047 branches");
+        if (s.branches.length > MAX_EITHER_BRANCHES) throw new CompileError(`an either with more than ${MAX_EITHER_BRANCHES} branches`);
         const branchLabels = s.branches.map(() => this.newLabel());
         const endLabel = this.newLabel();
         const at = { start: s.span.start, end: s.span.start + "either".length };
-        this.emit((r) => ({ op: "either", choices: branchLabels.map(r), span: at, stack, text: "either" }));
+        const labels = s.branches.map((b) => b.label);
+        const branchNames = s.branches.map((b, i) => {
+          if (b.label !== undefined) return JSON.stringify(b.label);
+          const line = this.lines ? ` (line ${this.lines.position(b.body.span.start).line + 1})` : "";
+          return `branch ${i + 1} of ${s.branches.length}${line}`;
+        });
+        this.emit((r) => ({ op: "either", choices: branchLabels.map(r), labels, branchNames, span: at, stack, text: "either" }));
         s.branches.forEach((b, i) => {
           this.place(branchLabels[i]!);
-          this.block(b, env, stack, ret);
+          this.block(b.body, env, stack, ret);
           this.jump(endLabel);
         });
         this.place(endLabel);
+        break;
+      }
+      case "LocalVarStmt": {
+        const init = !s.init ? 0 : s.init.kind === "IntLiteral" ? s.init.value : s.init.value ? 1 : 0;
+        const id = this.declareLocal(s, init, env);
+        // Run at most once (no loop around it), nothing can read it before: its value is in the
+        // initial state. In a loop each iteration starts it afresh: an assignment step.
+        if (this.loops > 0) {
+          const next = this.newLabel();
+          const text = `var ${s.name.name} = ${s.init ? render(s.init, env) : "0"}`;
+          this.emit((r) => ({ op: "assign", target: id, value: { k: "const", v: init }, next: r(next), span: s.span, stack, text }));
+          this.place(next);
+        }
         break;
       }
       case "AssignStmt": {
@@ -183,6 +254,26 @@ class CpuCompiler {
     }
   }
 
+  /** A trylock condition: `next` is where a true condition goes (for `!trylock`, a failed attempt). */
+  private trylock(c: NonNullable<ReturnType<typeof trylockCondition>>, at: Span, env: Env, stack: readonly Frame[], whenTrue: number, whenFalse: number): void {
+    const { op, lock: ref } = c.trylock;
+    const lock = this.lock(ref, env);
+    const text = `${op} ${this.lockName(ref, env)}`;
+    const [acquired, failed] = c.negated ? [whenFalse, whenTrue] : [whenTrue, whenFalse];
+    this.emit((r) => ({ op, lock, next: r(acquired), alt: r(failed), span: at, stack, text }));
+  }
+
+  private declareLocal(s: A.LocalVarStmt, init: number, env: Env): number {
+    const name = s.name.name;
+    const seen = (env.instance.names.get(name) ?? 0) + 1;
+    env.instance.names.set(name, seen);
+    const id = this.vars.length;
+    const type = s.init?.kind === "IntLiteral" ? "int" : "bool";
+    this.vars.push({ name: `${env.instance.prefix}.${name}${seen > 1 ? `#${seen}` : ""}`, type, init, declSpan: s.name.span });
+    env.locals!.vars.set(name, id);
+    return id;
+  }
+
   private call(s: A.CallStmt, env: Env, stack: readonly Frame[]): void {
     let params: readonly A.Ident[];
     let body: A.Block;
@@ -201,13 +292,16 @@ class CpuCompiler {
       body = fn.decl.body;
       fnName = s.callee.name;
     }
-    if (stack.length > 64) throw new CompileError(`calls nested deeper than 64 at ${fnName}`);
+    if (stack.length >= MAX_CALL_DEPTH) throw new CompileError(`calls nested deeper than ${MAX_CALL_DEPTH} at ${fnName}`);
     const inner = new Map<string, Value>();
     params.forEach((p, i) => inner.set(p.name, this.argument(s.args[i]!, env)));
     const args = s.args.map((a) => render(a, env)).join(", ");
     const frame: Frame = { fn: `${fnName}(${args})`, call: s.span };
     const after = this.newLabel();
-    this.block(body, inner, [...stack, frame], after);
+    const nth = (this.expansions.get(fnName) ?? 0) + 1;
+    this.expansions.set(fnName, nth);
+    const instance: Instance = { prefix: `${this.cpuName}:${fnName}#${nth}`, names: new Map() };
+    this.block(body, { params: inner, locals: undefined, instance }, [...stack, frame], after);
     this.place(after);
   }
 
@@ -215,7 +309,7 @@ class CpuCompiler {
     if (a.kind === "IntLiteral") return { kind: "int", value: a.value };
     if (a.kind === "BoolLiteral") return { kind: "bool", value: a.value };
     if (a.kind === "NameExpr") {
-      const bound = env.get(a.ref.name.name);
+      const bound = param(env, a.ref.name.name);
       if (bound) return bound;
       return { kind: "object", name: a.ref.name.name };
     }
@@ -226,7 +320,7 @@ class CpuCompiler {
 
   private instance(r: A.Ref, env: Env): string | undefined {
     if (!r.index) return undefined;
-    const bound = env.get(r.index.name);
+    const bound = param(env, r.index.name);
     if (bound) {
       if (bound.kind !== "object") throw new CompileError(`index ${r.index.name} is not an object`);
       return bound.name;
@@ -250,6 +344,8 @@ class CpuCompiler {
   }
 
   private variable(r: A.Ref, env: Env): number {
+    const local = localId(env, r.name.name);
+    if (local !== undefined) return local;
     const id = this.varIds.get(this.varName(r, env));
     if (id === undefined) throw new CompileError(`unresolved variable ${this.varName(r, env)}`);
     return id;
@@ -262,7 +358,7 @@ class CpuCompiler {
       case "BoolLiteral":
         return { k: "const", v: e.value ? 1 : 0 };
       case "NameExpr": {
-        const bound = env.get(e.ref.name.name);
+        const bound = param(env, e.ref.name.name);
         if (bound) {
           if (bound.kind === "object") throw new CompileError(`object ${bound.name} used as a value`);
           return { k: "const", v: bound.kind === "int" ? bound.value : bound.value ? 1 : 0 };
@@ -277,6 +373,8 @@ class CpuCompiler {
         return { k: e.query, lock: this.lock(e.lock, env) };
       case "TrylockExpr":
         throw new CompileError("trylock inside an expression (the checker reports this)");
+      case "CallExpr":
+        throw new CompileError("a call used as a value (the checker reports this)");
       default:
         return unreachable(e);
     }
@@ -284,10 +382,10 @@ class CpuCompiler {
 }
 
 /** An expression as source text with parameters replaced by their arguments. */
-export function render(e: A.Expr, env: Env): string {
+function render(e: A.Expr, env: Env): string {
   const ref = (r: A.Ref): string => {
     if (!r.index) return r.name.name;
-    const b = env.get(r.index.name);
+    const b = param(env, r.index.name);
     return `${r.name.name}[${b?.kind === "object" ? b.name : r.index.name}]`;
   };
   const go = (x: A.Expr, parent: number): string => {
@@ -297,7 +395,7 @@ export function render(e: A.Expr, env: Env): string {
       case "BoolLiteral":
         return String(x.value);
       case "NameExpr": {
-        const b = env.get(x.ref.name.name);
+        const b = param(env, x.ref.name.name);
         if (b) return b.kind === "object" ? b.name : String(b.value);
         return ref(x.ref);
       }
@@ -311,7 +409,9 @@ export function render(e: A.Expr, env: Env): string {
       case "LockQuery":
         return `${x.query}(${ref(x.lock)})`;
       case "TrylockExpr":
-        return `trylock ${ref(x.lock)}`;
+        return `${x.op} ${ref(x.lock)}`;
+      case "CallExpr":
+        return `${x.callee.name}(${x.args.map((a) => go(a, 0)).join(", ")})`;
       default:
         return unreachable(x);
     }
@@ -319,7 +419,8 @@ export function render(e: A.Expr, env: Env): string {
   return go(e, 0);
 }
 
-export function compile(file: A.SourceFile, scope: Scope): Model {
+/** `text` (the source) lets traces name an unlabelled `either` branch by its line. */
+export function compile(file: A.SourceFile, scope: Scope, text?: string): Model {
   const locks: LockInfo[] = [];
   const vars: VarInfo[] = [];
   const lockIds = new Map<string, number>();
@@ -341,7 +442,8 @@ export function compile(file: A.SourceFile, scope: Scope): Model {
       }
     }
   }
-  const cpus = scope.cpus.map((cpu) => new CpuCompiler(scope, lockIds, varIds).compile(cpu));
+  const lines = text === undefined ? undefined : new LineIndex(text);
+  const cpus = scope.cpus.map((cpu) => new CpuCompiler(scope, lockIds, varIds, vars, lines).compile(cpu));
   return { title: scope.scenario?.title, locks, vars, cpus };
 }
 

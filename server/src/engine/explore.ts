@@ -1,12 +1,14 @@
 // explore(): stateful search over every interleaving in order of distance
 // (up to the order of independent steps, unless `reduce: false`: stubborn
-// sets, merged chains, sleep sets; see reduce.ts and docs/ARCHITECTURE.md
+// sets and merged chains; see reduce.ts and docs/ARCHITECTURE.md
 // "Reduction"). Finds each distinct problem once, at the first (hence
-// shallowest in the graph searched) state where it shows, and collects
-// per-site lock facts and lock-order occurrences along the way. Bounded by a
-// state budget, a time budget and a cancellation check polled every few
-// thousand steps.
+// shallowest in the graph searched) state where it shows, collects per-site
+// lock facts and lock-order occurrences along the way, and keeps the state
+// graph for the stuck-forever analysis (stuck.ts). Bounded by a state
+// budget, a time budget and a cancellation check polled every few thousand
+// steps.
 
+import { StateGraph } from "./graph";
 import { PC_DONE, type Model } from "./model";
 import { CpuStatus, Layout, StepResult } from "./state";
 import { Packer, workState } from "./pack";
@@ -22,11 +24,6 @@ export interface ExploreOptions {
   readonly isCancelled?: () => boolean;
   /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
   readonly reduce?: boolean;
-  /**
-   * Sleep sets on top of the reduction (default off: they prune a few steps
-   * but cost more than they save here; docs/benchmarks.md).
-   */
-  readonly sleep?: boolean;
 }
 
 /**
@@ -39,6 +36,28 @@ export interface Goal {
   /** A trace of this length is known: the search need not look at or past this depth for it. */
   readonly bound: number;
 }
+
+/**
+ * States where CPUs are stuck forever are known only once the whole graph
+ * is (stuck.ts), so their shortest traces come from a search that is
+ * complete, like the main one, but expands in every state the stubborn set
+ * around the CPUs one of which must move before such a state can show.
+ */
+export interface StuckTargets {
+  readonly needs: (st: Uint8Array, reduction: Reduction) => number;
+  /** A state that may be a target: chains do not pass it, so it is stored. */
+  readonly candidate: (st: Uint8Array) => boolean;
+}
+
+/**
+ * What a search is for: every problem (`main`), the shortest traces of
+ * problems the main search found (`goals`), or a graph in which the
+ * stuck-forever states are at their shortest distance (`stuck`).
+ */
+export type SearchMode =
+  | { readonly kind: "main" }
+  | { readonly kind: "goals"; readonly goals: readonly Goal[] }
+  | { readonly kind: "stuck"; readonly targets: StuckTargets };
 
 export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
 
@@ -57,6 +76,10 @@ export interface FoundProblem {
   readonly sites: readonly Site[];
   /** For lock-held-at-exit: the locks still held. */
   readonly locks: readonly number[];
+  /** For a hang: the CPUs of `sites` that loop forever (a livelock) rather than wait. */
+  readonly looping?: number;
+  /** For a livelock: the steps from `state` into the loop, and once round it. */
+  readonly loop?: { readonly prefix: readonly number[]; readonly cycle: readonly number[] };
 }
 
 export interface Stats {
@@ -79,6 +102,9 @@ export interface Facts {
   readonly always: Uint32Array;
   /** Locks held on arrival in some reachable state at the site. */
   readonly sometimes: Uint32Array;
+  /** Reader/writer locks held for reading, and for writing, on arrival in some reachable state (empty without rwsems). */
+  readonly sometimesRead: Uint32Array;
+  readonly sometimesWritten: Uint32Array;
   /** (site * locks + held) → intersection of held sets over the occurrences of held → target at site. */
   readonly edgeOccurrences: ReadonlyMap<number, Uint32Array>;
 }
@@ -88,8 +114,12 @@ export interface ExploreResult {
   readonly stuckState: number;
   readonly layout: Layout;
   readonly store: StateStore;
+  /** Every edge between stored states (not in the goal-directed search). */
+  readonly graph: StateGraph | undefined;
   /** The steps (as store.ts encodes them) of a shortest path found to state `id`. */
   readonly path: (id: number) => number[];
+  /** The steps of a graph edge: its first step `via`, then its chain followed again. */
+  readonly edgeSteps: (from: number, via: number, to: number) => number[];
   /** Its length. */
   readonly depth: (id: number) => number;
   readonly problems: readonly FoundProblem[];
@@ -99,17 +129,20 @@ export interface ExploreResult {
 
 export const DEFAULT_MAX_STATES = 1_000_000;
 const POLL_EVERY = 4096;
-const UNKNOWN_SET = -2;
 const CHAIN_WINDOW = 1024;
 const CHAIN_SAMPLE = 16;
 
 /**
- * The search. With `goals`, a goal-directed search instead: only the
+ * The search. In `goals` mode a goal-directed search instead: only the
  * stubborn set around the CPUs each open goal needs is expanded, and the
  * search ends when every goal is reached or has reached its bound; its
- * problems are the goals it reached (each by a shortest path).
+ * problems are the goals it reached (each by a shortest path). In `stuck`
+ * mode a complete search whose stubborn sets contain the CPUs the stuck
+ * targets need, for stuck.ts to analyse; it reports no problems.
  */
-export function explore(model: Model, options: ExploreOptions = {}, goals?: readonly Goal[]): ExploreResult {
+export function explore(model: Model, options: ExploreOptions = {}, mode: SearchMode = { kind: "main" }): ExploreResult {
+  const goals = mode.kind === "goals" ? mode.goals : undefined;
+  const targets = mode.kind === "stuck" ? mode.targets : undefined;
   const started = performance.now();
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, MAX_STORED_STATES);
   const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : Infinity;
@@ -127,6 +160,15 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const reached = new Uint8Array(sites);
   const always = new Uint32Array(sites * words).fill(0xffffffff);
   const sometimes = new Uint32Array(sites * words);
+  // Modes only where there are reader/writer locks.
+  const rwLocks = new Uint32Array(words);
+  model.locks.forEach((l, i) => {
+    if (l.kind === "rwsem") rwLocks[i >>> 5]! |= 1 << (i & 31);
+  });
+  const modes = rwLocks.some((w) => w !== 0);
+  const sometimesRead = new Uint32Array(modes ? sites * words : 0);
+  const sometimesWritten = new Uint32Array(modes ? sites * words : 0);
+  const heldRead = new Uint32Array(modes ? n * words : 0);
   // Lock-order occurrences, indexed densely: only lock/rlock sites get a row.
   const lockSiteRow = new Int32Array(sites).fill(-1);
   let lockSites = 0;
@@ -158,7 +200,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     return at === undefined || (replayEpoch >= 0 && at >= replayEpoch);
   };
   const found = (p: FoundProblem): void => {
-    if (seen.has(p.key)) return;
+    if (targets || seen.has(p.key)) return;
     if (goalKeys) {
       if (!goalKeys.has(p.key) || goalOrder.has(p.key)) return; // not a goal, or closed at its bound
       goalsLeft--;
@@ -167,7 +209,8 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     seen.add(p.key);
     problems.push(p);
   };
-  const reduction = options.reduce === false && !goals ? undefined : new Reduction(model, layout);
+  const reduction = options.reduce === false && !goals && !targets ? undefined : new Reduction(model, layout);
+  const graph = goals ? undefined : new StateGraph(reduction !== undefined, n);
   // Chains of steps through states with a single reduced successor are
   // followed without storing those states (with reduction; in the
   // goal-directed search too, replayed with the goals open at the time).
@@ -198,11 +241,18 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
    */
   function analyse(st: Uint8Array, record: boolean): void {
     for (let i = 0; i < held.length; i++) held[i] = 0;
+    for (let i = 0; i < heldRead.length; i++) heldRead[i] = 0;
     for (let l = 0; l < lockCount; l++) {
       const owner = layout.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
       const rb = layout.readerBase[l]!;
-      if (rb >= 0) for (let c = 0; c < n; c++) if (st[rb + c]! > 0) held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+      if (rb >= 0) {
+        for (let c = 0; c < n; c++) {
+          if (st[rb + c]! === 0) continue;
+          held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+          heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+        }
+      }
     }
     enabled = 0;
     enabledMask = 0;
@@ -225,6 +275,12 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       for (let w = 0; w < words; w++) {
         always[site * words + w]! &= held[c * words + w]!;
         sometimes[site * words + w]! |= held[c * words + w]!;
+      }
+      if (modes) {
+        for (let w = 0; w < words; w++) {
+          sometimesRead[site * words + w]! |= heldRead[c * words + w]!;
+          sometimesWritten[site * words + w]! |= held[c * words + w]! & ~heldRead[c * words + w]! & rwLocks[w]!;
+        }
       }
       const ins = codes[c]![pc]!;
       if (ins.op === "lock" || ins.op === "rlock") {
@@ -250,21 +306,35 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       for (const g of goals) if (isOpen(g.key)) needs |= g.needs(st, reduction);
       return reduction.closure(needs) & enabledMask;
     }
+    if (targets) {
+      // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
+      const set = reduction.closure(targets.needs(st, reduction)) & enabledMask;
+      if (set !== 0) return set;
+    }
     return enabled > 1 ? reduction.smallest(enabledMask) : enabledMask;
   }
 
   const noProblem = (): void => {};
+  // Who could release a `wait until`, for CPUs waiting on a deadlock through one.
+  const releasers = reduction ?? new Reduction(model, layout);
   /**
-   * The CPUs the state at the end of the last chain will expand: -1 if not
-   * worked out, UNKNOWN_SET if it was already stored (see expansionOf).
+   * `dead` (the CPUs in or behind a wait-for cycle) with the CPUs blocked on
+   * a `wait until` that only those CPUs could make pass: they too wait for
+   * the deadlock (§8 precedence), through shared state rather than a lock.
    */
-  let chainSet = -1;
-  const scratch = new Uint8Array(layout.size);
-  /** The CPUs stored state `id` will expand (for sleep sets; overwrites the analysis). */
-  function expansionOf(id: number): number {
-    store.load(id, scratch);
-    analyse(scratch, false);
-    return expansion(scratch);
+  function behindWaits(st: Uint8Array, dead: number): number {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let c = 0; c < n; c++) {
+        if (status[c] !== CpuStatus.BlockedOnWait || dead & (1 << c)) continue;
+        const r = releasers.releasers(st, c);
+        if (r !== 0 && (r & ~dead) === 0) {
+          dead |= 1 << c;
+          changed = true;
+        }
+      }
+    }
+    return dead;
   }
   /** Per site: the statement can jump back (to itself or an earlier statement). */
   const loopsBack = new Uint8Array(sites);
@@ -276,12 +346,11 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
    * trace replay follows the same chains.
    */
   function chainStep(st: Uint8Array, record: boolean): number {
-    chainSet = -1;
     analyse(st, record);
     if (enabled === 0) return -1;
-    if (blockedOnLock > 0 && findDeadlocks(layout, st, -1, status, waitsFor, reach, noProblem)) return -1;
+    if (blockedOnLock > 0 && findDeadlocks(layout, st, -1, status, waitsFor, reach, noProblem) !== 0) return -1;
+    if (targets?.candidate(st)) return -1;
     const set = expansion(st);
-    chainSet = set;
     if (set === 0 || set & (set - 1)) return -1;
     const e = 31 - Math.clz32(set);
     if (layout.choices(st, e) !== 1) return -1;
@@ -345,47 +414,11 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       return id;
     }
   }
-  // Sleep sets, for states not yet expanded: the CPUs whose step need not be
-  // taken there, because another path of the same length takes it (see
-  // expandWithSleep). Absent means none. Only without loops: the cycle proviso
-  // looks at every reduced successor.
-  const sleeping = new Map<number, number>();
-  // Not in the goal-directed search: what a state expands changes as goals close.
-  const useSleep = merge && !goals && !reduction.hasLoops && options.sleep === true;
-  /**
-   * Adds a state reached at `dist` (or shortens its path, if it is not
-   * expanded yet), with `sleep`: CPUs whose step it need not take as far as
-   * this path is concerned. A state's sleep set is what every path that
-   * reaches it before it is expanded agrees on.
-   */
-  function discover(packed: Int32Array, parent: number, via: number, dist: number, sleep: number): number {
-    const before = store.count;
-    const to = store.insertPacked(packed, parent, via);
-    return settle(to, to === before, parent, via, dist, sleep);
-  }
-  /** discover() for state `to`, already in the store (`isNew`: just added). */
-  function settle(to: number, isNew: boolean, parent: number, via: number, dist: number, sleep: number): number {
-    if (!merge || isExpanded(to)) return to; // expanded already: its successors are settled
-    push(dist, to, parent, via);
-    if (useSleep) {
-      if (isNew) {
-        if (sleep !== 0) sleeping.set(to, sleep);
-      } else {
-        const z = (sleeping.get(to) ?? 0) & sleep;
-        if (z === 0) sleeping.delete(to);
-        else sleeping.set(to, z);
-      }
-    }
+  /** Adds a state reached at `dist`, or shortens its path if it is not expanded yet. */
+  function settle(to: number, parent: number, via: number, dist: number): number {
+    if (merge && !isExpanded(to)) push(dist, to, parent, via); // an expanded state's successors are settled
     return to;
   }
-
-  // For sleep sets, per CPU expanded so far in the state being expanded: the
-  // state its step reached when that is a single plain step (else -1), and
-  // the CPUs that state will expand.
-  const plainTo = new Int32Array(n);
-  const plainSet = new Int32Array(n);
-  let lastTo = -1;
-  let lastSteps = 0;
 
   // Where chains went from the states they passed through (a bounded cache:
   // chains that meet are then walked once, mostly).
@@ -396,6 +429,7 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
   const chainKey = new Int32Array(keyWords);
   const chainKeys = new Int32Array(chainLimit * keyWords);
   const passedAt = new Int32Array(chainLimit);
+  const passedCpu = new Int32Array(chainLimit);
   // Finding out whether a chain passes a new state costs its analysis, and
   // then again when it is expanded. Where chains are rare (under 1 in
   // CHAIN_SAMPLE new states over the last CHAIN_WINDOW), new states are stored
@@ -436,8 +470,17 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
 
     const stuck = enabled === 0 && blocked > 0;
     if (stuck && stuckState < 0) stuckState = id;
-    let cycle = false;
-    if (blockedOnLock > 0) cycle = findDeadlocks(layout, cur, id, status, waitsFor, reach, found);
+    let dead = blockedOnLock > 0 ? findDeadlocks(layout, cur, id, status, waitsFor, reach, found) : 0;
+    const cycle = dead !== 0;
+    if (cycle && blocked > blockedOnLock) dead = behindWaits(cur, dead);
+    if (graph) {
+      let done = 0;
+      for (let c = 0; c < n; c++) if (status[c] === CpuStatus.Finished) done |= 1 << c;
+      graph.expanding(id, done, dead, enabledMask);
+    }
+    // With the whole graph, stuck.ts finds every CPU stuck forever; this
+    // finds those of states where nothing moves, which a search stopped by
+    // its budget still confirms.
     if (stuck && !cycle) {
       const hangSites: Site[] = [];
       for (let c = 0; c < n; c++) {
@@ -465,62 +508,26 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     const expand = expansion(cur);
     const all = enabledMask;
     let reachedOld = false;
-    if (useSleep) {
-      expandWithSleep(id, depth, expand & ~(sleeping.get(id) ?? 0));
-      sleeping.delete(id);
-    }
-    else {
-      for (let c = 0; c < n; c++) {
-        if (!(expand & (1 << c))) continue;
-        reachedOld = expandCpu(c, id, depth, 0) || reachedOld;
-      }
+    for (let c = 0; c < n; c++) {
+      if (!(expand & (1 << c))) continue;
+      reachedOld = expandCpu(c, id, depth) || reachedOld;
     }
     // Cycle proviso: a cycle of the reduced graph could postpone a CPU's
     // step forever. Every cycle has a step from a later-numbered state back
     // to an earlier one (numbers are handed out as states are found);
     // expanding such states fully breaks them all.
     if (reachedOld && !goals && reduction?.hasLoops && expand !== all) {
-      for (let c = 0; c < n; c++) if (all & ~expand & (1 << c)) expandCpu(c, id, depth, 0);
+      for (let c = 0; c < n; c++) if (all & ~expand & (1 << c)) expandCpu(c, id, depth);
     }
-  }
-
-  /**
-   * Expands CPUs `cpus` of state `id` in order, putting to sleep in each
-   * successor the CPUs expanded before it whose step closes a diamond of
-   * the same length elsewhere: if t was expanded before u, the steps of t
-   * and u are independent, both are single steps (no chain), t's target
-   * a = id·t is not expanded yet and will expand u, then a·u = id·u·t is
-   * reached from a at the distance id·u·t would have; so id·u need not
-   * take t. Sleep sets are not inherited: each is guaranteed by siblings
-   * alone, which keeps the argument to this one step.
-   */
-  function expandWithSleep(id: number, dist: number, cpus: number): void {
-    let explored = 0;
-    for (let u = 0; u < n; u++) {
-      if (!(cpus & (1 << u))) continue;
-      const pcU = layout.pc(cur, u);
-      let sleep = 0;
-      for (let t = 0; t < u; t++) {
-        if (!(explored & (1 << t))) continue;
-        const a = plainTo[t]!;
-        if (a < 0 || isExpanded(a) || !reduction!.independent(t, layout.pc(cur, t), u, pcU)) continue;
-        if (plainSet[t] === UNKNOWN_SET) plainSet[t] = expansionOf(a);
-        if (plainSet[t]! & (1 << u)) sleep |= 1 << t;
-      }
-      const single = layout.choices(cur, u) === 1;
-      expandCpu(u, id, dist, sleep);
-      plainTo[u] = single && lastSteps === 1 && chainSet !== -1 ? lastTo : -1;
-      plainSet[u] = chainSet;
-      explored |= 1 << u;
-    }
+    graph?.expanded(id);
   }
 
   /**
    * Adds the successors of enabled CPU `c` in state `id` (in `cur`, at
-   * distance `dist`), each at the end of its chain and with sleep set
-   * `sleep`; true if one of them was found before `id` (or is `id`).
+   * distance `dist`), each at the end of its chain; true if one of them was
+   * found before `id` (or is `id`).
    */
-  function expandCpu(c: number, id: number, dist: number, sleep: number): boolean {
+  function expandCpu(c: number, id: number, dist: number): boolean {
     let old = false;
     const k = layout.choices(cur, c);
     const pc = layout.pc(cur, c);
@@ -531,6 +538,8 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
       const result = layout.step(x.bytes, c, choice);
       transitions++;
       let steps = 1;
+      let moved = 1 << c; // the CPUs that step along the edge
+      let tail = 0; // the CPUs that step after a chain-cache hit
       let passed = 0; // states the chain passed through, their packed forms in chainKeys
       let to = -1;
       if (merge && result === StepResult.Ok) {
@@ -545,7 +554,6 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
           const known = store.find(chainKey);
           if (known >= 0) {
             to = known;
-            if (steps === 1) chainSet = UNKNOWN_SET;
             break;
           }
           const hit = cache.get(chainKey);
@@ -553,12 +561,12 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
             // Another chain went on from here: it ends where this one would.
             to = cache.end[hit]!;
             steps += cache.steps[hit]!;
+            tail = cache.moved[hit]!;
+            moved |= tail;
             break;
           }
-          if (steps === 1 && !chaining && ++skipped % CHAIN_SAMPLE !== 0) {
-            chainSet = UNKNOWN_SET; // stored without finding out whether a chain passes it
-            break;
-          }
+          // Stored without finding out whether a chain passes it (where chains are rare).
+          if (steps === 1 && !chaining && ++skipped % CHAIN_SAMPLE !== 0) break;
           const e = chainStep(x.bytes, true);
           if (steps === 1) {
             chainTries++;
@@ -574,24 +582,26 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
           if (layout.step(spare.bytes, e, 0) !== StepResult.Ok) break;
           transitions++;
           chainKeys.set(chainKey, passed * keyWords);
-          passedAt[passed++] = steps;
+          passedAt[passed] = steps;
+          passedCpu[passed++] = e;
+          moved |= 1 << e;
           [x, spare] = [spare, x];
         }
       }
-      if (steps === 1 && result !== StepResult.Ok) chainSet = -1;
       const via = encodeStep(c, choice);
-      if (to >= 0) to = settle(to, false, id, via, dist + steps, steps === 1 ? sleep : 0);
+      if (to >= 0) to = settle(to, id, via, dist + steps);
       else if (merge && result === StepResult.Ok) {
         // x is packed in chainKey, and the store's last lookup missed it.
-        to = settle(store.insertMissed(chainKey, id, via), true, id, via, dist + steps, steps === 1 ? sleep : 0);
+        to = settle(store.insertMissed(chainKey, id, via), id, via, dist + steps);
       }
       else {
         packer.packDelta(curPacked, curState, x, nextPacked);
-        to = discover(nextPacked, id, via, dist + steps, steps === 1 ? sleep : 0);
+        to = settle(store.insertPacked(nextPacked, id, via), id, via, dist + steps);
       }
-      for (let i = 0; i < passed; i++) cache.set(chainKeys, i * keyWords, to, steps - passedAt[i]!);
-      lastTo = to;
-      lastSteps = steps;
+      // Each passed state's chain ends at `to`, after the CPUs that step from it on.
+      for (let i = passed - 1; i >= 0; i--) passedCpu[i] = tail |= 1 << passedCpu[i]!;
+      for (let i = 0; i < passed; i++) cache.set(chainKeys, i * keyWords, to, steps - passedAt[i]!, passedCpu[i]!);
+      graph?.edge(to, via, moved);
       if (to <= id) old = true;
       if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, to, found);
     }
@@ -604,23 +614,35 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     const edges: number[] = [];
     for (let s = id; s > 0; s = store.parent[s]!) edges.push(s);
     const st = layout.initial();
-    const target = new Uint8Array(layout.size);
     const steps: number[] = [];
     for (let i = edges.length - 1; i >= 0; i--) {
       const to = edges[i]!;
-      const via = store.via[to]!;
       if (goals) replayEpoch = edgeEpoch[to]!;
-      layout.step(st, stepCpu(via), stepChoice(via));
-      steps.push(via);
-      store.load(to, target);
-      while (!sameBytes(st, target, layout.size)) {
-        const e = chainStep(st, false);
-        if (e < 0) throw new Error(`internal error: no chain from state ${store.parent[to]} leads to state ${to}`);
-        layout.step(st, e, 0);
-        steps.push(encodeStep(e, 0));
-      }
+      follow(st, store.via[to]!, to, steps);
     }
     replayEpoch = -1;
+    return steps;
+  }
+
+  /** Takes step `via` in `st`, then the chain from there to stored state `to`, adding the steps to `steps`. */
+  function follow(st: Uint8Array, via: number, to: number, steps: number[]): void {
+    const target = new Uint8Array(layout.size);
+    layout.step(st, stepCpu(via), stepChoice(via));
+    steps.push(via);
+    store.load(to, target);
+    while (!sameBytes(st, target, layout.size)) {
+      const e = merge ? chainStep(st, false) : -1;
+      if (e < 0) throw new Error(`internal error: no chain leads to state ${to}`);
+      layout.step(st, e, 0);
+      steps.push(encodeStep(e, 0));
+    }
+  }
+
+  function edgeSteps(from: number, via: number, to: number): number[] {
+    const st = new Uint8Array(layout.size);
+    store.load(from, st);
+    const steps: number[] = [];
+    follow(st, via, to, steps);
     return steps;
   }
 
@@ -638,17 +660,20 @@ export function explore(model: Model, options: ExploreOptions = {}, goals?: read
     stuckState,
     layout,
     store,
+    graph,
     path,
+    edgeSteps,
     depth: (id) => (merge ? path(id).length : store.depth(id)),
     problems,
-    facts: { words, siteBase, reached, always, sometimes, edgeOccurrences },
+    facts: { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edgeOccurrences },
     stats: {
       states: store.count,
       transitions,
       ms: performance.now() - started,
       complete: stoppedBy === undefined,
       stoppedBy,
-      bytesPerState: store.bytesPerState,
+      // The graph kept for the stuck-forever analysis counts too.
+      bytesPerState: store.bytesPerState + (graph ? graph.bytes / Math.max(1, store.count) : 0),
       reduced: reduction !== undefined,
     },
   };
@@ -664,6 +689,8 @@ class ChainCache {
   private keys = new Int32Array(0);
   end = new Int32Array(0);
   steps = new Int32Array(0);
+  /** The CPUs that step along the rest of the chain. */
+  moved = new Int32Array(0);
 
   constructor(private readonly words: number) {
     this.resize(10);
@@ -680,6 +707,7 @@ class ChainCache {
     this.keys = new Int32Array(n * this.words);
     this.end = new Int32Array(n).fill(-1);
     this.steps = new Int32Array(n);
+    this.moved = new Int32Array(n);
   }
 
   private slot(key: Int32Array, off: number): number {
@@ -699,11 +727,12 @@ class ChainCache {
   }
 
   /** Caches the key at `keys[off…]`. */
-  set(keys: Int32Array, off: number, end: number, steps: number): void {
+  set(keys: Int32Array, off: number, end: number, steps: number, moved: number): void {
     const s = this.slot(keys, off);
     for (let i = 0; i < this.words; i++) this.keys[s * this.words + i] = keys[off + i]!;
     this.end[s] = end;
     this.steps[s] = steps;
+    this.moved[s] = moved;
   }
 
   clear(): void {
@@ -716,7 +745,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
   return true;
 }
 
-function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
+export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
   const ins = layout.model.cpus[cpu]!.code[pc]!;
   const lock = ins.op === "unlock" || ins.op === "runlock" ? ins.lock : undefined;
   const site: Site = { cpu, pc, lock };
@@ -742,10 +771,11 @@ function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: 
 
 /**
  * Wait-for cycles among CPUs blocked on locks: each strongly connected
- * group (a CPU waiting for itself included) is one deadlock. Returns
- * whether this state has any.
+ * group (a CPU waiting for itself included) is one deadlock. Returns the
+ * CPUs in a cycle or blocked behind one (waiting, directly or not, for a
+ * CPU of a cycle): 0 if this state has no cycle.
  */
-function findDeadlocks(
+export function findDeadlocks(
   layout: Layout,
   st: Uint8Array,
   stateId: number,
@@ -753,7 +783,7 @@ function findDeadlocks(
   waitsFor: Int32Array,
   reach: Int32Array,
   found: (p: FoundProblem) => void,
-): boolean {
+): number {
   const n = layout.cpuCount;
   // Peel CPUs whose waits lead out of the blocked set (to a CPU that can
   // move): what is left, if anything, contains a cycle. Usually nothing is.
@@ -768,7 +798,7 @@ function findDeadlocks(
       }
     }
   }
-  if (candidates === 0) return false;
+  if (candidates === 0) return 0;
   for (let c = 0; c < n; c++) reach[c] = status[c] === CpuStatus.BlockedOnLock ? waitsFor[c]! : 0;
   for (let changed = true; changed; ) {
     changed = false;
@@ -783,11 +813,9 @@ function findDeadlocks(
       }
     }
   }
-  let any = false;
   let done = 0;
   for (let c = 0; c < n; c++) {
     if (!(reach[c]! & (1 << c)) || done & (1 << c)) continue;
-    any = true;
     const sites: Site[] = [];
     for (let d = 0; d < n; d++) {
       if (d === c || (reach[c]! & (1 << d) && reach[d]! & (1 << c))) {
@@ -798,5 +826,8 @@ function findDeadlocks(
     }
     found({ kind: "deadlock", key: "deadlock:" + sites.map((s) => `${s.cpu}@${s.pc}:${s.lock}`).join(","), state: stateId, sites, locks: [] });
   }
-  return any;
+  // `done` is the CPUs of the cycles; the blocked CPUs that reach one are behind them.
+  let dead = done;
+  for (let c = 0; c < n; c++) if (reach[c]! & done) dead |= 1 << c;
+  return dead;
 }

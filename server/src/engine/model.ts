@@ -15,7 +15,13 @@ export interface LockInfo {
 }
 
 export interface VarInfo {
-  readonly name: string; // `x` or `x[obj]`
+  /**
+   * `x` or `x[obj]` for a shared variable; for a local (`var` inside a body),
+   * one per instance: `B.got` in CPU B's own code, `B:f#2.got` in B's second
+   * expansion of f (`B:drv.cb#1.got` for a callback); a second local of one
+   * name in the same instance is `B.got#2`.
+   */
+  readonly name: string;
   readonly type: "int" | "bool";
   readonly init: number;
   readonly declSpan: Span;
@@ -47,12 +53,20 @@ interface InstrBase {
 
 export type Instr =
   | (InstrBase & { readonly op: "lock" | "unlock" | "rlock" | "runlock"; readonly lock: number; readonly next: number })
-  | (InstrBase & { readonly op: "trylock"; readonly lock: number; readonly next: number; readonly alt: number })
+  /** next: acquired; alt: not. `rtrylock` takes the read side of an rwsem exactly when `rlock` would be enabled. */
+  | (InstrBase & { readonly op: "trylock" | "rtrylock"; readonly lock: number; readonly next: number; readonly alt: number })
   | (InstrBase & { readonly op: "assign"; readonly target: number; readonly value: CExpr; readonly next: number })
   | (InstrBase & { readonly op: "assert"; readonly cond: CExpr; readonly message: string | undefined; readonly next: number })
   | (InstrBase & { readonly op: "wait"; readonly cond: CExpr; readonly next: number })
   | (InstrBase & { readonly op: "branch"; readonly cond: CExpr; readonly next: number; readonly alt: number })
-  | (InstrBase & { readonly op: "either"; readonly choices: readonly number[] });
+  | (InstrBase & {
+      readonly op: "either";
+      readonly choices: readonly number[];
+      /** Each branch's label as written (`or "kzalloc fails" { … }`), if any. */
+      readonly labels: readonly (string | undefined)[];
+      /** How a trace names each branch: `"kzalloc fails"`, or `branch 2 of 2 (line 14)`. */
+      readonly branchNames: readonly string[];
+    });
 
 export interface CpuCode {
   readonly name: string;

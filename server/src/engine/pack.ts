@@ -2,23 +2,46 @@
 // unpacked byte array; the store keeps each state in as few 32-bit words as
 // the values its fields can actually take, known from the code:
 //  - a pc: its code's statements, "done", and "stopped at" only the
-//    statements that can fail (assert, unlock, runlock, assign, rlock, and
-//    lock on a recursive mutex);
+//    statements that can fail (canStop below);
 //  - a lock owner: "free" or one of the CPUs whose code takes the lock
 //    (with `lock` or `trylock`), as an index into that list;
 //  - a lock depth: only for recursive mutexes (8 bits); any other lock is
 //    held once or not at all, so its depth is 1 exactly when it has an owner;
-//  - a reader count (8 bits): only for CPUs whose code has `rlock` on it;
+//  - a reader count (8 bits): only for CPUs whose code has `rlock` or
+//    `rtrylock` on it;
 //  - a variable: 8 bits.
 // Bytes that are not stored are rebuilt on unpacking (derived depths, zero
 // reader counts, pc high bytes).
 
-import { PC_DONE, PC_STOPPED_FLAG } from "./model";
+import { unreachable } from "../language/ast";
+import { PC_DONE, PC_STOPPED_FLAG, type Instr } from "./model";
 import type { Layout } from "./state";
 
 const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
 
 /** An unpacked state: its bytes, and the same memory as words (padded with zeros). */
+/** Can a step of `ins` stop its CPU there (state.ts `stop`)? Those pcs need a "stopped at" code. */
+function canStop(ins: Instr, layout: Layout): boolean {
+  switch (ins.op) {
+    case "assert": // a failed assert
+    case "unlock": // bad unlock balance
+    case "runlock":
+    case "assign": // overflow
+    case "rlock": // reader-count overflow
+    case "rtrylock":
+      return true;
+    case "lock": // depth overflow, only a recursive mutex can be taken again
+      return layout.isRecursive[ins.lock] === 1;
+    case "trylock":
+    case "wait":
+    case "branch":
+    case "either":
+      return false;
+    default:
+      return unreachable(ins);
+  }
+}
+
 export interface WorkState {
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
@@ -84,19 +107,12 @@ export class Packer {
       for (let pc = 0; pc < len; pc++) dec.push(pc);
       dec.push(PC_DONE);
       c.code.forEach((ins, pc) => {
-        const canFail =
-          ins.op === "assert" ||
-          ins.op === "unlock" ||
-          ins.op === "runlock" ||
-          ins.op === "assign" ||
-          ins.op === "rlock" ||
-          (ins.op === "lock" && layout.isRecursive[ins.lock]);
-        if (canFail) {
+        if (canStop(ins, layout)) {
           enc[pc] = dec.length;
           dec.push(PC_STOPPED_FLAG | pc);
         }
         if ((ins.op === "lock" || ins.op === "trylock") && !takers[ins.lock]!.includes(i)) takers[ins.lock]!.push(i);
-        if (ins.op === "rlock") readers[ins.lock]!.add(i);
+        if (ins.op === "rlock" || ins.op === "rtrylock") readers[ins.lock]!.add(i);
       });
       field(2 * i, bitsFor(dec.length), FieldKind.Pc, len, enc, Int32Array.from(dec));
     });

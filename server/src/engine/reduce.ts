@@ -17,25 +17,74 @@
 // the statement touches, and the union of that over every statement
 // reachable from it ("what this CPU may still touch from here").
 
+import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { CpuStatus, type Layout } from "./state";
 
-/** Bitsets over locks and variables, `lw` + `vw` words per entry. */
+/**
+ * Bitsets over locks and variables, `lw` + `vw` words per entry. A lock is
+ * touched in one of four ways, because not every pair of lock operations
+ * is dependent: a blocking `lock` of a mutex-like lock (`acquire`) cannot
+ * run while another CPU holds the lock, so it never meets that CPU's
+ * `unlock` (`release`) with both enabled; `try` (trylock, and every
+ * operation on an rwsem, whose readers and queued writers interact in more
+ * ways) and `query` (`locked()`) read the lock's state whoever holds it.
+ */
 class Access {
   constructor(
     readonly lw: number,
     readonly vw: number,
-    readonly locks: Uint32Array,
+    readonly acquire: Uint32Array,
+    readonly release: Uint32Array,
+    readonly tries: Uint32Array,
+    readonly query: Uint32Array,
     readonly reads: Uint32Array,
     readonly writes: Uint32Array,
-  ) {}
+  ) {
+    this.lockModes = [acquire, release, tries, query];
+  }
+
+  /** The per-lock arrays, indexed by mode (ACQUIRE …). */
+  readonly lockModes: readonly Uint32Array[];
 
   static alloc(entries: number, lw: number, vw: number): Access {
-    return new Access(lw, vw, new Uint32Array(entries * lw), new Uint32Array(entries * vw), new Uint32Array(entries * vw));
+    const l = (): Uint32Array => new Uint32Array(entries * lw);
+    return new Access(lw, vw, l(), l(), l(), l(), new Uint32Array(entries * vw), new Uint32Array(entries * vw));
   }
 }
 
-function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32Array, varAt: number): void {
+/** Lock modes, as indexes into Access.lockModes. */
+const ACQUIRE = 0;
+const RELEASE = 1;
+const TRY = 2;
+const QUERY = 3;
+
+/**
+ * Which modes of one step conflict with which modes of another CPU's
+ * steps (a bitmask over the other's modes, per mode of this one). Acquire
+ * and release of a mutex-like lock are never enabled together on two CPUs
+ * (the lock is free, or held by the releaser); two releases only meet as a
+ * bad unlock, which stops its CPU whatever the order; two queries both
+ * only read.
+ */
+const STEP_CONFLICTS = [
+  /* acquire */ (1 << ACQUIRE) | (1 << TRY) | (1 << QUERY),
+  /* release */ (1 << TRY) | (1 << QUERY),
+  /* try     */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY) | (1 << QUERY),
+  /* query   */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY),
+];
+/**
+ * Between two CPUs' futures a release does matter to an acquire: the
+ * lock one holds is the one the other will wait for.
+ */
+const FUTURE_CONFLICTS = [
+  /* acquire */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY) | (1 << QUERY),
+  /* release */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY) | (1 << QUERY),
+  /* try     */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY) | (1 << QUERY),
+  /* query   */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY),
+];
+
+function exprAccess(e: CExpr, query: Uint32Array, lockAt: number, reads: Uint32Array, varAt: number): void {
   switch (e.k) {
     case "const":
       return;
@@ -44,18 +93,20 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
       return;
     case "not":
     case "neg":
-      exprAccess(e.e, locks, lockAt, reads, varAt);
+      exprAccess(e.e, query, lockAt, reads, varAt);
       return;
     case "bin":
-      exprAccess(e.l, locks, lockAt, reads, varAt);
-      exprAccess(e.r, locks, lockAt, reads, varAt);
+      exprAccess(e.l, query, lockAt, reads, varAt);
+      exprAccess(e.r, query, lockAt, reads, varAt);
       return;
     case "held":
       // Only the CPU itself can change whether it holds a lock: no conflict.
       return;
     case "locked":
-      locks[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
+      query[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
       return;
+    default:
+      unreachable(e);
   }
 }
 
@@ -63,12 +114,21 @@ function exprAccess(e: CExpr, locks: Uint32Array, lockAt: number, reads: Uint32A
 export function successors(ins: Instr): number[] {
   switch (ins.op) {
     case "trylock":
+    case "rtrylock":
     case "branch":
       return [ins.next, ins.alt];
     case "either":
       return [...ins.choices];
-    default:
+    case "lock":
+    case "unlock":
+    case "rlock":
+    case "runlock":
+    case "assign":
+    case "assert":
+    case "wait":
       return [ins.next];
+    default:
+      return unreachable(ins);
   }
 }
 
@@ -117,50 +177,61 @@ export class Reduction {
       code.forEach((ins, pc) => {
         const la = (b + pc) * lw;
         const va = (b + pc) * vw;
-        const L = this.own.locks;
-        const setLock = (l: number): void => {
-          L[la + (l >>> 5)]! |= 1 << (l & 31);
+        const setLock = (mode: Uint32Array, l: number): void => {
+          mode[la + (l >>> 5)]! |= 1 << (l & 31);
         };
+        // Every operation on an rwsem counts as `try` (readers, writers and the queue interact).
+        const lockMode = (l: number, mode: Uint32Array): Uint32Array => (this.layout.isRwsem[l] ? this.own.tries : mode);
         switch (ins.op) {
           case "lock":
-          case "unlock":
           case "rlock":
+            setLock(lockMode(ins.lock, this.own.acquire), ins.lock);
+            break;
+          case "unlock":
           case "runlock":
+            setLock(lockMode(ins.lock, this.own.release), ins.lock);
+            break;
           case "trylock":
-            setLock(ins.lock);
+          case "rtrylock":
+            setLock(this.own.tries, ins.lock);
             break;
           case "assign":
             this.own.writes[va + (ins.target >>> 5)]! |= 1 << (ins.target & 31);
-            exprAccess(ins.value, L, la, this.own.reads, va);
+            exprAccess(ins.value, this.own.query, la, this.own.reads, va);
             break;
           case "assert":
           case "wait":
           case "branch":
-            exprAccess(ins.cond, L, la, this.own.reads, va);
+            exprAccess(ins.cond, this.own.query, la, this.own.reads, va);
             break;
           case "either":
             break;
+          default:
+            unreachable(ins);
         }
         for (const s of successors(ins)) {
           const l = arrivesAtWriterLock(s);
-          if (l >= 0) setLock(l);
+          if (l >= 0) setLock(this.own.tries, l);
         }
       });
       // Future summaries: a backward fixpoint over the control-flow graph.
-      for (let i = 0; i < code.length * lw; i++) this.future.locks[b * lw + i] = this.own.locks[b * lw + i]!;
-      for (let i = 0; i < code.length * vw; i++) {
-        this.future.reads[b * vw + i] = this.own.reads[b * vw + i]!;
-        this.future.writes[b * vw + i] = this.own.writes[b * vw + i]!;
-      }
+      const ownArrays = [...this.own.lockModes, this.own.reads, this.own.writes];
+      const futureArrays = [...this.future.lockModes, this.future.reads, this.future.writes];
+      const widths = [lw, lw, lw, lw, vw, vw];
+      ownArrays.forEach((a, k) => {
+        const w = widths[k]!;
+        for (let i = 0; i < code.length * w; i++) futureArrays[k]![b * w + i] = a[b * w + i]!;
+      });
       for (let changed = true; changed; ) {
         changed = false;
         for (let pc = code.length - 1; pc >= 0; pc--) {
           for (const s of successors(code[pc]!)) {
             if (s === PC_DONE) continue;
             if (s <= pc) loops = true;
-            changed = orInto(this.future.locks, (b + pc) * lw, (b + s) * lw, lw) || changed;
-            changed = orInto(this.future.reads, (b + pc) * vw, (b + s) * vw, vw) || changed;
-            changed = orInto(this.future.writes, (b + pc) * vw, (b + s) * vw, vw) || changed;
+            futureArrays.forEach((a, k) => {
+              const w = widths[k]!;
+              changed = orInto(a, (b + pc) * w, (b + s) * w, w) || changed;
+            });
           }
         }
       }
@@ -170,29 +241,34 @@ export class Reduction {
 
   /** Does the statement CPU d is at conflict with anything CPU e may still run? */
   private conflict(d: number, pcD: number, e: number, pcE: number): boolean {
-    return this.overlaps(d, pcD, this.future, e, pcE);
+    return this.overlapsFrom(d, pcD, this.own, e, pcE, this.future, STEP_CONFLICTS);
   }
 
   /**
-   * Do the statements CPUs d and e are at commute? Neither touches what the
-   * other touches (a lock, or a variable one of them writes), so each leaves
-   * the other enabled and the two orders end in the same state.
+   * Does what CPU d touches at pcD (`mine`) conflict with what CPU e touches
+   * at pcE (`other`): a lock in modes that conflict (`lockConflicts`), a
+   * variable one side writes?
    */
-  independent(d: number, pcD: number, e: number, pcE: number): boolean {
-    return !this.overlaps(d, pcD, this.own, e, pcE);
-  }
-
-  /** Does what CPU d's statement touches conflict with `other`'s entry for CPU e at pcE (the same lock; a variable one side writes)? */
-  private overlaps(d: number, pcD: number, other: Access, e: number, pcE: number): boolean {
+  private overlapsFrom(d: number, pcD: number, mine: Access, e: number, pcE: number, other: Access, lockConflicts: readonly number[]): boolean {
     const { lw, vw } = this.own;
     const a = (this.base[d]! + pcD) * lw;
     const b = (this.base[e]! + pcE) * lw;
-    for (let i = 0; i < lw; i++) if (this.own.locks[a + i]! & other.locks[b + i]!) return true;
+    const mineModes = mine.lockModes;
+    const otherModes = other.lockModes;
+    for (let m = 0; m < 4; m++) {
+      const x = mineModes[m]!;
+      const conflicts = lockConflicts[m]!;
+      for (let o = 0; o < 4; o++) {
+        if (!(conflicts & (1 << o))) continue;
+        const y = otherModes[o]!;
+        for (let i = 0; i < lw; i++) if (x[a + i]! & y[b + i]!) return true;
+      }
+    }
     const av = (this.base[d]! + pcD) * vw;
     const bv = (this.base[e]! + pcE) * vw;
     for (let i = 0; i < vw; i++) {
-      if (this.own.writes[av + i]! & (other.reads[bv + i]! | other.writes[bv + i]!)) return true;
-      if (this.own.reads[av + i]! & other.writes[bv + i]!) return true;
+      if (mine.writes[av + i]! & (other.reads[bv + i]! | other.writes[bv + i]!)) return true;
+      if (mine.reads[av + i]! & other.writes[bv + i]!) return true;
     }
     return false;
   }
@@ -283,6 +359,69 @@ export class Reduction {
     return best;
   }
 
+  /**
+   * The CPUs whose futures interact with the seeds', transitively: CPUs
+   * outside it never touch, now or later, anything one inside touches, so
+   * their steps commute with every step of those inside and cannot enable
+   * or disable one. Whatever depends only on the CPUs inside (whether one
+   * of them can still finish, for instance) is unchanged by steps outside.
+   */
+  interacting(st: Uint8Array, seeds: number): number {
+    const pcs = new Int32Array(this.cpuCount);
+    for (let c = 0; c < this.cpuCount; c++) pcs[c] = this.layout.pc(st, c);
+    return this.interactingFrom(pcs, seeds);
+  }
+
+  /** interacting() with each CPU at `pcs[cpu]` (PC_DONE or a stopped pc: it does nothing more). */
+  interactingFrom(pcs: ArrayLike<number>, seeds: number): number {
+    let set = seeds;
+    let todo = seeds;
+    while (todo !== 0) {
+      const d = 31 - Math.clz32(todo);
+      todo &= ~(1 << d);
+      const pcD = pcs[d]!;
+      if (pcD === PC_DONE || pcD & PC_STOPPED_FLAG) continue;
+      for (let e = 0; e < this.cpuCount; e++) {
+        if (set & (1 << e)) continue;
+        const pcE = pcs[e]!;
+        if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+        if (this.overlapsFrom(d, pcD, this.future, e, pcE, this.future, FUTURE_CONFLICTS)) {
+          set |= 1 << e;
+          todo |= 1 << e;
+        }
+      }
+    }
+    return set;
+  }
+
+  /**
+   * May what CPU d does at `pcD` (its statement, or with `dFuture` all it
+   * may still do from there) conflict with what CPU e may still do from
+   * `pcE`, or the other way round?
+   */
+  mayAffect(d: number, pcD: number, dFuture: boolean, e: number, pcE: number, eFuture: boolean): boolean {
+    const dA = dFuture ? this.future : this.own;
+    const eA = eFuture ? this.future : this.own;
+    return this.overlapsFrom(d, pcD, dA, e, pcE, this.future, FUTURE_CONFLICTS) || this.overlapsFrom(e, pcE, eA, d, pcD, this.future, FUTURE_CONFLICTS);
+  }
+
+  /**
+   * The CPUs that could still make CPU d's `wait until` (at `pcD`) pass:
+   * those whose future writes what it reads (or touches a lock it asks
+   * `locked()` of).
+   */
+  releasers(st: Uint8Array, d: number): number {
+    const pcD = this.layout.pc(st, d);
+    let mask = 0;
+    for (let e = 0; e < this.cpuCount; e++) {
+      if (e === d) continue;
+      const pcE = this.layout.pc(st, e);
+      if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+      if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
+    }
+    return mask;
+  }
+
   /** CPUs that may still run a statement touching `lock` (from their current one on). */
   touching(st: Uint8Array, lock: number): number {
     const lw = this.own.lw;
@@ -290,7 +429,8 @@ export class Reduction {
     for (let e = 0; e < this.cpuCount; e++) {
       const pc = this.layout.pc(st, e);
       if (pc === PC_DONE || pc & PC_STOPPED_FLAG) continue;
-      if (this.future.locks[(this.base[e]! + pc) * lw + (lock >>> 5)]! & (1 << (lock & 31))) mask |= 1 << e;
+      const at = (this.base[e]! + pc) * lw + (lock >>> 5);
+      if (this.future.lockModes.some((m) => m[at]! & (1 << (lock & 31)))) mask |= 1 << e;
     }
     return mask;
   }

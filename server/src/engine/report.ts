@@ -4,13 +4,20 @@
 
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
-import { buildLockGraph, maskNames, type LockGraph } from "./lockgraph";
-import { PC_DONE, type Frame, type Model } from "./model";
+import { buildLockGraph, type LockGraph } from "./lockgraph";
+import { PC_DONE, type CExpr, type Frame, type Model } from "./model";
+import { CpuStatus } from "./state";
 import { successors } from "./reduce";
-import { buildTrace, lastAcquire, type TraceStep } from "./trace";
+import { stuckForever } from "./stuckReport";
+import { buildTrace, type TraceStep } from "./trace";
+
+/** How a reader/writer lock is held or wanted. */
+export type LockMode = "read" | "write";
 
 export interface HeldLock {
   readonly lock: string;
+  /** For a reader/writer lock. */
+  readonly mode?: LockMode;
   /** Where the CPU took it in the trace. */
   readonly span: Span | undefined;
   readonly stack: readonly Frame[];
@@ -26,11 +33,25 @@ export interface ProblemSite {
   /** For a blocked CPU: the lock it waits for, and who holds it. */
   readonly waitsFor: string | undefined;
   readonly heldBy: readonly string[];
+  /** For a reader/writer lock: how this CPU wants it, and how it is held. */
+  readonly wants?: LockMode;
+  readonly heldMode?: LockMode;
+  /** A reader that waits behind these queued writers (fair rwsem). */
+  readonly behind?: readonly string[];
   readonly holds: readonly HeldLock[];
+  /** In a livelock: this CPU loops for ever (it is not blocked). */
+  readonly looping?: boolean;
 }
+
+/** A hang where nothing can move, one where other CPUs still run, or one where they loop for ever. */
+export type HangForm = "total" | "partial" | "livelock";
 
 export interface Problem {
   readonly kind: ProblemKind;
+  /** For a hang. */
+  readonly form?: HangForm;
+  /** For a livelock: the steps from the end of `trace` into the loop, then once round the loop. */
+  readonly loop?: { readonly prefix: readonly TraceStep[]; readonly cycle: readonly TraceStep[] };
   /** lockdep's header for it, e.g. "possible circular locking dependency detected". */
   readonly title: string;
   readonly message: string;
@@ -68,13 +89,18 @@ const order: Record<ProblemKind, number> = { deadlock: 0, hang: 1, violation: 2,
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
   const result = explore(model, options);
   const exact = result.stats.reduced ? shortestTraces(model, result, options) : { searches: [], complete: true, states: 0, ms: 0 };
-  const problems = result.problems.map((p) => {
+  // With the whole graph, the stuck-forever analysis gives every hang; a
+  // search stopped early keeps those where nothing could move.
+  const stuck = result.stats.complete ? stuckForever(model, result, options) : undefined;
+  const found = stuck?.complete ? result.problems.filter((p) => p.kind !== "hang") : result.problems;
+  const problems = found.map((p) => {
     for (const s of exact.searches) {
       const q = s.problems.find((x) => x.key === p.key);
       if (q) return describe(model, s, q);
     }
     return describe(model, result, p);
   });
+  for (const { problem, search } of stuck?.problems ?? []) problems.push(describe(model, search, problem));
   // Stable order: by kind, then by where the first site is, then trace length.
   const indexed = problems.map((p, i) => ({ p, i }));
   // The rest of the key makes the order independent of the search (reduced or not).
@@ -92,8 +118,14 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
     problems: indexed.map((x) => x.p),
     lockGraph: buildLockGraph(model, result),
     lockFacts: lockFacts(model, result),
-    // Time to verdict includes the search for shortest traces.
-    stats: { ...result.stats, ms: result.stats.ms + exact.ms, shortestTraces: exact.complete, traceSearchStates: exact.states },
+    // Time to verdict includes the searches for shortest traces and the stuck analysis.
+    stats: {
+      ...result.stats,
+      ...(stuck && !stuck.complete ? { complete: false, stoppedBy: options.isCancelled?.() ? "cancelled" : "time" } : {}),
+      ms: result.stats.ms + exact.ms + (stuck?.ms ?? 0),
+      shortestTraces: exact.complete && (stuck?.shortest ?? true),
+      traceSearchStates: exact.states + (stuck?.states ?? 0),
+    },
   };
 }
 
@@ -138,7 +170,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const spent = result.stats.states;
   const maxStates = Math.max(1, (options.maxStates ?? DEFAULT_MAX_STATES) - spent);
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, options.timeoutMs - result.stats.ms) : undefined;
-  const search = explore(model, { ...options, maxStates, timeoutMs }, goals);
+  const search = explore(model, { ...options, maxStates, timeoutMs }, { kind: "goals", goals });
   // A goal the search did not reach was closed at its bound (the main trace is
   // then a shortest one), unless the search stopped early.
   return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: search.stats.ms };
@@ -146,24 +178,26 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const { facts } = result;
-  const names = model.locks.map((l) => l.name);
+  const w = facts.words;
   const out: SiteFacts[] = [];
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
       const site = facts.siteBase[c]! + pc;
       if (!facts.reached[site]) return;
-      const w = facts.words;
-      const always = facts.always.subarray(site * w, site * w + w);
-      const sometimes = facts.sometimes.subarray(site * w, site * w + w);
-      const alwaysNames = maskNames(always, names);
-      out.push({
-        cpu: cpu.name,
-        span: ins.span,
-        stack: ins.stack,
-        action: ins.text,
-        always: alwaysNames,
-        sometimes: maskNames(sometimes, names).filter((n) => !alwaysNames.includes(n)),
-      });
+      const at = (a: Uint32Array, l: number): boolean => a.length > 0 && (a[site * w + (l >>> 5)]! & (1 << (l & 31))) !== 0;
+      // A reader/writer lock says how it is held there: (read), (write) or (read or write).
+      const name = (l: number): string => {
+        const read = at(facts.sometimesRead, l);
+        const written = at(facts.sometimesWritten, l);
+        return `${model.locks[l]!.name}${read && written ? " (read or write)" : read ? " (read)" : written ? " (write)" : ""}`;
+      };
+      const always: string[] = [];
+      const sometimes: string[] = [];
+      for (let l = 0; l < model.locks.length; l++) {
+        if (at(facts.always, l)) always.push(name(l));
+        else if (at(facts.sometimes, l)) sometimes.push(name(l));
+      }
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes });
     });
   });
   return out;
@@ -171,34 +205,61 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
 
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
   const { layout, store } = result;
-  const trace = buildTrace(layout, result.path(p.state));
+  const path = result.path(p.state);
+  const extra = p.loop ? [...p.loop.prefix, ...p.loop.cycle] : [];
+  const full = buildTrace(layout, [...path, ...extra]);
+  const trace = full.slice(0, path.length);
+  const loop = p.loop ? { prefix: full.slice(path.length, path.length + p.loop.prefix.length), cycle: full.slice(path.length + p.loop.prefix.length) } : undefined;
   const st = store.bytes(p.state, layout.size);
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;
 
+  const mode = (l: number, c: number): LockMode | undefined => (model.locks[l]!.kind !== "rwsem" ? undefined : layout.owner(st, l) === c + 1 ? "write" : "read");
   const sites: ProblemSite[] = p.sites.map((s) => {
     const cpu = model.cpus[s.cpu]!;
-    const holds = layout.heldLocks(st, s.cpu).map((l): HeldLock => {
-      const at = lastAcquire(trace, cpu.name, lockName(l));
-      return { lock: lockName(l), span: at?.span, stack: at?.stack ?? [] };
-    });
+    // In the order they were taken, as lockdep numbers them (#0 first).
+    const holds = layout
+      .heldLocks(st, s.cpu)
+      .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l)) }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ l, at }): HeldLock => ({ lock: lockName(l), mode: mode(l, s.cpu), span: trace[at]?.span, stack: trace[at]?.stack ?? [] }));
     if (s.pc === PC_DONE) {
       const first = holds[0];
       return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: "end of CPU", waitsFor: undefined, heldBy: [], holds };
     }
     const ins = cpu.code[s.pc]!;
-    const waitsFor = p.kind === "deadlock" || p.kind === "hang" ? (s.lock !== undefined ? lockName(s.lock) : undefined) : undefined;
-    const heldBy: string[] = [];
-    if (waitsFor !== undefined && s.lock !== undefined) {
-      for (let c = 0; c < layout.cpuCount; c++) if (layout.holds(st, c, s.lock)) heldBy.push(cpuName(c));
+    if (p.looping !== undefined && p.looping & (1 << s.cpu)) {
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: undefined, heldBy: [], holds, looping: true };
     }
-    return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds };
+    const waitsFor = p.kind === "deadlock" || p.kind === "hang" ? (s.lock !== undefined ? lockName(s.lock) : undefined) : undefined;
+    if (waitsFor === undefined || s.lock === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
+    const l = s.lock;
+    const heldBy: string[] = [];
+    for (let c = 0; c < layout.cpuCount; c++) if (layout.holds(st, c, l)) heldBy.push(cpuName(c));
+    const rw = model.locks[l]!.kind === "rwsem";
+    const wants: LockMode | undefined = rw ? (ins.op === "rlock" ? "read" : "write") : undefined;
+    // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
+    const behind: string[] = [];
+    if (wants === "read" && layout.owner(st, l) === 0) {
+      for (let c = 0; c < layout.cpuCount; c++) {
+        const other = layout.instrAt(st, c);
+        if (c !== s.cpu && other && other.op === "lock" && other.lock === l) behind.push(cpuName(c));
+      }
+    }
+    const heldMode: LockMode | undefined = rw ? (layout.owner(st, l) !== 0 ? "write" : "read") : undefined;
+    return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, wants, heldBy, heldMode, behind, holds };
   });
 
   const cpus = sites.map((s) => s.cpu);
   const first = sites[0]!;
-  const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc]);
-  return { kind: p.kind, title, message, span: first.span, cpus, sites, trace };
+  let form: HangForm | undefined;
+  if (p.kind === "hang") {
+    const waitsFor = new Int32Array(layout.cpuCount);
+    const moves = model.cpus.some((_, c) => layout.status(st, c, waitsFor) === CpuStatus.Enabled);
+    form = p.looping ? "livelock" : moves ? "partial" : "total";
+  }
+  const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
+  return { kind: p.kind, form, loop, title, message, span: first.span, cpus, sites, trace };
 }
 
 /** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
@@ -217,8 +278,44 @@ function reachers(code: Model["cpus"][number]["code"], target: number): Uint8Arr
   return from;
 }
 
+/** For a CPU stuck at `wait until e`: who could make `e` true (the CPUs whose code writes what it reads). */
+function writersNote(model: Model, s: ProblemSite): string {
+  const cpu = model.cpus.find((c) => c.name === s.cpu);
+  const ins = cpu?.code.find((i) => i.span.start === s.span.start && i.op === "wait");
+  if (!ins || ins.op !== "wait") return "";
+  const reads = new Set<number>();
+  const visit = (e: CExpr): void => {
+    if (e.k === "var") reads.add(e.id);
+    else if (e.k === "not" || e.k === "neg") visit(e.e);
+    else if (e.k === "bin") {
+      visit(e.l);
+      visit(e.r);
+    }
+  };
+  visit(ins.cond);
+  const writers = model.cpus.filter((c) => c.code.some((i) => i.op === "assign" && reads.has(i.target))).map((c) => c.name);
+  return writers.length === 0 ? ", which no CPU writes" : `, which only ${writers.join(" and ")} ${writers.length === 1 ? "writes" : "write"}`;
+}
+
+/** Where `lock` was last taken by `cpu` in the trace (its step index; -1 if not in it). */
+function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string): number {
+  for (let i = trace.length - 1; i >= 0; i--) if (trace[i]!.cpu === cpu && trace[i]!.lock === lock && trace[i]!.acquired) return i;
+  return -1;
+}
+
+/** "waits for L in f, held by X", with the modes of a reader/writer lock. */
+function waiting(s: ProblemSite): string {
+  const where = s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "";
+  const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${s.heldBy.join(" and ")}` : "";
+  if (s.behind && s.behind.length > 0) {
+    return `waits to read ${s.waitsFor}${where} behind the queued writer ${s.behind.join(" and ")}${held ? ` (it is ${held})` : ""}`;
+  }
+  const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
+  return `${verb} ${s.waitsFor}${where}${held ? `, ${held}` : ""}`;
+}
+
 /** lockdep's header and our one-sentence message for a problem. */
-function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, firstIns: Model["cpus"][number]["code"][number] | undefined): { title: string; message: string } {
+function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, firstIns: Model["cpus"][number]["code"][number] | undefined, form: HangForm | undefined): { title: string; message: string } {
   const where = (s: ProblemSite): string => (s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "");
   switch (p.kind) {
     case "deadlock": {
@@ -229,22 +326,23 @@ function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, fir
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${where(s)} while already holding it; it deadlocks on itself.`,
         };
       }
-      const parts = sites.map((s) => {
-        if (s.heldBy.length === 0) {
-          const queued = sites.filter((o) => o.cpu !== s.cpu).map((o) => o.cpu);
-          return `${s.cpu} waits to read ${s.waitsFor} behind the queued writer ${queued.join(", ")}`;
-        }
-        return `${s.cpu} waits for ${s.waitsFor}${where(s)}, held by ${s.heldBy.join(" and ")}`;
-      });
+      const parts = sites.map((s) => `${s.cpu} ${waiting(s)}`);
       return { title: "possible circular locking dependency detected", message: `Deadlock: ${parts.join("; ")}.` };
     }
     case "hang": {
       const parts = sites.map((s) => {
-        if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}`;
-        const holders = s.heldBy.length > 0 ? `held by ${s.heldBy.join(" and ")}, which can no longer release it` : "which it cannot get";
-        return `${s.cpu} waits for ${s.waitsFor}${where(s)}, ${holders}`;
+        if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${where(s)} and can never finish`;
+        if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}${writersNote(model, s)}`;
+        const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+        return `${s.cpu} ${waiting(s)}${who}`;
       });
-      return { title: "task hung: no CPU can make progress", message: `Hang: no CPU can move; ${parts.join("; ")}.` };
+      // The message names what is stuck and why; whether others still run
+      // at the end of the trace (the form) goes in the title.
+      const names = sites.map((s) => s.cpu).join(" and ");
+      const them = sites.length === 1 ? "it" : "them";
+      if (form === "livelock") return { title: `livelock: ${names} can never finish`, message: `Livelock: ${parts.join("; ")}; nothing can ever let ${them} finish.` };
+      const title = form === "partial" ? `task hung: ${names} can never finish (other CPUs still run)` : "task hung: no CPU can make progress";
+      return { title, message: `Hang: ${parts.join("; ")}; nothing can ever let ${them} go on.` };
     }
     case "violation": {
       const s = sites[0]!;

@@ -6,6 +6,7 @@
 // counts, and each variable's value as an int8. The explorer and the trace
 // replay both go through `status` and `step` here, so they cannot disagree.
 
+import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 
 export const enum CpuStatus {
@@ -204,11 +205,14 @@ export class Layout {
       case "unlock":
       case "runlock":
       case "trylock":
+      case "rtrylock":
       case "assign":
       case "assert":
       case "branch":
       case "either":
         return CpuStatus.Enabled;
+      default:
+        return unreachable(ins);
     }
   }
 
@@ -270,6 +274,17 @@ export class Layout {
         } else next = ins.alt;
         break;
       }
+      case "rtrylock": {
+        // Exactly when `rlock` would be enabled: no writer holds it, none is queued.
+        const l = ins.lock;
+        if (this.owner(st, l) === 0 && !this.writerWaiting(st, l, cpu)) {
+          const at = this.readerBase[l]! + cpu;
+          if (st[at] === 255) return this.stop(st, cpu, pc, StepResult.Overflow);
+          st[at] = st[at]! + 1;
+          next = ins.next;
+        } else next = ins.alt;
+        break;
+      }
       case "assign": {
         const v = this.eval(ins.value, st, cpu);
         if (v < -128 || v > 127) return this.stop(st, cpu, pc, StepResult.Overflow);
@@ -290,6 +305,8 @@ export class Layout {
       case "either":
         next = ins.choices[choice]!;
         break;
+      default:
+        return unreachable(ins);
     }
     this.setPc(st, cpu, next);
     if (next === PC_DONE && this.holdsAny(st, cpu)) return StepResult.HeldAtExit;

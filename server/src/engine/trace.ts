@@ -3,6 +3,7 @@
 // the same step semantics the search used, with what each step did to locks
 // and variables.
 
+import { unreachable } from "../language/ast";
 import type { LineIndex, LineRange, Span } from "../language/span";
 import type { Frame } from "./model";
 import { type Layout, StepResult } from "./state";
@@ -11,7 +12,7 @@ import { stepChoice, stepCpu } from "./store";
 export interface TraceStep {
   readonly cpu: string;
   readonly cpuIndex: number;
-  /** `lock rescan_remove`, `if bound[pf] → true`, `either → branch 2`. */
+  /** `lock rescan_remove`, `if bound[pf] → true`, `either → "kzalloc fails"`, `either → branch 2 of 2 (line 14)`. */
   readonly action: string;
   readonly op: string;
   /** The lock the step acquired or released, if any. */
@@ -46,7 +47,9 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
       if (now !== layout.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
     });
     const held: Record<string, string[]> = {};
-    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => model.locks[l]!.name)));
+    // A reader/writer lock says how it is held.
+    const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
+    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => named(l, i))));
     let action = ins.text;
     let lock: string | undefined;
     let acquired = false;
@@ -63,17 +66,19 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
         lock = model.locks[ins.lock]!.name;
         released = error === undefined;
         break;
-      case "trylock": {
+      case "trylock":
+      case "rtrylock": {
         lock = model.locks[ins.lock]!.name;
-        acquired = layout.pc(st, cpu) === ins.next && ins.next !== ins.alt;
-        action += acquired ? " → acquired" : " → failed";
+        // From the lock's state, not the pc: both outcomes may lead to the same statement.
+        acquired = error === undefined && lockChanged(layout, before, st, ins.lock, cpu);
+        action += acquired ? (ins.op === "rtrylock" ? " → acquired (read)" : " → acquired") : error ? "" : " → failed";
         break;
       }
       case "branch":
         action += layout.pc(st, cpu) === ins.next && ins.next !== ins.alt ? " → true" : " → false";
         break;
       case "either":
-        action += ` → branch ${choice + 1} of ${ins.choices.length}`;
+        action += ` → ${ins.branchNames[choice] ?? `branch ${choice + 1} of ${ins.choices.length}`}`;
         break;
       case "assert":
         if (error) action += " → FAILED";
@@ -81,12 +86,19 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
       case "assign":
       case "wait":
         break;
+      default:
+        unreachable(ins);
     }
     if (error === "bad-unlock") action += " → not held";
     if (error === "overflow") action += " → overflow";
     steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error });
   }
   return steps;
+}
+
+/** Did a step of `cpu` take `lock` (as owner, once more, or as a reader)? */
+function lockChanged(layout: Layout, before: Uint8Array, after: Uint8Array, lock: number, cpu: number): boolean {
+  return layout.readers(after, lock, cpu) > layout.readers(before, lock, cpu) || after[layout.lockBase + 2 * lock + 1]! > before[layout.lockBase + 2 * lock + 1]!;
 }
 
 /** Where `cpu` last took `lock` in a trace (for "held since" notes). */

@@ -24,6 +24,7 @@
 import type { CExpr, Instr, Model } from "../engine/model";
 import { PC_DONE } from "../engine/model";
 import { escapeControls } from "../escape";
+import { unreachable } from "../language/ast";
 
 export class ExportError extends Error {}
 
@@ -61,10 +62,18 @@ export function toPromela(model: Model, source = "scenario"): string {
         return lockedExpr(e.lock);
       case "bin":
         return `(${expr(e.l, cpu)} ${e.op} ${expr(e.r, cpu)})`;
+      default:
+        return unreachable(e);
     }
   };
 
-  const tracksWriters = model.cpus.some((c) => c.code.some((ins) => ins.op === "rlock"));
+  // Readers (rlock, and rtrylock, which succeeds exactly when rlock would be enabled) look for queued writers.
+  const tracksWriters = model.cpus.some((c) => c.code.some((ins) => ins.op === "rlock" || ins.op === "rtrylock"));
+  /** A guard: no other CPU is queued to write-lock rwsem l while it is held (a fair rwsem lets it go first). */
+  const noQueuedWriter = (l: number, ci: number): string => {
+    const others = model.cpus.map((_, c) => c).filter((c) => c !== ci);
+    return others.length > 0 ? ` && !(${lockedExpr(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
+  };
   /** lk_wwait[] value for a CPU standing at `pc`. */
   const writeMark = (cpu: number, pc: number): number => {
     const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc];
@@ -127,9 +136,13 @@ export function toPromela(model: Model, source = "scenario"): string {
         }
         case "rlock": {
           const l = ins.lock;
-          const others = model.cpus.map((_, c) => c).filter((c) => c !== ci);
-          const queued = others.length > 0 ? ` && !(${lockedExpr(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
-          body = `atomic { (lk_owner[${l}] == 0${queued}) -> lk_readers[${l * n + ci}]++; ${go(ins.next)} }`;
+          body = `atomic { (lk_owner[${l}] == 0${noQueuedWriter(l, ci)}) -> lk_readers[${l * n + ci}]++; ${go(ins.next)} }`;
+          break;
+        }
+        case "rtrylock": {
+          const l = ins.lock;
+          const r = `lk_readers[${l * n + ci}]`;
+          body = `atomic { if :: (lk_owner[${l}] == 0${noQueuedWriter(l, ci)}) -> if :: ${r} == 255 -> ${stop} :: else -> ${r}++; ${go(ins.next)} fi :: else -> ${go(ins.alt)} fi }`;
           break;
         }
         case "unlock": {
@@ -167,6 +180,8 @@ export function toPromela(model: Model, source = "scenario"): string {
         case "either":
           body = `atomic { if ${ins.choices.map((c) => `:: ${go(c)}`).join(" ")} fi }`;
           break;
+        default:
+          return unreachable(ins);
       }
       out.push(`${here}: ${body} ${comment}`);
     });

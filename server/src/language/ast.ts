@@ -10,7 +10,20 @@ export interface Ident {
 }
 
 export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
-export type Expectation = "deadlock" | "violation" | "safe";
+
+/** What `expect` may list (race-language.md §7); `expect safe` lists none. */
+export type ExpectKind = "deadlock" | "violation" | "misuse";
+export const EXPECT_KINDS: readonly ExpectKind[] = ["deadlock", "violation", "misuse"];
+
+/** The author's claim: the kinds of problem that must be found; nothing else may be. Empty is `expect safe`. */
+export interface Expectation {
+  readonly kinds: readonly ExpectKind[];
+}
+
+/** `deadlock, misuse` or `safe`: the expectation as written after `expect`. */
+export function expectationText(e: Expectation): string {
+  return e.kinds.length === 0 ? "safe" : e.kinds.join(", ");
+}
 
 export interface SourceFile {
   readonly kind: "SourceFile";
@@ -77,8 +90,8 @@ export interface CpuDecl {
 
 export interface ExpectDecl {
   readonly kind: "ExpectDecl";
-  /** The word after `expect` as written (checked by the checker). */
-  readonly word: Ident;
+  /** The words after `expect` as written, comma-separated (checked by the checker). */
+  readonly words: readonly Ident[];
   readonly span: Span;
 }
 
@@ -100,6 +113,7 @@ export type LockOp = "lock" | "unlock" | "rlock" | "runlock";
 export type Stmt =
   | LockStmt
   | TrylockStmt
+  | LocalVarStmt
   | AssignStmt
   | AssertStmt
   | WaitStmt
@@ -116,10 +130,22 @@ export interface LockStmt {
   readonly span: Span;
 }
 
+/** `trylock` (exclusive) or `rtrylock` (the read side of an rwsem). */
+export type TrylockOp = "trylock" | "rtrylock";
+
 /** A bare `trylock L` statement: parsed so that the checker can explain it. */
 export interface TrylockStmt {
   readonly kind: "TrylockStmt";
+  readonly op: TrylockOp;
   readonly lock: Ref;
+  readonly span: Span;
+}
+
+/** `var x = CONST` inside a body: a variable of the running CPU, visible to the end of its block. */
+export interface LocalVarStmt {
+  readonly kind: "LocalVarStmt";
+  readonly name: Ident;
+  readonly init: IntLiteral | BoolLiteral | undefined;
   readonly span: Span;
 }
 
@@ -160,7 +186,16 @@ export interface WhileStmt {
 
 export interface EitherStmt {
   readonly kind: "EitherStmt";
-  readonly branches: readonly Block[];
+  readonly branches: readonly EitherBranch[];
+  readonly span: Span;
+}
+
+/** One branch of `either`, with its optional label: `or "kzalloc fails" { … }`. */
+export interface EitherBranch {
+  readonly kind: "EitherBranch";
+  readonly label: string | undefined;
+  readonly labelSpan: Span | undefined;
+  readonly body: Block;
   readonly span: Span;
 }
 
@@ -178,7 +213,7 @@ export interface ReturnStmt {
   readonly span: Span;
 }
 
-export type Expr = IntLiteral | BoolLiteral | NameExpr | UnaryExpr | BinaryExpr | LockQuery | TrylockExpr;
+export type Expr = IntLiteral | BoolLiteral | NameExpr | UnaryExpr | BinaryExpr | LockQuery | TrylockExpr | CallExpr;
 
 export interface IntLiteral {
   readonly kind: "IntLiteral";
@@ -227,7 +262,16 @@ export interface LockQuery {
 
 export interface TrylockExpr {
   readonly kind: "TrylockExpr";
+  readonly op: TrylockOp;
   readonly lock: Ref;
+  readonly span: Span;
+}
+
+/** `f(args)` where a value is expected: never valid, parsed so that the checker can explain it (`mutex_trylock(&m)`). */
+export interface CallExpr {
+  readonly kind: "CallExpr";
+  readonly callee: Ident;
+  readonly args: readonly Expr[];
   readonly span: Span;
 }
 
@@ -235,34 +279,41 @@ export function unreachable(x: never): never {
   throw new Error(`unreachable: ${JSON.stringify(x)}`);
 }
 
-/** Visits every statement in a block, depth first, in source order. */
-export function forEachStmt(block: Block, visit: (s: Stmt) => void): void {
+/**
+ * Visits every statement in a block, depth first, in source order, with
+ * its depth: the blocks around it inside `block`, each `else if` one more
+ * (as compiling recurses into it).
+ */
+export function forEachStmt(block: Block, visit: (s: Stmt, depth: number) => void, depth = 0): void {
   for (const s of block.stmts) {
-    visit(s);
+    visit(s, depth);
     switch (s.kind) {
       case "IfStmt": {
-        forEachStmt(s.then, visit);
+        forEachStmt(s.then, visit, depth + 1);
         let other = s.otherwise;
+        let d = depth;
         while (other) {
           if (other.kind === "Block") {
-            forEachStmt(other, visit);
+            forEachStmt(other, visit, d + 1);
             other = undefined;
           } else {
-            visit(other);
-            forEachStmt(other.then, visit);
+            d++;
+            visit(other, d);
+            forEachStmt(other.then, visit, d + 1);
             other = other.otherwise;
           }
         }
         break;
       }
       case "WhileStmt":
-        forEachStmt(s.body, visit);
+        forEachStmt(s.body, visit, depth + 1);
         break;
       case "EitherStmt":
-        for (const b of s.branches) forEachStmt(b, visit);
+        for (const b of s.branches) forEachStmt(b.body, visit, depth + 1);
         break;
       case "LockStmt":
       case "TrylockStmt":
+      case "LocalVarStmt":
       case "AssignStmt":
       case "AssertStmt":
       case "WaitStmt":
@@ -305,30 +356,49 @@ export function allBlocks(file: SourceFile): { block: Block; owner: string }[] {
         out.push({ block: s.then, owner });
         if (s.otherwise?.kind === "Block") out.push({ block: s.otherwise, owner });
       } else if (s.kind === "WhileStmt") out.push({ block: s.body, owner });
-      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x, owner }));
+      else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x.body, owner }));
     });
   }
   return out;
 }
 
-/** Visits an expression and all its subexpressions. */
+/**
+ * Visits an expression and all its subexpressions, outer before inner, left
+ * before right. Iterative: an expression the checker rejects as too large
+ * may still be thousands of operators deep.
+ */
 export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  switch (e.kind) {
-    case "UnaryExpr":
-      forEachExpr(e.operand, visit);
-      break;
-    case "BinaryExpr":
-      forEachExpr(e.left, visit);
-      forEachExpr(e.right, visit);
-      break;
-    case "IntLiteral":
-    case "BoolLiteral":
-    case "NameExpr":
-    case "LockQuery":
-    case "TrylockExpr":
-      break;
-    default:
-      unreachable(e);
+  const todo: Expr[] = [e];
+  for (let x = todo.pop(); x; x = todo.pop()) {
+    visit(x);
+    switch (x.kind) {
+      case "UnaryExpr":
+        todo.push(x.operand);
+        break;
+      case "BinaryExpr":
+        todo.push(x.right, x.left);
+        break;
+      case "CallExpr":
+        for (let i = x.args.length - 1; i >= 0; i--) todo.push(x.args[i]!);
+        break;
+      case "IntLiteral":
+      case "BoolLiteral":
+      case "NameExpr":
+      case "LockQuery":
+      case "TrylockExpr":
+        break;
+      default:
+        unreachable(x);
+    }
   }
+}
+
+/**
+ * A condition that is a trylock, negated or not (`trylock L`, `!rtrylock L`):
+ * the one place a trylock may stand (race-language.md §7).
+ */
+export function trylockCondition(e: Expr): { readonly trylock: TrylockExpr; readonly negated: boolean } | undefined {
+  if (e.kind === "TrylockExpr") return { trylock: e, negated: false };
+  if (e.kind === "UnaryExpr" && e.op === "!" && e.operand.kind === "TrylockExpr") return { trylock: e.operand, negated: true };
+  return undefined;
 }

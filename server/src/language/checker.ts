@@ -6,9 +6,12 @@
 // are deduplicated, so both passes may find the same static error.
 
 import type * as A from "./ast";
-import { unreachable } from "./ast";
+import { EXPECT_KINDS, forEachExpr, trylockCondition, unreachable } from "./ast";
 import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
-import { article, diagnostic, withRelated, type Diagnostic } from "./messages";
+import { expansionDiagnostics } from "./expansion";
+import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
+import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
+import { article, catalogue, diagnostic, withRelated, type Diagnostic } from "./messages";
 import { LineIndex, type Span } from "./span";
 
 export type Binding =
@@ -22,7 +25,12 @@ type ValueType = "int" | "bool" | "unknown";
 /** A use or declaration of a named thing, for navigation and rename. */
 export interface Reference {
   readonly span: Span;
-  /** `lock:L`, `var:x`, `fn:f`, `driver:d`, `cb:d.cb`, `cpu:C`, `obj:o`, `param:OWNER:p`. */
+  /**
+   * `lock:L`, `var:x`, `fn:f`, `driver:d`, `cb:d.cb`, `cpu:C`, `obj:o`,
+   * `param:OWNER:p`, `local:OWNER:x@OFFSET` (OWNER is `fn:f`, `cb:d.cb` or
+   * `cpu:C`; OFFSET is where the local's name is declared, so that locals of
+   * one name in different blocks, and a global of that name, stay apart).
+   */
   readonly key: string;
   readonly declaration: boolean;
 }
@@ -34,6 +42,29 @@ export interface CheckResult {
   readonly expectation: A.Expectation;
   /** Keys (`fn:f`, `cb:d.cb`) of functions on a call cycle; never expanded. */
   readonly recursive: ReadonlySet<string>;
+  /**
+   * Ranges already explained by one diagnostic (a kernel spelling such as
+   * `mutex_lock(&m)`): any other diagnostic inside one is a cascade and is dropped.
+   */
+  readonly quiet: readonly Span[];
+}
+
+export interface CheckOptions {
+  /** Parsing stopped early (parse.ts cutAt): the file's end is missing, so nothing is "never used". */
+  readonly truncated?: boolean;
+}
+
+/** A `var x = CONST` statement in scope, as the checker resolves it. */
+interface Local {
+  readonly decl: A.LocalVarStmt;
+  readonly key: string;
+  readonly type: ValueType;
+}
+
+/** The locals of one block, inside those of the blocks around it. */
+interface LocalScope {
+  readonly vars: Map<string, Local>;
+  readonly parent: LocalScope | undefined;
 }
 
 interface Body {
@@ -50,6 +81,11 @@ interface Ctx {
   readonly record: boolean;
   /** Follow calls into callees with this pass's arguments. */
   readonly expand: boolean;
+  readonly locals: LocalScope | undefined;
+  /** Calls active around this body (0 in a CPU's own). */
+  readonly depth: number;
+  /** Blocks around this point, counted through calls: one more than expansion.ts counts (the body's own block). */
+  readonly nesting: number;
 }
 
 export const INT_MIN = -128;
@@ -69,10 +105,13 @@ class Checker {
   private readonly expanded = new Set<string>();
   // Built only when a message cites a position (rare), not on every check.
   private lines: LineIndex | undefined;
+  readonly quiet: Span[] = [];
+  private readonly oversized = new Set<A.Expr>();
 
   constructor(
     private readonly scope: Scope,
     private readonly text: string,
+    private readonly options: CheckOptions,
   ) {}
 
   report(d: Diagnostic): void {
@@ -109,16 +148,17 @@ class Checker {
     // Pass 1: every function and callback on its own, arguments unknown.
     for (const body of bodies) {
       const env = new Map<string, Binding>(body.params.map((p) => [p.name, { kind: "unknown" }]));
-      this.block(body.block, { body, env, record: true, expand: false });
+      this.block(body.block, { body, env, record: true, expand: false, locals: undefined, depth: 0, nesting: 0 });
     }
     this.findRecursion();
+    for (const d of expansionDiagnostics(this.scope, this.recursive)) this.report(d);
     // Pass 2: each CPU, following calls with the arguments it passes.
     for (const cpu of this.scope.cpus) {
       const body: Body = { key: `cpu:${cpu.name.name}`, name: cpu.name.name, params: [], block: cpu.body };
-      this.block(cpu.body, { body, env: new Map(), record: true, expand: true });
+      this.block(cpu.body, { body, env: new Map(), record: true, expand: true, locals: undefined, depth: 0, nesting: 0 });
     }
     this.structure(file);
-    this.unused();
+    if (!this.options.truncated) this.unused();
   }
 
   private declarations(file: A.SourceFile): void {
@@ -169,35 +209,41 @@ class Checker {
   }
 
   private structure(file: A.SourceFile): void {
-    if (this.scope.cpus.length === 0) {
+    if (this.scope.cpus.length === 0 && !this.options.truncated) {
       const first = file.items[0];
       const at = first ? (first.kind === "ScenarioDecl" ? first.span : { start: first.span.start, end: first.span.start }) : { start: 0, end: 0 };
       this.report(diagnostic("noCpu", at));
     }
-    const expect = this.scope.expect;
-    if (expect && expect.word.name !== "" && !["deadlock", "violation", "safe"].includes(expect.word.name)) {
-      this.report(diagnostic("badExpect", expect.word.span, expect.word.name));
+    const words = this.scope.expect?.words ?? [];
+    const seen = new Set<string>();
+    for (const w of words) {
+      if (w.name === "") continue;
+      if (w.name !== "safe" && !(EXPECT_KINDS as readonly string[]).includes(w.name)) this.report(diagnostic("badExpect", w.span, w.name));
+      else if (seen.has(w.name)) this.report(diagnostic("duplicate", w.span, "expectation", w.name, undefined, "remove one of them"));
+      else if (w.name === "safe" && words.length > 1) this.report(diagnostic("safeNotAlone", w.span));
+      seen.add(w.name);
     }
   }
 
   // ---- statements --------------------------------------------------------
 
+  /** Checks a block in a scope of its own: its locals end with it. */
   private block(b: A.Block, ctx: Ctx): void {
-    for (const s of b.stmts) this.stmt(s, ctx);
+    const inner: Ctx = { ...ctx, locals: { vars: new Map(), parent: ctx.locals }, nesting: ctx.nesting + 1 };
+    for (const s of b.stmts) this.stmt(s, inner);
   }
 
   private stmt(s: A.Stmt, ctx: Ctx): void {
     switch (s.kind) {
-      case "LockStmt": {
-        const sym = this.lockRef(s.lock, ctx);
-        if (sym && (s.op === "rlock" || s.op === "runlock") && sym.decl.lockKind !== "rwsem") {
-          this.report(diagnostic("notRwsem", s.lock.name.span, s.op, s.lock.name.name, sym.decl.lockKind));
-        }
+      case "LockStmt":
+        this.lockOp(s.op, s.lock, ctx);
         break;
-      }
       case "TrylockStmt":
-        this.report(diagnostic("trylockOutsideIf", s.span));
-        this.lockRef(s.lock, ctx);
+        this.report(diagnostic("trylockOutsideIf", s.span, s.op));
+        this.lockOp(s.op, s.lock, ctx);
+        break;
+      case "LocalVarStmt":
+        this.declareLocal(s, ctx);
         break;
       case "AssignStmt": {
         const target = this.varRef(s.target, ctx, "write");
@@ -209,22 +255,30 @@ class Checker {
       }
       case "AssertStmt":
       case "WaitStmt":
+        this.condition(s.cond, ctx, s.kind === "AssertStmt" ? "assert" : "wait until");
+        break;
       case "WhileStmt":
-        this.condition(s.cond, ctx, s.kind === "AssertStmt" ? "assert" : s.kind === "WaitStmt" ? "wait until" : "while");
+      case "IfStmt": {
+        const trylock = trylockCondition(s.cond);
+        if (trylock) this.lockOp(trylock.trylock.op, trylock.trylock.lock, ctx);
+        else this.condition(s.cond, ctx, s.kind === "IfStmt" ? "if" : "while");
         if (s.kind === "WhileStmt") this.block(s.body, ctx);
+        else {
+          this.block(s.then, ctx);
+          if (s.otherwise?.kind === "Block") this.block(s.otherwise, ctx);
+          else if (s.otherwise) this.stmt(s.otherwise, ctx);
+        }
         break;
-      case "IfStmt":
-        if (s.cond.kind === "TrylockExpr") this.lockRef(s.cond.lock, ctx);
-        else this.condition(s.cond, ctx, "if");
-        this.block(s.then, ctx);
-        if (s.otherwise?.kind === "Block") this.block(s.otherwise, ctx);
-        else if (s.otherwise) this.stmt(s.otherwise, ctx);
+      }
+      case "EitherStmt": {
+        const keyword = { start: s.span.start, end: s.span.start + "either".length };
+        if (s.branches.length < 2) this.report(diagnostic("eitherBranches", keyword));
+        if (s.branches.length > MAX_EITHER_BRANCHES) this.report(diagnostic("tooManyBranches", keyword, s.branches.length, MAX_EITHER_BRANCHES));
+        for (const b of s.branches) this.block(b.body, ctx);
         break;
-      case "EitherStmt":
-        if (s.branches.length < 2) this.report(diagnostic("eitherBranches", { start: s.span.start, end: s.span.start + "either".length }));
-        for (const b of s.branches) this.block(b, ctx);
-        break;
+      }
       case "CallStmt":
+        if (this.kernelSpelling(s, s.callee, s.driver === undefined ? s.args : undefined, ctx)) break;
         this.call(s, ctx);
         break;
       case "ReturnStmt":
@@ -234,6 +288,56 @@ class Checker {
     }
   }
 
+  /** A lock statement or trylock: the lock, and the shared side only on an rwsem. */
+  private lockOp(op: A.LockOp | A.TrylockOp, lock: A.Ref, ctx: Ctx): void {
+    const sym = this.lockRef(lock, ctx);
+    if (sym && (op === "rlock" || op === "runlock" || op === "rtrylock") && sym.decl.lockKind !== "rwsem") {
+      this.report(diagnostic("notRwsem", lock.name.span, op, lock.name.name, sym.decl.lockKind));
+    }
+  }
+
+  private declareLocal(s: A.LocalVarStmt, ctx: Ctx): void {
+    const name = s.name.name;
+    if (s.init) this.expr(s.init, ctx);
+    const scope = ctx.locals!;
+    if (name === "") return;
+    const key = `local:${ctx.body.key}:${name}@${s.name.span.start}`;
+    // Like a duplicate global, a duplicate local is reported and the first declaration stays.
+    if (scope.vars.has(name)) return this.report(diagnostic("duplicate", s.name.span, "local variable", name));
+    if (scope.parent === undefined && ctx.body.params.some((p) => p.name === name)) return this.report(diagnostic("duplicate", s.name.span, "name", name, "parameter"));
+    if (ctx.record) this.ref(s.name.span, key, true);
+    const type: ValueType = !s.init ? "unknown" : s.init.kind === "IntLiteral" ? "int" : "bool";
+    scope.vars.set(name, { decl: s, key, type });
+  }
+
+  private local(name: string, ctx: Ctx | undefined): Local | undefined {
+    for (let sc = ctx?.locals; sc; sc = sc.parent) {
+      const found = sc.vars.get(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * `mutex_lock(&m)` and friends, as a statement or a value: one hint on the
+   * call, its range kept quiet (the `&` is a bad character, the arguments
+   * are not names of the scenario). A scenario's own `fn mutex_lock` wins.
+   */
+  private kernelSpelling(s: { span: Span }, callee: A.Ident, args: readonly A.Expr[] | undefined, ctx: Ctx): boolean {
+    if (!args || !isKernelSpelling(callee.name) || this.scope.globals.has(callee.name)) return false;
+    const first = args[0];
+    const ref = first?.kind === "NameExpr" ? first.ref : undefined;
+    const sym = ref ? this.scope.globals.get(ref.name.name) : undefined;
+    // The name as parsed: tokenScan.ts turned `&dev->mutex` into `dev_mutex`.
+    const lock = ref && ref.name.name !== "" ? (ref.index ? `${ref.name.name}[${ref.index.name}]` : ref.name.name) : "L";
+    if (sym?.kind === "lock" && ctx.record) this.ref(ref!.name.span, `lock:${sym.decl.name.name}`);
+    const { instead, note } = kernelAdvice(callee.name, lock, sym?.kind === "lock" ? sym.decl.lockKind : undefined);
+    const written = this.text.slice(s.span.start, s.span.end).replace(/\s+/g, " ");
+    this.report(diagnostic("kernelSpelling", s.span, written.length > 60 ? `${callee.name}(…)` : written, instead, note));
+    this.quiet.push(s.span);
+    return true;
+  }
+
   private condition(e: A.Expr, ctx: Ctx, where: string): void {
     const t = this.expr(e, ctx);
     if (t === "int") this.report(diagnostic("typeMismatch", e.span, `The condition of '${where}' must be a bool, but this is ${this.describeType(t, e, ctx)}; compare it, e.g. '… != 0'.`));
@@ -241,7 +345,7 @@ class Checker {
 
   private describeType(t: ValueType, e: A.Expr, ctx: Ctx): string {
     const name = e.kind === "NameExpr" ? e.ref.name.name : "";
-    const bound = ctx.env.get(name);
+    const bound = this.local(name, ctx) ? undefined : ctx.env.get(name);
     const via = bound && bound.kind !== "unknown" ? ` ('${name}' is ${String(bound.kind === "object" ? bound.name : bound.value)}, passed at ${this.at(bound.origin)})` : "";
     return (t === "int" ? "an int" : "a bool") + via;
   }
@@ -257,13 +361,14 @@ class Checker {
       this.report(diagnostic("arity", s.callee.span, target.name, target.params.length, bindings.length));
       return;
     }
-    if (!ctx.expand || this.recursive.has(target.key)) return;
+    // Past a limit (where expansionDiagnostics has reported), following calls would only recurse deeper.
+    if (!ctx.expand || this.recursive.has(target.key) || ctx.depth >= MAX_CALL_DEPTH || ctx.nesting > MAX_EXPANDED_NESTING) return;
     const env = new Map<string, Binding>();
     target.params.forEach((p, i) => env.set(p.name, bindings[i]!));
     const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
     if (this.expanded.has(signature)) return;
     this.expanded.add(signature);
-    this.block(target.block, { body: target, env, record: false, expand: true });
+    this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting });
   }
 
   private callee(s: A.CallStmt, ctx: Ctx): Body | undefined {
@@ -287,8 +392,8 @@ class Checker {
       if (ctx.record) this.ref(s.callee.span, key);
       return { key, name: `${drvName}.${name}`, params: cb.params, block: cb.body };
     }
-    if (ctx.env.has(name)) {
-      this.report(diagnostic("notAFunction", s.callee.span, name, "parameter"));
+    if (this.local(name, ctx) || ctx.env.has(name)) {
+      this.report(diagnostic("notAFunction", s.callee.span, name, this.local(name, ctx) ? "local variable" : "parameter"));
       return undefined;
     }
     const sym = this.scope.globals.get(name);
@@ -319,6 +424,12 @@ class Checker {
           this.report(diagnostic("badArgument", a.span, `Arguments cannot be indexed: pass the object name ('${a.ref.index.name}') and index inside the callee.`));
           return { kind: "unknown" };
         }
+        const local = this.local(name, ctx);
+        if (local) {
+          if (ctx.record) this.ref(a.ref.name.span, local.key);
+          this.report(diagnostic("badArgument", a.span, `'${name}' is a local variable; arguments are object names, integer or boolean constants, or parameters.`));
+          return { kind: "unknown" };
+        }
         const param = ctx.env.get(name);
         if (param) {
           if (ctx.record) this.ref(a.ref.name.span, `param:${ctx.body.key}:${name}`);
@@ -335,6 +446,9 @@ class Checker {
         } else this.report(diagnostic("unknownName", a.ref.name.span, name));
         return { kind: "unknown" };
       }
+      case "CallExpr":
+        this.expr(a, ctx);
+        return { kind: "unknown" };
       case "UnaryExpr":
       case "BinaryExpr":
       case "LockQuery":
@@ -351,8 +465,10 @@ class Checker {
   private lockRef(r: A.Ref, ctx: Ctx): (GlobalSymbol & { kind: "lock" }) | undefined {
     const name = r.name.name;
     if (name === "") return undefined;
-    if (ctx.env.has(name)) {
-      this.report(diagnostic("notALock", r.name.span, name, "parameter"));
+    const local = this.local(name, ctx);
+    if (local || ctx.env.has(name)) {
+      if (local && ctx.record) this.ref(r.name.span, local.key);
+      this.report(diagnostic("notALock", r.name.span, name, local ? "local variable" : "parameter"));
       return undefined;
     }
     const sym = this.scope.globals.get(name);
@@ -373,6 +489,12 @@ class Checker {
   private varRef(r: A.Ref, ctx: Ctx, mode: "read" | "write"): ValueType | undefined {
     const name = r.name.name;
     if (name === "") return undefined;
+    const local = this.local(name, ctx);
+    if (local) {
+      if (ctx.record) this.ref(r.name.span, local.key);
+      if (r.index && r.index.name !== "") this.report(diagnostic("notIndexed", r.index.span, name));
+      return local.type;
+    }
     if (ctx.env.has(name)) {
       this.report(diagnostic("notAVariable", r.name.span, name, "parameter"));
       return undefined;
@@ -406,6 +528,12 @@ class Checker {
       return;
     }
     if (index.name === "") return;
+    const local = this.local(index.name, ctx);
+    if (local) {
+      if (ctx.record) this.ref(index.span, local.key);
+      this.report(diagnostic("valueAsObject", index.span, `the local variable '${index.name}'`));
+      return;
+    }
     const bound = ctx.env.get(index.name);
     if (bound) {
       if (ctx.record) this.ref(index.span, `param:${ctx.body.key}:${index.name}`);
@@ -430,8 +558,23 @@ class Checker {
 
   // ---- expressions -------------------------------------------------------
 
-  /** Types an expression; ctx is undefined for declaration initializers. */
+  /**
+   * Types a whole expression; ctx is undefined for declaration initializers.
+   * One too large to walk safely is reported instead, before any recursion.
+   */
   private expr(e: A.Expr, ctx: Ctx | undefined): ValueType {
+    if (this.oversized.has(e)) return "unknown";
+    let size = 0;
+    forEachExpr(e, () => size++);
+    if (size > MAX_EXPRESSION_SIZE) {
+      this.oversized.add(e);
+      this.report(diagnostic("expressionTooLarge", e.span, size, MAX_EXPRESSION_SIZE));
+      return "unknown";
+    }
+    return this.typeOf(e, ctx);
+  }
+
+  private typeOf(e: A.Expr, ctx: Ctx | undefined): ValueType {
     switch (e.kind) {
       case "IntLiteral":
         if (e.value < INT_MIN || e.value > INT_MAX || !Number.isSafeInteger(e.value)) this.report(diagnostic("intRange", e.span, e.text));
@@ -441,7 +584,7 @@ class Checker {
       case "NameExpr": {
         if (!ctx) return "unknown";
         const name = e.ref.name.name;
-        const bound = ctx.env.get(name);
+        const bound = this.local(name, ctx) ? undefined : ctx.env.get(name);
         if (bound) {
           if (ctx.record) this.ref(e.ref.name.span, `param:${ctx.body.key}:${name}`);
           if (e.ref.index) this.report(diagnostic("notIndexed", e.ref.index.span, name));
@@ -454,7 +597,7 @@ class Checker {
         return this.varRef(e.ref, ctx, "read") ?? "unknown";
       }
       case "UnaryExpr": {
-        const t = this.expr(e.operand, ctx);
+        const t = this.typeOf(e.operand, ctx);
         const want = e.op === "!" ? "bool" : "int";
         if (t !== "unknown" && t !== want && ctx) {
           this.report(diagnostic("typeMismatch", e.operand.span, `'${e.op}' needs ${want === "int" ? "an int" : "a bool"}, but this is ${this.describeType(t, e.operand, ctx)}.`));
@@ -468,17 +611,21 @@ class Checker {
         if (ctx) this.lockRef(e.lock, ctx);
         return "bool";
       case "TrylockExpr":
-        this.report(diagnostic("trylockOutsideIf", e.span));
-        if (ctx) this.lockRef(e.lock, ctx);
+        this.report(diagnostic("trylockOutsideIf", e.span, e.op));
+        if (ctx) this.lockOp(e.op, e.lock, ctx);
         return "bool";
+      case "CallExpr":
+        if (ctx && this.kernelSpelling(e, e.callee, e.args, ctx)) return "unknown";
+        this.report(diagnostic("callAsValue", e.span, e.callee.name));
+        return "unknown";
       default:
         return unreachable(e);
     }
   }
 
   private binary(e: A.BinaryExpr, ctx: Ctx | undefined): ValueType {
-    const l = this.expr(e.left, ctx);
-    const r = this.expr(e.right, ctx);
+    const l = this.typeOf(e.left, ctx);
+    const r = this.typeOf(e.right, ctx);
     if (!ctx) return "unknown";
     let failed = false;
     const need = (side: A.Expr, t: ValueType, want: "int" | "bool"): void => {
@@ -525,35 +672,49 @@ class Checker {
       list.push(e);
       out.set(e.from, list);
     }
-    // Tarjan's SCC; a component with a cycle is reported once, at the call
-    // that leaves its first member along the cycle.
+    // Tarjan's SCC, iterative (call chains may be thousands long); a
+    // component with a cycle is reported once, at the call that leaves its
+    // first member along the cycle.
     let counter = 0;
     const index = new Map<string, number>();
     const low = new Map<string, number>();
     const stack: string[] = [];
     const onStack = new Set<string>();
     const components: string[][] = [];
-    const strong = (v: string): void => {
-      index.set(v, counter);
-      low.set(v, counter);
-      counter++;
-      stack.push(v);
-      onStack.add(v);
-      for (const { to } of out.get(v) ?? []) {
-        if (!index.has(to)) {
-          strong(to);
-          low.set(v, Math.min(low.get(v)!, low.get(to)!));
-        } else if (onStack.has(to)) low.set(v, Math.min(low.get(v)!, index.get(to)!));
-      }
-      if (low.get(v) === index.get(v)) {
-        const comp: string[] = [];
-        let w: string;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          comp.push(w);
-        } while (w !== v);
-        components.push(comp);
+    const strong = (root: string): void => {
+      const work: { v: string; next: number }[] = [];
+      const enter = (v: string): void => {
+        index.set(v, counter);
+        low.set(v, counter);
+        counter++;
+        stack.push(v);
+        onStack.add(v);
+        work.push({ v, next: 0 });
+      };
+      enter(root);
+      while (work.length > 0) {
+        const frame = work[work.length - 1]!;
+        const edges = out.get(frame.v) ?? [];
+        if (frame.next < edges.length) {
+          const to = edges[frame.next++]!.to;
+          if (!index.has(to)) enter(to);
+          else if (onStack.has(to)) low.set(frame.v, Math.min(low.get(frame.v)!, index.get(to)!));
+          continue;
+        }
+        work.pop();
+        const v = frame.v;
+        const parent = work[work.length - 1];
+        if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(v)!));
+        if (low.get(v) === index.get(v)) {
+          const comp: string[] = [];
+          let w: string;
+          do {
+            w = stack.pop()!;
+            onStack.delete(w);
+            comp.push(w);
+          } while (w !== v);
+          components.push(comp);
+        }
       }
     };
     for (const v of out.keys()) if (!index.has(v)) strong(v);
@@ -563,23 +724,25 @@ class Checker {
       const selfLoop = (out.get(first) ?? []).some((e) => e.to === first);
       if (comp.length === 1 && !selfLoop) continue;
       for (const m of comp) this.recursive.add(m);
-      // Walk the cycle from `first` back to itself inside the component.
-      const path: { node: string; at: Span }[] = [];
-      const visited = new Set<string>();
-      const dfs = (v: string): boolean => {
+      // A shortest way from `first` back to itself inside the component (breadth first).
+      const via = new Map<string, { from: string; at: Span }>();
+      const queue = [first];
+      for (let qi = 0; qi < queue.length && !via.has(first); qi++) {
+        const v = queue[qi]!;
         for (const e of out.get(v) ?? []) {
-          if (!members.has(e.to)) continue;
-          path.push({ node: e.to, at: e.at });
-          if (e.to === first) return true;
-          if (!visited.has(e.to)) {
-            visited.add(e.to);
-            if (dfs(e.to)) return true;
-          }
-          path.pop();
+          if (!members.has(e.to) || via.has(e.to)) continue;
+          via.set(e.to, { from: v, at: e.at });
+          queue.push(e.to);
         }
-        return false;
-      };
-      dfs(first);
+      }
+      const path: { node: string; at: Span }[] = [];
+      for (let v = first, guard = 0; guard <= comp.length; guard++) {
+        const step = via.get(v);
+        if (!step) break;
+        path.unshift({ node: v, at: step.at });
+        v = step.from;
+        if (v === first) break;
+      }
       const names = [first, ...path.map((p) => p.node)].map((k) => k.replace(/^(fn|cb):/, ""));
       const at = path[0]?.at ?? { start: 0, end: 0 };
       this.report(diagnostic("recursion", at, names));
@@ -588,6 +751,9 @@ class Checker {
 
   private unused(): void {
     const used = new Set(this.references.filter((r) => !r.declaration).map((r) => r.key));
+    for (const r of this.references) {
+      if (r.declaration && r.key.startsWith("local:") && !used.has(r.key)) this.report(diagnostic("unusedVariable", r.span, r.key.slice(r.key.lastIndexOf(":") + 1, r.key.lastIndexOf("@"))));
+    }
     for (const sym of this.scope.globals.values()) {
       const name = sym.decl.name;
       switch (sym.kind) {
@@ -616,13 +782,16 @@ class Checker {
   }
 }
 
-export function check(file: A.SourceFile, text: string): CheckResult {
+export function check(file: A.SourceFile, text: string, options: CheckOptions = {}): CheckResult {
   const bound = bind(file);
-  const checker = new Checker(bound.scope, text);
+  const checker = new Checker(bound.scope, text, options);
   for (const d of bound.diagnostics) checker.report(d);
   checker.run(file);
-  const word = bound.scope.expect?.word.name;
-  const expectation: A.Expectation = word === "deadlock" || word === "violation" ? word : "safe";
-  const diagnostics = [...checker.result()].sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
-  return { scope: bound.scope, diagnostics, references: checker.references, expectation, recursive: checker.recursiveKeys };
+  const words = new Set((bound.scope.expect?.words ?? []).map((w) => w.name));
+  const expectation: A.Expectation = { kinds: EXPECT_KINDS.filter((k) => words.has(k)) };
+  const quiet = checker.quiet;
+  const diagnostics = [...checker.result()]
+    .filter((d) => d.code === catalogue.kernelSpelling.code || !quiet.some((q) => q.start <= d.span.start && d.span.end <= q.end))
+    .sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+  return { scope: bound.scope, diagnostics, references: checker.references, expectation, recursive: checker.recursiveKeys, quiet };
 }

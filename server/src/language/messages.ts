@@ -22,6 +22,7 @@ export interface Diagnostic {
 }
 
 const q = (name: string): string => `'${name}'`;
+const exclusiveOf: Record<string, string> = { rlock: "lock", runlock: "unlock", rtrylock: "trylock" };
 /** "a mutex", "an object instance", "an int". */
 export const article = (noun: string): string => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);
 
@@ -79,8 +80,8 @@ export const catalogue = {
   duplicate: {
     code: "RACE016",
     severity: "error",
-    text: (what: string, name: string, prior?: string) =>
-      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as ${article(prior)})` : ""}; rename one of them.`,
+    text: (what: string, name: string, prior?: string, fix = "rename one of them") =>
+      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as ${article(prior)})` : ""}; ${fix}.`,
   },
   // use of names (RACE02x)
   arity: {
@@ -110,7 +111,7 @@ export const catalogue = {
     code: "RACE024",
     severity: "error",
     text: (op: string, name: string, kind: string) =>
-      `'${op}' takes the shared side of an rwsem, but ${q(name)} is ${article(kind)}; use '${op === "rlock" ? "lock" : "unlock"}' or declare it 'rwsem'.`,
+      `'${op}' takes the shared side of an rwsem, but ${q(name)} is ${article(kind)}; use '${exclusiveOf[op] ?? "lock"}' or declare it 'rwsem'.`,
   },
   notALock: {
     code: "RACE025",
@@ -147,7 +148,8 @@ export const catalogue = {
   trylockOutsideIf: {
     code: "RACE032",
     severity: "error",
-    text: () => `'trylock' is only allowed as the whole condition of an 'if': 'if trylock L { … } else { … }'.`,
+    text: (op: string) =>
+      `'${op}' is only allowed as the whole condition of an 'if' or a 'while', negated or not: 'if ${op} L { … } else { … }', 'while !${op} L { … }'.`,
   },
   intRange: {
     code: "RACE033",
@@ -178,7 +180,8 @@ export const catalogue = {
   badExpect: {
     code: "RACE038",
     severity: "error",
-    text: (word: string) => `Unknown expectation ${q(word)}; write 'expect deadlock', 'expect violation' or 'expect safe'.`,
+    text: (word: string) =>
+      `Unknown expectation ${q(word)}; write 'expect safe' or list what must be found: 'deadlock', 'violation', 'misuse' (e.g. 'expect deadlock, misuse').`,
   },
   twoExpects: {
     code: "RACE039",
@@ -189,6 +192,55 @@ export const catalogue = {
     code: "RACE040",
     severity: "error",
     text: (detail: string) => detail,
+  },
+  includeDirective: {
+    code: "RACE041",
+    severity: "error",
+    text: (word: string, file: string | undefined) =>
+      `'${word}' is not supported: a scenario is one file for now (imports are planned, design v2 §11). Paste the declarations you need${file ? ` from ${q(file)}` : ""} into this file.`,
+  },
+  nestingTooDeep: {
+    code: "RACE042",
+    severity: "error",
+    text: (max: number) =>
+      `Nested more than ${max} levels deep (braces, parentheses, 'else if' chains and '!'/'-' each count); the file is not read past this point. Flatten it, e.g. move inner code into a function.`,
+  },
+  expressionTooLarge: {
+    code: "RACE043",
+    severity: "error",
+    text: (size: number, max: number) =>
+      `This expression has ${size.toLocaleString("en-US")} operands and operators; at most ${max} are supported. Split it, e.g. into nested 'if's or a local 'var'.`,
+  },
+  callTooDeep: {
+    code: "RACE044",
+    severity: "error",
+    text: (chain: string, what: string) => `Calls nest too deep here (${chain}): ${what}. Calls are expanded at compile time; flatten the call chain.`,
+  },
+  expansionTooLarge: {
+    code: "RACE045",
+    severity: "error",
+    text: (cpu: string, what: string, detail: string) =>
+      `CPU ${q(cpu)} expands to more than ${what} (calls are expanded in place at compile time)${detail}. Call less, or split the work between CPUs.`,
+  },
+  tooManyBranches: {
+    code: "RACE046",
+    severity: "error",
+    text: (count: number, max: number) => `This 'either' has ${count.toLocaleString("en-US")} branches; at most ${max} are supported.`,
+  },
+  kernelSpelling: {
+    code: "RACE047",
+    severity: "error",
+    text: (written: string, instead: string, note: string) => `${q(written)} is the kernel's spelling; write ${q(instead)}${note}.`,
+  },
+  safeNotAlone: {
+    code: "RACE048",
+    severity: "error",
+    text: () => `'safe' stands alone: 'expect safe' claims nothing is found; remove 'safe' or the other kinds.`,
+  },
+  callAsValue: {
+    code: "RACE049",
+    severity: "error",
+    text: (name: string) => `A call ${q(name + "(…)")} is a statement, not a value; call it on its own line and read the shared state it sets.`,
   },
   // warnings (RACE05x)
   unusedLock: {
@@ -226,6 +278,17 @@ export const catalogue = {
     code: "RACE199",
     severity: "error",
     text: (detail: string) => `Internal error (please report it): ${detail}`,
+  },
+  // coverage (RACE15x)
+  neverReached: {
+    code: "RACE150",
+    severity: "information",
+    text: () => `Never reached in any interleaving.`,
+  },
+  vacuousAssert: {
+    code: "RACE151",
+    severity: "warning",
+    text: (expectation: string) => `This assert is never reached in any interleaving, so 'expect ${expectation}' claims nothing about it (vacuous).`,
   },
   // the editor's checking worker (RACE11x)
   outOfMemory: {

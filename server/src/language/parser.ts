@@ -2,7 +2,7 @@
 // with error recovery, no embedded actions. toAst.ts turns its CST into the
 // AST. One instance is created and reused for every parse.
 
-import { CstParser, type CstNode, type IRecognitionException, type ILexingError, type IToken } from "chevrotain";
+import { CstParser, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
 
@@ -113,8 +113,19 @@ class RaceParser extends CstParser {
 
   private expectDecl = this.RULE("expectDecl", () => {
     this.CONSUME(T.Expect);
-    this.CONSUME(T.Identifier);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
   });
+
+  /**
+   * `rtrylock` is a keyword only where it starts a trylock (race-language.md
+   * §7 prefers contextual words): followed by a lock name, and not by what
+   * would make it a variable (`rtrylock = 1`, `rtrylock.cb()`, `rtrylock(…)`).
+   */
+  private readonly atRtrylock = (): boolean => {
+    if (this.LA(1).image !== "rtrylock" || !tokenMatcher(this.LA(2), T.Identifier)) return false;
+    const third = this.LA(3);
+    return !tokenMatcher(third, T.Assign) && !tokenMatcher(third, T.Dot) && !tokenMatcher(third, T.LParen);
+  };
 
   private block = this.RULE("block", () => {
     this.CONSUME(T.LBrace);
@@ -126,6 +137,8 @@ class RaceParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.lockStmt) },
       { ALT: () => this.SUBRULE(this.trylockStmt) },
+      { GATE: this.atRtrylock, ALT: () => this.SUBRULE(this.rtrylockStmt) },
+      { ALT: () => this.SUBRULE(this.localVarStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
       { ALT: () => this.SUBRULE(this.eitherStmt) },
@@ -150,6 +163,18 @@ class RaceParser extends CstParser {
   private trylockStmt = this.RULE("trylockStmt", () => {
     this.CONSUME(T.Trylock);
     this.SUBRULE(this.ref);
+  });
+
+  private rtrylockStmt = this.RULE("rtrylockStmt", () => {
+    this.CONSUME(T.Identifier, { LABEL: "rtrylock" });
+    this.SUBRULE(this.ref);
+  });
+
+  private localVarStmt = this.RULE("localVarStmt", () => {
+    this.CONSUME(T.Var);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.constant);
   });
 
   private ref = this.RULE("ref", () => {
@@ -179,11 +204,16 @@ class RaceParser extends CstParser {
 
   private eitherStmt = this.RULE("eitherStmt", () => {
     this.CONSUME(T.Either);
-    this.SUBRULE(this.block);
+    this.SUBRULE(this.eitherBranch);
     this.MANY(() => {
       this.CONSUME(T.Or);
-      this.SUBRULE2(this.block);
+      this.SUBRULE2(this.eitherBranch);
     });
+  });
+
+  private eitherBranch = this.RULE("eitherBranch", () => {
+    this.OPTION(() => this.CONSUME(T.StringLiteral));
+    this.SUBRULE(this.block);
   });
 
   private waitStmt = this.RULE("waitStmt", () => {
@@ -281,6 +311,20 @@ class RaceParser extends CstParser {
           this.SUBRULE2(this.ref);
         },
       },
+      {
+        GATE: this.atRtrylock,
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "rtrylock" });
+          this.SUBRULE4(this.ref);
+        },
+      },
+      {
+        // Never valid as a value; parsed whole so that `if mutex_trylock(&m) { … }` gets one clear message.
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "callee" });
+          this.SUBRULE(this.argList);
+        },
+      },
       { ALT: () => this.SUBRULE3(this.ref) },
     ]);
   });
@@ -290,19 +334,12 @@ const parserInstance = new RaceParser();
 
 export interface CstResult {
   readonly cst: CstNode;
-  readonly lexErrors: readonly ILexingError[];
   readonly parseErrors: readonly IRecognitionException[];
-  readonly comments: readonly IToken[];
 }
 
-export function parseCst(text: string): CstResult {
-  const lexed = T.raceLexer.tokenize(text);
-  parserInstance.input = lexed.tokens;
+/** Parses lexed tokens (parse.ts lexes and screens them first, see tokenScan.ts). */
+export function parseTokens(tokens: IToken[]): CstResult {
+  parserInstance.input = tokens;
   const cst = parserInstance.file();
-  return {
-    cst,
-    lexErrors: lexed.errors,
-    parseErrors: parserInstance.errors,
-    comments: lexed.groups["comments"] ?? [],
-  };
+  return { cst, parseErrors: parserInstance.errors };
 }

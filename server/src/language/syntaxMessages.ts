@@ -9,7 +9,9 @@ const ruleWords: Record<string, string> = {
   item: "a declaration ('scenario', 'mutex', 'recursive mutex', 'rwsem', 'spinlock', 'var', 'fn', 'driver', 'cpu' or 'expect')",
   lockDecl: "a lock kind ('mutex', 'recursive mutex', 'rwsem' or 'spinlock')",
   constant: "a constant (an integer, 'true' or 'false')",
-  stmt: "a statement ('lock', 'unlock', 'rlock', 'runlock', 'if', 'while', 'either', 'wait until', 'assert', 'return', 'x = …' or a call)",
+  stmt: "a statement ('lock', 'unlock', 'rlock', 'runlock', 'if', 'while', 'either', 'wait until', 'assert', 'return', 'var x = …', 'x = …' or a call)",
+  expectDecl: "'safe' or a list of 'deadlock', 'violation', 'misuse' after 'expect'",
+  eitherBranch: "a branch: '{ … }', or a label and '{ … }'",
   nameStmt: "'=', '(' or '.' after the name (an assignment or a call)",
   primary: "an expression",
   unaryExpr: "an expression",
@@ -46,7 +48,8 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
     const first = actual[0];
     const found = first ? describe(first) : "the end of the file";
     const firstTokens = expectedIterationPaths.map((p) => (p[0] ? label(p[0]) : "")).filter(Boolean);
-    const what = firstTokens.length > 0 ? firstTokens.join(" or ") : (ruleWords[ruleName] ?? ruleName);
+    // After `expect`, "a name" would not say which names.
+    const what = firstTokens.length > 0 && ruleName !== "expectDecl" ? firstTokens.join(" or ") : (ruleWords[ruleName] ?? ruleName);
     return `Expected ${what} but found ${found}.`;
   },
 };

@@ -166,19 +166,23 @@ export class AstBuilder {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const instances = this.instances(node);
+    return { kind: "VarDecl", name, instances, init: this.constant(node), span: sp };
+  }
+
+  /** The `constant` child of a declaration: `-5`, `true`, … */
+  private constant(node: CstNode): A.IntLiteral | A.BoolLiteral | undefined {
     const constNode = this.node(node, "constant");
-    let init: A.IntLiteral | A.BoolLiteral | undefined;
-    if (constNode) {
-      const cs = this.nodeSpan(constNode);
-      const int = this.token(constNode, "Integer");
-      if (int) {
-        const negative = this.token(constNode, "Minus") !== undefined;
-        const text = (negative ? "-" : "") + int.image;
-        init = { kind: "IntLiteral", value: Number(text), text, span: cs };
-      } else if (this.token(constNode, "True")) init = { kind: "BoolLiteral", value: true, span: cs };
-      else if (this.token(constNode, "False")) init = { kind: "BoolLiteral", value: false, span: cs };
+    if (!constNode) return undefined;
+    const cs = this.nodeSpan(constNode);
+    const int = this.token(constNode, "Integer");
+    if (int) {
+      const negative = this.token(constNode, "Minus") !== undefined;
+      const text = (negative ? "-" : "") + int.image;
+      return { kind: "IntLiteral", value: Number(text), text, span: cs };
     }
-    return { kind: "VarDecl", name, instances, init, span: sp };
+    if (this.token(constNode, "True")) return { kind: "BoolLiteral", value: true, span: cs };
+    if (this.token(constNode, "False")) return { kind: "BoolLiteral", value: false, span: cs };
+    return undefined;
   }
 
   private params(node: CstNode): A.Ident[] {
@@ -216,7 +220,7 @@ export class AstBuilder {
   private expectDecl(node: CstNode): A.ExpectDecl {
     const sp = this.nodeSpan(node);
     this.token(node, "Expect");
-    return { kind: "ExpectDecl", word: this.ident(this.token(node, "Identifier")), span: sp };
+    return { kind: "ExpectDecl", words: this.tokens(node, "Identifier").map((t) => this.ident(t)), span: sp };
   }
 
   // ---- statements --------------------------------------------------------
@@ -249,13 +253,17 @@ export class AstBuilder {
         return { kind: "LockStmt", op, lock: this.ref(this.node(child, "ref")), span: sp };
       }
       case "trylockStmt":
-        return { kind: "TrylockStmt", lock: this.ref(this.node(child, "ref")), span: sp };
+        return { kind: "TrylockStmt", op: "trylock", lock: this.ref(this.node(child, "ref")), span: sp };
+      case "rtrylockStmt":
+        return { kind: "TrylockStmt", op: "rtrylock", lock: this.ref(this.node(child, "ref")), span: sp };
+      case "localVarStmt":
+        return { kind: "LocalVarStmt", name: this.ident(this.token(child, "Identifier")), init: this.constant(child), span: sp };
       case "ifStmt":
         return this.ifStmt(child);
       case "whileStmt":
         return { kind: "WhileStmt", cond: this.expr(this.node(child, "expr")), body: this.block(this.node(child, "block")), span: sp };
       case "eitherStmt":
-        return { kind: "EitherStmt", branches: this.nodes(child, "block").map((b) => this.block(b)), span: sp };
+        return { kind: "EitherStmt", branches: this.nodes(child, "eitherBranch").map((b) => this.eitherBranch(b)), span: sp };
       case "waitStmt":
         return { kind: "WaitStmt", cond: this.expr(this.node(child, "expr")), span: sp };
       case "assertStmt": {
@@ -286,6 +294,14 @@ export class AstBuilder {
       }
     }
     return { kind: "IfStmt", cond, then, otherwise, span: sp };
+  }
+
+  private eitherBranch(node: CstNode): A.EitherBranch {
+    const sp = this.nodeSpan(node);
+    const str = this.token(node, "StringLiteral");
+    const labelSpan = str ? this.tokenSpan(str) : undefined;
+    const label = str ? this.stringValue(str) : undefined;
+    return { kind: "EitherBranch", label, labelSpan, body: this.block(this.node(node, "block")), span: sp };
   }
 
   private nameStmt(node: CstNode, sp: Span): A.Stmt | undefined {
@@ -378,7 +394,10 @@ export class AstBuilder {
     if (this.token(node, "Held") || this.token(node, "Locked")) {
       return { kind: "LockQuery", query: this.token(node, "Held") ? "held" : "locked", lock: this.ref(this.node(node, "ref")), span: sp };
     }
-    if (this.token(node, "Trylock")) return { kind: "TrylockExpr", lock: this.ref(this.node(node, "ref")), span: sp };
+    if (this.token(node, "Trylock")) return { kind: "TrylockExpr", op: "trylock", lock: this.ref(this.node(node, "ref")), span: sp };
+    if (this.token(node, "rtrylock")) return { kind: "TrylockExpr", op: "rtrylock", lock: this.ref(this.node(node, "ref")), span: sp };
+    const callee = this.token(node, "callee");
+    if (callee) return { kind: "CallExpr", callee: this.ident(callee), args: this.args(this.node(node, "argList")), span: sp };
     const ref = this.node(node, "ref");
     if (ref) {
       const r = this.ref(ref);

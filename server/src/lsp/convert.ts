@@ -12,7 +12,7 @@ import { catalogue, type Diagnostic, type Severity } from "../language/messages"
 import type { LineIndex, Span } from "../language/span";
 import type { TextEdit } from "../services/edits";
 
-const UNUSED = new Set<string>([catalogue.unusedLock, catalogue.unusedVariable, catalogue.unusedFunction, catalogue.unusedCallback].map((e) => e.code));
+const UNUSED = new Set<string>([catalogue.unusedLock, catalogue.unusedVariable, catalogue.unusedFunction, catalogue.unusedCallback, catalogue.neverReached].map((e) => e.code));
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -34,7 +34,7 @@ export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string): L
     message: d.message,
   };
   if (d.related && d.related.length > 0) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message }));
-  // Unused declarations fade out, as in other languages.
+  // Unused declarations and code no interleaving reaches fade out, as in other languages.
   if (UNUSED.has(d.code)) out.tags = [DiagnosticTag.Unnecessary];
   if (d.finding !== undefined) out.data = { finding: d.finding };
   return out;

@@ -1,7 +1,8 @@
 // Code lenses over the scenario line (or the first CPU): the verdict with its
-// figures, and "▶ Replay trace" for each finding.
+// figures, "▷ Simulate", and "▶ Replay trace" and "↺ Debug trace" for each finding.
 
 import type { CodeLens } from "vscode-languageserver/node";
+import { expectationText } from "../language/ast";
 import { toRange } from "./convert";
 import type { DocumentState } from "./documentState";
 
@@ -16,17 +17,21 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   if (errors > 0) return [lens(`✗ invalid · ${n(errors)} error${errors === 1 ? "" : "s"}`, "workbench.actions.view.problems")];
   const sum = s.summary;
   if (sum?.failure) return [lens(`✗ ${sum.failure} · check again`, "race.checkNow", [s.uri])];
-  if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri])];
+  const simulate = lens("▷ Simulate", "race.simulate", [s.uri]);
+  if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri]), simulate];
   const st = sum.stats;
   const figures = `${n(st.states)} states · ${Math.round(st.ms)} ms${st.complete ? "" : ` · stopped by ${st.stoppedBy}`}`;
   const first = sum.findings[0]?.problem;
+  // An expectation not met says which: `expect deadlock, misuse` may fail on what is missing or on what is extra.
+  const unmet = sum.met ? "" : ` · expect ${expectationText(sum.expectation)}: NOT met`;
   let verdict: string;
-  if (sum.verdict === "safe") verdict = `✓ safe · ${figures}`;
+  if (sum.verdict === "safe") verdict = `${sum.met ? "✓" : "✗"} safe${unmet} · ${figures}`;
   else if (sum.verdict === "incomplete") verdict = `? incomplete · ${figures}`;
-  else verdict = `${sum.met ? "✓" : "✗"} ${sum.verdict}${sum.met ? " (expected)" : ""} · ${first ? `${first.trace.length} steps · ` : ""}${figures}`;
-  const out = [lens(verdict, "race.checkNow", [s.uri])];
+  else verdict = `${sum.met ? "✓" : "✗"} ${sum.verdict}${sum.met ? " (expected)" : unmet} · ${first ? `${first.trace.length} steps · ` : ""}${figures}`;
+  const out = [lens(verdict, "race.checkNow", [s.uri]), simulate];
   sum.findings.forEach(({ problem }, index) => {
     out.push(lens(`▶ Replay trace: ${problem.kind} on ${problem.cpus.join(", ")} (${problem.trace.length} steps)`, "race.replayTrace", [s.uri, index]));
+    out.push(lens("↺ Debug trace", "race.debugTrace", [s.uri, index]));
   });
   if ((sum.lockGraph?.edges.length ?? 0) > 0) out.push(lens("Lock-order graph", "race.showLockGraph", [s.uri]));
   return out;

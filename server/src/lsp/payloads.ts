@@ -1,14 +1,20 @@
-// Custom requests' answers for the client's views: a trace (race/trace) and
-// the lock-order graph (race/lockGraph), with LSP ranges.
+// Custom requests' answers for the client's views: a trace (race/trace), a
+// finding's trace as a trace file (race/traceFile) and the lock-order graph
+// (race/lockGraph), with LSP ranges.
 
 import type { Range } from "vscode-languageserver/node";
+import { scheduleOfTrace } from "../engine/schedule";
+import { Layout } from "../engine/state";
 import { locateStep, type LocatedStep } from "../engine/trace";
+import { modelOf, traceFileOf, type TraceFile } from "../traceFile";
 import { toRange } from "./convert";
 import type { DocumentState } from "./documentState";
 
 export interface TracePayload {
   uri: string;
   version: number;
+  /** Which finding of the document this is. */
+  index: number;
   title: string;
   kind: string;
   headline: string;
@@ -21,7 +27,20 @@ export interface TracePayload {
     lock: string | undefined;
     error: string | undefined;
   })[];
-  blocked: { cpu: string; action: string; range: Range; waitsFor: string | undefined; heldBy: readonly string[] }[];
+  blocked: {
+    cpu: string;
+    action: string;
+    range: Range;
+    waitsFor: string | undefined;
+    heldBy: readonly string[];
+    looping: boolean;
+    /** For a reader/writer lock: how it is wanted, how held, and the queued writers a reader waits behind. */
+    wants: string | undefined;
+    heldMode: string | undefined;
+    behind: readonly string[];
+  }[];
+  /** For a livelock, `steps` goes on past the trace into the loop: where those steps start, and where the loop that repeats starts. */
+  loop?: { from: number; cycleFrom: number };
 }
 
 export function tracePayload(s: DocumentState, index: number): TracePayload | null {
@@ -31,24 +50,46 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
   return {
     uri: s.uri,
     version: s.version,
+    index,
     title: s.frontEnd.checked.scope.scenario?.title ?? s.uri.replace(/^.*\//, ""),
     kind: p.kind,
     headline: p.title,
     message: p.message,
     expected: f.expected,
     cpus: [...(s.summary?.cpus ?? [])],
-    steps: p.trace.map((t) => ({
+    steps: [...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((t) => ({
       ...locateStep(t, s.lines),
       acquired: t.acquired,
       released: t.released,
       lock: t.lock,
       error: t.error,
     })),
-    blocked: p.kind === "deadlock" || p.kind === "hang" ? p.sites.map((x) => ({ cpu: x.cpu, action: x.action, range: toRange(s.lines, x.span), waitsFor: x.waitsFor, heldBy: x.heldBy })) : [],
+    blocked:
+      p.kind === "deadlock" || p.kind === "hang"
+        ? p.sites.map((x) => ({
+            cpu: x.cpu,
+            action: x.action,
+            range: toRange(s.lines, x.span),
+            waitsFor: x.waitsFor,
+            heldBy: x.heldBy,
+            looping: x.looping === true,
+            wants: x.wants,
+            heldMode: x.heldMode,
+            behind: x.behind ?? [],
+          }))
+        : [],
+    ...(p.loop ? { loop: { from: p.trace.length, cycleFrom: p.trace.length + p.loop.prefix.length } } : {}),
   };
 }
 
-export function lockGraphPayload(s: DocumentState): unknown {
+export interface LockGraphPayload {
+  uri: string;
+  locks: readonly string[];
+  edges: { from: string; to: string; sites: { cpu: string; range: Range; alsoHeld: readonly string[] }[] }[];
+  inversions: { locks: readonly string[]; status: string; gate: readonly string[] | undefined }[];
+}
+
+export function lockGraphPayload(s: DocumentState): LockGraphPayload | null {
   const g = s.summary?.lockGraph;
   if (!g) return null;
   return {
@@ -57,4 +98,14 @@ export function lockGraphPayload(s: DocumentState): unknown {
     edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((x) => ({ cpu: x.cpu, range: toRange(s.lines, x.span), alsoHeld: x.alsoHeld })) })),
     inversions: g.inversions.map((i) => ({ locks: i.locks, status: i.status, gate: i.gate })),
   };
+}
+
+/** Finding `index`'s trace as a trace file (docs/trace-format.md), for the debugger and "Save trace". */
+export function traceFilePayload(s: DocumentState, index: number): TraceFile | null {
+  const f = s.summary?.findings[index];
+  const m = modelOf(s.text);
+  if (!f || "error" in m) return null;
+  const schedule = scheduleOfTrace(new Layout(m.model), f.problem.trace);
+  if (!schedule) return null;
+  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } });
 }

@@ -30,10 +30,13 @@ import { format } from "../services/format";
 import { hover } from "../services/hover";
 import * as nav from "../services/navigation";
 import { DEFAULT_MAX_STATES } from "../engine/explore";
+import { unreachedDiagnostics } from "../coverage";
 import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
 import { codeLenses } from "./lenses";
-import { lockGraphPayload, tracePayload } from "./payloads";
+import { lockGraphPayload, traceFilePayload, tracePayload } from "./payloads";
+import { registerSimulation } from "./simulate";
+import { registerTests } from "./tests";
 
 export interface Settings {
   maxStates: number;
@@ -89,7 +92,9 @@ export function startServer(connection: Connection): void {
   let canConfigure = false;
 
   const publish = (state: DocumentState): void => {
-    const diagnostics = (state.summary?.diagnostics ?? state.frontEnd.diagnostics).map((d) => toLspDiagnostic(d, state.lines, state.uri));
+    // Coverage shows only in the editor: code no interleaving reaches fades.
+    const unreached = state.summary?.coverage ? unreachedDiagnostics(state.summary.coverage) : [];
+    const diagnostics = [...(state.summary?.diagnostics ?? state.frontEnd.diagnostics), ...unreached].map((d) => toLspDiagnostic(d, state.lines, state.uri));
     void connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
   };
 
@@ -344,6 +349,11 @@ export function startServer(connection: Connection): void {
     return s ? tracePayload(s, p.index) : null;
   });
 
+  connection.onRequest("race/traceFile", (p: { uri: string; index: number }) => {
+    const s = stateOf(p.uri);
+    return s ? traceFilePayload(s, p.index) : null;
+  });
+
   connection.onRequest("race/lockGraph", (p: { uri: string }) => {
     const s = stateOf(p.uri);
     return s ? lockGraphPayload(s) : null;
@@ -357,7 +367,17 @@ export function startServer(connection: Connection): void {
     return { scheduled: true, version: s.version };
   });
 
-  connection.onShutdown(() => scheduler.dispose());
+  registerSimulation(connection, stateOf);
+  const tests = registerTests(
+    connection,
+    () => ({ maxStates: settings.maxStates, timeoutMs: settings.timeoutMs }),
+    () => settings.workerMemoryMb,
+  );
+
+  connection.onShutdown(() => {
+    scheduler.dispose();
+    tests.dispose();
+  });
   documents.listen(connection);
   connection.listen();
 }

@@ -1,10 +1,12 @@
 // Completion: what may be written at the cursor, from the words before it.
-// After `lock`/`unlock` the locks (`rlock`/`runlock`: only rwsems); after
-// `drv.` that driver's callbacks; after `expect` the three expectations;
-// inside `L[` the instances of L; otherwise keywords and every name in scope.
+// After `lock`/`unlock` the locks (`rlock`/`runlock`/`rtrylock`: only
+// rwsems); after `drv.` that driver's callbacks; after `expect` (or a comma
+// of its list) the expectations not listed yet; inside `L[` the instances of
+// L; otherwise keywords and every name in scope, the locals declared above
+// the cursor included.
 
 import type * as A from "../language/ast";
-import { bodies } from "../language/ast";
+import { bodies, EXPECT_KINDS } from "../language/ast";
 import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 
@@ -26,9 +28,9 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
   const locks = [...scope.globals.values()].filter((s) => s.kind === "lock");
   const lockEntry = (s: (typeof locks)[number]): CompletionEntry => ({ label: s.decl.name.name, kind: "lock", detail: s.decl.lockKind + (s.decl.instances ? `[${s.decl.instances.map((i) => i.name).join(", ")}]` : "") });
 
-  const lockOp = /\b(lock|unlock|rlock|runlock|trylock|held\s*\(|locked\s*\()\s*[A-Za-z_0-9]*$/.exec(before);
+  const lockOp = /\b(lock|unlock|rlock|runlock|trylock|rtrylock|held\s*\(|locked\s*\()\s*[A-Za-z_0-9]*$/.exec(before);
   if (lockOp) {
-    const shared = lockOp[1] === "rlock" || lockOp[1] === "runlock";
+    const shared = lockOp[1] === "rlock" || lockOp[1] === "runlock" || lockOp[1] === "rtrylock";
     return locks.filter((s) => !shared || s.decl.lockKind === "rwsem").map(lockEntry);
   }
   const member = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*[A-Za-z_0-9]*$/.exec(before);
@@ -37,8 +39,11 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
     if (drv?.kind === "driver") return drv.decl.callbacks.map((cb) => ({ label: cb.name.name, kind: "callback", detail: `${drv.decl.name.name}.${cb.name.name}(${cb.params.map((p) => p.name).join(", ")})` }));
     return [];
   }
-  if (/\bexpect\s+[A-Za-z]*$/.test(before)) {
-    return ["deadlock", "violation", "safe"].map((w) => ({ label: w, kind: "value", detail: "expectation" }));
+  const expectList = /\bexpect\s+((?:[A-Za-z]+\s*,\s*)*)[A-Za-z]*$/.exec(before);
+  if (expectList) {
+    const listed = expectList[1]!.split(",").map((w) => w.trim());
+    if (listed.length > 1) return EXPECT_KINDS.filter((k) => !listed.includes(k)).map((w) => ({ label: w, kind: "value", detail: "expectation" }));
+    return [...EXPECT_KINDS, "safe"].map((w) => ({ label: w, kind: "value", detail: "expectation" }));
   }
   const index = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*[A-Za-z_0-9]*$/.exec(before);
   if (index) {
@@ -47,7 +52,7 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
     const params = enclosingParams(file, offset).map((p): CompletionEntry => ({ label: p.name, kind: "parameter", detail: "parameter" }));
     return [...instances.map((i): CompletionEntry => ({ label: i.name, kind: "instance", detail: `instance of ${index[1]}` })), ...params];
   }
-  const out: CompletionEntry[] = KEYWORDS.map((k) => ({ label: k, kind: "keyword", detail: "keyword" }));
+  const out: CompletionEntry[] = [...KEYWORDS, "rtrylock"].map((k) => ({ label: k, kind: "keyword", detail: "keyword" }));
   for (const s of scope.globals.values()) {
     switch (s.kind) {
       case "lock":
@@ -65,5 +70,29 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
     }
   }
   for (const p of enclosingParams(file, offset)) out.push({ label: p.name, kind: "parameter", detail: "parameter" });
+  for (const l of localsAt(file, offset)) out.push({ label: l.name.name, kind: "variable", detail: `local ${l.init?.kind === "IntLiteral" ? "int" : "bool"}` });
+  return out;
+}
+
+/** The `var` statements in scope at `offset`: declared before it in a block that contains it. */
+function localsAt(file: A.SourceFile, offset: number): A.LocalVarStmt[] {
+  const body = bodies(file).find((b) => b.span.start <= offset && offset <= b.span.end);
+  const out: A.LocalVarStmt[] = [];
+  const inside = (sp: { start: number; end: number }): boolean => sp.start < offset && offset <= sp.end;
+  const visit = (block: A.Block): void => {
+    for (const s of block.stmts) {
+      if (s.kind === "LocalVarStmt" && s.span.end <= offset) out.push(s);
+      if (!inside(s.span)) continue;
+      if (s.kind === "WhileStmt") visit(s.body);
+      else if (s.kind === "EitherStmt") s.branches.forEach((b) => inside(b.body.span) && visit(b.body));
+      else if (s.kind === "IfStmt") {
+        for (let i: A.IfStmt | undefined = s; i; i = i.otherwise?.kind === "IfStmt" ? i.otherwise : undefined) {
+          if (inside(i.then.span)) visit(i.then);
+          if (i.otherwise?.kind === "Block" && inside(i.otherwise.span)) visit(i.otherwise);
+        }
+      }
+    }
+  };
+  if (body) visit(body.block);
   return out;
 }

@@ -11,6 +11,7 @@ import { analyze, type Analysis, type AnalyzeOptions, type FrontEnd } from "../a
 import type { Problem } from "../engine/report";
 import type * as A from "../language/ast";
 import { allBlocks } from "../language/ast";
+import { kernelReplacement, lockNameOf } from "../language/kernelSpellings";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { Span } from "../language/span";
 import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
@@ -271,6 +272,7 @@ export function engineFixes(text: string, a: Analysis, options: FixOptions = {})
 
 /** Fixes for checker errors: cheap, offered without running the engine. */
 export function checkerFixes(text: string, fe: FrontEnd, d: Diagnostic): Fix[] {
+  if (d.code === catalogue.kernelSpelling.code) return kernelSpellingFix(text, d);
   const name = text.slice(d.span.start, d.span.end);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
   const items = fe.ast.items;
@@ -288,4 +290,12 @@ export function checkerFixes(text: string, fe: FrontEnd, d: Diagnostic): Fix[] {
     ];
   }
   return [];
+}
+
+/** `mutex_lock(&m)` → `lock m`, `if (mutex_trylock(&m))` → `if (trylock m)`: the call's own words, the lock kept. */
+function kernelSpellingFix(text: string, d: Diagnostic): Fix[] {
+  const call = /^([A-Za-z_][A-Za-z0-9_]*)\s*\(([^,)]*(?:\([^)]*\))?[^,)]*)/.exec(text.slice(d.span.start, d.span.end));
+  const replacement = call ? kernelReplacement(call[1]!, lockNameOf(call[2]!)) : undefined;
+  if (!replacement) return [];
+  return [{ title: `Write '${replacement}'`, code: d.code, spans: [d.span], edits: [{ span: d.span, newText: replacement }], preferred: true }];
 }

@@ -4,13 +4,13 @@
 // a function or driver callback: the lock contexts it runs in, per caller
 // path (seed 001's question about .probe()/.remove()).
 
-import type { FrontEnd } from "../analysis";
+import { EXPECT_KIND_OF, type FrontEnd } from "../analysis";
 import type * as A from "../language/ast";
-import { bodies, forEachStmt } from "../language/ast";
+import { bodies, expectationText, forEachStmt } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
-import type { Span } from "../language/span";
+import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
 
 export interface EngineFacts {
@@ -78,7 +78,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     let md = `**${kind}** ${code(name + instances)}`;
     if (!engine) return { markdown: md + pending, span: ref.span };
     const mine = (l: string): boolean => l === name || l.startsWith(name + "[");
-    const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));
+    const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock|rtrylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));
     if (takers.length > 0) md += `\n\n**Taken by** (locks held when taking it):\n${takers.map((f) => heldLine(f) + ` — ${code(f.action)}`).join("\n")}`;
     else md += "\n\nNever taken in any reachable state.";
     const before = [...new Set(engine.lockGraph.edges.filter((e) => mine(e.to)).map((e) => e.from))];
@@ -100,13 +100,19 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     return { markdown: md + caveat, span: ref.span };
   }
 
+  if (ref && ref.key.startsWith("local:")) return { markdown: localHover(fe.ast, ref.key), span: ref.span };
+  const expect = fe.checked.scope.expect;
+  if (expect && expect.span.start <= offset && offset <= expect.span.end) return { markdown: expectHover(fe.checked.expectation), span: expect.span };
+
   const stmt = innermostStatement(fe.ast, offset);
-  if (!stmt || stmt.kind === "EitherStmt" || stmt.kind === "ReturnStmt" || stmt.kind === "TrylockStmt") return undefined;
-  // Compound statements answer on their condition, where their step is.
-  const at = stmt.kind === "IfStmt" || stmt.kind === "WhileStmt" ? stmt.cond.span : stmt.span;
-  if (!(at.start <= offset && offset <= at.end)) return undefined;
+  if (!stmt || stmt.kind === "ReturnStmt" || stmt.kind === "TrylockStmt" || stmt.kind === "LocalVarStmt") return undefined;
+  // Compound statements answer on their condition, where their step is; `either` on its keyword and labels.
+  const at = stmt.kind === "IfStmt" || stmt.kind === "WhileStmt" ? stmt.cond.span : stmt.kind === "EitherStmt" ? { start: stmt.span.start, end: stmt.span.start + "either".length } : stmt.span;
+  const onLabel = stmt.kind === "EitherStmt" && stmt.branches.some((b) => b.labelSpan && b.labelSpan.start <= offset && offset <= b.labelSpan.end);
+  if (!(at.start <= offset && offset <= at.end) && !onLabel) return undefined;
   const title = stmt.kind === "CallStmt" ? "Locks held on entry" : stmt.kind === "WaitStmt" ? "Locks held while waiting" : "Locks held on arrival";
-  if (!engine) return { markdown: `**${title}**${pending}`, span: at };
+  const head = stmt.kind === "EitherStmt" ? eitherHeader(fe, stmt) : "";
+  if (!engine) return { markdown: `${head}**${title}**${pending}`, span: at };
   let lines: string[];
   if (stmt.kind === "CallStmt") {
     lines = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end).map((e) => heldLine(e.fact, e.depth - 1));
@@ -114,6 +120,44 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     lines = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end).map((f) => heldLine(f));
   }
   const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
-  return { markdown: `**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
-  return undefined;
+  return { markdown: `${head}**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
+}
+
+/** What `expect` claims: each listed kind with the findings it covers, and when it is met. */
+function expectHover(e: A.Expectation): string {
+  if (e.kinds.length === 0) return "**expect safe**: met by a complete search that finds nothing; every finding is an error.";
+  const covers = (k: A.ExpectKind): string =>
+    Object.entries(EXPECT_KIND_OF)
+      .filter(([, kind]) => kind === k)
+      .map(([p]) => p)
+      .join(", ");
+  const lines = e.kinds.map((k) => `- ${code(k)}: ${covers(k)}`);
+  return `**expect ${expectationText(e)}**: met when each of these is found and nothing else is (found ones show as information):\n${lines.join("\n")}`;
+}
+
+/** The branches of an `either`, by label or position, as traces name them. */
+function eitherHeader(fe: FrontEnd, stmt: A.EitherStmt): string {
+  const lines = new LineIndex(fe.text);
+  const names = stmt.branches.map((b, i) => `${i + 1}. ${b.label !== undefined ? code(JSON.stringify(b.label)) : `branch ${i + 1} of ${stmt.branches.length}`} (line ${lines.position(b.body.span.start).line + 1})`);
+  return `**either**, one step that picks a branch:\n${names.join("\n")}\n\n`;
+}
+
+/** A local `var`: its type, initial value and how traces name its instances. */
+function localHover(file: A.SourceFile, key: string): string {
+  // key: local:OWNER:NAME@OFFSET, OWNER being cpu:C, fn:f or cb:d.cb
+  const rest = key.slice("local:".length);
+  const at = Number(rest.slice(rest.lastIndexOf("@") + 1));
+  const owner = rest.slice(0, rest.lastIndexOf(":"));
+  let decl: A.LocalVarStmt | undefined;
+  for (const b of bodies(file)) forEachStmt(b.block, (s) => (s.kind === "LocalVarStmt" && s.name.span.start === at ? (decl = s) : undefined));
+  if (!decl) return "**local variable**";
+  const name = decl.name.name;
+  const init = decl.init ? (decl.init.kind === "IntLiteral" ? decl.init.text : String(decl.init.value)) : "?";
+  const type = decl.init?.kind === "IntLiteral" ? "int" : "bool";
+  const [ownerKind, ownerName] = [owner.slice(0, owner.indexOf(":")), owner.slice(owner.indexOf(":") + 1)];
+  const instances =
+    ownerKind === "cpu"
+      ? `one for CPU ${code(ownerName)}, shown in traces as ${code(`${ownerName}.${name}`)}`
+      : `one per call of ${code(ownerName)}, shown in traces as ${code(`CPU:${ownerName}#n.${name}`)} for the n-th expansion of ${code(ownerName)} in that CPU's code`;
+  return `**local variable** ${code(name)}: ${type}, starts at ${code(init)}\n\nVisible to the end of its block; ${instances}. Its declaration is a step only inside a \`while\` loop, where each iteration starts it afresh.`;
 }

@@ -47,10 +47,18 @@ export function rename(checked: CheckResult, offset: number, newName: string): R
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) return { error: `'${newName}' is not a valid name.` };
   if (KEYWORDS.includes(newName)) return { error: `'${newName}' is a reserved word.` };
   const kind = at.key.split(":")[0]!;
-  // Locks, variables, functions and drivers share one namespace.
-  const clash = ["lock", "var", "fn", "driver"].includes(kind)
-    ? ["lock", "var", "fn", "driver"].some((k) => checked.references.some((r) => r.declaration && r.key === `${k}:${newName}`))
-    : checked.references.some((r) => r.declaration && r.key === at.key.replace(/[^:]+$/, newName));
+  const global = (name: string): boolean => ["lock", "var", "fn", "driver"].some((k) => checked.references.some((r) => r.declaration && r.key === `${k}:${name}`));
+  // Locks, variables, functions and drivers share one namespace. A local may
+  // not take a name of its body (parameter, local) nor hide a global.
+  let clash: boolean;
+  if (["lock", "var", "fn", "driver"].includes(kind)) clash = global(newName);
+  else if (kind === "local") {
+    const owner = at.key.slice("local:".length, at.key.lastIndexOf(":"));
+    clash = global(newName) || checked.references.some((r) => r.declaration && (r.key.startsWith(`local:${owner}:${newName}@`) || r.key === `param:${owner}:${newName}`));
+  } else if (kind === "param") {
+    const owner = at.key.slice("param:".length, at.key.lastIndexOf(":"));
+    clash = checked.references.some((r) => r.declaration && (r.key === `param:${owner}:${newName}` || r.key.startsWith(`local:${owner}:${newName}@`)));
+  } else clash = checked.references.some((r) => r.declaration && r.key === at.key.replace(/[^:]+$/, newName));
   if (clash) return { error: `'${newName}' is already declared.` };
   return { edits: references(checked, offset, true).map((span) => ({ span, newText: newName })) };
 }
@@ -111,7 +119,7 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
         if (item.name.name) out.push({ name: item.name.name, detail: item.label ?? "cpu", kind: "cpu", span: item.span, selection: item.name.span, children: [] });
         break;
       case "ExpectDecl":
-        out.push({ name: `expect ${item.word.name}`, detail: "expectation", kind: "expect", span: item.span, selection: item.word.span, children: [] });
+        out.push({ name: `expect ${item.words.map((w) => w.name).join(", ")}`, detail: "expectation", kind: "expect", span: item.span, selection: item.words[0]?.span ?? item.span, children: [] });
         break;
     }
   }
@@ -139,6 +147,7 @@ const typeOfKey: Record<string, (typeof SEMANTIC_TYPES)[number]> = {
   cpu: "class",
   obj: "enumMember",
   param: "parameter",
+  local: "variable",
 };
 
 export interface SemanticToken {

@@ -1,0 +1,301 @@
+// The trace debugger: a debug adapter (in process, no vscode import, so the
+// tests drive it over the Debug Adapter Protocol directly) that replays a
+// trace of a scenario. Each CPU is a debugger thread whose call stack ends
+// at the statement it runs next; the Variables view has its held locks
+// (mode, depth), its local variables, every shared variable and every lock. Step over moves one
+// CPU's next step forward (the trace's other steps before it run too),
+// step back undoes one, continue and reverse continue run to the next (or
+// previous) step on a line with a breakpoint, or to an end of the trace.
+// The final state of a trace that ends in a problem stops as an exception
+// carrying the problem's message.
+
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { DebugSession, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Variable } from "@vscode/debugadapter";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { analyze } from "../../server/src/analysis";
+import { scheduleOfTrace } from "../../server/src/engine/schedule";
+import { Layout } from "../../server/src/engine/state";
+import { LineIndex } from "../../server/src/language/span";
+import { describeState, problemText, Replayed, type StateView } from "../../server/src/services/simulation";
+import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
+
+export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The scenario (.race file). */
+  program: string;
+  /** A trace file (docs/trace-format.md) to replay. */
+  trace?: string;
+  /** The same, inline (what "Debug trace" passes). */
+  traceData?: TraceFile;
+  /** Without a trace: replay the checker's finding with this index (0-based; default 0). */
+  finding?: number;
+  /** The scenario's text, when the editor has unsaved changes; read from `program` otherwise. */
+  text?: string;
+  /** Stop before the first step (default) or run to the end of the trace. */
+  stopOnEntry?: boolean;
+}
+
+// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position.
+const SHARED = 1;
+const LOCKS = 2;
+const TRACE = 3;
+const HELD_BASE = 100;
+const LOCALS_BASE = 200;
+
+export class RaceDebugSession extends DebugSession {
+  private replay: Replayed | undefined;
+  private lines = new LineIndex("");
+  private program = "";
+  /** Steps taken so far: 0 is the initial state, replay.schedule.length the end. */
+  private position = 0;
+  private breakLines = new Set<number>();
+  private finding: { kind: string; message: string } | undefined;
+  private stopOnEntry = true;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(false);
+    this.setDebuggerColumnsStartAt1(false);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsStepBack: true,
+      supportsExceptionInfoRequest: true,
+      supportsRestartRequest: false,
+    };
+    this.sendResponse(response);
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: RaceLaunchArguments): void {
+    try {
+      this.load(args);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 1, format: e instanceof Error ? e.message : String(e), showUser: true });
+      return;
+    }
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+    // Stopping waits for configurationDone, so that breakpoints are set first.
+    this.stopOnEntry = args.stopOnEntry !== false;
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.sendResponse(response);
+    if (this.stopOnEntry) this.stopped("entry", this.nextCpu());
+    else this.run(1);
+  }
+
+  private load(args: RaceLaunchArguments): void {
+    this.program = args.program;
+    const text = args.text ?? readFileSync(args.program, "utf8");
+    this.lines = new LineIndex(text);
+    let file = args.traceData;
+    if (!file && args.trace) {
+      const parsed = parseTraceFile(readFileSync(args.trace, "utf8"));
+      if ("error" in parsed) throw new Error(`${basename(args.trace)}: ${parsed.error}`);
+      file = parsed;
+    }
+    if (file) {
+      const r = replayTraceFile(text, file);
+      if (!r.ok) throw new Error(`This trace does not apply to ${basename(args.program)}: ${r.error}.`);
+      if (r.changed) this.sendEvent(new OutputEvent(`${basename(args.program)} changed since the trace was written; every step still applies.\n`, "console"));
+      this.replay = new Replayed(r.model, r.schedule);
+      this.finding = file.finding;
+      return;
+    }
+    const a = analyze(text);
+    if (!a.model || !a.report) throw new Error(`${basename(args.program)} has errors; fix them to replay a trace.`);
+    const index = args.finding ?? 0;
+    const problem = a.report.problems[index];
+    if (!problem) throw new Error(`${basename(args.program)} has no finding ${index + 1} to replay (it has ${a.report.problems.length}).`);
+    const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
+    if (!schedule) throw new Error("The finding's trace cannot be replayed (internal error).");
+    this.replay = new Replayed(a.model, schedule);
+    this.finding = { kind: problem.kind, message: problem.message };
+  }
+
+  private get r(): Replayed {
+    if (!this.replay) throw new Error("no trace loaded");
+    return this.replay;
+  }
+
+  private view(): StateView {
+    return describeState(this.r.layout, this.r.states[this.position]!, this.lines);
+  }
+
+  /** The CPU that takes the next step of the trace (or the first one at the end). */
+  private nextCpu(): number {
+    return this.r.schedule[this.position]?.cpu ?? this.r.schedule[this.position - 1]?.cpu ?? 0;
+  }
+
+  private stopped(reason: string, cpu: number, text?: string): void {
+    const end = this.position === this.r.schedule.length;
+    const problems = end ? this.r.problems(this.position) : [];
+    if (end && problems.length > 0) {
+      // Focus the CPU whose step made the problem show: stepping back undoes that step first.
+      const e = new StoppedEvent("exception", cpu + 1, this.finding?.message ?? problemText(this.r.model, problems[0]!));
+      const body = e.body as DebugProtocol.StoppedEvent["body"];
+      body.description = `Paused on ${this.finding?.kind ?? problems[0]!.kind}`;
+      body.allThreadsStopped = true;
+      this.sendEvent(e);
+      return;
+    }
+    const e = new StoppedEvent(end ? "end of trace" : reason, cpu + 1, text);
+    (e.body as DebugProtocol.StoppedEvent["body"]).allThreadsStopped = true;
+    this.sendEvent(e);
+  }
+
+  /** Runs forward (direction 1) or back (-1) to a step on a breakpoint line, or to an end. */
+  private run(direction: 1 | -1): void {
+    const n = this.r.schedule.length;
+    const onBreakpoint = (pos: number): boolean => {
+      const st = this.r.states[pos]!;
+      const next = this.r.schedule[pos];
+      const ins = next ? this.r.layout.instrAt(st, next.cpu) : undefined;
+      return ins !== undefined && this.breakLines.has(this.lines.position(ins.span.start).line);
+    };
+    do this.position += direction;
+    while (this.position > 0 && this.position < n && !onBreakpoint(this.position));
+    this.position = Math.max(0, Math.min(n, this.position));
+    this.stopped(this.position === 0 ? "entry" : this.position === n ? "end of trace" : "breakpoint", this.nextCpu());
+  }
+
+  /** One step of `cpu` forward (or back): the trace's steps in between are taken (or undone) too. */
+  private stepCpu(cpu: number, direction: 1 | -1): void {
+    const n = this.r.schedule.length;
+    if (direction === 1) {
+      while (this.position < n && this.r.schedule[this.position]!.cpu !== cpu) this.position++;
+      if (this.position < n) this.position++;
+    } else {
+      while (this.position > 0 && this.r.schedule[this.position - 1]!.cpu !== cpu) this.position--;
+      if (this.position > 0) this.position--;
+    }
+    this.stopped("step", cpu);
+  }
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const lines = (args.breakpoints ?? []).map((b) => this.convertClientLineToDebugger(b.line));
+    this.breakLines = new Set(lines);
+    // A breakpoint holds on a line where some CPU has a statement.
+    const statementLines = new Set(this.replay ? this.r.model.cpus.flatMap((c) => c.code.map((i) => this.lines.position(i.span.start).line)) : []);
+    response.body = { breakpoints: lines.map((l) => ({ verified: statementLines.has(l), line: this.convertDebuggerLineToClient(l) })) };
+    this.sendResponse(response);
+  }
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const v = this.replay ? this.view() : undefined;
+    response.body = { threads: (v?.cpus ?? []).map((c) => new Thread(c.index + 1, `${c.name}${c.label ? ` "${c.label}"` : ""} (${c.state}${c.waitsFor ? ` on ${c.waitsFor}` : ""})`)) };
+    this.sendResponse(response);
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const cpu = this.view().cpus[args.threadId - 1];
+    const source = new Source(basename(this.program), this.program);
+    const frames: StackFrame[] = [];
+    if (cpu) {
+      const id = (depth: number): number => args.threadId * 1000 + depth;
+      const line = (l: number): number => this.convertDebuggerLineToClient(l);
+      const col = (c: number): number => this.convertDebuggerColumnToClient(c);
+      if (cpu.statement) {
+        // Innermost first: the statement in the innermost function, then each call site.
+        const names = [...cpu.stack.map((f) => f.fn)].reverse();
+        const r = cpu.statement.range;
+        frames.push(new StackFrame(id(0), `${names[0] ?? cpu.name}: ${cpu.statement.text}`, source, line(r.start.line), col(r.start.character)));
+        const calls = [...cpu.stack].reverse();
+        calls.forEach((f, i) => frames.push(new StackFrame(id(i + 1), names[i + 1] ?? cpu.name, source, line(f.range.start.line), col(f.range.start.character))));
+      } else {
+        const decl = this.lines.range(this.r.model.cpus[cpu.index]!.declSpan);
+        frames.push(new StackFrame(id(0), `${cpu.name} (finished)`, source, line(decl.start.line), col(decl.start.character)));
+      }
+    }
+    response.body = { stackFrames: frames, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const cpu = Math.floor(args.frameId / 1000) - 1;
+    const name = this.r.model.cpus[cpu]?.name ?? "CPU";
+    response.body = {
+      scopes: [
+        new Scope(`Locks held by ${name}`, HELD_BASE + cpu, false),
+        new Scope(`Locals of ${name}`, LOCALS_BASE + cpu, false),
+        new Scope("Shared variables", SHARED, false),
+        new Scope("All locks", LOCKS, false),
+        new Scope("Trace", TRACE, false),
+      ],
+    };
+    this.sendResponse(response);
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const v = this.view();
+    const ref = args.variablesReference;
+    let vars: Variable[] = [];
+    const holding = (h: { mode: string; depth: number }): string => (h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`);
+    if (ref >= LOCALS_BASE) {
+      // A local's instance name without its CPU: `got`, or `f#2.got` inside f's second expansion.
+      const cpu = v.cpus[ref - LOCALS_BASE]?.name;
+      vars = v.vars.filter((x) => x.owner !== undefined && x.owner === cpu).map((x) => new Variable(x.name.slice(cpu!.length + 1), String(x.value)));
+    } else if (ref >= HELD_BASE) vars = (v.cpus[ref - HELD_BASE]?.holds ?? []).map((h) => new Variable(h.lock, holding(h)));
+    else if (ref === SHARED) vars = v.vars.filter((x) => x.owner === undefined).map((x) => new Variable(x.name, String(x.value)));
+    else if (ref === LOCKS) vars = v.locks.map((l) => new Variable(l.name, l.holders.length === 0 ? `free (${l.kind})` : l.holders.map((h) => `${h.cpu}: ${holding(h)}`).join("; ")));
+    else if (ref === TRACE) {
+      const n = this.r.schedule.length;
+      const trace = this.r.trace;
+      vars = [new Variable("position", this.position === 0 ? `initial state (0 of ${n} steps)` : `after step ${this.position} of ${n}`)];
+      if (this.position > 0) vars.push(new Variable("last step", `${trace[this.position - 1]!.cpu}: ${trace[this.position - 1]!.action}`));
+      if (this.position < n) vars.push(new Variable("next step", `${trace[this.position]!.cpu}: ${trace[this.position]!.action}`));
+      for (const p of this.r.problems(this.position)) vars.push(new Variable("problem", problemText(this.r.model, p)));
+    }
+    response.body = { variables: vars };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const problems = this.r.problems(this.position);
+    response.body = {
+      exceptionId: this.finding?.kind ?? problems[0]?.kind ?? "problem",
+      description: this.finding?.message ?? (problems[0] ? problemText(this.r.model, problems[0]) : undefined),
+      breakMode: "always",
+    };
+    this.sendResponse(response);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    this.sendResponse(response);
+    this.run(1);
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.sendResponse(response);
+    this.run(-1);
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.sendResponse(response);
+    this.stepCpu(args.threadId - 1, 1);
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.sendResponse(response);
+    this.stepCpu(args.threadId - 1, 1);
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.sendResponse(response);
+    this.stepCpu(args.threadId - 1, 1);
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.sendResponse(response);
+    this.stepCpu(args.threadId - 1, -1);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+}

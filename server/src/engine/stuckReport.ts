@@ -1,0 +1,233 @@
+// The stuck-forever problems of a complete search (stuck.ts finds them),
+// each placed at its shortest distance: directly in a full search, and in a
+// reduced one by a second complete search whose stubborn sets contain the
+// CPUs that must move before such a state can show (explore's `stuck`
+// mode; docs/ARCHITECTURE.md "Stuck forever").
+
+import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Site, type StuckTargets } from "./explore";
+import { PC_DONE, type Model } from "./model";
+import { Reduction, successors } from "./reduce";
+import { CpuStatus, type Layout } from "./state";
+import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
+
+export interface StuckOutcome {
+  /** Each problem with the search its state belongs to. */
+  readonly problems: readonly { readonly problem: FoundProblem; readonly search: ExploreResult }[];
+  /** False if the analysis itself ran out of time (nothing stuck is then claimed or denied). */
+  readonly complete: boolean;
+  /** The traces are shortest (false if a second search ran out of budget). */
+  readonly shortest: boolean;
+  readonly states: number;
+  readonly ms: number;
+}
+
+/**
+ * A problem's trace ends at the first state where its keys hold and the
+ * CPUs `quiet` have stopped moving (blocked or finished): the stuck CPUs
+ * and every CPU whose code may interact with theirs from where they hang
+ * (their whole code for one that loops; looping CPUs themselves never
+ * stop). So the trace shows the hang settled, with what the CPUs involved
+ * can still do done, and nothing of CPUs that cannot matter to it.
+ */
+interface Wanted {
+  readonly keys: readonly StuckKey[];
+  readonly looping: number;
+  readonly quiet: number;
+}
+
+export function stuckForever(model: Model, result: ExploreResult, options: ExploreOptions): StuckOutcome {
+  const started = performance.now();
+  const deadline = options.timeoutMs !== undefined ? started - result.stats.ms + options.timeoutMs : Infinity;
+  const expired = (): boolean => performance.now() > deadline || options.isCancelled?.() === true;
+  const analysis = analyse(result, model.cpus.length, expired);
+  if (!analysis) return { problems: [], complete: false, shortest: false, states: 0, ms: performance.now() - started };
+  const { layout } = result;
+  const reduction = new Reduction(model, layout);
+  const wanted: Wanted[] = stuckProblems(analysis, reduction, model.cpus.map((c) => c.entry)).map((keys) => {
+    const pcs = model.cpus.map((c) => c.entry);
+    let cpus = 0;
+    let looping = 0;
+    for (const k of keys) {
+      cpus |= 1 << keyCpu(k);
+      if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
+      else pcs[keyCpu(k)] = keyPc(k);
+    }
+    return { keys, looping, quiet: reduction.interactingFrom(pcs, cpus) & ~looping };
+  });
+  const outcome = (problems: StuckOutcome["problems"], shortest: boolean, states: number): StuckOutcome => ({ problems, complete: true, shortest, states, ms: performance.now() - started });
+  const main = wanted.map((w) => place(result, analysis, w)!);
+  const problems = main.map(({ problem }) => ({ problem, search: result }));
+  if (!result.stats.reduced) return outcome(problems, true, 0);
+
+  // In a reduced search a state where nothing moves is at its shortest
+  // distance, and so is any state reached by the stuck CPUs' own steps
+  // alone; other problems need a second search.
+  const movable = model.cpus.reduce((m, c, i) => (c.entry === PC_DONE ? m : m | (1 << i)), 0);
+  const unsure = wanted.filter((w, i) => !main[i]!.quiet || !((w.looping === 0 && (w.quiet & movable) === movable) || result.depth(main[i]!.problem.state) === ownSteps(model, w.keys)));
+  if (unsure.length === 0) return outcome(problems, true, 0);
+  // It may cost as much as the main search, no more: past that the main
+  // search's traces stand, and the report says they may not be shortest.
+  const maxStates = Math.min((options.maxStates ?? DEFAULT_MAX_STATES) - result.stats.states, Math.max(result.stats.states, MIN_SECOND_SEARCH));
+  const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
+  if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
+  const second = explore(model, { ...options, maxStates, timeoutMs }, { kind: "stuck", targets: targetsOf(unsure, layout) });
+  const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
+  let shortest = secondAnalysis !== undefined;
+  wanted.forEach((w, i) => {
+    if (!secondAnalysis || !unsure.includes(w)) return;
+    const better = place(second, secondAnalysis, w);
+    if (better) problems[i] = { problem: better.problem, search: second };
+    if (!better?.quiet) shortest = false;
+  });
+  return outcome(problems, shortest, second.stats.states);
+}
+
+/** The problem at its first state, and whether that is one where the CPUs involved have stopped. */
+function place(search: ExploreResult, analysis: StuckAnalysis, w: Wanted): { problem: FoundProblem; quiet: boolean } | undefined {
+  let state = firstHolding(analysis, search.graph!, w.keys, w.quiet);
+  const quiet = state >= 0;
+  // Some CPU involved may never stop (it loops, yet is not part of this
+  // problem): then the first state where the keys hold.
+  if (!quiet) state = firstHolding(analysis, search.graph!, w.keys, 0);
+  return state < 0 ? undefined : { problem: problemAt(search, analysis, w.keys, state), quiet };
+}
+
+/** At least this many states for the second search, however small the main one. */
+const MIN_SECOND_SEARCH = 20_000;
+
+/** The fewest steps the waiting CPUs of a problem take to get where they wait (a lower bound on its trace). */
+function ownSteps(model: Model, keys: readonly StuckKey[]): number {
+  let total = 0;
+  for (const k of keys) {
+    if (keyPc(k) === LOOP) continue;
+    const cpu = model.cpus[keyCpu(k)]!;
+    total += distanceInCode(cpu.code, cpu.entry, keyPc(k));
+  }
+  return total;
+}
+
+/** Steps from `from` to `to` in a CPU's control flow (breadth first). */
+function distanceInCode(code: Model["cpus"][number]["code"], from: number, to: number): number {
+  const dist = new Map<number, number>([[from, 0]]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const pc = queue[i]!;
+    if (pc === to) return dist.get(pc)!;
+    if (pc === PC_DONE) continue;
+    for (const s of successors(code[pc]!)) {
+      if (dist.has(s)) continue;
+      dist.set(s, dist.get(pc)! + 1);
+      queue.push(s);
+    }
+  }
+  return 0;
+}
+
+function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean): StuckAnalysis | undefined {
+  const scratch = new Uint8Array(search.layout.size);
+  let loaded = -1;
+  const pcOf = (state: number, cpu: number): number => {
+    if (loaded !== state) search.store.load(state, scratch);
+    loaded = state;
+    return search.layout.pc(scratch, cpu);
+  };
+  return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired);
+}
+
+/**
+ * Where the second search must not skip ahead: for each problem, one of its
+ * waiting CPUs not yet where it hangs must move (only its own steps bring
+ * it there); else a CPU that must stop and can still move (only steps of
+ * its stubborn closure can stop it); else one among the CPUs whose futures
+ * interact with the stuck ones' (steps of others change nothing the
+ * problem depends on). A state where the waiting CPUs are where they hang
+ * may be a problem's state: chains do not pass it.
+ */
+function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
+  const parts = problems.map((w) => ({
+    waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
+    cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0),
+    quiet: w.quiet,
+  }));
+  const scratch = new Int32Array(layout.cpuCount);
+  const moving = (st: Uint8Array, mask: number): number => {
+    for (let c = 0; c < layout.cpuCount; c++) if (mask & (1 << c) && layout.status(st, c, scratch) === CpuStatus.Enabled) return 1 << c;
+    return 0;
+  };
+  return {
+    needs: (st, r) => {
+      let needs = 0;
+      for (const p of parts) {
+        const away = p.waiting.find((w) => layout.pc(st, w.cpu) !== w.pc);
+        needs |= away ? 1 << away.cpu : moving(st, p.quiet) || r.interacting(st, p.cpus);
+      }
+      return needs;
+    },
+    candidate: (st) => parts.some((p) => p.waiting.every((w) => layout.pc(st, w.cpu) === w.pc)),
+  };
+}
+
+function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonly StuckKey[], state: number): FoundProblem {
+  const { layout, store } = search;
+  const st = store.bytes(state, layout.size);
+  let looping = 0;
+  const sites: Site[] = keys.map((k) => {
+    const cpu = keyCpu(k);
+    if (keyPc(k) === LOOP) {
+      looping |= 1 << cpu;
+      return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(st, cpu)), lock: undefined };
+    }
+    const ins = layout.instrAt(st, cpu);
+    const lock = ins && (ins.op === "lock" || ins.op === "rlock") ? ins.lock : undefined;
+    return { cpu, pc: layout.pc(st, cpu), lock };
+  });
+  let loop: FoundProblem["loop"];
+  if (looping !== 0) {
+    const found = findLoop(search.graph!, analysis, state, looping);
+    if (found) {
+      const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => search.edgeSteps(e.from, search.graph!.edgeVia(e.edge), search.graph!.edgeTo(e.edge)));
+      loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
+    }
+  }
+  return { kind: "hang", key: `stuck:${keys.join(",")}`, state, sites, locks: [], looping, loop };
+}
+
+/**
+ * Where a looping CPU at `pc` loops: the first statement of the loop it is
+ * in (its code's strongly connected part around `pc`), or else of the first
+ * loop ahead of it. Worked out from the code, so that the report does not
+ * depend on where in the loop the trace happens to leave it.
+ */
+export function loopHead(code: Model["cpus"][number]["code"], pc: number): number {
+  const reach = (from: number): Set<number> => {
+    const seen = new Set<number>();
+    const todo = [from];
+    while (todo.length > 0) {
+      const x = todo.pop()!;
+      if (x === PC_DONE) continue;
+      for (const t of successors(code[x]!)) {
+        if (t === PC_DONE || seen.has(t)) continue;
+        seen.add(t);
+        todo.push(t);
+      }
+    }
+    return seen;
+  };
+  const ahead = reach(pc);
+  // Statements on a cycle with `pc`: reachable from it and reaching it.
+  if (ahead.has(pc)) return Math.min(...[...ahead].filter((x) => reach(x).has(pc)));
+  // Otherwise the statement ahead, in the order control reaches it, that is on a cycle.
+  const queue = [pc];
+  const seen = new Set<number>([pc]);
+  for (let i = 0; i < queue.length; i++) {
+    const x = queue[i]!;
+    if (x !== pc && reach(x).has(x)) return Math.min(...[...reach(x)].filter((y) => reach(y).has(x)));
+    if (x === PC_DONE) continue;
+    for (const t of successors(code[x]!)) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      queue.push(t);
+    }
+  }
+  return pc;
+}

@@ -1,0 +1,133 @@
+// Trace files (docs/trace-format.md): a schedule saved as JSON with each
+// step's CPU, branch, statement and source range, and the SHA-256 of the
+// scenario's text so that a changed scenario is noticed. Written by
+// `race check --trace-out`, the simulator and the trace view; read by the
+// trace debugger and `race replay`. Replay goes by statement, not by line:
+// a trace still applies after edits that move code around, and says
+// exactly which step no longer applies when the code it ran changed.
+
+import { createHash } from "node:crypto";
+import { analyzeFrontEnd } from "./analysis";
+import { compile, CompileError } from "./engine/compile";
+import type { Model } from "./engine/model";
+import { canTake, encodeSchedule, statesOf, type ScheduledStep } from "./engine/schedule";
+import { Layout } from "./engine/state";
+import { buildTrace, type TraceStep } from "./engine/trace";
+import { LineIndex, type LineRange } from "./language/span";
+
+export const TRACE_FORMAT = "race-trace";
+export const TRACE_VERSION = 1;
+
+export interface TraceFileStep {
+  readonly cpu: string;
+  /** The `either` branch taken (0-based); absent for other statements. */
+  readonly choice?: number;
+  /** The statement as the engine names it: `lock device_lock[pf]`. */
+  readonly statement: string;
+  /** What it did: `if bound[pf] → true`. */
+  readonly action: string;
+  readonly range: LineRange;
+}
+
+export interface TraceFile {
+  readonly format: typeof TRACE_FORMAT;
+  readonly version: number;
+  readonly scenario: { readonly file?: string; readonly title?: string; readonly sha256: string };
+  /** The finding this trace leads to, if it is one the checker reported. */
+  readonly finding?: { readonly kind: string; readonly message: string };
+  readonly steps: readonly TraceFileStep[];
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The compiled model of a scenario, or why there is none. */
+export function modelOf(text: string): { model: Model } | { error: string } {
+  const fe = analyzeFrontEnd(text);
+  if (fe.hasErrors) return { error: `the scenario has ${fe.diagnostics.filter((d) => d.severity === "error").length} error(s)` };
+  try {
+    return { model: compile(fe.ast, fe.checked.scope) };
+  } catch (e) {
+    if (e instanceof CompileError) return { error: e.message };
+    throw e;
+  }
+}
+
+export function traceFileOf(text: string, model: Model, schedule: readonly ScheduledStep[], meta: { file?: string; finding?: { kind: string; message: string } } = {}): TraceFile {
+  const layout = new Layout(model);
+  const lines = new LineIndex(text);
+  const trace = buildTrace(layout, encodeSchedule(schedule));
+  const states = statesOf(layout, schedule);
+  if (!states) throw new Error("traceFileOf: the schedule cannot be taken");
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    scenario: { ...(meta.file ? { file: meta.file } : {}), ...(model.title ? { title: model.title } : {}), sha256: sha256(text) },
+    ...(meta.finding ? { finding: meta.finding } : {}),
+    steps: schedule.map((s, i) => {
+      const t = trace[i]!;
+      const statement = layout.instrAt(states[i]!, s.cpu)!.text;
+      return { cpu: t.cpu, ...(t.op === "either" ? { choice: s.choice } : {}), statement, action: t.action, range: lines.range(t.span) };
+    }),
+  };
+}
+
+/** Parses and checks the shape of a trace file; a sentence on what is wrong otherwise. */
+export function parseTraceFile(json: string): TraceFile | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (e) {
+    return { error: `not JSON (${(e as Error).message})` };
+  }
+  const o = v as Partial<TraceFile> | null;
+  if (!o || typeof o !== "object" || o.format !== TRACE_FORMAT) return { error: `not a race trace file (no "format": "${TRACE_FORMAT}")` };
+  if (o.version !== TRACE_VERSION) return { error: `trace format version ${String(o.version)} is not supported (this is version ${TRACE_VERSION})` };
+  if (!o.scenario || typeof o.scenario.sha256 !== "string") return { error: "the trace names no scenario hash" };
+  if (!Array.isArray(o.steps)) return { error: "the trace has no steps" };
+  for (const [i, s] of o.steps.entries()) {
+    const ok = s && typeof s.cpu === "string" && typeof s.statement === "string" && (s.choice === undefined || Number.isInteger(s.choice));
+    if (!ok) return { error: `step ${i + 1} is malformed (it needs "cpu" and "statement")` };
+  }
+  return o as TraceFile;
+}
+
+export type Replay =
+  | {
+      readonly ok: true;
+      /** The scenario's text is not the one the trace was written for (every step still applied). */
+      readonly changed: boolean;
+      readonly model: Model;
+      readonly schedule: readonly ScheduledStep[];
+      readonly trace: readonly TraceStep[];
+    }
+  | { readonly ok: false; readonly changed: boolean; readonly error: string; readonly step?: number };
+
+/** Replays a trace file on a scenario's current text. */
+export function replayTraceFile(text: string, file: TraceFile): Replay {
+  const changed = sha256(text) !== file.scenario.sha256;
+  const stale = changed ? "the scenario changed since the trace was written, and " : "";
+  const m = modelOf(text);
+  if ("error" in m) return { ok: false, changed, error: `${stale}${m.error}` };
+  const layout = new Layout(m.model);
+  const lines = new LineIndex(text);
+  const st = layout.initial();
+  const schedule: ScheduledStep[] = [];
+  for (const [i, s] of file.steps.entries()) {
+    const n = i + 1;
+    const cpu = m.model.cpus.findIndex((c) => c.name === s.cpu);
+    if (cpu < 0) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: there is no CPU ${s.cpu}` };
+    const ins = layout.instrAt(st, cpu);
+    if (!ins) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} has finished before '${s.statement}'` };
+    if (ins.text !== s.statement) {
+      const line = lines.position(ins.span.start).line + 1;
+      return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} should run '${s.statement}' but is at '${ins.text}' (line ${line})` };
+    }
+    const step = { cpu, choice: s.choice ?? 0 };
+    if (!canTake(layout, st, step)) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} cannot take '${s.statement}' there (blocked, or no such branch)` };
+    layout.step(st, cpu, step.choice);
+    schedule.push(step);
+  }
+  return { ok: true, changed, model: m.model, schedule, trace: buildTrace(layout, encodeSchedule(schedule)) };
+}

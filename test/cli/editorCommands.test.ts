@@ -1,0 +1,181 @@
+// The CLI side of the editor's exploration features, as CI uses it:
+// `race test` (JUnit XML, sharding, exit codes), `race check --coverage`,
+// `--trace-out` and `race replay` (including a scenario that changed).
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { listRace, read, root, samplesDir } from "../helpers";
+
+const cli = join(root, "dist", "cli.js");
+
+function race(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: root });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface XmlNode {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlNode[];
+  text: string;
+}
+
+/** A strict little XML reader: throws unless every element is closed in order and attributes are quoted. */
+function parseXml(xml: string): XmlNode {
+  const body = xml.replace(/^<\?xml [^?]*\?>\s*/, "");
+  const root: XmlNode = { name: "#document", attrs: {}, children: [], text: "" };
+  const stack = [root];
+  const token = /<(\/?)([A-Za-z][\w.-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while (at < body.length && (m = token.exec(body))) {
+    at = token.lastIndex;
+    const top = stack[stack.length - 1]!;
+    if (m[5] !== undefined) {
+      if (/&(?!(amp|lt|gt|quot|apos);)/.test(m[5])) throw new Error(`bad entity in ${m[5]}`);
+      top.text += m[5];
+    } else if (m[1]) {
+      if (top.name !== m[2]) throw new Error(`</${m[2]}> closes <${top.name}>`);
+      stack.pop();
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const a of m[3]!.matchAll(/([\w:-]+)="([^"]*)"/g)) attrs[a[1]!] = a[2]!;
+      const node = { name: m[2]!, attrs, children: [], text: "" };
+      top.children.push(node);
+      if (!m[4]) stack.push(node);
+    }
+  }
+  if (at !== body.length || stack.length !== 1 || root.children.length !== 1) throw new Error("not well-formed");
+  return root.children[0]!;
+}
+
+function scratchDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "race-test-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe("race test", () => {
+  it("runs every sample as a test and writes JUnit XML that CI reads", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "race-junit-")), "out.xml");
+    const r = race("test", "samples", "--junit", out);
+    expect(r.code).toBe(0);
+    const n = listRace(samplesDir).length;
+    expect(r.stdout).toContain(`race test: ${n} of ${n} scenarios met their expectation`);
+    expect(r.stdout).toMatch(/^✓ samples\/v9-remove-vs-unbind.race: deadlock · expect deadlock: met · 6 states \(\d+ ms\)$/m);
+    const doc = parseXml(readFileSync(out, "utf8"));
+    expect(doc.name).toBe("testsuites");
+    const suite = doc.children[0]!;
+    expect(suite).toMatchObject({ name: "testsuite", attrs: { tests: String(n), failures: "0", errors: "0" } });
+    expect(suite.children.map((c) => [c.name, c.attrs["classname"], c.attrs["name"]])).toEqual(listRace(samplesDir).map((f) => ["testcase", "samples", f]));
+    expect(suite.children.every((c) => /^\d+\.\d{3}$/.test(c.attrs["time"]!))).toBe(true);
+  });
+
+  it("fails an unmet expectation with the finding's place, errors an invalid file, skips files without expect", () => {
+    const dir = scratchDir({
+      "abba.race": "mutex A\nmutex B\ncpu C0 { lock A; lock B; unlock B; unlock A }\ncpu C1 { lock B; lock A; unlock A; unlock B }\nexpect safe\n",
+      "broken.race": "cpu C0 { lock nosuch }\nexpect safe\n",
+      "sketch.race": "mutex A\ncpu C0 { lock A; unlock A }\n",
+      "claims.race": "mutex A\ncpu C0 { lock A; unlock A }\nexpect deadlock\n",
+    });
+    const out = join(dir, "junit.xml");
+    const r = race("test", dir, "--junit", out);
+    expect(r.code).toBe(2); // an invalid scenario outranks failures
+    expect(r.stdout).toContain("race test: 0 of 3 scenarios met their expectation");
+    const cases = parseXml(readFileSync(out, "utf8")).children[0]!.children;
+    expect(cases.map((c) => [c.attrs["name"], c.children[0]!.name])).toEqual([
+      ["abba.race", "failure"],
+      ["broken.race", "error"],
+      ["claims.race", "failure"],
+    ]);
+    expect(cases[0]!.children[0]!.text).toMatch(/abba\.race:3:18: Deadlock: C0 waits for B/);
+    expect(cases[2]!.children[0]!.attrs["message"]).toMatch(/^Expected deadlock, but no deadlock or hang was found in any of the \d+ reachable states\.$/);
+    expect(cases[2]!.children[0]!.text).toMatch(/claims\.race:3:1: /);
+    expect(race("test", join(dir, "abba.race")).code).toBe(1);
+    const missing = race("test", join(dir, "nosuch.race"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file or directory");
+  });
+
+  it("--shard K/N splits the files between jobs, each file in exactly one shard", () => {
+    const ran = (k: number): string[] => [...race("test", "samples", "--shard", `${k}/3`).stdout.matchAll(/^✓ samples\/(\S+):/gm)].map((m) => m[1]!);
+    const shards = [1, 2, 3].map(ran);
+    expect(shards.flat().sort()).toEqual(listRace(samplesDir));
+    expect(shards.every((s) => s.length > 0)).toBe(true);
+    expect(race("test", "samples", "--shard", "4/3").code).toBe(2);
+  });
+});
+
+describe("race check --coverage", () => {
+  it("lists the statements no interleaving reaches", () => {
+    const r = race("check", "--coverage", "samples/v11-bind-after-kill.race");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "coverage: 22 of 27 statements of samples/v11-bind-after-kill.race reached in some interleaving; never reached:",
+        "  samples/v11-bind-after-kill.race:15:14: call sriov_add_vfs(pf)",
+        "  samples/v11-bind-after-kill.race:20:3: lock rescan_remove",
+        "  samples/v11-bind-after-kill.race:21:3: unlock rescan_remove",
+        "  samples/v11-bind-after-kill.race:47:5: call pf_drv.probe(pf)",
+        "  samples/v11-bind-after-kill.race:48:5: bound[pf] = true",
+      ].join("\n"),
+    );
+  });
+
+  it("says 'not known' when the search stopped early", () => {
+    const r = race("check", "--coverage", "--max-states", "1", "samples/v11-kill-device.race");
+    expect(r.stdout).toContain("coverage: not known for samples/v11-kill-device.race: the search stopped early");
+  });
+
+  it("is in the JSON too, with 0-based ranges", () => {
+    const r = race("check", "--json", "--coverage", "samples/v11-bind-after-kill.race");
+    const file = (JSON.parse(r.stdout) as { files: { coverage: { known: boolean; unreached: { text: string; range: { start: { line: number } } }[] } }[] }).files[0]!;
+    expect(file.coverage.known).toBe(true);
+    expect(file.coverage.unreached.map((u) => [u.range.start.line, u.text])).toContainEqual([46, "call pf_drv.probe(pf)"]);
+  });
+});
+
+describe("trace files: race check --trace-out and race replay", () => {
+  it("writes the first finding's trace and replays it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-trace-"));
+    const trace = join(dir, "v9.trace.json");
+    expect(race("check", "--trace-out", trace, "samples/v9-remove-vs-unbind.race").code).toBe(0);
+    const file = JSON.parse(readFileSync(trace, "utf8")) as { format: string; scenario: { sha256: string }; steps: { cpu: string; statement: string }[] };
+    expect(file.format).toBe("race-trace");
+    expect(file.scenario.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const r = race("replay", "samples/v9-remove-vs-unbind.race", "--trace", trace);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Replaying");
+    expect(r.stdout).toMatch(/^\s+3 {2}samples\/v9-remove-vs-unbind.race:25 {2}CPU1 {2}if bound\[pf\] → true$/m);
+    expect(r.stdout).toContain("The trace ends in deadlock (CPU0 at 'lock device_lock[pf]', CPU1 at 'lock rescan_remove').");
+    expect(r.stdout).not.toContain("changed since");
+  });
+
+  it("says when the scenario changed: still applies after a moved comment, names the step that no longer does", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-trace-"));
+    const trace = join(dir, "v9.trace.json");
+    race("check", "--trace-out", trace, "samples/v9-remove-vs-unbind.race");
+    const v9 = read(join(samplesDir, "v9-remove-vs-unbind.race"));
+    const moved = join(dir, "moved.race");
+    writeFileSync(moved, "// a new first line\n" + v9);
+    const still = race("replay", moved, "--trace", trace);
+    expect(still.code).toBe(0);
+    expect(still.stdout).toContain(`note: ${moved} changed since ${trace} was written; every step still applies (replayed by statement).`);
+    const changed = join(dir, "changed.race");
+    writeFileSync(changed, v9.replace("if bound[d] {", "if !bound[d] {"));
+    const broken = race("replay", changed, "--trace", trace);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toBe(`race: ${trace} does not apply to ${changed}: the scenario changed since the trace was written, and step 3 no longer applies: CPU1 should run 'if bound[pf]' but is at 'if !bound[pf]' (line 25).\n`);
+  });
+
+  it("rejects what is not a trace file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-trace-"));
+    writeFileSync(join(dir, "x.json"), '{"steps": []}');
+    const r = race("replay", "samples/v9-remove-vs-unbind.race", "--trace", join(dir, "x.json"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a race trace file (no "format": "race-trace")');
+  });
+});

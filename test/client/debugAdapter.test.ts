@@ -1,0 +1,186 @@
+// The trace debugger over the Debug Adapter Protocol, in process, as VS Code
+// drives it: launch on the v9 deadlock, threads and call stacks per CPU,
+// held locks and variables, step over per CPU, continue to the deadlock (an
+// exception with the finding's message), step back and reverse continue,
+// breakpoints, and trace files (including one the scenario no longer fits).
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { beforeEach, describe, expect, it } from "vitest";
+import { RaceDebugSession, type RaceLaunchArguments } from "../../client/src/debugAdapter";
+import { analyze } from "../../server/src/analysis";
+import { scheduleOfTrace } from "../../server/src/engine/schedule";
+import { Layout } from "../../server/src/engine/state";
+import { traceFileOf } from "../../server/src/traceFile";
+import { read, samplesDir } from "../helpers";
+
+const v9path = join(samplesDir, "v9-remove-vs-unbind.race");
+const v9 = read(v9path);
+
+/** A DAP client over the adapter's in-process interface (what DebugAdapterInlineImplementation uses). */
+class Dap {
+  readonly session = new RaceDebugSession();
+  readonly events: DebugProtocol.Event[] = [];
+  private seq = 1;
+  private readonly pending = new Map<number, (r: DebugProtocol.Response) => void>();
+
+  constructor() {
+    this.session.onDidSendMessage((m) => {
+      const msg = m as DebugProtocol.ProtocolMessage;
+      if (msg.type === "event") this.events.push(msg as DebugProtocol.Event);
+      if (msg.type === "response") {
+        const r = msg as DebugProtocol.Response;
+        this.pending.get(r.request_seq)?.(r);
+      }
+    });
+  }
+
+  request<T extends DebugProtocol.Response>(command: string, args?: unknown): Promise<T> {
+    const seq = this.seq++;
+    return new Promise((resolve) => {
+      this.pending.set(seq, (r) => resolve(r as T));
+      this.session.handleMessage({ seq, type: "request", command, arguments: args } as DebugProtocol.Request);
+    });
+  }
+
+  lastStop(): DebugProtocol.StoppedEvent {
+    return this.events.filter((e) => e.event === "stopped").at(-1) as DebugProtocol.StoppedEvent;
+  }
+
+  async launch(args: Omit<RaceLaunchArguments, "program"> & { program?: string }, breakpointLines: number[] = []): Promise<DebugProtocol.Response> {
+    const init = await this.request<DebugProtocol.InitializeResponse>("initialize", { adapterID: "race", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    expect(init.body?.supportsStepBack).toBe(true);
+    const launched = await this.request("launch", { program: v9path, ...args });
+    if (!launched.success) return launched;
+    await this.request("setBreakpoints", { source: { path: args.program ?? v9path }, breakpoints: breakpointLines.map((line) => ({ line })) });
+    await this.request("configurationDone");
+    return launched;
+  }
+
+  /** Each thread's top frame as `name @ line` (1-based lines, as VS Code shows them). */
+  async tops(): Promise<string[]> {
+    const threads = await this.request<DebugProtocol.ThreadsResponse>("threads");
+    const out: string[] = [];
+    for (const t of threads.body.threads) {
+      const st = await this.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: t.id });
+      out.push(`${t.name} | ${st.body.stackFrames[0]!.name} @ ${st.body.stackFrames[0]!.line}`);
+    }
+    return out;
+  }
+
+  async variables(threadId: number, scope: string): Promise<string[]> {
+    const st = await this.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId });
+    const scopes = await this.request<DebugProtocol.ScopesResponse>("scopes", { frameId: st.body.stackFrames[0]!.id });
+    const ref = scopes.body.scopes.find((s) => s.name.startsWith(scope))!.variablesReference;
+    const vars = await this.request<DebugProtocol.VariablesResponse>("variables", { variablesReference: ref });
+    return vars.body.variables.map((v) => `${v.name} = ${v.value}`);
+  }
+}
+
+const line = (needle: string): number => v9.slice(0, v9.indexOf(needle)).split("\n").length;
+
+describe("the trace debugger (DAP, in process)", () => {
+  let dap: Dap;
+  beforeEach(() => {
+    dap = new Dap();
+  });
+
+  it("stops on entry with a thread per CPU and its call stack at the right lines", async () => {
+    await dap.launch({ finding: 0 });
+    expect(dap.lastStop().body.reason).toBe("entry");
+    expect(await dap.tops()).toEqual([
+      `CPU0 "echo 1 > /sys/bus/pci/devices/$PF/remove" (ready) | remove_store(pf): lock rescan_remove @ ${line("lock rescan_remove               //")}`,
+      `CPU1 "echo $PF > /sys/bus/pci/drivers/$DRV/unbind" (ready) | device_release_driver(pf): lock device_lock[pf] @ ${line("lock device_lock[d]")}`,
+    ]);
+    const st = await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 2 });
+    expect(st.body.stackFrames.map((f) => `${f.name} @ ${f.line}`)).toEqual([
+      `device_release_driver(pf): lock device_lock[pf] @ ${line("lock device_lock[d]")}`,
+      `unbind_store(pf) @ ${line("device_release_driver(d)         // device_driver_detach")}`,
+      `CPU1 @ ${line("cpu CPU1")}`,
+    ]);
+  });
+
+  it("steps per CPU, shows held locks and variables, and continues to the deadlock as an exception", async () => {
+    await dap.launch({ finding: 0 });
+    await dap.request("next", { threadId: 1 });
+    expect(dap.lastStop().body).toMatchObject({ reason: "step", threadId: 1 });
+    expect(await dap.variables(1, "Locks held by CPU0")).toEqual(["rescan_remove = exclusive, depth 1"]);
+    expect(await dap.variables(1, "Shared variables")).toEqual(["bound[pf] = true"]);
+    // Stepping CPU1 takes only CPU1's next step of the trace.
+    await dap.request("next", { threadId: 2 });
+    expect(await dap.variables(2, "Locks held by CPU1")).toEqual(["device_lock[pf] = exclusive, depth 1"]);
+    expect(await dap.variables(2, "Trace")).toEqual(["position = after step 2 of 3", "last step = CPU1: lock device_lock[pf]", "next step = CPU1: if bound[pf] → true"]);
+    await dap.request("continue", { threadId: 1 });
+    const stop = dap.lastStop();
+    expect(stop.body.reason).toBe("exception");
+    // Focus goes to CPU1, whose step closed the cycle, with its own locks first.
+    expect(stop.body).toMatchObject({ threadId: 2, allThreadsStopped: true });
+    expect(await dap.variables(2, "Locks held by CPU1")).toEqual(["device_lock[pf] = exclusive, depth 1"]);
+    expect(stop.body.text).toMatch(/^Deadlock: CPU0 waits for device_lock\[pf\]/);
+    const info = await dap.request<DebugProtocol.ExceptionInfoResponse>("exceptionInfo", { threadId: stop.body.threadId });
+    expect(info.body.exceptionId).toBe("deadlock");
+    expect(await dap.tops()).toEqual([
+      expect.stringMatching(/^CPU0 .*\(blocked on device_lock\[pf\]\) \| device_release_driver\(pf\): lock device_lock\[pf\]/),
+      expect.stringMatching(/^CPU1 .*\(blocked on rescan_remove\) \| sriov_del_vfs\(pf\): lock rescan_remove/),
+    ]);
+  });
+
+  it("steps back through the deadlock and reverse-continues to the start", async () => {
+    await dap.launch({ finding: 0, stopOnEntry: false });
+    expect(dap.lastStop().body.reason).toBe("exception");
+    await dap.request("stepBack", { threadId: 2 });
+    expect(await dap.variables(2, "Trace")).toEqual(["position = after step 2 of 3", "last step = CPU1: lock device_lock[pf]", "next step = CPU1: if bound[pf] → true"]);
+    await dap.request("stepBack", { threadId: 2 });
+    expect(await dap.variables(2, "Locks held by CPU1")).toEqual([]);
+    expect(await dap.variables(1, "Locks held by CPU0")).toEqual(["rescan_remove = exclusive, depth 1"]);
+    await dap.request("reverseContinue", { threadId: 1 });
+    expect(dap.lastStop().body.reason).toBe("entry");
+    expect(await dap.variables(1, "Trace")).toEqual(["position = initial state (0 of 3 steps)", "next step = CPU0: lock rescan_remove"]);
+  });
+
+  it("continues to the next step on a line with a breakpoint, and back", async () => {
+    await dap.launch({ finding: 0 }, [line("if bound[d]")]);
+    await dap.request("continue", { threadId: 1 });
+    expect(dap.lastStop().body).toMatchObject({ reason: "breakpoint", threadId: 2 });
+    expect(await dap.variables(2, "Trace")).toContainEqual("next step = CPU1: if bound[pf] → true");
+    await dap.request("continue", { threadId: 1 });
+    expect(dap.lastStop().body.reason).toBe("exception");
+    await dap.request("reverseContinue", { threadId: 1 });
+    expect(dap.lastStop().body.reason).toBe("breakpoint");
+  });
+
+  it("replays a trace file, and refuses one the scenario no longer fits, saying which step", async () => {
+    const a = analyze(v9);
+    const schedule = scheduleOfTrace(new Layout(a.model!), a.report!.problems[0]!.trace)!;
+    const dir = mkdtempSync(join(tmpdir(), "race-dap-"));
+    const trace = join(dir, "v9.trace.json");
+    writeFileSync(trace, JSON.stringify(traceFileOf(v9, a.model!, schedule, { finding: { kind: "deadlock", message: "the v9 deadlock" } })));
+    expect((await dap.launch({ trace })).success).toBe(true);
+    await dap.request("continue", { threadId: 1 });
+    expect(dap.lastStop().body.text).toBe("the v9 deadlock");
+
+    const changed = join(dir, "v9-changed.race");
+    writeFileSync(changed, v9.replace("  lock rescan_remove               // pci_stop", "  lock device_lock[d]\n  unlock device_lock[d]\n  lock rescan_remove               // pci_stop"));
+    const other = new Dap();
+    const refused = await other.launch({ program: changed, trace });
+    expect(refused.success).toBe(false);
+    expect((refused as DebugProtocol.ErrorResponse).body.error!.format).toBe(
+      "This trace does not apply to v9-changed.race: the scenario changed since the trace was written, and step 1 no longer applies: CPU0 should run 'lock rescan_remove' but is at 'lock device_lock[pf]' (line 33).",
+    );
+  });
+
+  it("shows each CPU's local variables apart from the shared ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-dap-"));
+    const program = join(dir, "locals.race");
+    writeFileSync(
+      program,
+      `var shared = 0\nfn bump() { var step = 1; shared = shared + step }\ncpu C0 { var limit = 2; bump(); assert shared == limit "both bumped" }\ncpu C1 { bump() }\nexpect violation\n`,
+    );
+    await dap.launch({ program, finding: 0, stopOnEntry: false });
+    expect(await dap.variables(1, "Locals of C0")).toEqual(["limit = 2", "bump#1.step = 1"]);
+    expect(await dap.variables(2, "Locals of C1")).toEqual(["bump#1.step = 1"]);
+    expect(await dap.variables(1, "Shared variables")).toEqual(["shared = 1"]);
+  });
+});

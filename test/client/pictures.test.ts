@@ -1,0 +1,103 @@
+// The pictures: the lock-order graph of a three-lock cycle laid out by
+// dagre (every lock a node, every edge coloured by its cycle, clickable to
+// its site), and a deadlock trace as swimlanes (bars over the steps each
+// lock is held, wait edges at the end). Both stay inside the webview's CSP:
+// no inline style attributes, no remote references.
+
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { edgeStatuses, renderLockGraphSvg, renderSwimlaneSvg, type LockGraphInput } from "../../client/src/pictures";
+import { analyze } from "../../server/src/analysis";
+import { LineIndex } from "../../server/src/language/span";
+import { locateStep } from "../../server/src/engine/trace";
+import { fixturesDir, read, samplesDir } from "../helpers";
+
+function graphOf(file: string): LockGraphInput {
+  const text = read(file);
+  const a = analyze(text);
+  const lines = new LineIndex(text);
+  const g = a.report!.lockGraph;
+  return { locks: g.locks, edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((s) => ({ cpu: s.cpu, range: lines.range(s.span) })) })), inversions: g.inversions };
+}
+
+const attrs = (svg: string, tag: string, attr: string): string[] => [...svg.matchAll(new RegExp(`<${tag}[^>]*\\b${attr}="([^"]*)"`, "g"))].map((m) => m[1]!);
+
+describe("the lock-order graph, drawn", () => {
+  const threeLocks = graphOf(join(fixturesDir, "editor", "three-lock-cycle.race"));
+  const svg = renderLockGraphSvg(threeLocks);
+
+  it("draws the three locks as nodes at distinct places and the three edges of the cycle as confirmed", () => {
+    expect(attrs(svg, "g", "data-lock")).toEqual(["rtnl", "device_lock", "rescan"]);
+    const places = [...svg.matchAll(/<g class="node"[^>]*><rect x="([\d.]+)" y="([\d.]+)"/g)].map((m) => `${m[1]},${m[2]}`);
+    expect(new Set(places).size).toBe(3);
+    expect([...svg.matchAll(/<g class="edge (\w+)" data-from="(\w+)" data-to="(\w+)"/g)].map((m) => `${m[2]}→${m[3]} ${m[1]}`)).toEqual([
+      "rtnl→device_lock confirmed",
+      "device_lock→rescan confirmed",
+      "rescan→rtnl confirmed",
+    ]);
+    // Each edge is a laid-out curve ending in the arrow of its colour.
+    expect(attrs(svg, "path", "marker-end")).toEqual(["url(#arrow-confirmed)", "url(#arrow-confirmed)", "url(#arrow-confirmed)"]);
+    expect(attrs(svg, "path class=\"link\"", "d").every((d) => /^M[\d.]+,[\d.]+ (Q|L)/.test(d))).toBe(true);
+  });
+
+  it("labels each edge with its sites, each a link to its line", () => {
+    expect([...svg.matchAll(/<text class="site link"[^>]*data-line="(\d+)"[^>]*>([^<]*)</g)].map((m) => `${m[2]} @${m[1]}`)).toEqual(["CPU0 · line 9 @8", "CPU1 · line 10 @9", "CPU2 · line 11 @10"]);
+  });
+
+  it("keeps to the CSP: no style attributes, scripts or remote references", () => {
+    expect(svg).not.toMatch(/\sstyle=|<script|href="http/);
+  });
+
+  it("colours unreached and gated cycles differently from confirmed ones", () => {
+    expect([...edgeStatuses(graphOf(join(samplesDir, "v10-remove-vs-unbind.race"))).values()]).toEqual(["unreached", "unreached"]);
+    const gated = edgeStatuses({
+      locks: ["A", "B", "G"],
+      edges: [
+        { from: "G", to: "A", sites: [] },
+        { from: "A", to: "B", sites: [] },
+        { from: "B", to: "A", sites: [] },
+      ],
+      inversions: [{ locks: ["A", "B"], status: "gated" }],
+    });
+    expect(Object.fromEntries([...gated].map(([k, v]) => [k.replace("\u0000", "→"), v]))).toEqual({ "G→A": "plain", "A→B": "gated", "B→A": "gated" });
+  });
+});
+
+describe("a trace, drawn as swimlanes", () => {
+  const text = read(join(samplesDir, "v9-remove-vs-unbind.race"));
+  const a = analyze(text);
+  const lines = new LineIndex(text);
+  const p = a.report!.problems[0]!;
+  const svg = renderSwimlaneSvg({
+    cpus: ["CPU0", "CPU1"],
+    steps: p.trace.map((s) => ({ ...locateStep(s, lines), error: s.error })),
+    blocked: p.sites.map((s) => ({ cpu: s.cpu, action: s.action, waitsFor: s.waitsFor, heldBy: s.heldBy })),
+  });
+
+  it("has a lane per CPU and a bar per lock over the steps it is held", () => {
+    expect([...svg.matchAll(/<text class="lane-name"[^>]*>(\w+)</g)].map((m) => m[1])).toEqual(["CPU0", "CPU1"]);
+    // CPU0 takes rescan_remove at step 1, CPU1 device_lock[pf] at step 2; both hold them to the end.
+    expect([...svg.matchAll(/<title>([^<]*holds[^<]*)<\/title>/g)].map((m) => m[1])).toEqual([
+      "CPU0 holds rescan_remove after steps 1–3 (still at the end)",
+      "CPU1 holds device_lock[pf] after steps 2–3 (still at the end)",
+    ]);
+    expect(attrs(svg, "circle", "data-step")).toEqual(["0", "1", "2"]);
+  });
+
+  it("draws each blocked CPU's wait for the lock the other holds", () => {
+    expect([...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["CPU0 waits for device_lock[pf], held by CPU1", "CPU1 waits for rescan_remove, held by CPU0"]);
+    expect(svg).not.toMatch(/\sstyle=|<script/);
+  });
+
+  it("draws the wait for a reader/writer lock held in a mode", () => {
+    const rw = renderSwimlaneSvg({
+      cpus: ["W", "R"],
+      steps: [
+        { cpu: "W", action: "lock s", held: { W: ["s (write)"], R: [] }, error: undefined },
+        { cpu: "R", action: "lock m", held: { W: ["s (write)"], R: ["m"] }, error: undefined },
+      ],
+      blocked: [{ cpu: "R", action: "rlock s", waitsFor: "s", heldBy: ["W"] }],
+    });
+    expect([...rw.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["R waits for s, held by W"]);
+  });
+});

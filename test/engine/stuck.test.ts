@@ -1,0 +1,178 @@
+// Stuck forever (race-language.md §8): a CPU that can no longer finish is
+// reported even while others still run (a partial hang) or loop (a
+// livelock), with the shortest trace to where it is settled, reduced and
+// full alike; a loop that still has a way out is not a hang. State counts
+// are regression pins (full, reduced).
+
+import { describe, expect, it } from "vitest";
+import type { Analysis } from "../../server/src/analysis";
+import { run, summarize } from "../helpers";
+import { observable } from "../observable";
+
+function both(text: string): { full: Analysis; reduced: Analysis } {
+  const full = run(text, { reduce: false });
+  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const reduced = run(text);
+  expect(reduced.report!.stats.shortestTraces).toBe(true);
+  expect(observable(reduced)).toEqual(observable(full));
+  return { full, reduced };
+}
+
+// IPoIB's ipoib_reap_ah (commit 65936bf25f90) in miniature: B retries a
+// trylock in a loop while A holds the lock waiting for B.
+const TRYLOCK_LIVELOCK = `
+  mutex rtnl
+  var done = false
+  var got = false
+  cpu A { lock rtnl; wait until done; unlock rtnl }
+  cpu B { while !got { if trylock rtnl { got = true } }
+          done = true; unlock rtnl }
+  expect safe`;
+
+describe("livelock", () => {
+  it("a trylock retry loop against a holder that waits for the looper is never called safe", () => {
+    const { full, reduced } = both(TRYLOCK_LIVELOCK);
+    expect(summarize(reduced)).toEqual(["hang [A,B] 1 steps"]);
+    expect(reduced.met).toBe(false);
+    const p = reduced.report!.problems[0]!;
+    expect(p.form).toBe("livelock");
+    expect(p.title).toBe("livelock: A and B can never finish");
+    expect(p.message).toContain("B loops for ever in the loop at 'while !got'");
+    expect(p.trace.map((s) => `${s.cpu} ${s.action}`)).toEqual(["A lock rtnl"]);
+    expect(p.sites.map((s) => [s.cpu, s.action, s.looping ?? false])).toEqual([
+      ["A", "wait until done", false],
+      ["B", "while !got", true],
+    ]);
+    // The loop that repeats: B tests its loop and fails the trylock, for ever.
+    expect(p.loop!.cycle.map((s) => `${s.cpu} ${s.action}`)).toEqual(["B while !got → true", "B trylock rtnl → failed"]);
+    expect([full.report!.stats.states, reduced.report!.stats.states]).toEqual([12, 5]);
+  });
+
+  it("the issue's own shape, with a local flag and the open-coded retry loop, is the same livelock", () => {
+    for (const loop of ["var got = false\n while !got { if trylock rtnl { got = true } }", "while !trylock rtnl { }"]) {
+      const { reduced } = both(`
+        mutex rtnl
+        var done = false
+        cpu A { lock rtnl; wait until done; unlock rtnl }
+        cpu B { ${loop}
+                done = true; unlock rtnl }
+        expect deadlock`);
+      expect(summarize(reduced)).toEqual(["hang [A,B] 1 steps"]);
+      expect(reduced.report!.problems[0]!.form).toBe("livelock");
+      expect([reduced.verdict, reduced.met]).toEqual(["hang", true]);
+    }
+  });
+
+  it("a retry loop that can still get the lock is no hang (no unfair scheduler)", () => {
+    const { reduced } = both(`
+      mutex L
+      var got = false
+      var x = 0
+      cpu A { lock L; x = 1; unlock L }
+      cpu B { while !got { if trylock L { got = true } } unlock L }`);
+    expect(reduced.verdict).toBe("safe");
+  });
+
+  it("an either inside a loop is a way out, taken or not", () => {
+    const { reduced } = both(`
+      var done = false
+      cpu A { while !done { either "finish" { done = true } or "again" { } } }`);
+    expect(reduced.verdict).toBe("safe");
+  });
+
+  it("a CPU spinning alone for ever is stuck", () => {
+    const { reduced } = both("var x = 0\ncpu A { while x == 0 { x = 0 } }");
+    expect(summarize(reduced)).toEqual(["hang [A] 0 steps"]);
+    expect(reduced.report!.problems[0]!.form).toBe("livelock");
+  });
+});
+
+describe("partial hang", () => {
+  it("one CPU waits for ever while another runs a long bounded loop", () => {
+    const { full, reduced } = both(`
+      var flag = false
+      var i = 0
+      cpu A { i = i; wait until flag }
+      cpu B { while i < 40 { i = i + 1 } }`);
+    // A's own first step brings it to the wait nobody can satisfy: stuck
+    // there after 1 step, whatever B does (B's loop is not part of it).
+    expect(summarize(reduced)).toEqual(["hang [A] 1 steps"]);
+    const p = reduced.report!.problems[0]!;
+    expect(p.form).toBe("partial");
+    expect(p.title).toBe("task hung: A can never finish (other CPUs still run)");
+    expect(p.trace.map((s) => s.cpu)).toEqual(["A"]);
+    expect([full.report!.stats.states, reduced.report!.stats.states]).toEqual([164, 122]);
+  });
+
+  it("a wait that only a CPU stuck elsewhere could satisfy hangs once that CPU is stuck", () => {
+    const { reduced } = both(`
+      mutex m
+      var released = false
+      var n = 0
+      cpu C0 { lock m; wait until released; unlock m }
+      cpu C1 { n = 1; lock m; released = true; unlock m }
+      cpu C2 { n = 2; n = 3; n = 4 }`);
+    // C0 takes m and waits; C1 steps to its lock and blocks: both stuck, C2 runs on.
+    expect(summarize(reduced)).toEqual(["hang [C0,C1] 2 steps"]);
+  });
+});
+
+describe("precedence", () => {
+  it("a CPU blocked behind a deadlock belongs to it: no hang of its own", () => {
+    const { reduced } = both(`
+      mutex A
+      mutex B
+      var go = false
+      cpu C0 { lock A; go = true; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      cpu C2 { wait until go; lock A; unlock A }
+      expect deadlock`);
+    expect(summarize(reduced)).toEqual(["deadlock [C0,C1] 3 steps"]);
+  });
+
+  it("a CPU waiting until a CPU behind a deadlock writes a flag belongs to it too", () => {
+    const { reduced } = both(`
+      mutex A
+      mutex B
+      var c2done = false
+      cpu C0 { lock A; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      cpu C2 { lock B; unlock B; c2done = true }
+      cpu C3 { wait until c2done }
+      expect deadlock`);
+    // C2 may be blocked behind the cycle on B; C3 then waits for a write only C2 makes.
+    expect(summarize(reduced)).toEqual(["deadlock [C0,C1] 2 steps"]);
+  });
+
+  it("CPUs stuck before their cycle forms belong to the deadlock", () => {
+    const { reduced } = both(`
+      mutex A
+      mutex B
+      var x = 0
+      cpu C0 { lock A; x = 1; x = 2; lock B; unlock B; unlock A }
+      cpu C1 { lock B; x = 3; lock A; unlock A; unlock B }
+      expect deadlock`);
+    expect(summarize(reduced)).toEqual(["deadlock [C0,C1] 5 steps"]);
+  });
+
+  it("a lock leak: the waiter hangs and the leak is lock misuse", () => {
+    const { reduced } = both("mutex m\ncpu C0 { lock m }\ncpu C1 { lock m; unlock m }");
+    expect(summarize(reduced)).toEqual(["hang [C1] 1 steps", "lock-held-at-exit [C0] 1 steps"]);
+  });
+});
+
+describe("budgets", () => {
+  it("a search stopped early claims no partial hang, only what it saw", () => {
+    const a = run(
+      `var flag = false
+       var i = 0
+       cpu A { wait until flag }
+       cpu B { while i < 100 { i = i + 1 } }
+       cpu C { while i > -100 { i = i - 1 } }`,
+      { maxStates: 30 },
+    );
+    expect(a.report!.stats.complete).toBe(false);
+    expect(a.verdict).toBe("incomplete");
+    expect(summarize(a)).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+// Guided simulation over the engine's step semantics: the v11 sample driven
+// by hand to the point where bind sees the device dead, warnings on steps
+// into the v9 deadlock, jumping to a finding, stepping back, and the walked
+// schedule saved as a trace file that replays.
+
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze } from "../../server/src/analysis";
+import { LineIndex } from "../../server/src/language/span";
+import { Simulation, SimulationError } from "../../server/src/services/simulation";
+import { parseTraceFile, replayTraceFile } from "../../server/src/traceFile";
+import { read, samplesDir } from "../helpers";
+
+function simulate(file: string): { sim: Simulation; text: string } {
+  const text = read(join(samplesDir, file));
+  const a = analyze(text);
+  const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+  return { sim, text };
+}
+
+/** Takes the offered step of `cpu` whose label starts with `label`. */
+function take(sim: Simulation, cpu: string, label: string): void {
+  const o = sim.view().options.find((x) => x.cpuName === cpu && x.label.startsWith(label));
+  if (!o) throw new Error(`${cpu} offers no '${label}': ${sim.view().options.map((x) => `${x.cpuName}: ${x.label}`).join(" | ")}`);
+  sim.take(o.cpu, o.choice);
+}
+
+describe("guided simulation", () => {
+  it("starts in the initial state with every CPU's first statement offered", () => {
+    const { sim } = simulate("v11-kill-device.race");
+    const v = sim.view();
+    expect(v.steps).toBe(0);
+    expect(v.options.map((o) => `${o.cpuName}: ${o.label}`)).toEqual(["CPU0: lock device_lock[pf]", "CPU1: lock device_lock[pf]", "CPU2: lock device_lock[pf]"]);
+    expect(v.vars).toEqual([
+      { name: "bound[pf]", type: "bool", value: true },
+      { name: "dead[pf]", type: "bool", value: false },
+    ]);
+    expect(v.cpus[0]!.stack.map((f) => f.fn)).toEqual(["remove_store(pf)", "kill_device(pf)"]);
+    expect(v.outlook).toBe("From here no interleaving runs into a further problem.");
+  });
+
+  it("drives v11 by hand until bind sees the device dead, with locks and variables", () => {
+    const { sim } = simulate("v11-kill-device.race");
+    take(sim, "CPU0", "lock device_lock[pf]");
+    let v = sim.view();
+    expect(v.locks.find((l) => l.name === "device_lock[pf]")!.holders).toEqual([{ cpu: "CPU0", lock: "device_lock[pf]", mode: "exclusive", depth: 1 }]);
+    expect(v.cpus.map((c) => c.state)).toEqual(["ready", "blocked", "blocked"]);
+    expect(v.cpus[1]!.waitsFor).toBe("device_lock[pf]");
+    expect(v.options.map((o) => o.cpuName)).toEqual(["CPU0"]);
+    take(sim, "CPU0", "dead[pf] = true");
+    take(sim, "CPU0", "unlock device_lock[pf]");
+    take(sim, "CPU1", "lock device_lock[pf]");
+    take(sim, "CPU1", "if !dead[pf] && !bound[pf]");
+    v = sim.view();
+    expect(v.history.at(-1)!.action).toBe("if !dead[pf] && !bound[pf] → false");
+    expect(v.vars.find((x) => x.name === "dead[pf]")!.value).toBe(true);
+    expect(v.cpus[1]!.statement!.text).toBe("unlock device_lock[pf]"); // the probe is skipped
+    expect(() => sim.take(2, 0)).toThrow(SimulationError); // CPU2 is blocked on the device lock
+    expect(sim.back()).toBe(true);
+    expect(sim.view().cpus[1]!.statement!.text).toBe("if !dead[pf] && !bound[pf]");
+  });
+
+  it("warns on the step that closes the v9 deadlock and names the finding", () => {
+    const { sim } = simulate("v9-remove-vs-unbind.race");
+    take(sim, "CPU0", "lock rescan_remove");
+    const v = sim.view();
+    const lockDev = v.options.find((o) => o.cpuName === "CPU1")!;
+    // Past this step CPU0 and CPU1 can never finish (§8): the deadlock is certain.
+    expect(lockDev.warning).toMatch(/^leads into a state where CPU0 and CPU1 can never finish \(finding 1: Deadlock/);
+    expect(lockDev.findings).toEqual([0]);
+    expect(v.outlook).toMatch(/^From here some interleavings still run into: finding 1: Deadlock/);
+    take(sim, "CPU1", "lock device_lock[pf]");
+    const last = sim.view().options.find((o) => o.cpuName === "CPU1")!;
+    expect(last.label).toBe("if bound[pf]");
+    expect(last.warning).toMatch(/^leads into finding 1: Deadlock: CPU0 waits for device_lock\[pf\]/);
+    take(sim, "CPU1", "if bound[pf]");
+    const end = sim.view();
+    expect(end.problems).toEqual([{ text: expect.stringMatching(/^finding 1: Deadlock/), finding: 0 }]);
+    expect(end.options).toEqual([]);
+  });
+
+  it("jumps to a reported finding and saves the schedule as a trace file that replays", () => {
+    const { sim, text } = simulate("v9-remove-vs-unbind.race");
+    expect(sim.jumpToFinding(0)).toBe(true);
+    expect(sim.view().steps).toBe(3);
+    const file = parseTraceFile(JSON.stringify(sim.traceFile("v9-remove-vs-unbind.race")));
+    if ("error" in file) throw new Error(file.error);
+    expect(file.steps.map((s) => `${s.cpu} ${s.statement}`)).toEqual(["CPU0 lock rescan_remove", "CPU1 lock device_lock[pf]", "CPU1 if bound[pf]"]);
+    const replay = replayTraceFile(text, file);
+    expect(replay.ok && replay.changed).toBe(false);
+  });
+
+  it("offers each either branch as its own step, and replays a finding through the right branch", () => {
+    const text = `mutex A\nvar x = 0\ncpu C0 {\n  either "fast" { x = 1 } or { lock A; x = 2; unlock A }\n}\ncpu C1 { assert x != 2 "never two" }\nexpect violation\n`;
+    const a = analyze(text);
+    const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+    expect(sim.view().options.map((o) => `${o.cpuName}: ${o.label}`)).toEqual(['C0: either → "fast": x = 1', "C0: either → branch 2 of 2 (line 4): lock A", "C1: assert x != 2"]);
+    take(sim, "C0", "either → branch 2 of 2");
+    expect(sim.view().cpus[0]!.statement!.text).toBe("lock A");
+    take(sim, "C0", "lock A");
+    take(sim, "C0", "x = 2");
+    expect(sim.view().options.find((o) => o.cpuName === "C1")!.warning).toMatch(/^leads into finding 1: Assertion failed on C1: "never two"/);
+    // The reported trace names no branch: the replay finds the one that leads there.
+    sim.reset();
+    expect(sim.jumpToFinding(0)).toBe(true);
+    expect(sim.schedule).toEqual([
+      { cpu: 0, choice: 1 },
+      { cpu: 0, choice: 0 },
+      { cpu: 0, choice: 0 },
+      { cpu: 1, choice: 0 },
+    ]);
+    const file = sim.traceFile();
+    expect(file.steps.map((s) => [s.statement, s.choice])).toEqual([
+      ["either", 1],
+      ["lock A", undefined],
+      ["x = 2", undefined],
+      ["assert x != 2", undefined],
+    ]);
+    const replay = replayTraceFile(text, file);
+    expect(replay.ok && replay.trace.map((t) => t.action)).toEqual(["either → branch 2 of 2", "lock A", "x = 2", "assert x != 2 → FAILED"]);
+  });
+
+  it("warns when a step leaves a CPU that can never finish, before anything is blocked for good", () => {
+    const text = `var ready = false\nvar n = 0\ncpu C0 { either "ready" { ready = true } or "forget" { n = 1 } }\ncpu C1 { wait until ready }\nexpect deadlock\n`;
+    const a = analyze(text);
+    const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+    const forget = sim.view().options.find((o) => o.label.startsWith('either → "forget"'))!;
+    expect(forget.warning).toMatch(/^leads into a state where C1 can never finish \(finding 1: Hang/);
+    expect(sim.view().options.find((o) => o.label.startsWith('either → "ready"'))!.warning).toBeUndefined();
+    sim.take(forget.cpu, forget.choice);
+    expect(sim.view().outlook).toMatch(/^From here C1 can never finish/);
+  });
+});
