@@ -158,6 +158,16 @@ describe("control characters from the scenario and the command line", () => {
     expect(missing.stderr).toBe("race: cannot read no/such/\\x1b[2Jfile\\u202e.race: ENOENT\n");
   });
 
+  it("are escaped by race test and --coverage too", () => {
+    const file = scratch("t\x1b[2J\u202e.race", hostile.replace("expect violation", "expect safe"));
+    const tested = race("test", file);
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).not.toMatch(unsafe);
+    expect(tested.stdout).toContain("t\\x1b[2J\\u202e.race");
+    const covered = race("check", "--coverage", file);
+    expect(covered.stdout).not.toMatch(unsafe);
+  });
+
   it("JSON and SARIF write them as \\u escapes: the same strings, nothing raw", () => {
     const file = scratch("hostile.race", hostile);
     for (const format of ["--json", "--sarif"]) {
