@@ -97,6 +97,8 @@ describe("lock-order cycles", () => {
     expect(g.edges).toHaveLength(6 * 5);
     expect(g.inversions).toHaveLength(MAX_CYCLES);
     expect(g).toMatchObject({ cyclesComplete: false, cyclesStoppedBy: "cap" });
+    // The user is told, not only the JSON.
+    expect(a.diagnostics.find((d) => d.code === "RACE111")?.message).toBe("Only 100 lock-order cycles were listed: the search for them stopped (at most 100 are listed); others may exist, unreported.");
   });
 
   it("stops at its work budget, its deadline and on cancellation", () => {

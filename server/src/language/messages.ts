@@ -290,6 +290,12 @@ export const catalogue = {
     severity: "warning",
     text: (expectation: string) => `This assert is never reached in any interleaving, so 'expect ${expectation}' claims nothing about it (vacuous).`,
   },
+  cyclesIncomplete: {
+    code: "RACE111",
+    severity: "warning",
+    text: (found: number, why: string) =>
+      `Only ${found} lock-order cycle${found === 1 ? " was" : "s were"} listed: the search for them stopped (${why}); others may exist, unreported.`,
+  },
   // the editor's checking worker (RACE11x)
   outOfMemory: {
     code: "RACE110",
