@@ -11,7 +11,7 @@ import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { semantics } from "./primitives";
 import { LockState } from "./primitives/locks";
-import type { StatePart } from "./primitives/types";
+import type { OpSemantics, StatePart } from "./primitives/types";
 import { VarState } from "./primitives/vars";
 import { CpuStatus, StepResult } from "./status";
 
@@ -25,11 +25,14 @@ export class Layout {
   /** Every primitive's part of the state, in the order they are laid out. */
   readonly parts: readonly StatePart[];
   private readonly codes: readonly (readonly Instr[])[];
+  /** Each statement's semantics, looked up once (the hot path calls through it). */
+  private readonly sems: readonly (readonly OpSemantics<Instr>[])[];
 
   constructor(readonly model: Model) {
     const n = model.cpus.length;
     this.cpuCount = n;
     this.codes = model.cpus.map((c) => c.code);
+    this.sems = model.cpus.map((c) => c.code.map((ins) => semantics(ins)));
     this.locks = new LockState(model, 2 * n);
     this.vars = new VarState(model, this.locks.base + this.locks.size);
     this.parts = [this.locks, this.vars];
@@ -112,16 +115,17 @@ export class Layout {
    * recursive locking).
    */
   status(st: Uint8Array, cpu: number, waitsFor: Int32Array): CpuStatus {
-    const ins = this.instrAt(st, cpu);
+    const pc = this.pc(st, cpu);
     waitsFor[cpu] = 0;
-    if (!ins) return CpuStatus.Finished;
-    return semantics(ins).status(this, st, cpu, ins, waitsFor);
+    if (pc === PC_DONE || pc & PC_STOPPED_FLAG) return CpuStatus.Finished;
+    return this.sems[cpu]![pc]!.status(this, st, cpu, this.codes[cpu]![pc]!, waitsFor);
   }
 
   /** Number of distinct successors an enabled CPU has (either's branches). */
   choices(st: Uint8Array, cpu: number): number {
-    const ins = this.instrAt(st, cpu);
-    return ins ? semantics(ins).choices(ins) : 1;
+    const pc = this.pc(st, cpu);
+    if (pc === PC_DONE || pc & PC_STOPPED_FLAG) return 1;
+    return this.sems[cpu]![pc]!.choices(this.codes[cpu]![pc]!);
   }
 
   /**
@@ -130,8 +134,7 @@ export class Layout {
    */
   step(st: Uint8Array, cpu: number, choice: number): StepResult {
     const pc = this.pc(st, cpu);
-    const ins = this.codes[cpu]![pc]!;
-    const next = semantics(ins).step(this, st, cpu, ins, choice);
+    const next = this.sems[cpu]![pc]!.step(this, st, cpu, this.codes[cpu]![pc]!, choice);
     if (next < 0) {
       this.setPc(st, cpu, pc | PC_STOPPED_FLAG);
       return -next as StepResult;

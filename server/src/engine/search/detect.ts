@@ -1,0 +1,134 @@
+// Problems the search sees in one state or one step: wait-for cycles
+// (deadlocks, with the CPUs blocked behind them), states where nothing can
+// move (hangs a search stopped early still confirms), and failed steps
+// (violations, bad unlocks, overflows, locks held at exit).
+
+import { PC_DONE } from "../model";
+import { semantics } from "../primitives";
+import type { Reduction } from "../reduce";
+import { CpuStatus, StepResult, type Layout } from "../state";
+import type { FoundProblem, Site } from "./types";
+import type { StateView } from "./view";
+
+export type Found = (p: FoundProblem) => void;
+
+/** A CPU's site in state `st`, with the lock it is blocked on, if any. */
+function siteOf(layout: Layout, st: Uint8Array, cpu: number): Site {
+  const ins = layout.instrAt(st, cpu)!;
+  return { cpu, pc: layout.pc(st, cpu), lock: semantics(ins).acquires(ins)?.lock };
+}
+
+export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: Found): void {
+  const ins = layout.model.cpus[cpu]!.code[pc]!;
+  const site: Site = { cpu, pc, lock: semantics(ins).releases(ins) };
+  switch (result) {
+    case StepResult.Violation:
+      found({ kind: "violation", key: `violation:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.BadUnlock:
+      found({ kind: "bad-unlock", key: `bad-unlock:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.Overflow:
+      found({ kind: "overflow", key: `overflow:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      break;
+    case StepResult.HeldAtExit: {
+      const locks = layout.locks.heldLocks(after, cpu);
+      found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
+      break;
+    }
+    case StepResult.Ok:
+      break;
+  }
+}
+
+/** A state where nothing can move and no cycle explains it: the blocked CPUs hang. */
+export function deadEndHang(layout: Layout, st: Uint8Array, state: number, view: StateView, found: Found): void {
+  const sites: Site[] = [];
+  for (let c = 0; c < layout.cpuCount; c++) {
+    if (view.status[c] === CpuStatus.BlockedOnLock || view.status[c] === CpuStatus.BlockedOnWait) sites.push(siteOf(layout, st, c));
+  }
+  found({ kind: "hang", key: "hang:" + sites.map((s) => `${s.cpu}@${s.pc}`).join(","), state, sites, locks: [] });
+}
+
+/**
+ * The CPUs each blocked CPU waits for, directly or not (into `reach`), if
+ * the blocked ones contain a cycle at all; else false.
+ */
+function waitClosure(n: number, status: Int32Array, waitsFor: Int32Array, reach: Int32Array): boolean {
+  // Peel CPUs whose waits lead out of the blocked set (to a CPU that can
+  // move): what is left, if anything, contains a cycle. Usually nothing is.
+  let candidates = 0;
+  for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock) candidates |= 1 << c;
+  for (let changed = true; changed && candidates !== 0; ) {
+    changed = false;
+    for (let c = 0; c < n; c++) {
+      if (candidates & (1 << c) && (waitsFor[c]! & candidates) === 0) {
+        candidates &= ~(1 << c);
+        changed = true;
+      }
+    }
+  }
+  if (candidates === 0) return false;
+  for (let c = 0; c < n; c++) reach[c] = status[c] === CpuStatus.BlockedOnLock ? waitsFor[c]! : 0;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let c = 0; c < n; c++) {
+      let r = reach[c]!;
+      let add = 0;
+      for (let d = 0; d < n; d++) if (r & (1 << d)) add |= reach[d]!;
+      r |= add;
+      if (r !== reach[c]) {
+        reach[c] = r;
+        changed = true;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Wait-for cycles among CPUs blocked on others: each strongly connected
+ * group (a CPU waiting for itself included) is one deadlock. Returns the
+ * CPUs in a cycle or blocked behind one (waiting, directly or not, for a
+ * CPU of a cycle): 0 if this state has no cycle.
+ */
+export function findDeadlocks(layout: Layout, st: Uint8Array, stateId: number, status: Int32Array, waitsFor: Int32Array, reach: Int32Array, found: Found): number {
+  const n = layout.cpuCount;
+  if (!waitClosure(n, status, waitsFor, reach)) return 0;
+  let done = 0;
+  for (let c = 0; c < n; c++) {
+    if (!(reach[c]! & (1 << c)) || done & (1 << c)) continue;
+    const sites: Site[] = [];
+    for (let d = 0; d < n; d++) {
+      if (d === c || (reach[c]! & (1 << d) && reach[d]! & (1 << c))) {
+        done |= 1 << d;
+        sites.push(siteOf(layout, st, d));
+      }
+    }
+    found({ kind: "deadlock", key: "deadlock:" + sites.map((s) => `${s.cpu}@${s.pc}:${s.lock}`).join(","), state: stateId, sites, locks: [] });
+  }
+  // `done` is the CPUs of the cycles; the blocked CPUs that reach one are behind them.
+  let dead = done;
+  for (let c = 0; c < n; c++) if (reach[c]! & done) dead |= 1 << c;
+  return dead;
+}
+
+/**
+ * `dead` (the CPUs in or behind a wait-for cycle) with the CPUs blocked on
+ * a `wait until` that only those CPUs could make pass: they too wait for
+ * the deadlock (§8 precedence), through shared state rather than a lock.
+ */
+export function behindWaits(st: Uint8Array, dead: number, status: Int32Array, releasers: Reduction): number {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let c = 0; c < releasers.cpuCount; c++) {
+      if (status[c] !== CpuStatus.BlockedOnWait || dead & (1 << c)) continue;
+      const r = releasers.releasers(st, c);
+      if (r !== 0 && (r & ~dead) === 0) {
+        dead |= 1 << c;
+        changed = true;
+      }
+    }
+  }
+  return dead;
+}

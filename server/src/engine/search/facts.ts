@@ -1,0 +1,145 @@
+// Lock facts over the explored states: per statement (site), the locks a
+// CPU holds on arrival in every / in some reachable state, and for
+// reader/writer locks in which mode; and lockdep's lock-order occurrences:
+// for each lock acquired at a site, each lock held then, with the
+// intersection of the held sets over those occurrences (for gating).
+
+import type { Model } from "../model";
+import { semantics } from "../primitives";
+import type { Layout } from "../state";
+import { CpuStatus } from "../status";
+import type { Facts } from "./types";
+
+export class FactsRecorder {
+  readonly words: number;
+  readonly siteBase: number[] = [];
+  readonly sites: number;
+  private readonly lockCount: number;
+  private readonly reached: Uint8Array;
+  private readonly always: Uint32Array;
+  private readonly sometimes: Uint32Array;
+  /** Reader/writer locks, as a mask; modes are only recorded if there is one. */
+  private readonly rwLocks: Uint32Array;
+  private readonly modes: boolean;
+  private readonly sometimesRead: Uint32Array;
+  private readonly sometimesWritten: Uint32Array;
+  /** Per CPU, the locks it holds in the state being looked at (and those for reading). */
+  private readonly held: Uint32Array;
+  private readonly heldRead: Uint32Array;
+  /** Lock-order occurrences, indexed densely: only sites that acquire a lock get a row. */
+  private readonly lockSiteRow: Int32Array;
+  private readonly occurrences: Uint32Array;
+  private readonly occurred: Uint8Array;
+
+  constructor(
+    private readonly model: Model,
+    private readonly layout: Layout,
+  ) {
+    const n = model.cpus.length;
+    this.lockCount = model.locks.length;
+    const words = (this.words = Math.max(1, Math.ceil(this.lockCount / 32)));
+    let sites = 0;
+    for (const c of model.cpus) {
+      this.siteBase.push(sites);
+      sites += c.code.length;
+    }
+    this.sites = sites;
+    this.reached = new Uint8Array(sites);
+    this.always = new Uint32Array(sites * words).fill(0xffffffff);
+    this.sometimes = new Uint32Array(sites * words);
+    this.rwLocks = new Uint32Array(words);
+    model.locks.forEach((l, i) => {
+      if (l.kind === "rwsem") this.rwLocks[i >>> 5]! |= 1 << (i & 31);
+    });
+    this.modes = this.rwLocks.some((w) => w !== 0);
+    this.sometimesRead = new Uint32Array(this.modes ? sites * words : 0);
+    this.sometimesWritten = new Uint32Array(this.modes ? sites * words : 0);
+    this.held = new Uint32Array(n * words);
+    this.heldRead = new Uint32Array(this.modes ? n * words : 0);
+    this.lockSiteRow = new Int32Array(sites).fill(-1);
+    let lockSites = 0;
+    model.cpus.forEach((c, i) =>
+      c.code.forEach((ins, pc) => {
+        if (semantics(ins).acquires(ins)) this.lockSiteRow[this.siteBase[i]! + pc] = lockSites++;
+      }),
+    );
+    this.occurrences = new Uint32Array(lockSites * this.lockCount * words).fill(0xffffffff);
+    this.occurred = new Uint8Array(lockSites * this.lockCount);
+  }
+
+  /** Records the facts of state `st`, whose CPUs' statuses are `status`. */
+  record(st: Uint8Array, status: Int32Array): void {
+    this.holdings(st);
+    for (let c = 0; c < this.layout.cpuCount; c++) {
+      if (status[c] === CpuStatus.Finished) continue;
+      const pc = this.layout.pc(st, c);
+      const site = this.siteBase[c]! + pc;
+      this.arrival(site, c);
+      const ins = this.model.cpus[c]!.code[pc]!;
+      const acquire = semantics(ins).acquires(ins);
+      if (acquire) this.occurrence(site, c, acquire.lock);
+    }
+  }
+
+  /** Who holds which lock in `st` (into `held`, `heldRead`). */
+  private holdings(st: Uint8Array): void {
+    const { held, heldRead, words } = this;
+    held.fill(0);
+    heldRead.fill(0);
+    const locks = this.layout.locks;
+    for (let l = 0; l < this.lockCount; l++) {
+      const owner = locks.owner(st, l);
+      if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
+      const rb = locks.readerBase[l]!;
+      if (rb < 0) continue;
+      for (let c = 0; c < this.layout.cpuCount; c++) {
+        if (st[rb + c]! === 0) continue;
+        held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+        heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+      }
+    }
+  }
+
+  /** CPU c is at `site` holding `held[c]`. */
+  private arrival(site: number, c: number): void {
+    const { held, heldRead, words } = this;
+    this.reached[site] = 1;
+    for (let w = 0; w < words; w++) {
+      this.always[site * words + w]! &= held[c * words + w]!;
+      this.sometimes[site * words + w]! |= held[c * words + w]!;
+    }
+    if (!this.modes) return;
+    for (let w = 0; w < words; w++) {
+      this.sometimesRead[site * words + w]! |= heldRead[c * words + w]!;
+      this.sometimesWritten[site * words + w]! |= held[c * words + w]! & ~heldRead[c * words + w]! & this.rwLocks[w]!;
+    }
+  }
+
+  /** CPU c is about to acquire `target` at `site`: an edge from each lock it holds (not re-taking one it holds). */
+  private occurrence(site: number, c: number, target: number): void {
+    const { held, words, lockCount } = this;
+    if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) return;
+    const row = this.lockSiteRow[site]! * lockCount;
+    for (let h = 0; h < lockCount; h++) {
+      if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
+      this.occurred[row + h] = 1;
+      const at = (row + h) * words;
+      for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]!;
+    }
+  }
+
+  result(): Facts {
+    const { words, lockCount } = this;
+    const edgeOccurrences = new Map<number, Uint32Array>();
+    for (let site = 0; site < this.sites; site++) {
+      const row = this.lockSiteRow[site]!;
+      if (row < 0) continue;
+      for (let h = 0; h < lockCount; h++) {
+        const k = row * lockCount + h;
+        if (this.occurred[k]) edgeOccurrences.set(site * lockCount + h, this.occurrences.slice(k * words, (k + 1) * words));
+      }
+    }
+    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edgeOccurrences };
+  }
+}

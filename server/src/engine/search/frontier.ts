@@ -1,0 +1,92 @@
+// The queue of states to expand, in order of distance. Without merged
+// chains every edge is one step: ids are handed out level by level and the
+// store's arena is the BFS queue. With chains, edges weigh their steps and
+// the queue is a bucket per distance (Dijkstra with small integer
+// weights): each time a state is reached, (state, parent, step, goals
+// closed) goes into the bucket of that distance; the first time a state
+// comes out of a bucket is at its shortest distance, and that entry's
+// parent and step become the stored ones (later entries are skipped).
+
+import type { StateStore } from "../store";
+
+export class Frontier {
+  /** The distance of the state last handed out. */
+  depth = 0;
+  private levelEnd = 1;
+  private nextId = 0;
+  private readonly buckets: (number[] | undefined)[] = [];
+  private bucketAt = 0;
+  private bucketPos = 0;
+  private expandedBits = new Uint32Array(32);
+  /** Per state (goal-directed search): how many goals had closed when the edge that reached it was followed. */
+  readonly edgeEpoch: number[] = [];
+
+  constructor(
+    private readonly store: StateStore,
+    /** Edges weigh their steps (merged chains). */
+    private readonly weighted: boolean,
+    private readonly keepEpochs: boolean,
+  ) {
+    if (weighted) this.push(0, 0, -1, 0, 0);
+  }
+
+  isExpanded(id: number): boolean {
+    return (this.expandedBits[id >>> 5]! & (1 << (id & 31))) !== 0;
+  }
+
+  /** State `to` reached at `dist` from `parent` by `via` (an expanded state's successors are settled). */
+  reached(to: number, parent: number, via: number, dist: number, epoch: number): void {
+    if (this.weighted && !this.isExpanded(to)) this.push(dist, to, parent, via, epoch);
+  }
+
+  private push(dist: number, id: number, parent: number, via: number, epoch: number): void {
+    (this.buckets[dist] ??= []).push(id, parent, via, epoch);
+  }
+
+  /** The next state to expand, or -1. */
+  next(): number {
+    return this.weighted ? this.nextWeighted() : this.nextLevel();
+  }
+
+  private nextLevel(): number {
+    if (this.nextId >= this.store.count) return -1;
+    if (this.nextId === this.levelEnd) {
+      this.depth++;
+      this.levelEnd = this.store.count;
+    }
+    return this.nextId++;
+  }
+
+  private nextWeighted(): number {
+    for (;;) {
+      if (this.bucketAt >= this.buckets.length) return -1;
+      const b = this.buckets[this.bucketAt];
+      if (b === undefined || this.bucketPos >= b.length) {
+        this.buckets[this.bucketAt] = undefined;
+        this.bucketAt++;
+        this.bucketPos = 0;
+        continue;
+      }
+      const at = this.bucketPos;
+      const id = b[at]!;
+      this.bucketPos += 4;
+      if (this.isExpanded(id)) continue; // came out of an earlier bucket
+      this.markExpanded(id);
+      if (id > 0) {
+        this.store.reparent(id, b[at + 1]!, b[at + 2]!);
+        if (this.keepEpochs) this.edgeEpoch[id] = b[at + 3]!;
+      }
+      this.depth = this.bucketAt;
+      return id;
+    }
+  }
+
+  private markExpanded(id: number): void {
+    if (id >>> 5 >= this.expandedBits.length) {
+      const grown = new Uint32Array(Math.max(this.expandedBits.length * 2, (id >>> 5) + 1));
+      grown.set(this.expandedBits);
+      this.expandedBits = grown;
+    }
+    this.expandedBits[id >>> 5]! |= 1 << (id & 31);
+  }
+}

@@ -1,0 +1,120 @@
+// The search's vocabulary: its options and modes, what it finds (problems
+// with their sites) and what it returns (the store, the graph, the facts
+// per site, the figures). explore.ts re-exports all of it.
+
+import type { StateGraph } from "../graph";
+import type { Reduction } from "../reduce";
+import type { Layout } from "../state";
+import type { StateStore } from "../store";
+
+export interface ExploreOptions {
+  /** Stop after this many distinct states (default 1,000,000). */
+  readonly maxStates?: number;
+  /** Stop after this many milliseconds (default: no limit). */
+  readonly timeoutMs?: number;
+  /** Polled every few thousand states; true stops the search. */
+  readonly isCancelled?: () => boolean;
+  /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
+  readonly reduce?: boolean;
+}
+
+/**
+ * A problem to reach by a shortest path (goal-directed search): its key and,
+ * per state, the CPUs one of which must move before it can show.
+ */
+export interface Goal {
+  readonly key: string;
+  readonly needs: (st: Uint8Array, reduction: Reduction) => number;
+  /** A trace of this length is known: the search need not look at or past this depth for it. */
+  readonly bound: number;
+}
+
+/**
+ * States where CPUs are stuck forever are known only once the whole graph
+ * is (stuck.ts), so their shortest traces come from a search that is
+ * complete, like the main one, but expands in every state the stubborn set
+ * around the CPUs one of which must move before such a state can show.
+ */
+export interface StuckTargets {
+  readonly needs: (st: Uint8Array, reduction: Reduction) => number;
+  /** A state that may be a target: chains do not pass it, so it is stored. */
+  readonly candidate: (st: Uint8Array) => boolean;
+}
+
+/**
+ * What a search is for: every problem (`main`), the shortest traces of
+ * problems the main search found (`goals`), or a graph in which the
+ * stuck-forever states are at their shortest distance (`stuck`).
+ */
+export type SearchMode =
+  | { readonly kind: "main" }
+  | { readonly kind: "goals"; readonly goals: readonly Goal[] }
+  | { readonly kind: "stuck"; readonly targets: StuckTargets };
+
+export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
+
+/** A CPU's part in a problem: where it is and, when blocked on a lock, which. */
+export interface Site {
+  readonly cpu: number;
+  readonly pc: number;
+  readonly lock: number | undefined;
+}
+
+export interface FoundProblem {
+  readonly kind: ProblemKind;
+  readonly key: string;
+  /** The state where the problem shows; the trace is the path to it. */
+  readonly state: number;
+  readonly sites: readonly Site[];
+  /** For lock-held-at-exit: the locks still held. */
+  readonly locks: readonly number[];
+  /** For a hang: the CPUs of `sites` that loop forever (a livelock) rather than wait. */
+  readonly looping?: number;
+  /** For a livelock: the steps from `state` into the loop, and once round it. */
+  readonly loop?: { readonly prefix: readonly number[]; readonly cycle: readonly number[] };
+}
+
+export interface Stats {
+  readonly states: number;
+  readonly transitions: number;
+  readonly ms: number;
+  readonly complete: boolean;
+  readonly stoppedBy: "states" | "time" | "cancelled" | undefined;
+  readonly bytesPerState: number;
+  readonly reduced: boolean;
+}
+
+/** Lock sets as bitmask words (W = ceil(locks / 32) words each). */
+export interface Facts {
+  readonly words: number;
+  /** Per CPU, the first site index of its code. */
+  readonly siteBase: readonly number[];
+  readonly reached: Uint8Array;
+  /** Locks held on arrival in every reachable state at the site. */
+  readonly always: Uint32Array;
+  /** Locks held on arrival in some reachable state at the site. */
+  readonly sometimes: Uint32Array;
+  /** Reader/writer locks held for reading, and for writing, on arrival in some reachable state (empty without rwsems). */
+  readonly sometimesRead: Uint32Array;
+  readonly sometimesWritten: Uint32Array;
+  /** (site * locks + held) → intersection of held sets over the occurrences of held → target at site. */
+  readonly edgeOccurrences: ReadonlyMap<number, Uint32Array>;
+}
+
+export interface ExploreResult {
+  /** The first state where no CPU can move and one is unfinished (SPIN's invalid end state), or -1. */
+  readonly stuckState: number;
+  readonly layout: Layout;
+  readonly store: StateStore;
+  /** Every edge between stored states (not in the goal-directed search). */
+  readonly graph: StateGraph | undefined;
+  /** The steps (as store.ts encodes them) of a shortest path found to state `id`. */
+  readonly path: (id: number) => number[];
+  /** The steps of a graph edge: its first step `via`, then its chain followed again. */
+  readonly edgeSteps: (from: number, via: number, to: number) => number[];
+  /** Its length. */
+  readonly depth: (id: number) => number;
+  readonly problems: readonly FoundProblem[];
+  readonly facts: Facts;
+  readonly stats: Stats;
+}
