@@ -129,13 +129,17 @@ class Reader {
     for (let i = from; i < this.lines.length && i < from + look; i++) {
       const m = LOCK.exec(this.text(i));
       if (!m) continue;
-      let atText = m[4];
+      let at = m[4] ? parseFrame(m[4]) : undefined;
       let next = i + 1;
-      if (atText !== undefined && atText.trim() === "") {
-        atText = this.text(i + 1);
-        next = i + 2;
+      // `at:` wrapped onto the next line, perhaps with a console line between.
+      for (let j = i + 1; m[4] !== undefined && m[4].trim() === "" && j < i + 4 && j < this.lines.length; j++) {
+        at = parseFrame(this.text(j));
+        if (at) {
+          next = j + 1;
+          break;
+        }
       }
-      return { lock: { cls: m[1]!, usage: m[2], wait: m[3], at: atText ? parseFrame(atText) : undefined }, next };
+      return { lock: { cls: m[1]!, usage: m[2], wait: m[3], at }, next };
     }
     return undefined;
   }
