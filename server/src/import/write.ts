@@ -64,7 +64,8 @@ class Writer {
       } else {
         this.push(`${row.declare(id)}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, written as ${kindOf(row)} until the language has ${row.primitive}` : ""}`, "decl");
       }
-      this.push(`// ${row.declare(id)}[a, b]  // (2) two instances: write ${id}[a] on one path, ${id}[b] on the other`);
+      const where = this.plan.chain.length > 1 ? `${id}[a] on one path, ${id}[b] on the other` : `${id}[a] where it is first taken, ${id}[b] where it is taken again`;
+      this.push(`// ${row.declare(id)}[a, b]  // (2) two instances: write ${where}`);
     }
     if (others.length > 0) {
       this.push("");
