@@ -102,7 +102,7 @@ export type LockdepReport =
       readonly blocks: readonly DependencyBlock[];
     });
 
-/** What is missing from a report that should have it. */
+/** What is missing from a report that should have it (a noun phrase: "has no …"). */
 export class ReportError extends Error {}
 
 const LOCK = /^\s*(?:[0-9a-fA-F]{6,16}\s+)?\((.+)\)\{([-.+?]{2,})\}(?:-\{(\d+:\d+)\})?(?:,\s*at:\s*(.*))?$/;
@@ -301,9 +301,9 @@ export function parseReport(r: ReportText): LockdepReport {
     case "recursive": {
       const t = rd.find(/^\s*(.+?) (?:\[HC.*\] )?is trying to acquire lock:\s*$/);
       const task = t >= 0 ? /^\s*(.+?) (?:\[HC.*\] )?is trying to acquire/.exec(rd.text(t))![1]! : (by ?? "task");
-      const trying = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "the lock the task is trying to acquire").lock;
+      const trying = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "line naming the lock the task is trying to acquire").lock;
       const h = rd.find(/but task is already holding lock:/);
-      const holding = need(h >= 0 ? rd.lockAfter(h + 1) : undefined, "the lock the task is already holding").lock;
+      const holding = need(h >= 0 ? rd.lockAfter(h + 1) : undefined, "line naming the lock the task already holds").lock;
       if (kind === "recursive") return { ...common, kind, task, trying, holding };
       const chain: ChainEntry[] = [];
       for (let i = rd.find(/the existing dependency chain/); i >= 0 && i < r.lines.length; i++) {
@@ -313,15 +313,15 @@ export function parseReport(r: ReportText): LockdepReport {
         chain.push({ n: Number(m[1]), lock: { cls: m[2]!, usage: m[3], wait: m[4], at: undefined }, stack: s.frames });
         i = s.next - 1;
       }
-      if (chain.length < 2) throw new ReportError("the dependency chain (`-> #N (lock):` entries with their stacks)");
+      if (chain.length < 2) throw new ReportError("dependency chain (`-> #N (lock):` entries with their stacks)");
       return { ...common, kind, task, trying, holding, chain };
     }
     case "inconsistent": {
       const u = rd.find(/inconsistent \{(.+)\} -> \{(.+)\} usage/);
-      const m = need(u >= 0 ? /inconsistent \{(.+)\} -> \{(.+)\} usage/.exec(rd.text(u)) : undefined, "the usage change ({A} -> {B})");
+      const m = need(u >= 0 ? /inconsistent \{(.+)\} -> \{(.+)\} usage/.exec(rd.text(u)) : undefined, "usage change ({A} -> {B})");
       const t = rd.find(/^\s*(.+?) \[HC.*\] takes:\s*$/);
       const task = t >= 0 ? /^\s*(.+?) \[HC/.exec(rd.text(t))![1]! : (by ?? "task");
-      const lock = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "the lock the task takes").lock;
+      const lock = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "line naming the lock the task takes").lock;
       const reg = rd.find(/^\s*\{.+\} state was registered at:/);
       const registered = reg >= 0 ? rd.stack(reg + 1).frames : [];
       return { ...common, kind, task, from: m[1]!, to: m[2]!, lock, registered };
@@ -329,25 +329,25 @@ export function parseReport(r: ReportText): LockdepReport {
     case "irq-inversion": {
       const t = rd.find(/just changed the state of lock:/);
       const task = t >= 0 ? /^\s*(.+?) just changed/.exec(rd.text(t))![1]! : (by ?? "task");
-      const changed = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "the lock whose state changed").lock;
+      const changed = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "line naming the lock whose state changed").lock;
       const o = rd.find(/but this lock (took|was taken by) another, (HARDIRQ|SOFTIRQ)-(READ-)?(safe|unsafe) lock in the past:/);
-      const om = need(o >= 0 ? /but this lock (took|was taken by) another, (HARDIRQ|SOFTIRQ)-(READ-)?(safe|unsafe)/.exec(rd.text(o)) : undefined, "the other lock of the inversion");
-      const other = need(rd.lockAfter(o + 1), "the other lock of the inversion").lock;
+      const om = need(o >= 0 ? /but this lock (took|was taken by) another, (HARDIRQ|SOFTIRQ)-(READ-)?(safe|unsafe)/.exec(rd.text(o)) : undefined, "line naming the other lock of the inversion");
+      const other = need(rd.lockAfter(o + 1), "line naming the other lock of the inversion").lock;
       const otherIs = om[4] === "safe" ? "safe" : "unsafe";
       return { ...common, kind, task, changed, other, otherIs, irq: om[2] as Irq, read: om[3] !== undefined, blocks: rd.dependencyBlocks() };
     }
     case "safe-unsafe": {
       const t = rd.find(/is trying to acquire:\s*$/);
       const task = t >= 0 ? /^\s*(.+?) (?:\[HC.*\] )?is trying to acquire/.exec(rd.text(t))![1]! : (by ?? "task");
-      const trying = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "the lock the task is trying to acquire").lock;
+      const trying = need(t >= 0 ? rd.lockAfter(t + 1) : undefined, "line naming the lock the task is trying to acquire").lock;
       const h = rd.find(/and this task is already holding:/);
-      const holding = need(h >= 0 ? rd.lockAfter(h + 1) : undefined, "the lock the task is already holding").lock;
+      const holding = need(h >= 0 ? rd.lockAfter(h + 1) : undefined, "line naming the lock the task already holds").lock;
       const s = rd.find(/connects a (HARDIRQ|SOFTIRQ)-irq-safe lock:/);
-      const irq = need(s >= 0 ? (/(HARDIRQ|SOFTIRQ)-irq-safe/.exec(rd.text(s))![1] as Irq) : undefined, "the irq-safe lock");
-      const safe = need(rd.lockAfter(s + 1), "the irq-safe lock").lock;
+      const irq = need(s >= 0 ? (/(HARDIRQ|SOFTIRQ)-irq-safe/.exec(rd.text(s))![1] as Irq) : undefined, "line naming the irq-safe lock");
+      const safe = need(rd.lockAfter(s + 1), "line naming the irq-safe lock").lock;
       const sa = rd.find(/\.\.\. which became (HARDIRQ|SOFTIRQ)-irq-safe at:/, s);
       const un = rd.find(/to a (HARDIRQ|SOFTIRQ)-irq-unsafe lock:/, s);
-      const unsafe = need(un >= 0 ? rd.lockAfter(un + 1) : undefined, "the irq-unsafe lock").lock;
+      const unsafe = need(un >= 0 ? rd.lockAfter(un + 1) : undefined, "line naming the irq-unsafe lock").lock;
       const ua = rd.find(/\.\.\. which became (HARDIRQ|SOFTIRQ)-irq-unsafe at:/, un);
       return {
         ...common,
