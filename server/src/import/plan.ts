@@ -222,8 +222,7 @@ function writers(threads: readonly ThreadPlan[], classes: Classes): ThreadPlan[]
       name: `writer_${classIdHint(cls)}`,
       label: `a writer of ${cls} waiting (lockdep assumes one may be)`,
       heading: [
-        `A writer of ${cls}. Readers of ${WRITE_AS[classes.nature(cls)].what} wait behind a queued writer, so`,
-        `two readers can deadlock through it; lockdep reports the cycle assuming such a writer (assumption 1).`,
+        `A writer of ${cls} (${WRITE_AS[classes.nature(cls)].what}): readers wait behind a queued writer, so two readers can deadlock through it; lockdep reports the cycle assuming such a writer (assumption 1).`,
       ],
       path: { frames: [], holds: new Map(), target: { cls, take: { read: false, wait: undefined }, note: "the writer waits for the readers" }, interrupt: undefined },
       irqsOff: undefined,

@@ -3,6 +3,7 @@
 // with a commented-out two-instance declaration), then per thread its
 // functions, innermost first as the stacks print them, and its `cpu` block.
 
+import { article } from "../language/messages";
 import type { Frame } from "./frames";
 import { commentText, identifier, lockIdentifier, Namer, stringLiteral } from "./names";
 import type { Hold, PathPlan, ScenarioPlan, ThreadPlan } from "./plan";
@@ -59,10 +60,10 @@ class Writer {
       const printed = `${l.cls}${l.usage ? ` {${l.usage}}` : ""}${l.wait ? `-{${l.wait}}` : ""}`;
       if (row.pseudo) {
         this.push(`// ${commentText(printed)}: ${row.what}.`);
-        this.push(row.primitive ? `// Written as ${kindOf(row)} until the language has ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row)}.`);
+        this.push(row.primitive ? `// Written as ${article(kindOf(row))} until the language has ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row)}.`);
         this.push(row.declare(id), "decl");
       } else {
-        this.push(`${row.declare(id)}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, written as ${kindOf(row)} until the language has ${row.primitive}` : ""}`, "decl");
+        this.push(`${row.declare(id)}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, written as ${article(kindOf(row))} until the language has ${row.primitive}` : ""}`, "decl");
       }
       const where = this.plan.chain.length > 1 ? `${id}[a] on one path, ${id}[b] on the other` : `${id}[a] where it is first taken, ${id}[b] where it is taken again`;
       this.push(`// ${row.declare(id)}[a, b]  // (2) two instances: write ${where}`);
@@ -157,7 +158,7 @@ class Writer {
 
   thread(t: ThreadPlan): string {
     this.push("");
-    for (const h of t.heading) this.push(`// ${commentText(h)}`);
+    for (const h of t.heading) for (const l of wrap(commentText(h), 110)) this.push(l);
     const name = this.cpuNames.take(identifier(t.name, "cpu"));
     const { before, after } = this.holdLines(t.path.holds.get(-1));
     const body = t.path.frames.length > 0 ? [`${this.writePath(t.path)}()`] : this.targetLines(t.path);
@@ -242,7 +243,7 @@ function header(plan: ScenarioPlan, at: (tag: Line["tag"]) => number[], cpus: re
     out.push("// Not in the language yet, so written as plain locks (race-language.md §9–§10):");
     for (const l of pseudo) {
       const row = WRITE_AS[l.nature];
-      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `${kindOf(row)} until the language has ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
+      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `${article(kindOf(row))} until the language has ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
     }
     if (plan.irq) {
       const row = INTERRUPTS[plan.irq];
