@@ -37,7 +37,7 @@ describe("a lockdep report pasted in the editor", () => {
     const checked = await client.engineDiagnostics(uri, 2);
     const deadlocks = checked.diagnostics.filter((x) => x.code === "RACE100");
     expect(deadlocks.length).toBe(2);
-    expect(deadlocks.every((x) => x.severity === 3 && x.message.includes("(expected by this scenario)"))).toBe(true);
+    expect(deadlocks.every((x) => x.severity === 3 && typeof x.message === "string" && x.message.includes("(expected by this scenario)"))).toBe(true);
     expect(checked.diagnostics.filter((x) => x.severity === 1)).toEqual([]);
   });
 });

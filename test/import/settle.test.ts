@@ -64,7 +64,7 @@ describe("settling the reports", () => {
     const { reduced } = checkBoth(text);
     expect(reduced.verdict).toBe("deadlock");
     expect(reduced.met).toBe(true);
-    let fixed = editIn(text, /^fn p2sb_bar\(\) \{/m, /\n  \/\/ \(3\)[^\n]*\n  lock pci_rescan_remove_lock[^\n]*\n  unlock pci_rescan_remove_lock/, "\n  // reads the resources p2sb_cache_resources() cached at fs_initcall");
+    let fixed = editIn(text, /^fn p2sb_bar\(\) \{/m, /\n {2}\/\/ \(3\)[^\n]*\n {2}lock pci_rescan_remove_lock[^\n]*\n {2}unlock pci_rescan_remove_lock/, "\n  // reads the resources p2sb_cache_resources() cached at fs_initcall");
     fixed = edit(fixed, /^expect deadlock.*$/m, "expect safe");
     expectSafe(fixed);
   });

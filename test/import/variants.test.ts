@@ -36,12 +36,12 @@ describe("reports made for the cases the splats lack", () => {
     expect(natures(s)).toMatchObject({ "(wq_completion)events": "workqueue", cpu_hotplug_lock: "hotplug", "(work_completion)(&ctx->reset_work)": "work" });
     expect(s.cpus.map((c) => c.role)).toEqual(["trigger", "chain", "chain", "writer"]);
     // The worker holds its queue for reading (items of one queue run at once) and its item for writing.
-    expect(s.text).toMatch(/fn process_one_work\(\) \{\n  rlock wq_events[^\n]*\n  lock ctx_reset_work[^\n]*\n  foo_reset_work\(\)/);
+    expect(s.text).toMatch(/fn process_one_work\(\) \{\n {2}rlock wq_events[^\n]*\n {2}lock ctx_reset_work[^\n]*\n {2}foo_reset_work\(\)/);
     expect(s.text).toContain("rwsem wq_events\n");
     expect(s.text).toContain("// (wq_completion)events {+.+.}-{0:0}: a workqueue:");
     // cpus_read_lock() is a read of the hotplug lock; flush_workqueue() waits as lockdep writes it.
-    expect(s.text).toMatch(/rlock cpu_hotplug_lock  \/\/ kworker\/3:1\/211 is trying to acquire cpu_hotplug_lock/);
-    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(flush_workqueue\)[^\n]*\n  lock wq_events/);
+    expect(s.text).toMatch(/rlock cpu_hotplug_lock {2}\/\/ kworker\/3:1\/211 is trying to acquire cpu_hotplug_lock/);
+    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(flush_workqueue\)[^\n]*\n {2}lock wq_events/);
   });
 
   it("fs_reclaim: not a lock and no construct models it — a plain mutex saying so, never a failure", () => {
@@ -52,7 +52,7 @@ describe("reports made for the cases the splats lack", () => {
     expect(s.text).toContain("// No construct of the language models it: written as a plain mutex.\nmutex fs_reclaim\n");
     expect(s.notes.map((n) => n.code)).toContain(catalogue.importUnmapped.code);
     // kswapd holds reclaim from balance_pgdat(), where lockdep says it took it.
-    expect(s.text).toMatch(/fn balance_pgdat\(\) \{\n  lock fs_reclaim/);
+    expect(s.text).toMatch(/fn balance_pgdat\(\) \{\n {2}lock fs_reclaim/);
   });
 
   it("an old (4.9) report: `[ INFO: … ]` header, `[<address>]` frames, a subclass `&pipe->mutex/1`, a per-CPU rwsem read on both sides", () => {
@@ -71,8 +71,8 @@ describe("reports made for the cases the splats lack", () => {
     const s = importChecked(fixture("inconsistent_hardirq.txt"), ["&host->lock"]);
     expect(s.kind).toBe("inconsistent");
     // The task path is the backtrace; the handler is the registered stack, cut at the irq entry.
-    expect(s.text).toMatch(/fn foo_ioctl\(\) \{[\s\S]*lock host_lock[^\n]*\n  either "<Interrupt> hardirq foo_irq: takes &host->lock while this CPU holds &host->lock" \{\n    foo_irq\(\)\n  \} or "no interrupt here" \{ \}/);
-    expect(s.text).toMatch(/fn foo_probe\(\) \{\n  lock dev_mutex/);
+    expect(s.text).toMatch(/fn foo_ioctl\(\) \{[\s\S]*lock host_lock[^\n]*\n {2}either "<Interrupt> hardirq foo_irq: takes &host->lock while this CPU holds &host->lock" \{\n {4}foo_irq\(\)\n {2}\} or "no interrupt here" \{ \}/);
+    expect(s.text).toMatch(/fn foo_probe\(\) \{\n {2}lock dev_mutex/);
     expect(s.notes.map((n) => n.code)).toContain(catalogue.importInterrupt.code);
   });
 
