@@ -1,29 +1,17 @@
 // `race import` as a developer runs it on a report: the built dist/cli.js
 // (npm test builds first), its output, its notes on stderr, its exit codes.
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { numbered } from "../../server/src/cli/importCommand";
 import { importLockdep } from "../../server/src/import";
-import { root } from "../helpers";
+import { runCli, scratchFile } from "../helpers";
 import { fixtures, splat } from "./splats";
 
-const cli = join(root, "dist", "cli.js");
-
-function race(args: readonly string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: root, input });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function scratch(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "race-import-"));
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
+const race = runCli;
+const scratch = scratchFile;
 
 describe("race import", () => {
   it("writes the scenario of a report file to stdout, with its notes on stderr, exit 0; the scenario checks", () => {

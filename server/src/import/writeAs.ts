@@ -67,6 +67,19 @@ const plainLock = (kind: string, what: string): Row => ({
   holdsForReading: undefined,
 });
 
+/**
+ * A pseudo-lock written as a plain lock: held around the holder's code (for
+ * reading when `holdRead`), waited for as an acquisition and release.
+ */
+const pseudoLock = (kind: "mutex" | "rwsem", holdRead: boolean, row: Pick<Row, "what" | "primitive" | "holderFrames">): Row => ({
+  ...row,
+  pseudo: true,
+  declare: (id) => `${kind} ${id}`,
+  hold: (id) => lockOrRead(id, holdRead),
+  take: waitAsLock,
+  holdsForReading: holdRead,
+});
+
 export const WRITE_AS: Readonly<Record<Nature, Row>> = {
   mutex: plainLock("mutex", "a sleeping lock"),
   spinlock: plainLock("spinlock", "a spinlock"),
@@ -77,83 +90,49 @@ export const WRITE_AS: Readonly<Record<Nature, Row>> = {
     // §10 `rwlock`: then a reader in an interrupt does not wait for a queued writer.
     primitive: "`rwlock` (race-language.md §10)",
   },
-  work: {
+  // §9: `work ${id} on <queue> { … }` (the thread that holds it becomes the work body); the wait is
+  // `flush_work ${id}` or `cancel_work_sync ${id}` by how.wait. As a lock, the wait covers a running
+  // item, not a pending one.
+  work: pseudoLock("mutex", false, {
     what: "a work item: lockdep holds it while the item runs and takes it in flush_work()/cancel_work_sync()",
     primitive: "`work`, `flush_work`, `cancel_work_sync` (race-language.md §9)",
-    pseudo: true,
-    // §9: `work ${id} on <queue> { … }`; the thread holding it becomes the work body.
-    declare: (id) => `mutex ${id}`,
-    hold: (id) => ({ before: `lock ${id}`, after: `unlock ${id}` }),
-    // §9: [`flush_work ${id}`] or [`cancel_work_sync ${id}`] by how.wait. As a lock, the
-    // wait covers a running item, not a pending one.
-    take: waitAsLock,
     holderFrames: ["process_one_work"],
-    holdsForReading: false,
-  },
-  workqueue: {
+  }),
+  // §9: `workqueue ${id}`; `flush_workqueue ${id}`. Items hold it for reading here, so that several may run at once.
+  workqueue: pseudoLock("rwsem", true, {
     what: "a workqueue: lockdep holds it while any of its items runs and takes it in flush_workqueue()",
     primitive: "`workqueue`, `flush_workqueue` (race-language.md §9)",
-    pseudo: true,
-    // §9: `workqueue ${id}`. Items hold it for reading here, so that several may run at once.
-    declare: (id) => `rwsem ${id}`,
-    hold: (id) => ({ before: `rlock ${id}`, after: `runlock ${id}` }),
-    take: waitAsLock,
     holderFrames: ["process_one_work"],
-    holdsForReading: true,
-  },
-  kernfs: {
+  }),
+  // §9: `kernfs ${id}`; the holder's code goes inside `sysfs ${id} { … }`; the wait is `kernfs_remove ${id}`.
+  kernfs: pseudoLock("rwsem", true, {
     what: "a kernfs node's active references: a sysfs handler holds one while it runs, and removing the node (kernfs_drain) waits for them",
     primitive: "`kernfs`, `sysfs KN { … }`, `kernfs_remove` (race-language.md §9)",
-    pseudo: true,
-    // §9: `kernfs ${id}`; the holder's code goes inside `sysfs ${id} { … }`; the wait is `kernfs_remove ${id}`.
-    declare: (id) => `rwsem ${id}`,
-    hold: (id) => ({ before: `rlock ${id}`, after: `runlock ${id}` }),
-    take: waitAsLock,
     holderFrames: ["kernfs_fop_write_iter", "kernfs_fop_write", "kernfs_fop_read_iter", "kernfs_fop_read", "kernfs_seq_start", "kernfs_fop_mmap", "kernfs_fop_open"],
-    holdsForReading: true,
-  },
-  srcu: {
+  }),
+  // §9: `srcu ${id}`; `srcu_read_lock ${id}` … `srcu_read_unlock ${id}`; `synchronize_srcu ${id}`.
+  // As an rwsem a reader may wait behind a queued synchronize, which SRCU readers never do.
+  srcu: pseudoLock("rwsem", true, {
     what: "an SRCU domain: readers hold it in read-side sections and synchronize_srcu() waits for them",
     primitive: "`srcu`, `srcu_read_lock`, `synchronize_srcu` (race-language.md §9)",
-    pseudo: true,
-    // §9: `srcu ${id}`; `srcu_read_lock ${id}` … `srcu_read_unlock ${id}`; `synchronize_srcu ${id}`.
-    // As an rwsem a reader may wait behind a queued synchronize, which SRCU readers never do.
-    declare: (id) => `rwsem ${id}`,
-    hold: (id) => ({ before: `rlock ${id}`, after: `runlock ${id}` }),
-    take: waitAsLock,
     holderFrames: ["__mmu_notifier_release", "__srcu_read_lock"],
-    holdsForReading: true,
-  },
-  rcu: {
+  }),
+  // §9: `rcu_read_lock` … `rcu_read_unlock`; `synchronize_rcu`.
+  rcu: pseudoLock("rwsem", true, {
     what: "an RCU read-side section",
     primitive: "`rcu_read_lock`, `synchronize_rcu` (race-language.md §9)",
-    pseudo: true,
-    declare: (id) => `rwsem ${id}`,
-    hold: (id) => ({ before: `rlock ${id}`, after: `runlock ${id}` }),
-    take: waitAsLock,
     holderFrames: [],
-    holdsForReading: true,
-  },
-  reclaim: {
+  }),
+  reclaim: pseudoLock("mutex", false, {
     what: "lockdep's annotation of memory reclaim (an allocation that may enter filesystem reclaim, and kswapd), not a lock; no construct models it",
     primitive: undefined,
-    pseudo: true,
-    declare: (id) => `mutex ${id}`,
-    hold: (id) => ({ before: `lock ${id}`, after: `unlock ${id}` }),
-    take: waitAsLock,
     holderFrames: [],
-    holdsForReading: false,
-  },
-  map: {
+  }),
+  map: pseudoLock("mutex", false, {
     what: "a lockdep map the importer does not know (a timer, or another pseudo-lock), not a lock; no construct models it",
     primitive: undefined,
-    pseudo: true,
-    declare: (id) => `mutex ${id}`,
-    hold: (id) => ({ before: `lock ${id}`, after: `unlock ${id}` }),
-    take: waitAsLock,
     holderFrames: ["call_timer_fn"],
-    holdsForReading: false,
-  },
+  }),
 };
 
 /** Interrupt contexts: how the interrupt a report describes is written. */
