@@ -1,5 +1,5 @@
-// Bundles the extension client, the language server, the CLI and the
-// benchmarks into dist/. `--watch` rebuilds on change.
+// Bundles the extension client, the language server, the CLI, the
+// benchmarks and the long-running test programs into dist/. `--watch` rebuilds on change.
 import * as esbuild from "esbuild";
 import { readFileSync } from "node:fs";
 
@@ -28,6 +28,7 @@ const builds = [
   { entryPoints: ["bench/spin.ts"], outfile: "dist/bench-spin.js" },
   { entryPoints: ["bench/corpus.ts"], outfile: "dist/bench-corpus.js" },
   { entryPoints: ["test/differential/run.ts"], outfile: "dist/differential.js" },
+  { entryPoints: ["test/fuzz/run.ts"], outfile: "dist/fuzz.js" },
 ];
 
 if (watch) {

@@ -17,7 +17,7 @@ let client: LanguageClient | undefined;
 
 function settings(): Record<string, unknown> {
   const c = vscode.workspace.getConfiguration("race");
-  return { maxStates: c.get("maxStates"), timeoutMs: c.get("timeoutMs"), debounceMs: c.get("debounceMs") };
+  return { maxStates: c.get("maxStates"), timeoutMs: c.get("timeoutMs"), debounceMs: c.get("debounceMs"), workerMemoryMb: c.get("workerMemoryMb") };
 }
 
 function activeRaceUri(arg: unknown): string | undefined {

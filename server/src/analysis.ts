@@ -122,6 +122,11 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   const findings = report.problems.map((problem) => ({ problem, expected: isExpected(problem, expectation) }));
   const diagnostics: Diagnostic[] = [...frontEnd.diagnostics];
   findings.forEach(({ problem, expected }, i) => diagnostics.push(...problemDiagnostics(problem, expected).map((d) => ({ ...d, finding: i }))));
+  if (!report.lockGraph.cyclesComplete) {
+    const why = { cap: "at most 100 are listed", budget: "its work budget ran out", time: "the time budget ran out", cancelled: "cancelled" }[report.lockGraph.cyclesStoppedBy ?? "budget"];
+    const first = report.lockGraph.inversions[0]?.edges[0]?.sites[0]?.span ?? span(0, 0);
+    diagnostics.push(diagnostic("cyclesIncomplete", first, report.lockGraph.inversions.length, why));
+  }
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);

@@ -1,15 +1,22 @@
 // `race check [--json|--sarif] [--max-states N] [--timeout MS] [--no-reduce] FILE...`
 // No LSP imports here: the CLI reads files, calls analyze() and prints.
 // Exit codes: 0 every file's expectation is met; 1 some expectation is not
-// met; 2 invalid input (syntax or semantic errors, unreadable file) or usage.
+// met; 2 invalid input (syntax or semantic errors, unreadable file) or usage;
+// 3 an internal error (an exception from the checker or the exporter: a bug
+// of ours, reported on one line, with the stack under --debug). The highest
+// applies.
+//
+// Text output goes through textLines(), which escapes control characters
+// from the scenario and the command line; JSON through safeJson().
 
 import { readFileSync } from "node:fs";
 import { analyze, analyzeFrontEnd, type Analysis } from "./analysis";
 import { compile } from "./engine/compile";
+import { safeJson } from "./escape";
 import { ExportError, toPromela } from "./export/promela";
-import { toJsonFile } from "./cli/json";
-import { toSarif } from "./cli/sarif";
-import { diagnosticLine, formatFile } from "./cli/text";
+import { internalErrorJson, toJsonFile, type JsonFile } from "./cli/json";
+import { sarifFailure, sarifFile, toSarif, type Failure, type SarifFile } from "./cli/sarif";
+import { diagnosticLine, formatFile, textLines } from "./cli/text";
 import { coverageJson, formatCoverage } from "./cli/coverage";
 import { replayCommand, REPLAY_USAGE } from "./cli/replay";
 import { testCommand, TEST_USAGE } from "./cli/testCommand";
@@ -23,8 +30,8 @@ import { LineIndex } from "./language/span";
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
 
-const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce] [--coverage] [--trace-out TRACE.json] FILE...
-       race export --promela FILE
+const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout MS] [--no-reduce] [--coverage] [--trace-out TRACE.json] [--debug] FILE...
+       race export --promela [--debug] FILE
 ${TEST_USAGE}
 ${REPLAY_USAGE}
 ${IMPORT_USAGE}
@@ -41,6 +48,7 @@ ${IMPORT_USAGE}
   --coverage      also list the statements no interleaving reaches
   --trace-out F   write the first finding's trace to F as a trace file
                   (docs/trace-format.md; one scenario only)
+  --debug         on an internal error, print its stack too
   --version       print the version
 
   export --promela  write the scenario as a Promela model for SPIN (stdout)
@@ -54,7 +62,10 @@ ${IMPORT_USAGE}
                   exit 0 imported, 2 no report found
 
 exit status: 0 all expectations met, 1 some expectation not met,
-             2 invalid input or usage error`;
+             2 invalid input or usage error, 3 internal error (a bug: please
+             report it); the highest applies`;
+
+export const EXIT = { met: 0, notMet: 1, invalid: 2, internal: 3 } as const;
 
 interface Options {
   format: "text" | "json" | "sarif";
@@ -101,7 +112,35 @@ function parseArgs(argv: string[]): Options | "help" | "version" | { exportProme
   return opts;
 }
 
-export function main(argv: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
+type Write = (s: string) => void;
+
+/** What a failure inside the checker says, on one line. */
+function describeFailure(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** `race: internal error …` on stderr: one line, and the stack under --debug. */
+function reportInternal(what: string, e: unknown, debug: boolean, writeErr: Write): void {
+  const stack = debug && e instanceof Error && e.stack ? e.stack.split("\n").slice(1) : [];
+  writeErr(textLines([`race: internal error ${what}: ${describeFailure(e)}${debug ? "" : " (--debug shows the stack)"}`, ...stack]));
+}
+
+export function main(argv: string[], write: Write, writeErr: Write): number {
+  const debug = argv.includes("--debug");
+  try {
+    return run(
+      argv.filter((a) => a !== "--debug"),
+      debug,
+      write,
+      writeErr,
+    );
+  } catch (e) {
+    reportInternal("in race", e, debug, writeErr);
+    return EXIT.internal;
+  }
+}
+
+function run(argv: string[], debug: boolean, write: Write, writeErr: Write): number {
   if (argv[0] === "test" && !argv.includes("--help")) return testCommand(argv.slice(1), write, writeErr, USAGE);
   if (argv[0] === "replay" && !argv.includes("--help")) return replayCommand(argv.slice(1), write, writeErr, USAGE);
   if (argv[0] === "import") return importCommand(argv.slice(1), write, writeErr);
@@ -110,49 +149,60 @@ export function main(argv: string[], write: (s: string) => void, writeErr: (s: s
     parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      writeErr(`race: ${e.message}\n${USAGE}\n`);
-      return 2;
+      writeErr(textLines([`race: ${e.message}`]) + USAGE + "\n");
+      return EXIT.invalid;
     }
     throw e;
   }
   if (parsed === "help") {
     write(USAGE + "\n");
-    return 0;
+    return EXIT.met;
   }
   if (parsed === "version") {
     write(VERSION + "\n");
-    return 0;
+    return EXIT.met;
   }
-  if (typeof parsed === "object" && "exportPromela" in parsed) return exportPromela(parsed.exportPromela, write, writeErr);
+  if (typeof parsed === "object" && "exportPromela" in parsed) return exportPromela(parsed.exportPromela, debug, write, writeErr);
   const opts = parsed;
-  let exit = 0;
-  const done: { file: string; analysis: Analysis; lines: LineIndex }[] = [];
+  let exit: number = EXIT.met;
+  const json: object[] = [];
+  const sarif: SarifFile[] = [];
+  const failures: Failure[] = [];
   for (const file of opts.files) {
     const text = readSource(file, writeErr);
     if (text === undefined) {
-      exit = 2;
+      exit = Math.max(exit, EXIT.invalid);
       continue;
     }
-    const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
-    const lines = new LineIndex(text);
-    done.push({ file, analysis, lines });
-    if (analysis.verdict === "invalid") exit = 2;
-    else if (!analysis.met && exit === 0) exit = 1;
-    if (opts.format === "text") write(formatFile(file, analysis, lines));
-    if (opts.format === "text" && opts.coverage) write(formatCoverage(file, analysis, lines));
-    if (opts.traceOut !== undefined) writeTraceOut(opts.traceOut, file, text, analysis, writeErr);
+    try {
+      const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
+      const lines = new LineIndex(text);
+      // Rendered at once, so that a failure while rendering is this file's too.
+      if (opts.format === "text") write(formatFile(file, analysis, lines));
+      if (opts.format === "text" && opts.coverage) write(formatCoverage(file, analysis, lines));
+      if (opts.format === "json") json.push({ ...toJsonFile(file, analysis, lines), ...(opts.coverage ? { coverage: coverageJson(analysis, lines) } : {}) } satisfies JsonFile);
+      if (opts.format === "sarif") sarif.push(sarifFile({ file, analysis, lines }));
+      if (opts.traceOut !== undefined) writeTraceOut(opts.traceOut, file, text, analysis, writeErr);
+      exit = Math.max(exit, analysis.verdict === "invalid" ? EXIT.invalid : analysis.met ? EXIT.met : EXIT.notMet);
+    } catch (e) {
+      reportInternal(`while checking ${file}`, e, debug, writeErr);
+      const failure = { file, detail: describeFailure(e) };
+      json.push(internalErrorJson(file, failure.detail));
+      sarif.push(sarifFailure(failure));
+      failures.push(failure);
+      exit = EXIT.internal;
+    }
   }
-  const json = (d: (typeof done)[number]): object => ({ ...toJsonFile(d.file, d.analysis, d.lines), ...(opts.coverage ? { coverage: coverageJson(d.analysis, d.lines) } : {}) });
-  if (opts.format === "json") write(JSON.stringify({ files: done.map(json) }, null, 2) + "\n");
-  if (opts.format === "sarif") write(JSON.stringify(toSarif(done, VERSION), null, 2) + "\n");
+  if (opts.format === "json") write(safeJson({ files: json }) + "\n");
+  if (opts.format === "sarif") write(safeJson(toSarif(sarif, failures, VERSION)) + "\n");
   return exit;
 }
 
 /** `--trace-out`: the first finding's trace as a trace file (docs/trace-format.md). */
-function writeTraceOut(out: string, file: string, text: string, a: Analysis, writeErr: (s: string) => void): void {
+function writeTraceOut(out: string, file: string, text: string, a: Analysis, writeErr: Write): void {
   const problem = a.report?.problems[0];
   if (!a.model || !problem) {
-    writeErr(`race: ${file} has no finding, so no trace was written to ${out}\n`);
+    writeErr(textLines([`race: ${file} has no finding, so no trace was written to ${out}`]));
     return;
   }
   const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
@@ -162,34 +212,35 @@ function writeTraceOut(out: string, file: string, text: string, a: Analysis, wri
 }
 
 /** The file's text, or undefined after saying why it cannot be read. */
-function readSource(file: string, writeErr: (s: string) => void): string | undefined {
+function readSource(file: string, writeErr: Write): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    writeErr(`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(textLines([`race: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]));
     return undefined;
   }
 }
 
-function exportPromela(file: string, write: (s: string) => void, writeErr: (s: string) => void): number {
+function exportPromela(file: string, debug: boolean, write: Write, writeErr: Write): number {
   const text = readSource(file, writeErr);
-  if (text === undefined) return 2;
-  const fe = analyzeFrontEnd(text);
-  if (fe.hasErrors) {
-    const lines = new LineIndex(text);
-    for (const d of fe.diagnostics.filter((x) => x.severity === "error")) writeErr(diagnosticLine(file, lines, d) + "\n");
-    writeErr(`race: ${file} has errors; nothing exported\n`);
-    return 2;
-  }
+  if (text === undefined) return EXIT.invalid;
   try {
+    const fe = analyzeFrontEnd(text);
+    if (fe.hasErrors) {
+      const lines = new LineIndex(text);
+      const errors = fe.diagnostics.filter((x) => x.severity === "error").map((d) => diagnosticLine(file, lines, d));
+      writeErr(textLines([...errors, `race: ${file} has errors; nothing exported`]));
+      return EXIT.invalid;
+    }
     write(toPromela(compile(fe.ast, fe.checked.scope), file));
-    return 0;
+    return EXIT.met;
   } catch (e) {
     if (e instanceof ExportError) {
-      writeErr(`race: ${file} cannot be exported exactly: ${e.message}\n`);
-      return 2;
+      writeErr(textLines([`race: ${file} cannot be exported exactly: ${e.message}`]));
+      return EXIT.invalid;
     }
-    throw e;
+    reportInternal(`while exporting ${file}`, e, debug, writeErr);
+    return EXIT.internal;
   }
 }
 

@@ -56,7 +56,9 @@ if (parentPort) {
       send(fixes ? { id: req.id, kind: "fixes", fixes } : { id: req.id, kind: "cancelled" });
     } catch (e) {
       const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      send(delivered ? { id: req.id, kind: "fixes", fixes: [] } : { id: req.id, kind: "error", message });
+      // A typed array the system cannot give (the engine's arenas live outside the JS heap) is running out of memory too.
+      const outOfMemory = e instanceof RangeError && /allocation failed/i.test(e.message);
+      send(delivered ? { id: req.id, kind: "fixes", fixes: [] } : { id: req.id, kind: outOfMemory ? "out-of-memory" : "error", message });
     }
   });
 }

@@ -31,6 +31,8 @@ export interface CheckSummary {
   readonly cpus: readonly { readonly name: string; readonly label: string | undefined }[];
   readonly fixes: readonly Fix[];
   readonly coverage: Coverage | undefined;
+  /** Set when the check itself failed (out of memory, a crash): what to show instead of a verdict. */
+  readonly failure?: string;
 }
 
 export type CheckReply =
@@ -38,6 +40,8 @@ export type CheckReply =
   /** Sent after "done": the verified quick fixes, which take longer than the verdict. */
   | { readonly id: number; readonly kind: "fixes"; readonly fixes: readonly Fix[] }
   | { readonly id: number; readonly kind: "cancelled" }
-  | { readonly id: number; readonly kind: "error"; readonly message: string };
+  | { readonly id: number; readonly kind: "error"; readonly message: string }
+  /** The engine could not allocate (a typed array beyond what the system gives): as if the heap ran out. */
+  | { readonly id: number; readonly kind: "out-of-memory"; readonly message: string };
 
 export type CheckOptions = Pick<ExploreOptions, "maxStates" | "timeoutMs">;

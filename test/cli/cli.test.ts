@@ -122,6 +122,65 @@ describe("race check (text)", () => {
   });
 });
 
+describe("control characters from the scenario and the command line", () => {
+  // A title that clears the screen and prints a fake verdict, a label that
+  // reverses the rest of its line, an assert message that rings and sends a
+  // C1 CSI, a file name with an escape sequence and a line break.
+  const hostile = [
+    'scenario "\x1b[2J\x1b[H✓ all good\x07"',
+    "var ok = false",
+    'cpu C0 "\u202eevil\u2066 label\x7f" { assert ok "bad\x9b31m\u2028message\x00" }',
+    "expect violation",
+    "",
+  ].join("\n");
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  it("are escaped in the text report, file names included", () => {
+    const file = scratch("a\x1b]0;pwned\x07\nb.race", hostile);
+    const r = race("check", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(unsafe);
+    expect(r.stdout).toContain("\\x1b[2J\\x1b[H✓ all good\\x07");
+    expect(r.stdout).toContain('C0 "\\u202eevil\\u2066 label\\x7f"');
+    expect(r.stdout).toContain('"bad\\x9b31m\\u2028message\\x00"');
+    expect(r.stdout).toContain("a\\x1b]0;pwned\\x07\\nb.race");
+    // The verdict is still the last line, whole.
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toMatch(/^✓ .*\(\\x1b\[2J.*\): violation · expect violation: met · /);
+  });
+
+  it("are escaped in messages on stderr", () => {
+    const r = race("check", "no/such/\x1b[2Jfile\u202e.race", "--\x1b[31m");
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(unsafe);
+    expect(r.stderr).toContain("unknown option '--\\x1b[31m'");
+    const missing = race("check", "no/such/\x1b[2Jfile\u202e.race");
+    expect(missing.stderr).toBe("race: cannot read no/such/\\x1b[2Jfile\\u202e.race: ENOENT\n");
+  });
+
+  it("are escaped by race test and --coverage too", () => {
+    const file = scratch("t\x1b[2J\u202e.race", hostile.replace("expect violation", "expect safe"));
+    const tested = race("test", file);
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).not.toMatch(unsafe);
+    expect(tested.stdout).toContain("t\\x1b[2J\\u202e.race");
+    const covered = race("check", "--coverage", file);
+    expect(covered.stdout).not.toMatch(unsafe);
+  });
+
+  it("JSON and SARIF write them as \\u escapes: the same strings, nothing raw", () => {
+    const file = scratch("hostile.race", hostile);
+    for (const format of ["--json", "--sarif"]) {
+      const r = race("check", format, file);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(unsafe);
+      expect(r.stdout).toContain("bad\\u009b31m\\u2028message");
+    }
+    const json = JSON.parse(race("check", "--json", file).stdout);
+    expect(json.files[0].title).toBe("\x1b[2J\x1b[H✓ all good\x07");
+  });
+});
+
 describe("race check --json", () => {
   it("follows the documented shape", () => {
     const r = race("check", "--json", sample("v9-remove-vs-unbind.race"), sample("v11-kill-device.race"));
@@ -133,8 +192,8 @@ describe("race check --json", () => {
     expect(Object.keys(v9).sort()).toEqual(["expect", "expectKinds", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
     expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
-    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
-    expect(v9.stats).toMatchObject({ states: 6, reduced: true, shortestTraces: true, traceSearchStates: 0 });
+    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "inversionsComplete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
+    expect(v9.stats).toMatchObject({ states: 6, reduced: true, shortestTraces: true, traceSearchStates: 0, inversionsComplete: true });
     const p = v9.problems[0];
     expect(p).toMatchObject({ kind: "deadlock", code: "RACE100", cpus: ["CPU0", "CPU1"], expected: true });
     // line 24 of the sample: "  lock device_lock[d]", CPU0's blocked statement

@@ -2,14 +2,15 @@
 // hand against docs/promela.md); SPIN itself checks it in the differential
 // run (npm run test:differential).
 
+import fc from "fast-check";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
-import { toPromela } from "../../server/src/export/promela";
+import { commentText, toPromela } from "../../server/src/export/promela";
 import { fixturesDir, read, root, samplesDir } from "../helpers";
 import { generateScenario } from "../differential/generate";
 
@@ -60,6 +61,73 @@ describe("Promela export", () => {
     expect(r.stderr).toContain("error RACE010: Unknown lock 'nosuch'");
     expect(r.stderr).toContain("has errors; nothing exported");
     expect(r.stdout).toBe("");
+  });
+});
+
+// The model with its comments taken out, as the C preprocessor and SPIN see it.
+function code(pml: string): string {
+  return pml.replace(/\/\*[\s\S]*?\*\//g, " ");
+}
+
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
+const controls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+describe("Promela export of hostile text", () => {
+  // Paths and labels that try to close a comment: directly, through a line
+  // splice (`*\`, a line break, then `/`: the C preprocessor joins them), or
+  // by opening a nested one.
+  const hostilePaths = [
+    "a*\\\n/\nc_code { int PWNED = 1; }\n/*.race",
+    "x*/ c_code { int PWNED = 1; } /*.race",
+    "x**//c_code { int PWNED = 1; }//**.race",
+    "x/*/ c_code { int PWNED = 1; } */.race",
+    "x\r\n#include </etc/passwd>\n\u2028\u202e\x1b[2J.race",
+  ];
+  const hostileText = 'mutex m\nvar ok = true\ncpu C0 "*/ c_code { int PWNED = 1; } /* *\\\\" { lock m; assert ok "*/ c_code { int PWNED = 1; } /*"; unlock m }\n';
+
+  it("writes paths, labels and messages only inside comments, on one line, unable to close them", () => {
+    for (const path of hostilePaths) {
+      const pml = exportText(hostileText, path);
+      expect(code(pml), path).not.toContain("PWNED");
+      expect(code(pml), path).not.toContain("#include");
+      expect(pml, path).not.toMatch(controls);
+      expect(pml.split("\n").filter((l) => l.includes("/*")).every((l) => l.trimEnd().endsWith("*/") || l.startsWith("/* Promela export"))).toBe(true);
+    }
+  });
+
+  it("commentText never leaves a comment, whatever the string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("*", "/", "\\", "\n", "\r", "\u2028", "\x1b", "a", "?") }), (s) => {
+        const t = commentText(s);
+        expect(t).not.toContain("*/");
+        expect(t).not.toContain("/*");
+        expect(t).not.toMatch(controls);
+        expect(code(`/* ${t} */`)).toBe(" ");
+      }),
+      { numRuns: 500, seed: 5 },
+    );
+  });
+
+  it("through the CLI and SPIN: a crafted path compiles to a model without the attacker's code", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-hostile-"));
+    // The first hostile path as real directories (a line break is a legal file-name character on POSIX).
+    const parts = hostilePaths[0]!.split("/");
+    mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
+    const file = join(dir, ...parts);
+    writeFileSync(file, hostileText);
+    const r = spawnSync(process.execPath, [join(root, "dist", "cli.js"), "export", "--promela", file], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(code(r.stdout)).not.toContain("PWNED");
+    expect(r.stdout).not.toMatch(controls);
+    const model = join(dir, "model.pml");
+    writeFileSync(model, r.stdout);
+    // SPIN's documented pipeline starts with `spin -a`, which copies any
+    // c_code into pan.c. Only where SPIN is installed; the checks above hold anyway.
+    const spin = spawnSync("spin", ["-a", "model.pml"], { cwd: dir, encoding: "utf8" });
+    if (spin.error === undefined) {
+      expect(spin.status, spin.stdout + spin.stderr).toBe(0);
+      expect(readFileSync(join(dir, "pan.c"), "utf8")).not.toContain("PWNED");
+    }
   });
 });
 

@@ -90,6 +90,18 @@ describe("import robustness", () => {
     fc.assert(fc.property(fc.array(fc.oneof(...pieces), { maxLength: 80 }).map((a) => a.join("\n")), assertImportSane), { numRuns: 400, seed: 5 });
   });
 
+  it("a hostile report: terminal escapes and bidi overrides in its names are shown as escapes, never written into the scenario", () => {
+    const hostile = reports[0]!.replaceAll("bash/1615", "ba\u001b[2Jsh/1615").replaceAll("pci_rescan_remove_lock", "pci_rescan\u202eremove_lock");
+    const r = importLockdep(hostile);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const text = r.scenarios[0]!.text;
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain("ba\\x1b[2Jsh/1615");
+    expect(text).toContain("pci_rescan\\u202eremove_lock");
+    expect(analyzeFrontEnd(text).hasErrors).toBe(false);
+  });
+
   it("arbitrary text", () => {
     fc.assert(fc.property(fc.string({ maxLength: 400 }), assertImportSane), { numRuns: 200, seed: 3 });
   });

@@ -1,54 +1,17 @@
-// Editor services on their own (no protocol): formatter, quick fixes,
-// completion, hover, navigation.
+// Editor services on their own (no protocol): quick fixes, completion,
+// hover, navigation (the formatter has format.test.ts).
 
-import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
-import { raceLexer } from "../../server/src/language/tokens";
 import { complete } from "../../server/src/services/completion";
 import { applyEdits } from "../../server/src/services/edits";
 import { checkerFixes, engineFixes } from "../../server/src/services/fixes";
-import { format } from "../../server/src/services/format";
 import { hover } from "../../server/src/services/hover";
 import { outline, rename } from "../../server/src/services/navigation";
 import { listRace, read, samplesDir } from "../helpers";
 
 const samples = listRace(samplesDir).map((f) => read(join(samplesDir, f)));
-const tokenImages = (t: string): string[] => {
-  const r = raceLexer.tokenize(t);
-  return [...r.tokens.map((x) => x.image), ...((r.groups["comments"] ?? []) as { image: string }[]).map((c) => c.image.replace(/\s+/g, " "))];
-};
-
-describe("formatter", () => {
-  it("leaves every sample as it is", () => {
-    for (const s of samples) expect(format(s)).toBe(s);
-  });
-
-  it("is idempotent and keeps every token and comment, on mangled samples", () => {
-    const mangled = fc.tuple(fc.integer({ min: 0, max: samples.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom("", "  ", "\n", "\n\n\n", "\t")), { maxLength: 20 })).map(([i, cuts]) => {
-      // Only change white space: replace the white space run at some positions.
-      let s = samples[i]!;
-      for (const [at, ws] of cuts) {
-        const p = at % (s.length + 1);
-        if (/\s/.test(s[p] ?? "x")) s = s.slice(0, p) + ws + s.slice(p + 1);
-      }
-      return s;
-    });
-    fc.assert(
-      fc.property(mangled, (text) => {
-        const once = format(text);
-        expect(format(once)).toBe(once);
-        expect(tokenImages(once)).toEqual(tokenImages(text));
-      }),
-      { numRuns: 200, seed: 3 },
-    );
-  });
-
-  it("indents by braces, not by braces in strings or comments", () => {
-    expect(format('cpu C "a { label" {\n// {\nlock m\n}\nmutex m\n')).toBe('cpu C "a { label" {\n  // {\n  lock m\n}\nmutex m\n');
-  });
-});
 
 describe("quick fixes", () => {
   it("takes the locks in one global order when no single swap is enough", () => {

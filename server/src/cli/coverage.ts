@@ -3,16 +3,16 @@
 
 import type { Analysis } from "../analysis";
 import type { LineIndex } from "../language/span";
-import { location } from "./text";
+import { location, textLines } from "./text";
 
 export function formatCoverage(file: string, a: Analysis, lines: LineIndex): string {
   const c = a.coverage;
-  if (!c) return `coverage: not known for ${file} (not checked)\n`;
-  if (!c.known) return `coverage: not known for ${file}: the search stopped early, so what it did not reach may still be reachable\n`;
+  if (!c) return textLines([`coverage: not known for ${file} (not checked)`]);
+  if (!c.known) return textLines([`coverage: not known for ${file}: the search stopped early, so what it did not reach may still be reachable`]);
   const reached = c.statements - c.unreached.length;
   const head = `coverage: ${reached} of ${c.statements} statements of ${file} reached in some interleaving`;
-  if (c.unreached.length === 0) return `${head}\n`;
-  return [`${head}; never reached:`, ...c.unreached.map((u) => `  ${location(file, lines, u.span)}: ${u.text}`), ""].join("\n");
+  if (c.unreached.length === 0) return textLines([head]);
+  return textLines([`${head}; never reached:`, ...c.unreached.map((u) => `  ${location(file, lines, u.span)}: ${u.text}`)]);
 }
 
 /** The same for --json: 0-based ranges, as everywhere in the JSON. */

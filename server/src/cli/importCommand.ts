@@ -6,6 +6,7 @@
 // Exit 0 when some report was imported, 2 when none was (or on a usage error).
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { escapeControls } from "../escape";
 import { importLockdep, type ImportNote } from "../import";
 import { catalogue } from "../language/messages";
 
@@ -25,7 +26,7 @@ exit status: 0 some report imported, 2 none found or usage error`;
 
 function line(n: ImportNote): string {
   const word = n.severity === "error" ? "error" : n.severity === "warning" ? "warning" : "note";
-  return `race import: ${word} ${n.code}: ${n.message}\n`;
+  return `race import: ${word} ${n.code}: ${escapeControls(n.message)}\n`;
 }
 
 function usage(detail: string): ImportNote {

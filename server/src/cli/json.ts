@@ -4,8 +4,8 @@
 import { problemCode, type Analysis } from "../analysis";
 import { locateStep, type LocatedStep } from "../engine/trace";
 import { expectationText } from "../language/ast";
-import { catalogue, type Diagnostic } from "../language/messages";
-import type { LineIndex, LineRange } from "../language/span";
+import { catalogue, diagnostic, type Diagnostic } from "../language/messages";
+import { span, type LineIndex, type LineRange } from "../language/span";
 
 export type JsonStep = LocatedStep;
 
@@ -44,6 +44,8 @@ export interface JsonFile {
     /** States of the goal-directed search that makes traces shortest (reduced searches only). */
     traceSearchStates: number;
     shortestTraces: boolean;
+    /** Every lock-order cycle is in `inversions` (false: the search for them stopped at 100, its budget or the deadline). */
+    inversionsComplete: boolean;
   };
 }
 
@@ -90,7 +92,27 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       reduced: s.reduced,
       traceSearchStates: s.traceSearchStates,
       shortestTraces: s.shortestTraces,
+      inversionsComplete: a.report.lockGraph.cyclesComplete,
     };
   }
   return out;
+}
+
+/**
+ * A file whose check failed inside the checker (an exception, a bug of
+ * ours): no verdict, the error as a RACE199 problem at the file's start.
+ */
+export function internalErrorJson(file: string, detail: string): JsonFile {
+  const d = diagnostic("internal", span(0, 0), detail);
+  const start = { line: 0, character: 0 };
+  return {
+    file,
+    title: undefined,
+    expect: "unknown",
+    expectKinds: [],
+    verdict: "internal-error",
+    met: false,
+    problems: [{ kind: "error", code: d.code, message: d.message, range: { start, end: start } }],
+    inversions: [],
+  };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { LineIndex } from "../language/span";
 import { problemText, Replayed } from "../services/simulation";
 import { parseTraceFile, replayTraceFile } from "../traceFile";
+import { textLines } from "./text";
 
 export const REPLAY_USAGE = `       race replay FILE --trace TRACE.json`;
 
@@ -15,7 +16,7 @@ export function replayCommand(argv: readonly string[], write: (s: string) => voi
   const trace = t >= 0 ? argv[t + 1] : undefined;
   const rest = argv.filter((_, i) => i !== t && i !== t + 1);
   if (!trace || rest.length !== 1 || rest[0]!.startsWith("-")) {
-    writeErr(`race: replay takes one scenario and --trace TRACE.json\n${usage}\n`);
+    writeErr(textLines(["race: replay takes one scenario and --trace TRACE.json"]) + usage + "\n");
     return 2;
   }
   const file = rest[0]!;
@@ -25,28 +26,31 @@ export function replayCommand(argv: readonly string[], write: (s: string) => voi
     text = readFileSync(file, "utf8");
     json = readFileSync(trace, "utf8");
   } catch (e) {
-    writeErr(`race: cannot read ${(e as NodeJS.ErrnoException).path ?? ""}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(textLines([`race: cannot read ${(e as NodeJS.ErrnoException).path ?? ""}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]));
     return 2;
   }
   const parsed = parseTraceFile(json);
   if ("error" in parsed) {
-    writeErr(`race: ${trace}: ${parsed.error}\n`);
+    writeErr(textLines([`race: ${trace}: ${parsed.error}`]));
     return 2;
   }
   const r = replayTraceFile(text, parsed);
   if (!r.ok) {
-    writeErr(`race: ${trace} does not apply to ${file}: ${r.error}.\n`);
+    writeErr(textLines([`race: ${trace} does not apply to ${file}: ${r.error}.`]));
     return 1;
   }
   const lines = new LineIndex(text);
-  if (r.changed) write(`note: ${file} changed since ${trace} was written; every step still applies (replayed by statement).\n`);
-  write(`Replaying ${trace} on ${file}: ${r.trace.length} step${r.trace.length === 1 ? "" : "s"}\n\n`);
+  // The trace file and the scenario are outside text: every line goes out escaped.
+  const out: string[] = [];
+  if (r.changed) out.push(`note: ${file} changed since ${trace} was written; every step still applies (replayed by statement).`);
+  out.push(`Replaying ${trace} on ${file}: ${r.trace.length} step${r.trace.length === 1 ? "" : "s"}`, "");
   const width = Math.max(4, ...r.trace.map((s) => s.cpu.length));
-  r.trace.forEach((s, i) => write(`  ${String(i + 1).padStart(3)}  ${file}:${lines.position(s.span.start).line + 1}  ${s.cpu.padEnd(width)}  ${s.action}\n`));
+  r.trace.forEach((s, i) => out.push(`  ${String(i + 1).padStart(3)}  ${file}:${lines.position(s.span.start).line + 1}  ${s.cpu.padEnd(width)}  ${s.action}`));
   const problems = new Replayed(r.model, r.schedule).problems(r.schedule.length);
-  write("\n");
-  if (problems.length === 0) write("The trace ends in a state where no problem shows.\n");
-  else for (const p of problems) write(`The trace ends in ${problemText(r.model, p)}.\n`);
-  if (parsed.finding) write(`It was saved for this finding: ${parsed.finding.message}\n`);
+  out.push("");
+  if (problems.length === 0) out.push("The trace ends in a state where no problem shows.");
+  else for (const p of problems) out.push(`The trace ends in ${problemText(r.model, p)}.`);
+  if (parsed.finding) out.push(`It was saved for this finding: ${parsed.finding.message}`);
+  write(textLines(out));
   return 0;
 }

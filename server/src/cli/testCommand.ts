@@ -11,6 +11,7 @@ import { join, relative } from "node:path";
 import { LineIndex } from "../language/span";
 import { isScenarioTest, runScenarioTest } from "../services/scenarioTest";
 import { toJUnit, type JUnitCase } from "./junit";
+import { textLines } from "./text";
 
 export const TEST_USAGE = `       race test [DIR | FILE]... [--junit OUT.xml] [--shard K/N] [--max-states N] [--timeout MS]`;
 
@@ -51,7 +52,7 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
     }
   } catch (e) {
     if (e instanceof TestUsage) {
-      writeErr(`race: ${e.message}\n${usage}\n`);
+      writeErr(textLines([`race: ${e.message}`]) + usage + "\n");
       return 2;
     }
     throw e;
@@ -60,14 +61,14 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
   try {
     files = [...new Set((paths.length > 0 ? paths : ["."]).flatMap(racesUnder))].sort();
   } catch (e) {
-    writeErr(`race: ${(e as Error).message}\n`);
+    writeErr(textLines([`race: ${(e as Error).message}`]));
     return 2;
   }
   const read = (f: string): string | undefined => {
     try {
       return readFileSync(f, "utf8");
     } catch (e) {
-      writeErr(`race: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      writeErr(textLines([`race: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]));
       return undefined;
     }
   };
@@ -83,12 +84,12 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
     const location = at ? `${shown}:${at.line + 1}:${at.character + 1}` : undefined;
     cases.push({ file: shown, status: r.status, summary: r.summary, message: r.message, location, ms: r.ms });
     const mark = r.status === "passed" ? "✓" : "✗";
-    write(`${mark} ${shown}: ${r.summary} (${Math.round(r.ms)} ms)\n`);
-    if (r.status !== "passed") write(`    ${location ? `${location}: ` : ""}${r.message}\n`);
+    write(textLines([`${mark} ${shown}: ${r.summary} (${Math.round(r.ms)} ms)`]));
+    if (r.status !== "passed") write(textLines([`    ${location ? `${location}: ` : ""}${r.message}`]));
   }
   const passed = cases.filter((c) => c.status === "passed").length;
   const shardNote = shard.n > 1 ? ` (shard ${shard.k} of ${shard.n})` : "";
-  write(`race test: ${passed} of ${cases.length} scenarios met their expectation${shardNote}\n`);
+  write(textLines([`race test: ${passed} of ${cases.length} scenarios met their expectation${shardNote}`]));
   if (junit) writeFileSync(junit, toJUnit(cases));
   if (cases.some((c) => c.status === "errored")) return 2;
   return cases.some((c) => c.status === "failed") ? 1 : 0;

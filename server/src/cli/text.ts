@@ -2,10 +2,16 @@
 // header, who is trying to take what and who holds it, the CPU-column table
 // of the shortest trace, each blocked CPU's call stack, the locks held, and
 // the lock-order chain; then one verdict line per file.
+//
+// Every line is built from our words and the scenario's (titles, labels,
+// assert messages, names) and the file's name, then goes out through
+// textLines(), which escapes control characters in the line as a whole: our
+// own line breaks are the ones between lines, so none inside a line is ours.
 
 import { problemCode, type Analysis } from "../analysis";
 import type { Problem } from "../engine/report";
 import type { TraceStep } from "../engine/trace";
+import { escapeControls } from "../escape";
 import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
 import type { LineIndex, Span } from "../language/span";
@@ -25,6 +31,11 @@ export function diagnosticLine(file: string, lines: LineIndex, d: Diagnostic): s
   return `${location(file, lines, d.span)}: ${kind} ${d.code}: ${d.message}`;
 }
 
+/** Lines as they are written to a terminal or a log: each escaped, each ended by a line break. */
+export function textLines(lines: readonly string[]): string {
+  return lines.map((l) => escapeControls(l) + "\n").join("");
+}
+
 export function formatFile(file: string, a: Analysis, lines: LineIndex): string {
   const out: string[] = [];
   const at = (s: Span): string => location(file, lines, s);
@@ -32,7 +43,7 @@ export function formatFile(file: string, a: Analysis, lines: LineIndex): string 
   for (const d of a.diagnostics) if (d.finding === undefined) out.push(diagnosticLine(file, lines, d));
   a.findings.forEach(({ problem, expected }) => out.push(...formatProblem(problem, expected, a, at, lines)));
   out.push(verdictLine(file, a));
-  return out.join("\n") + "\n";
+  return textLines(out);
 }
 
 export function verdictLine(file: string, a: Analysis): string {

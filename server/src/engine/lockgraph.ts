@@ -2,9 +2,12 @@
 // to each lock it goes on to acquire (trylock adds none), over the explored
 // states. Each cycle is an inversion, classified as confirmed (a deadlock
 // the search found involves exactly its locks), gated (every occurrence of
-// every edge holds a common outer lock) or unreached.
+// every edge holds a common outer lock) or unreached. The cycles come from
+// cycles.ts, bounded by a cap, a work budget, the search's deadline and its
+// cancellation; `cyclesComplete` says whether every cycle was found.
 
 import type { Span } from "../language/span";
+import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { Frame, Model } from "./model";
 
@@ -36,11 +39,16 @@ export interface LockGraph {
   readonly locks: readonly string[];
   readonly edges: readonly LockEdge[];
   readonly inversions: readonly Inversion[];
+  /** Every cycle of the graph is an inversion above (false: the search for them stopped early). */
+  readonly cyclesComplete: boolean;
+  /** Why it stopped: after 100 cycles ("cap"), its work budget, the deadline, or cancellation. */
+  readonly cyclesStoppedBy?: CyclesStoppedBy;
 }
 
-const MAX_CYCLES = 100;
+export type { CycleLimits } from "./cycles";
 
-export function buildLockGraph(model: Model, result: ExploreResult): LockGraph {
+/** `limits`: the search's deadline (a performance.now() time) and cancellation, and a work budget. */
+export function buildLockGraph(model: Model, result: ExploreResult, limits: CycleLimits = {}): LockGraph {
   const { facts } = result;
   const lockCount = model.locks.length;
   const names = model.locks.map((l) => l.name);
@@ -75,9 +83,11 @@ export function buildLockGraph(model: Model, result: ExploreResult): LockGraph {
     for (let w = 0; w < facts.words; w++) acc.mask[w]! &= occ[w]!;
   }
 
-  const out = new Map<number, number[]>();
-  for (const e of edges.values()) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
-  const cycles = simpleCycles(lockCount, out);
+  const adjacency: number[][] = Array.from({ length: lockCount }, () => []);
+  for (const e of edges.values()) adjacency[e.from]!.push(e.to);
+  for (const succ of adjacency) succ.sort((a, b) => a - b);
+  const search = elementaryCycles(adjacency, limits);
+  const cycles = search.cycles;
 
   const deadlockLockSets = result.problems
     .filter((p: FoundProblem) => p.kind === "deadlock")
@@ -102,35 +112,17 @@ export function buildLockGraph(model: Model, result: ExploreResult): LockGraph {
       edges: cycleEdges.map(toEdge),
     };
   });
-  return { locks: names, edges: [...edges.values()].map(toEdge), inversions };
+  return {
+    locks: names,
+    edges: [...edges.values()].map(toEdge),
+    inversions,
+    cyclesComplete: search.complete,
+    ...(search.stoppedBy ? { cyclesStoppedBy: search.stoppedBy } : {}),
+  };
 }
 
 export function maskNames(mask: Uint32Array, names: readonly string[]): string[] {
   const out: string[] = [];
   for (let l = 0; l < names.length; l++) if (mask[l >>> 5]! & (1 << (l & 31))) out.push(names[l]!);
   return out;
-}
-
-/** Elementary cycles, each once, starting from its smallest lock (capped). */
-function simpleCycles(n: number, out: ReadonlyMap<number, number[]>): number[][] {
-  const cycles: number[][] = [];
-  for (let start = 0; start < n && cycles.length < MAX_CYCLES; start++) {
-    const path: number[] = [start];
-    const onPath = new Set<number>([start]);
-    const dfs = (v: number): void => {
-      for (const w of [...(out.get(v) ?? [])].sort((a, b) => a - b)) {
-        if (cycles.length >= MAX_CYCLES) return;
-        if (w === start) cycles.push([...path]);
-        else if (w > start && !onPath.has(w)) {
-          path.push(w);
-          onPath.add(w);
-          dfs(w);
-          path.pop();
-          onPath.delete(w);
-        }
-      }
-    };
-    dfs(start);
-  }
-  return cycles;
 }

@@ -87,6 +87,7 @@ export interface EngineReport {
 const order: Record<ProblemKind, number> = { deadlock: 0, hang: 1, violation: 2, "bad-unlock": 3, "lock-held-at-exit": 4, overflow: 5 };
 
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
+  const started = performance.now();
   const result = explore(model, options);
   const exact = result.stats.reduced ? shortestTraces(model, result, options) : { searches: [], complete: true, states: 0, ms: 0 };
   // With the whole graph, the stuck-forever analysis gives every hang; a
@@ -116,7 +117,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
   return {
     globallyStuck: result.stuckState >= 0,
     problems: indexed.map((x) => x.p),
-    lockGraph: buildLockGraph(model, result),
+    lockGraph: buildLockGraph(model, result, { deadline: options.timeoutMs !== undefined ? started + options.timeoutMs : undefined, isCancelled: options.isCancelled }),
     lockFacts: lockFacts(model, result),
     // Time to verdict includes the searches for shortest traces and the stuck analysis.
     stats: {

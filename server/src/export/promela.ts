@@ -13,12 +13,25 @@
 //   its end, which SPIN treats as a valid end state, as we treat a stopped
 //   CPU as finished; a failed assert also executes assert(false) first;
 // - a CPU that finishes ends its proctype (valid end state).
+//
+// Text from outside the model (the file's path, CPU labels, names, the
+// statements' source text) appears only inside /* */ comments, written by
+// commentText(): no line breaks or other control characters (the C
+// preprocessor SPIN's pipeline runs splices a backslash-newline, so `*\`
+// then a line break then `/` would close the comment), no `*/` and no `/*`.
+// Nothing from the scenario is ever written as a string literal.
 
 import type { CExpr, Instr, Model } from "../engine/model";
 import { PC_DONE } from "../engine/model";
+import { escapeControls } from "../escape";
 import { unreachable } from "../language/ast";
 
 export class ExportError extends Error {}
+
+/** `s` as it may stand inside a comment: on one line, unable to end or open one. */
+export function commentText(s: string): string {
+  return escapeControls(s).replace(/\*\//g, "* /").replace(/\/\*/g, "/ *");
+}
 
 function label(cpu: number, pc: number): string {
   return pc === PC_DONE ? `L${cpu}_done` : `L${cpu}_${pc}`;
@@ -68,10 +81,10 @@ export function toPromela(model: Model, source = "scenario"): string {
   };
 
   const out: string[] = [];
-  out.push(`/* Promela export of ${source.replace(/\*\//g, "* /")} by race export --promela.`);
-  out.push(` * CPUs: ${model.cpus.map((c, i) => `CPU${i} = ${c.name}`).join(", ")}`);
-  out.push(` * locks: ${model.locks.map((l, i) => `${i} = ${l.name} (${l.kind})`).join(", ") || "none"}`);
-  out.push(` * variables: ${model.vars.map((v, i) => `gv[${i}] = ${v.name}`).join(", ") || "none"} */`);
+  out.push(`/* Promela export of ${commentText(source)} by race export --promela.`);
+  out.push(` * CPUs: ${commentText(model.cpus.map((c, i) => `CPU${i} = ${c.name}`).join(", "))}`);
+  out.push(` * locks: ${commentText(model.locks.map((l, i) => `${i} = ${l.name} (${l.kind})`).join(", ") || "none")}`);
+  out.push(` * variables: ${commentText(model.vars.map((v, i) => `gv[${i}] = ${v.name}`).join(", ") || "none")} */`);
   out.push("");
   out.push(`byte lk_owner[${Math.max(1, L)}];`);
   out.push(`byte lk_depth[${Math.max(1, L)}];`);
@@ -92,7 +105,7 @@ export function toPromela(model: Model, source = "scenario"): string {
   model.cpus.forEach((cpu, ci) => {
     const me = ci + 1;
     out.push("");
-    out.push(`/* ${cpu.name}${cpu.label ? ` "${cpu.label.replace(/\*\//g, "* /")}"` : ""} */`);
+    out.push(`/* ${commentText(cpu.name + (cpu.label ? ` "${cpu.label}"` : ""))} */`);
     out.push(`proctype CPU${ci}() {`);
     out.push("  int t;");
     out.push(`  goto ${label(ci, cpu.entry)};`);
@@ -106,7 +119,7 @@ export function toPromela(model: Model, source = "scenario"): string {
       };
       const go = (target: number): string => `${mark(target)}goto ${label(ci, target)}`;
       const stop = `${mark(PC_DONE)}goto L${ci}_stop`;
-      const comment = `/* ${ins.text.replace(/\*\//g, "* /")} */`;
+      const comment = `/* ${commentText(ins.text)} */`;
       let body: string;
       switch (ins.op) {
         case "lock": {

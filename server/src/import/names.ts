@@ -4,6 +4,7 @@
 // unique name of its namespace; the original text goes into a comment or a
 // label beside it.
 
+import { escapeControls } from "../escape";
 import { lockNameOf } from "../language/kernelSpellings";
 import { KEYWORDS } from "../language/tokens";
 
@@ -108,12 +109,16 @@ export class Namer {
   }
 }
 
-/** A string literal of the language: one line, `"` and `\` escaped. */
+/**
+ * A string literal of the language: one line, `"` and `\` escaped, and the
+ * report's control characters (a hostile report may carry bidi overrides or
+ * terminal escapes) shown as escapes rather than written into the file.
+ */
 export function stringLiteral(text: string): string {
-  return `"${text.replace(/[\r\n]+/g, " ").replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${escapeControls(text.replace(/[\r\n]+/g, " ")).replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** Text safe inside a `//` comment (one line). */
+/** Text safe inside a `//` comment: one line, control characters as escapes. */
 export function commentText(text: string): string {
-  return text.replace(/[\r\n]+/g, " ");
+  return escapeControls(text.replace(/[\r\n]+/g, " "));
 }

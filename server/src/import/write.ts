@@ -185,7 +185,7 @@ function lineList(ns: readonly number[]): string {
 function wrap(text: string, width = 78, prefix = "// "): string[] {
   const out: string[] = [];
   let line = "";
-  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+  for (const word of commentText(text).split(/\s+/).filter((w) => w !== "")) {
     if (line !== "" && prefix.length + line.length + 1 + word.length > width) {
       out.push(prefix + line);
       line = word;

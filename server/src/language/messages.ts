@@ -290,6 +290,19 @@ export const catalogue = {
     severity: "warning",
     text: (expectation: string) => `This assert is never reached in any interleaving, so 'expect ${expectation}' claims nothing about it (vacuous).`,
   },
+  cyclesIncomplete: {
+    code: "RACE111",
+    severity: "warning",
+    text: (found: number, why: string) =>
+      `Only ${found} lock-order cycle${found === 1 ? " was" : "s were"} listed: the search for them stopped (${why}); others may exist, unreported.`,
+  },
+  // the editor's checking worker (RACE11x)
+  outOfMemory: {
+    code: "RACE110",
+    severity: "warning",
+    text: (limitMb: number) =>
+      `The check ran out of memory at ${limitMb} MB and was stopped; nothing was verified. Lower race.maxStates or simplify the scenario (calls are expanded at compile time, so a call chain that fans out grows exponentially), or raise race.workerMemoryMb.`,
+  },
   // lockdep reports (RACE17x): `race import` and the editor's conversion (server/src/import/)
   lockdepReport: {
     code: "RACE170",

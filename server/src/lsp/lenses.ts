@@ -16,6 +16,7 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const errors = s.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return [lens(`✗ invalid · ${n(errors)} error${errors === 1 ? "" : "s"}`, "workbench.actions.view.problems")];
   const sum = s.summary;
+  if (sum?.failure) return [lens(`✗ ${sum.failure} · check again`, "race.checkNow", [s.uri])];
   const simulate = lens("▷ Simulate", "race.simulate", [s.uri]);
   if (!sum || !sum.stats) return [lens("⋯ checking every interleaving", "race.checkNow", [s.uri]), simulate];
   const st = sum.stats;

@@ -23,7 +23,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { IToken } from "chevrotain";
 import { raceLexer } from "../language/tokens";
-import { CheckScheduler } from "../scheduler";
+import { CheckScheduler, DEFAULT_WORKER_MEMORY_MB, failedCheckSummary } from "../scheduler";
 import { complete, type CompletionKind } from "../services/completion";
 import { checkerFixes, ENGINE_FIX_CODES } from "../services/fixes";
 import { format } from "../services/format";
@@ -42,9 +42,11 @@ export interface Settings {
   maxStates: number;
   timeoutMs: number;
   debounceMs: number;
+  /** The checking worker's heap cap (race.workerMemoryMb). */
+  workerMemoryMb: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = { maxStates: DEFAULT_MAX_STATES, timeoutMs: 10_000, debounceMs: 75 };
+export const DEFAULT_SETTINGS: Settings = { maxStates: DEFAULT_MAX_STATES, timeoutMs: 10_000, debounceMs: 75, workerMemoryMb: DEFAULT_WORKER_MEMORY_MB };
 
 const symbolKinds: Record<nav.SymbolKind, SymbolKind> = {
   scenario: SymbolKind.Module,
@@ -73,7 +75,7 @@ const completionKinds: Record<CompletionKind, CompletionItemKind> = {
 function readSettings(raw: unknown): Partial<Settings> {
   const r = (raw ?? {}) as Record<string, unknown>;
   const out: Partial<Settings> = {};
-  for (const k of ["maxStates", "timeoutMs", "debounceMs"] as const) {
+  for (const k of ["maxStates", "timeoutMs", "debounceMs", "workerMemoryMb"] as const) {
     const v = r[k];
     if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[k] = v;
   }
@@ -99,7 +101,7 @@ export function startServer(connection: Connection): void {
   const status = (state: DocumentState): void => {
     const s = state.summary;
     const errors = state.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
-    const text = s ? `${s.met ? "✓" : "✗"} ${s.verdict}` : errors > 0 ? `✗ invalid (${errors})` : state.checking ? "⋯ checking" : "";
+    const text = s?.failure ? `✗ ${s.failure}` : s ? `${s.met ? "✓" : "✗"} ${s.verdict}` : errors > 0 ? `✗ invalid (${errors})` : state.checking ? "⋯ checking" : "";
     void connection.sendNotification("race/status", { uri: state.uri, version: state.version, verdict: s?.verdict ?? (errors > 0 ? "invalid" : "checking"), met: s?.met ?? false, text, states: s?.stats?.states });
   };
 
@@ -120,14 +122,16 @@ export function startServer(connection: Connection): void {
           });
         }
       },
-      finished(uri, version, summary, error) {
+      finished(uri, version, result, failure) {
         progress.get(uri)?.done();
         progress.delete(uri);
-        if (error) connection.console.error(`race: check failed for ${uri}: ${error}`);
+        if (failure) connection.console.error(`race: check failed for ${uri}: ${failure.kind === "out-of-memory" ? `out of memory at ${failure.limitMb} MB` : failure.message}`);
         const state = states.get(uri);
         // A result for an older version is dropped: a newer check is queued or running.
         if (!state || state.version !== version) return;
         state.checking = false;
+        // A failed check still tells the document why it has no verdict.
+        const summary = result ?? (failure ? failedCheckSummary(state.frontEnd, failure) : undefined);
         if (summary) {
           state.summary = summary;
           publish(state);
@@ -143,12 +147,12 @@ export function startServer(connection: Connection): void {
         }
       },
     },
-    { maxStates: settings.maxStates, timeoutMs: settings.timeoutMs, debounceMs: settings.debounceMs },
+    { maxStates: settings.maxStates, timeoutMs: settings.timeoutMs, debounceMs: settings.debounceMs, workerMemoryMb: settings.workerMemoryMb },
   );
 
   const applySettings = (next: Partial<Settings>): void => {
     settings = { ...settings, ...next };
-    scheduler.options = { maxStates: settings.maxStates, timeoutMs: settings.timeoutMs, debounceMs: settings.debounceMs };
+    scheduler.options = { maxStates: settings.maxStates, timeoutMs: settings.timeoutMs, debounceMs: settings.debounceMs, workerMemoryMb: settings.workerMemoryMb };
   };
 
   const pullSettings = async (): Promise<void> => {
@@ -364,7 +368,11 @@ export function startServer(connection: Connection): void {
   });
 
   registerSimulation(connection, stateOf);
-  const tests = registerTests(connection, () => ({ maxStates: settings.maxStates, timeoutMs: settings.timeoutMs }));
+  const tests = registerTests(
+    connection,
+    () => ({ maxStates: settings.maxStates, timeoutMs: settings.timeoutMs }),
+    () => settings.workerMemoryMb,
+  );
 
   connection.onShutdown(() => {
     scheduler.dispose();

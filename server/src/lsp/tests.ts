@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ResponseError, type Connection, type Range } from "vscode-languageserver/node";
 import { LineIndex } from "../language/span";
+import { MIN_WORKER_MEMORY_MB } from "../scheduler";
 import type { ScenarioTestResult } from "../services/scenarioTest";
 import type { TestJob, TestReply } from "../testWorker";
 
@@ -13,12 +14,14 @@ export interface TestPayload extends Omit<ScenarioTestResult, "span"> {
   range: Range | undefined;
 }
 
-export function registerTests(connection: Connection, options: () => TestJob["options"]): { dispose(): void } {
+/** `memoryMb`: the heap cap of the test worker, the same as the checking worker's (race.workerMemoryMb), read when it starts. */
+export function registerTests(connection: Connection, options: () => TestJob["options"], memoryMb: () => number): { dispose(): void } {
   let worker: Worker | undefined;
   let next = 1;
   const waiting = new Map<number, (r: TestReply) => void>();
   const start = (): Worker => {
-    const w = new Worker(path.join(__dirname, "testWorker.js"));
+    // A runaway test then ends this worker (ERR_WORKER_OUT_OF_MEMORY), not the server; the next request starts another.
+    const w = new Worker(path.join(__dirname, "testWorker.js"), { resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_WORKER_MEMORY_MB, memoryMb()) } });
     w.on("message", (r: TestReply) => {
       waiting.get(r.id)?.(r);
       waiting.delete(r.id);
