@@ -14,9 +14,6 @@ export interface Frame {
   readonly inline: boolean;
 }
 
-/** `<IRQ>` … `</IRQ>` and friends in x86 backtraces: where the interrupt stack begins or ends. */
-export type StackMarker = "irq" | "softirq" | "nmi" | "task";
-
 /** A frame, or undefined when the line is not one (noise, registers, `? unreliable` frames). */
 export function parseFrame(line: string): Frame | undefined {
   let rest = line.trim();
@@ -42,10 +39,9 @@ export function parseArmFrame(line: string): { callee: Frame; caller: Frame } | 
   };
 }
 
-export function parseMarker(line: string): StackMarker | undefined {
-  const m = /^\s*<\/?(IRQ|SOFTIRQ|NMI|TASK)>\s*$/.exec(line);
-  if (!m) return undefined;
-  return m[1] === "IRQ" ? "irq" : m[1] === "SOFTIRQ" ? "softirq" : m[1] === "NMI" ? "nmi" : "task";
+/** `<IRQ>` … `</IRQ>` and friends in x86 backtraces (the frames say as much, by their names). */
+export function isStackMarker(line: string): boolean {
+  return /^\s*<\/?(IRQ|SOFTIRQ|NMI|TASK)>\s*$/.test(line);
 }
 
 /** `i801_add_tco_spt.constprop.0` → `i801_add_tco_spt`: identifiers have no dots. */
@@ -98,21 +94,20 @@ export interface Primitive {
   readonly spins: boolean;
   /** rwlock_t (read_lock/write_lock). */
   readonly rwlock: boolean;
-  /** Saves or disables interrupts: `_irqsave`, `_irq`, `_bh`. */
-  readonly irqOff: boolean;
+  /** A reader/writer semaphore's operation, either side (down_write is as telling as down_read). */
+  readonly rwsem: boolean;
 }
 
-const plain: Primitive = { read: false, wait: undefined, spins: false, rwlock: false, irqOff: false };
+const plain: Primitive = { read: false, wait: undefined, spins: false, rwlock: false, rwsem: false };
 
 /** The primitive a frame is, if it is one. */
 export function primitiveOf(name: string): Primitive | undefined {
-  const irqOff = /_(irq|irqsave|bh)(_nested)?$/.test(name);
   if (/^(__)?mutex_lock|^__mutex_lock|^mutex_lock|^rt_mutex_lock|^__rt_mutex_lock|^ww_mutex_lock|^__ww_mutex_lock/.test(name)) return plain;
-  if (/^(_raw_|__raw_|raw_|do_raw_)?spin_lock|^_raw_spin_lock|^__raw_spin_lock|^do_raw_spin_lock|^queued_spin_lock_slowpath|^native_queued_spin_lock_slowpath/.test(name)) return { ...plain, spins: true, irqOff };
-  if (/^(_raw_|__raw_|do_raw_)?read_lock|^queued_read_lock/.test(name)) return { ...plain, read: true, spins: true, rwlock: true, irqOff };
-  if (/^(_raw_|__raw_|do_raw_)?write_lock|^queued_write_lock/.test(name)) return { ...plain, spins: true, rwlock: true, irqOff };
-  if (/^(__)?down_read|^rwsem_down_read|^__percpu_down_read|^percpu_down_read|^cpus_read_lock|^percpu_rwsem_down_read/.test(name)) return { ...plain, read: true };
-  if (/^(__)?down_write|^rwsem_down_write|^percpu_down_write|^cpus_write_lock/.test(name)) return plain;
+  if (/^(_raw_|__raw_|raw_|do_raw_)?spin_lock|^_raw_spin_lock|^__raw_spin_lock|^do_raw_spin_lock|^queued_spin_lock_slowpath|^native_queued_spin_lock_slowpath/.test(name)) return { ...plain, spins: true };
+  if (/^(_raw_|__raw_|do_raw_)?read_lock|^queued_read_lock/.test(name)) return { ...plain, read: true, spins: true, rwlock: true };
+  if (/^(_raw_|__raw_|do_raw_)?write_lock|^queued_write_lock/.test(name)) return { ...plain, spins: true, rwlock: true };
+  if (/^(__)?down_read|^rwsem_down_read|^__percpu_down_read|^percpu_down_read|^cpus_read_lock|^percpu_rwsem_down_read/.test(name)) return { ...plain, read: true, rwsem: true };
+  if (/^(__)?down_write|^rwsem_down_write|^percpu_down_write|^cpus_write_lock/.test(name)) return { ...plain, rwsem: true };
   if (/^(__)?down$|^down_(interruptible|killable|timeout)$/.test(name)) return plain;
   if (/^(__)?lock_sock(_nested|_fast)?$/.test(name)) return plain;
   if (/^(__)?flush_work$|^flush_delayed_work$|^start_flush_work$/.test(name)) return { ...plain, wait: "flush_work" };

@@ -48,9 +48,9 @@ function notesOf(plan: ScenarioPlan): ImportNote[] {
   for (const l of plan.locks) {
     const row = WRITE_AS[l.nature];
     const kind = row.declare("").trim();
-    if (row.pseudo && row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, kind, row.primitive));
+    // A pseudo-lock or rwlock_t that will have its construct; a pseudo-lock that has none.
+    if (row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, kind, row.primitive));
     else if (row.pseudo) notes.push(note("importUnmapped", l.cls, row.what, kind));
-    else if (row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, kind, row.primitive));
   }
   if (plan.irq) notes.push(note("importInterrupt", plan.irq));
   for (const g of plan.gaps) notes.push(note("importGap", g));

@@ -106,7 +106,7 @@ export function reportHeaderSpan(text: string): { start: number; end: number; co
   for (let n = 1; n < first.firstLine; n++) start = text.indexOf("\n", start) + 1;
   const lineEnd = text.indexOf("\n", start);
   const line = text.slice(start, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
-  const at = line.indexOf(first.header.replace(/^WARNING: /, ""));
-  const from = at < 0 ? 0 : Math.max(0, line.lastIndexOf("WARNING", at) < 0 ? at : line.lastIndexOf("WARNING", at));
+  // The raw line still has its quote marks and timestamp: the span starts at the header itself.
+  const from = Math.max(0, line.search(/WARNING:|\[ INFO:/));
   return { start: start + from, end: start + line.length, count: reports.length, header: first.header };
 }

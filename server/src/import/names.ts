@@ -103,10 +103,6 @@ export class Namer {
     this.used.add(name);
     return name;
   }
-
-  has(name: string): boolean {
-    return this.used.has(name);
-  }
 }
 
 /**

@@ -98,7 +98,7 @@ class Classes {
       readTaken: prims.some((p) => p.read && p.wait === undefined),
       spins: prims.some((p) => p.spins),
       rwlock: prims.some((p) => p.rwlock),
-      rwsemOp: false,
+      rwsemOp: prims.some((p) => p.rwsem),
     };
     return natureOf(cls, ev);
   }

@@ -4,7 +4,7 @@
 // backtrace. Lines that are none of these (console noise between the
 // report's lines) are skipped wherever they fall.
 
-import { parseArmFrame, parseFrame, parseMarker, isOutermost, type Frame } from "./frames";
+import { isOutermost, isStackMarker, parseArmFrame, parseFrame, type Frame } from "./frames";
 import type { InputLine, ReportKind, ReportText } from "./input";
 
 /** A lock as lockdep prints it: `ff11… (pci_rescan_remove_lock){+.+.}-{3:3}, at: rescan_store+0x96/0xd0`. */
@@ -156,7 +156,7 @@ class Reader {
         continue;
       }
       if (STACK_END.test(t) || USAGE.test(t)) break;
-      if (parseMarker(t)) continue;
+      if (isStackMarker(t)) continue;
       const arm = parseArmFrame(t);
       if (arm) {
         frames.push(arm.callee);

@@ -88,7 +88,7 @@ class Writer {
     if (p.interrupt) {
       const h = p.interrupt.handler;
       const call = h.frames.length > 0 ? `${this.writePath(h)}()` : this.inlineLines(h).join("; ");
-      out.push(...INTERRUPTS[p.interrupt.context].fire(h.frames[0]?.name ?? "handler", stringLiteral(p.interrupt.label), call));
+      out.push(...INTERRUPTS[p.interrupt.context].fire(stringLiteral(p.interrupt.label), call));
     }
     out.push(...s.release);
     return out;

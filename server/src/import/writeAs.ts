@@ -137,15 +137,14 @@ export const WRITE_AS: Readonly<Record<Nature, Row>> = {
 
 /** Interrupt contexts: how the interrupt a report describes is written. */
 export interface InterruptRow {
-  readonly what: string;
   readonly primitive: string;
-  /** The interrupt firing on a CPU at this point: today a call inside `either`. */
-  fire(handler: string, label: string, call: string): readonly string[];
+  /** The interrupt firing on a CPU at this point (`call` runs the handler): today a call inside `either`. */
+  fire(label: string, call: string): readonly string[];
   /** A section with interrupts disabled. */
   irqsOff(): { readonly before: string; readonly after: string };
 }
 
-const inline = (_handler: string, label: string, call: string): string[] => [
+const inline = (label: string, call: string): string[] => [
   // §10: the handler becomes `irq H on CPU { … }` (or `softirq`), declared once, and this `either` goes.
   `either ${label} {`,
   `  ${call}`,
@@ -154,14 +153,12 @@ const inline = (_handler: string, label: string, call: string): string[] => [
 
 export const INTERRUPTS: Readonly<Record<"hardirq" | "softirq", InterruptRow>> = {
   hardirq: {
-    what: "a hardirq handler",
     primitive: "`irq H on CPU { … }` (race-language.md §10)",
     fire: inline,
     // §10: `local_irq_disable` / `local_irq_enable`.
     irqsOff: () => ({ before: "// local_irq_disable(): interrupts off (not modelled yet, §10)", after: "// local_irq_enable()" }),
   },
   softirq: {
-    what: "a softirq handler",
     primitive: "`softirq H on CPU { … }` (race-language.md §10)",
     fire: inline,
     irqsOff: () => ({ before: "// local_bh_disable(): softirqs off (not modelled yet, §10)", after: "// local_bh_enable()" }),
