@@ -9,7 +9,7 @@
 // the report says which.
 
 import { contextWord, irqContextOf, pathOf, type Frame, type IrqContext, type Primitive } from "./frames";
-import { identifier } from "./names";
+import { identifier, lockIdentifier } from "./names";
 import type { ChainEntry, DependencyBlock, LockdepReport, LockLine } from "./report";
 import { natureOf, usageHasRead, usageHasWrite, WRITE_AS, type Evidence, type Nature, type Take } from "./writeAs";
 
@@ -219,7 +219,7 @@ function writers(threads: readonly ThreadPlan[], classes: Classes): ThreadPlan[]
     .filter((cls) => readHeld.has(cls) && !written.has(cls))
     .map((cls) => ({
       role: "writer" as const,
-      name: `writer_${classIdHint(cls)}`,
+      name: `writer_${lockIdentifier(cls)}`,
       label: `a writer of ${cls} waiting (lockdep assumes one may be)`,
       heading: [
         `A writer of ${cls} (${WRITE_AS[classes.nature(cls)].what}): readers wait behind a queued writer, so two readers can deadlock through it; lockdep reports the cycle assuming such a writer (assumption 1).`,
@@ -227,10 +227,6 @@ function writers(threads: readonly ThreadPlan[], classes: Classes): ThreadPlan[]
       path: { frames: [], holds: new Map(), target: { cls, take: { read: false, wait: undefined }, note: "the writer waits for the readers" }, interrupt: undefined },
       irqsOff: undefined,
     }));
-}
-
-function classIdHint(cls: string): string {
-  return identifier(cls.replace(/^&/, "").replace(/->|\./g, "_"), "lock");
 }
 
 function title(r: LockdepReport, what: string): string {
