@@ -76,6 +76,12 @@ describe("reports made for the cases the splats lack", () => {
     expect(s.notes.map((n) => n.code)).toContain(catalogue.importInterrupt.code);
   });
 
+  it("an interrupt whose handler has no frame at all is written inside the `either` itself", () => {
+    const bare = splat("08_snd_timer_irq_inversion.txt").replace(", at: snd_timer_interrupt.part.0+0x33/0xe80 sound/core/timer.c:856", "");
+    const s = importChecked(bare, ["&timer->lock", "tasklist_lock"]);
+    expect(s.text).toMatch(/either "<Interrupt> softirq handler: takes &timer->lock while this CPU holds tasklist_lock" \{\n    \/\/ \(3\)[^\n]*\n    lock timer_lock[^\n]*\n    unlock timer_lock\n  \} or "no interrupt here" \{ \}/);
+  });
+
   it("several reports in one console log: one scenario each, in order", () => {
     const log = inNoise([splat("01_pci_p2sb_rescan_flush_work.txt"), splat("12_syz_ip_setsockopt_rtnl.txt"), splat("13_syz_rtnl_recursive.txt")].join("\n[ 9999.000000] reboot: Restarting system\n"));
     const all = imported(log);

@@ -87,8 +87,8 @@ class Writer {
     out.push(...s.acquire.map((a, i) => (i === 0 ? `${a}  // ${commentText(t.note)}` : a)));
     if (p.interrupt) {
       const h = p.interrupt.handler;
-      const call = h.frames.length > 0 ? `${this.writePath(h)}()` : this.inlineLines(h).join("; ");
-      out.push(...INTERRUPTS[p.interrupt.context].fire(stringLiteral(p.interrupt.label), call));
+      const handler = h.frames.length > 0 ? [`${this.writePath(h)}()`] : this.inlineLines(h);
+      out.push(...INTERRUPTS[p.interrupt.context].fire(stringLiteral(p.interrupt.label), handler));
     }
     out.push(...s.release);
     return out;

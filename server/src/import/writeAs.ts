@@ -138,18 +138,14 @@ export const WRITE_AS: Readonly<Record<Nature, Row>> = {
 /** Interrupt contexts: how the interrupt a report describes is written. */
 export interface InterruptRow {
   readonly primitive: string;
-  /** The interrupt firing on a CPU at this point (`call` runs the handler): today a call inside `either`. */
-  fire(label: string, call: string): readonly string[];
+  /** The interrupt firing on a CPU at this point, running `handler` (statements): today inside `either`. */
+  fire(label: string, handler: readonly string[]): readonly string[];
   /** A section with interrupts disabled. */
   irqsOff(): { readonly before: string; readonly after: string };
 }
 
-const inline = (label: string, call: string): string[] => [
-  // §10: the handler becomes `irq H on CPU { … }` (or `softirq`), declared once, and this `either` goes.
-  `either ${label} {`,
-  `  ${call}`,
-  `} or "no interrupt here" { }`,
-];
+// §10: the handler becomes `irq H on CPU { … }` (or `softirq`), declared once, and this `either` goes.
+const inline = (label: string, handler: readonly string[]): string[] => [`either ${label} {`, ...handler.map((l) => `  ${l}`), `} or "no interrupt here" { }`];
 
 export const INTERRUPTS: Readonly<Record<"hardirq" | "softirq", InterruptRow>> = {
   hardirq: {
