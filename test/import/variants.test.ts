@@ -79,7 +79,7 @@ describe("reports made for the cases the splats lack", () => {
   it("an interrupt whose handler has no frame at all is written inside the `either` itself", () => {
     const bare = splat("08_snd_timer_irq_inversion.txt").replace(", at: snd_timer_interrupt.part.0+0x33/0xe80 sound/core/timer.c:856", "");
     const s = importChecked(bare, ["&timer->lock", "tasklist_lock"]);
-    expect(s.text).toMatch(/either "<Interrupt> softirq handler: takes &timer->lock while this CPU holds tasklist_lock" \{\n    \/\/ \(3\)[^\n]*\n    lock timer_lock[^\n]*\n    unlock timer_lock\n  \} or "no interrupt here" \{ \}/);
+    expect(s.text).toMatch(/either "<Interrupt> softirq handler: takes &timer->lock while this CPU holds tasklist_lock" \{\n {4}\/\/ \(3\)[^\n]*\n {4}lock timer_lock[^\n]*\n {4}unlock timer_lock\n {2}\} or "no interrupt here" \{ \}/);
   });
 
   it("a syzbot e-mail: its headers, the report without timestamps, its footer", () => {
