@@ -55,6 +55,13 @@ describe("a report pasted into a scenario file", () => {
     expect([a.verdict, a.met]).toEqual(["deadlock", true]);
   });
 
+  it("says so when the conversion would replace a scenario the report was pasted under", () => {
+    const text = `mutex A\ncpu C0 { lock A; unlock A }\n${report}`;
+    const fe = analyzeFrontEnd(text);
+    expect(fe.diagnostics.map((d) => d.code)).toEqual([catalogue.lockdepReport.code]);
+    expect(checkerFixes(text, fe, fe.diagnostics[0]!).map((f) => f.title)).toEqual([`${CONVERT_TITLE}, replacing this file's text`]);
+  });
+
   it("offers one conversion per report when the paste has several", () => {
     const text = [splat("13_syz_rtnl_recursive.txt"), splat("16_syz_inconsistent_softirq_io_uring.txt")].join("\n");
     const fe = analyzeFrontEnd(text);

@@ -25,13 +25,23 @@ export function lockdepReportDiagnostic(text: string): Diagnostic | undefined {
   return diagnostic("lockdepReport", span(at.start, at.end), at.header, at.count);
 }
 
-/** The quick fix of RACE170: the whole text becomes the scenario (one fix per report when there are several). */
+/** Scenario text outside the reports: declarations or CPUs at the start of a line. */
+function scenarioOutside(text: string, reports: readonly { firstLine: number; lastLine: number }[]): boolean {
+  return text.split("\n").some((l, i) => !reports.some((r) => r.firstLine <= i + 1 && i + 1 <= r.lastLine) && /^\s*(scenario|cpu|fn|driver|var|mutex|rwsem|spinlock|recursive mutex|expect)\b/.test(l));
+}
+
+/**
+ * The quick fix of RACE170: the whole text becomes the scenario (one fix per
+ * report when there are several). A report pasted below a scenario is
+ * converted too, but the title says the file's text is replaced.
+ */
 export function lockdepReportFixes(text: string, d: Diagnostic): Fix[] {
   const result = importLockdep(text);
   if (!result.ok) return [];
   const n = result.scenarios.length;
+  const title = scenarioOutside(text, result.scenarios) ? `${CONVERT_TITLE}, replacing this file's text` : CONVERT_TITLE;
   return result.scenarios.map((s, i) => ({
-    title: n === 1 ? CONVERT_TITLE : `${CONVERT_TITLE} (${i + 1} of ${n}: ${s.header.replace(/^WARNING: /, "")}, ${s.task})`,
+    title: n === 1 ? title : `${title} (${i + 1} of ${n}: ${s.header.replace(/^WARNING: /, "")}, ${s.task})`,
     code: d.code,
     spans: [d.span],
     edits: [{ span: span(0, text.length), newText: s.text }],
