@@ -10,6 +10,7 @@
 
 import { StateGraph } from "./graph";
 import { PC_DONE, type Model } from "./model";
+import { semantics } from "./primitives";
 import { CpuStatus, Layout, StepResult } from "./state";
 import { Packer, workState } from "./pack";
 import { Reduction, successors } from "./reduce";
@@ -174,7 +175,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
   let lockSites = 0;
   model.cpus.forEach((c, i) =>
     c.code.forEach((ins, pc) => {
-      if (ins.op === "lock" || ins.op === "rlock") lockSiteRow[siteBase[i]! + pc] = lockSites++;
+      if (semantics(ins).acquires(ins)) lockSiteRow[siteBase[i]! + pc] = lockSites++;
     }),
   );
   const occurrences = new Uint32Array(lockSites * lockCount * words).fill(0xffffffff);
@@ -243,9 +244,9 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
     for (let i = 0; i < held.length; i++) held[i] = 0;
     for (let i = 0; i < heldRead.length; i++) heldRead[i] = 0;
     for (let l = 0; l < lockCount; l++) {
-      const owner = layout.owner(st, l);
+      const owner = layout.locks.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
-      const rb = layout.readerBase[l]!;
+      const rb = layout.locks.readerBase[l]!;
       if (rb >= 0) {
         for (let c = 0; c < n; c++) {
           if (st[rb + c]! === 0) continue;
@@ -283,8 +284,9 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
         }
       }
       const ins = codes[c]![pc]!;
-      if (ins.op === "lock" || ins.op === "rlock") {
-        const target = ins.lock;
+      const acquire = semantics(ins).acquires(ins);
+      if (acquire) {
+        const target = acquire.lock;
         if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) continue;
         const row = lockSiteRow[site]! * lockCount;
         for (let h = 0; h < lockCount; h++) {
@@ -486,7 +488,7 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
       for (let c = 0; c < n; c++) {
         if (status[c] === CpuStatus.BlockedOnLock || status[c] === CpuStatus.BlockedOnWait) {
           const ins = layout.instrAt(cur, c)!;
-          hangSites.push({ cpu: c, pc: layout.pc(cur, c), lock: ins.op === "lock" || ins.op === "rlock" ? ins.lock : undefined });
+          hangSites.push({ cpu: c, pc: layout.pc(cur, c), lock: semantics(ins).acquires(ins)?.lock });
         }
       }
       found({ kind: "hang", key: "hang:" + hangSites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: id, sites: hangSites, locks: [] });
@@ -747,7 +749,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
 
 export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: (p: FoundProblem) => void): void {
   const ins = layout.model.cpus[cpu]!.code[pc]!;
-  const lock = ins.op === "unlock" || ins.op === "runlock" ? ins.lock : undefined;
+  const lock = semantics(ins).releases(ins);
   const site: Site = { cpu, pc, lock };
   switch (result) {
     case StepResult.Violation:
@@ -760,7 +762,7 @@ export function reportStep(result: StepResult, layout: Layout, after: Uint8Array
       found({ kind: "overflow", key: `overflow:${cpu}@${pc}`, state, sites: [site], locks: [] });
       break;
     case StepResult.HeldAtExit: {
-      const locks = layout.heldLocks(after, cpu);
+      const locks = layout.locks.heldLocks(after, cpu);
       found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
       break;
     }
@@ -821,7 +823,7 @@ export function findDeadlocks(
       if (d === c || (reach[c]! & (1 << d) && reach[d]! & (1 << c))) {
         done |= 1 << d;
         const ins = layout.instrAt(st, d)!;
-        sites.push({ cpu: d, pc: layout.pc(st, d), lock: ins.op === "lock" || ins.op === "rlock" ? ins.lock : undefined });
+        sites.push({ cpu: d, pc: layout.pc(st, d), lock: semantics(ins).acquires(ins)?.lock });
       }
     }
     found({ kind: "deadlock", key: "deadlock:" + sites.map((s) => `${s.cpu}@${s.pc}:${s.lock}`).join(","), state: stateId, sites, locks: [] });

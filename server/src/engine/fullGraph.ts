@@ -11,6 +11,7 @@
 
 import { findDeadlocks, reportStep, type FoundProblem } from "./explore";
 import { PC_DONE, PC_STOPPED_FLAG } from "./model";
+import { semantics } from "./primitives";
 import { CpuStatus, StepResult, type Layout } from "./state";
 
 export interface GraphEdge {
@@ -229,7 +230,7 @@ export function problemsIn(layout: Layout, st: Uint8Array, status = new Int32Arr
     for (let c = 0; c < n; c++) {
       if (status[c] !== CpuStatus.BlockedOnLock && status[c] !== CpuStatus.BlockedOnWait) continue;
       const ins = layout.instrAt(st, c)!;
-      sites.push({ cpu: c, pc: layout.pc(st, c), lock: ins.op === "lock" || ins.op === "rlock" ? ins.lock : undefined });
+      sites.push({ cpu: c, pc: layout.pc(st, c), lock: semantics(ins).acquires(ins)?.lock });
     }
     out.push({ kind: "hang", key: "hang:" + sites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: -1, sites, locks: [] });
   }

@@ -10,6 +10,7 @@ import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { Frame, Model } from "./model";
+import { semantics } from "./primitives";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -70,8 +71,9 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
     const cpu = siteCpu[site]!;
     const pc = site - facts.siteBase[cpu]!;
     const ins = model.cpus[cpu]!.code[pc]!;
-    if (ins.op !== "lock" && ins.op !== "rlock") continue;
-    const to = ins.lock;
+    const acquire = semantics(ins).acquires(ins);
+    if (!acquire) continue;
+    const to = acquire.lock;
     const id = `${from}>${to}`;
     let acc = edges.get(id);
     if (!acc) {

@@ -5,6 +5,9 @@
 // instruction keeps its source span and call stack for traces and hover.
 
 import type { Span } from "../language/span";
+import type { FlowInstr } from "./primitives/flow";
+import type { LockInstr } from "./primitives/locks";
+import type { VarInstr } from "./primitives/vars";
 
 export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
 
@@ -44,29 +47,15 @@ export type CExpr =
   | { readonly k: "held"; readonly lock: number }
   | { readonly k: "locked"; readonly lock: number };
 
-interface InstrBase {
+export interface InstrBase {
   readonly span: Span;
   readonly stack: readonly Frame[];
   /** The action as a reader would write it, arguments substituted: `lock device_lock[pf]`. */
   readonly text: string;
 }
 
-export type Instr =
-  | (InstrBase & { readonly op: "lock" | "unlock" | "rlock" | "runlock"; readonly lock: number; readonly next: number })
-  /** next: acquired; alt: not. `rtrylock` takes the read side of an rwsem exactly when `rlock` would be enabled. */
-  | (InstrBase & { readonly op: "trylock" | "rtrylock"; readonly lock: number; readonly next: number; readonly alt: number })
-  | (InstrBase & { readonly op: "assign"; readonly target: number; readonly value: CExpr; readonly next: number })
-  | (InstrBase & { readonly op: "assert"; readonly cond: CExpr; readonly message: string | undefined; readonly next: number })
-  | (InstrBase & { readonly op: "wait"; readonly cond: CExpr; readonly next: number })
-  | (InstrBase & { readonly op: "branch"; readonly cond: CExpr; readonly next: number; readonly alt: number })
-  | (InstrBase & {
-      readonly op: "either";
-      readonly choices: readonly number[];
-      /** Each branch's label as written (`or "kzalloc fails" { … }`), if any. */
-      readonly labels: readonly (string | undefined)[];
-      /** How a trace names each branch: `"kzalloc fails"`, or `branch 2 of 2 (line 14)`. */
-      readonly branchNames: readonly string[];
-    });
+/** Every instruction kind: each primitive module (primitives/) defines its own. */
+export type Instr = LockInstr | VarInstr | FlowInstr;
 
 export interface CpuCode {
   readonly name: string;

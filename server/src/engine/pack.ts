@@ -1,47 +1,20 @@
 // Bit-packing of states for storage. The semantics (state.ts) work on an
 // unpacked byte array; the store keeps each state in as few 32-bit words as
-// the values its fields can actually take, known from the code:
-//  - a pc: its code's statements, "done", and "stopped at" only the
-//    statements that can fail (canStop below);
-//  - a lock owner: "free" or one of the CPUs whose code takes the lock
-//    (with `lock` or `trylock`), as an index into that list;
-//  - a lock depth: only for recursive mutexes (8 bits); any other lock is
-//    held once or not at all, so its depth is 1 exactly when it has an owner;
-//  - a reader count (8 bits): only for CPUs whose code has `rlock` or
-//    `rtrylock` on it;
-//  - a variable: 8 bits.
-// Bytes that are not stored are rebuilt on unpacking (derived depths, zero
-// reader counts, pc high bytes).
+// the values its fields can actually take, known from the code: a pc takes
+// its code's statements, "done", and "stopped at" only the statements
+// whose step can stop the CPU (the primitive says which); each primitive
+// packs its own part (primitives/: a lock owner as an index among the CPUs
+// that take the lock, a depth only for a recursive mutex, reader counts
+// only for CPUs that read-lock, a variable in 8 bits). Bytes a part does
+// not pack are zero, or rebuilt by it on unpacking (a depth from its owner).
 
-import { unreachable } from "../language/ast";
-import { PC_DONE, PC_STOPPED_FLAG, type Instr } from "./model";
+import { PC_DONE, PC_STOPPED_FLAG } from "./model";
+import { semantics } from "./primitives";
 import type { Layout } from "./state";
 
 const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
 
 /** An unpacked state: its bytes, and the same memory as words (padded with zeros). */
-/** Can a step of `ins` stop its CPU there (state.ts `stop`)? Those pcs need a "stopped at" code. */
-function canStop(ins: Instr, layout: Layout): boolean {
-  switch (ins.op) {
-    case "assert": // a failed assert
-    case "unlock": // bad unlock balance
-    case "runlock":
-    case "assign": // overflow
-    case "rlock": // reader-count overflow
-    case "rtrylock":
-      return true;
-    case "lock": // depth overflow, only a recursive mutex can be taken again
-      return layout.isRecursive[ins.lock] === 1;
-    case "trylock":
-    case "wait":
-    case "branch":
-    case "either":
-      return false;
-    default:
-      return unreachable(ins);
-  }
-}
-
 export interface WorkState {
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
@@ -55,7 +28,8 @@ export function workState(size: number): WorkState {
 const enum FieldKind {
   Byte = 0,
   Pc = 1,
-  Owner = 2,
+  /** A byte stored as its index in a table (a lock owner among the CPUs that take it). */
+  Coded = 2,
 }
 
 export class Packer {
@@ -67,28 +41,23 @@ export class Packer {
   private readonly fieldKind: Uint8Array;
   /** For pc fields: the CPU's code length. */
   private readonly pcLen: Int32Array;
-  /** Per field: raw value → code (owners: owner byte; pcs: stopped pc), and code → raw value. */
+  /** Per field: raw value → code (coded bytes; pcs: stopped pc), and code → raw value. */
   private readonly encode: (Int32Array | undefined)[];
   private readonly decode: (Int32Array | undefined)[];
   /** The first bit of each field, and the field of each byte of the unpacked state. */
   private readonly fieldBit: Int32Array;
   private readonly byteField: Int32Array;
-  /** Depth bytes rebuilt from their owner byte on unpacking: [depth byte, owner byte] pairs. */
-  private readonly derivedDepth: Int32Array;
-  /** Bytes that are always zero (reader counts of CPUs that never read-lock). */
+  /** Bytes no field holds: zero on unpacking (before the parts rebuild theirs). */
   private readonly zeroBytes: Int32Array;
 
-  constructor(layout: Layout) {
+  constructor(private readonly layout: Layout) {
     const model = layout.model;
-    const n = model.cpus.length;
     const bytes: number[] = [];
     const widths: number[] = [];
     const kinds: FieldKind[] = [];
     const lens: number[] = [];
     const encode: (Int32Array | undefined)[] = [];
     const decode: (Int32Array | undefined)[] = [];
-    const derived: number[] = [];
-    const zero: number[] = [];
     const field = (byte: number, bits: number, kind: FieldKind, len: number, enc?: Int32Array, dec?: Int32Array): void => {
       bytes.push(byte);
       widths.push(bits);
@@ -97,9 +66,6 @@ export class Packer {
       encode.push(enc);
       decode.push(dec);
     };
-
-    const takers = model.locks.map(() => [] as number[]);
-    const readers = model.locks.map(() => new Set<number>());
     model.cpus.forEach((c, i) => {
       const len = c.code.length;
       const enc = new Int32Array(len).fill(-1);
@@ -107,33 +73,15 @@ export class Packer {
       for (let pc = 0; pc < len; pc++) dec.push(pc);
       dec.push(PC_DONE);
       c.code.forEach((ins, pc) => {
-        if (canStop(ins, layout)) {
-          enc[pc] = dec.length;
-          dec.push(PC_STOPPED_FLAG | pc);
-        }
-        if ((ins.op === "lock" || ins.op === "trylock") && !takers[ins.lock]!.includes(i)) takers[ins.lock]!.push(i);
-        if (ins.op === "rlock" || ins.op === "rtrylock") readers[ins.lock]!.add(i);
+        if (!semantics(ins).canStop(ins, layout)) return;
+        enc[pc] = dec.length;
+        dec.push(PC_STOPPED_FLAG | pc);
       });
       field(2 * i, bitsFor(dec.length), FieldKind.Pc, len, enc, Int32Array.from(dec));
     });
-    model.locks.forEach((_, l) => {
-      const at = layout.lockBase + 2 * l;
-      const who = takers[l]!;
-      const enc = new Int32Array(n + 1).fill(-1);
-      enc[0] = 0;
-      who.forEach((cpu, k) => (enc[cpu + 1] = k + 1));
-      field(at, bitsFor(who.length + 1), FieldKind.Owner, -1, enc, Int32Array.from([0, ...who.map((c) => c + 1)]));
-      if (layout.isRecursive[l]) field(at + 1, 8, FieldKind.Byte, -1);
-      else derived.push(at + 1, at);
-      const rb = layout.readerBase[l]!;
-      if (rb >= 0) {
-        for (let c = 0; c < n; c++) {
-          if (readers[l]!.has(c)) field(rb + c, 8, FieldKind.Byte, -1);
-          else zero.push(rb + c);
-        }
-      }
-    });
-    model.vars.forEach((_, i) => field(layout.varBase + i, 8, FieldKind.Byte, -1));
+    for (const part of layout.parts) {
+      part.pack((byte, bits, code) => (code ? field(byte, bits, FieldKind.Coded, -1, code.encode, code.decode) : field(byte, bits, FieldKind.Byte, -1)));
+    }
 
     this.fieldByte = Int32Array.from(bytes);
     this.fieldBits = Int32Array.from(widths);
@@ -141,8 +89,6 @@ export class Packer {
     this.pcLen = Int32Array.from(lens);
     this.encode = encode;
     this.decode = decode;
-    this.derivedDepth = Int32Array.from(derived);
-    this.zeroBytes = Int32Array.from(zero);
     this.bits = widths.reduce((a, b) => a + b, 0);
     this.words = Math.max(1, Math.ceil(this.bits / 32));
     this.fieldBit = new Int32Array(widths.length);
@@ -152,6 +98,9 @@ export class Packer {
       this.byteField[b] = f;
       if (kinds[f] === FieldKind.Pc) this.byteField[b + 1] = f;
     });
+    const zero: number[] = [];
+    for (let b = 2 * model.cpus.length; b < layout.size; b++) if (this.byteField[b] === -1) zero.push(b);
+    this.zeroBytes = Int32Array.from(zero);
   }
 
   private value(st: Uint8Array, f: number): number {
@@ -159,7 +108,7 @@ export class Packer {
     switch (this.fieldKind[f]) {
       case FieldKind.Byte:
         return st[at]!;
-      case FieldKind.Owner:
+      case FieldKind.Coded:
         return this.encode[f]![st[at]!]!;
       default: {
         const len = this.pcLen[f]!;
@@ -228,16 +177,16 @@ export class Packer {
       const at = this.fieldByte[f]!;
       const kind = this.fieldKind[f];
       if (kind === FieldKind.Byte) st[at] = v;
-      else if (kind === FieldKind.Owner) st[at] = this.decode[f]![v]!;
+      else if (kind === FieldKind.Coded) st[at] = this.decode[f]![v]!;
       else {
         const pc = v < this.pcLen[f]! ? v : this.decode[f]![v]!;
         st[at] = pc & 0xff;
         st[at + 1] = pc >> 8;
       }
     }
-    const d = this.derivedDepth;
-    for (let i = 0; i < d.length; i += 2) st[d[i]!] = st[d[i + 1]!] === 0 ? 0 : 1;
     const z = this.zeroBytes;
     for (let i = 0; i < z.length; i++) st[z[i]!] = 0;
+    const parts = this.layout.parts;
+    for (let i = 0; i < parts.length; i++) parts[i]!.derive(st);
   }
 }

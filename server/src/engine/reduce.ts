@@ -19,6 +19,8 @@
 
 import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
+import { semantics } from "./primitives";
+import { LockMode, type AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
 
 /**
@@ -53,11 +55,10 @@ class Access {
   }
 }
 
-/** Lock modes, as indexes into Access.lockModes. */
-const ACQUIRE = 0;
-const RELEASE = 1;
-const TRY = 2;
-const QUERY = 3;
+const ACQUIRE = LockMode.Acquire;
+const RELEASE = LockMode.Release;
+const TRY = LockMode.Try;
+const QUERY = LockMode.Query;
 
 /**
  * Which modes of one step conflict with which modes of another CPU's
@@ -84,26 +85,27 @@ const FUTURE_CONFLICTS = [
   /* query   */ (1 << ACQUIRE) | (1 << RELEASE) | (1 << TRY),
 ];
 
-function exprAccess(e: CExpr, query: Uint32Array, lockAt: number, reads: Uint32Array, varAt: number): void {
+/** What evaluating `e` touches: the variables it reads, the locks `locked()` asks about. */
+function exprAccess(e: CExpr, a: AccessSink): void {
   switch (e.k) {
     case "const":
       return;
     case "var":
-      reads[varAt + (e.id >>> 5)]! |= 1 << (e.id & 31);
+      a.read(e.id);
       return;
     case "not":
     case "neg":
-      exprAccess(e.e, query, lockAt, reads, varAt);
+      exprAccess(e.e, a);
       return;
     case "bin":
-      exprAccess(e.l, query, lockAt, reads, varAt);
-      exprAccess(e.r, query, lockAt, reads, varAt);
+      exprAccess(e.l, a);
+      exprAccess(e.r, a);
       return;
     case "held":
       // Only the CPU itself can change whether it holds a lock: no conflict.
       return;
     case "locked":
-      query[lockAt + (e.lock >>> 5)]! |= 1 << (e.lock & 31);
+      a.lock(e.lock, LockMode.Query);
       return;
     default:
       unreachable(e);
@@ -111,25 +113,8 @@ function exprAccess(e: CExpr, query: Uint32Array, lockAt: number, reads: Uint32A
 }
 
 /** Where control can go after `ins` (pcs, or PC_DONE). */
-export function successors(ins: Instr): number[] {
-  switch (ins.op) {
-    case "trylock":
-    case "rtrylock":
-    case "branch":
-      return [ins.next, ins.alt];
-    case "either":
-      return [...ins.choices];
-    case "lock":
-    case "unlock":
-    case "rlock":
-    case "runlock":
-    case "assign":
-    case "assert":
-    case "wait":
-      return [ins.next];
-    default:
-      return unreachable(ins);
-  }
+export function successors(ins: Instr): readonly number[] {
+  return semantics(ins).successors(ins);
 }
 
 export class Reduction {
@@ -167,51 +152,15 @@ export class Reduction {
     model.cpus.forEach((cpu, c) => {
       const b = this.base[c]!;
       const code = cpu.code;
-      // A statement touches its lock; arriving at `lock l` on an rwsem also
-      // touches l, because a queued writer blocks new readers (fair rwsem).
-      const arrivesAtWriterLock = (pc: number): number => {
-        if (pc === PC_DONE) return -1;
-        const t = code[pc]!;
-        return t.op === "lock" && this.layout.isRwsem[t.lock] ? t.lock : -1;
-      };
       code.forEach((ins, pc) => {
-        const la = (b + pc) * lw;
-        const va = (b + pc) * vw;
-        const setLock = (mode: Uint32Array, l: number): void => {
-          mode[la + (l >>> 5)]! |= 1 << (l & 31);
-        };
-        // Every operation on an rwsem counts as `try` (readers, writers and the queue interact).
-        const lockMode = (l: number, mode: Uint32Array): Uint32Array => (this.layout.isRwsem[l] ? this.own.tries : mode);
-        switch (ins.op) {
-          case "lock":
-          case "rlock":
-            setLock(lockMode(ins.lock, this.own.acquire), ins.lock);
-            break;
-          case "unlock":
-          case "runlock":
-            setLock(lockMode(ins.lock, this.own.release), ins.lock);
-            break;
-          case "trylock":
-          case "rtrylock":
-            setLock(this.own.tries, ins.lock);
-            break;
-          case "assign":
-            this.own.writes[va + (ins.target >>> 5)]! |= 1 << (ins.target & 31);
-            exprAccess(ins.value, this.own.query, la, this.own.reads, va);
-            break;
-          case "assert":
-          case "wait":
-          case "branch":
-            exprAccess(ins.cond, this.own.query, la, this.own.reads, va);
-            break;
-          case "either":
-            break;
-          default:
-            unreachable(ins);
-        }
+        // What the statement touches, and what arriving at each of its
+        // successors touches (a queued rwsem writer blocks new readers).
+        const sink = this.sink((b + pc) * lw, (b + pc) * vw);
+        semantics(ins).access(ins, sink, this.layout);
         for (const s of successors(ins)) {
-          const l = arrivesAtWriterLock(s);
-          if (l >= 0) setLock(this.own.tries, l);
+          if (s === PC_DONE) continue;
+          const t = code[s]!;
+          semantics(t).arrival(t, sink, this.layout);
         }
       });
       // Future summaries: a backward fixpoint over the control-flow graph.
@@ -237,6 +186,24 @@ export class Reduction {
       }
     });
     this.hasLoops = loops;
+  }
+
+  /** Records what one statement touches, into its entry of `own` (lock words at `la`, variable words at `va`). */
+  private sink(la: number, va: number): AccessSink {
+    const own = this.own;
+    const sink: AccessSink = {
+      lock: (l, mode) => {
+        own.lockModes[mode]![la + (l >>> 5)]! |= 1 << (l & 31);
+      },
+      read: (v) => {
+        own.reads[va + (v >>> 5)]! |= 1 << (v & 31);
+      },
+      write: (v) => {
+        own.writes[va + (v >>> 5)]! |= 1 << (v & 31);
+      },
+      expr: (e) => exprAccess(e, sink),
+    };
+    return sink;
   }
 
   /** Does the statement CPU d is at conflict with anything CPU e may still run? */
@@ -310,14 +277,8 @@ export class Reduction {
         if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
       }
     } else if (s === CpuStatus.BlockedOnLock) {
-      mask = this.waitsFor[d]!;
       const ins = layout.instrAt(st, d)!;
-      // A reader queued behind a writer is also released when the current
-      // readers leave.
-      if (ins.op === "rlock" && layout.owner(st, ins.lock) === 0) {
-        for (let e = 0; e < this.cpuCount; e++) if (layout.readers(st, ins.lock, e) > 0) mask |= 1 << e;
-      }
-      mask &= ~(1 << d);
+      mask = semantics(ins).unblockers(layout, st, d, ins, this.waitsFor[d]!) & ~(1 << d);
     }
     this.deps[d] = mask;
     this.known |= 1 << d;

@@ -5,8 +5,10 @@
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
-import { PC_DONE, type CExpr, type Frame, type Model } from "./model";
-import { CpuStatus } from "./state";
+import { PC_DONE, type CExpr, type Frame, type Instr, type Model } from "./model";
+import { semantics } from "./primitives";
+import type { AccessSink } from "./primitives/types";
+import { CpuStatus, type Layout } from "./state";
 import { successors } from "./reduce";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
@@ -215,11 +217,11 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const cpuName = (c: number): string => model.cpus[c]!.name;
   const lockName = (l: number): string => model.locks[l]!.name;
 
-  const mode = (l: number, c: number): LockMode | undefined => (model.locks[l]!.kind !== "rwsem" ? undefined : layout.owner(st, l) === c + 1 ? "write" : "read");
+  const mode = (l: number, c: number): LockMode | undefined => (model.locks[l]!.kind !== "rwsem" ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
   const sites: ProblemSite[] = p.sites.map((s) => {
     const cpu = model.cpus[s.cpu]!;
     // In the order they were taken, as lockdep numbers them (#0 first).
-    const holds = layout
+    const holds = layout.locks
       .heldLocks(st, s.cpu)
       .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l)) }))
       .sort((a, b) => a.at - b.at)
@@ -236,18 +238,16 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     if (waitsFor === undefined || s.lock === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
     const l = s.lock;
     const heldBy: string[] = [];
-    for (let c = 0; c < layout.cpuCount; c++) if (layout.holds(st, c, l)) heldBy.push(cpuName(c));
+    for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
     const rw = model.locks[l]!.kind === "rwsem";
-    const wants: LockMode | undefined = rw ? (ins.op === "rlock" ? "read" : "write") : undefined;
+    const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins)?.read ? "read" : "write") : undefined;
     // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
     const behind: string[] = [];
-    if (wants === "read" && layout.owner(st, l) === 0) {
-      for (let c = 0; c < layout.cpuCount; c++) {
-        const other = layout.instrAt(st, c);
-        if (c !== s.cpu && other && other.op === "lock" && other.lock === l) behind.push(cpuName(c));
-      }
+    if (wants === "read" && layout.locks.owner(st, l) === 0) {
+      const queued = layout.locks.queuedWriters(layout, st, l, s.cpu);
+      for (let c = 0; c < layout.cpuCount; c++) if (queued & (1 << c)) behind.push(cpuName(c));
     }
-    const heldMode: LockMode | undefined = rw ? (layout.owner(st, l) !== 0 ? "write" : "read") : undefined;
+    const heldMode: LockMode | undefined = rw ? (layout.locks.owner(st, l) !== 0 ? "write" : "read") : undefined;
     return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, wants, heldBy, heldMode, behind, holds };
   });
 
@@ -259,7 +259,7 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     const moves = model.cpus.some((_, c) => layout.status(st, c, waitsFor) === CpuStatus.Enabled);
     form = p.looping ? "livelock" : moves ? "partial" : "total";
   }
-  const { title, message } = words(p, sites, model, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
+  const { title, message } = words(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
   return { kind: p.kind, form, loop, title, message, span: first.span, cpus, sites, trace };
 }
 
@@ -280,22 +280,32 @@ function reachers(code: Model["cpus"][number]["code"], target: number): Uint8Arr
 }
 
 /** For a CPU stuck at `wait until e`: who could make `e` true (the CPUs whose code writes what it reads). */
-function writersNote(model: Model, s: ProblemSite): string {
+function writersNote(layout: Layout, s: ProblemSite): string {
+  const model = layout.model;
   const cpu = model.cpus.find((c) => c.name === s.cpu);
   const ins = cpu?.code.find((i) => i.span.start === s.span.start && i.op === "wait");
-  if (!ins || ins.op !== "wait") return "";
-  const reads = new Set<number>();
-  const visit = (e: CExpr): void => {
-    if (e.k === "var") reads.add(e.id);
-    else if (e.k === "not" || e.k === "neg") visit(e.e);
-    else if (e.k === "bin") {
-      visit(e.l);
-      visit(e.r);
-    }
-  };
-  visit(ins.cond);
-  const writers = model.cpus.filter((c) => c.code.some((i) => i.op === "assign" && reads.has(i.target))).map((c) => c.name);
+  if (!ins) return "";
+  const reads = touched(ins, layout).reads;
+  const writers = model.cpus.filter((c) => c.code.some((i) => [...touched(i, layout).writes].some((v) => reads.has(v)))).map((c) => c.name);
   return writers.length === 0 ? ", which no CPU writes" : `, which only ${writers.join(" and ")} ${writers.length === 1 ? "writes" : "write"}`;
+}
+
+/** The variables a statement reads and writes (what it tells the reduction). */
+function touched(ins: Instr, layout: Layout): { reads: Set<number>; writes: Set<number> } {
+  const reads = new Set<number>();
+  const writes = new Set<number>();
+  const sink: AccessSink = { lock: () => {}, read: (v) => reads.add(v), write: (v) => writes.add(v), expr: (e) => exprVars(e, reads) };
+  semantics(ins).access(ins, sink, layout);
+  return { reads, writes };
+}
+
+function exprVars(e: CExpr, into: Set<number>): void {
+  if (e.k === "var") into.add(e.id);
+  else if (e.k === "not" || e.k === "neg") exprVars(e.e, into);
+  else if (e.k === "bin") {
+    exprVars(e.l, into);
+    exprVars(e.r, into);
+  }
 }
 
 /** Where `lock` was last taken by `cpu` in the trace (its step index; -1 if not in it). */
@@ -316,7 +326,8 @@ function waiting(s: ProblemSite): string {
 }
 
 /** lockdep's header and our one-sentence message for a problem. */
-function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, firstIns: Model["cpus"][number]["code"][number] | undefined, form: HangForm | undefined): { title: string; message: string } {
+function words(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, firstIns: Model["cpus"][number]["code"][number] | undefined, form: HangForm | undefined): { title: string; message: string } {
+  const model = layout.model;
   const where = (s: ProblemSite): string => (s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "");
   switch (p.kind) {
     case "deadlock": {
@@ -333,7 +344,7 @@ function words(p: FoundProblem, sites: readonly ProblemSite[], model: Model, fir
     case "hang": {
       const parts = sites.map((s) => {
         if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${where(s)} and can never finish`;
-        if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}${writersNote(model, s)}`;
+        if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}${writersNote(layout, s)}`;
         const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
         return `${s.cpu} ${waiting(s)}${who}`;
       });

@@ -6,6 +6,7 @@
 
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Site, type StuckTargets } from "./explore";
 import { PC_DONE, type Model } from "./model";
+import { semantics } from "./primitives";
 import { Reduction, successors } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
@@ -178,7 +179,7 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
       return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(st, cpu)), lock: undefined };
     }
     const ins = layout.instrAt(st, cpu);
-    const lock = ins && (ins.op === "lock" || ins.op === "rlock") ? ins.lock : undefined;
+    const lock = ins ? semantics(ins).acquires(ins)?.lock : undefined;
     return { cpu, pc: layout.pc(st, cpu), lock };
   });
   let loop: FoundProblem["loop"];

@@ -3,9 +3,9 @@
 // the same step semantics the search used, with what each step did to locks
 // and variables.
 
-import { unreachable } from "../language/ast";
 import type { LineIndex, LineRange, Span } from "../language/span";
 import type { Frame } from "./model";
+import { semantics } from "./primitives";
 import { type Layout, StepResult } from "./state";
 import { stepChoice, stepCpu } from "./store";
 
@@ -43,63 +43,23 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
     const result = layout.step(st, cpu, choice);
     const changed: Record<string, number | boolean> = {};
     model.vars.forEach((v, i) => {
-      const now = layout.value(st, i);
-      if (now !== layout.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
+      const now = layout.vars.value(st, i);
+      if (now !== layout.vars.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
     });
     const held: Record<string, string[]> = {};
     // A reader/writer lock says how it is held.
-    const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
-    model.cpus.forEach((c, i) => (held[c.name] = layout.heldLocks(st, i).map((l) => named(l, i))));
-    let action = ins.text;
-    let lock: string | undefined;
-    let acquired = false;
-    let released = false;
+    const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.locks.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
+    model.cpus.forEach((c, i) => (held[c.name] = layout.locks.heldLocks(st, i).map((l) => named(l, i))));
     const error = result === StepResult.Violation ? "violation" : result === StepResult.BadUnlock ? "bad-unlock" : result === StepResult.Overflow ? "overflow" : undefined;
-    switch (ins.op) {
-      case "lock":
-      case "rlock":
-        lock = model.locks[ins.lock]!.name;
-        acquired = error === undefined;
-        break;
-      case "unlock":
-      case "runlock":
-        lock = model.locks[ins.lock]!.name;
-        released = error === undefined;
-        break;
-      case "trylock":
-      case "rtrylock": {
-        lock = model.locks[ins.lock]!.name;
-        // From the lock's state, not the pc: both outcomes may lead to the same statement.
-        acquired = error === undefined && lockChanged(layout, before, st, ins.lock, cpu);
-        action += acquired ? (ins.op === "rtrylock" ? " → acquired (read)" : " → acquired") : error ? "" : " → failed";
-        break;
-      }
-      case "branch":
-        action += layout.pc(st, cpu) === ins.next && ins.next !== ins.alt ? " → true" : " → false";
-        break;
-      case "either":
-        action += ` → ${ins.branchNames[choice] ?? `branch ${choice + 1} of ${ins.choices.length}`}`;
-        break;
-      case "assert":
-        if (error) action += " → FAILED";
-        break;
-      case "assign":
-      case "wait":
-        break;
-      default:
-        unreachable(ins);
-    }
-    if (error === "bad-unlock") action += " → not held";
-    if (error === "overflow") action += " → overflow";
+    const words = semantics(ins).words(ins, layout, before, st, cpu, choice, error !== undefined);
+    const action = ins.text + words.outcome;
+    const lock = words.lock !== undefined ? model.locks[words.lock]!.name : undefined;
+    const { acquired, released } = words;
     steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error });
   }
   return steps;
 }
 
-/** Did a step of `cpu` take `lock` (as owner, once more, or as a reader)? */
-function lockChanged(layout: Layout, before: Uint8Array, after: Uint8Array, lock: number, cpu: number): boolean {
-  return layout.readers(after, lock, cpu) > layout.readers(before, lock, cpu) || after[layout.lockBase + 2 * lock + 1]! > before[layout.lockBase + 2 * lock + 1]!;
-}
 
 /** Where `cpu` last took `lock` in a trace (for "held since" notes). */
 export function lastAcquire(trace: readonly TraceStep[], cpu: string, lock: string): TraceStep | undefined {

@@ -23,6 +23,9 @@
 
 import type { CExpr, Instr, Model } from "../engine/model";
 import { PC_DONE } from "../engine/model";
+import { semantics } from "../engine/primitives";
+import type { PromelaContext } from "../engine/primitives/types";
+import { Layout } from "../engine/state";
 import { escapeControls } from "../escape";
 import { unreachable } from "../language/ast";
 
@@ -39,13 +42,9 @@ function label(cpu: number, pc: number): string {
 
 export function toPromela(model: Model, source = "scenario"): string {
   const n = model.cpus.length;
-  const L = model.locks.length;
-  const V = model.vars.length;
   if (n === 0) throw new ExportError("a scenario without CPUs cannot be exported");
   if (n > 250) throw new ExportError("SPIN allows at most 255 processes");
-  const readersOf = (l: number): string => (model.locks[l]!.kind === "rwsem" ? `(${model.cpus.map((_, c) => `lk_readers[${l * n + c}]`).join(" + ")})` : "0");
-  const lockedExpr = (l: number): string => `(lk_owner[${l}] != 0 || ${readersOf(l)} != 0)`;
-
+  const layout = new Layout(model);
   const expr = (e: CExpr, cpu: number): string => {
     switch (e.k) {
       case "const":
@@ -57,27 +56,14 @@ export function toPromela(model: Model, source = "scenario"): string {
       case "neg":
         return `-(${expr(e.e, cpu)})`;
       case "held":
-        return `(lk_owner[${e.lock}] == ${cpu + 1}${model.locks[e.lock]!.kind === "rwsem" ? ` || lk_readers[${e.lock * n + cpu}] > 0` : ""})`;
+        return layout.locks.promelaHeld(e.lock, cpu);
       case "locked":
-        return lockedExpr(e.lock);
+        return layout.locks.promelaLocked(e.lock);
       case "bin":
         return `(${expr(e.l, cpu)} ${e.op} ${expr(e.r, cpu)})`;
       default:
         return unreachable(e);
     }
-  };
-
-  // Readers (rlock, and rtrylock, which succeeds exactly when rlock would be enabled) look for queued writers.
-  const tracksWriters = model.cpus.some((c) => c.code.some((ins) => ins.op === "rlock" || ins.op === "rtrylock"));
-  /** A guard: no other CPU is queued to write-lock rwsem l while it is held (a fair rwsem lets it go first). */
-  const noQueuedWriter = (l: number, ci: number): string => {
-    const others = model.cpus.map((_, c) => c).filter((c) => c !== ci);
-    return others.length > 0 ? ` && !(${lockedExpr(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
-  };
-  /** lk_wwait[] value for a CPU standing at `pc`. */
-  const writeMark = (cpu: number, pc: number): number => {
-    const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc];
-    return ins && ins.op === "lock" && model.locks[ins.lock]!.kind === "rwsem" ? ins.lock + 1 : 0;
   };
 
   const out: string[] = [];
@@ -86,104 +72,34 @@ export function toPromela(model: Model, source = "scenario"): string {
   out.push(` * locks: ${commentText(model.locks.map((l, i) => `${i} = ${l.name} (${l.kind})`).join(", ") || "none")}`);
   out.push(` * variables: ${commentText(model.vars.map((v, i) => `gv[${i}] = ${v.name}`).join(", ") || "none")} */`);
   out.push("");
-  out.push(`byte lk_owner[${Math.max(1, L)}];`);
-  out.push(`byte lk_depth[${Math.max(1, L)}];`);
-  out.push(`byte lk_readers[${Math.max(1, L * n)}];`);
-  out.push(`short gv[${Math.max(1, V)}];`);
-  if (tracksWriters) out.push(`byte lk_wwait[${n}];`);
+  for (const part of layout.parts) out.push(...part.promelaDecls());
   out.push("");
   out.push("init {");
   out.push("  atomic {");
-  model.vars.forEach((v, i) => {
-    if (v.init !== 0) out.push(`    gv[${i}] = ${v.init};`);
-  });
-  if (tracksWriters) model.cpus.forEach((c, i) => writeMark(i, c.entry) !== 0 && out.push(`    lk_wwait[${i}] = ${writeMark(i, c.entry)};`));
+  for (const part of layout.parts) out.push(...part.promelaInit().map((l) => `    ${l}`));
   model.cpus.forEach((_, i) => out.push(`    run CPU${i}();`));
   out.push("  }");
   out.push("}");
 
   model.cpus.forEach((cpu, ci) => {
-    const me = ci + 1;
     out.push("");
     out.push(`/* ${commentText(cpu.name + (cpu.label ? ` "${cpu.label}"` : ""))} */`);
     out.push(`proctype CPU${ci}() {`);
     out.push("  int t;");
     out.push(`  goto ${label(ci, cpu.entry)};`);
     cpu.code.forEach((ins: Instr, pc) => {
-      const here = label(ci, pc);
-      const mark = (target: number): string => {
-        if (!tracksWriters) return "";
-        const from = writeMark(ci, pc);
-        const to = writeMark(ci, target);
-        return from === to ? "" : `lk_wwait[${ci}] = ${to}; `;
+      // Bookkeeping that mirrors positions (a queued rwsem writer) goes with every jump.
+      const jump = (target: number): string => layout.parts.map((p) => p.promelaJump(ci, pc, target)).join("");
+      const context: PromelaContext = {
+        model,
+        layout,
+        cpu: ci,
+        me: ci + 1,
+        go: (target) => `${jump(target)}goto ${label(ci, target)}`,
+        stop: `${jump(PC_DONE)}goto L${ci}_stop`,
+        expr: (e) => expr(e, ci),
       };
-      const go = (target: number): string => `${mark(target)}goto ${label(ci, target)}`;
-      const stop = `${mark(PC_DONE)}goto L${ci}_stop`;
-      const comment = `/* ${commentText(ins.text)} */`;
-      let body: string;
-      switch (ins.op) {
-        case "lock": {
-          const l = ins.lock;
-          const kind = model.locks[l]!.kind;
-          if (kind === "recursive mutex") {
-            body = `atomic { (lk_owner[${l}] == 0 || lk_owner[${l}] == ${me}) -> if :: lk_depth[${l}] == 255 -> ${stop} :: else -> lk_owner[${l}] = ${me}; lk_depth[${l}]++; ${go(ins.next)} fi }`;
-          } else if (kind === "rwsem") {
-            body = `atomic { (lk_owner[${l}] == 0 && ${readersOf(l)} == 0) -> lk_owner[${l}] = ${me}; lk_depth[${l}] = 1; ${go(ins.next)} }`;
-          } else {
-            body = `atomic { lk_owner[${l}] == 0 -> lk_owner[${l}] = ${me}; lk_depth[${l}] = 1; ${go(ins.next)} }`;
-          }
-          break;
-        }
-        case "rlock": {
-          const l = ins.lock;
-          body = `atomic { (lk_owner[${l}] == 0${noQueuedWriter(l, ci)}) -> lk_readers[${l * n + ci}]++; ${go(ins.next)} }`;
-          break;
-        }
-        case "rtrylock": {
-          const l = ins.lock;
-          const r = `lk_readers[${l * n + ci}]`;
-          body = `atomic { if :: (lk_owner[${l}] == 0${noQueuedWriter(l, ci)}) -> if :: ${r} == 255 -> ${stop} :: else -> ${r}++; ${go(ins.next)} fi :: else -> ${go(ins.alt)} fi }`;
-          break;
-        }
-        case "unlock": {
-          const l = ins.lock;
-          body = `atomic { if :: lk_owner[${l}] == ${me} -> lk_depth[${l}]--; if :: lk_depth[${l}] == 0 -> lk_owner[${l}] = 0 :: else -> skip fi; ${go(ins.next)} :: else -> ${stop} fi }`;
-          break;
-        }
-        case "runlock": {
-          const l = ins.lock;
-          body =
-            model.locks[l]!.kind === "rwsem"
-              ? `atomic { if :: lk_readers[${l * n + ci}] > 0 -> lk_readers[${l * n + ci}]--; ${go(ins.next)} :: else -> ${stop} fi }`
-              : `atomic { ${stop} }`;
-          break;
-        }
-        case "trylock": {
-          const l = ins.lock;
-          const free = `(lk_owner[${l}] == 0 && ${readersOf(l)} == 0)`;
-          const mine = model.locks[l]!.kind === "recursive mutex" ? ` || lk_owner[${l}] == ${me}` : "";
-          body = `atomic { if :: (${free}${mine}) -> lk_owner[${l}] = ${me}; lk_depth[${l}]++; ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
-          break;
-        }
-        case "assign":
-          body = `atomic { t = ${expr(ins.value, ci)}; if :: (t < -128 || t > 127) -> ${stop} :: else -> gv[${ins.target}] = t; t = 0; ${go(ins.next)} fi }`;
-          break;
-        case "assert":
-          body = `atomic { if :: ${expr(ins.cond, ci)} -> ${go(ins.next)} :: else -> assert(false); ${stop} fi }`;
-          break;
-        case "wait":
-          body = `atomic { ${expr(ins.cond, ci)} -> ${go(ins.next)} }`;
-          break;
-        case "branch":
-          body = `atomic { if :: ${expr(ins.cond, ci)} -> ${go(ins.next)} :: else -> ${go(ins.alt)} fi }`;
-          break;
-        case "either":
-          body = `atomic { if ${ins.choices.map((c) => `:: ${go(c)}`).join(" ")} fi }`;
-          break;
-        default:
-          return unreachable(ins);
-      }
-      out.push(`${here}: ${body} ${comment}`);
+      out.push(`${label(ci, pc)}: ${semantics(ins).promela(ins, context)} /* ${commentText(ins.text)} */`);
     });
     out.push(`L${ci}_stop: skip;`);
     out.push(`L${ci}_done: skip`);

@@ -57,9 +57,9 @@ export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex):
   const model = layout.model;
   const waits = new Int32Array(layout.cpuCount);
   const holdsOf = (c: number): HeldLockView[] =>
-    layout.heldLocks(st, c).map((l) => {
-      const readers = layout.readers(st, l, c);
-      return readers > 0 ? { lock: model.locks[l]!.name, mode: "shared", depth: readers } : { lock: model.locks[l]!.name, mode: "exclusive", depth: st[layout.lockBase + 2 * l + 1]! };
+    layout.locks.heldLocks(st, c).map((l) => {
+      const readers = layout.locks.readers(st, l, c);
+      return readers > 0 ? { lock: model.locks[l]!.name, mode: "shared", depth: readers } : { lock: model.locks[l]!.name, mode: "exclusive", depth: st[layout.locks.base + 2 * l + 1]! };
     });
   const cpus = model.cpus.map((cpu, c): CpuView => {
     const pc = layout.pc(st, c);
@@ -85,7 +85,7 @@ export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex):
     holders: cpus.flatMap((c) => c.holds.filter((h) => h.lock === l.name).map((h) => ({ ...h, cpu: c.name }))),
   }));
   const vars = model.vars.map((v, i) => {
-    const raw = layout.value(st, i);
+    const raw = layout.vars.value(st, i);
     const owner = ownerOf(model, v.name);
     return { name: v.name, type: v.type, value: v.type === "bool" ? raw !== 0 : raw, ...(owner ? { owner } : {}) };
   });
