@@ -1,7 +1,9 @@
 // Shared helpers: scenario text in, findings out, rendered the same way for
 // every baseline so that unrelated changes show up as clues.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze, analyzeFrontEnd, type Analysis } from "../server/src/analysis";
 import type { Diagnostic } from "../server/src/language/messages";
@@ -51,4 +53,17 @@ export function summarize(a: Analysis): string[] {
 
 export function run(text: string, options: Parameters<typeof analyze>[1] = {}): Analysis {
   return analyze(text, options);
+}
+
+/** The built CLI (dist/cli.js; npm test builds first), run from the repository root, with `input` on stdin. */
+export function runCli(args: readonly string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, "dist", "cli.js"), ...args], { encoding: "utf8", cwd: root, input });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `text` in a file `name` of a new temporary directory. */
+export function scratchFile(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "race-test-")), name);
+  writeFileSync(file, text);
+  return file;
 }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { registerDebugging } from "./debug";
+import { registerImportCommand } from "./importCommand";
 import { showLockGraph, type LockGraphPayload } from "./lockGraphView";
 import { SimulationView } from "./simulationView";
 import { registerTesting } from "./testing";
@@ -81,6 +82,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   registerDebugging(context, (method, params) => c.sendRequest(method, params), activeRaceUri);
+  registerImportCommand(context);
 
   await client.start();
   // Tests are run by the server: register them once it answers.

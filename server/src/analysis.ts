@@ -14,6 +14,7 @@ import type { ExploreOptions, ProblemKind } from "./engine/explore";
 import type { Model } from "./engine/model";
 import { runEngine, type EngineReport, type Problem } from "./engine/report";
 import { coverage, vacuityDiagnostics, type Coverage } from "./coverage";
+import { lockdepReportDiagnostic } from "./import/editor";
 
 export interface FrontEnd {
   readonly text: string;
@@ -77,7 +78,10 @@ export function analyzeFrontEnd(text: string): FrontEnd {
   // The item where reading stopped is missing its end: what the checker says about it is noise.
   const cutItem = cutAt === undefined ? undefined : Math.min(cutAt, parsed.ast.items.at(-1)?.span.start ?? cutAt);
   const checkerFindings = cutItem === undefined ? checked.diagnostics : checked.diagnostics.filter((d) => d.span.start < cutItem);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics.filter((d) => !explained(d)), ...checkerFindings]);
+  const all = sortDiagnostics([...parsed.diagnostics.filter((d) => !explained(d)), ...checkerFindings]);
+  // A pasted lockdep report: one diagnostic offering its conversion, not hundreds of syntax errors (import/editor.ts).
+  const report = all.some((d) => d.severity === "error") ? lockdepReportDiagnostic(text) : undefined;
+  const diagnostics = report ? [report] : all;
   return { text, ast: parsed.ast, checked, diagnostics, hasErrors: diagnostics.some((d) => d.severity === "error") };
 }
 

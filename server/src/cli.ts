@@ -20,6 +20,7 @@ import { diagnosticLine, formatFile, textLines } from "./cli/text";
 import { coverageJson, formatCoverage } from "./cli/coverage";
 import { replayCommand, REPLAY_USAGE } from "./cli/replay";
 import { testCommand, TEST_USAGE } from "./cli/testCommand";
+import { importCommand, IMPORT_USAGE } from "./cli/importCommand";
 import { scheduleOfTrace } from "./engine/schedule";
 import { Layout } from "./engine/state";
 import { traceFileOf } from "./traceFile";
@@ -33,6 +34,7 @@ const USAGE = `usage: race check [--json | --sarif] [--max-states N] [--timeout 
        race export --promela [--debug] FILE
 ${TEST_USAGE}
 ${REPLAY_USAGE}
+${IMPORT_USAGE}
 
   Explores every interleaving of each scenario and reports deadlocks, hangs,
   failed asserts and lock misuse, each with its shortest trace.
@@ -55,6 +57,9 @@ ${REPLAY_USAGE}
                   --shard K/N runs every N-th file (exit 0, 1 failed, 2 invalid)
   replay          replay a trace file on the scenario as it is now; says
                   which step no longer applies if the scenario changed
+  import          write the lockdep reports in FILE (or stdin) as scenarios,
+                  lockdep's assumptions spelled out to edit (docs/import.md);
+                  exit 0 imported, 2 no report found
 
 exit status: 0 all expectations met, 1 some expectation not met,
              2 invalid input or usage error, 3 internal error (a bug: please
@@ -138,6 +143,7 @@ export function main(argv: string[], write: Write, writeErr: Write): number {
 function run(argv: string[], debug: boolean, write: Write, writeErr: Write): number {
   if (argv[0] === "test" && !argv.includes("--help")) return testCommand(argv.slice(1), write, writeErr, USAGE);
   if (argv[0] === "replay" && !argv.includes("--help")) return replayCommand(argv.slice(1), write, writeErr, USAGE);
+  if (argv[0] === "import") return importCommand(argv.slice(1), write, writeErr);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv);

@@ -39,6 +39,15 @@ cpu CPU1 "second path" {
 }
 `;
 
+function splatText(name: string): string {
+  return readFileSync(join(root, "..", "shared", "splats", name), "utf8")
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .join("\n");
+}
+
+const lockdepReport = splatText("13_syz_rtnl_recursive.txt");
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -144,6 +153,9 @@ describe("VS Code (code-server) with the packaged extension", () => {
     mkdirSync(join(workspace, "samples"));
     for (const f of readdirSync(join(root, "samples"))) copyFileSync(join(root, "samples", f), join(workspace, "samples", f));
     copyFileSync(join(root, "test", "fixtures", "editor", "three-lock-cycle.race"), join(workspace, "three-lock-cycle.race"));
+    // Lockdep reports (../shared/splats, without their # lines): one pasted into a scenario file, one to select.
+    writeFileSync(join(workspace, "pasted-report.race"), lockdepReport);
+    writeFileSync(join(workspace, "console.txt"), splatText("12_syz_ip_setsockopt_rtnl.txt"));
     const install = spawnSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], { encoding: "utf8" });
     expect(install.status, install.stdout + install.stderr).toBe(0);
     const port = await freePort();
@@ -425,6 +437,46 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await expect.poll(async () => page.locator('[id="status.editor.selection"]').textContent(), { timeout: 30_000 }).toMatch(/Ln 10,/);
     } catch (e) {
       await fail("lock-graph-drawn", e);
+    }
+  });
+
+  it("converts a lockdep report: pasted into a .race file it is one diagnostic whose quick fix writes the scenario; selected, the command opens it", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("pasted-report.race");
+      // One error for the whole report, on its WARNING line, instead of the syntax errors.
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+      await expect.poll(async () => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 30_000 }).toBe(1);
+      await command("Problems: Focus on Problems View");
+      const row = page.locator(".markers-panel .monaco-list-row", { hasText: "This looks like a lockdep report" }).first();
+      await row.waitFor({ timeout: 60_000 });
+      expect(await row.getAttribute("aria-label")).toMatch(/^Error: This looks like a lockdep report \(WARNING: possible recursive locking detected\)/);
+      await shot("lockdep-pasted");
+      const warning = lockdepReport.split("\n").findIndex((l) => l.includes("WARNING:"));
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await goTo(warning + 1, 20);
+      await page.keyboard.press("Control+.");
+      const item = page.locator(".action-widget .monaco-list-row", { hasText: "Convert lockdep report to a scenario" }).first();
+      await item.waitFor({ timeout: 30_000 });
+      await shot("lockdep-quick-fix");
+      await page.keyboard.press("Enter"); // the only fix, preferred
+      // The scenario: lockdep's claim confirmed by the check, the assumptions at the top.
+      const lens = page.locator(".codelens-decoration", { hasText: "deadlock (expected)" }).first();
+      await lens.waitFor({ timeout: 120_000 });
+      expect(await page.locator(".monaco-editor .squiggly-error").count()).toBe(0);
+      await shot("lockdep-converted");
+      await command("View: Close All Editors");
+      // The command, from a selection in any file.
+      await openFile("console.txt");
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.keyboard.press("Control+A");
+      await command("Race: New Scenario from Lockdep Report");
+      await page.locator(".tab.active", { hasText: "Untitled" }).waitFor({ timeout: 60_000 });
+      const untitledLens = page.locator(".codelens-decoration", { hasText: "deadlock (expected)" }).first();
+      await untitledLens.waitFor({ timeout: 120_000 });
+      await shot("lockdep-command");
+    } catch (e) {
+      await fail("lockdep-import", e);
     }
   });
 });

@@ -303,6 +303,61 @@ export const catalogue = {
     text: (limitMb: number) =>
       `The check ran out of memory at ${limitMb} MB and was stopped; nothing was verified. Lower race.maxStates or simplify the scenario (calls are expanded at compile time, so a call chain that fans out grows exponentially), or raise race.workerMemoryMb.`,
   },
+  // lockdep reports (RACE17x): `race import` and the editor's conversion (server/src/import/)
+  lockdepReport: {
+    code: "RACE170",
+    severity: "error",
+    text: (header: string, count: number) =>
+      `This looks like a lockdep report (${header}${count > 1 ? `, and ${count - 1} more` : ""}), not a scenario: use the quick fix 'Convert lockdep report to a scenario' (or \`race import\`) to write it as one.`,
+  },
+  importNoReport: {
+    code: "RACE171",
+    severity: "error",
+    text: (source: string, others: readonly string[]) =>
+      `${others.length > 0 ? `${source} has lockdep reports race import does not read (${others.join("; ")})` : `No lockdep report found in ${source}`}; it reads 'possible circular locking dependency', 'possible recursive locking', 'inconsistent lock state', 'possible irq lock inversion dependency' and 'HARDIRQ-safe -> HARDIRQ-unsafe lock order' reports (with their WARNING line).`,
+  },
+  importIncompleteReport: {
+    code: "RACE172",
+    severity: "warning",
+    text: (line: number, header: string, missing: string) => `The report at input line ${line} (${header}) has no ${missing}; it is not imported.`,
+  },
+  importPseudoLock: {
+    code: "RACE173",
+    severity: "information",
+    text: (cls: string, what: string, kind: string, primitive: string) => `${cls} is ${what}; the scenario writes it as ${article(kind)} until the language has ${primitive}.`,
+  },
+  importUnmapped: {
+    code: "RACE174",
+    severity: "information",
+    text: (cls: string, what: string, kind: string) => `${cls} is ${what}: written as a plain ${kind}.`,
+  },
+  importInterrupt: {
+    code: "RACE175",
+    severity: "warning",
+    text: (context: string) =>
+      `Interrupt handlers are not modelled yet (race-language.md §10): the ${context} is written as a call inside 'either' where lockdep's scenario shows it firing, and its nesting on the CPU is not modelled, so the check shows the deadlock only at that point, not wherever else the interrupt could fire.`,
+  },
+  importGap: {
+    code: "RACE176",
+    severity: "warning",
+    text: (what: string) => `The report lacks ${what}.`,
+  },
+  importWritten: {
+    code: "RACE177",
+    severity: "information",
+    text: (index: number, header: string, task: string, first: number, last: number, dest: string) =>
+      `Report ${index} (${header}, ${task}, input lines ${first}–${last}) → ${dest}; check it with 'race check'.`,
+  },
+  importUsage: {
+    code: "RACE178",
+    severity: "error",
+    text: (detail: string) => detail,
+  },
+  importCannotRead: {
+    code: "RACE179",
+    severity: "error",
+    text: (what: string, why: string) => `Cannot read ${what}: ${why}.`,
+  },
 } as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
 
 export type MessageId = keyof typeof catalogue;

@@ -15,6 +15,7 @@ import { kernelReplacement, lockNameOf } from "../language/kernelSpellings";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { Span } from "../language/span";
 import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
+import { lockdepReportFixes } from "../import/editor";
 
 /** Codes of the findings engineFixes() answers (the others have none). */
 export const ENGINE_FIX_CODES: ReadonlySet<string> = new Set([catalogue.deadlock.code, catalogue.lockHeldAtExit.code]);
@@ -273,6 +274,7 @@ export function engineFixes(text: string, a: Analysis, options: FixOptions = {})
 /** Fixes for checker errors: cheap, offered without running the engine. */
 export function checkerFixes(text: string, fe: FrontEnd, d: Diagnostic): Fix[] {
   if (d.code === catalogue.kernelSpelling.code) return kernelSpellingFix(text, d);
+  if (d.code === catalogue.lockdepReport.code) return lockdepReportFixes(text, d);
   const name = text.slice(d.span.start, d.span.end);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
   const items = fe.ast.items;

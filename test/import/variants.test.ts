@@ -1,0 +1,158 @@
+// Reports made for the cases the splats do not have: a workqueue and the CPU
+// hotplug lock in one cycle, fs_reclaim, an old (4.9) report with `[<addr>]`
+// frames and a subclass `/1`, an inconsistent-state report whose interrupt is
+// the registered use; several reports in one log; input that is not a report.
+
+import { describe, expect, it } from "vitest";
+import { analyzeFrontEnd } from "../../server/src/analysis";
+import { importLockdep, type ImportedScenario } from "../../server/src/import";
+import { catalogue } from "../../server/src/language/messages";
+import { summarize } from "../helpers";
+import { checkBoth, deadlockLocks, fixture, inNoise, splat, withoutTimestamps } from "./splats";
+
+function imported(text: string): ImportedScenario[] {
+  const r = importLockdep(text);
+  if (!r.ok) throw new Error(r.error.message);
+  return [...r.scenarios];
+}
+
+/** Imports one report, checks that it is clean and deadlocks on `deadlock` (classes), reduced and full. */
+function importChecked(text: string, deadlock: readonly string[]): ImportedScenario {
+  const [s] = imported(text);
+  expect(analyzeFrontEnd(s!.text).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+  const { reduced, full } = checkBoth(s!.text);
+  expect(reduced.met).toBe(true);
+  const ids = deadlock.map((cls) => s!.locks.find((l) => l.cls === cls)!.id).sort();
+  expect(deadlockLocks(reduced)).toContainEqual(ids);
+  expect(summarize(full)).toEqual(summarize(reduced));
+  return s!;
+}
+
+const natures = (s: ImportedScenario): Record<string, string> => Object.fromEntries(s.locks.map((l) => [l.cls, l.nature]));
+
+describe("reports made for the cases the splats lack", () => {
+  it("a workqueue flush and the CPU hotplug lock in one cycle: (wq_completion) a workqueue, cpu_hotplug_lock an rwsem with a writer", () => {
+    const s = importChecked(fixture("workqueue_hotplug_circular.txt"), ["cpu_hotplug_lock", "(wq_completion)events", "(work_completion)(&ctx->reset_work)"]);
+    expect(natures(s)).toMatchObject({ "(wq_completion)events": "workqueue", cpu_hotplug_lock: "hotplug", "(work_completion)(&ctx->reset_work)": "work" });
+    expect(s.cpus.map((c) => c.role)).toEqual(["trigger", "chain", "chain", "writer"]);
+    // The worker holds its queue for reading (items of one queue run at once) and its item for writing.
+    expect(s.text).toMatch(/fn process_one_work\(\) \{\n {2}rlock wq_events[^\n]*\n {2}lock ctx_reset_work[^\n]*\n {2}foo_reset_work\(\)/);
+    expect(s.text).toContain("rwsem wq_events\n");
+    expect(s.text).toContain("// (wq_completion)events {+.+.}-{0:0}: a workqueue:");
+    // cpus_read_lock() is a read of the hotplug lock; flush_workqueue() waits as lockdep writes it.
+    expect(s.text).toMatch(/rlock cpu_hotplug_lock {2}\/\/ kworker\/3:1\/211 is trying to acquire cpu_hotplug_lock/);
+    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(flush_workqueue\)[^\n]*\n {2}lock wq_events/);
+  });
+
+  it("fs_reclaim: not a lock and no construct models it — a plain mutex saying so, never a failure", () => {
+    const r = importLockdep(fixture("fs_reclaim_circular.txt"));
+    expect(r.ok).toBe(true);
+    const s = importChecked(fixture("fs_reclaim_circular.txt"), ["fs_reclaim", "&sbi->s_lock"]);
+    expect(natures(s)).toMatchObject({ fs_reclaim: "reclaim", "&sbi->s_lock": "mutex", shrinker_rwsem: "rwsem" });
+    expect(s.text).toContain("// No construct of the language models it: written as a plain mutex.\nmutex fs_reclaim\n");
+    expect(s.notes.map((n) => n.code)).toContain(catalogue.importUnmapped.code);
+    // kswapd holds reclaim from balance_pgdat(), where lockdep says it took it.
+    expect(s.text).toMatch(/fn balance_pgdat\(\) \{\n {2}lock fs_reclaim/);
+  });
+
+  it("an old (4.9) report: `[ INFO: … ]` header, `[<address>]` frames, a subclass `&pipe->mutex/1`, a per-CPU rwsem read on both sides", () => {
+    const s = importChecked(fixture("pipe_mutex_old_format.txt"), ["&pipe->mutex/1", "sb_writers#5"]);
+    expect(s.header).toBe("WARNING: possible circular locking dependency detected");
+    expect(s.chain).toEqual([
+      { cls: "&pipe->mutex/1", id: "pipe_mutex_1" },
+      { cls: "sb_writers#5", id: "sb_writers_5" },
+    ]);
+    expect(natures(s)).toEqual({ "&pipe->mutex/1": "mutex", "sb_writers#5": "rwsem" });
+    expect(s.cpus.map((c) => c.role)).toEqual(["trigger", "chain", "writer"]);
+    expect(s.text).toContain("fn iter_file_splice_write() { pipe_lock() }");
+  });
+
+  it("an inconsistent lock state whose interrupt use was registered first ({IN-HARDIRQ-W} -> {HARDIRQ-ON-W})", () => {
+    const s = importChecked(fixture("inconsistent_hardirq.txt"), ["&host->lock"]);
+    expect(s.kind).toBe("inconsistent");
+    // The task path is the backtrace; the handler is the registered stack, cut at the irq entry.
+    expect(s.text).toMatch(/fn foo_ioctl\(\) \{[\s\S]*lock host_lock[^\n]*\n {2}either "<Interrupt> hardirq foo_irq: takes &host->lock while this CPU holds &host->lock" \{\n {4}foo_irq\(\)\n {2}\} or "no interrupt here" \{ \}/);
+    expect(s.text).toMatch(/fn foo_probe\(\) \{\n {2}lock dev_mutex/);
+    expect(s.notes.map((n) => n.code)).toContain(catalogue.importInterrupt.code);
+  });
+
+  it("an interrupt whose handler has no frame at all is written inside the `either` itself", () => {
+    const bare = splat("08_snd_timer_irq_inversion.txt").replace(", at: snd_timer_interrupt.part.0+0x33/0xe80 sound/core/timer.c:856", "");
+    const s = importChecked(bare, ["&timer->lock", "tasklist_lock"]);
+    expect(s.text).toMatch(/either "<Interrupt> softirq handler: takes &timer->lock while this CPU holds tasklist_lock" \{\n {4}\/\/ \(3\)[^\n]*\n {4}lock timer_lock[^\n]*\n {4}unlock timer_lock\n {2}\} or "no interrupt here" \{ \}/);
+  });
+
+  it("a syzbot e-mail: its headers, the report without timestamps, its footer", () => {
+    const mail = [
+      "Hello,",
+      "",
+      "syzbot found the following issue on:",
+      "",
+      "HEAD commit:    1e72964b0111 Merge branch 'for-linus'",
+      "git tree:       upstream",
+      "console output: https://syzkaller.appspot.com/x/log.txt?x=1234",
+      "dashboard link: https://syzkaller.appspot.com/bug?extid=abcd",
+      "",
+      "IMPORTANT: if you fix the issue, please add the following tag to the commit:",
+      "Reported-by: syzbot+abcd@syzkaller.appspotmail.com",
+      "",
+      withoutTimestamps(splat("12_syz_ip_setsockopt_rtnl.txt")),
+      "",
+      "---",
+      "This report is generated by a bot. It may contain errors.",
+      "syzbot will keep track of this issue. See: https://goo.gl/tpsmEJ#status for how to communicate with syzbot.",
+    ].join("\n");
+    const [s] = imported(mail);
+    expect(s!.chain.map((c) => c.cls)).toEqual(["sk_lock-AF_INET", "&xt[i].mutex", "rtnl_mutex"]);
+    expect(deadlockLocks(checkBoth(s!.text).reduced)).toContainEqual(["rtnl_mutex", "sk_lock_AF_INET", "xt_i_mutex"]);
+  });
+
+  it("several reports in one console log: one scenario each, in order", () => {
+    const log = inNoise([splat("01_pci_p2sb_rescan_flush_work.txt"), splat("12_syz_ip_setsockopt_rtnl.txt"), splat("13_syz_rtnl_recursive.txt")].join("\n[ 9999.000000] reboot: Restarting system\n"));
+    const all = imported(log);
+    expect(all.map((s) => [s.kind, s.task])).toEqual([
+      ["circular", "bash/1615"],
+      ["circular", "syz-executor5/5807"],
+      ["recursive", "syz-executor0/14230"],
+    ]);
+    for (const s of all) {
+      expect(analyzeFrontEnd(s.text).hasErrors).toBe(false);
+      expect(checkBoth(s.text).reduced.verdict).toBe("deadlock");
+    }
+    expect(all[0]!.lastLine).toBeLessThan(all[1]!.firstLine);
+  });
+});
+
+describe("input that is not a report, or not all of one", () => {
+  it("a console log without a lockdep report (a WARN is not one): RACE171", () => {
+    const r = importLockdep(fixture("not_a_report.txt"), "dmesg.txt");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe(catalogue.importNoReport.code);
+    expect(r.error.message).toMatch(/^No lockdep report found in dmesg\.txt; it reads 'possible circular locking dependency'/);
+  });
+
+  it("a lockdep report of a kind it does not read: the error names it", () => {
+    const r = importLockdep(fixture("bad_unlock_balance.txt"), "log");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toMatch(/^log has lockdep reports race import does not read \(bad unlock balance detected\)/);
+  });
+
+  it("a report cut short: skipped with RACE172 saying what it lacks; the others still import", () => {
+    const cut = fixture("truncated.txt");
+    const alone = importLockdep(cut);
+    expect(alone.ok).toBe(false);
+    if (!alone.ok) expect(alone.error.message).toBe("The report at input line 2 (WARNING: possible circular locking dependency detected) has no dependency chain (`-> #N (lock):` entries with their stacks); it is not imported.");
+    const both = importLockdep(`${cut}\n${splat("13_syz_rtnl_recursive.txt")}`);
+    expect(both.ok).toBe(true);
+    if (!both.ok) return;
+    expect(both.scenarios.map((s) => s.kind)).toEqual(["recursive"]);
+    expect(both.skipped.map((n) => n.code)).toEqual([catalogue.importIncompleteReport.code]);
+  });
+
+  it("empty input: RACE171", () => {
+    const r = importLockdep("");
+    expect(r.ok ? "ok" : r.error.code).toBe(catalogue.importNoReport.code);
+  });
+});
