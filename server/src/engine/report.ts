@@ -12,6 +12,7 @@ import { CpuStatus, type Layout } from "./state";
 import { successors } from "./reduce";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
+import { unreachable } from "../language/ast";
 
 /** How a reader/writer lock is held or wanted. */
 export type LockMode = "read" | "write";
@@ -384,6 +385,8 @@ function words(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, f
       const s = sites[0]!;
       return { title: "integer overflow", message: `Integer overflow on ${s.cpu}${where(s)}: '${s.action}' leaves the range -128..127.` };
     }
+    default:
+      return unreachable(p.kind);
   }
 }
 

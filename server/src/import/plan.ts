@@ -12,6 +12,7 @@ import { contextWord, irqContextOf, pathOf, type Frame, type IrqContext, type Pr
 import { identifier, lockIdentifier } from "./names";
 import type { ChainEntry, DependencyBlock, LockdepReport, LockLine } from "./report";
 import { natureOf, usageHasRead, usageHasWrite, WRITE_AS, type Evidence, type Nature, type Take } from "./writeAs";
+import { unreachable } from "../language/ast";
 
 /** A lock held across a path's inner code, placed at a frame. */
 export interface Hold {
@@ -497,5 +498,7 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
     case "irq-inversion":
     case "safe-unsafe":
       return planIrqChain(r);
+    default:
+      return unreachable(r);
   }
 }

@@ -6,6 +6,7 @@
 
 import { isOutermost, isStackMarker, parseArmFrame, parseFrame, type Frame } from "./frames";
 import type { InputLine, ReportKind, ReportText } from "./input";
+import { unreachable } from "../language/ast";
 
 /** A lock as lockdep prints it: `ff11… (pci_rescan_remove_lock){+.+.}-{3:3}, at: rescan_store+0x96/0xd0`. */
 export interface LockLine {
@@ -363,5 +364,7 @@ export function parseReport(r: ReportText): LockdepReport {
         blocks: rd.dependencyBlocks(),
       };
     }
+    default:
+      return unreachable(kind);
   }
 }

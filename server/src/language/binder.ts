@@ -5,6 +5,7 @@
 
 import type * as A from "./ast";
 import { diagnostic, type Diagnostic } from "./messages";
+import { unreachable } from "./ast";
 
 export type GlobalSymbol =
   | { readonly kind: "lock"; readonly decl: A.LockDecl }
@@ -31,6 +32,8 @@ export function describeSymbol(s: GlobalSymbol): string {
       return "function";
     case "driver":
       return "driver";
+    default:
+      return unreachable(s);
   }
 }
 
@@ -112,10 +115,8 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
         cpuNames.add(item.name.name);
         cpus.push(item);
         break;
-      default: {
-        const never: never = item;
-        void never;
-      }
+      default:
+        unreachable(item);
     }
   }
   return { scope: { globals, cpus, objects, scenario, expect }, diagnostics };

@@ -343,3 +343,23 @@ export function parseTokens(tokens: IToken[]): CstResult {
   const cst = parserInstance.file();
   return { cst, parseErrors: parserInstance.errors };
 }
+
+/**
+ * The sub-rules an alternatives-only rule (`item`, `stmt`) chooses among,
+ * read from the grammar itself (for the test that every one has an AST
+ * builder in toAst.ts).
+ */
+export function ruleAlternatives(rule: string): string[] {
+  const production = parserInstance.getGAstProductions()[rule];
+  const names: string[] = [];
+  interface Production {
+    readonly definition?: readonly Production[];
+    readonly nonTerminalName?: string;
+  }
+  const walk = (p: Production): void => {
+    if (p.nonTerminalName !== undefined) names.push(p.nonTerminalName);
+    else for (const d of p.definition ?? []) walk(d);
+  };
+  if (production) walk(production as unknown as Production);
+  return names;
+}

@@ -113,30 +113,13 @@ export class AstBuilder {
   }
 
   private item(node: CstNode): A.Item | undefined {
-    const first = this.chosen(node);
+    const first = this.chosen(node) as ItemRule | undefined;
     const child = first ? this.node(node, first) : undefined;
-    if (!child) return undefined;
-    switch (first) {
-      case "scenarioDecl":
-        return this.scenarioDecl(child);
-      case "lockDecl":
-        return this.lockDecl(child);
-      case "varDecl":
-        return this.varDecl(child);
-      case "fnDecl":
-        return this.fnDecl(child);
-      case "driverDecl":
-        return this.driverDecl(child);
-      case "cpuDecl":
-        return this.cpuDecl(child);
-      case "expectDecl":
-        return this.expectDecl(child);
-      default:
-        return undefined;
-    }
+    if (!first || !child) return undefined;
+    return ITEMS[first](this, child);
   }
 
-  private scenarioDecl(node: CstNode): A.ScenarioDecl {
+  scenarioDecl(node: CstNode): A.ScenarioDecl {
     const sp = this.nodeSpan(node);
     const str = this.token(node, "StringLiteral");
     return {
@@ -153,7 +136,7 @@ export class AstBuilder {
     return this.tokens(list, "Identifier").map((t) => this.ident(t));
   }
 
-  private lockDecl(node: CstNode): A.LockDecl {
+  lockDecl(node: CstNode): A.LockDecl {
     const sp = this.nodeSpan(node);
     let lockKind: A.LockKind = "mutex";
     if (this.token(node, "Recursive")) lockKind = "recursive mutex";
@@ -162,7 +145,7 @@ export class AstBuilder {
     return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), span: sp };
   }
 
-  private varDecl(node: CstNode): A.VarDecl {
+  varDecl(node: CstNode): A.VarDecl {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const instances = this.instances(node);
@@ -190,14 +173,14 @@ export class AstBuilder {
     return list ? this.tokens(list, "Identifier").map((t) => this.ident(t)) : [];
   }
 
-  private fnDecl(node: CstNode): A.FnDecl {
+  fnDecl(node: CstNode): A.FnDecl {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const params = this.params(node);
     return { kind: "FnDecl", name, params, body: this.block(this.node(node, "block")), span: sp };
   }
 
-  private driverDecl(node: CstNode): A.DriverDecl {
+  driverDecl(node: CstNode): A.DriverDecl {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const callbacks = this.nodes(node, "callbackDecl").map((cb) => {
@@ -209,7 +192,7 @@ export class AstBuilder {
     return { kind: "DriverDecl", name, callbacks, span: sp };
   }
 
-  private cpuDecl(node: CstNode): A.CpuDecl {
+  cpuDecl(node: CstNode): A.CpuDecl {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const str = this.token(node, "StringLiteral");
@@ -217,7 +200,7 @@ export class AstBuilder {
     return { kind: "CpuDecl", name, label, body: this.block(this.node(node, "block")), span: sp };
   }
 
-  private expectDecl(node: CstNode): A.ExpectDecl {
+  expectDecl(node: CstNode): A.ExpectDecl {
     const sp = this.nodeSpan(node);
     this.token(node, "Expect");
     return { kind: "ExpectDecl", words: this.tokens(node, "Identifier").map((t) => this.ident(t)), span: sp };
@@ -237,50 +220,44 @@ export class AstBuilder {
   }
 
   private stmt(node: CstNode): A.Stmt | undefined {
-    const first = this.chosen(node);
+    const first = this.chosen(node) as StmtRule | undefined;
     const child = first ? this.node(node, first) : undefined;
-    if (!child) return undefined;
-    const sp = this.nodeSpan(child);
-    switch (first) {
-      case "lockStmt": {
-        const op: A.LockOp = this.token(child, "Unlock")
-          ? "unlock"
-          : this.token(child, "Rlock")
-            ? "rlock"
-            : this.token(child, "Runlock")
-              ? "runlock"
-              : "lock";
-        return { kind: "LockStmt", op, lock: this.ref(this.node(child, "ref")), span: sp };
-      }
-      case "trylockStmt":
-        return { kind: "TrylockStmt", op: "trylock", lock: this.ref(this.node(child, "ref")), span: sp };
-      case "rtrylockStmt":
-        return { kind: "TrylockStmt", op: "rtrylock", lock: this.ref(this.node(child, "ref")), span: sp };
-      case "localVarStmt":
-        return { kind: "LocalVarStmt", name: this.ident(this.token(child, "Identifier")), init: this.constant(child), span: sp };
-      case "ifStmt":
-        return this.ifStmt(child);
-      case "whileStmt":
-        return { kind: "WhileStmt", cond: this.expr(this.node(child, "expr")), body: this.block(this.node(child, "block")), span: sp };
-      case "eitherStmt":
-        return { kind: "EitherStmt", branches: this.nodes(child, "eitherBranch").map((b) => this.eitherBranch(b)), span: sp };
-      case "waitStmt":
-        return { kind: "WaitStmt", cond: this.expr(this.node(child, "expr")), span: sp };
-      case "assertStmt": {
-        const cond = this.expr(this.node(child, "expr"));
-        const str = this.token(child, "StringLiteral");
-        return { kind: "AssertStmt", cond, message: str ? this.stringValue(str) : undefined, span: sp };
-      }
-      case "returnStmt":
-        return { kind: "ReturnStmt", span: sp };
-      case "nameStmt":
-        return this.nameStmt(child, sp);
-      default:
-        return undefined;
-    }
+    if (!first || !child) return undefined;
+    return STMTS[first](this, child, this.nodeSpan(child));
   }
 
-  private ifStmt(node: CstNode): A.IfStmt {
+  lockStmt(child: CstNode, sp: Span): A.Stmt {
+    const op: A.LockOp = this.token(child, "Unlock") ? "unlock" : this.token(child, "Rlock") ? "rlock" : this.token(child, "Runlock") ? "runlock" : "lock";
+    return { kind: "LockStmt", op, lock: this.ref(this.node(child, "ref")), span: sp };
+  }
+
+  trylockStmt(child: CstNode, sp: Span, op: A.TrylockOp): A.Stmt {
+    return { kind: "TrylockStmt", op, lock: this.ref(this.node(child, "ref")), span: sp };
+  }
+
+  localVarStmt(child: CstNode, sp: Span): A.Stmt {
+    return { kind: "LocalVarStmt", name: this.ident(this.token(child, "Identifier")), init: this.constant(child), span: sp };
+  }
+
+  whileStmt(child: CstNode, sp: Span): A.Stmt {
+    return { kind: "WhileStmt", cond: this.expr(this.node(child, "expr")), body: this.block(this.node(child, "block")), span: sp };
+  }
+
+  eitherStmt(child: CstNode, sp: Span): A.Stmt {
+    return { kind: "EitherStmt", branches: this.nodes(child, "eitherBranch").map((b) => this.eitherBranch(b)), span: sp };
+  }
+
+  waitStmt(child: CstNode, sp: Span): A.Stmt {
+    return { kind: "WaitStmt", cond: this.expr(this.node(child, "expr")), span: sp };
+  }
+
+  assertStmt(child: CstNode, sp: Span): A.Stmt {
+    const cond = this.expr(this.node(child, "expr"));
+    const str = this.token(child, "StringLiteral");
+    return { kind: "AssertStmt", cond, message: str ? this.stringValue(str) : undefined, span: sp };
+  }
+
+  ifStmt(node: CstNode): A.IfStmt {
     const sp = this.nodeSpan(node);
     const cond = this.expr(this.node(node, "expr"));
     const then = this.block(this.node(node, "block", 0));
@@ -304,7 +281,7 @@ export class AstBuilder {
     return { kind: "EitherBranch", label, labelSpan, body: this.block(this.node(node, "block")), span: sp };
   }
 
-  private nameStmt(node: CstNode, sp: Span): A.Stmt | undefined {
+  nameStmt(node: CstNode, sp: Span): A.Stmt | undefined {
     const ids = this.tokens(node, "Identifier");
     const first = this.ident(ids[0]);
     const args = this.node(node, "argList");
@@ -406,6 +383,42 @@ export class AstBuilder {
     return this.missingExpr();
   }
 }
+
+/**
+ * The alternatives of the grammar's `item` and `stmt` rules, each with its
+ * builder. Typed tables instead of string switches: a rule name here that
+ * has no builder is a type error, and test/language/grammar.test.ts checks
+ * that these are exactly the grammar's alternatives (a new rule without a
+ * builder fails it instead of vanishing from the AST).
+ */
+export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl"] as const;
+export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
+type ItemRule = (typeof ITEM_RULES)[number];
+type StmtRule = (typeof STMT_RULES)[number];
+
+const ITEMS: { readonly [R in ItemRule]: (b: AstBuilder, node: CstNode) => A.Item } = {
+  scenarioDecl: (b, n) => b.scenarioDecl(n),
+  lockDecl: (b, n) => b.lockDecl(n),
+  varDecl: (b, n) => b.varDecl(n),
+  fnDecl: (b, n) => b.fnDecl(n),
+  driverDecl: (b, n) => b.driverDecl(n),
+  cpuDecl: (b, n) => b.cpuDecl(n),
+  expectDecl: (b, n) => b.expectDecl(n),
+};
+
+const STMTS: { readonly [R in StmtRule]: (b: AstBuilder, node: CstNode, sp: Span) => A.Stmt | undefined } = {
+  lockStmt: (b, n, sp) => b.lockStmt(n, sp),
+  trylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "trylock"),
+  rtrylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "rtrylock"),
+  localVarStmt: (b, n, sp) => b.localVarStmt(n, sp),
+  ifStmt: (b, n) => b.ifStmt(n),
+  whileStmt: (b, n, sp) => b.whileStmt(n, sp),
+  eitherStmt: (b, n, sp) => b.eitherStmt(n, sp),
+  waitStmt: (b, n, sp) => b.waitStmt(n, sp),
+  assertStmt: (b, n, sp) => b.assertStmt(n, sp),
+  returnStmt: (_b, _n, sp) => ({ kind: "ReturnStmt", span: sp }),
+  nameStmt: (b, n, sp) => b.nameStmt(n, sp),
+};
 
 export function toAst(text: string, cst: CstNode): { ast: A.SourceFile; diagnostics: Diagnostic[] } {
   const builder = new AstBuilder(text);

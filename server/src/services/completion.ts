@@ -9,6 +9,7 @@ import type * as A from "../language/ast";
 import { bodies, EXPECT_KINDS } from "../language/ast";
 import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
+import { unreachable } from "../language/ast";
 
 export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value";
 
@@ -67,6 +68,8 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
       case "driver":
         out.push({ label: s.decl.name.name, kind: "driver", detail: "driver" });
         break;
+      default:
+        unreachable(s);
     }
   }
   for (const p of enclosingParams(file, offset)) out.push({ label: p.name, kind: "parameter", detail: "parameter" });

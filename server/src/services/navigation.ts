@@ -2,7 +2,7 @@
 // outline, folding and semantic tokens. Offsets in, offsets out.
 
 import type * as A from "../language/ast";
-import { allBlocks } from "../language/ast";
+import { allBlocks, unreachable } from "../language/ast";
 import type { CheckResult, Reference } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 import type { Span } from "../language/span";
@@ -121,6 +121,8 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
       case "ExpectDecl":
         out.push({ name: `expect ${item.words.map((w) => w.name).join(", ")}`, detail: "expectation", kind: "expect", span: item.span, selection: item.words[0]?.span ?? item.span, children: [] });
         break;
+      default:
+        unreachable(item);
     }
   }
   return out;

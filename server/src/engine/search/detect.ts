@@ -9,6 +9,7 @@ import type { Reduction } from "../reduce";
 import { CpuStatus, StepResult, type Layout } from "../state";
 import type { FoundProblem, Site } from "./types";
 import type { StateView } from "./view";
+import { unreachable } from "../../language/ast";
 
 export type Found = (p: FoundProblem) => void;
 
@@ -38,6 +39,8 @@ export function reportStep(result: StepResult, layout: Layout, after: Uint8Array
     }
     case StepResult.Ok:
       break;
+    default:
+      unreachable(result);
   }
 }
 
