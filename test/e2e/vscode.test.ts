@@ -220,7 +220,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
 
   it("hovers a lock statement with the locks held on arrival", async () => {
     try {
-      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
       await goTo(15, 4); // on the keyword of "  lock A" in CPU1: the statement's hover
       await command("Show or Focus Hover");
       const hover = page.locator(".monaco-hover-content").filter({ hasText: "Locks held on arrival" }).first();
@@ -273,7 +273,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
 
   it("shows the lock-order graph with its confirmed inversion", async () => {
     try {
-      await page.locator(".monaco-editor .view-lines").first().click(); // the command is offered in a .race editor
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click(); // the command is offered in a .race editor
       await command("Race: Show Lock-Order Graph");
       const graph = page.frameLocator("iframe.webview.ready").last().frameLocator("#active-frame");
       await graph.locator("h2", { hasText: "Lock-order graph" }).waitFor({ timeout: 60_000 });
@@ -287,7 +287,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
   it("applies the verified quick fix and the scenario becomes safe", async () => {
     try {
       await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "abba.race" }).first().click(); // back to the editor
-      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
       await goTo(15, 3);
       await page.keyboard.press("Control+.");
       const item = page.locator(".action-widget .monaco-list-row", { hasText: "verified" }).first();
@@ -400,7 +400,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
       const row = page.locator(".markers-panel .monaco-list-row", { hasText: "Never reached in any interleaving." }).first();
       await row.waitFor({ timeout: 60_000 });
       expect(await row.getAttribute("aria-label")).toMatch(/^Info/);
-      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
       await shot("never-reached");
     } catch (e) {
       await fail("coverage", e);
@@ -453,7 +453,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
       expect(await row.getAttribute("aria-label")).toMatch(/^Error: This looks like a lockdep report \(WARNING: possible recursive locking detected\)/);
       await shot("lockdep-pasted");
       const warning = lockdepReport.split("\n").findIndex((l) => l.includes("WARNING:"));
-      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
       await goTo(warning + 1, 20);
       await page.keyboard.press("Control+.");
       const item = page.locator(".action-widget .monaco-list-row", { hasText: "Convert lockdep report to a scenario" }).first();
@@ -468,7 +468,8 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await command("View: Close All Editors");
       // The command, from a selection in any file.
       await openFile("console.txt");
-      await page.locator(".monaco-editor .view-lines").first().click();
+      // The editor's own text (a view's filter box is a Monaco editor too, and may come first).
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
       await page.keyboard.press("Control+A");
       await command("Race: New Scenario from Lockdep Report");
       await page.locator(".tab.active", { hasText: "Untitled" }).waitFor({ timeout: 60_000 });
