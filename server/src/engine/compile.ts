@@ -131,127 +131,110 @@ class CpuCompiler {
   }
 
   private stmt(s: A.Stmt, env: Env, stack: readonly Frame[], ret: number): void {
-    switch (s.kind) {
-      case "LockStmt": {
-        const lock = this.lock(s.lock, env);
-        const next = this.newLabel();
-        const text = `${s.op} ${this.lockName(s.lock, env)}`;
-        this.emit((r) => ({ op: s.op, lock, next: r(next), span: s.span, stack, text }));
-        this.place(next);
-        break;
-      }
-      case "IfStmt": {
-        const elseLabel = this.newLabel();
-        const endLabel = this.newLabel();
-        const trylock = trylockCondition(s.cond);
-        if (trylock) {
-          const thenLabel = this.newLabel();
-          this.trylock(trylock, s.cond.span, env, stack, thenLabel, elseLabel);
-          this.place(thenLabel);
-        } else {
-          const cond = this.expr(s.cond, env);
-          const thenLabel = this.newLabel();
-          const text = `if ${render(s.cond, env)}`;
-          this.emit((r) => ({ op: "branch", cond, next: r(thenLabel), alt: r(elseLabel), span: s.cond.span, stack, text }));
-          this.place(thenLabel);
-        }
-        this.block(s.then, env, stack, ret);
-        this.jump(endLabel);
-        this.place(elseLabel);
-        if (s.otherwise?.kind === "Block") this.block(s.otherwise, env, stack, ret);
-        else if (s.otherwise) this.stmt(s.otherwise, env, stack, ret);
-        this.place(endLabel);
-        break;
-      }
-      case "WhileStmt": {
-        // The condition is the loop head: a trylock condition is retried there.
-        const head = this.here();
-        const body = this.newLabel();
-        const exit = this.newLabel();
-        const trylock = trylockCondition(s.cond);
-        if (trylock) this.trylock(trylock, s.cond.span, env, stack, body, exit);
-        else {
-          const cond = this.expr(s.cond, env);
-          const text = `while ${render(s.cond, env)}`;
-          this.emit((r) => ({ op: "branch", cond, next: r(body), alt: r(exit), span: s.cond.span, stack, text }));
-        }
-        this.place(body);
-        this.loops++;
-        this.block(s.body, env, stack, ret);
-        this.loops--;
-        this.jump(head);
-        this.place(exit);
-        break;
-      }
-      case "EitherStmt": {
-        if (s.branches.length > MAX_EITHER_BRANCHES) throw new CompileError(`an either with more than ${MAX_EITHER_BRANCHES} branches`);
-        const branchLabels = s.branches.map(() => this.newLabel());
-        const endLabel = this.newLabel();
-        const at = { start: s.span.start, end: s.span.start + "either".length };
-        const labels = s.branches.map((b) => b.label);
-        const branchNames = s.branches.map((b, i) => {
-          if (b.label !== undefined) return JSON.stringify(b.label);
-          const line = this.lines ? ` (line ${this.lines.position(b.body.span.start).line + 1})` : "";
-          return `branch ${i + 1} of ${s.branches.length}${line}`;
-        });
-        this.emit((r) => ({ op: "either", choices: branchLabels.map(r), labels, branchNames, span: at, stack, text: "either" }));
-        s.branches.forEach((b, i) => {
-          this.place(branchLabels[i]!);
-          this.block(b.body, env, stack, ret);
-          this.jump(endLabel);
-        });
-        this.place(endLabel);
-        break;
-      }
-      case "LocalVarStmt": {
-        const init = !s.init ? 0 : s.init.kind === "IntLiteral" ? s.init.value : s.init.value ? 1 : 0;
-        const id = this.declareLocal(s, init, env);
-        // Run at most once (no loop around it), nothing can read it before: its value is in the
-        // initial state. In a loop each iteration starts it afresh: an assignment step.
-        if (this.loops > 0) {
-          const next = this.newLabel();
-          const text = `var ${s.name.name} = ${s.init ? render(s.init, env) : "0"}`;
-          this.emit((r) => ({ op: "assign", target: id, value: { k: "const", v: init }, next: r(next), span: s.span, stack, text }));
-          this.place(next);
-        }
-        break;
-      }
-      case "AssignStmt": {
-        const target = this.variable(s.target, env);
-        const value = this.expr(s.value, env);
-        const next = this.newLabel();
-        const text = `${this.varName(s.target, env)} = ${render(s.value, env)}`;
-        this.emit((r) => ({ op: "assign", target, value, next: r(next), span: s.span, stack, text }));
-        this.place(next);
-        break;
-      }
-      case "AssertStmt": {
-        const cond = this.expr(s.cond, env);
-        const next = this.newLabel();
-        const text = `assert ${render(s.cond, env)}`;
-        this.emit((r) => ({ op: "assert", cond, message: s.message, next: r(next), span: s.span, stack, text }));
-        this.place(next);
-        break;
-      }
-      case "WaitStmt": {
-        const cond = this.expr(s.cond, env);
-        const next = this.newLabel();
-        const text = `wait until ${render(s.cond, env)}`;
-        this.emit((r) => ({ op: "wait", cond, next: r(next), span: s.span, stack, text }));
-        this.place(next);
-        break;
-      }
-      case "CallStmt":
-        this.call(s, env, stack);
-        break;
-      case "ReturnStmt":
-        this.jump(ret);
-        break;
-      case "TrylockStmt":
-        throw new CompileError("trylock outside if (the checker reports this)");
-      default:
-        unreachable(s);
-    }
+    (STATEMENTS[s.kind] as (c: CpuCompiler, s: A.Stmt, at: Where) => void)(this, s, { env, stack, ret });
+  }
+
+  /** One instruction with a single successor, then control goes on after it. */
+  step(make: (next: number) => Instr): void {
+    const next = this.newLabel();
+    this.emit((r) => make(r(next)));
+    this.place(next);
+  }
+
+  lockStmt(s: A.LockStmt, { env, stack }: Where): void {
+    const lock = this.lock(s.lock, env);
+    const text = `${s.op} ${this.lockName(s.lock, env)}`;
+    this.step((next) => ({ op: s.op, lock, next, span: s.span, stack, text }));
+  }
+
+  /** A condition: a trylock attempt, or a branch on an expression. */
+  private condition(cond: A.Expr, keyword: string, { env, stack }: Where, whenTrue: number, whenFalse: number): void {
+    const trylock = trylockCondition(cond);
+    if (trylock) return this.trylock(trylock, cond.span, env, stack, whenTrue, whenFalse);
+    const e = this.expr(cond, env);
+    const text = `${keyword} ${render(cond, env)}`;
+    this.emit((r) => ({ op: "branch", cond: e, next: r(whenTrue), alt: r(whenFalse), span: cond.span, stack, text }));
+  }
+
+  ifStmt(s: A.IfStmt, at: Where): void {
+    const thenLabel = this.newLabel();
+    const elseLabel = this.newLabel();
+    const endLabel = this.newLabel();
+    this.condition(s.cond, "if", at, thenLabel, elseLabel);
+    this.place(thenLabel);
+    this.block(s.then, at.env, at.stack, at.ret);
+    this.jump(endLabel);
+    this.place(elseLabel);
+    if (s.otherwise?.kind === "Block") this.block(s.otherwise, at.env, at.stack, at.ret);
+    else if (s.otherwise) this.stmt(s.otherwise, at.env, at.stack, at.ret);
+    this.place(endLabel);
+  }
+
+  whileStmt(s: A.WhileStmt, at: Where): void {
+    // The condition is the loop head: a trylock condition is retried there.
+    const head = this.here();
+    const body = this.newLabel();
+    const exit = this.newLabel();
+    this.condition(s.cond, "while", at, body, exit);
+    this.place(body);
+    this.loops++;
+    this.block(s.body, at.env, at.stack, at.ret);
+    this.loops--;
+    this.jump(head);
+    this.place(exit);
+  }
+
+  eitherStmt(s: A.EitherStmt, { env, stack, ret }: Where): void {
+    if (s.branches.length > MAX_EITHER_BRANCHES) throw new CompileError(`an either with more than ${MAX_EITHER_BRANCHES} branches`);
+    const branchLabels = s.branches.map(() => this.newLabel());
+    const endLabel = this.newLabel();
+    const at = { start: s.span.start, end: s.span.start + "either".length };
+    const labels = s.branches.map((b) => b.label);
+    const branchNames = s.branches.map((b, i) => {
+      if (b.label !== undefined) return JSON.stringify(b.label);
+      const line = this.lines ? ` (line ${this.lines.position(b.body.span.start).line + 1})` : "";
+      return `branch ${i + 1} of ${s.branches.length}${line}`;
+    });
+    this.emit((r) => ({ op: "either", choices: branchLabels.map(r), labels, branchNames, span: at, stack, text: "either" }));
+    s.branches.forEach((b, i) => {
+      this.place(branchLabels[i]!);
+      this.block(b.body, env, stack, ret);
+      this.jump(endLabel);
+    });
+    this.place(endLabel);
+  }
+
+  localVarStmt(s: A.LocalVarStmt, { env, stack }: Where): void {
+    const init = !s.init ? 0 : s.init.kind === "IntLiteral" ? s.init.value : s.init.value ? 1 : 0;
+    const id = this.declareLocal(s, init, env);
+    // Run at most once (no loop around it), nothing can read it before: its value is in the
+    // initial state. In a loop each iteration starts it afresh: an assignment step.
+    if (this.loops === 0) return;
+    const text = `var ${s.name.name} = ${s.init ? render(s.init, env) : "0"}`;
+    this.step((next) => ({ op: "assign", target: id, value: { k: "const", v: init }, next, span: s.span, stack, text }));
+  }
+
+  assignStmt(s: A.AssignStmt, { env, stack }: Where): void {
+    const target = this.variable(s.target, env);
+    const value = this.expr(s.value, env);
+    const text = `${this.varName(s.target, env)} = ${render(s.value, env)}`;
+    this.step((next) => ({ op: "assign", target, value, next, span: s.span, stack, text }));
+  }
+
+  assertStmt(s: A.AssertStmt, { env, stack }: Where): void {
+    const cond = this.expr(s.cond, env);
+    const text = `assert ${render(s.cond, env)}`;
+    this.step((next) => ({ op: "assert", cond, message: s.message, next, span: s.span, stack, text }));
+  }
+
+  waitStmt(s: A.WaitStmt, { env, stack }: Where): void {
+    const cond = this.expr(s.cond, env);
+    const text = `wait until ${render(s.cond, env)}`;
+    this.step((next) => ({ op: "wait", cond, next, span: s.span, stack, text }));
+  }
+
+  returnStmt(_s: A.ReturnStmt, { ret }: Where): void {
+    this.jump(ret);
   }
 
   /** A trylock condition: `next` is where a true condition goes (for `!trylock`, a failed attempt). */
@@ -274,7 +257,7 @@ class CpuCompiler {
     return id;
   }
 
-  private call(s: A.CallStmt, env: Env, stack: readonly Frame[]): void {
+  call(s: A.CallStmt, env: Env, stack: readonly Frame[]): void {
     let params: readonly A.Ident[];
     let body: A.Block;
     let fnName: string;
@@ -420,6 +403,32 @@ function render(e: A.Expr, env: Env): string {
 }
 
 /** `text` (the source) lets traces name an unlabelled `either` branch by its line. */
+/** Where a statement is compiled: its variables, its call stack, and where `return` goes. */
+interface Where {
+  readonly env: Env;
+  readonly stack: readonly Frame[];
+  readonly ret: number;
+}
+
+type StmtOf<K extends A.Stmt["kind"]> = Extract<A.Stmt, { readonly kind: K }>;
+
+/** Each statement kind's compiler (a new kind without one is a type error). */
+const STATEMENTS: { readonly [K in A.Stmt["kind"]]: (c: CpuCompiler, s: StmtOf<K>, at: Where) => void } = {
+  LockStmt: (c, s, at) => c.lockStmt(s, at),
+  IfStmt: (c, s, at) => c.ifStmt(s, at),
+  WhileStmt: (c, s, at) => c.whileStmt(s, at),
+  EitherStmt: (c, s, at) => c.eitherStmt(s, at),
+  LocalVarStmt: (c, s, at) => c.localVarStmt(s, at),
+  AssignStmt: (c, s, at) => c.assignStmt(s, at),
+  AssertStmt: (c, s, at) => c.assertStmt(s, at),
+  WaitStmt: (c, s, at) => c.waitStmt(s, at),
+  CallStmt: (c, s, at) => c.call(s, at.env, at.stack),
+  ReturnStmt: (c, s, at) => c.returnStmt(s, at),
+  TrylockStmt: () => {
+    throw new CompileError("trylock outside if (the checker reports this)");
+  },
+};
+
 export function compile(file: A.SourceFile, scope: Scope, text?: string): Model {
   const locks: LockInfo[] = [];
   const vars: VarInfo[] = [];

@@ -41,54 +41,93 @@ const POLL = 1024;
 
 /** `adjacency[v]`: the successors of v, in increasing order. */
 export function elementaryCycles(adjacency: readonly (readonly number[])[], limits: CycleLimits = {}, maxCycles = MAX_CYCLES): CycleSearch {
-  const n = adjacency.length;
-  const budget = limits.workBudget ?? CYCLE_WORK_BUDGET;
-  const deadline = limits.deadline ?? Infinity;
-  const cycles: number[][] = [];
-  let work = 0;
-  let nextPoll = POLL;
-  let stoppedBy: CyclesStoppedBy | undefined;
-  const spend = (steps: number): boolean => {
-    work += steps;
-    if (work > budget) stoppedBy = "budget";
-    else if (work >= nextPoll) {
-      nextPoll = work + POLL;
-      if (limits.isCancelled?.()) stoppedBy = "cancelled";
-      else if (performance.now() > deadline) stoppedBy = "time";
-    }
-    return stoppedBy !== undefined;
-  };
+  return new Johnson(adjacency, limits, maxCycles).run();
+}
 
-  const blocked = new Uint8Array(n);
-  // blockedBy[w]: vertices to unblock when w is (they were blocked for want of w).
-  const blockedBy: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-  const unblock = (u: number): void => {
+/** Johnson's algorithm, iteratively, with a work budget, a deadline and cancellation. */
+class Johnson {
+  private readonly n: number;
+  private readonly budget: number;
+  private readonly deadline: number;
+  private readonly cycles: number[][] = [];
+  private work = 0;
+  private nextPoll = POLL;
+  private stoppedBy: CyclesStoppedBy | undefined;
+  private readonly blocked: Uint8Array;
+  /** blockedBy[w]: vertices to unblock when w is (they were blocked for want of w). */
+  private readonly blockedBy: Set<number>[];
+  private readonly sccs: Components;
+
+  constructor(
+    private readonly adjacency: readonly (readonly number[])[],
+    private readonly limits: CycleLimits,
+    private readonly maxCycles: number,
+  ) {
+    this.n = adjacency.length;
+    this.budget = limits.workBudget ?? CYCLE_WORK_BUDGET;
+    this.deadline = limits.deadline ?? Infinity;
+    this.blocked = new Uint8Array(this.n);
+    this.blockedBy = Array.from({ length: this.n }, () => new Set<number>());
+    this.sccs = new Components(adjacency);
+  }
+
+  run(): CycleSearch {
+    for (let from = 0; from < this.n && this.stoppedBy === undefined; ) {
+      const s = this.nextStart(from);
+      if (s < 0) break;
+      this.circuitsFrom(s);
+      from = s + 1;
+    }
+    const { cycles, stoppedBy, work } = this;
+    if (cycles.length > this.maxCycles) cycles.length = this.maxCycles;
+    return { cycles, complete: stoppedBy === undefined, stoppedBy, work };
+  }
+
+  /** Counts work; true once the search must stop. */
+  private spend(steps: number): boolean {
+    this.work += steps;
+    if (this.work > this.budget) this.stoppedBy = "budget";
+    else if (this.work >= this.nextPoll) {
+      this.nextPoll = this.work + POLL;
+      if (this.limits.isCancelled?.()) this.stoppedBy = "cancelled";
+      else if (performance.now() > this.deadline) this.stoppedBy = "time";
+    }
+    return this.stoppedBy !== undefined;
+  }
+
+  /**
+   * The next start: the smallest vertex >= from on a cycle of the graph
+   * restricted to vertices >= from, i.e. in a component with more than one
+   * vertex or with a loop (-1 if none, or the search must stop). Every start
+   * found gives a cycle, so this costs O(vertices + edges) per cycle
+   * (Johnson's bound); the vertices skipped start no cycle.
+   */
+  private nextStart(from: number): number {
+    if (this.spend(this.sccs.compute(from))) return -1;
+    let s = from;
+    while (s < this.n && !(this.sccs.size(s) > 1 || this.adjacency[s]!.includes(s))) s++;
+    if (this.spend(s - from) || s === this.n) return -1;
+    return s;
+  }
+
+  private unblock(u: number): void {
     const todo = [u];
     while (todo.length > 0) {
       const x = todo.pop()!;
-      if (!blocked[x]) continue;
-      blocked[x] = 0;
-      for (const y of blockedBy[x]!) todo.push(y);
-      spend(blockedBy[x]!.size + 1);
-      blockedBy[x]!.clear();
+      if (!this.blocked[x]) continue;
+      this.blocked[x] = 0;
+      for (const y of this.blockedBy[x]!) todo.push(y);
+      this.spend(this.blockedBy[x]!.size + 1);
+      this.blockedBy[x]!.clear();
     }
-  };
-  const sccs = new Components(adjacency);
+  }
 
-  for (let from = 0; from < n && stoppedBy === undefined; ) {
-    // The next start: the smallest vertex >= from on a cycle of the graph
-    // restricted to vertices >= from, i.e. in a component with more than one
-    // vertex or with a loop. Every start found gives a cycle, so this costs
-    // O(vertices + edges) per cycle (Johnson's bound); the vertices skipped
-    // start no cycle.
-    if (spend(sccs.compute(from))) break;
-    let s = from;
-    while (s < n && !(sccs.size(s) > 1 || adjacency[s]!.includes(s))) s++;
-    if (spend(s - from) || s === n) break;
-    const members = sccs.members(s);
+  /** Every elementary cycle through s within its component (of the vertices >= s). */
+  private circuitsFrom(s: number): void {
+    const { sccs, blocked, blockedBy } = this;
     const comp = sccs.component[s]!;
     const inside = (w: number): boolean => sccs.component[w] === comp;
-    for (const v of members) {
+    for (const v of sccs.members(s)) {
       blocked[v] = 0;
       blockedBy[v]!.clear();
     }
@@ -96,17 +135,17 @@ export function elementaryCycles(adjacency: readonly (readonly number[])[], limi
     const next = [0]; // per path entry: the index of the next neighbour to look at
     const found = [false]; // per path entry: a cycle was found below it
     blocked[s] = 1;
-    while (path.length > 0 && stoppedBy === undefined) {
+    while (path.length > 0 && this.stoppedBy === undefined) {
       const top = path.length - 1;
       const v = path[top]!;
-      const succ = adjacency[v]!;
+      const succ = this.adjacency[v]!;
       if (next[top]! < succ.length) {
         const w = succ[next[top]!++]!;
-        if (spend(1) || !inside(w)) continue;
+        if (this.spend(1) || !inside(w)) continue;
         if (w === s) {
-          cycles.push([...path]);
+          this.cycles.push([...path]);
           found[top] = true;
-          if (cycles.length > maxCycles) stoppedBy = "cap";
+          if (this.cycles.length > this.maxCycles) this.stoppedBy = "cap";
         } else if (!blocked[w]) {
           blocked[w] = 1;
           path.push(w);
@@ -118,20 +157,17 @@ export function elementaryCycles(adjacency: readonly (readonly number[])[], limi
       // Every neighbour of v is done: unblock it if it led to s, else
       // keep it blocked until one of its neighbours is unblocked.
       const led = found[top]!;
-      if (led) unblock(v);
+      if (led) this.unblock(v);
       else {
         for (const w of succ) if (inside(w)) blockedBy[w]!.add(v);
-        spend(succ.length);
+        this.spend(succ.length);
       }
       path.pop();
       next.pop();
       found.pop();
       if (led && top > 0) found[top - 1] = true;
     }
-    from = s + 1;
   }
-  if (cycles.length > maxCycles) cycles.length = maxCycles;
-  return { cycles, complete: stoppedBy === undefined, stoppedBy, work };
 }
 
 /**
