@@ -12,6 +12,7 @@ import { expansionDiagnostics } from "./expansion";
 import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
 import { article, catalogue, diagnostic, withRelated, type Diagnostic } from "./messages";
+import { bodyName, referentKey, type BodyOwner, type LocalRef, type Referent } from "./referent";
 import { LineIndex, type Span } from "./span";
 
 export type Binding =
@@ -25,12 +26,9 @@ type ValueType = "int" | "bool" | "unknown";
 /** A use or declaration of a named thing, for navigation and rename. */
 export interface Reference {
   readonly span: Span;
-  /**
-   * `lock:L`, `var:x`, `fn:f`, `driver:d`, `cb:d.cb`, `cpu:C`, `obj:o`,
-   * `param:OWNER:p`, `local:OWNER:x@OFFSET` (OWNER is `fn:f`, `cb:d.cb` or
-   * `cpu:C`; OFFSET is where the local's name is declared, so that locals of
-   * one name in different blocks, and a global of that name, stay apart).
-   */
+  /** What the name refers to. */
+  readonly symbol: Referent;
+  /** `referentKey(symbol)`: the same for every reference to one thing; for equality and maps only. */
   readonly key: string;
   readonly declaration: boolean;
 }
@@ -40,7 +38,7 @@ export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly references: readonly Reference[];
   readonly expectation: A.Expectation;
-  /** Keys (`fn:f`, `cb:d.cb`) of functions on a call cycle; never expanded. */
+  /** Functions and callbacks on a call cycle (their `referentKey`s); never expanded. */
   readonly recursive: ReadonlySet<string>;
   /**
    * Ranges already explained by one diagnostic (a kernel spelling such as
@@ -57,7 +55,7 @@ export interface CheckOptions {
 /** A `var x = CONST` statement in scope, as the checker resolves it. */
 interface Local {
   readonly decl: A.LocalVarStmt;
-  readonly key: string;
+  readonly symbol: LocalRef;
   readonly type: ValueType;
 }
 
@@ -68,7 +66,10 @@ interface LocalScope {
 }
 
 interface Body {
+  readonly owner: BodyOwner;
+  /** `referentKey(owner)`: a node of the call graph. */
   readonly key: string;
+  /** `bodyName(owner)`. */
   readonly name: string;
   readonly params: readonly A.Ident[];
   readonly block: A.Block;
@@ -96,11 +97,22 @@ export function varType(decl: A.VarDecl): ValueType {
   return decl.init.kind === "IntLiteral" ? "int" : "bool";
 }
 
+/** A global as references name it. */
+function globalReferent(sym: GlobalSymbol): Referent {
+  return { kind: sym.kind, name: sym.decl.name.name };
+}
+
+function makeBody(owner: BodyOwner, params: readonly A.Ident[], block: A.Block): Body {
+  return { owner, key: referentKey(owner), name: bodyName(owner), params, block };
+}
+
 class Checker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly seenDiagnostics = new Set<string>();
   readonly references: Reference[] = [];
   private readonly callEdges: { from: string; to: string; at: Span }[] = [];
+  /** The name of each body on the call graph, by key. */
+  private readonly bodyNames = new Map<string, string>();
   private recursive = new Set<string>();
   private readonly expanded = new Set<string>();
   // Built only when a message cites a position (rare), not on every check.
@@ -127,11 +139,11 @@ class Checker {
 
   /** A use of `sym` that is of the wrong kind still counts as a use (and renames with it). */
   private wrongKindUse(sym: GlobalSymbol, at: Span, ctx: Ctx | undefined): void {
-    if (ctx?.record) this.ref(at, `${sym.kind}:${sym.decl.name.name}`);
+    if (ctx?.record) this.ref(at, globalReferent(sym));
   }
 
-  private ref(span: Span, key: string, declaration = false): void {
-    this.references.push({ span, key, declaration });
+  private ref(span: Span, symbol: Referent, declaration = false): void {
+    this.references.push({ span, symbol, key: referentKey(symbol), declaration });
   }
 
   private at(s: Span): string {
@@ -154,7 +166,7 @@ class Checker {
     for (const d of expansionDiagnostics(this.scope, this.recursive)) this.report(d);
     // Pass 2: each CPU, following calls with the arguments it passes.
     for (const cpu of this.scope.cpus) {
-      const body: Body = { key: `cpu:${cpu.name.name}`, name: cpu.name.name, params: [], block: cpu.body };
+      const body = makeBody({ kind: "cpu", name: cpu.name.name }, [], cpu.body);
       this.block(cpu.body, { body, env: new Map(), record: true, expand: true, locals: undefined, depth: 0, nesting: 0 });
     }
     this.structure(file);
@@ -166,24 +178,26 @@ class Checker {
       switch (item.kind) {
         case "LockDecl":
         case "VarDecl":
-          this.ref(item.name.span, `${item.kind === "LockDecl" ? "lock" : "var"}:${item.name.name}`, true);
-          for (const inst of item.instances ?? []) this.ref(inst.span, `obj:${inst.name}`, true);
+          this.ref(item.name.span, { kind: item.kind === "LockDecl" ? "lock" : "var", name: item.name.name }, true);
+          for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
           if (item.kind === "VarDecl" && item.init) this.expr(item.init, undefined);
           break;
-        case "FnDecl":
-          this.ref(item.name.span, `fn:${item.name.name}`, true);
-          for (const p of item.params) this.ref(p.span, `param:fn:${item.name.name}:${p.name}`, true);
+        case "FnDecl": {
+          const owner = { kind: "fn", name: item.name.name } as const;
+          this.ref(item.name.span, owner, true);
+          for (const p of item.params) this.ref(p.span, { kind: "param", owner, name: p.name }, true);
           break;
+        }
         case "DriverDecl":
-          this.ref(item.name.span, `driver:${item.name.name}`, true);
+          this.ref(item.name.span, { kind: "driver", name: item.name.name }, true);
           for (const cb of item.callbacks) {
-            const key = `cb:${item.name.name}.${cb.name.name}`;
-            this.ref(cb.name.span, key, true);
-            for (const p of cb.params) this.ref(p.span, `param:${key}:${p.name}`, true);
+            const owner = { kind: "callback", driver: item.name.name, name: cb.name.name } as const;
+            this.ref(cb.name.span, owner, true);
+            for (const p of cb.params) this.ref(p.span, { kind: "param", owner, name: p.name }, true);
           }
           break;
         case "CpuDecl":
-          this.ref(item.name.span, `cpu:${item.name.name}`, true);
+          this.ref(item.name.span, { kind: "cpu", name: item.name.name }, true);
           break;
         case "ScenarioDecl":
         case "ExpectDecl":
@@ -197,12 +211,9 @@ class Checker {
   private callableBodies(): Body[] {
     const bodies: Body[] = [];
     for (const sym of this.scope.globals.values()) {
-      if (sym.kind === "fn") bodies.push({ key: `fn:${sym.decl.name.name}`, name: sym.decl.name.name, params: sym.decl.params, block: sym.decl.body });
+      if (sym.kind === "fn") bodies.push(makeBody({ kind: "fn", name: sym.decl.name.name }, sym.decl.params, sym.decl.body));
       if (sym.kind === "driver") {
-        for (const cb of sym.decl.callbacks) {
-          const name = `${sym.decl.name.name}.${cb.name.name}`;
-          bodies.push({ key: `cb:${name}`, name, params: cb.params, block: cb.body });
-        }
+        for (const cb of sym.decl.callbacks) bodies.push(makeBody({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.params, cb.body));
       }
     }
     return bodies;
@@ -301,13 +312,13 @@ class Checker {
     if (s.init) this.expr(s.init, ctx);
     const scope = ctx.locals!;
     if (name === "") return;
-    const key = `local:${ctx.body.key}:${name}@${s.name.span.start}`;
+    const symbol: LocalRef = { kind: "local", owner: ctx.body.owner, name, at: s.name.span.start };
     // Like a duplicate global, a duplicate local is reported and the first declaration stays.
     if (scope.vars.has(name)) return this.report(diagnostic("duplicate", s.name.span, "local variable", name));
     if (scope.parent === undefined && ctx.body.params.some((p) => p.name === name)) return this.report(diagnostic("duplicate", s.name.span, "name", name, "parameter"));
-    if (ctx.record) this.ref(s.name.span, key, true);
+    if (ctx.record) this.ref(s.name.span, symbol, true);
     const type: ValueType = !s.init ? "unknown" : s.init.kind === "IntLiteral" ? "int" : "bool";
-    scope.vars.set(name, { decl: s, key, type });
+    scope.vars.set(name, { decl: s, symbol, type });
   }
 
   private local(name: string, ctx: Ctx | undefined): Local | undefined {
@@ -330,7 +341,7 @@ class Checker {
     const sym = ref ? this.scope.globals.get(ref.name.name) : undefined;
     // The name as parsed: tokenScan.ts turned `&dev->mutex` into `dev_mutex`.
     const lock = ref && ref.name.name !== "" ? (ref.index ? `${ref.name.name}[${ref.index.name}]` : ref.name.name) : "L";
-    if (sym?.kind === "lock" && ctx.record) this.ref(ref!.name.span, `lock:${sym.decl.name.name}`);
+    if (sym?.kind === "lock" && ctx.record) this.ref(ref!.name.span, globalReferent(sym));
     const { instead, note } = kernelAdvice(callee.name, lock, sym?.kind === "lock" ? sym.decl.lockKind : undefined);
     const written = this.text.slice(s.span.start, s.span.end).replace(/\s+/g, " ");
     this.report(diagnostic("kernelSpelling", s.span, written.length > 60 ? `${callee.name}(…)` : written, instead, note));
@@ -356,7 +367,10 @@ class Checker {
     const target = this.callee(s, ctx);
     const bindings = s.args.map((a) => this.argument(a, ctx));
     if (!target) return;
-    if (ctx.record) this.callEdges.push({ from: ctx.body.key, to: target.key, at: s.callee.span });
+    if (ctx.record) {
+      this.callEdges.push({ from: ctx.body.key, to: target.key, at: s.callee.span });
+      this.bodyNames.set(ctx.body.key, ctx.body.name).set(target.key, target.name);
+    }
     if (target.params.length !== bindings.length) {
       this.report(diagnostic("arity", s.callee.span, target.name, target.params.length, bindings.length));
       return;
@@ -382,15 +396,15 @@ class Checker {
         this.report(sym ? diagnostic("notAFunction", s.driver.span, drvName, describeSymbol(sym)) : diagnostic("unknownDriver", s.driver.span, drvName));
         return undefined;
       }
-      if (ctx.record) this.ref(s.driver.span, `driver:${drvName}`);
+      if (ctx.record) this.ref(s.driver.span, globalReferent(sym));
       const cb = sym.callbacks.get(name);
       if (!cb) {
         this.report(diagnostic("unknownCallback", s.callee.span, drvName, name));
         return undefined;
       }
-      const key = `cb:${drvName}.${name}`;
-      if (ctx.record) this.ref(s.callee.span, key);
-      return { key, name: `${drvName}.${name}`, params: cb.params, block: cb.body };
+      const body = makeBody({ kind: "callback", driver: drvName, name }, cb.params, cb.body);
+      if (ctx.record) this.ref(s.callee.span, body.owner);
+      return body;
     }
     if (this.local(name, ctx) || ctx.env.has(name)) {
       this.report(diagnostic("notAFunction", s.callee.span, name, this.local(name, ctx) ? "local variable" : "parameter"));
@@ -406,8 +420,8 @@ class Checker {
       this.report(diagnostic("notAFunction", s.callee.span, name, describeSymbol(sym)));
       return undefined;
     }
-    if (ctx.record) this.ref(s.callee.span, `fn:${name}`);
-    return { key: `fn:${name}`, name, params: sym.decl.params, block: sym.decl.body };
+    if (ctx.record) this.ref(s.callee.span, globalReferent(sym));
+    return makeBody({ kind: "fn", name }, sym.decl.params, sym.decl.body);
   }
 
   private argument(a: A.Expr, ctx: Ctx): Binding {
@@ -426,17 +440,17 @@ class Checker {
         }
         const local = this.local(name, ctx);
         if (local) {
-          if (ctx.record) this.ref(a.ref.name.span, local.key);
+          if (ctx.record) this.ref(a.ref.name.span, local.symbol);
           this.report(diagnostic("badArgument", a.span, `'${name}' is a local variable; arguments are object names, integer or boolean constants, or parameters.`));
           return { kind: "unknown" };
         }
         const param = ctx.env.get(name);
         if (param) {
-          if (ctx.record) this.ref(a.ref.name.span, `param:${ctx.body.key}:${name}`);
+          if (ctx.record) this.ref(a.ref.name.span, { kind: "param", owner: ctx.body.owner, name });
           return param;
         }
         if (this.scope.objects.has(name)) {
-          if (ctx.record) this.ref(a.ref.name.span, `obj:${name}`);
+          if (ctx.record) this.ref(a.ref.name.span, { kind: "object", name });
           return { kind: "object", name, origin: a.span };
         }
         const sym = this.scope.globals.get(name);
@@ -467,7 +481,7 @@ class Checker {
     if (name === "") return undefined;
     const local = this.local(name, ctx);
     if (local || ctx.env.has(name)) {
-      if (local && ctx.record) this.ref(r.name.span, local.key);
+      if (local && ctx.record) this.ref(r.name.span, local.symbol);
       this.report(diagnostic("notALock", r.name.span, name, local ? "local variable" : "parameter"));
       return undefined;
     }
@@ -481,7 +495,7 @@ class Checker {
       this.report(diagnostic("notALock", r.name.span, name, describeSymbol(sym)));
       return undefined;
     }
-    if (ctx.record) this.ref(r.name.span, `lock:${name}`);
+    if (ctx.record) this.ref(r.name.span, globalReferent(sym));
     this.index(name, sym.decl.instances, r, ctx);
     return sym;
   }
@@ -491,7 +505,7 @@ class Checker {
     if (name === "") return undefined;
     const local = this.local(name, ctx);
     if (local) {
-      if (ctx.record) this.ref(r.name.span, local.key);
+      if (ctx.record) this.ref(r.name.span, local.symbol);
       if (r.index && r.index.name !== "") this.report(diagnostic("notIndexed", r.index.span, name));
       return local.type;
     }
@@ -511,7 +525,7 @@ class Checker {
       this.report(diagnostic("notAVariable", r.name.span, name, describeSymbol(sym)));
       return undefined;
     }
-    if (ctx.record) this.ref(r.name.span, `var:${name}`);
+    if (ctx.record) this.ref(r.name.span, globalReferent(sym));
     this.index(name, sym.decl.instances, r, ctx);
     return varType(sym.decl);
   }
@@ -530,13 +544,13 @@ class Checker {
     if (index.name === "") return;
     const local = this.local(index.name, ctx);
     if (local) {
-      if (ctx.record) this.ref(index.span, local.key);
+      if (ctx.record) this.ref(index.span, local.symbol);
       this.report(diagnostic("valueAsObject", index.span, `the local variable '${index.name}'`));
       return;
     }
     const bound = ctx.env.get(index.name);
     if (bound) {
-      if (ctx.record) this.ref(index.span, `param:${ctx.body.key}:${index.name}`);
+      if (ctx.record) this.ref(index.span, { kind: "param", owner: ctx.body.owner, name: index.name });
       if (bound.kind === "object" && !known.includes(bound.name)) {
         const via = `'${index.name}' is '${bound.name}', passed at ${this.at(bound.origin)}`;
         this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
@@ -546,7 +560,7 @@ class Checker {
       return;
     }
     if (this.scope.objects.has(index.name)) {
-      if (ctx.record) this.ref(index.span, `obj:${index.name}`);
+      if (ctx.record) this.ref(index.span, { kind: "object", name: index.name });
       if (!known.includes(index.name)) this.report(diagnostic("noSuchInstance", index.span, name, index.name, known));
       return;
     }
@@ -586,7 +600,7 @@ class Checker {
         const name = e.ref.name.name;
         const bound = this.local(name, ctx) ? undefined : ctx.env.get(name);
         if (bound) {
-          if (ctx.record) this.ref(e.ref.name.span, `param:${ctx.body.key}:${name}`);
+          if (ctx.record) this.ref(e.ref.name.span, { kind: "param", owner: ctx.body.owner, name });
           if (e.ref.index) this.report(diagnostic("notIndexed", e.ref.index.span, name));
           if (bound.kind === "object") {
             this.report(withRelated(diagnostic("objectAsValue", e.span, bound.name), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
@@ -743,7 +757,7 @@ class Checker {
         v = step.from;
         if (v === first) break;
       }
-      const names = [first, ...path.map((p) => p.node)].map((k) => k.replace(/^(fn|cb):/, ""));
+      const names = [first, ...path.map((p) => p.node)].map((k) => this.bodyNames.get(k)!);
       const at = path[0]?.at ?? { start: 0, end: 0 };
       this.report(diagnostic("recursion", at, names));
     }
@@ -751,24 +765,25 @@ class Checker {
 
   private unused(): void {
     const used = new Set(this.references.filter((r) => !r.declaration).map((r) => r.key));
+    const unused = (r: Referent): boolean => !used.has(referentKey(r));
     for (const r of this.references) {
-      if (r.declaration && r.key.startsWith("local:") && !used.has(r.key)) this.report(diagnostic("unusedVariable", r.span, r.key.slice(r.key.lastIndexOf(":") + 1, r.key.lastIndexOf("@"))));
+      if (r.declaration && r.symbol.kind === "local" && !used.has(r.key)) this.report(diagnostic("unusedVariable", r.span, r.symbol.name));
     }
     for (const sym of this.scope.globals.values()) {
       const name = sym.decl.name;
       switch (sym.kind) {
         case "lock":
-          if (!used.has(`lock:${name.name}`)) this.report(diagnostic("unusedLock", name.span, name.name));
+          if (unused(globalReferent(sym))) this.report(diagnostic("unusedLock", name.span, name.name));
           break;
         case "var":
-          if (!used.has(`var:${name.name}`)) this.report(diagnostic("unusedVariable", name.span, name.name));
+          if (unused(globalReferent(sym))) this.report(diagnostic("unusedVariable", name.span, name.name));
           break;
         case "fn":
-          if (!used.has(`fn:${name.name}`)) this.report(diagnostic("unusedFunction", name.span, name.name));
+          if (unused(globalReferent(sym))) this.report(diagnostic("unusedFunction", name.span, name.name));
           break;
         case "driver":
           for (const cb of sym.decl.callbacks) {
-            if (cb.name.name !== "" && !used.has(`cb:${name.name}.${cb.name.name}`)) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
+            if (cb.name.name !== "" && unused({ kind: "callback", driver: name.name, name: cb.name.name })) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
           }
           break;
         default:

@@ -11,10 +11,11 @@ import { forEachStmt, type Block } from "./ast";
 import type { Scope } from "./binder";
 import { MAX_CALL_DEPTH, MAX_CPU_LOCALS, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
 import { diagnostic, type Diagnostic } from "./messages";
+import { bodyName, referentKey, type BodyOwner, type Callee } from "./referent";
 import type { Span } from "./span";
 
 interface CallSite {
-  /** `fn:f` or `cb:drv.cb`. */
+  /** The callee's `referentKey`. */
   readonly callee: string;
   readonly span: Span;
   /** Blocks around the call inside its body, plus one for the call itself. */
@@ -46,7 +47,7 @@ const MEASURES: readonly Measure[] = [
 
 export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string>): Diagnostic[] {
   const summaries = new Map<string, Summary>();
-  const summarize = (key: string, name: string, block: Block): void => {
+  const summarize = (owner: BodyOwner, block: Block): string => {
     let own = 0;
     let ownLocals = 0;
     let ownNesting = 0;
@@ -54,18 +55,21 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     forEachStmt(block, (s, depth) => {
       ownNesting = Math.max(ownNesting, depth);
       if (s.kind === "CallStmt") {
-        const callee = s.driver ? `cb:${s.driver.name}.${s.callee.name}` : `fn:${s.callee.name}`;
+        const target: Callee = s.driver ? { kind: "callback", driver: s.driver.name, name: s.callee.name } : { kind: "fn", name: s.callee.name };
+        const callee = referentKey(target);
         const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
         const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
         if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
       } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
       if (s.kind === "LocalVarStmt") ownLocals++;
     });
-    summaries.set(key, { name, own, ownLocals, ownNesting, calls });
+    const key = referentKey(owner);
+    summaries.set(key, { name: bodyName(owner), own, ownLocals, ownNesting, calls });
+    return key;
   };
   for (const sym of scope.globals.values()) {
-    if (sym.kind === "fn") summarize(`fn:${sym.decl.name.name}`, sym.decl.name.name, sym.decl.body);
-    if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize(`cb:${sym.decl.name.name}.${cb.name.name}`, `${sym.decl.name.name}.${cb.name.name}`, cb.body);
+    if (sym.kind === "fn") summarize({ kind: "fn", name: sym.decl.name.name }, sym.decl.body);
+    if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.body);
   }
 
   const sizes = MEASURES.map((m) => foldCalls(summaries, m.own, (acc, v) => Math.min(m.max + 1, acc + v)));
@@ -80,8 +84,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
   };
 
   for (const cpu of scope.cpus) {
-    const key = `cpu:${cpu.name.name}`;
-    summarize(key, cpu.name.name, cpu.body);
+    const key = summarize({ kind: "cpu", name: cpu.name.name }, cpu.body);
     const me = summaries.get(key)!;
 
     // Depth, in calls and in nested blocks: follow only calls whose callee can reach past a limit.

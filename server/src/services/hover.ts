@@ -10,6 +10,7 @@ import { bodies, expectationText, forEachStmt } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
+import { bodyName, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
 
@@ -70,8 +71,9 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   const pending = "\n\n_Lock facts appear once the scenario checks clean and the search has run._";
   const caveat = engine && !engine.complete ? "\n\n_The search stopped early: facts cover the states it reached._" : "";
 
-  if (ref && ref.key.startsWith("lock:")) {
-    const name = ref.key.slice(5);
+  const symbol = ref?.symbol;
+  if (ref && symbol?.kind === "lock") {
+    const name = symbol.name;
     const sym = fe.checked.scope.globals.get(name);
     const kind = sym?.kind === "lock" ? sym.decl.lockKind : "lock";
     const instances = sym?.kind === "lock" && sym.decl.instances ? `[${sym.decl.instances.map((i) => i.name).join(", ")}]` : "";
@@ -89,10 +91,10 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     return { markdown: md + caveat, span: ref.span };
   }
 
-  if (ref && (ref.key.startsWith("cb:") || ref.key.startsWith("fn:"))) {
-    const name = ref.key.slice(3);
-    const label = ref.key.startsWith("cb:") ? `.${name.split(".")[1]}()` : `${name}()`;
-    let md = `**${ref.key.startsWith("cb:") ? "driver callback" : "function"}** ${code(name)}`;
+  if (ref && (symbol?.kind === "callback" || symbol?.kind === "fn")) {
+    const name = bodyName(symbol);
+    const label = symbol.kind === "callback" ? `.${symbol.name}()` : `${name}()`;
+    let md = `**${symbol.kind === "callback" ? "driver callback" : "function"}** ${code(name)}`;
     if (!engine) return { markdown: md + pending, span: ref.span };
     const entries = entryFacts(engine.lockFacts, (f) => f.fn.startsWith(name + "("));
     if (entries.length === 0) md += `\n\n${code(label)} is never entered in a reachable state.`;
@@ -100,7 +102,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     return { markdown: md + caveat, span: ref.span };
   }
 
-  if (ref && ref.key.startsWith("local:")) return { markdown: localHover(fe.ast, ref.key), span: ref.span };
+  if (ref && symbol?.kind === "local") return { markdown: localHover(fe.ast, symbol), span: ref.span };
   const expect = fe.checked.scope.expect;
   if (expect && expect.span.start <= offset && offset <= expect.span.end) return { markdown: expectHover(fe.checked.expectation), span: expect.span };
 
@@ -143,20 +145,16 @@ function eitherHeader(fe: FrontEnd, stmt: A.EitherStmt): string {
 }
 
 /** A local `var`: its type, initial value and how traces name its instances. */
-function localHover(file: A.SourceFile, key: string): string {
-  // key: local:OWNER:NAME@OFFSET, OWNER being cpu:C, fn:f or cb:d.cb
-  const rest = key.slice("local:".length);
-  const at = Number(rest.slice(rest.lastIndexOf("@") + 1));
-  const owner = rest.slice(0, rest.lastIndexOf(":"));
+function localHover(file: A.SourceFile, local: LocalRef): string {
   let decl: A.LocalVarStmt | undefined;
-  for (const b of bodies(file)) forEachStmt(b.block, (s) => (s.kind === "LocalVarStmt" && s.name.span.start === at ? (decl = s) : undefined));
+  for (const b of bodies(file)) forEachStmt(b.block, (s) => (s.kind === "LocalVarStmt" && s.name.span.start === local.at ? (decl = s) : undefined));
   if (!decl) return "**local variable**";
   const name = decl.name.name;
   const init = decl.init ? (decl.init.kind === "IntLiteral" ? decl.init.text : String(decl.init.value)) : "?";
   const type = decl.init?.kind === "IntLiteral" ? "int" : "bool";
-  const [ownerKind, ownerName] = [owner.slice(0, owner.indexOf(":")), owner.slice(owner.indexOf(":") + 1)];
+  const ownerName = bodyName(local.owner);
   const instances =
-    ownerKind === "cpu"
+    local.owner.kind === "cpu"
       ? `one for CPU ${code(ownerName)}, shown in traces as ${code(`${ownerName}.${name}`)}`
       : `one per call of ${code(ownerName)}, shown in traces as ${code(`CPU:${ownerName}#n.${name}`)} for the n-th expansion of ${code(ownerName)} in that CPU's code`;
   return `**local variable** ${code(name)}: ${type}, starts at ${code(init)}\n\nVisible to the end of its block; ${instances}. Its declaration is a step only inside a \`while\` loop, where each iteration starts it afresh.`;

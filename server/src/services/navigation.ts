@@ -4,6 +4,7 @@
 import type * as A from "../language/ast";
 import { allBlocks, unreachable } from "../language/ast";
 import type { CheckResult, Reference } from "../language/checker";
+import { referentKey, type Referent } from "../language/referent";
 import { KEYWORDS } from "../language/tokens";
 import type { Span } from "../language/span";
 import type { TextEdit } from "./edits";
@@ -46,21 +47,41 @@ export function rename(checked: CheckResult, offset: number, newName: string): R
   if (!at) return { error: "Nothing to rename here." };
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) return { error: `'${newName}' is not a valid name.` };
   if (KEYWORDS.includes(newName)) return { error: `'${newName}' is a reserved word.` };
-  const kind = at.key.split(":")[0]!;
-  const global = (name: string): boolean => ["lock", "var", "fn", "driver"].some((k) => checked.references.some((r) => r.declaration && r.key === `${k}:${name}`));
-  // Locks, variables, functions and drivers share one namespace. A local may
-  // not take a name of its body (parameter, local) nor hide a global.
-  let clash: boolean;
-  if (["lock", "var", "fn", "driver"].includes(kind)) clash = global(newName);
-  else if (kind === "local") {
-    const owner = at.key.slice("local:".length, at.key.lastIndexOf(":"));
-    clash = global(newName) || checked.references.some((r) => r.declaration && (r.key.startsWith(`local:${owner}:${newName}@`) || r.key === `param:${owner}:${newName}`));
-  } else if (kind === "param") {
-    const owner = at.key.slice("param:".length, at.key.lastIndexOf(":"));
-    clash = checked.references.some((r) => r.declaration && (r.key === `param:${owner}:${newName}` || r.key.startsWith(`local:${owner}:${newName}@`)));
-  } else clash = checked.references.some((r) => r.declaration && r.key === at.key.replace(/[^:]+$/, newName));
-  if (clash) return { error: `'${newName}' is already declared.` };
+  if (clashes(checked, at.symbol, newName)) return { error: `'${newName}' is already declared.` };
   return { edits: references(checked, offset, true).map((span) => ({ span, newText: newName })) };
+}
+
+const GLOBAL_KINDS: readonly Referent["kind"][] = ["lock", "var", "fn", "driver"];
+
+/**
+ * Whether `newName` would clash with a declaration: locks, variables,
+ * functions and drivers share one namespace; a local may not take a name of
+ * its body (parameter, local) nor hide a global; anything else clashes with
+ * its own kind.
+ */
+function clashes(checked: CheckResult, renamed: Referent, newName: string): boolean {
+  const declared = (is: (s: Referent) => boolean): boolean => checked.references.some((r) => r.declaration && r.symbol.name === newName && is(r.symbol));
+  const global = (): boolean => declared((s) => GLOBAL_KINDS.includes(s.kind));
+  const inBody = (owner: Referent): boolean => declared((s) => (s.kind === "local" || s.kind === "param") && referentKey(s.owner) === referentKey(owner));
+  switch (renamed.kind) {
+    case "lock":
+    case "var":
+    case "fn":
+    case "driver":
+      return global();
+    case "local":
+      return global() || inBody(renamed.owner);
+    case "param":
+      return inBody(renamed.owner);
+    case "callback":
+      return false;
+    case "cpu":
+    case "object":
+      // A CPU left nameless by the parser's recovery cannot be renamed.
+      return renamed.name === "" || declared((s) => s.kind === renamed.kind);
+    default:
+      return unreachable(renamed);
+  }
 }
 
 export function prepareRename(checked: CheckResult, offset: number): Span | undefined {
@@ -140,14 +161,14 @@ export function foldingSpans(file: A.SourceFile): Span[] {
 
 export const SEMANTIC_TYPES = ["type", "variable", "function", "namespace", "method", "class", "enumMember", "parameter"] as const;
 export const SEMANTIC_MODIFIERS = ["declaration"] as const;
-const typeOfKey: Record<string, (typeof SEMANTIC_TYPES)[number]> = {
+const typeOfKind: Record<Referent["kind"], (typeof SEMANTIC_TYPES)[number]> = {
   lock: "type",
   var: "variable",
   fn: "function",
   driver: "namespace",
-  cb: "method",
+  callback: "method",
   cpu: "class",
-  obj: "enumMember",
+  object: "enumMember",
   param: "parameter",
   local: "variable",
 };
@@ -164,8 +185,7 @@ export function semanticTokens(checked: CheckResult): SemanticToken[] {
   for (const r of checked.references) {
     if (seen.has(r.span.start)) continue;
     seen.add(r.span.start);
-    const t = typeOfKey[r.key.split(":")[0]!];
-    if (!t) continue;
+    const t = typeOfKind[r.symbol.kind];
     out.push({ span: r.span, type: SEMANTIC_TYPES.indexOf(t), modifiers: r.declaration ? 1 : 0 });
   }
   return out.sort((a, b) => a.span.start - b.span.start);
