@@ -166,6 +166,14 @@ describe("hover and navigation", () => {
     expect("edits" in c && applyEdits(text, c.edits)).toBe("driver d { remove() { } }\ncpu CPU0 { d.remove() }");
   });
 
+  it("does not rename a callback to another callback of its driver", () => {
+    const text = "driver d { probe() { } remove() { } }\ndriver e { probe() { } }\ncpu C0 { d.probe(); d.remove(); e.probe() }";
+    const fe = analyzeFrontEnd(text);
+    expect(rename(fe.checked, text.indexOf("remove"), "probe")).toEqual({ error: "'probe' is already declared." });
+    const r = rename(fe.checked, text.indexOf("probe"), "attach");
+    expect("edits" in r && applyEdits(text, r.edits)).toBe("driver d { attach() { } remove() { } }\ndriver e { probe() { } }\ncpu C0 { d.attach(); d.remove(); e.probe() }");
+  });
+
   it("renames a parameter only inside its function", () => {
     const text = "mutex l[pf]\nfn f(d) { lock l[d]; unlock l[d] }\nfn g(d) { f(d) }\ncpu C { g(pf) }";
     const fe = analyzeFrontEnd(text);

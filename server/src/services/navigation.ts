@@ -74,7 +74,7 @@ function clashes(checked: CheckResult, renamed: Referent, newName: string): bool
     case "param":
       return inBody(renamed.owner);
     case "callback":
-      return false;
+      return declared((s) => s.kind === "callback" && s.driver === renamed.driver);
     case "cpu":
     case "object":
       // A CPU left nameless by the parser's recovery cannot be renamed.
