@@ -8,6 +8,7 @@ import { trylockCondition, unreachable } from "../language/ast";
 import type { Scope } from "../language/binder";
 import { varType } from "../language/checker";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES } from "../language/limits";
+import { bodyName, type Callee } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { MAX_PC, PC_DONE, type CExpr, type CpuCode, type Frame, type Instr, type LockInfo, type Model, type VarInfo } from "./model";
 
@@ -260,26 +261,27 @@ class CpuCompiler {
   call(s: A.CallStmt, env: Env, stack: readonly Frame[]): void {
     let params: readonly A.Ident[];
     let body: A.Block;
-    let fnName: string;
+    let callee: Callee;
     if (s.driver) {
       const drv = this.scope.globals.get(s.driver.name);
       const cb = drv?.kind === "driver" ? drv.callbacks.get(s.callee.name) : undefined;
       if (!cb) throw new CompileError(`unresolved callback ${s.driver.name}.${s.callee.name}`);
       params = cb.params;
       body = cb.body;
-      fnName = `${s.driver.name}.${s.callee.name}`;
+      callee = { kind: "callback", driver: s.driver.name, name: s.callee.name };
     } else {
       const fn = this.scope.globals.get(s.callee.name);
       if (fn?.kind !== "fn") throw new CompileError(`unresolved function ${s.callee.name}`);
       params = fn.decl.params;
       body = fn.decl.body;
-      fnName = s.callee.name;
+      callee = { kind: "fn", name: s.callee.name };
     }
+    const fnName = bodyName(callee);
     if (stack.length >= MAX_CALL_DEPTH) throw new CompileError(`calls nested deeper than ${MAX_CALL_DEPTH} at ${fnName}`);
     const inner = new Map<string, Value>();
     params.forEach((p, i) => inner.set(p.name, this.argument(s.args[i]!, env)));
     const args = s.args.map((a) => render(a, env)).join(", ");
-    const frame: Frame = { fn: `${fnName}(${args})`, call: s.span };
+    const frame: Frame = { callee, fn: `${fnName}(${args})`, call: s.span };
     const after = this.newLabel();
     const nth = (this.expansions.get(fnName) ?? 0) + 1;
     this.expansions.set(fnName, nth);

@@ -4,6 +4,7 @@
 // returns and block ends are not steps and do not appear), and each
 // instruction keeps its source span and call stack for traces and hover.
 
+import type { Callee } from "../language/referent";
 import type { Span } from "../language/span";
 import type { FlowInstr } from "./primitives/flow";
 import type { LockInstr } from "./primitives/locks";
@@ -31,7 +32,9 @@ export interface VarInfo {
 }
 
 export interface Frame {
-  /** `fn` or `driver.callback`. */
+  /** What the call entered. */
+  readonly callee: Callee;
+  /** How traces show the call, arguments substituted: `f(pf)`, `drv.probe(a)`. */
   readonly fn: string;
   /** The call statement that entered it. */
   readonly call: Span;

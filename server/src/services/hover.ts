@@ -10,7 +10,7 @@ import { bodies, expectationText, forEachStmt } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
-import { bodyName, type LocalRef } from "../language/referent";
+import { bodyName, referentKey, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
 
@@ -96,7 +96,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     const label = symbol.kind === "callback" ? `.${symbol.name}()` : `${name}()`;
     let md = `**${symbol.kind === "callback" ? "driver callback" : "function"}** ${code(name)}`;
     if (!engine) return { markdown: md + pending, span: ref.span };
-    const entries = entryFacts(engine.lockFacts, (f) => f.fn.startsWith(name + "("));
+    const entries = entryFacts(engine.lockFacts, (f) => referentKey(f.callee) === ref.key);
     if (entries.length === 0) md += `\n\n${code(label)} is never entered in a reachable state.`;
     else md += `\n\n${code(label)} runs with these locks held, per caller path:\n${entries.map((e) => heldLine(e.fact, e.depth)).join("\n")}`;
     return { markdown: md + caveat, span: ref.span };
