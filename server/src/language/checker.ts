@@ -7,21 +7,14 @@
 
 import type * as A from "./ast";
 import { EXPECT_KINDS, forEachExpr, trylockCondition, unreachable } from "./ast";
-import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
+import { bind, type GlobalSymbol, type Scope } from "./binder";
 import { expansionDiagnostics } from "./expansion";
 import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
 import { article, catalogue, diagnostic, withRelated, type Diagnostic } from "./messages";
 import { bodyName, referentKey, type BodyOwner, type LocalRef, type Referent } from "./referent";
+import { globalReferent, noun, recordedAs, resolve, type Binding, type LocalScope, type Place, type Resolved, type ValueType } from "./resolve";
 import { LineIndex, type Span } from "./span";
-
-export type Binding =
-  | { readonly kind: "object"; readonly name: string; readonly origin: Span }
-  | { readonly kind: "int"; readonly value: number; readonly origin: Span }
-  | { readonly kind: "bool"; readonly value: boolean; readonly origin: Span }
-  | { readonly kind: "unknown" };
-
-type ValueType = "int" | "bool" | "unknown";
 
 /** A use or declaration of a named thing, for navigation and rename. */
 export interface Reference {
@@ -50,19 +43,6 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Parsing stopped early (parse.ts cutAt): the file's end is missing, so nothing is "never used". */
   readonly truncated?: boolean;
-}
-
-/** A `var x = CONST` statement in scope, as the checker resolves it. */
-interface Local {
-  readonly decl: A.LocalVarStmt;
-  readonly symbol: LocalRef;
-  readonly type: ValueType;
-}
-
-/** The locals of one block, inside those of the blocks around it. */
-interface LocalScope {
-  readonly vars: Map<string, Local>;
-  readonly parent: LocalScope | undefined;
 }
 
 interface Body {
@@ -95,11 +75,6 @@ export const INT_MAX = 127;
 export function varType(decl: A.VarDecl): ValueType {
   if (!decl.init) return "unknown";
   return decl.init.kind === "IntLiteral" ? "int" : "bool";
-}
-
-/** A global as references name it. */
-function globalReferent(sym: GlobalSymbol): Referent {
-  return { kind: sym.kind, name: sym.decl.name.name };
 }
 
 function makeBody(owner: BodyOwner, params: readonly A.Ident[], block: A.Block): Body {
@@ -135,11 +110,6 @@ class Checker {
 
   result(): Diagnostic[] {
     return this.diagnostics;
-  }
-
-  /** A use of `sym` that is of the wrong kind still counts as a use (and renames with it). */
-  private wrongKindUse(sym: GlobalSymbol, at: Span, ctx: Ctx | undefined): void {
-    if (ctx?.record) this.ref(at, globalReferent(sym));
   }
 
   private ref(span: Span, symbol: Referent, declaration = false): void {
@@ -321,14 +291,6 @@ class Checker {
     scope.vars.set(name, { decl: s, symbol, type });
   }
 
-  private local(name: string, ctx: Ctx | undefined): Local | undefined {
-    for (let sc = ctx?.locals; sc; sc = sc.parent) {
-      const found = sc.vars.get(name);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
   /**
    * `mutex_lock(&m)` and friends, as a statement or a value: one hint on the
    * call, its range kept quiet (the `&` is a bad character, the arguments
@@ -356,7 +318,8 @@ class Checker {
 
   private describeType(t: ValueType, e: A.Expr, ctx: Ctx): string {
     const name = e.kind === "NameExpr" ? e.ref.name.name : "";
-    const bound = this.local(name, ctx) ? undefined : ctx.env.get(name);
+    const found = resolve(name, this.scope, ctx, "read");
+    const bound = found.kind === "param" ? found.binding : undefined;
     const via = bound && bound.kind !== "unknown" ? ` ('${name}' is ${String(bound.kind === "object" ? bound.name : bound.value)}, passed at ${this.at(bound.origin)})` : "";
     return (t === "int" ? "an int" : "a bool") + via;
   }
@@ -391,13 +354,12 @@ class Checker {
     if (s.driver) {
       const drvName = s.driver.name;
       if (drvName === "") return undefined;
-      const sym = this.scope.globals.get(drvName);
-      if (!sym || sym.kind !== "driver") {
-        this.report(sym ? diagnostic("notAFunction", s.driver.span, drvName, describeSymbol(sym)) : diagnostic("unknownDriver", s.driver.span, drvName));
+      const drv = this.resolve(s.driver, ctx, "driver");
+      if (drv.kind !== "global" || drv.sym.kind !== "driver") {
+        this.report(drv.kind === "unknown" ? diagnostic("unknownDriver", s.driver.span, drvName) : diagnostic("notAFunction", s.driver.span, drvName, noun(drv)));
         return undefined;
       }
-      if (ctx.record) this.ref(s.driver.span, globalReferent(sym));
-      const cb = sym.callbacks.get(name);
+      const cb = drv.sym.callbacks.get(name);
       if (!cb) {
         this.report(diagnostic("unknownCallback", s.callee.span, drvName, name));
         return undefined;
@@ -406,22 +368,10 @@ class Checker {
       if (ctx.record) this.ref(s.callee.span, body.owner);
       return body;
     }
-    if (this.local(name, ctx) || ctx.env.has(name)) {
-      this.report(diagnostic("notAFunction", s.callee.span, name, this.local(name, ctx) ? "local variable" : "parameter"));
-      return undefined;
-    }
-    const sym = this.scope.globals.get(name);
-    if (!sym) {
-      this.report(this.scope.objects.has(name) ? diagnostic("notAFunction", s.callee.span, name, "object instance") : diagnostic("unknownFunction", s.callee.span, name));
-      return undefined;
-    }
-    if (sym.kind !== "fn") {
-      this.wrongKindUse(sym, s.callee.span, ctx);
-      this.report(diagnostic("notAFunction", s.callee.span, name, describeSymbol(sym)));
-      return undefined;
-    }
-    if (ctx.record) this.ref(s.callee.span, globalReferent(sym));
-    return makeBody({ kind: "fn", name }, sym.decl.params, sym.decl.body);
+    const found = this.resolve(s.callee, ctx, "callee");
+    if (found.kind === "global" && found.sym.kind === "fn") return makeBody({ kind: "fn", name }, found.sym.decl.params, found.sym.decl.body);
+    this.report(found.kind === "unknown" ? diagnostic("unknownFunction", s.callee.span, name) : diagnostic("notAFunction", s.callee.span, name, noun(found)));
+    return undefined;
   }
 
   private argument(a: A.Expr, ctx: Ctx): Binding {
@@ -438,27 +388,22 @@ class Checker {
           this.report(diagnostic("badArgument", a.span, `Arguments cannot be indexed: pass the object name ('${a.ref.index.name}') and index inside the callee.`));
           return { kind: "unknown" };
         }
-        const local = this.local(name, ctx);
-        if (local) {
-          if (ctx.record) this.ref(a.ref.name.span, local.symbol);
-          this.report(diagnostic("badArgument", a.span, `'${name}' is a local variable; arguments are object names, integer or boolean constants, or parameters.`));
-          return { kind: "unknown" };
+        const found = this.resolve(a.ref.name, ctx, "argument");
+        switch (found.kind) {
+          case "param":
+            return found.binding;
+          case "object":
+            return { kind: "object", name, origin: a.span };
+          case "local":
+          case "global":
+            this.report(diagnostic("badArgument", a.span, `'${name}' is ${article(noun(found))}; arguments are object names, integer or boolean constants, or parameters.`));
+            return { kind: "unknown" };
+          case "unknown":
+            this.report(diagnostic("unknownName", a.ref.name.span, name));
+            return { kind: "unknown" };
+          default:
+            return unreachable(found);
         }
-        const param = ctx.env.get(name);
-        if (param) {
-          if (ctx.record) this.ref(a.ref.name.span, { kind: "param", owner: ctx.body.owner, name });
-          return param;
-        }
-        if (this.scope.objects.has(name)) {
-          if (ctx.record) this.ref(a.ref.name.span, { kind: "object", name });
-          return { kind: "object", name, origin: a.span };
-        }
-        const sym = this.scope.globals.get(name);
-        if (sym) {
-          this.wrongKindUse(sym, a.ref.name.span, ctx);
-          this.report(diagnostic("badArgument", a.span, `'${name}' is ${article(describeSymbol(sym))}; arguments are object names, integer or boolean constants, or parameters.`));
-        } else this.report(diagnostic("unknownName", a.ref.name.span, name));
-        return { kind: "unknown" };
       }
       case "CallExpr":
         this.expr(a, ctx);
@@ -476,58 +421,64 @@ class Checker {
 
   // ---- names -------------------------------------------------------------
 
+  /** Resolves a name where it stands and records the use for navigation. */
+  private resolve(id: A.Ident, ctx: Ctx, place: Place): Resolved {
+    const found = resolve(id.name, this.scope, ctx, place);
+    const symbol = ctx.record ? recordedAs(found, id.name, ctx.body.owner, place) : undefined;
+    if (symbol) this.ref(id.span, symbol);
+    return found;
+  }
+
   private lockRef(r: A.Ref, ctx: Ctx): (GlobalSymbol & { kind: "lock" }) | undefined {
     const name = r.name.name;
     if (name === "") return undefined;
-    const local = this.local(name, ctx);
-    if (local || ctx.env.has(name)) {
-      if (local && ctx.record) this.ref(r.name.span, local.symbol);
-      this.report(diagnostic("notALock", r.name.span, name, local ? "local variable" : "parameter"));
-      return undefined;
+    const found = this.resolve(r.name, ctx, "lock");
+    if (found.kind === "global" && found.sym.kind === "lock") {
+      this.index(name, found.sym.decl.instances, r, ctx);
+      return found.sym;
     }
-    const sym = this.scope.globals.get(name);
-    if (!sym) {
-      this.report(this.scope.objects.has(name) ? diagnostic("notALock", r.name.span, name, "object instance") : diagnostic("unknownLock", r.name.span, name));
-      return undefined;
-    }
-    if (sym.kind !== "lock") {
-      this.wrongKindUse(sym, r.name.span, ctx);
-      this.report(diagnostic("notALock", r.name.span, name, describeSymbol(sym)));
-      return undefined;
-    }
-    if (ctx.record) this.ref(r.name.span, globalReferent(sym));
-    this.index(name, sym.decl.instances, r, ctx);
-    return sym;
+    this.report(found.kind === "unknown" ? diagnostic("unknownLock", r.name.span, name) : diagnostic("notALock", r.name.span, name, noun(found)));
+    return undefined;
   }
 
+  /** A variable read or assigned: its type, if known. A parameter is read as the value it is bound to. */
   private varRef(r: A.Ref, ctx: Ctx, mode: "read" | "write"): ValueType | undefined {
     const name = r.name.name;
     if (name === "") return undefined;
-    const local = this.local(name, ctx);
-    if (local) {
-      if (ctx.record) this.ref(r.name.span, local.symbol);
-      if (r.index && r.index.name !== "") this.report(diagnostic("notIndexed", r.index.span, name));
-      return local.type;
+    const found = this.resolve(r.name, ctx, mode);
+    switch (found.kind) {
+      case "local":
+        if (r.index && r.index.name !== "") this.report(diagnostic("notIndexed", r.index.span, name));
+        return found.local.type;
+      case "param": {
+        const bound = found.binding;
+        if (mode === "write") {
+          this.report(diagnostic("notAVariable", r.name.span, name, noun(found)));
+          return undefined;
+        }
+        if (r.index) this.report(diagnostic("notIndexed", r.index.span, name));
+        if (bound.kind === "object") {
+          this.report(withRelated(diagnostic("objectAsValue", r.span, bound.name), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+          return "unknown";
+        }
+        return bound.kind === "unknown" ? "unknown" : bound.kind;
+      }
+      case "global":
+        if (found.sym.kind === "var") {
+          this.index(name, found.sym.decl.instances, r, ctx);
+          return varType(found.sym.decl);
+        }
+        this.report(diagnostic("notAVariable", r.name.span, name, noun(found)));
+        return undefined;
+      case "object":
+        this.report(mode === "write" ? diagnostic("notAVariable", r.name.span, name, noun(found)) : diagnostic("objectAsValue", r.name.span, name));
+        return undefined;
+      case "unknown":
+        this.report(diagnostic("unknownVariable", r.name.span, name));
+        return undefined;
+      default:
+        return unreachable(found);
     }
-    if (ctx.env.has(name)) {
-      this.report(diagnostic("notAVariable", r.name.span, name, "parameter"));
-      return undefined;
-    }
-    const sym = this.scope.globals.get(name);
-    if (!sym) {
-      if (this.scope.objects.has(name)) {
-        this.report(mode === "write" ? diagnostic("notAVariable", r.name.span, name, "object instance") : diagnostic("objectAsValue", r.name.span, name));
-      } else this.report(diagnostic("unknownVariable", r.name.span, name));
-      return undefined;
-    }
-    if (sym.kind !== "var") {
-      this.wrongKindUse(sym, r.name.span, ctx);
-      this.report(diagnostic("notAVariable", r.name.span, name, describeSymbol(sym)));
-      return undefined;
-    }
-    if (ctx.record) this.ref(r.name.span, globalReferent(sym));
-    this.index(name, sym.decl.instances, r, ctx);
-    return varType(sym.decl);
   }
 
   private index(name: string, instances: readonly A.Ident[] | undefined, r: A.Ref, ctx: Ctx): void {
@@ -542,32 +493,31 @@ class Checker {
       return;
     }
     if (index.name === "") return;
-    const local = this.local(index.name, ctx);
-    if (local) {
-      if (ctx.record) this.ref(index.span, local.symbol);
-      this.report(diagnostic("valueAsObject", index.span, `the local variable '${index.name}'`));
-      return;
-    }
-    const bound = ctx.env.get(index.name);
-    if (bound) {
-      if (ctx.record) this.ref(index.span, { kind: "param", owner: ctx.body.owner, name: index.name });
-      if (bound.kind === "object" && !known.includes(bound.name)) {
-        const via = `'${index.name}' is '${bound.name}', passed at ${this.at(bound.origin)}`;
-        this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
-      } else if (bound.kind === "int" || bound.kind === "bool") {
-        this.report(diagnostic("valueAsObject", index.span, `the ${bound.kind} ${String(bound.value)} bound to '${index.name}' at ${this.at(bound.origin)}`));
+    const found = this.resolve(index, ctx, "index");
+    switch (found.kind) {
+      case "param": {
+        const bound = found.binding;
+        if (bound.kind === "object" && !known.includes(bound.name)) {
+          const via = `'${index.name}' is '${bound.name}', passed at ${this.at(bound.origin)}`;
+          this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+        } else if (bound.kind === "int" || bound.kind === "bool") {
+          this.report(diagnostic("valueAsObject", index.span, `the ${bound.kind} ${String(bound.value)} bound to '${index.name}' at ${this.at(bound.origin)}`));
+        }
+        return;
       }
-      return;
+      case "object":
+        if (!known.includes(index.name)) this.report(diagnostic("noSuchInstance", index.span, name, index.name, known));
+        return;
+      case "local":
+      case "global":
+        this.report(diagnostic("valueAsObject", index.span, `the ${noun(found)} '${index.name}'`));
+        return;
+      case "unknown":
+        this.report(diagnostic("unknownName", index.span, index.name));
+        return;
+      default:
+        return unreachable(found);
     }
-    if (this.scope.objects.has(index.name)) {
-      if (ctx.record) this.ref(index.span, { kind: "object", name: index.name });
-      if (!known.includes(index.name)) this.report(diagnostic("noSuchInstance", index.span, name, index.name, known));
-      return;
-    }
-    const sym = this.scope.globals.get(index.name);
-    if (sym) this.wrongKindUse(sym, index.span, ctx);
-    if (sym) this.report(diagnostic("valueAsObject", index.span, `the ${describeSymbol(sym)} '${index.name}'`));
-    else this.report(diagnostic("unknownName", index.span, index.name));
   }
 
   // ---- expressions -------------------------------------------------------
@@ -595,21 +545,8 @@ class Checker {
         return "int";
       case "BoolLiteral":
         return "bool";
-      case "NameExpr": {
-        if (!ctx) return "unknown";
-        const name = e.ref.name.name;
-        const bound = this.local(name, ctx) ? undefined : ctx.env.get(name);
-        if (bound) {
-          if (ctx.record) this.ref(e.ref.name.span, { kind: "param", owner: ctx.body.owner, name });
-          if (e.ref.index) this.report(diagnostic("notIndexed", e.ref.index.span, name));
-          if (bound.kind === "object") {
-            this.report(withRelated(diagnostic("objectAsValue", e.span, bound.name), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
-            return "unknown";
-          }
-          return bound.kind === "unknown" ? "unknown" : bound.kind;
-        }
-        return this.varRef(e.ref, ctx, "read") ?? "unknown";
-      }
+      case "NameExpr":
+        return (ctx && this.varRef(e.ref, ctx, "read")) ?? "unknown";
       case "UnaryExpr": {
         const t = this.typeOf(e.operand, ctx);
         const want = e.op === "!" ? "bool" : "int";
