@@ -101,7 +101,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   });
   if (frontEnd.hasErrors) return invalid();
   if (frontEnd.checked.scope.cpus.length > MAX_CPUS) {
-    return invalid([diagnostic("syntax", frontEnd.checked.scope.cpus[MAX_CPUS]!.name.span, `At most ${MAX_CPUS} CPUs are supported.`)]);
+    return invalid([diagnostic("syntax", frontEnd.checked.scope.cpus[MAX_CPUS]!.name.span, { kind: "tooManyCpus", max: MAX_CPUS })]);
   }
   let model: Model;
   try {

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { escapeControls } from "../escape";
 import { importLockdep, type ImportNote } from "../import";
-import { catalogue } from "../language/messages";
+import { catalogue, type ImportUsage } from "../language/messages";
 
 export const IMPORT_USAGE = `       race import [FILE|-] [-o OUT.race]`;
 
@@ -29,8 +29,8 @@ function line(n: ImportNote): string {
   return `race import: ${word} ${n.code}: ${escapeControls(n.message)}\n`;
 }
 
-function usage(detail: string): ImportNote {
-  return { code: catalogue.importUsage.code, severity: "error", message: catalogue.importUsage.text(detail) };
+function usage(u: ImportUsage): ImportNote {
+  return { code: catalogue.importUsage.code, severity: "error", message: catalogue.importUsage.text(u) };
 }
 
 /** `out.race` → `out-2.race` for the second of several scenarios. */
@@ -53,15 +53,15 @@ export function importCommand(args: readonly string[], write: (s: string) => voi
     if (a === "-o" || a === "--output") {
       out = args[++i];
       if (out === undefined || out === "") {
-        writeErr(line(usage("-o needs a file name")) + IMPORT_USAGE + "\n");
+        writeErr(line(usage({ kind: "outputWithoutFile" })) + IMPORT_USAGE + "\n");
         return 2;
       }
     } else if (a.startsWith("-") && a !== "-") {
-      writeErr(line(usage(`unknown option '${a}'`)) + IMPORT_USAGE + "\n");
+      writeErr(line(usage({ kind: "unknownOption", option: a })) + IMPORT_USAGE + "\n");
       return 2;
     } else if (file === undefined) file = a;
     else {
-      writeErr(line(usage("import takes one input (a file, or - for stdin)")) + IMPORT_USAGE + "\n");
+      writeErr(line(usage({ kind: "twoInputs" })) + IMPORT_USAGE + "\n");
       return 2;
     }
   }

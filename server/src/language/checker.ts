@@ -11,7 +11,7 @@ import { bind, type GlobalSymbol, type Scope } from "./binder";
 import { expansionDiagnostics } from "./expansion";
 import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
-import { article, catalogue, diagnostic, withRelated, type Diagnostic } from "./messages";
+import { catalogue, diagnostic, relatedText, withRelated, type Diagnostic, type TypeWords } from "./messages";
 import { bodyName, referentKey, type BodyOwner, type LocalRef, type Referent } from "./referent";
 import { globalReferent, noun, recordedAs, resolve, type Binding, type LocalScope, type Place, type Resolved, type ValueType } from "./resolve";
 import { LineIndex, type Span } from "./span";
@@ -230,7 +230,7 @@ class Checker {
         const target = this.varRef(s.target, ctx, "write");
         const value = this.expr(s.value, ctx);
         if (target && target !== "unknown" && value !== "unknown" && target !== value) {
-          this.report(diagnostic("typeMismatch", s.value.span, `Cannot assign ${this.describeType(value, s.value, ctx)} to '${s.target.name.name}', ${article(target)} variable.`));
+          this.report(diagnostic("typeMismatch", s.value.span, { kind: "assign", value: this.typeWords(value, s.value, ctx), target: s.target.name.name, targetType: target }));
         }
         break;
       }
@@ -313,15 +313,16 @@ class Checker {
 
   private condition(e: A.Expr, ctx: Ctx, where: string): void {
     const t = this.expr(e, ctx);
-    if (t === "int") this.report(diagnostic("typeMismatch", e.span, `The condition of '${where}' must be a bool, but this is ${this.describeType(t, e, ctx)}; compare it, e.g. '… != 0'.`));
+    if (t === "int") this.report(diagnostic("typeMismatch", e.span, { kind: "condition", statement: where, value: this.typeWords(t, e, ctx) }));
   }
 
-  private describeType(t: ValueType, e: A.Expr, ctx: Ctx): string {
+  /** The type of `e` as a type error names it, with the value a parameter is bound to. */
+  private typeWords(type: "int" | "bool", e: A.Expr, ctx: Ctx): TypeWords {
     const name = e.kind === "NameExpr" ? e.ref.name.name : "";
     const found = resolve(name, this.scope, ctx, "read");
     const bound = found.kind === "param" ? found.binding : undefined;
-    const via = bound && bound.kind !== "unknown" ? ` ('${name}' is ${String(bound.kind === "object" ? bound.name : bound.value)}, passed at ${this.at(bound.origin)})` : "";
-    return (t === "int" ? "an int" : "a bool") + via;
+    if (!bound || bound.kind === "unknown") return { type };
+    return { type, bound: { param: name, value: String(bound.kind === "object" ? bound.name : bound.value), at: this.at(bound.origin) } };
   }
 
   // ---- calls -------------------------------------------------------------
@@ -385,7 +386,7 @@ class Checker {
         const name = a.ref.name.name;
         if (name === "") return { kind: "unknown" };
         if (a.ref.index) {
-          this.report(diagnostic("badArgument", a.span, `Arguments cannot be indexed: pass the object name ('${a.ref.index.name}') and index inside the callee.`));
+          this.report(diagnostic("badArgument", a.span, { kind: "indexed", index: a.ref.index.name }));
           return { kind: "unknown" };
         }
         const found = this.resolve(a.ref.name, ctx, "argument");
@@ -396,7 +397,7 @@ class Checker {
             return { kind: "object", name, origin: a.span };
           case "local":
           case "global":
-            this.report(diagnostic("badArgument", a.span, `'${name}' is ${article(noun(found))}; arguments are object names, integer or boolean constants, or parameters.`));
+            this.report(diagnostic("badArgument", a.span, { kind: "name", name, what: noun(found) }));
             return { kind: "unknown" };
           case "unknown":
             this.report(diagnostic("unknownName", a.ref.name.span, name));
@@ -412,7 +413,7 @@ class Checker {
       case "BinaryExpr":
       case "LockQuery":
       case "TrylockExpr":
-        this.report(diagnostic("badArgument", a.span, "Arguments are object names, integer or boolean constants, or parameters; compute the value inside the callee."));
+        this.report(diagnostic("badArgument", a.span, { kind: "expression" }));
         return { kind: "unknown" };
       default:
         return unreachable(a);
@@ -458,7 +459,7 @@ class Checker {
         }
         if (r.index) this.report(diagnostic("notIndexed", r.index.span, name));
         if (bound.kind === "object") {
-          this.report(withRelated(diagnostic("objectAsValue", r.span, bound.name), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+          this.report(withRelated(diagnostic("objectAsValue", r.span, bound.name), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
           return "unknown";
         }
         return bound.kind === "unknown" ? "unknown" : bound.kind;
@@ -498,10 +499,10 @@ class Checker {
       case "param": {
         const bound = found.binding;
         if (bound.kind === "object" && !known.includes(bound.name)) {
-          const via = `'${index.name}' is '${bound.name}', passed at ${this.at(bound.origin)}`;
-          this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: `'${bound.name}' is passed here` }]));
+          const via = { param: index.name, at: this.at(bound.origin) };
+          this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
         } else if (bound.kind === "int" || bound.kind === "bool") {
-          this.report(diagnostic("valueAsObject", index.span, `the ${bound.kind} ${String(bound.value)} bound to '${index.name}' at ${this.at(bound.origin)}`));
+          this.report(diagnostic("valueAsObject", index.span, { kind: "bound", type: bound.kind, value: String(bound.value), param: index.name, at: this.at(bound.origin) }));
         }
         return;
       }
@@ -510,7 +511,7 @@ class Checker {
         return;
       case "local":
       case "global":
-        this.report(diagnostic("valueAsObject", index.span, `the ${noun(found)} '${index.name}'`));
+        this.report(diagnostic("valueAsObject", index.span, { kind: "name", what: noun(found), name: index.name }));
         return;
       case "unknown":
         this.report(diagnostic("unknownName", index.span, index.name));
@@ -551,7 +552,7 @@ class Checker {
         const t = this.typeOf(e.operand, ctx);
         const want = e.op === "!" ? "bool" : "int";
         if (t !== "unknown" && t !== want && ctx) {
-          this.report(diagnostic("typeMismatch", e.operand.span, `'${e.op}' needs ${want === "int" ? "an int" : "a bool"}, but this is ${this.describeType(t, e.operand, ctx)}.`));
+          this.report(diagnostic("typeMismatch", e.operand.span, { kind: "operand", op: e.op, binary: false, wants: want, value: this.typeWords(t, e.operand, ctx) }));
           return "unknown"; // one error per mistake, not one per enclosing expression
         }
         return want;
@@ -582,7 +583,7 @@ class Checker {
     const need = (side: A.Expr, t: ValueType, want: "int" | "bool"): void => {
       if (t !== "unknown" && t !== want) {
         failed = true;
-        this.report(diagnostic("typeMismatch", side.span, `'${e.op}' needs ${want === "int" ? "ints" : "bools"}, but this is ${this.describeType(t, side, ctx)}.`));
+        this.report(diagnostic("typeMismatch", side.span, { kind: "operand", op: e.op, binary: true, wants: want, value: this.typeWords(t, side, ctx) }));
       }
     };
     switch (e.op) {
@@ -594,7 +595,7 @@ class Checker {
       case "==":
       case "!=":
         if (l !== "unknown" && r !== "unknown" && l !== r) {
-          this.report(diagnostic("typeMismatch", e.span, `'${e.op}' compares values of one type, but the left is ${this.describeType(l, e.left, ctx)} and the right ${this.describeType(r, e.right, ctx)}.`));
+          this.report(diagnostic("typeMismatch", e.span, { kind: "compare", op: e.op, left: this.typeWords(l, e.left, ctx), right: this.typeWords(r, e.right, ctx) }));
         }
         return "bool";
       case "<":

@@ -2,6 +2,7 @@
 // or the engine produces is made here, with a stable code; quick fixes and
 // tests key off the code, never off the text.
 
+import { unreachable } from "./ast";
 import type { Span } from "./span";
 
 export type Severity = "error" | "warning" | "information" | "hint";
@@ -26,10 +27,95 @@ const exclusiveOf: Record<string, string> = { rlock: "lock", runlock: "unlock", 
 /** "a mutex", "an object instance", "an int". */
 export const article = (noun: string): string => (/^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`);
 
+/**
+ * A syntax error: the parser's, worded by syntaxMessages.ts (chevrotain asks
+ * its message provider for the sentence), or a limit of the file's shape.
+ */
+export type SyntaxProblem = { readonly kind: "parser"; readonly sentence: string } | { readonly kind: "tooManyCpus"; readonly max: number };
+
+/** A value's type as a type error names it; for a parameter, the constant it is bound to and where that was passed (`line:column`). */
+export interface TypeWords {
+  readonly type: "int" | "bool";
+  readonly bound?: { readonly param: string; readonly value: string; readonly at: string };
+}
+
+const typeWords = (t: TypeWords): string => (t.type === "int" ? "an int" : "a bool") + (t.bound ? ` (${q(t.bound.param)} is ${t.bound.value}, passed at ${t.bound.at})` : "");
+
+export type TypeMismatch =
+  | { readonly kind: "assign"; readonly value: TypeWords; readonly target: string; readonly targetType: "int" | "bool" }
+  | { readonly kind: "condition"; readonly statement: string; readonly value: TypeWords }
+  /** An operand of `!`, `-` (one operand) or of a binary operator (two). */
+  | { readonly kind: "operand"; readonly op: string; readonly binary: boolean; readonly wants: "int" | "bool"; readonly value: TypeWords }
+  | { readonly kind: "compare"; readonly op: string; readonly left: TypeWords; readonly right: TypeWords };
+
+function typeMismatch(m: TypeMismatch): string {
+  switch (m.kind) {
+    case "assign":
+      return `Cannot assign ${typeWords(m.value)} to ${q(m.target)}, ${article(m.targetType)} variable.`;
+    case "condition":
+      return `The condition of ${q(m.statement)} must be a bool, but this is ${typeWords(m.value)}; compare it, e.g. '… != 0'.`;
+    case "operand": {
+      const wants = m.binary ? `${m.wants}s` : article(m.wants);
+      return `${q(m.op)} needs ${wants}, but this is ${typeWords(m.value)}.`;
+    }
+    case "compare":
+      return `${q(m.op)} compares values of one type, but the left is ${typeWords(m.left)} and the right ${typeWords(m.right)}.`;
+    default:
+      return unreachable(m);
+  }
+}
+
+export type BadArgument =
+  | { readonly kind: "indexed"; readonly index: string }
+  /** A name that is neither an object, a constant nor a parameter: what it is ("local variable", "mutex"). */
+  | { readonly kind: "name"; readonly name: string; readonly what: string }
+  | { readonly kind: "expression" };
+
+const ARGUMENTS = "object names, integer or boolean constants, or parameters";
+
+function badArgument(b: BadArgument): string {
+  switch (b.kind) {
+    case "indexed":
+      return `Arguments cannot be indexed: pass the object name (${q(b.index)}) and index inside the callee.`;
+    case "name":
+      return `${q(b.name)} is ${article(b.what)}; arguments are ${ARGUMENTS}.`;
+    case "expression":
+      return `Arguments are ${ARGUMENTS}; compute the value inside the callee.`;
+    default:
+      return unreachable(b);
+  }
+}
+
+/** What stands where an index wants an object: a name of another kind ("local variable", "mutex"), or a parameter bound to a constant. */
+export type NotAnObject =
+  | { readonly kind: "name"; readonly what: string; readonly name: string }
+  | { readonly kind: "bound"; readonly type: "int" | "bool"; readonly value: string; readonly param: string; readonly at: string };
+
+export type ImportUsage = { readonly kind: "outputWithoutFile" } | { readonly kind: "unknownOption"; readonly option: string } | { readonly kind: "twoInputs" };
+
+function importUsage(u: ImportUsage): string {
+  switch (u.kind) {
+    case "outputWithoutFile":
+      return "-o needs a file name";
+    case "unknownOption":
+      return `unknown option ${q(u.option)}`;
+    case "twoInputs":
+      return "import takes one input (a file, or - for stdin)";
+    default:
+      return unreachable(u);
+  }
+}
+
+/** The sentences of related locations (a diagnostic's other places). */
+export const relatedText = {
+  /** An argument that a parameter is bound to. */
+  passedHere: (value: string): string => `${q(value)} is passed here`,
+};
+
 /** code, default severity and the sentence of each message. */
 export const catalogue = {
   // syntax (RACE00x)
-  syntax: { code: "RACE001", severity: "error", text: (detail: string) => detail },
+  syntax: { code: "RACE001", severity: "error", text: (e: SyntaxProblem) => (e.kind === "parser" ? e.sentence : `At most ${e.max} CPUs are supported.`) },
   badCharacter: {
     code: "RACE002",
     severity: "error",
@@ -93,8 +179,9 @@ export const catalogue = {
   noSuchInstance: {
     code: "RACE021",
     severity: "error",
-    text: (name: string, instance: string, known: readonly string[], via?: string) =>
-      `${q(name)} has no instance ${q(instance)}${via ? ` (${via})` : ""}; it is declared for ${known.map(q).join(", ")}.`,
+    /** `via`: the parameter bound to the instance, and where it was passed (`line:column`). */
+    text: (name: string, instance: string, known: readonly string[], via?: { readonly param: string; readonly at: string }) =>
+      `${q(name)} has no instance ${q(instance)}${via ? ` (${q(via.param)} is ${q(instance)}, passed at ${via.at})` : ""}; it is declared for ${known.map(q).join(", ")}.`,
   },
   notIndexed: {
     code: "RACE022",
@@ -159,7 +246,7 @@ export const catalogue = {
   typeMismatch: {
     code: "RACE034",
     severity: "error",
-    text: (detail: string) => detail,
+    text: typeMismatch,
   },
   objectAsValue: {
     code: "RACE035",
@@ -170,7 +257,8 @@ export const catalogue = {
   valueAsObject: {
     code: "RACE036",
     severity: "error",
-    text: (what: string) => `An index must name an object instance (or a parameter bound to one), not ${what}.`,
+    text: (what: NotAnObject) =>
+      `An index must name an object instance (or a parameter bound to one), not ${what.kind === "name" ? `the ${what.what} ${q(what.name)}` : `the ${what.type} ${what.value} bound to ${q(what.param)} at ${what.at}`}.`,
   },
   eitherBranches: {
     code: "RACE037",
@@ -191,7 +279,7 @@ export const catalogue = {
   badArgument: {
     code: "RACE040",
     severity: "error",
-    text: (detail: string) => detail,
+    text: badArgument,
   },
   includeDirective: {
     code: "RACE041",
@@ -351,7 +439,7 @@ export const catalogue = {
   importUsage: {
     code: "RACE178",
     severity: "error",
-    text: (detail: string) => detail,
+    text: importUsage,
   },
   importCannotRead: {
     code: "RACE179",

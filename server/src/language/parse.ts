@@ -56,7 +56,7 @@ export function parse(text: string): ParseResult {
       const key = `${at.start}:${at.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      diagnostics.push(diagnostic("syntax", at, e.message));
+      diagnostics.push(diagnostic("syntax", at, { kind: "parser", sentence: e.message }));
     }
     const built = toAst(text, cst);
     diagnostics.push(...built.diagnostics);
