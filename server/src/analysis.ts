@@ -6,7 +6,7 @@
 
 import { expectationText, type Expectation, type ExpectKind, type SourceFile } from "./language/ast";
 import { check, type CheckResult } from "./language/checker";
-import { catalogue, diagnostic, withRelated, withSeverity, type Diagnostic, type Related } from "./language/messages";
+import { catalogue, diagnostic, relatedText, withRelated, withSeverity, type CycleRelation, type Diagnostic, type Related } from "./language/messages";
 import { parse } from "./language/parse";
 import { span } from "./language/span";
 import { compile, CompileError } from "./engine/compile";
@@ -39,13 +39,6 @@ export const EXPECT_KIND_OF: Readonly<Record<ProblemKind, ExpectKind>> = {
   "bad-unlock": "misuse",
   "lock-held-at-exit": "misuse",
   overflow: "misuse",
-};
-
-/** How an expect word reads in "no … was found". */
-const NOT_FOUND: Readonly<Record<ExpectKind, string>> = {
-  deadlock: "deadlock or hang",
-  violation: "failed assert",
-  misuse: "lock misuse (bad unlock, lock held at exit, overflow)",
 };
 
 export interface Analysis {
@@ -123,37 +116,26 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   const diagnostics: Diagnostic[] = [...frontEnd.diagnostics];
   findings.forEach(({ problem, expected }, i) => diagnostics.push(...problemDiagnostics(problem, expected).map((d) => ({ ...d, finding: i }))));
   if (!report.lockGraph.cyclesComplete) {
-    const why = { cap: "at most 100 are listed", budget: "its work budget ran out", time: "the time budget ran out", cancelled: "cancelled" }[report.lockGraph.cyclesStoppedBy ?? "budget"];
     const first = report.lockGraph.inversions[0]?.edges[0]?.sites[0]?.span ?? span(0, 0);
-    diagnostics.push(diagnostic("cyclesIncomplete", first, report.lockGraph.inversions.length, why));
+    diagnostics.push(diagnostic("cyclesIncomplete", first, report.lockGraph.inversions.length, report.lockGraph.cyclesStoppedBy ?? "budget"));
   }
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
-    const related: Related[] = inv.edges.flatMap((e) => e.sites.map((s) => ({ span: s.span, message: `${s.cpu} takes ${e.to} while holding ${e.from}` })));
-    const chain = cycleText(inv.locks);
+    const related: Related[] = inv.edges.flatMap((e) => e.sites.map((s) => ({ span: s.span, message: relatedText.takesWhileHolding(s.cpu, e.to, e.from) })));
     // A cycle that shares locks with one that does deadlock: say how they
     // relate, so the note never reads as contradicting the deadlock report.
     const confirmed = report.lockGraph.inversions.filter((o) => o.status === "confirmed");
     const larger = confirmed.find((o) => o.locks.length < inv.locks.length && o.locks.every((l) => inv.locks.includes(l)));
     const smaller = confirmed.find((o) => o.locks.length > inv.locks.length && inv.locks.every((l) => o.locks.includes(l)));
-    const relation = larger
-      ? ` It extends the cycle ${cycleText(larger.locks)}, which does deadlock (reported);`
-      : smaller
-        ? ` Its locks are part of the cycle ${cycleText(smaller.locks)}, which does deadlock (reported);`
-        : "";
+    const relation: CycleRelation | undefined = larger ? { kind: "extends", locks: larger.locks } : smaller ? { kind: "partOf", locks: smaller.locks } : undefined;
+    const complete = report.stats.complete;
     const d =
       inv.status === "gated"
-        ? diagnostic("inversionGated", at, `Lock-order inversion ${chain} cannot deadlock: every path that takes these locks holds ${inv.gate!.join(", ")} first.`)
-        : report.stats.complete
-          ? diagnostic(
-              "inversionUnreached",
-              at,
-              relation
-                ? `Lock-order inversion ${chain} (lockdep would report it).${relation} no interleaving deadlocks on this cycle itself.`
-                : `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`,
-            )
-          : withSeverity(diagnostic("inversionUnreached", at, `Lock-order inversion ${chain}: no deadlock on it found before the search stopped.`), "warning");
+        ? diagnostic("inversionGated", at, inv.locks, inv.gate!)
+        : complete
+          ? diagnostic("inversionUnreached", at, inv.locks, complete, relation)
+          : withSeverity(diagnostic("inversionUnreached", at, inv.locks, complete, relation), "warning");
     diagnostics.push(withRelated(d, related));
   }
   const unexpected = findings.some((f) => !f.expected);
@@ -161,18 +143,12 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   const expectDecl = frontEnd.checked.scope.expect;
   const expectSpan = expectDecl?.span ?? frontEnd.checked.scope.scenario?.span ?? model.cpus[0]?.declSpan ?? span(0, 0);
   if (!complete) {
-    const s = report.stats;
-    const why = s.stoppedBy === "states" ? `its budget of states` : s.stoppedBy === "time" ? `its time budget` : `cancellation`;
-    diagnostics.push(
-      diagnostic("incomplete", expectSpan, `The search stopped at ${why} after ${s.states.toLocaleString("en-US")} states; it confirms only what it found and claims no safety.`),
-    );
+    diagnostics.push(diagnostic("incomplete", expectSpan, report.stats.stoppedBy ?? "cancelled", report.stats.states));
   }
   const found = new Set(report.problems.map((p) => EXPECT_KIND_OF[p.kind]));
   const missing = expectation.kinds.filter((k) => !found.has(k));
   if (missing.length > 0) {
-    const scope = complete ? `in any of the ${report.stats.states.toLocaleString("en-US")} reachable states` : "before the search stopped";
-    const none = missing.map((k) => `no ${NOT_FOUND[k]}`).join(", ");
-    diagnostics.push(diagnostic("expectationNotMet", expectSpan, `Expected ${expectationText(expectation)}, but ${none} was found ${scope}.`));
+    diagnostics.push(diagnostic("expectationNotMet", expectSpan, expectationText(expectation), missing, complete ? report.stats.states : undefined));
   }
   const covered = coverage(model, report);
   diagnostics.push(...vacuityDiagnostics(covered, expectation));
@@ -209,24 +185,18 @@ export function problemCode(kind: Problem["kind"]): string {
 /** A deadlock is shown on every CPU's blocked statement; other problems at their site. */
 export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] {
   const id = problemCodes[p.kind];
-  const note = expected ? " (expected by this scenario)" : "";
   const sites = p.kind === "deadlock" ? p.sites : [p.sites[0]!];
   return sites.map((site) => {
     const related: Related[] = [];
     for (const other of p.sites) {
-      if (other !== site) related.push({ span: other.span, message: `${other.cpu} is blocked here${other.waitsFor ? ` waiting for ${other.waitsFor}` : ""}` });
+      if (other !== site) related.push({ span: other.span, message: relatedText.blockedHere(other.cpu, other.waitsFor) });
     }
     for (const s of p.sites) {
-      for (const h of s.holds) if (h.span) related.push({ span: h.span, message: `${s.cpu} took ${h.lock} here and still holds it` });
+      for (const h of s.holds) if (h.span) related.push({ span: h.span, message: relatedText.stillHeld(s.cpu, h.lock) });
     }
-    const d = withRelated(diagnostic(id, site.span, p.message + note), related);
+    const d = withRelated(diagnostic(id, site.span, p.words, expected), related);
     return expected ? withSeverity(d, "information") : d;
   });
-}
-
-/** `A → B → A`. */
-function cycleText(locks: readonly string[]): string {
-  return [...locks, locks[0]].join(" → ");
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

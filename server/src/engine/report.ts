@@ -2,6 +2,7 @@
 // shortest trace; the lock-order graph and its inversions; the lock facts
 // per statement for hover; and the search's figures.
 
+import { findingText, type FindingWords, type HangForm, type SiteWords } from "../language/messages";
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
@@ -46,8 +47,7 @@ export interface ProblemSite {
   readonly looping?: boolean;
 }
 
-/** A hang where nothing can move, one where other CPUs still run, or one where they loop for ever. */
-export type HangForm = "total" | "partial" | "livelock";
+export type { HangForm };
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -55,6 +55,8 @@ export interface Problem {
   readonly form?: HangForm;
   /** For a livelock: the steps from the end of `trace` into the loop, then once round the loop. */
   readonly loop?: { readonly prefix: readonly TraceStep[]; readonly cycle: readonly TraceStep[] };
+  /** What its header and sentence say (the words are the catalogue's: language/messages.ts). */
+  readonly words: FindingWords;
   /** lockdep's header for it, e.g. "possible circular locking dependency detected". */
   readonly title: string;
   readonly message: string;
@@ -260,8 +262,9 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     const moves = model.cpus.some((_, c) => layout.status(st, c, waitsFor) === CpuStatus.Enabled);
     form = p.looping ? "livelock" : moves ? "partial" : "total";
   }
-  const { title, message } = words(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
-  return { kind: p.kind, form, loop, title, message, span: first.span, cpus, sites, trace };
+  const words = findingWords(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
+  const { title, message } = findingText(words);
+  return { kind: p.kind, form, loop, words, title, message, span: first.span, cpus, sites, trace };
 }
 
 /** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
@@ -280,15 +283,14 @@ function reachers(code: Model["cpus"][number]["code"], target: number): Uint8Arr
   return from;
 }
 
-/** For a CPU stuck at `wait until e`: who could make `e` true (the CPUs whose code writes what it reads). */
-function writersNote(layout: Layout, s: ProblemSite): string {
+/** For a CPU stuck at `wait until e`: the CPUs whose code writes what it reads (undefined: it is not at a `wait`). */
+function writers(layout: Layout, s: ProblemSite): string[] | undefined {
   const model = layout.model;
   const cpu = model.cpus.find((c) => c.name === s.cpu);
   const ins = cpu?.code.find((i) => i.span.start === s.span.start && i.op === "wait");
-  if (!ins) return "";
+  if (!ins) return undefined;
   const reads = touched(ins, layout).reads;
-  const writers = model.cpus.filter((c) => c.code.some((i) => [...touched(i, layout).writes].some((v) => reads.has(v)))).map((c) => c.name);
-  return writers.length === 0 ? ", which no CPU writes" : `, which only ${writers.join(" and ")} ${writers.length === 1 ? "writes" : "write"}`;
+  return model.cpus.filter((c) => c.code.some((i) => [...touched(i, layout).writes].some((v) => reads.has(v)))).map((c) => c.name);
 }
 
 /** The variables a statement reads and writes (what it tells the reduction). */
@@ -315,76 +317,40 @@ function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string
   return -1;
 }
 
-/** "waits for L in f, held by X", with the modes of a reader/writer lock. */
-function waiting(s: ProblemSite): string {
-  const where = s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "";
-  const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${s.heldBy.join(" and ")}` : "";
-  if (s.behind && s.behind.length > 0) {
-    return `waits to read ${s.waitsFor}${where} behind the queued writer ${s.behind.join(" and ")}${held ? ` (it is ${held})` : ""}`;
-  }
-  const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
-  return `${verb} ${s.waitsFor}${where}${held ? `, ${held}` : ""}`;
+/** A site as a finding's words need it; who could unblock a stuck `wait until` only where a hang says so. */
+function siteWords(s: ProblemSite, layout: Layout, hang: boolean): SiteWords {
+  const stuckAtWait = hang && !s.looping && s.waitsFor === undefined;
+  return {
+    cpu: s.cpu,
+    inCall: s.stack[s.stack.length - 1]?.fn,
+    action: s.action,
+    waitsFor: s.waitsFor,
+    heldBy: s.heldBy,
+    wants: s.wants,
+    heldMode: s.heldMode,
+    behind: s.behind,
+    looping: s.looping,
+    writers: stuckAtWait ? writers(layout, s) : undefined,
+  };
 }
 
-/** lockdep's header and our one-sentence message for a problem. */
-function words(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, firstIns: Model["cpus"][number]["code"][number] | undefined, form: HangForm | undefined): { title: string; message: string } {
+/** What a problem's header and sentence say, as plain data for the catalogue. */
+function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, firstIns: Instr | undefined, form: HangForm | undefined): FindingWords {
   const model = layout.model;
-  const where = (s: ProblemSite): string => (s.stack.length > 0 ? ` in ${s.stack[s.stack.length - 1]!.fn}` : "");
+  const site = siteWords(sites[0]!, layout, false);
   switch (p.kind) {
-    case "deadlock": {
-      if (sites.length === 1 && sites[0]!.heldBy.includes(sites[0]!.cpu)) {
-        const s = sites[0]!;
-        return {
-          title: "possible recursive locking detected",
-          message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${where(s)} while already holding it; it deadlocks on itself.`,
-        };
-      }
-      const parts = sites.map((s) => `${s.cpu} ${waiting(s)}`);
-      return { title: "possible circular locking dependency detected", message: `Deadlock: ${parts.join("; ")}.` };
-    }
-    case "hang": {
-      const parts = sites.map((s) => {
-        if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${where(s)} and can never finish`;
-        if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${where(s)}${writersNote(layout, s)}`;
-        const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
-        return `${s.cpu} ${waiting(s)}${who}`;
-      });
-      // The message names what is stuck and why; whether others still run
-      // at the end of the trace (the form) goes in the title.
-      const names = sites.map((s) => s.cpu).join(" and ");
-      const them = sites.length === 1 ? "it" : "them";
-      if (form === "livelock") return { title: `livelock: ${names} can never finish`, message: `Livelock: ${parts.join("; ")}; nothing can ever let ${them} finish.` };
-      const title = form === "partial" ? `task hung: ${names} can never finish (other CPUs still run)` : "task hung: no CPU can make progress";
-      return { title, message: `Hang: ${parts.join("; ")}; nothing can ever let ${them} go on.` };
-    }
-    case "violation": {
-      const s = sites[0]!;
-      const msg = firstIns && firstIns.op === "assert" ? firstIns.message : undefined;
-      return {
-        title: "assertion failed",
-        message: `Assertion failed on ${s.cpu}${where(s)}: ${msg ? `"${msg}" (${s.action})` : s.action}.`,
-      };
-    }
-    case "bad-unlock": {
-      const s = sites[0]!;
-      const lock = firstIns && (firstIns.op === "unlock" || firstIns.op === "runlock") ? model.locks[firstIns.lock]!.name : "?";
-      return {
-        title: "bad unlock balance detected",
-        message: `Bad unlock balance: ${s.cpu} releases ${lock}${where(s)} but does not hold it${firstIns?.op === "runlock" ? " for reading" : ""}.`,
-      };
-    }
-    case "lock-held-at-exit": {
-      const s = sites[0]!;
-      const locks = p.locks.map((l) => model.locks[l]!.name);
-      return {
-        title: "lock held when returning to user space",
-        message: `${s.cpu} finishes while still holding ${locks.join(", ")}; release ${locks.length === 1 ? "it" : "them"} on every path.`,
-      };
-    }
-    case "overflow": {
-      const s = sites[0]!;
-      return { title: "integer overflow", message: `Integer overflow on ${s.cpu}${where(s)}: '${s.action}' leaves the range -128..127.` };
-    }
+    case "deadlock":
+      return { kind: p.kind, sites: sites.map((s) => siteWords(s, layout, false)) };
+    case "hang":
+      return { kind: p.kind, form: form!, sites: sites.map((s) => siteWords(s, layout, true)) };
+    case "violation":
+      return { kind: p.kind, site, message: firstIns?.op === "assert" ? firstIns.message : undefined };
+    case "bad-unlock":
+      return { kind: p.kind, site, lock: firstIns && (firstIns.op === "unlock" || firstIns.op === "runlock") ? model.locks[firstIns.lock]!.name : "?", shared: firstIns?.op === "runlock" };
+    case "lock-held-at-exit":
+      return { kind: p.kind, site, locks: p.locks.map((l) => model.locks[l]!.name) };
+    case "overflow":
+      return { kind: p.kind, site };
     default:
       return unreachable(p.kind);
   }

@@ -2,7 +2,7 @@
 // or the engine produces is made here, with a stable code; quick fixes and
 // tests key off the code, never off the text.
 
-import { unreachable } from "./ast";
+import { unreachable, type ExpectKind } from "./ast";
 import type { Span } from "./span";
 
 export type Severity = "error" | "warning" | "information" | "hint";
@@ -106,10 +106,158 @@ function importUsage(u: ImportUsage): string {
   }
 }
 
+// ---- the engine's findings ------------------------------------------------
+// engine/report.ts gives plain data (names, lists, flags); the words are here.
+
+/** A hang where nothing can move, one where other CPUs still run, or one where they loop for ever. */
+export type HangForm = "total" | "partial" | "livelock";
+
+/** A CPU's part in a finding. */
+export interface SiteWords {
+  readonly cpu: string;
+  /** The call it is in (the innermost, as traces show it: `f(pf)`). */
+  readonly inCall: string | undefined;
+  /** Its statement, as written with arguments substituted. */
+  readonly action: string;
+  /** For a CPU blocked on a lock: the lock, who holds it, and the modes of a reader/writer lock. */
+  readonly waitsFor: string | undefined;
+  readonly heldBy: readonly string[];
+  readonly wants?: "read" | "write";
+  readonly heldMode?: "read" | "write";
+  /** A reader that waits behind these queued writers (fair rwsem). */
+  readonly behind?: readonly string[];
+  /** In a livelock: this CPU loops for ever. */
+  readonly looping?: boolean;
+  /** For a CPU stuck at `wait until`: the CPUs whose code writes what it reads. */
+  readonly writers?: readonly string[];
+}
+
+/** What a finding's header and sentence say, by kind of problem. */
+export type FindingWords =
+  | { readonly kind: "deadlock"; readonly sites: readonly SiteWords[] }
+  | { readonly kind: "hang"; readonly form: HangForm; readonly sites: readonly SiteWords[] }
+  /** `message`: the assert's own, if it has one. */
+  | { readonly kind: "violation"; readonly site: SiteWords; readonly message: string | undefined }
+  | { readonly kind: "bad-unlock"; readonly site: SiteWords; readonly lock: string; readonly shared: boolean }
+  | { readonly kind: "lock-held-at-exit"; readonly site: SiteWords; readonly locks: readonly string[] }
+  | { readonly kind: "overflow"; readonly site: SiteWords };
+
+const inCall = (s: SiteWords): string => (s.inCall !== undefined ? ` in ${s.inCall}` : "");
+const joined = (names: readonly string[]): string => names.join(" and ");
+
+/** "waits for L in f, held by X", with the modes of a reader/writer lock. */
+function waiting(s: SiteWords): string {
+  const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${joined(s.heldBy)}` : "";
+  if (s.behind && s.behind.length > 0) {
+    return `waits to read ${s.waitsFor}${inCall(s)} behind the queued writer ${joined(s.behind)}${held ? ` (it is ${held})` : ""}`;
+  }
+  const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
+  return `${verb} ${s.waitsFor}${inCall(s)}${held ? `, ${held}` : ""}`;
+}
+
+/** For a CPU stuck at `wait until e`: who could make `e` true. */
+function writersNote(writers: readonly string[] | undefined): string {
+  if (writers === undefined) return "";
+  return writers.length === 0 ? ", which no CPU writes" : `, which only ${joined(writers)} ${writers.length === 1 ? "writes" : "write"}`;
+}
+
+function stuckPart(s: SiteWords): string {
+  if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${inCall(s)} and can never finish`;
+  if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${inCall(s)}${writersNote(s.writers)}`;
+  const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+  return `${s.cpu} ${waiting(s)}${who}`;
+}
+
+/** lockdep's header and our one sentence for a finding. */
+export function findingText(w: FindingWords): { title: string; message: string } {
+  switch (w.kind) {
+    case "deadlock": {
+      const s = w.sites[0]!;
+      if (w.sites.length === 1 && s.heldBy.includes(s.cpu)) {
+        return {
+          title: "possible recursive locking detected",
+          message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${inCall(s)} while already holding it; it deadlocks on itself.`,
+        };
+      }
+      return { title: "possible circular locking dependency detected", message: `Deadlock: ${w.sites.map((x) => `${x.cpu} ${waiting(x)}`).join("; ")}.` };
+    }
+    case "hang": {
+      // The message names what is stuck and why; whether others still run
+      // at the end of the trace (the form) goes in the title.
+      const parts = w.sites.map(stuckPart).join("; ");
+      const names = joined(w.sites.map((s) => s.cpu));
+      const them = w.sites.length === 1 ? "it" : "them";
+      if (w.form === "livelock") return { title: `livelock: ${names} can never finish`, message: `Livelock: ${parts}; nothing can ever let ${them} finish.` };
+      const title = w.form === "partial" ? `task hung: ${names} can never finish (other CPUs still run)` : "task hung: no CPU can make progress";
+      return { title, message: `Hang: ${parts}; nothing can ever let ${them} go on.` };
+    }
+    case "violation": {
+      const s = w.site;
+      return { title: "assertion failed", message: `Assertion failed on ${s.cpu}${inCall(s)}: ${w.message ? `"${w.message}" (${s.action})` : s.action}.` };
+    }
+    case "bad-unlock": {
+      const s = w.site;
+      return { title: "bad unlock balance detected", message: `Bad unlock balance: ${s.cpu} releases ${w.lock}${inCall(s)} but does not hold it${w.shared ? " for reading" : ""}.` };
+    }
+    case "lock-held-at-exit":
+      return {
+        title: "lock held when returning to user space",
+        message: `${w.site.cpu} finishes while still holding ${w.locks.join(", ")}; release ${w.locks.length === 1 ? "it" : "them"} on every path.`,
+      };
+    case "overflow":
+      return { title: "integer overflow", message: `Integer overflow on ${w.site.cpu}${inCall(w.site)}: '${w.site.action}' leaves the range -128..127.` };
+    default:
+      return unreachable(w);
+  }
+}
+
+/** A finding's diagnostic: its sentence, and whether the scenario's `expect` claims it. */
+const finding = (w: FindingWords, expected: boolean): string => findingText(w).message + (expected ? " (expected by this scenario)" : "");
+
+/** `A → B → A`. */
+const cycleText = (locks: readonly string[]): string => [...locks, locks[0]].join(" → ");
+
+/** How a lock-order cycle that does not deadlock relates to one that does (reported). */
+export interface CycleRelation {
+  readonly kind: "extends" | "partOf";
+  readonly locks: readonly string[];
+}
+
+function inversionUnreached(locks: readonly string[], complete: boolean, relation: CycleRelation | undefined): string {
+  const chain = cycleText(locks);
+  if (!complete) return `Lock-order inversion ${chain}: no deadlock on it found before the search stopped.`;
+  if (!relation) return `Lock-order inversion ${chain} (lockdep would report it), but no interleaving of this scenario deadlocks on it.`;
+  const how = relation.kind === "extends" ? "It extends the cycle" : "Its locks are part of the cycle";
+  return `Lock-order inversion ${chain} (lockdep would report it). ${how} ${cycleText(relation.locks)}, which does deadlock (reported); no interleaving deadlocks on this cycle itself.`;
+}
+
+/** How an `expect` word reads in "no … was found". */
+const NOT_FOUND: Readonly<Record<ExpectKind, string>> = {
+  deadlock: "deadlock or hang",
+  violation: "failed assert",
+  misuse: "lock misuse (bad unlock, lock held at exit, overflow)",
+};
+
+/** Why a search stopped early. */
+export type SearchStop = "states" | "time" | "cancelled";
+const SEARCH_STOPPED: Readonly<Record<SearchStop, string>> = { states: "its budget of states", time: "its time budget", cancelled: "cancellation" };
+
+/** Why the search for lock-order cycles stopped early. */
+export type CyclesStop = "cap" | "budget" | "time" | "cancelled";
+const CYCLES_STOPPED: Readonly<Record<CyclesStop, string>> = { cap: "at most 100 are listed", budget: "its work budget ran out", time: "the time budget ran out", cancelled: "cancelled" };
+
+const count = (n: number): string => n.toLocaleString("en-US");
+
 /** The sentences of related locations (a diagnostic's other places). */
 export const relatedText = {
   /** An argument that a parameter is bound to. */
   passedHere: (value: string): string => `${q(value)} is passed here`,
+  /** Another CPU of a finding, where it is blocked. */
+  blockedHere: (cpu: string, waitsFor: string | undefined): string => `${cpu} is blocked here${waitsFor ? ` waiting for ${waitsFor}` : ""}`,
+  /** Where a CPU of a finding took a lock it still holds. */
+  stillHeld: (cpu: string, lock: string): string => `${cpu} took ${lock} here and still holds it`,
+  /** A site of a lock-order edge. */
+  takesWhileHolding: (cpu: string, lock: string, held: string): string => `${cpu} takes ${lock} while holding ${held}`,
 };
 
 /** code, default severity and the sentence of each message. */
@@ -352,16 +500,32 @@ export const catalogue = {
     text: (driver: string, cb: string) => `Callback ${driver}.${cb}() is never called.`,
   },
   // engine findings (RACE1xx)
-  deadlock: { code: "RACE100", severity: "error", text: (detail: string) => detail },
-  hang: { code: "RACE101", severity: "error", text: (detail: string) => detail },
-  violation: { code: "RACE102", severity: "error", text: (detail: string) => detail },
-  badUnlock: { code: "RACE103", severity: "error", text: (detail: string) => detail },
-  lockHeldAtExit: { code: "RACE104", severity: "error", text: (detail: string) => detail },
-  overflow: { code: "RACE105", severity: "error", text: (detail: string) => detail },
-  expectationNotMet: { code: "RACE106", severity: "error", text: (detail: string) => detail },
-  inversionGated: { code: "RACE107", severity: "hint", text: (detail: string) => detail },
-  inversionUnreached: { code: "RACE108", severity: "information", text: (detail: string) => detail },
-  incomplete: { code: "RACE109", severity: "warning", text: (detail: string) => detail },
+  deadlock: { code: "RACE100", severity: "error", text: finding },
+  hang: { code: "RACE101", severity: "error", text: finding },
+  violation: { code: "RACE102", severity: "error", text: finding },
+  badUnlock: { code: "RACE103", severity: "error", text: finding },
+  lockHeldAtExit: { code: "RACE104", severity: "error", text: finding },
+  overflow: { code: "RACE105", severity: "error", text: finding },
+  expectationNotMet: {
+    code: "RACE106",
+    severity: "error",
+    /** `states`: how many the complete search reached; undefined when it stopped early. */
+    text: (expectation: string, missing: readonly ExpectKind[], states: number | undefined) =>
+      `Expected ${expectation}, but ${missing.map((k) => `no ${NOT_FOUND[k]}`).join(", ")} was found ${states === undefined ? "before the search stopped" : `in any of the ${count(states)} reachable states`}.`,
+  },
+  inversionGated: {
+    code: "RACE107",
+    severity: "hint",
+    text: (locks: readonly string[], gate: readonly string[]) => `Lock-order inversion ${cycleText(locks)} cannot deadlock: every path that takes these locks holds ${gate.join(", ")} first.`,
+  },
+  /** After a search that stopped early, a warning (analysis.ts). */
+  inversionUnreached: { code: "RACE108", severity: "information", text: inversionUnreached },
+  incomplete: {
+    code: "RACE109",
+    severity: "warning",
+    text: (stoppedBy: SearchStop, states: number) =>
+      `The search stopped at ${SEARCH_STOPPED[stoppedBy]} after ${count(states)} states; it confirms only what it found and claims no safety.`,
+  },
   internal: {
     code: "RACE199",
     severity: "error",
@@ -381,8 +545,8 @@ export const catalogue = {
   cyclesIncomplete: {
     code: "RACE111",
     severity: "warning",
-    text: (found: number, why: string) =>
-      `Only ${found} lock-order cycle${found === 1 ? " was" : "s were"} listed: the search for them stopped (${why}); others may exist, unreported.`,
+    text: (found: number, stoppedBy: CyclesStop) =>
+      `Only ${found} lock-order cycle${found === 1 ? " was" : "s were"} listed: the search for them stopped (${CYCLES_STOPPED[stoppedBy]}); others may exist, unreported.`,
   },
   // the editor's checking worker (RACE11x)
   outOfMemory: {
