@@ -200,7 +200,7 @@ class Checker {
     for (const w of words) {
       if (w.name === "") continue;
       if (w.name !== "safe" && !(EXPECT_KINDS as readonly string[]).includes(w.name)) this.report(diagnostic("badExpect", w.span, w.name));
-      else if (seen.has(w.name)) this.report(diagnostic("duplicate", w.span, "expectation", w.name, undefined, "remove one of them"));
+      else if (seen.has(w.name)) this.report(diagnostic("duplicate", w.span, "expectation", w.name, undefined, "remove"));
       else if (w.name === "safe" && words.length > 1) this.report(diagnostic("safeNotAlone", w.span));
       seen.add(w.name);
     }

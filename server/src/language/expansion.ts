@@ -10,7 +10,7 @@
 import { forEachStmt, type Block } from "./ast";
 import type { Scope } from "./binder";
 import { MAX_CALL_DEPTH, MAX_CPU_LOCALS, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
-import { diagnostic, type Diagnostic } from "./messages";
+import { diagnostic, type Diagnostic, type ExpansionLimit } from "./messages";
 import { bodyName, referentKey, type BodyOwner, type Callee } from "./referent";
 import type { Span } from "./span";
 
@@ -36,13 +36,12 @@ interface Summary {
 /** What a CPU's code must stay within, counted per body: its own, and its callees' per call. */
 interface Measure {
   readonly own: (s: Summary) => number;
-  readonly max: number;
-  readonly what: string;
+  readonly limit: ExpansionLimit;
 }
 
 const MEASURES: readonly Measure[] = [
-  { own: (s) => s.own, max: MAX_CPU_STATEMENTS, what: `${MAX_CPU_STATEMENTS.toLocaleString("en-US")} statements` },
-  { own: (s) => s.ownLocals, max: MAX_CPU_LOCALS, what: `${MAX_CPU_LOCALS} local variables` },
+  { own: (s) => s.own, limit: { kind: "statements", max: MAX_CPU_STATEMENTS } },
+  { own: (s) => s.ownLocals, limit: { kind: "locals", max: MAX_CPU_LOCALS } },
 ];
 
 export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string>): Diagnostic[] {
@@ -72,7 +71,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.body);
   }
 
-  const sizes = MEASURES.map((m) => foldCalls(summaries, m.own, (acc, v) => Math.min(m.max + 1, acc + v)));
+  const sizes = MEASURES.map((m) => foldCalls(summaries, m.own, (acc, v) => Math.min(m.limit.max + 1, acc + v)));
   const heights = foldCalls(summaries, () => 0, (acc, v) => Math.max(acc, v + 1));
   const nestings = foldCalls(summaries, (s) => s.ownNesting, (acc, v, c) => Math.max(acc, c.nesting + v));
   const out: Diagnostic[] = [];
@@ -96,11 +95,11 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
         const callee = summaries.get(c.callee)!;
         const here = [...path, callee.name];
         if (inner > MAX_CALL_DEPTH) {
-          report(diagnostic("callTooDeep", c.span, chain(here), `more than ${MAX_CALL_DEPTH} calls inside each other`));
+          report(diagnostic("callTooDeep", c.span, here, { kind: "calls", max: MAX_CALL_DEPTH }));
           continue;
         }
         if (innerNesting + callee.ownNesting > MAX_EXPANDED_NESTING) {
-          report(diagnostic("callTooDeep", c.span, chain(here), `statements nested more than ${MAX_EXPANDED_NESTING} levels deep, counting through calls`));
+          report(diagnostic("callTooDeep", c.span, here, { kind: "nesting", max: MAX_EXPANDED_NESTING }));
           continue;
         }
         if (inner + heights(c.callee) <= MAX_CALL_DEPTH && innerNesting + nestings(c.callee) <= MAX_EXPANDED_NESTING) continue;
@@ -115,7 +114,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     // down while one callee alone is past it.
     MEASURES.forEach((m, i) => {
       const size = sizes[i]!;
-      if (m.own(me) > m.max) return report(diagnostic("expansionTooLarge", cpu.name.span, cpu.name.name, m.what, ""));
+      if (m.own(me) > m.limit.max) return report(diagnostic("expansionTooLarge", cpu.name.span, cpu.name.name, m.limit));
       const first = crossing(me, m, size);
       if (!first) return;
       let site: CallSite = first;
@@ -123,13 +122,11 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
       for (;;) {
         const callee = summaries.get(site.callee)!;
         path.push(callee.name);
-        const deeper: CallSite | undefined = size(site.callee) > m.max && m.own(callee) <= m.max ? crossing(callee, m, size) : undefined;
+        const deeper: CallSite | undefined = size(site.callee) > m.limit.max && m.own(callee) <= m.limit.max ? crossing(callee, m, size) : undefined;
         if (!deeper || path.length > MAX_CALL_DEPTH) break;
         site = deeper;
       }
-      const alone = size(site.callee) > m.max;
-      const detail = `: the call here (${chain(path)}) ${alone ? "alone expands past the limit" : "takes it past the limit"}`;
-      report(diagnostic("expansionTooLarge", site.span, cpu.name.name, m.what, detail));
+      report(diagnostic("expansionTooLarge", site.span, cpu.name.name, m.limit, { path, alone: size(site.callee) > m.limit.max }));
     });
   }
   return out;
@@ -140,14 +137,9 @@ function crossing(s: Summary, m: Measure, size: (key: string) => number): CallSi
   let total = m.own(s);
   for (const c of s.calls) {
     total += size(c.callee);
-    if (total > m.max) return c;
+    if (total > m.limit.max) return c;
   }
   return undefined;
-}
-
-function chain(path: readonly string[]): string {
-  const shown = path.length <= 6 ? path : [...path.slice(0, 3), "…", ...path.slice(-2)];
-  return shown.join(" → ");
 }
 
 /**

@@ -260,6 +260,18 @@ export const relatedText = {
   takesWhileHolding: (cpu: string, lock: string, held: string): string => `${cpu} takes ${lock} while holding ${held}`,
 };
 
+/** What a CPU's expanded code must stay within. */
+export interface ExpansionLimit {
+  readonly kind: "statements" | "locals";
+  readonly max: number;
+}
+
+/** `C → f → g`, long chains cut in the middle. */
+function callChain(path: readonly string[]): string {
+  const shown = path.length <= 6 ? path : [...path.slice(0, 3), "…", ...path.slice(-2)];
+  return shown.join(" → ");
+}
+
 /** code, default severity and the sentence of each message. */
 export const catalogue = {
   // syntax (RACE00x)
@@ -314,8 +326,9 @@ export const catalogue = {
   duplicate: {
     code: "RACE016",
     severity: "error",
-    text: (what: string, name: string, prior?: string, fix = "rename one of them") =>
-      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as ${article(prior)})` : ""}; ${fix}.`,
+    /** `fix`: what to do with one of them. */
+    text: (what: string, name: string, prior?: string, fix: "rename" | "remove" = "rename") =>
+      `Duplicate ${what} ${q(name)}${prior ? ` (already declared as ${article(prior)})` : ""}; ${fix} one of them.`,
   },
   // use of names (RACE02x)
   arity: {
@@ -450,13 +463,16 @@ export const catalogue = {
   callTooDeep: {
     code: "RACE044",
     severity: "error",
-    text: (chain: string, what: string) => `Calls nest too deep here (${chain}): ${what}. Calls are expanded at compile time; flatten the call chain.`,
+    /** `path`: the CPU, then each body called on the way. */
+    text: (path: readonly string[], limit: { readonly kind: "calls" | "nesting"; readonly max: number }) =>
+      `Calls nest too deep here (${callChain(path)}): ${limit.kind === "calls" ? `more than ${limit.max} calls inside each other` : `statements nested more than ${limit.max} levels deep, counting through calls`}. Calls are expanded at compile time; flatten the call chain.`,
   },
   expansionTooLarge: {
     code: "RACE045",
     severity: "error",
-    text: (cpu: string, what: string, detail: string) =>
-      `CPU ${q(cpu)} expands to more than ${what} (calls are expanded in place at compile time)${detail}. Call less, or split the work between CPUs.`,
+    /** `call`: the call that crosses the limit (its path from the CPU), and whether its callee alone expands past it. */
+    text: (cpu: string, limit: ExpansionLimit, call?: { readonly path: readonly string[]; readonly alone: boolean }) =>
+      `CPU ${q(cpu)} expands to more than ${limit.kind === "statements" ? `${count(limit.max)} statements` : `${limit.max} local variables`} (calls are expanded in place at compile time)${call ? `: the call here (${callChain(call.path)}) ${call.alone ? "alone expands past the limit" : "takes it past the limit"}` : ""}. Call less, or split the work between CPUs.`,
   },
   tooManyBranches: {
     code: "RACE046",
