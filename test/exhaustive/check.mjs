@@ -49,6 +49,13 @@ const cases = [
     mustFail: ["server/src/language/binder.ts", "server/src/language/checker.ts", "server/src/services/navigation.ts"],
   },
   {
+    name: "a kind of referent (what a name refers to)",
+    file: "server/src/language/referent.ts",
+    find: "export type Referent =",
+    add: ' | { readonly kind: "dummy"; readonly name: string }',
+    mustFail: ["server/src/language/referent.ts", "server/src/services/navigation.ts"],
+  },
+  {
     name: "a problem kind",
     file: "server/src/engine/search/types.ts",
     find: "export type ProblemKind =",
