@@ -55,6 +55,9 @@ class Access {
   }
 }
 
+/** The largest table of conflict answers kept for one pair of CPUs (entries, one byte each). */
+const MAX_CONFLICT_TABLE = 1 << 16;
+
 const ACQUIRE = LockMode.Acquire;
 const RELEASE = LockMode.Release;
 const TRY = LockMode.Try;
@@ -147,6 +150,8 @@ export class Reduction {
     this.own = Access.alloc(total, lw, vw);
     this.future = Access.alloc(total, lw, vw);
     this.deps = new Int32Array(n);
+    this.conflicts = new Array<Uint8Array | undefined | null>(n * n).fill(undefined);
+    this.codeLength = Int32Array.from(model.cpus.map((c) => c.code.length));
     let loops = false;
 
     model.cpus.forEach((cpu, c) => {
@@ -206,9 +211,32 @@ export class Reduction {
     return sink;
   }
 
-  /** Does the statement CPU d is at conflict with anything CPU e may still run? */
+  /**
+   * Does the statement CPU d is at conflict with anything CPU e may still
+   * run? A function of the two positions alone, so answers are kept per
+   * pair of CPUs where the pair's table is small (0 unknown, 1 no, 2 yes).
+   */
   private conflict(d: number, pcD: number, e: number, pcE: number): boolean {
-    return this.overlapsFrom(d, pcD, this.own, e, pcE, this.future, STEP_CONFLICTS);
+    const table = this.conflictTable(d, e);
+    if (!table) return this.overlapsFrom(d, pcD, this.own, e, pcE, this.future, STEP_CONFLICTS);
+    const at = pcD * this.codeLength[e]! + pcE;
+    let known = table[at]!;
+    if (known === 0) table[at] = known = this.overlapsFrom(d, pcD, this.own, e, pcE, this.future, STEP_CONFLICTS) ? 2 : 1;
+    return known === 2;
+  }
+
+  /** Per ordered pair of CPUs, their answers so far (undefined: too large a table to keep). */
+  private readonly conflicts: (Uint8Array | undefined | null)[];
+  private readonly codeLength: Int32Array;
+
+  private conflictTable(d: number, e: number): Uint8Array | undefined {
+    const k = d * this.cpuCount + e;
+    let t = this.conflicts[k];
+    if (t === undefined) {
+      const size = this.codeLength[d]! * this.codeLength[e]!;
+      t = this.conflicts[k] = size <= MAX_CONFLICT_TABLE ? new Uint8Array(size) : null;
+    }
+    return t ?? undefined;
   }
 
   /**

@@ -10,7 +10,7 @@ import { PC_DONE, type CExpr, type Frame, type Instr, type Model } from "./model
 import { semantics } from "./primitives";
 import type { AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
-import { successors } from "./reduce";
+import { distanceInCode, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -157,6 +157,8 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
     const bound = result.depth(p.state);
+    // As short as the CPUs' own steps to where it shows: nothing shorter exists.
+    if (bound === ownSteps(model, p)) continue;
     if (p.kind === "deadlock") {
       // The cycle is a function of its CPUs' own positions and of who holds
       // its locks: one of them, or a CPU that may still touch those locks, moves.
@@ -180,6 +182,19 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   // A goal the search did not reach was closed at its bound (the main trace is
   // then a shortest one), unless the search stopped early.
   return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: search.stats.ms };
+}
+
+/**
+ * The fewest steps a problem's trace can have: its CPUs' own steps to
+ * where it shows (a failed step is itself a step; a CPU's end, its last).
+ */
+function ownSteps(model: Model, p: FoundProblem): number {
+  let total = 0;
+  for (const s of p.sites) {
+    const cpu = model.cpus[s.cpu]!;
+    total += distanceInCode(cpu.code, cpu.entry, s.pc) + (p.kind === "violation" || p.kind === "bad-unlock" || p.kind === "overflow" ? 1 : 0);
+  }
+  return total;
 }
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
@@ -265,22 +280,6 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const words = findingWords(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
   const { title, message } = findingText(words);
   return { kind: p.kind, form, loop, words, title, message, span: first.span, cpus, sites, trace };
-}
-
-/** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
-function reachers(code: Model["cpus"][number]["code"], target: number): Uint8Array {
-  const from = new Uint8Array(code.length);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (let pc = code.length - 1; pc >= 0; pc--) {
-      if (from[pc]) continue;
-      if (successors(code[pc]!).some((s) => s === target || (s !== PC_DONE && from[s] === 1))) {
-        from[pc] = 1;
-        changed = true;
-      }
-    }
-  }
-  return from;
 }
 
 /** For a CPU stuck at `wait until e`: the CPUs whose code writes what it reads (undefined: it is not at a `wait`). */

@@ -7,7 +7,8 @@
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Site, type StuckTargets } from "./explore";
 import { PC_DONE, type Model } from "./model";
 import { semantics } from "./primitives";
-import { Reduction, successors } from "./reduce";
+import { distanceInCode, loopHead } from "./controlFlow";
+import { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 
@@ -107,23 +108,6 @@ function ownSteps(model: Model, keys: readonly StuckKey[]): number {
   return total;
 }
 
-/** Steps from `from` to `to` in a CPU's control flow (breadth first). */
-function distanceInCode(code: Model["cpus"][number]["code"], from: number, to: number): number {
-  const dist = new Map<number, number>([[from, 0]]);
-  const queue = [from];
-  for (let i = 0; i < queue.length; i++) {
-    const pc = queue[i]!;
-    if (pc === to) return dist.get(pc)!;
-    if (pc === PC_DONE) continue;
-    for (const s of successors(code[pc]!)) {
-      if (dist.has(s)) continue;
-      dist.set(s, dist.get(pc)! + 1);
-      queue.push(s);
-    }
-  }
-  return 0;
-}
-
 function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean): StuckAnalysis | undefined {
   const scratch = new Uint8Array(search.layout.size);
   let loaded = -1;
@@ -193,42 +177,3 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   return { kind: "hang", key: `stuck:${keys.join(",")}`, state, sites, locks: [], looping, loop };
 }
 
-/**
- * Where a looping CPU at `pc` loops: the first statement of the loop it is
- * in (its code's strongly connected part around `pc`), or else of the first
- * loop ahead of it. Worked out from the code, so that the report does not
- * depend on where in the loop the trace happens to leave it.
- */
-export function loopHead(code: Model["cpus"][number]["code"], pc: number): number {
-  const reach = (from: number): Set<number> => {
-    const seen = new Set<number>();
-    const todo = [from];
-    while (todo.length > 0) {
-      const x = todo.pop()!;
-      if (x === PC_DONE) continue;
-      for (const t of successors(code[x]!)) {
-        if (t === PC_DONE || seen.has(t)) continue;
-        seen.add(t);
-        todo.push(t);
-      }
-    }
-    return seen;
-  };
-  const ahead = reach(pc);
-  // Statements on a cycle with `pc`: reachable from it and reaching it.
-  if (ahead.has(pc)) return Math.min(...[...ahead].filter((x) => reach(x).has(pc)));
-  // Otherwise the statement ahead, in the order control reaches it, that is on a cycle.
-  const queue = [pc];
-  const seen = new Set<number>([pc]);
-  for (let i = 0; i < queue.length; i++) {
-    const x = queue[i]!;
-    if (x !== pc && reach(x).has(x)) return Math.min(...[...reach(x)].filter((y) => reach(y).has(x)));
-    if (x === PC_DONE) continue;
-    for (const t of successors(code[x]!)) {
-      if (seen.has(t)) continue;
-      seen.add(t);
-      queue.push(t);
-    }
-  }
-  return pc;
-}
