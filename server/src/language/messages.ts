@@ -1,6 +1,10 @@
 // The one catalogue of user-visible messages. Every diagnostic the front end
 // or the engine produces is made here, with a stable code; quick fixes and
-// tests key off the code, never off the text.
+// tests key off the code, never off the text. Callers give plain data
+// (names, lists, flags; a message of several forms, a small union of them)
+// and the sentence is built here: the longer ones first, then the catalogue.
+// The engine's findings too: engine/report.ts fills in FindingWords, and
+// language/ still imports nothing of engine/.
 
 import { unreachable, type ExpectKind } from "./ast";
 import type { Span } from "./span";
