@@ -6,6 +6,7 @@
 
 import { expectationText, type Expectation, type ExpectKind, type SourceFile } from "./language/ast";
 import { check, type CheckResult } from "./language/checker";
+import { threadCount } from "./language/binder";
 import { catalogue, diagnostic, relatedText, withRelated, withSeverity, type CycleRelation, type Diagnostic, type Related } from "./language/messages";
 import { parse } from "./language/parse";
 import { span } from "./language/span";
@@ -39,6 +40,12 @@ export const EXPECT_KIND_OF: Readonly<Record<ProblemKind, ExpectKind>> = {
   "bad-unlock": "misuse",
   "lock-held-at-exit": "misuse",
   overflow: "misuse",
+  "section-unbalanced": "misuse",
+  "section-open-at-exit": "misuse",
+  "queue-destroyed": "misuse",
+  "queue-draining": "misuse",
+  "kthread-run-twice": "misuse",
+  "remove-self-outside": "misuse",
 };
 
 export interface Analysis {
@@ -93,8 +100,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     coverage: undefined,
   });
   if (frontEnd.hasErrors) return invalid();
-  if (frontEnd.checked.scope.cpus.length > MAX_CPUS) {
-    return invalid([diagnostic("syntax", frontEnd.checked.scope.cpus[MAX_CPUS]!.name.span, { kind: "tooManyCpus", max: MAX_CPUS })]);
+  const scope = frontEnd.checked.scope;
+  if (threadCount(scope) > MAX_CPUS) {
+    // On the first thread past the limit, in source order.
+    const threads = [...scope.cpus, ...scope.works, ...scope.kthreads].sort((a, b) => a.span.start - b.span.start);
+    let n = 0;
+    const over = threads.find((t) => (n += t.kind === "WorkDecl" ? (t.instances?.length ?? 1) : 1) > MAX_CPUS) ?? threads[threads.length - 1]!;
+    return invalid([diagnostic("syntax", over.name.span, { kind: "tooManyCpus", max: MAX_CPUS })]);
   }
   let model: Model;
   try {
@@ -175,7 +187,13 @@ const problemCodes = {
   "bad-unlock": "badUnlock",
   "lock-held-at-exit": "lockHeldAtExit",
   overflow: "overflow",
-} as const;
+  "section-unbalanced": "sectionUnbalanced",
+  "section-open-at-exit": "sectionOpenAtExit",
+  "queue-destroyed": "queueDestroyed",
+  "queue-draining": "queueDraining",
+  "kthread-run-twice": "kthreadRunTwice",
+  "remove-self-outside": "removeSelfOutside",
+} as const satisfies Record<Problem["kind"], keyof typeof catalogue>;
 
 /** The message code of a kind of engine finding. */
 export function problemCode(kind: Problem["kind"]): string {

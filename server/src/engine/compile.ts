@@ -4,12 +4,14 @@
 // CompileErrors here are internal errors, never the author's.
 
 import type * as A from "../language/ast";
-import { trylockCondition, unreachable } from "../language/ast";
+import { forEachStmt, trylockCondition, unreachable, verbCondition } from "../language/ast";
 import type { Scope } from "../language/binder";
 import { varType } from "../language/checker";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES } from "../language/limits";
 import { bodyName, type Callee } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
+import { VERBS } from "../language/verbs";
+import { Primitives, testInstr, verbInstr, type ThreadSpec } from "./compileThreads";
 import { MAX_PC, PC_DONE, type CExpr, type CpuCode, type Frame, type Instr, type LockInfo, type Model, type VarInfo } from "./model";
 
 type Value = { kind: "object"; name: string } | { kind: "int"; value: number } | { kind: "bool"; value: boolean };
@@ -64,6 +66,8 @@ class CpuCompiler {
   /** Expansions so far per callee, for local instance names (`B:f#2`). */
   private readonly expansions = new Map<string, number>();
   private cpuName = "";
+  /** The thread being compiled. */
+  private thread: ThreadSpec | undefined;
 
   constructor(
     private readonly scope: Scope,
@@ -72,6 +76,7 @@ class CpuCompiler {
     /** Shared with every CPU: locals are appended as they are declared. */
     private readonly vars: VarInfo[],
     private readonly lines: LineIndex | undefined,
+    private readonly prims: Primitives,
   ) {}
 
   private newLabel(): number {
@@ -89,16 +94,31 @@ class CpuCompiler {
     return l;
   }
 
-  compile(cpu: A.CpuDecl): CpuCode {
+  /**
+   * A thread's code. A work item's and a kthread's start with their
+   * `start` step at pc 0; a work item's body ends by going back to it.
+   */
+  compile(t: ThreadSpec): CpuCode {
     const end = this.newLabel();
-    this.cpuName = cpu.name.name;
-    this.block(cpu.body, { params: new Map(), locals: undefined, instance: { prefix: cpu.name.name, names: new Map() } }, [], end);
+    this.cpuName = t.name;
+    this.thread = t;
+    const params = new Map<string, Value>(t.param ? [[t.param.name, { kind: "object", name: t.param.object }]] : []);
+    const env: Env = { params, locals: undefined, instance: { prefix: t.name, names: new Map() } };
+    const start = this.here();
+    if (t.kind !== "cpu") {
+      const text = `start ${t.name}`;
+      const at = t.declSpan;
+      this.step((next) => (t.kind === "work" ? { op: "start_work", work: t.index, next, span: at, stack: [], text } : { op: "start_kthread", kthread: t.index, next, span: at, stack: [], text }));
+    }
+    this.block(t.body, env, [], end);
     this.place(end);
+    // A work item's body ends back at its `start` (Layout's thread end).
+    if (t.kind === "work") this.jump(start);
     // Resolve labels to real instruction indices, following jump chains.
     const draftToPc: number[] = [];
     let pc = 0;
     for (const d of this.drafts) draftToPc.push(d.kind === "instr" ? pc++ : -1);
-    if (pc > MAX_PC) throw new CompileError(`CPU ${cpu.name.name} expands to ${pc} statements; at most ${MAX_PC} are supported.`);
+    if (pc > MAX_PC) throw new CompileError(`CPU ${t.name} expands to ${pc} statements; at most ${MAX_PC} are supported.`);
     const resolveDraft = (index: number): number => {
       let i = index;
       for (let guard = 0; guard <= this.drafts.length; guard++) {
@@ -112,7 +132,44 @@ class CpuCompiler {
     const resolve = (label: number): number => resolveDraft(this.labels[label]!);
     const code: Instr[] = [];
     for (const d of this.drafts) if (d.kind === "instr") code.push(d.make(resolve));
-    return { name: cpu.name.name, label: cpu.label, declSpan: cpu.name.span, entry: resolveDraft(0), code };
+    return { kind: t.kind, name: t.name, label: t.label, declSpan: t.declSpan, entry: resolveDraft(0), code };
+  }
+
+  /** A §9 statement (verbs.ts); `sysfs KN { … }` takes its reference around the block. */
+  verbStmt(s: A.VerbStmt, { env, stack, ret }: Where): void {
+    const info = VERBS[s.verb];
+    const name = s.target ? this.lockName(s.target, env) : "";
+    const target = info.target && s.target ? this.target(info.target, name) : -1;
+    const text = info.target ? `${s.verb} ${name}` : s.verb;
+    if (s.verb === "sysfs") {
+      const body = this.newLabel();
+      const after = this.newLabel();
+      const exitText = `end sysfs ${name}`;
+      this.emit((r) => ({ op: "sysfs_enter", kn: target, next: r(body), alt: r(after), span: s.span, stack, text }));
+      this.place(body);
+      // A `return` inside the block leaves it too: its reference is dropped on the way out.
+      let inner = ret;
+      if (s.body && containsReturn(s.body)) {
+        inner = this.newLabel();
+        const skip = this.newLabel();
+        this.jump(skip);
+        this.place(inner);
+        this.step((next) => ({ op: "sysfs_exit", kn: target, next, span: s.body!.span, stack, text: exitText }));
+        this.jump(ret);
+        this.place(skip);
+      }
+      if (s.body) this.block(s.body, env, stack, inner);
+      this.step((next) => ({ op: "sysfs_exit", kn: target, next, span: s.body?.span ?? s.span, stack, text: exitText }));
+      this.place(after);
+      return;
+    }
+    this.step((next) => verbInstr(s.verb as Exclude<A.VerbStmt["verb"], "sysfs">, target, this.prims.rcu, next, next, { span: s.span, stack, text }));
+  }
+
+  private target(kind: NonNullable<(typeof VERBS)[keyof typeof VERBS]["target"]>, name: string): number {
+    const id = this.prims.id(kind, name);
+    if (id === undefined) throw new CompileError(`unresolved ${kind} ${name}`);
+    return id;
   }
 
   // ---- statements --------------------------------------------------------
@@ -152,6 +209,15 @@ class CpuCompiler {
   private condition(cond: A.Expr, keyword: string, { env, stack }: Where, whenTrue: number, whenFalse: number): void {
     const trylock = trylockCondition(cond);
     if (trylock) return this.trylock(trylock, cond.span, env, stack, whenTrue, whenFalse);
+    const test = verbCondition(cond);
+    if (test) {
+      const { verb, target: ref } = test.test;
+      const name = this.lockName(ref, env);
+      const target = this.target(VERBS[verb].target, name);
+      const [yes, no] = test.negated ? [whenFalse, whenTrue] : [whenTrue, whenFalse];
+      this.emit((r) => testInstr(verb, target, r(yes), r(no), { span: cond.span, stack, text: `${verb} ${name}` }));
+      return;
+    }
     const e = this.expr(cond, env);
     const text = `${keyword} ${render(cond, env)}`;
     this.emit((r) => ({ op: "branch", cond: e, next: r(whenTrue), alt: r(whenFalse), span: cond.span, stack, text }));
@@ -360,10 +426,22 @@ class CpuCompiler {
         throw new CompileError("trylock inside an expression (the checker reports this)");
       case "CallExpr":
         throw new CompileError("a call used as a value (the checker reports this)");
+      case "VerbTest":
+        throw new CompileError(`${e.verb} inside an expression (the checker reports this)`);
+      case "ShouldStopExpr":
+        if (this.thread?.kind !== "kthread") throw new CompileError("kthread_should_stop() outside a kthread (the checker reports this)");
+        return { k: "shouldStop", kthread: this.thread.index };
       default:
         return unreachable(e);
     }
   }
+}
+
+/** Does a block contain a `return` (not counting nested function bodies, which are calls)? */
+function containsReturn(b: A.Block): boolean {
+  let found = false;
+  forEachStmt(b, (s) => (found ||= s.kind === "ReturnStmt"));
+  return found;
 }
 
 /** An expression as source text with parameters replaced by their arguments. */
@@ -397,6 +475,10 @@ function render(e: A.Expr, env: Env): string {
         return `${x.op} ${ref(x.lock)}`;
       case "CallExpr":
         return `${x.callee.name}(${x.args.map((a) => go(a, 0)).join(", ")})`;
+      case "VerbTest":
+        return `${x.verb} ${ref(x.target)}`;
+      case "ShouldStopExpr":
+        return "kthread_should_stop()";
       default:
         return unreachable(x);
     }
@@ -429,6 +511,7 @@ const STATEMENTS: { readonly [K in A.Stmt["kind"]]: (c: CpuCompiler, s: StmtOf<K
   TrylockStmt: () => {
     throw new CompileError("trylock outside if (the checker reports this)");
   },
+  VerbStmt: (c, s, at) => c.verbStmt(s, at),
 };
 
 export function compile(file: A.SourceFile, scope: Scope, text?: string): Model {
@@ -454,8 +537,10 @@ export function compile(file: A.SourceFile, scope: Scope, text?: string): Model 
     }
   }
   const lines = text === undefined ? undefined : new LineIndex(text);
-  const cpus = scope.cpus.map((cpu) => new CpuCompiler(scope, lockIds, varIds, vars, lines).compile(cpu));
-  return { title: scope.scenario?.title, locks, vars, cpus };
+  const prims = new Primitives(file, scope, locks.length);
+  const cpus = prims.threads.map((t) => new CpuCompiler(scope, lockIds, varIds, vars, lines, prims).compile(t));
+  const { workqueues, works, kthreads, completions, kernfs, srcus, pseudoLocks } = prims;
+  return { title: scope.scenario?.title, locks, vars, cpus, workqueues, works, kthreads, completions, kernfs, srcus, pseudoLocks };
 }
 
 export type { Span };

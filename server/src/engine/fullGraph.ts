@@ -162,11 +162,13 @@ export class FullGraph {
     const fin = (this.finishable = new Uint8Array(count * n));
     const preds: number[][] = Array.from({ length: count }, () => []);
     for (let id = 0; id < count; id++) for (const e of this.edgesOf[id]!) preds[e.target]!.push(id);
+    const scratch = new Int32Array(n);
     for (let c = 0; c < n; c++) {
       const queue: number[] = [];
       for (let id = 0; id < count; id++) {
         const pc = this.layout.pc(this.states[id]!, c);
-        if (pc === PC_DONE || pc & PC_STOPPED_FLAG) {
+        // Finished, stopped, or with nothing to do (an idle work item, a kthread not yet run).
+        if (pc === PC_DONE || pc & PC_STOPPED_FLAG || this.layout.status(this.states[id]!, c, scratch) === CpuStatus.Idle) {
           fin[id * n + c] = 1;
           queue.push(id);
         }
@@ -230,7 +232,7 @@ export function problemsIn(layout: Layout, st: Uint8Array, status = new Int32Arr
     for (let c = 0; c < n; c++) {
       if (status[c] !== CpuStatus.BlockedOnLock && status[c] !== CpuStatus.BlockedOnWait) continue;
       const ins = layout.instrAt(st, c)!;
-      sites.push({ cpu: c, pc: layout.pc(st, c), lock: semantics(ins).acquires(ins)?.lock });
+      sites.push({ cpu: c, pc: layout.pc(st, c), lock: semantics(ins).acquires(ins, layout.model)?.lock });
     }
     out.push({ kind: "hang", key: "hang:" + sites.map((s) => `${s.cpu}@${s.pc}`).join(","), state: -1, sites, locks: [] });
   }

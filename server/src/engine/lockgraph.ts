@@ -9,8 +9,7 @@
 import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
-import type { Frame, Model } from "./model";
-import { semantics } from "./primitives";
+import { lockClassNames, type Frame, type Model } from "./model";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -51,8 +50,8 @@ export type { CycleLimits } from "./cycles";
 /** `limits`: the search's deadline (a performance.now() time) and cancellation, and a work budget. */
 export function buildLockGraph(model: Model, result: ExploreResult, limits: CycleLimits = {}): LockGraph {
   const { facts } = result;
-  const lockCount = model.locks.length;
-  const names = model.locks.map((l) => l.name);
+  const names = lockClassNames(model);
+  const lockCount = names.length;
   const siteCpu: number[] = [];
   model.cpus.forEach((c, i) => c.code.forEach(() => siteCpu.push(i)));
 
@@ -63,17 +62,10 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
     mask: Uint32Array;
   }
   const edges = new Map<string, Acc>();
-  const keys = [...facts.edgeOccurrences.keys()].sort((a, b) => a - b);
-  for (const key of keys) {
-    const occ = facts.edgeOccurrences.get(key)!;
-    const site = Math.floor(key / lockCount);
-    const from = key % lockCount;
+  for (const { site, from, to, common: occ } of facts.edges) {
     const cpu = siteCpu[site]!;
     const pc = site - facts.siteBase[cpu]!;
     const ins = model.cpus[cpu]!.code[pc]!;
-    const acquire = semantics(ins).acquires(ins);
-    if (!acquire) continue;
-    const to = acquire.lock;
     const id = `${from}>${to}`;
     let acc = edges.get(id);
     if (!acc) {

@@ -9,6 +9,11 @@ import type { Span } from "../language/span";
 import type { FlowInstr } from "./primitives/flow";
 import type { LockInstr } from "./primitives/locks";
 import type { VarInstr } from "./primitives/vars";
+import type { WorkInstr } from "./primitives/work";
+import type { KthreadInstr } from "./primitives/kthread";
+import type { CompletionInstr } from "./primitives/completion";
+import type { KernfsInstr } from "./primitives/kernfs";
+import type { SrcuInstr } from "./primitives/srcu";
 
 export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
 
@@ -48,7 +53,9 @@ export type CExpr =
   | { readonly k: "neg"; readonly e: CExpr }
   | { readonly k: "bin"; readonly op: "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-"; readonly l: CExpr; readonly r: CExpr }
   | { readonly k: "held"; readonly lock: number }
-  | { readonly k: "locked"; readonly lock: number };
+  | { readonly k: "locked"; readonly lock: number }
+  /** `kthread_should_stop()` inside kthread `kthread` (its index in Model.kthreads). */
+  | { readonly k: "shouldStop"; readonly kthread: number };
 
 export interface InstrBase {
   readonly span: Span;
@@ -58,9 +65,18 @@ export interface InstrBase {
 }
 
 /** Every instruction kind: each primitive module (primitives/) defines its own. */
-export type Instr = LockInstr | VarInstr | FlowInstr;
+export type Instr = LockInstr | VarInstr | FlowInstr | WorkInstr | KthreadInstr | CompletionInstr | KernfsInstr | SrcuInstr;
+
+/**
+ * What a thread is (race-language.md §9): a `cpu` block starts at once; a
+ * work item's thread runs its body each time the item starts on a worker
+ * (pc 0 is its `start W` step, and the body's end goes back to it); a
+ * kthread's starts when `kthread_run` says so (pc 0 is its `start T`).
+ */
+export type ThreadKind = "cpu" | "work" | "kthread";
 
 export interface CpuCode {
+  readonly kind: ThreadKind;
   readonly name: string;
   readonly label: string | undefined;
   readonly declSpan: Span;
@@ -68,11 +84,73 @@ export interface CpuCode {
   readonly code: readonly Instr[];
 }
 
+/** A workqueue: without `max_active` (0 here) every pending item may run at once; `ordered` is max_active 1. */
+export interface WorkqueueInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+  readonly ordered: boolean;
+  readonly maxActive: number;
+  /** Its `(wq_completion)Q` pseudo-lock (an index among the lock classes, see lockClassNames). */
+  readonly lockClass: number;
+}
+
+/** A work item (one per object for `work W[o1, o2]`), run by its own thread. */
+export interface WorkInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+  readonly queue: number;
+  /** The thread (index in Model.cpus) that runs its body. */
+  readonly thread: number;
+  /** Its `(work_completion)(&W)` pseudo-lock. */
+  readonly lockClass: number;
+}
+
+export interface KthreadInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+  readonly thread: number;
+}
+
+/** A completion, a kernfs node or an SRCU domain (`rcu` is one, built in). */
+export interface NamedInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+  /** Its pseudo-lock, for kernfs nodes (`kn->active`) and SRCU domains; else -1. */
+  readonly lockClass: number;
+}
+
+/**
+ * Lockdep's pseudo-locks: `(work_completion)(&W)`, `(wq_completion)Q`,
+ * `kn->active#KN`, an SRCU domain. They are lock classes after the real
+ * locks: class `model.locks.length + i` is `pseudoLocks[i]`.
+ */
+export interface PseudoLockInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+}
+
 export interface Model {
   readonly title: string | undefined;
   readonly locks: readonly LockInfo[];
   readonly vars: readonly VarInfo[];
+  /** Every thread: the CPUs, then the work items' threads, then the kthreads'. */
   readonly cpus: readonly CpuCode[];
+  readonly workqueues: readonly WorkqueueInfo[];
+  readonly works: readonly WorkInfo[];
+  readonly kthreads: readonly KthreadInfo[];
+  readonly completions: readonly NamedInfo[];
+  readonly kernfs: readonly NamedInfo[];
+  readonly srcus: readonly NamedInfo[];
+  readonly pseudoLocks: readonly PseudoLockInfo[];
+}
+
+/** Every lock class by index: the locks, then the pseudo-locks. */
+export function lockClassNames(model: Model): string[] {
+  return [...model.locks.map((l) => l.name), ...model.pseudoLocks.map((p) => p.name)];
+}
+
+export function lockClassCount(model: Model): number {
+  return model.locks.length + model.pseudoLocks.length;
 }
 
 /** Program counter values with a meaning of their own (see state.ts). */

@@ -89,7 +89,7 @@ const FUTURE_CONFLICTS = [
 ];
 
 /** What evaluating `e` touches: the variables it reads, the locks `locked()` asks about. */
-function exprAccess(e: CExpr, a: AccessSink): void {
+function exprAccess(e: CExpr, a: AccessSink, layout: Layout): void {
   switch (e.k) {
     case "const":
       return;
@@ -98,11 +98,14 @@ function exprAccess(e: CExpr, a: AccessSink): void {
       return;
     case "not":
     case "neg":
-      exprAccess(e.e, a);
+      exprAccess(e.e, a, layout);
       return;
     case "bin":
-      exprAccess(e.l, a);
-      exprAccess(e.r, a);
+      exprAccess(e.l, a, layout);
+      exprAccess(e.r, a, layout);
+      return;
+    case "shouldStop":
+      a.resource(layout.p.kthreads.res(e.kthread), false);
       return;
     case "held":
       // Only the CPU itself can change whether it holds a lock: no conflict.
@@ -140,7 +143,8 @@ export class Reduction {
     const n = model.cpus.length;
     this.cpuCount = n;
     const lw = Math.max(1, Math.ceil(model.locks.length / 32));
-    const vw = Math.max(1, Math.ceil(model.vars.length / 32));
+    // Variables and the primitives' resources (work items, completions, …) share the variable words.
+    const vw = Math.max(1, Math.ceil(layout.resourceCount / 32));
     this.base = new Int32Array(n);
     let total = 0;
     model.cpus.forEach((c, i) => {
@@ -162,6 +166,8 @@ export class Reduction {
         // successors touches (a queued rwsem writer blocks new readers).
         const sink = this.sink((b + pc) * lw, (b + pc) * vw);
         semantics(ins).access(ins, sink, this.layout);
+        // A step that ends the thread's body also does what its end does (a work item's run ends).
+        if (successors(ins).includes(this.layout.endPc[c]!)) for (const part of this.layout.parts) part.endAccess?.(c, sink);
         for (const s of successors(ins)) {
           if (s === PC_DONE) continue;
           const t = code[s]!;
@@ -206,7 +212,8 @@ export class Reduction {
       write: (v) => {
         own.writes[va + (v >>> 5)]! |= 1 << (v & 31);
       },
-      expr: (e) => exprAccess(e, sink),
+      resource: (r, write) => (write ? sink.write(r) : sink.read(r)),
+      expr: (e) => exprAccess(e, sink, this.layout),
     };
     return sink;
   }
@@ -294,22 +301,34 @@ export class Reduction {
     const { st, layout } = this;
     const s = this.status[d]!;
     let mask = 0;
-    if (s === CpuStatus.Enabled || s === CpuStatus.BlockedOnWait) {
-      // A blocked `wait until` is released only by a write to what it
-      // reads: the same conflict test, from the reading side.
-      const pcD = layout.pc(st, d);
-      for (let e = 0; e < this.cpuCount; e++) {
-        if (e === d) continue;
-        const pcE = layout.pc(st, e);
-        if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
-        if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
-      }
+    if (s === CpuStatus.Enabled || s === CpuStatus.BlockedOnWait || s === CpuStatus.Idle) {
+      // A blocked `wait until` (or an idle thread's start) is released only
+      // by a write to what it reads: the same conflict test, from the
+      // reading side.
+      mask = this.conflicting(d);
     } else if (s === CpuStatus.BlockedOnLock) {
       const ins = layout.instrAt(st, d)!;
-      mask = semantics(ins).unblockers(layout, st, d, ins, this.waitsFor[d]!) & ~(1 << d);
+      const sem = semantics(ins);
+      mask = sem.unblockers(layout, st, d, ins, this.waitsFor[d]!);
+      if (sem.releasedByWrites) mask |= this.conflicting(d);
+      mask &= ~(1 << d);
     }
     this.deps[d] = mask;
     this.known |= 1 << d;
+    return mask;
+  }
+
+  /** The CPUs whose future conflicts with what CPU d's statement touches, in the current state. */
+  private conflicting(d: number): number {
+    const { st, layout } = this;
+    const pcD = layout.pc(st, d);
+    let mask = 0;
+    for (let e = 0; e < this.cpuCount; e++) {
+      if (e === d) continue;
+      const pcE = layout.pc(st, e);
+      if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
+      if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
+    }
     return mask;
   }
 

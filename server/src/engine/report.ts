@@ -6,7 +6,7 @@ import { findingText, type FindingWords, type HangForm, type SiteWords } from ".
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
-import { PC_DONE, type CExpr, type Frame, type Instr, type Model } from "./model";
+import { lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
 import type { AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
@@ -89,7 +89,20 @@ export interface EngineReport {
   };
 }
 
-const order: Record<ProblemKind, number> = { deadlock: 0, hang: 1, violation: 2, "bad-unlock": 3, "lock-held-at-exit": 4, overflow: 5 };
+const order: Record<ProblemKind, number> = {
+  deadlock: 0,
+  hang: 1,
+  violation: 2,
+  "bad-unlock": 3,
+  "lock-held-at-exit": 4,
+  overflow: 5,
+  "section-unbalanced": 6,
+  "section-open-at-exit": 7,
+  "queue-destroyed": 8,
+  "queue-draining": 9,
+  "kthread-run-twice": 10,
+  "remove-self-outside": 11,
+};
 
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
   const started = performance.now();
@@ -199,6 +212,7 @@ function ownSteps(model: Model, p: FoundProblem): number {
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const { facts } = result;
+  const classes = lockClassNames(model);
   const w = facts.words;
   const out: SiteFacts[] = [];
   model.cpus.forEach((cpu, c) => {
@@ -210,11 +224,12 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
       const name = (l: number): string => {
         const read = at(facts.sometimesRead, l);
         const written = at(facts.sometimesWritten, l);
+        if (l >= model.locks.length) return classes[l]!;
         return `${model.locks[l]!.name}${read && written ? " (read or write)" : read ? " (read)" : written ? " (write)" : ""}`;
       };
       const always: string[] = [];
       const sometimes: string[] = [];
-      for (let l = 0; l < model.locks.length; l++) {
+      for (let l = 0; l < classes.length; l++) {
         if (at(facts.always, l)) always.push(name(l));
         else if (at(facts.sometimes, l)) sometimes.push(name(l));
       }
@@ -233,32 +248,43 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const loop = p.loop ? { prefix: full.slice(path.length, path.length + p.loop.prefix.length), cycle: full.slice(path.length + p.loop.prefix.length) } : undefined;
   const st = store.bytes(p.state, layout.size);
   const cpuName = (c: number): string => model.cpus[c]!.name;
-  const lockName = (l: number): string => model.locks[l]!.name;
+  const classes = lockClassNames(model);
+  const lockName = (l: number): string => classes[l]!;
+  const pseudoHeld = heldPseudoLocks(layout, st);
 
-  const mode = (l: number, c: number): LockMode | undefined => (model.locks[l]!.kind !== "rwsem" ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
+  const mode = (l: number, c: number): LockMode | undefined => (l >= model.locks.length || model.locks[l]!.kind !== "rwsem" ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
   const sites: ProblemSite[] = p.sites.map((s) => {
     const cpu = model.cpus[s.cpu]!;
-    // In the order they were taken, as lockdep numbers them (#0 first).
-    const holds = layout.locks
-      .heldLocks(st, s.cpu)
+    // In the order they were taken, as lockdep numbers them (#0 first); pseudo-locks too.
+    const holds = [...layout.locks.heldLocks(st, s.cpu), ...(pseudoHeld.get(s.cpu) ?? [])]
       .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l)) }))
       .sort((a, b) => a.at - b.at)
       .map(({ l, at }): HeldLock => ({ lock: lockName(l), mode: mode(l, s.cpu), span: trace[at]?.span, stack: trace[at]?.stack ?? [] }));
     if (s.pc === PC_DONE) {
       const first = holds[0];
-      return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: "end of CPU", waitsFor: undefined, heldBy: [], holds };
+      return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: END_OF[cpu.kind], waitsFor: undefined, heldBy: [], holds };
     }
     const ins = cpu.code[s.pc]!;
     if (p.looping !== undefined && p.looping & (1 << s.cpu)) {
       return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: undefined, heldBy: [], holds, looping: true };
     }
-    const waitsFor = p.kind === "deadlock" || p.kind === "hang" ? (s.lock !== undefined ? lockName(s.lock) : undefined) : undefined;
-    if (waitsFor === undefined || s.lock === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
+    const stuck = p.kind === "deadlock" || p.kind === "hang";
+    const scratch = new Int32Array(layout.cpuCount);
+    const blockedOn = stuck && layout.status(st, s.cpu, scratch) === CpuStatus.BlockedOnLock ? scratch[s.cpu]! : 0;
+    // A wait no lock class stands for (kthread_stop, a completion): what it waits for, in words.
+    const waitsFor = stuck ? (s.lock !== undefined ? lockName(s.lock) : blockedOn !== 0 ? semantics(ins).waitsOn?.(ins, model) : undefined) : undefined;
+    if (waitsFor === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
     const l = s.lock;
+    if (l === undefined || l >= model.locks.length) {
+      // A wait for threads (a flush, a stop, a drain, a synchronize): it is "held" by those it waits for.
+      const heldBy: string[] = [];
+      for (let c = 0; c < layout.cpuCount; c++) if (blockedOn & (1 << c)) heldBy.push(cpuName(c));
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds };
+    }
     const heldBy: string[] = [];
     for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
     const rw = model.locks[l]!.kind === "rwsem";
-    const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins)?.read ? "read" : "write") : undefined;
+    const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins, model)?.read ? "read" : "write") : undefined;
     // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
     const behind: string[] = [];
     if (wants === "read" && layout.locks.owner(st, l) === 0) {
@@ -277,9 +303,42 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     const moves = model.cpus.some((_, c) => layout.status(st, c, waitsFor) === CpuStatus.Enabled);
     form = p.looping ? "livelock" : moves ? "partial" : "total";
   }
-  const words = findingWords(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form);
+  const words = findingWords(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form, st);
   const { title, message } = findingText(words);
   return { kind: p.kind, form, loop, words, title, message, span: first.span, cpus, sites, trace };
+}
+
+/** How a site at a thread's end is named. */
+const END_OF: Readonly<Record<ThreadKind, string>> = { cpu: "end of CPU", work: "end of work item", kthread: "end of kthread" };
+
+/** The pseudo-locks each thread holds in `st` (lockdep's view: a running work item's (work_completion), …). */
+function heldPseudoLocks(layout: Layout, st: Uint8Array): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const part of layout.parts) part.held?.(st, (t, l) => out.set(t, [...(out.get(t) ?? []), l]));
+  return out;
+}
+
+/**
+ * For a thread stuck at a wait that statements of other threads could end
+ * (wait_for_completion): what it waits for, and each such statement with
+ * where its thread is in `st`.
+ */
+function waitsOnWords(layout: Layout, st: Uint8Array, s: ProblemSite, cpuIndex: number, pc: number): SiteWords["waitsOn"] {
+  const model = layout.model;
+  const ins = model.cpus[cpuIndex]!.code[pc];
+  const sem = ins && semantics(ins);
+  if (!ins || !sem?.releasers || !sem.waitsOn) return undefined;
+  const scratch = new Int32Array(layout.cpuCount);
+  const releasers = sem.releasers(ins, model).map(({ thread, pc: at }) => {
+    const t = model.cpus[thread]!;
+    const here = layout.pc(st, thread);
+    const status = layout.status(st, thread, scratch);
+    const where =
+      status === CpuStatus.Finished ? (here === PC_DONE ? "has finished" : "stopped at an error") : status === CpuStatus.Idle ? "is idle" : here === at ? "is there but stuck" : `is at '${t.code[here]!.text}' and can never get there`;
+    return { cpu: t.name, action: t.code[at]!.text, where };
+  });
+  void s;
+  return { what: sem.waitsOn(ins, model), releasers };
 }
 
 /** For a CPU stuck at `wait until e`: the CPUs whose code writes what it reads (undefined: it is not at a `wait`). */
@@ -296,7 +355,7 @@ function writers(layout: Layout, s: ProblemSite): string[] | undefined {
 function touched(ins: Instr, layout: Layout): { reads: Set<number>; writes: Set<number> } {
   const reads = new Set<number>();
   const writes = new Set<number>();
-  const sink: AccessSink = { lock: () => {}, read: (v) => reads.add(v), write: (v) => writes.add(v), expr: (e) => exprVars(e, reads) };
+  const sink: AccessSink = { lock: () => {}, read: (v) => reads.add(v), write: (v) => writes.add(v), resource: (r, w) => (w ? writes : reads).add(r), expr: (e) => exprVars(e, reads) };
   semantics(ins).access(ins, sink, layout);
   return { reads, writes };
 }
@@ -317,9 +376,11 @@ function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string
 }
 
 /** A site as a finding's words need it; who could unblock a stuck `wait until` only where a hang says so. */
-function siteWords(s: ProblemSite, layout: Layout, hang: boolean): SiteWords {
+function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number }): SiteWords {
   const stuckAtWait = hang && !s.looping && s.waitsFor === undefined;
+  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, s, at.cpu, at.pc) : undefined;
   return {
+    ...(waitsOn ? { waitsOn } : {}),
     cpu: s.cpu,
     inCall: s.stack[s.stack.length - 1]?.fn,
     action: s.action,
@@ -329,19 +390,20 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean): SiteWords {
     heldMode: s.heldMode,
     behind: s.behind,
     looping: s.looping,
-    writers: stuckAtWait ? writers(layout, s) : undefined,
+    writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }
 
 /** What a problem's header and sentence say, as plain data for the catalogue. */
-function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, firstIns: Instr | undefined, form: HangForm | undefined): FindingWords {
+function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: Layout, firstIns: Instr | undefined, form: HangForm | undefined, st: Uint8Array): FindingWords {
   const model = layout.model;
   const site = siteWords(sites[0]!, layout, false);
+  const target = firstIns ? targetName(model, firstIns) : "?";
   switch (p.kind) {
     case "deadlock":
       return { kind: p.kind, sites: sites.map((s) => siteWords(s, layout, false)) };
     case "hang":
-      return { kind: p.kind, form: form!, sites: sites.map((s) => siteWords(s, layout, true)) };
+      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc })) };
     case "violation":
       return { kind: p.kind, site, message: firstIns?.op === "assert" ? firstIns.message : undefined };
     case "bad-unlock":
@@ -350,9 +412,32 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
       return { kind: p.kind, site, locks: p.locks.map((l) => model.locks[l]!.name) };
     case "overflow":
       return { kind: p.kind, site };
+    case "section-unbalanced":
+    case "kthread-run-twice":
+    case "remove-self-outside":
+      return { kind: p.kind, site, target };
+    case "queue-destroyed":
+    case "queue-draining": {
+      const w = firstIns?.op === "queue_work" ? model.works[firstIns.work]! : undefined;
+      return { kind: p.kind, site, target: w ? model.workqueues[w.queue]!.name : "?", work: w?.name ?? "?" };
+    }
+    case "section-open-at-exit": {
+      const cpu = p.sites[0]!.cpu;
+      const open = new Set<string>();
+      for (const part of layout.parts) part.held?.(st, (t, l) => t === cpu && model.srcus.some((d) => d.lockClass === l) && open.add(lockClassNames(model)[l]!));
+      return { kind: p.kind, site, targets: [...open] };
+    }
     default:
       return unreachable(p.kind);
   }
+}
+
+/** The primitive a §9 statement names (its domain, kthread or node), for the misuses' words. */
+function targetName(model: Model, ins: Instr): string {
+  if ("domain" in ins) return model.srcus[ins.domain]!.name;
+  if ("kthread" in ins) return model.kthreads[ins.kthread]!.name;
+  if ("kn" in ins) return model.kernfs[ins.kn]!.name;
+  return "?";
 }
 
 export { explore };

@@ -9,10 +9,11 @@
 
 import { unreachable } from "../language/ast";
 import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
-import { semantics } from "./primitives";
-import { LockState } from "./primitives/locks";
+import { PARTS, semantics, type Parts } from "./primitives";
+import type { LockState } from "./primitives/locks";
 import type { OpSemantics, StatePart } from "./primitives/types";
-import { VarState } from "./primitives/vars";
+import type { VarState } from "./primitives/vars";
+import type { WaitState } from "./primitives/waits";
 import { CpuStatus, StepResult } from "./status";
 
 export { CpuStatus, StepResult };
@@ -20,10 +21,17 @@ export { CpuStatus, StepResult };
 export class Layout {
   readonly size: number;
   readonly cpuCount: number;
+  /** Each primitive's part of the state, by its key in primitives/index.ts PARTS. */
+  readonly p: Parts;
   readonly locks: LockState;
   readonly vars: VarState;
+  readonly waits: WaitState;
   /** Every primitive's part of the state, in the order they are laid out. */
   readonly parts: readonly StatePart[];
+  /** Variables, then each part's resources (see AccessSink): how many the reduction tracks. */
+  readonly resourceCount: number;
+  /** Per thread: the pc its body's end goes to (PC_DONE; 0, its `start W`, for a work item). */
+  readonly endPc: Int32Array;
   private readonly codes: readonly (readonly Instr[])[];
   /** Each statement's semantics, looked up once (the hot path calls through it). */
   private readonly sems: readonly (readonly OpSemantics<Instr>[])[];
@@ -33,11 +41,31 @@ export class Layout {
     this.cpuCount = n;
     this.codes = model.cpus.map((c) => c.code);
     this.sems = model.cpus.map((c) => c.code.map((ins) => semantics(ins)));
-    this.locks = new LockState(model, 2 * n);
-    this.vars = new VarState(model, this.locks.base + this.locks.size);
-    this.parts = [this.locks, this.vars];
-    this.size = this.vars.base + this.vars.size;
+    let base = 2 * n;
+    let res = model.vars.length;
+    const parts: StatePart[] = [];
+    const made: Record<string, StatePart> = {};
+    for (const [key, make] of Object.entries(PARTS)) {
+      const part = make(model, base, res);
+      made[key] = part;
+      parts.push(part);
+      base += part.size;
+      res += (part as StatePart).resources ?? 0;
+    }
+    this.p = made as unknown as Parts;
+    this.parts = parts;
+    this.size = base;
+    this.resourceCount = res;
+    this.locks = this.p.locks;
+    this.vars = this.p.vars;
+    this.waits = this.p.waits;
+    this.endPc = Int32Array.from(model.cpus.map((c) => (c.kind === "work" ? 0 : PC_DONE)));
+    this.ending = parts.filter((part) => part.threadEnd !== undefined);
+    for (const part of parts) part.link?.(this);
   }
+
+  /** The parts with something to do when a thread's body ends. */
+  private readonly ending: readonly StatePart[];
 
   initial(): Uint8Array {
     const st = new Uint8Array(this.size);
@@ -75,6 +103,8 @@ export class Layout {
         return this.locks.holds(st, cpu, e.lock) ? 1 : 0;
       case "locked":
         return this.locks.isLocked(st, e.lock) ? 1 : 0;
+      case "shouldStop":
+        return this.p.kthreads.stopping(st, e.kthread) ? 1 : 0;
       case "bin":
         return this.binary(e.op, e.l, e.r, st, cpu);
       default:
@@ -140,7 +170,16 @@ export class Layout {
       return -next as StepResult;
     }
     this.setPc(st, cpu, next);
-    if (next === PC_DONE && this.locks.holdsAny(st, cpu)) return StepResult.HeldAtExit;
-    return StepResult.Ok;
+    return next === this.endPc[cpu] ? this.threadEnd(st, cpu) : StepResult.Ok;
+  }
+
+  /** Thread `cpu`'s body has just ended: each part's bookkeeping, then what was left behind. */
+  private threadEnd(st: Uint8Array, cpu: number): StepResult {
+    let result = this.locks.holdsAny(st, cpu) ? StepResult.HeldAtExit : StepResult.Ok;
+    for (const part of this.ending) {
+      const r = part.threadEnd!(this, st, cpu);
+      if (result === StepResult.Ok) result = r;
+    }
+    return result;
   }
 }

@@ -8,6 +8,12 @@ export const enum CpuStatus {
   BlockedOnLock = 2,
   /** Waiting for a condition: whoever could make it true may release it. */
   BlockedOnWait = 3,
+  /**
+   * A thread with nothing to do until another starts it: a work item not
+   * pending, a kthread not yet run. Done as far as being stuck goes; for
+   * the reduction, released by whoever queues or runs it.
+   */
+  Idle = 4,
 }
 
 export const enum StepResult {
@@ -17,4 +23,16 @@ export const enum StepResult {
   Overflow = 3,
   /** The CPU finished its block while holding locks. */
   HeldAtExit = 4,
+  /** `srcu_read_unlock`/`rcu_read_unlock` with no section open. */
+  SectionUnbalanced = 5,
+  /** A thread ended inside a read-side section. */
+  SectionOpenAtExit = 6,
+  /** `queue_work` on a workqueue after `destroy_workqueue`. */
+  QueueDestroyed = 7,
+  /** `queue_work` from outside a workqueue while it is drained (the kernel warns and refuses it). */
+  QueueDraining = 8,
+  /** `kthread_run` of a kthread already run (or stopped). */
+  KthreadRunTwice = 9,
+  /** `kernfs_remove_self` without an active reference on the node (outside its `sysfs` block). */
+  RemoveSelfOutside = 10,
 }

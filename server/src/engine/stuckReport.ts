@@ -163,7 +163,7 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
       return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(st, cpu)), lock: undefined };
     }
     const ins = layout.instrAt(st, cpu);
-    const lock = ins ? semantics(ins).acquires(ins)?.lock : undefined;
+    const lock = ins ? semantics(ins).acquires(ins, layout.model)?.lock : undefined;
     return { cpu, pc: layout.pc(st, cpu), lock };
   });
   let loop: FoundProblem["loop"];

@@ -4,7 +4,9 @@
 // and variables.
 
 import type { LineIndex, LineRange, Span } from "../language/span";
-import type { Frame } from "./model";
+import { unreachable } from "../language/ast";
+import { lockClassNames, type Frame } from "./model";
+import type { ProblemKind } from "./search/types";
 import { semantics } from "./primitives";
 import { type Layout, StepResult } from "./state";
 import { stepChoice, stepCpu } from "./store";
@@ -25,8 +27,54 @@ export interface TraceStep {
   readonly held: Readonly<Record<string, readonly string[]>>;
   /** Variables the step changed, with their new values. */
   readonly changed: Readonly<Record<string, number | boolean>>;
-  /** Set when the step itself is the error (failed assert, bad unlock, overflow). */
-  readonly error: "violation" | "bad-unlock" | "overflow" | undefined;
+  /** Set when the step itself is the error (failed assert, bad unlock, overflow, a misuse that stops its thread). */
+  readonly error: StepError | undefined;
+}
+
+/** The problems a step is itself: each stops its thread where it happened. */
+export type StepError = Exclude<ProblemKind, "deadlock" | "hang" | "lock-held-at-exit" | "section-open-at-exit">;
+
+/** What a step that returned `result` was, if it was itself an error. */
+export function stepError(result: StepResult): StepError | undefined {
+  switch (result) {
+    case StepResult.Violation:
+      return "violation";
+    case StepResult.BadUnlock:
+      return "bad-unlock";
+    case StepResult.Overflow:
+      return "overflow";
+    case StepResult.SectionUnbalanced:
+      return "section-unbalanced";
+    case StepResult.QueueDestroyed:
+      return "queue-destroyed";
+    case StepResult.QueueDraining:
+      return "queue-draining";
+    case StepResult.KthreadRunTwice:
+      return "kthread-run-twice";
+    case StepResult.RemoveSelfOutside:
+      return "remove-self-outside";
+    case StepResult.Ok:
+    case StepResult.HeldAtExit:
+    case StepResult.SectionOpenAtExit:
+      return undefined;
+    default:
+      return unreachable(result);
+  }
+}
+
+/**
+ * Each thread's held lock classes in `st`, named: the locks (an rwsem
+ * says how it is held) in class order, then the pseudo-locks lockdep would
+ * list (a running work item's `(wq_completion)` and `(work_completion)`,
+ * a sysfs block's `kn->active`, an open SRCU section).
+ */
+export function heldNames(layout: Layout, st: Uint8Array): Record<string, string[]> {
+  const model = layout.model;
+  const held: Record<string, string[]> = {};
+  const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.locks.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
+  model.cpus.forEach((c, i) => (held[c.name] = layout.locks.heldLocks(st, i).map((l) => named(l, i))));
+  for (const part of layout.parts) part.held?.(st, (t, l) => held[model.cpus[t]!.name]!.push(model.pseudoLocks[l - model.locks.length]!.name));
+  return held;
 }
 
 /** The trace of `path` (steps as store.ts encodes them) from the initial state. */
@@ -46,14 +94,11 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
       const now = layout.vars.value(st, i);
       if (now !== layout.vars.value(before, i)) changed[v.name] = v.type === "bool" ? now !== 0 : now;
     });
-    const held: Record<string, string[]> = {};
-    // A reader/writer lock says how it is held.
-    const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.locks.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
-    model.cpus.forEach((c, i) => (held[c.name] = layout.locks.heldLocks(st, i).map((l) => named(l, i))));
-    const error = result === StepResult.Violation ? "violation" : result === StepResult.BadUnlock ? "bad-unlock" : result === StepResult.Overflow ? "overflow" : undefined;
+    const held = heldNames(layout, st);
+    const error = stepError(result);
     const words = semantics(ins).words(ins, layout, before, st, cpu, choice, error !== undefined);
     const action = ins.text + words.outcome;
-    const lock = words.lock !== undefined ? model.locks[words.lock]!.name : undefined;
+    const lock = words.lock !== undefined ? lockClassNames(model)[words.lock] : undefined;
     const { acquired, released } = words;
     steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error });
   }

@@ -12,7 +12,12 @@
 // - errors (failed assert, bad unlock, overflow) stop the CPU: it jumps to
 //   its end, which SPIN treats as a valid end state, as we treat a stopped
 //   CPU as finished; a failed assert also executes assert(false) first;
-// - a CPU that finishes ends its proctype (valid end state).
+// - a CPU that finishes ends its proctype (valid end state);
+// - threads (§9): a work item's proctype loops (its body's end jumps back to
+//   its `start`, doing the item's bookkeeping), a kthread's starts at its
+//   `start`; both wait there at an `end` label. A wait taken in two steps
+//   keeps its phase in wt_phase[t] and the statement it waits at in
+//   wt_what[t] (our states read that from the pc), its record in wt_data.
 //
 // Text from outside the model (the file's path, CPU labels, names, the
 // statements' source text) appears only inside /* */ comments, written by
@@ -36,7 +41,12 @@ export function commentText(s: string): string {
   return escapeControls(s).replace(/\*\//g, "* /").replace(/\/\*/g, "/ *");
 }
 
-function label(cpu: number, pc: number): string {
+/**
+ * A work item's or a kthread's pc 0 (its `start`) is where it waits, idle,
+ * to be queued or run: an `end` label, a valid end state for SPIN.
+ */
+function label(model: Model, cpu: number, pc: number): string {
+  if (pc === 0 && model.cpus[cpu]!.kind !== "cpu") return `endL${cpu}_0`;
   return pc === PC_DONE ? `L${cpu}_done` : `L${cpu}_${pc}`;
 }
 
@@ -61,6 +71,8 @@ export function toPromela(model: Model, source = "scenario"): string {
         return layout.locks.promelaLocked(e.lock);
       case "bin":
         return `(${expr(e.l, cpu)} ${e.op} ${expr(e.r, cpu)})`;
+      case "shouldStop":
+        return `((kt_flags[${e.kthread}] & 2) != 0)`;
       default:
         return unreachable(e);
     }
@@ -86,7 +98,7 @@ export function toPromela(model: Model, source = "scenario"): string {
     out.push(`/* ${commentText(cpu.name + (cpu.label ? ` "${cpu.label}"` : ""))} */`);
     out.push(`proctype CPU${ci}() {`);
     out.push("  int t;");
-    out.push(`  goto ${label(ci, cpu.entry)};`);
+    out.push(`  goto ${label(model, ci, cpu.entry)};`);
     cpu.code.forEach((ins: Instr, pc) => {
       // Bookkeeping that mirrors positions (a queued rwsem writer) goes with every jump.
       const jump = (target: number): string => layout.parts.map((p) => p.promelaJump(ci, pc, target)).join("");
@@ -94,12 +106,14 @@ export function toPromela(model: Model, source = "scenario"): string {
         model,
         layout,
         cpu: ci,
+        pc,
+        here: label(model, ci, pc),
         me: ci + 1,
-        go: (target) => `${jump(target)}goto ${label(ci, target)}`,
+        go: (target) => `${jump(target)}goto ${label(model, ci, target)}`,
         stop: `${jump(PC_DONE)}goto L${ci}_stop`,
         expr: (e) => expr(e, ci),
       };
-      out.push(`${label(ci, pc)}: ${semantics(ins).promela(ins, context)} /* ${commentText(ins.text)} */`);
+      out.push(`${label(model, ci, pc)}: ${semantics(ins).promela(ins, context)} /* ${commentText(ins.text)} */`);
     });
     out.push(`L${ci}_stop: skip;`);
     out.push(`L${ci}_done: skip`);

@@ -3,6 +3,7 @@
 // tables keyed by node identity.
 
 import type { Span } from "./span";
+import type { ConditionVerb, Verb } from "./verbs";
 
 export interface Ident {
   readonly name: string;
@@ -31,7 +32,7 @@ export interface SourceFile {
   readonly span: Span;
 }
 
-export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl;
+export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl | WorkqueueDecl | WorkDecl | KthreadDecl | PrimitiveDecl;
 
 export interface ScenarioDecl {
   readonly kind: "ScenarioDecl";
@@ -88,6 +89,48 @@ export interface CpuDecl {
   readonly span: Span;
 }
 
+/** `workqueue Q`, `ordered workqueue Q`, `workqueue Q max_active N` (race-language.md §9). */
+export interface WorkqueueDecl {
+  readonly kind: "WorkqueueDecl";
+  readonly name: Ident;
+  readonly ordered: boolean;
+  readonly maxActive: IntLiteral | undefined;
+  readonly span: Span;
+}
+
+/** `work W on Q { … }`, `work W[a, b] on Q (d) { … }`: one item per object, `d` bound to it. */
+export interface WorkDecl {
+  readonly kind: "WorkDecl";
+  readonly name: Ident;
+  readonly instances: readonly Ident[] | undefined;
+  readonly queue: Ident;
+  /** `(d)`: the parameter each item's object is bound to (one at most; the checker says so). */
+  readonly params: readonly Ident[];
+  readonly body: Block;
+  readonly span: Span;
+}
+
+/** `kthread T "label" { … }`. */
+export interface KthreadDecl {
+  readonly kind: "KthreadDecl";
+  readonly name: Ident;
+  readonly label: string | undefined;
+  readonly body: Block;
+  readonly span: Span;
+}
+
+/** What `completion`, `kernfs` and `srcu` declare. */
+export type PrimitiveKind = "completion" | "kernfs" | "srcu";
+
+/** `completion C`, `kernfs KN[pf]`, `srcu S`. */
+export interface PrimitiveDecl {
+  readonly kind: "PrimitiveDecl";
+  readonly what: PrimitiveKind;
+  readonly name: Ident;
+  readonly instances: readonly Ident[] | undefined;
+  readonly span: Span;
+}
+
 export interface ExpectDecl {
   readonly kind: "ExpectDecl";
   /** The words after `expect` as written, comma-separated (checked by the checker). */
@@ -121,7 +164,20 @@ export type Stmt =
   | WhileStmt
   | EitherStmt
   | CallStmt
-  | ReturnStmt;
+  | ReturnStmt
+  | VerbStmt;
+
+/** A kernel primitive's statement (verbs.ts): `flush_work W[pf]`, `sysfs KN { … }`, `rcu_read_lock`. */
+export interface VerbStmt {
+  readonly kind: "VerbStmt";
+  readonly verb: Verb;
+  readonly verbSpan: Span;
+  /** Undefined for the RCU verbs (and where the parser found none). */
+  readonly target: Ref | undefined;
+  /** `sysfs KN { … }`'s block; a block after any other verb is reported by the checker. */
+  readonly body: Block | undefined;
+  readonly span: Span;
+}
 
 export interface LockStmt {
   readonly kind: "LockStmt";
@@ -213,7 +269,22 @@ export interface ReturnStmt {
   readonly span: Span;
 }
 
-export type Expr = IntLiteral | BoolLiteral | NameExpr | UnaryExpr | BinaryExpr | LockQuery | TrylockExpr | CallExpr;
+export type Expr = IntLiteral | BoolLiteral | NameExpr | UnaryExpr | BinaryExpr | LockQuery | TrylockExpr | CallExpr | VerbTest | ShouldStopExpr;
+
+/** `queue_work W`, `try_wait_for_completion C`, `kernfs_remove_self KN` as (the whole of) a condition. */
+export interface VerbTest {
+  readonly kind: "VerbTest";
+  readonly verb: ConditionVerb;
+  readonly verbSpan: Span;
+  readonly target: Ref;
+  readonly span: Span;
+}
+
+/** `kthread_should_stop()`: true inside a kthread once kthread_stop was called on it. */
+export interface ShouldStopExpr {
+  readonly kind: "ShouldStopExpr";
+  readonly span: Span;
+}
 
 export interface IntLiteral {
   readonly kind: "IntLiteral";
@@ -311,6 +382,9 @@ export function forEachStmt(block: Block, visit: (s: Stmt, depth: number) => voi
       case "EitherStmt":
         for (const b of s.branches) forEachStmt(b.body, visit, depth + 1);
         break;
+      case "VerbStmt":
+        if (s.body) forEachStmt(s.body, visit, depth + 1);
+        break;
       case "LockStmt":
       case "TrylockStmt":
       case "LocalVarStmt":
@@ -326,7 +400,7 @@ export function forEachStmt(block: Block, visit: (s: Stmt, depth: number) => voi
   }
 }
 
-/** A body of code: a function's, a driver callback's (`drv.cb`) or a CPU's. */
+/** A body of code: a function's, a driver callback's (`drv.cb`), a CPU's, a work item's or a kthread's. */
 export interface Body {
   readonly owner: string;
   readonly params: readonly Ident[];
@@ -340,7 +414,8 @@ export function bodies(file: SourceFile): Body[] {
   const out: Body[] = [];
   for (const item of file.items) {
     if (item.kind === "FnDecl") out.push({ owner: item.name.name, params: item.params, block: item.body, span: item.span });
-    if (item.kind === "CpuDecl") out.push({ owner: item.name.name, params: [], block: item.body, span: item.span });
+    if (item.kind === "CpuDecl" || item.kind === "KthreadDecl") out.push({ owner: item.name.name, params: [], block: item.body, span: item.span });
+    if (item.kind === "WorkDecl") out.push({ owner: item.name.name, params: item.params, block: item.body, span: item.span });
     if (item.kind === "DriverDecl") for (const cb of item.callbacks) out.push({ owner: `${item.name.name}.${cb.name.name}`, params: cb.params, block: cb.body, span: cb.span });
   }
   return out;
@@ -357,6 +432,7 @@ export function allBlocks(file: SourceFile): { block: Block; owner: string }[] {
         if (s.otherwise?.kind === "Block") out.push({ block: s.otherwise, owner });
       } else if (s.kind === "WhileStmt") out.push({ block: s.body, owner });
       else if (s.kind === "EitherStmt") s.branches.forEach((x) => out.push({ block: x.body, owner }));
+      else if (s.kind === "VerbStmt" && s.body) out.push({ block: s.body, owner });
     });
   }
   return out;
@@ -386,11 +462,23 @@ export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
       case "NameExpr":
       case "LockQuery":
       case "TrylockExpr":
+      case "VerbTest":
+      case "ShouldStopExpr":
         break;
       default:
         unreachable(x);
     }
   }
+}
+
+/**
+ * A condition that is a §9 test, negated or not (`queue_work W`,
+ * `!try_wait_for_completion C`): like a trylock, only the whole condition.
+ */
+export function verbCondition(e: Expr): { readonly test: VerbTest; readonly negated: boolean } | undefined {
+  if (e.kind === "VerbTest") return { test: e, negated: false };
+  if (e.kind === "UnaryExpr" && e.op === "!" && e.operand.kind === "VerbTest") return { test: e.operand, negated: true };
+  return undefined;
 }
 
 /**

@@ -1,7 +1,9 @@
 // The binder: one pass over the top-level items that builds the symbol
-// tables (locks, variables, functions and drivers share one namespace; CPUs,
-// object instances, parameters and callbacks have their own) and reports
-// duplicates. Names used inside bodies are resolved by the checker.
+// tables (locks, variables, functions, drivers and the §9 primitives —
+// workqueues, work items, kthreads, completions, kernfs nodes, SRCU domains
+// — share one namespace; CPUs, object instances, parameters and callbacks
+// have their own) and reports duplicates. Names used inside bodies are
+// resolved by the checker.
 
 import type * as A from "./ast";
 import { diagnostic, type Diagnostic } from "./messages";
@@ -11,12 +13,19 @@ export type GlobalSymbol =
   | { readonly kind: "lock"; readonly decl: A.LockDecl }
   | { readonly kind: "var"; readonly decl: A.VarDecl }
   | { readonly kind: "fn"; readonly decl: A.FnDecl }
-  | { readonly kind: "driver"; readonly decl: A.DriverDecl; readonly callbacks: ReadonlyMap<string, A.CallbackDecl> };
+  | { readonly kind: "driver"; readonly decl: A.DriverDecl; readonly callbacks: ReadonlyMap<string, A.CallbackDecl> }
+  | { readonly kind: "workqueue"; readonly decl: A.WorkqueueDecl }
+  | { readonly kind: "work"; readonly decl: A.WorkDecl }
+  | { readonly kind: "kthread"; readonly decl: A.KthreadDecl }
+  | { readonly kind: A.PrimitiveKind; readonly decl: A.PrimitiveDecl };
 
 export interface Scope {
   readonly globals: ReadonlyMap<string, GlobalSymbol>;
   readonly cpus: readonly A.CpuDecl[];
-  /** Every object name that indexes some lock or variable, with its first mention. */
+  /** The work items and kthreads, in source order: each item (per object) and each kthread is a thread. */
+  readonly works: readonly A.WorkDecl[];
+  readonly kthreads: readonly A.KthreadDecl[];
+  /** Every object name that indexes some declaration (a lock, a variable, a work item, …), with its first mention. */
   readonly objects: ReadonlyMap<string, A.Ident>;
   readonly scenario: A.ScenarioDecl | undefined;
   readonly expect: A.ExpectDecl | undefined;
@@ -32,9 +41,26 @@ export function describeSymbol(s: GlobalSymbol): string {
       return "function";
     case "driver":
       return "driver";
+    case "workqueue":
+      return "workqueue";
+    case "work":
+      return "work item";
+    case "kthread":
+      return "kthread";
+    case "completion":
+      return "completion";
+    case "kernfs":
+      return "kernfs node";
+    case "srcu":
+      return "SRCU domain";
     default:
       return unreachable(s);
   }
+}
+
+/** How many threads the scenario runs: each CPU, each work item (one per object), each kthread. */
+export function threadCount(scope: Scope): number {
+  return scope.cpus.length + scope.works.reduce((n, w) => n + (w.instances?.length ?? 1), 0) + scope.kthreads.length;
 }
 
 export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnostic[] } {
@@ -42,6 +68,8 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
   const globals = new Map<string, GlobalSymbol>();
   const cpuNames = new Set<string>();
   const cpus: A.CpuDecl[] = [];
+  const works: A.WorkDecl[] = [];
+  const kthreads: A.KthreadDecl[] = [];
   const objects = new Map<string, A.Ident>();
   let scenario: A.ScenarioDecl | undefined;
   let expect: A.ExpectDecl | undefined;
@@ -115,9 +143,30 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
         cpuNames.add(item.name.name);
         cpus.push(item);
         break;
+      case "WorkqueueDecl":
+        declareGlobal(item.name, { kind: "workqueue", decl: item });
+        break;
+      case "WorkDecl":
+        declareGlobal(item.name, { kind: "work", decl: item });
+        declareInstances(item.instances);
+        checkParams(item.params);
+        works.push(item);
+        break;
+      case "KthreadDecl":
+        declareGlobal(item.name, { kind: "kthread", decl: item });
+        kthreads.push(item);
+        break;
+      case "PrimitiveDecl":
+        declareGlobal(item.name, { kind: item.what, decl: item });
+        declareInstances(item.instances);
+        break;
       default:
         unreachable(item);
     }
   }
-  return { scope: { globals, cpus, objects, scenario, expect }, diagnostics };
+  // A thread's name is its column in traces: a kthread or a work item may not share a CPU's.
+  for (const t of [...works, ...kthreads]) {
+    if (t.name.name !== "" && cpuNames.has(t.name.name) && globals.get(t.name.name)?.decl === t) diagnostics.push(diagnostic("duplicate", t.name.span, "name", t.name.name, "CPU"));
+  }
+  return { scope: { globals, cpus, works, kthreads, objects, scenario, expect }, diagnostics };
 }

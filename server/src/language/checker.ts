@@ -6,8 +6,9 @@
 // are deduplicated, so both passes may find the same static error.
 
 import type * as A from "./ast";
-import { EXPECT_KINDS, forEachExpr, trylockCondition, unreachable } from "./ast";
-import { bind, type GlobalSymbol, type Scope } from "./binder";
+import { EXPECT_KINDS, forEachExpr, trylockCondition, unreachable, verbCondition } from "./ast";
+import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
+import { VERBS, type TargetKind, type VerbInfo } from "./verbs";
 import { expansionDiagnostics } from "./expansion";
 import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
@@ -67,7 +68,30 @@ interface Ctx {
   readonly depth: number;
   /** Blocks around this point, counted through calls: one more than expansion.ts counts (the body's own block). */
   readonly nesting: number;
+  /** The thread running this code, when known (a function checked on its own runs on an unknown one). */
+  readonly thread: ThreadWho | undefined;
 }
+
+/** A thread: a CPU, a work item or a kthread, by name. */
+interface ThreadWho {
+  readonly kind: "cpu" | "work" | "kthread";
+  readonly name: string;
+}
+
+const THREAD_NOUN: Readonly<Record<ThreadWho["kind"], string>> = { cpu: "CPU", work: "work item", kthread: "kthread" };
+
+/** What a §9 declaration looks like, for "declare it, e.g. …". */
+const DECLARE: Readonly<Record<TargetKind, (name: string) => string>> = {
+  work: (n) => `work ${n} on events { … }`,
+  workqueue: (n) => `workqueue ${n}`,
+  kthread: (n) => `kthread ${n} { … }`,
+  completion: (n) => `completion ${n}`,
+  kernfs: (n) => `kernfs ${n}`,
+  srcu: (n) => `srcu ${n}`,
+};
+
+/** The noun of a target kind, as binder.ts describes its symbols. */
+const TARGET_NOUN: Readonly<Record<TargetKind, string>> = { work: "work item", workqueue: "workqueue", kthread: "kthread", completion: "completion", kernfs: "kernfs node", srcu: "SRCU domain" };
 
 export const INT_MIN = -128;
 export const INT_MAX = 127;
@@ -127,17 +151,18 @@ class Checker {
   run(file: A.SourceFile): void {
     this.declarations(file);
     const bodies = this.callableBodies();
-    // Pass 1: every function and callback on its own, arguments unknown.
+    // Pass 1: every function and callback on its own, arguments unknown;
+    // so is a work item's body that binds a parameter.
+    const fresh = { expand: false, locals: undefined, depth: 0, nesting: 0, thread: undefined } as const;
     for (const body of bodies) {
       const env = new Map<string, Binding>(body.params.map((p) => [p.name, { kind: "unknown" }]));
-      this.block(body.block, { body, env, record: true, expand: false, locals: undefined, depth: 0, nesting: 0 });
+      this.block(body.block, { ...fresh, body, env, record: true });
     }
     this.findRecursion();
     for (const d of expansionDiagnostics(this.scope, this.recursive)) this.report(d);
-    // Pass 2: each CPU, following calls with the arguments it passes.
-    for (const cpu of this.scope.cpus) {
-      const body = makeBody({ kind: "cpu", name: cpu.name.name }, [], cpu.body);
-      this.block(cpu.body, { body, env: new Map(), record: true, expand: true, locals: undefined, depth: 0, nesting: 0 });
+    // Pass 2: each thread, following calls with the arguments it passes.
+    for (const { body, thread, envs, record } of this.threadBodies()) {
+      for (const env of envs) this.block(body.block, { body, env, record, expand: true, locals: undefined, depth: 0, nesting: 0, thread });
     }
     this.structure(file);
     if (!this.options.truncated) this.unused();
@@ -169,6 +194,21 @@ class Checker {
         case "CpuDecl":
           this.ref(item.name.span, { kind: "cpu", name: item.name.name }, true);
           break;
+        case "WorkqueueDecl":
+          this.ref(item.name.span, { kind: "workqueue", name: item.name.name }, true);
+          if (item.maxActive && item.ordered) this.report(diagnostic("maxActive", item.maxActive.span, "ordered"));
+          else if (item.maxActive && (item.maxActive.value < 1 || item.maxActive.value > 255)) this.report(diagnostic("maxActive", item.maxActive.span, "range", item.maxActive.text));
+          break;
+        case "WorkDecl":
+          this.workDecl(item);
+          break;
+        case "KthreadDecl":
+          this.ref(item.name.span, { kind: "kthread", name: item.name.name }, true);
+          break;
+        case "PrimitiveDecl":
+          this.ref(item.name.span, { kind: item.what, name: item.name.name }, true);
+          for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+          break;
         case "ScenarioDecl":
         case "ExpectDecl":
           break;
@@ -178,6 +218,21 @@ class Checker {
     }
   }
 
+  private workDecl(item: A.WorkDecl): void {
+    const owner = { kind: "work", name: item.name.name } as const;
+    this.ref(item.name.span, owner, true);
+    for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+    for (const p of item.params) this.ref(p.span, { kind: "param", owner, name: p.name }, true);
+    if (item.params.length > 1) this.report(diagnostic("workParams", item.params[1]!.span, item.name.name, "several"));
+    else if (item.params.length === 1 && !item.instances) this.report(diagnostic("workParams", item.params[0]!.span, item.name.name, "noObjects"));
+    const q = item.queue;
+    if (q.name === "") return;
+    const sym = this.scope.globals.get(q.name);
+    if (sym?.kind === "workqueue") this.ref(q.span, globalReferent(sym));
+    else if (sym) this.report(diagnostic("wrongTarget", q.span, `work ${item.name.name} on`, "workqueue", q.name, describeSymbol(sym)));
+    else this.report(diagnostic("unknownPrimitive", q.span, "workqueue", q.name, DECLARE.workqueue(q.name)));
+  }
+
   private callableBodies(): Body[] {
     const bodies: Body[] = [];
     for (const sym of this.scope.globals.values()) {
@@ -185,8 +240,27 @@ class Checker {
       if (sym.kind === "driver") {
         for (const cb of sym.decl.callbacks) bodies.push(makeBody({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.params, cb.body));
       }
+      if (sym.kind === "work" && sym.decl.params.length > 0) bodies.push(makeBody({ kind: "work", name: sym.decl.name.name }, sym.decl.params, sym.decl.body));
     }
     return bodies;
+  }
+
+  /**
+   * Each thread's body with the parameter bindings it runs with: a CPU's
+   * and a kthread's once, a work item's once per object (its parameter
+   * bound to it). References are recorded where pass 1 did not already.
+   */
+  private threadBodies(): { body: Body; thread: ThreadWho; envs: Map<string, Binding>[]; record: boolean }[] {
+    const out: { body: Body; thread: ThreadWho; envs: Map<string, Binding>[]; record: boolean }[] = [];
+    for (const cpu of this.scope.cpus) out.push({ body: makeBody({ kind: "cpu", name: cpu.name.name }, [], cpu.body), thread: { kind: "cpu", name: cpu.name.name }, envs: [new Map()], record: true });
+    for (const w of this.scope.works) {
+      const name = w.name.name;
+      const param = w.params.length === 1 ? w.params[0]! : undefined;
+      const envs = param && w.instances ? w.instances.map((o) => new Map<string, Binding>([[param.name, { kind: "object", name: o.name, origin: o.span }]])) : [new Map<string, Binding>(w.params.map((p) => [p.name, { kind: "unknown" }]))];
+      out.push({ body: makeBody({ kind: "work", name }, w.params, w.body), thread: { kind: "work", name }, envs, record: w.params.length === 0 });
+    }
+    for (const k of this.scope.kthreads) out.push({ body: makeBody({ kind: "kthread", name: k.name.name }, [], k.body), thread: { kind: "kthread", name: k.name.name }, envs: [new Map()], record: true });
+    return out;
   }
 
   private structure(file: A.SourceFile): void {
@@ -241,7 +315,9 @@ class Checker {
       case "WhileStmt":
       case "IfStmt": {
         const trylock = trylockCondition(s.cond);
+        const test = verbCondition(s.cond);
         if (trylock) this.lockOp(trylock.trylock.op, trylock.trylock.lock, ctx);
+        else if (test) this.targetRef(test.test.verb, VERBS[test.test.verb].target, test.test.target, ctx);
         else this.condition(s.cond, ctx, s.kind === "IfStmt" ? "if" : "while");
         if (s.kind === "WhileStmt") this.block(s.body, ctx);
         else {
@@ -264,9 +340,38 @@ class Checker {
         break;
       case "ReturnStmt":
         break;
+      case "VerbStmt":
+        this.verbStmt(s, ctx);
+        break;
       default:
         unreachable(s);
     }
+  }
+
+  /** A §9 statement: its target of the kind the verb takes, its block where it takes one. */
+  private verbStmt(s: A.VerbStmt, ctx: Ctx): void {
+    const info: VerbInfo = VERBS[s.verb];
+    if (info.conditionOnly) this.report(diagnostic("verbOutsideCondition", s.verbSpan, s.verb));
+    if (info.target) {
+      if (s.target) this.targetRef(s.verb, info.target, s.target, ctx);
+      else this.report(diagnostic("verbNeedsTarget", s.verbSpan, s.verb, TARGET_NOUN[info.target]));
+    }
+    if (info.block && !s.body) this.report(diagnostic("verbBlock", s.verbSpan, s.verb, true));
+    if (!info.block && s.body) this.report(diagnostic("verbBlock", s.body.span, s.verb, false));
+    if (s.body) this.block(s.body, ctx);
+  }
+
+  /** The target of a §9 verb: a declared primitive of the kind it takes, indexed as declared. */
+  private targetRef(verb: string, kind: TargetKind, r: A.Ref, ctx: Ctx): void {
+    const name = r.name.name;
+    if (name === "") return;
+    const found = this.resolve(r.name, ctx, kind);
+    if (found.kind === "global" && found.sym.kind === kind) {
+      const decl = found.sym.decl;
+      this.index(name, "instances" in decl ? decl.instances : undefined, r, ctx);
+      return;
+    }
+    this.report(found.kind === "unknown" ? diagnostic("unknownPrimitive", r.name.span, TARGET_NOUN[kind], name, DECLARE[kind](name)) : diagnostic("wrongTarget", r.name.span, verb, TARGET_NOUN[kind], name, noun(found)));
   }
 
   /** A lock statement or trylock: the lock, and the shared side only on an rwsem. */
@@ -346,7 +451,7 @@ class Checker {
     const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
     if (this.expanded.has(signature)) return;
     this.expanded.add(signature);
-    this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting });
+    this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting, thread: ctx.thread });
   }
 
   private callee(s: A.CallStmt, ctx: Ctx): Body | undefined {
@@ -413,6 +518,8 @@ class Checker {
       case "BinaryExpr":
       case "LockQuery":
       case "TrylockExpr":
+      case "VerbTest":
+      case "ShouldStopExpr":
         this.report(diagnostic("badArgument", a.span, { kind: "expression" }));
         return { kind: "unknown" };
       default:
@@ -570,6 +677,13 @@ class Checker {
         if (ctx && this.kernelSpelling(e, e.callee, e.args, ctx)) return "unknown";
         this.report(diagnostic("callAsValue", e.span, e.callee.name));
         return "unknown";
+      case "VerbTest":
+        this.report(diagnostic("verbOutsideCondition", e.verbSpan, e.verb));
+        if (ctx) this.targetRef(e.verb, VERBS[e.verb].target, e.target, ctx);
+        return "bool";
+      case "ShouldStopExpr":
+        if (ctx?.thread && ctx.thread.kind !== "kthread") this.report(diagnostic("shouldStopOutsideKthread", e.span, `${THREAD_NOUN[ctx.thread.kind]} '${ctx.thread.name}'`));
+        return "bool";
       default:
         return unreachable(e);
     }
@@ -724,6 +838,14 @@ class Checker {
             if (cb.name.name !== "" && unused({ kind: "callback", driver: name.name, name: cb.name.name })) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
           }
           break;
+        case "workqueue":
+        case "work":
+        case "kthread":
+        case "completion":
+        case "kernfs":
+        case "srcu":
+          if (unused(globalReferent(sym))) this.report(diagnostic("unusedPrimitive", name.span, UNUSED[sym.kind].what, name.name, UNUSED[sym.kind].never));
+          break;
         default:
           unreachable(sym);
       }
@@ -734,6 +856,16 @@ class Checker {
     return this.recursive;
   }
 }
+
+/** How an unused §9 declaration is named and what it never was. */
+const UNUSED: Readonly<Record<TargetKind, { what: string; never: string }>> = {
+  workqueue: { what: "Workqueue", never: "never used" },
+  work: { what: "Work item", never: "never queued, flushed or cancelled" },
+  kthread: { what: "Kthread", never: "never run" },
+  completion: { what: "Completion", never: "never used" },
+  kernfs: { what: "kernfs node", never: "never used" },
+  srcu: { what: "SRCU domain", never: "never used" },
+};
 
 export function check(file: A.SourceFile, text: string, options: CheckOptions = {}): CheckResult {
   const bound = bind(file);

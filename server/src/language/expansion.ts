@@ -8,6 +8,7 @@
 // expansion of a `var` is a byte of every state.
 
 import { forEachStmt, type Block } from "./ast";
+import type * as A from "./ast";
 import type { Scope } from "./binder";
 import { MAX_CALL_DEPTH, MAX_CPU_LOCALS, MAX_CPU_STATEMENTS, MAX_EXPANDED_NESTING } from "./limits";
 import { diagnostic, type Diagnostic, type ExpansionLimit } from "./messages";
@@ -59,7 +60,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
         const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
         const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
         if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
-      } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own++;
+      } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own += s.kind === "VerbStmt" && s.body ? 2 : 1; // `sysfs` enters and leaves
       if (s.kind === "LocalVarStmt") ownLocals++;
     });
     const key = referentKey(owner);
@@ -82,8 +83,14 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     out.push(d);
   };
 
-  for (const cpu of scope.cpus) {
-    const key = summarize({ kind: "cpu", name: cpu.name.name }, cpu.body);
+  // Every thread's body (race-language.md §9): each is compiled like a CPU's.
+  const threads: { owner: BodyOwner; name: A.Ident; body: Block }[] = [
+    ...scope.cpus.map((c) => ({ owner: { kind: "cpu", name: c.name.name } as const, name: c.name, body: c.body })),
+    ...scope.works.map((w) => ({ owner: { kind: "work", name: w.name.name } as const, name: w.name, body: w.body })),
+    ...scope.kthreads.map((k) => ({ owner: { kind: "kthread", name: k.name.name } as const, name: k.name, body: k.body })),
+  ];
+  for (const cpu of threads) {
+    const key = summarize(cpu.owner, cpu.body);
     const me = summaries.get(key)!;
 
     // Depth, in calls and in nested blocks: follow only calls whose callee can reach past a limit.

@@ -36,6 +36,7 @@ export const article = (noun: string): string => (/^[aeiou]/i.test(noun) ? `an $
  * its message provider for the sentence), or a limit of the file's shape.
  */
 export type SyntaxProblem = { readonly kind: "parser"; readonly sentence: string } | { readonly kind: "tooManyCpus"; readonly max: number };
+// tooManyCpus counts threads: CPUs, work items (one per object) and kthreads.
 
 /** A value's type as a type error names it; for a parameter, the constant it is bound to and where that was passed (`line:column`). */
 export interface TypeWords {
@@ -134,6 +135,12 @@ export interface SiteWords {
   readonly looping?: boolean;
   /** For a CPU stuck at `wait until`: the CPUs whose code writes what it reads. */
   readonly writers?: readonly string[];
+  /**
+   * For a thread stuck at a wait no lock stands for (wait_for_completion):
+   * what it waits for, and each statement that could let it pass with
+   * where that statement's thread is (its statement, "finished", …).
+   */
+  readonly waitsOn?: { readonly what: string; readonly releasers: readonly { readonly cpu: string; readonly action: string; readonly where: string }[] };
 }
 
 /** What a finding's header and sentence say, by kind of problem. */
@@ -144,7 +151,13 @@ export type FindingWords =
   | { readonly kind: "violation"; readonly site: SiteWords; readonly message: string | undefined }
   | { readonly kind: "bad-unlock"; readonly site: SiteWords; readonly lock: string; readonly shared: boolean }
   | { readonly kind: "lock-held-at-exit"; readonly site: SiteWords; readonly locks: readonly string[] }
-  | { readonly kind: "overflow"; readonly site: SiteWords };
+  | { readonly kind: "overflow"; readonly site: SiteWords }
+  /** The misuses of §9's primitives: `target` names the domain, queue, kthread or node. */
+  | { readonly kind: "section-unbalanced"; readonly site: SiteWords; readonly target: string }
+  | { readonly kind: "section-open-at-exit"; readonly site: SiteWords; readonly targets: readonly string[] }
+  | { readonly kind: "queue-destroyed" | "queue-draining"; readonly site: SiteWords; readonly target: string; readonly work: string }
+  | { readonly kind: "kthread-run-twice"; readonly site: SiteWords; readonly target: string }
+  | { readonly kind: "remove-self-outside"; readonly site: SiteWords; readonly target: string };
 
 const inCall = (s: SiteWords): string => (s.inCall !== undefined ? ` in ${s.inCall}` : "");
 const joined = (names: readonly string[]): string => names.join(" and ");
@@ -165,8 +178,15 @@ function writersNote(writers: readonly string[] | undefined): string {
   return writers.length === 0 ? ", which no CPU writes" : `, which only ${joined(writers)} ${writers.length === 1 ? "writes" : "write"}`;
 }
 
+/** For a thread stuck at a wait no lock stands for: who could have let it pass, and where they are. */
+function releasersNote(w: NonNullable<SiteWords["waitsOn"]>): string {
+  if (w.releasers.length === 0) return `, and no thread ever does that`;
+  return `, which only ${w.releasers.map((r) => `'${r.action}' on ${r.cpu} could (${r.cpu} ${r.where})`).join(" or ")}`;
+}
+
 function stuckPart(s: SiteWords): string {
   if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${inCall(s)} and can never finish`;
+  if (s.waitsOn) return `${s.cpu} waits for ${s.waitsOn.what} at '${s.action}'${inCall(s)}${releasersNote(s.waitsOn)}`;
   if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${inCall(s)}${writersNote(s.writers)}`;
   const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
   return `${s.cpu} ${waiting(s)}${who}`;
@@ -210,6 +230,30 @@ export function findingText(w: FindingWords): { title: string; message: string }
       };
     case "overflow":
       return { title: "integer overflow", message: `Integer overflow on ${w.site.cpu}${inCall(w.site)}: '${w.site.action}' leaves the range -128..127.` };
+    case "section-unbalanced":
+      return { title: "bad unlock balance detected", message: `Bad unlock balance: ${w.site.cpu} closes a read-side section of ${w.target}${inCall(w.site)} but has none open.` };
+    case "section-open-at-exit":
+      return {
+        title: "lock held when returning to user space",
+        message: `${w.site.cpu} finishes inside a read-side section of ${w.targets.join(", ")}; close it on every path (a synchronize waits for it for ever).`,
+      };
+    case "queue-destroyed":
+      return {
+        title: "queue_work on a destroyed workqueue",
+        message: `${w.site.cpu} queues ${w.work} on ${w.target}${inCall(w.site)} after destroy_workqueue: the kernel warns and refuses it, and the work never runs.`,
+      };
+    case "queue-draining":
+      return {
+        title: "queue_work on a draining workqueue",
+        message: `${w.site.cpu} queues ${w.work} on ${w.target}${inCall(w.site)} while it is drained; only its own work items may queue there then (the kernel warns and refuses it).`,
+      };
+    case "kthread-run-twice":
+      return { title: "kthread run twice", message: `${w.site.cpu} runs ${w.target} again${inCall(w.site)}, but it was already run (or stopped); a kthread starts once: declare another to run two.` };
+    case "remove-self-outside":
+      return {
+        title: "kernfs_remove_self outside its sysfs block",
+        message: `${w.site.cpu} calls kernfs_remove_self on ${w.target}${inCall(w.site)} without an active reference on it: only ${w.target}'s own store (its 'sysfs' block) can remove itself.`,
+      };
     default:
       return unreachable(w);
   }
@@ -239,7 +283,7 @@ function inversionUnreached(locks: readonly string[], complete: boolean, relatio
 const NOT_FOUND: Readonly<Record<ExpectKind, string>> = {
   deadlock: "deadlock or hang",
   violation: "failed assert",
-  misuse: "lock misuse (bad unlock, lock held at exit, overflow)",
+  misuse: "misuse (bad unlock, lock held at exit, overflow, or of a kernel primitive)",
 };
 
 /** Why a search stopped early. */
@@ -279,7 +323,7 @@ function callChain(path: readonly string[]): string {
 /** code, default severity and the sentence of each message. */
 export const catalogue = {
   // syntax (RACE00x)
-  syntax: { code: "RACE001", severity: "error", text: (e: SyntaxProblem) => (e.kind === "parser" ? e.sentence : `At most ${e.max} CPUs are supported.`) },
+  syntax: { code: "RACE001", severity: "error", text: (e: SyntaxProblem) => (e.kind === "parser" ? e.sentence : `At most ${e.max} threads (CPUs, work items, kthreads) are supported.`) },
   badCharacter: {
     code: "RACE002",
     severity: "error",
@@ -498,6 +542,65 @@ export const catalogue = {
     severity: "error",
     text: (name: string) => `A call ${q(name + "(…)")} is a statement, not a value; call it on its own line and read the shared state it sets.`,
   },
+  // kernel primitives (RACE06x, race-language.md §9)
+  workOn: {
+    code: "RACE060",
+    severity: "error",
+    text: (work: string, found: string) => `Expected 'on' and the work item's workqueue ('work ${work} on events { … }'), found ${q(found)}.`,
+  },
+  unknownPrimitive: {
+    code: "RACE061",
+    severity: "error",
+    /** `noun`: "work item", "workqueue", …; `example`: its declaration. */
+    text: (noun: string, name: string, example: string) => `Unknown ${noun} ${q(name)}; declare it, e.g. ${q(example)}.`,
+  },
+  wrongTarget: {
+    code: "RACE062",
+    severity: "error",
+    text: (verb: string, wants: string, name: string, is: string) => `${q(verb)} takes ${article(wants)}, but ${q(name)} is ${article(is)}.`,
+  },
+  verbNeedsTarget: {
+    code: "RACE063",
+    severity: "error",
+    text: (verb: string, wants: string) => `${q(verb)} needs ${article(wants)}: '${verb} NAME'.`,
+  },
+  verbBlock: {
+    code: "RACE064",
+    severity: "error",
+    text: (verb: string, needsOne: boolean) =>
+      needsOne ? `${q(verb)} needs a block: '${verb} KN { … }' runs the block holding an active reference on the node.` : `${q(verb)} takes no block; remove the braces.`,
+  },
+  verbOutsideCondition: {
+    code: "RACE065",
+    severity: "error",
+    text: (verb: string) => `${q(verb)} is only allowed as the whole condition of an 'if' or a 'while', negated or not: 'if ${verb} X { … } else { … }'.`,
+  },
+  shouldStopOutsideKthread: {
+    code: "RACE066",
+    severity: "error",
+    /** `thread`: what runs it ("CPU 'A'", "work item 'w'"). */
+    text: (thread: string) => `'kthread_should_stop()' asks whether the running kthread was stopped; here it runs in ${thread}, which is not a kthread.`,
+  },
+  workParams: {
+    code: "RACE067",
+    severity: "error",
+    text: (work: string, kind: "several" | "noObjects") =>
+      kind === "several"
+        ? `A work item binds one parameter, to each of its objects: 'work ${work}[a, b] on Q (d) { … }'.`
+        : `'(…)' binds each object of a work item declared for objects ('work ${work}[a, b] on Q (d)'); this one lists none.`,
+  },
+  maxActive: {
+    code: "RACE068",
+    severity: "error",
+    text: (kind: "range" | "ordered", value?: string) =>
+      kind === "ordered" ? `An ordered workqueue runs one item at a time (max_active 1); remove 'max_active'.` : `max_active must be between 1 and 255, not ${value}.`,
+  },
+  unusedPrimitive: {
+    code: "RACE069",
+    severity: "warning",
+    /** `what`: "Workqueue", "Work item", …; `never`: "never queued", "never used". */
+    text: (what: string, name: string, never: string) => `${what} ${q(name)} is ${never}; remove it or use it.`,
+  },
   // warnings (RACE05x)
   unusedLock: {
     code: "RACE050",
@@ -526,6 +629,12 @@ export const catalogue = {
   badUnlock: { code: "RACE103", severity: "error", text: finding },
   lockHeldAtExit: { code: "RACE104", severity: "error", text: finding },
   overflow: { code: "RACE105", severity: "error", text: finding },
+  sectionUnbalanced: { code: "RACE112", severity: "error", text: finding },
+  sectionOpenAtExit: { code: "RACE113", severity: "error", text: finding },
+  queueDestroyed: { code: "RACE114", severity: "error", text: finding },
+  queueDraining: { code: "RACE115", severity: "error", text: finding },
+  kthreadRunTwice: { code: "RACE116", severity: "error", text: finding },
+  removeSelfOutside: { code: "RACE117", severity: "error", text: finding },
   expectationNotMet: {
     code: "RACE106",
     severity: "error",

@@ -5,6 +5,11 @@
 import { CstParser, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
+import { DECLARATION_WORDS, isConditionVerb, isVerb, VERBS, type VerbInfo } from "./verbs";
+
+/** The §9 declaration words are contextual: a declaration only where an item starts and a name follows. */
+const PRIMITIVE_DECLS: ReadonlySet<string> = new Set(["completion", "kernfs", "srcu"]);
+const DECLARATION_STARTS: ReadonlySet<string> = new Set(DECLARATION_WORDS);
 
 class RaceParser extends CstParser {
   constructor() {
@@ -13,8 +18,12 @@ class RaceParser extends CstParser {
   }
 
   public file = this.RULE("file", () => {
-    this.MANY(() => this.SUBRULE(this.item));
+    // A name starts an item only as a §9 declaration word: any other stays
+    // an unexpected token, with the error and recovery it had before.
+    this.MANY({ GATE: this.atItem, DEF: () => this.SUBRULE(this.item) });
   });
+
+  private readonly atItem = (): boolean => !tokenMatcher(this.LA(1), T.Identifier) || DECLARATION_STARTS.has(this.LA(1).image);
 
   private item = this.RULE("item", () => {
     this.OR([
@@ -25,8 +34,56 @@ class RaceParser extends CstParser {
       { ALT: () => this.SUBRULE(this.driverDecl) },
       { ALT: () => this.SUBRULE(this.cpuDecl) },
       { ALT: () => this.SUBRULE(this.expectDecl) },
+      { GATE: this.atWorkqueueDecl, ALT: () => this.SUBRULE(this.workqueueDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.atDecl("work"), ALT: () => this.SUBRULE(this.workDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.atDecl("kthread"), ALT: () => this.SUBRULE(this.kthreadDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => PRIMITIVE_DECLS.has(this.LA(1).image) && tokenMatcher(this.LA(2), T.Identifier), ALT: () => this.SUBRULE(this.primitiveDecl), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.CONSUME(T.Semicolon) },
     ]);
+  });
+
+  private readonly atDecl = (word: string): boolean => this.LA(1).image === word && tokenMatcher(this.LA(2), T.Identifier);
+
+  private readonly atWorkqueueDecl = (): boolean => this.atDecl("workqueue") || (this.LA(1).image === "ordered" && this.LA(2).image === "workqueue");
+
+  /** `workqueue Q`, `ordered workqueue Q`, `workqueue Q max_active 2`. */
+  private workqueueDecl = this.RULE("workqueueDecl", () => {
+    this.OPTION({ GATE: () => this.LA(1).image === "ordered", DEF: () => this.CONSUME(T.Identifier, { LABEL: "ordered" }) });
+    this.CONSUME2(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME3(T.Identifier, { LABEL: "name" });
+    this.OPTION2({
+      GATE: () => this.LA(1).image === "max_active",
+      DEF: () => {
+        this.CONSUME4(T.Identifier, { LABEL: "maxActive" });
+        this.CONSUME(T.Integer);
+      },
+    });
+  });
+
+  /** `work W on Q { … }`, `work W[a, b] on Q (d) { … }`. */
+  private workDecl = this.RULE("workDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME2(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.instanceList));
+    this.CONSUME3(T.Identifier, { LABEL: "on" });
+    this.CONSUME4(T.Identifier, { LABEL: "queue" });
+    this.OPTION2(() => this.SUBRULE(this.paramList));
+    this.SUBRULE(this.block);
+  });
+
+  /** `kthread T "label" { … }`. */
+  private kthreadDecl = this.RULE("kthreadDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME2(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.CONSUME(T.StringLiteral));
+    this.SUBRULE(this.block);
+  });
+
+  /** `completion C`, `kernfs KN[pf]`, `srcu S`. */
+  private primitiveDecl = this.RULE("primitiveDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME2(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.instanceList));
   });
 
   private scenarioDecl = this.RULE("scenarioDecl", () => {
@@ -138,6 +195,7 @@ class RaceParser extends CstParser {
       { ALT: () => this.SUBRULE(this.lockStmt) },
       { ALT: () => this.SUBRULE(this.trylockStmt) },
       { GATE: this.atRtrylock, ALT: () => this.SUBRULE(this.rtrylockStmt) },
+      { GATE: this.atVerbStmt, ALT: () => this.SUBRULE(this.verbStmt), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.SUBRULE(this.localVarStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
@@ -163,6 +221,26 @@ class RaceParser extends CstParser {
   private trylockStmt = this.RULE("trylockStmt", () => {
     this.CONSUME(T.Trylock);
     this.SUBRULE(this.ref);
+  });
+
+  /**
+   * A §9 verb (verbs.ts) starts a statement where nothing follows it that
+   * would make it a variable or a call (`complete = true`, `complete()`):
+   * so a verb missing its target is still read as one, and explained.
+   */
+  private readonly atVerbStmt = (): boolean => {
+    if (!isVerb(this.LA(1).image)) return false;
+    const next = this.LA(2);
+    return !tokenMatcher(next, T.Assign) && !tokenMatcher(next, T.Dot) && !tokenMatcher(next, T.LParen) && !tokenMatcher(next, T.LBracket);
+  };
+
+  private readonly atVerbTest = (): boolean => isConditionVerb(this.LA(1).image) && tokenMatcher(this.LA(2), T.Identifier);
+
+  private verbStmt = this.RULE("verbStmt", () => {
+    const verb = this.CONSUME(T.Identifier, { LABEL: "verb" });
+    this.OPTION({ GATE: () => isVerb(verb.image) && (VERBS[verb.image] as VerbInfo).target !== undefined, DEF: () => this.SUBRULE(this.ref) });
+    // Any verb may be followed by a block here; the checker says which take one (`sysfs`).
+    this.OPTION2(() => this.SUBRULE(this.block));
   });
 
   private rtrylockStmt = this.RULE("rtrylockStmt", () => {
@@ -319,7 +397,15 @@ class RaceParser extends CstParser {
         },
       },
       {
-        // Never valid as a value; parsed whole so that `if mutex_trylock(&m) { … }` gets one clear message.
+        GATE: this.atVerbTest,
+        ALT: () => {
+          this.CONSUME3(T.Identifier, { LABEL: "verbTest" });
+          this.SUBRULE5(this.ref);
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+      {
+        // Never valid as a value (but `kthread_should_stop()`); parsed whole so that `if mutex_trylock(&m) { … }` gets one clear message.
         ALT: () => {
           this.CONSUME2(T.Identifier, { LABEL: "callee" });
           this.SUBRULE(this.argList);

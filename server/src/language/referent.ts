@@ -22,11 +22,22 @@ export interface CpuRef {
   readonly name: string;
 }
 
+/** A work item: a body run by its own thread, its object bound to its parameter. */
+export interface WorkRef {
+  readonly kind: "work";
+  readonly name: string;
+}
+
+export interface KthreadRef {
+  readonly kind: "kthread";
+  readonly name: string;
+}
+
 /** What a call enters: a function or a driver's callback. */
 export type Callee = FnRef | CallbackRef;
 
-/** A body with parameters (a CPU has none) and locals of its own. */
-export type BodyOwner = Callee | CpuRef;
+/** A body with parameters (a CPU and a kthread have none) and locals of its own. */
+export type BodyOwner = Callee | CpuRef | WorkRef | KthreadRef;
 
 export type Referent =
   | { readonly kind: "lock"; readonly name: string }
@@ -35,6 +46,9 @@ export type Referent =
   | { readonly kind: "driver"; readonly name: string }
   | CallbackRef
   | CpuRef
+  | WorkRef
+  | KthreadRef
+  | { readonly kind: "workqueue" | "completion" | "kernfs" | "srcu"; readonly name: string }
   /** An object instance, named in some lock or variable declaration. */
   | { readonly kind: "object"; readonly name: string }
   | { readonly kind: "param"; readonly owner: BodyOwner; readonly name: string }
@@ -59,6 +73,12 @@ export function referentKey(r: Referent): string {
     case "fn":
     case "driver":
     case "cpu":
+    case "work":
+    case "kthread":
+    case "workqueue":
+    case "completion":
+    case "kernfs":
+    case "srcu":
       return `${r.kind}:${r.name}`;
     case "callback":
       return `cb:${r.driver}.${r.name}`;

@@ -10,6 +10,7 @@ import { unreachable } from "./ast";
 import { describeSymbol, type GlobalSymbol, type Scope } from "./binder";
 import type { BodyOwner, LocalRef, Referent } from "./referent";
 import type { Span } from "./span";
+import type { TargetKind } from "./verbs";
 
 export type ValueType = "int" | "bool" | "unknown";
 
@@ -50,7 +51,7 @@ export type Resolved =
 type Rung = Exclude<Resolved["kind"], "unknown">;
 
 /** Where a name stands in a body. */
-export type Place = "lock" | "read" | "write" | "callee" | "driver" | "index" | "argument";
+export type Place = "lock" | "read" | "write" | "callee" | "driver" | "index" | "argument" | TargetKind;
 
 interface PlaceRule {
   /** The kind of global that belongs here (an index or argument wants an object or a parameter). */
@@ -76,6 +77,13 @@ const PLACES: Readonly<Record<Place, PlaceRule>> = {
   driver: { wants: "driver", ladder: ["global"], records: [] },
   index: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
   argument: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
+  // A §9 statement's target (`flush_work W`): like a lock.
+  work: { wants: "work", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  workqueue: { wants: "workqueue", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  kthread: { wants: "kthread", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  completion: { wants: "completion", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  kernfs: { wants: "kernfs", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  srcu: { wants: "srcu", ladder: GLOBAL_FIRST, records: ["local", "global"] },
 };
 
 /** What `name` stands for at `place`: the first rung of the place's ladder that has it. */

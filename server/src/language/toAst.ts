@@ -7,6 +7,7 @@ import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast";
 import { diagnostic, type Diagnostic } from "./messages";
 import { span, type Span } from "./span";
+import { isConditionVerb, isVerb } from "./verbs";
 
 type Children = Record<string, CstElement[] | undefined>;
 const NONE: never[] = [];
@@ -200,6 +201,35 @@ export class AstBuilder {
     return { kind: "CpuDecl", name, label, body: this.block(this.node(node, "block")), span: sp };
   }
 
+  workqueueDecl(node: CstNode): A.WorkqueueDecl {
+    const sp = this.nodeSpan(node);
+    const int = this.token(node, "Integer");
+    const maxActive: A.IntLiteral | undefined = int ? { kind: "IntLiteral", value: Number(int.image), text: int.image, span: this.tokenSpan(int) } : undefined;
+    return { kind: "WorkqueueDecl", name: this.ident(this.token(node, "name")), ordered: this.token(node, "ordered") !== undefined, maxActive, span: sp };
+  }
+
+  workDecl(node: CstNode): A.WorkDecl {
+    const sp = this.nodeSpan(node);
+    const name = this.ident(this.token(node, "name"));
+    const instances = this.instances(node);
+    const on = this.token(node, "on");
+    if (on && on.image !== "on") this.diagnostics.push(diagnostic("workOn", this.tokenSpan(on), name.name, on.image));
+    const queue = this.ident(this.token(node, "queue"));
+    return { kind: "WorkDecl", name, instances, queue, params: this.params(node), body: this.block(this.node(node, "block")), span: sp };
+  }
+
+  kthreadDecl(node: CstNode): A.KthreadDecl {
+    const sp = this.nodeSpan(node);
+    const str = this.token(node, "StringLiteral");
+    return { kind: "KthreadDecl", name: this.ident(this.token(node, "name")), label: str ? this.stringValue(str) : undefined, body: this.block(this.node(node, "block")), span: sp };
+  }
+
+  primitiveDecl(node: CstNode): A.PrimitiveDecl {
+    const sp = this.nodeSpan(node);
+    const what = this.token(node, "keyword")!.image as A.PrimitiveKind;
+    return { kind: "PrimitiveDecl", what, name: this.ident(this.token(node, "name")), instances: this.instances(node), span: sp };
+  }
+
   expectDecl(node: CstNode): A.ExpectDecl {
     const sp = this.nodeSpan(node);
     this.token(node, "Expect");
@@ -237,6 +267,15 @@ export class AstBuilder {
 
   localVarStmt(child: CstNode, sp: Span): A.Stmt {
     return { kind: "LocalVarStmt", name: this.ident(this.token(child, "Identifier")), init: this.constant(child), span: sp };
+  }
+
+  verbStmt(child: CstNode, sp: Span): A.Stmt | undefined {
+    const verb = this.token(child, "verb");
+    if (!verb || !isVerb(verb.image)) return undefined;
+    const verbSpan = this.tokenSpan(verb);
+    const ref = this.node(child, "ref");
+    const block = this.node(child, "block");
+    return { kind: "VerbStmt", verb: verb.image, verbSpan, target: ref ? this.ref(ref) : undefined, body: block ? this.block(block) : undefined, span: sp };
   }
 
   whileStmt(child: CstNode, sp: Span): A.Stmt {
@@ -373,8 +412,17 @@ export class AstBuilder {
     }
     if (this.token(node, "Trylock")) return { kind: "TrylockExpr", op: "trylock", lock: this.ref(this.node(node, "ref")), span: sp };
     if (this.token(node, "rtrylock")) return { kind: "TrylockExpr", op: "rtrylock", lock: this.ref(this.node(node, "ref")), span: sp };
+    const test = this.token(node, "verbTest");
+    if (test && isConditionVerb(test.image)) return { kind: "VerbTest", verb: test.image, verbSpan: this.tokenSpan(test), target: this.ref(this.node(node, "ref")), span: sp };
     const callee = this.token(node, "callee");
-    if (callee) return { kind: "CallExpr", callee: this.ident(callee), args: this.args(this.node(node, "argList")), span: sp };
+    if (callee) {
+      const args = this.args(this.node(node, "argList"));
+      if (callee.image === "kthread_should_stop" && args.length === 0) {
+        this.tokenSpan(callee);
+        return { kind: "ShouldStopExpr", span: sp };
+      }
+      return { kind: "CallExpr", callee: this.ident(callee), args, span: sp };
+    }
     const ref = this.node(node, "ref");
     if (ref) {
       const r = this.ref(ref);
@@ -391,8 +439,8 @@ export class AstBuilder {
  * that these are exactly the grammar's alternatives (a new rule without a
  * builder fails it instead of vanishing from the AST).
  */
-export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl"] as const;
-export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
+export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl", "workqueueDecl", "workDecl", "kthreadDecl", "primitiveDecl"] as const;
+export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "verbStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
 type ItemRule = (typeof ITEM_RULES)[number];
 type StmtRule = (typeof STMT_RULES)[number];
 
@@ -404,12 +452,17 @@ const ITEMS: { readonly [R in ItemRule]: (b: AstBuilder, node: CstNode) => A.Ite
   driverDecl: (b, n) => b.driverDecl(n),
   cpuDecl: (b, n) => b.cpuDecl(n),
   expectDecl: (b, n) => b.expectDecl(n),
+  workqueueDecl: (b, n) => b.workqueueDecl(n),
+  workDecl: (b, n) => b.workDecl(n),
+  kthreadDecl: (b, n) => b.kthreadDecl(n),
+  primitiveDecl: (b, n) => b.primitiveDecl(n),
 };
 
 const STMTS: { readonly [R in StmtRule]: (b: AstBuilder, node: CstNode, sp: Span) => A.Stmt | undefined } = {
   lockStmt: (b, n, sp) => b.lockStmt(n, sp),
   trylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "trylock"),
   rtrylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "rtrylock"),
+  verbStmt: (b, n, sp) => b.verbStmt(n, sp),
   localVarStmt: (b, n, sp) => b.localVarStmt(n, sp),
   ifStmt: (b, n) => b.ifStmt(n),
   whileStmt: (b, n, sp) => b.whileStmt(n, sp),

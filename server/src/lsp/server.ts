@@ -56,6 +56,10 @@ const symbolKinds: Record<nav.SymbolKind, SymbolKind> = {
   driver: SymbolKind.Class,
   callback: SymbolKind.Method,
   cpu: SymbolKind.Event,
+  workqueue: SymbolKind.Namespace,
+  work: SymbolKind.Event,
+  kthread: SymbolKind.Event,
+  primitive: SymbolKind.Key,
   expect: SymbolKind.Boolean,
   instance: SymbolKind.EnumMember,
 };
@@ -70,6 +74,7 @@ const completionKinds: Record<CompletionKind, CompletionItemKind> = {
   instance: CompletionItemKind.EnumMember,
   parameter: CompletionItemKind.Variable,
   value: CompletionItemKind.Value,
+  primitive: CompletionItemKind.Module,
 };
 
 function readSettings(raw: unknown): Partial<Settings> {

@@ -10,8 +10,9 @@ import { bodies, EXPECT_KINDS } from "../language/ast";
 import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 import { unreachable } from "../language/ast";
+import { describeSymbol } from "../language/binder";
 
-export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value";
+export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value" | "primitive";
 
 export interface CompletionEntry {
   readonly label: string;
@@ -67,6 +68,14 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
         break;
       case "driver":
         out.push({ label: s.decl.name.name, kind: "driver", detail: "driver" });
+        break;
+      case "workqueue":
+      case "work":
+      case "kthread":
+      case "completion":
+      case "kernfs":
+      case "srcu":
+        out.push({ label: s.decl.name.name, kind: "primitive", detail: describeSymbol(s) });
         break;
       default:
         unreachable(s);

@@ -51,7 +51,7 @@ export function rename(checked: CheckResult, offset: number, newName: string): R
   return { edits: references(checked, offset, true).map((span) => ({ span, newText: newName })) };
 }
 
-const GLOBAL_KINDS: readonly Referent["kind"][] = ["lock", "var", "fn", "driver"];
+const GLOBAL_KINDS: readonly Referent["kind"][] = ["lock", "var", "fn", "driver", "workqueue", "work", "kthread", "completion", "kernfs", "srcu"];
 
 /**
  * Whether `newName` would clash with a declaration: locks, variables,
@@ -68,7 +68,15 @@ function clashes(checked: CheckResult, renamed: Referent, newName: string): bool
     case "var":
     case "fn":
     case "driver":
+    case "workqueue":
+    case "completion":
+    case "kernfs":
+    case "srcu":
       return global();
+    case "work":
+    case "kthread":
+      // A thread's name is also its column: it may not take a CPU's either.
+      return global() || declared((s) => s.kind === "cpu");
     case "local":
       return global() || inBody(renamed.owner);
     case "param":
@@ -90,7 +98,7 @@ export function prepareRename(checked: CheckResult, offset: number): Span | unde
 
 // ---- outline --------------------------------------------------------------
 
-export type SymbolKind = "scenario" | "lock" | "variable" | "function" | "driver" | "callback" | "cpu" | "expect" | "instance";
+export type SymbolKind = "scenario" | "lock" | "variable" | "function" | "driver" | "callback" | "cpu" | "expect" | "instance" | "workqueue" | "work" | "kthread" | "primitive";
 
 export interface OutlineSymbol {
   readonly name: string;
@@ -142,6 +150,21 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
       case "ExpectDecl":
         out.push({ name: `expect ${item.words.map((w) => w.name).join(", ")}`, detail: "expectation", kind: "expect", span: item.span, selection: item.words[0]?.span ?? item.span, children: [] });
         break;
+      case "WorkqueueDecl":
+        if (item.name.name) {
+          const detail = item.ordered ? "ordered workqueue" : item.maxActive ? `workqueue, max_active ${item.maxActive.text}` : "workqueue";
+          out.push({ name: item.name.name, detail, kind: "workqueue", span: item.span, selection: item.name.span, children: [] });
+        }
+        break;
+      case "WorkDecl":
+        if (item.name.name) out.push({ name: item.name.name, detail: `work on ${item.queue.name}`, kind: "work", span: item.span, selection: item.name.span, children: instances(item.instances) });
+        break;
+      case "KthreadDecl":
+        if (item.name.name) out.push({ name: item.name.name, detail: item.label ?? "kthread", kind: "kthread", span: item.span, selection: item.name.span, children: [] });
+        break;
+      case "PrimitiveDecl":
+        if (item.name.name) out.push({ name: item.name.name, detail: item.what, kind: "primitive", span: item.span, selection: item.name.span, children: instances(item.instances) });
+        break;
       default:
         unreachable(item);
     }
@@ -171,6 +194,12 @@ const typeOfKind: Record<Referent["kind"], (typeof SEMANTIC_TYPES)[number]> = {
   object: "enumMember",
   param: "parameter",
   local: "variable",
+  workqueue: "namespace",
+  work: "class",
+  kthread: "class",
+  completion: "type",
+  kernfs: "type",
+  srcu: "type",
 };
 
 export interface SemanticToken {

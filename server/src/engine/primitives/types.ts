@@ -10,7 +10,7 @@
 // instruction kind: a new kind without its semantics fails the type check.
 
 import type { CExpr, Instr, Model } from "../model";
-import type { CpuStatus } from "../status";
+import type { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 
 export type Op = Instr["op"];
@@ -31,12 +31,19 @@ export const enum LockMode {
   Query = 3,
 }
 
-/** What a statement touches, as told to the reduction. */
+/**
+ * What a statement touches, as told to the reduction. Besides locks and
+ * variables, a primitive's objects (a work item, a completion, a kernfs
+ * node, …) are resources: each part numbers its own (StatePart.resources)
+ * and the layout places them after the variables.
+ */
 export interface AccessSink {
   lock(lock: number, mode: LockMode): void;
   read(variable: number): void;
   write(variable: number): void;
   expr(e: CExpr): void;
+  /** A resource (a global number from Layout.resource) read, or written. */
+  resource(id: number, write: boolean): void;
 }
 
 /** A lock a statement acquires: lock-order edges go to it from every lock held, and a CPU blocked there waits for it. */
@@ -44,6 +51,8 @@ export interface Acquire {
   readonly lock: number;
   /** The read side of a reader/writer lock. */
   readonly read: boolean;
+  /** A synchronize: lockdep's acquire and release of an SRCU domain, printed `sync(S)`. */
+  readonly sync?: boolean;
 }
 
 /** What a trace says of one step. */
@@ -60,6 +69,9 @@ export interface PromelaContext {
   readonly model: Model;
   readonly layout: Layout;
   readonly cpu: number;
+  /** The statement's own pc, and its label (a wait that stays for its return jumps there). */
+  readonly pc: number;
+  readonly here: string;
   /** The CPU's number in the model's own encoding (owners are CPU + 1). */
   readonly me: number;
   /** Jump to `target` (with any bookkeeping a primitive keeps per position). */
@@ -90,9 +102,27 @@ export interface OpSemantics<I extends Instr> {
   access(ins: I, a: AccessSink, m: Layout): void;
   /** What standing at it touches for others (a queued rwsem writer blocks new readers). */
   arrival(ins: I, a: AccessSink, m: Layout): void;
+  /** For a wait taken in two steps (waits.ts): the record bytes it needs besides the phase. */
+  recordBytes?(ins: I, model: Model): number;
   /** Can its step stop the CPU (a failed assert, a bad unlock, an overflow)? */
   canStop(ins: I, m: Layout): boolean;
-  acquires(ins: I): Acquire | undefined;
+  /** The lock class it acquires (a real lock or a pseudo-lock): what a CPU blocked at it waits for. */
+  acquires(ins: I, model: Model): Acquire | undefined;
+  /** Further lock classes it acquires and releases at once, for lockdep's graph (a flush on an ordered queue: its `(wq_completion)`). */
+  alsoAcquires?(ins: I, model: Model): readonly Acquire[];
+  /**
+   * Blocked on others (BlockedOnLock), it is also released by a write to
+   * what it reads (a cancel ends a flush's wait as the item's end does):
+   * the reduction adds those writers to `unblockers`.
+   */
+  readonly releasedByWrites?: boolean;
+  /**
+   * What a thread blocked here waits for, in words, where no lock class
+   * stands for it (`completion done`, `poller to exit`).
+   */
+  waitsOn?(ins: I, model: Model): string;
+  /** The statements that could let a thread blocked here pass (the `complete`s of its completion). */
+  releasers?(ins: I, model: Model): readonly { readonly thread: number; readonly pc: number }[];
   /** The lock it releases, if any. */
   releases(ins: I): number | undefined;
   /** How a trace words the step that went from `before` to `after`. */
@@ -104,6 +134,19 @@ export type OpTable = { readonly [K in Op]: OpSemantics<InstrOf<K>> };
 
 /** A primitive's part of the state, and what it adds to Promela. */
 export interface StatePart {
+  /** How many resources (for the reduction, see AccessSink) it numbers; the layout gives it `resBase`. */
+  readonly resources?: number;
+  /** Called once the layout is built (parts that read others' state, or their own threads' pcs). */
+  link?(m: Layout): void;
+  /**
+   * A thread's body has ended (a work item's run, a kthread, a CPU): the
+   * part's bookkeeping, and a misuse it finds (a section left open), or Ok.
+   */
+  threadEnd?(m: Layout, st: Uint8Array, thread: number): StepResult;
+  /** What a thread's end touches, for the reduction (added to every statement that can end it). */
+  endAccess?(thread: number, a: AccessSink): void;
+  /** The pseudo-locks each thread holds in `st` (lockdep's view): `add(thread, class, read)`. */
+  held?(st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void): void;
   /** Bytes it takes in an unpacked state (placed from `base` on by the layout). */
   readonly size: number;
   /** Its values in the initial state. */

@@ -7,7 +7,7 @@ import { PC_DONE } from "../model";
 import { semantics } from "../primitives";
 import type { Reduction } from "../reduce";
 import { CpuStatus, StepResult, type Layout } from "../state";
-import type { FoundProblem, Site } from "./types";
+import type { FoundProblem, ProblemKind, Site } from "./types";
 import type { StateView } from "./view";
 import { unreachable } from "../../language/ast";
 
@@ -16,8 +16,17 @@ export type Found = (p: FoundProblem) => void;
 /** A CPU's site in state `st`, with the lock it is blocked on, if any. */
 function siteOf(layout: Layout, st: Uint8Array, cpu: number): Site {
   const ins = layout.instrAt(st, cpu)!;
-  return { cpu, pc: layout.pc(st, cpu), lock: semantics(ins).acquires(ins)?.lock };
+  return { cpu, pc: layout.pc(st, cpu), lock: semantics(ins).acquires(ins, layout.model)?.lock };
 }
+
+/** The misuses a step makes, by what the step returned. */
+const MISUSE_OF = {
+  [StepResult.SectionUnbalanced]: "section-unbalanced",
+  [StepResult.QueueDestroyed]: "queue-destroyed",
+  [StepResult.QueueDraining]: "queue-draining",
+  [StepResult.KthreadRunTwice]: "kthread-run-twice",
+  [StepResult.RemoveSelfOutside]: "remove-self-outside",
+} as const satisfies Partial<Record<StepResult, ProblemKind>>;
 
 export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: Found): void {
   const ins = layout.model.cpus[cpu]!.code[pc]!;
@@ -35,6 +44,18 @@ export function reportStep(result: StepResult, layout: Layout, after: Uint8Array
     case StepResult.HeldAtExit: {
       const locks = layout.locks.heldLocks(after, cpu);
       found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
+      break;
+    }
+    case StepResult.SectionOpenAtExit:
+      found({ kind: "section-open-at-exit", key: `section-open-at-exit:${cpu}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
+      break;
+    case StepResult.SectionUnbalanced:
+    case StepResult.QueueDestroyed:
+    case StepResult.QueueDraining:
+    case StepResult.KthreadRunTwice:
+    case StepResult.RemoveSelfOutside: {
+      const kind = MISUSE_OF[result];
+      found({ kind, key: `${kind}:${cpu}@${pc}`, state, sites: [site], locks: [] });
       break;
     }
     case StepResult.Ok:

@@ -3,12 +3,15 @@
 // reader/writer locks in which mode; and lockdep's lock-order occurrences:
 // for each lock acquired at a site, each lock held then, with the
 // intersection of the held sets over those occurrences (for gating).
+// Locks here are lock classes: the real locks, then lockdep's pseudo-locks
+// (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
+// …), which the primitives' parts say who holds.
 
-import type { Model } from "../model";
+import { lockClassCount, type Model } from "../model";
 import { semantics } from "../primitives";
 import type { Layout } from "../state";
 import { CpuStatus } from "../status";
-import type { Facts } from "./types";
+import type { EdgeOccurrence, Facts } from "./types";
 
 export class FactsRecorder {
   readonly words: number;
@@ -26,17 +29,24 @@ export class FactsRecorder {
   /** Per CPU, the locks it holds in the state being looked at (and those for reading). */
   private readonly held: Uint32Array;
   private readonly heldRead: Uint32Array;
-  /** Lock-order occurrences, indexed densely: only sites that acquire a lock get a row. */
-  private readonly lockSiteRow: Int32Array;
+  /**
+   * Lock-order occurrences, indexed densely: a row per lock a site
+   * acquires (most acquire one; a flush on an ordered queue two).
+   * `siteRows[site]` is its first row, `rowTarget[row]` the lock.
+   */
+  private readonly siteRows: Int32Array;
+  private readonly rowSite: number[] = [];
+  private readonly rowTarget: number[] = [];
+  private readonly partsHolding: readonly ((st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void) => void)[];
   private readonly occurrences: Uint32Array;
   private readonly occurred: Uint8Array;
 
   constructor(
-    private readonly model: Model,
+    model: Model,
     private readonly layout: Layout,
   ) {
     const n = model.cpus.length;
-    this.lockCount = model.locks.length;
+    this.lockCount = lockClassCount(model);
     const words = (this.words = Math.max(1, Math.ceil(this.lockCount / 32)));
     let sites = 0;
     for (const c of model.cpus) {
@@ -56,28 +66,36 @@ export class FactsRecorder {
     this.sometimesWritten = new Uint32Array(this.modes ? sites * words : 0);
     this.held = new Uint32Array(n * words);
     this.heldRead = new Uint32Array(this.modes ? n * words : 0);
-    this.lockSiteRow = new Int32Array(sites).fill(-1);
-    let lockSites = 0;
+    this.siteRows = new Int32Array(sites + 1);
     model.cpus.forEach((c, i) =>
       c.code.forEach((ins, pc) => {
-        if (semantics(ins).acquires(ins)) this.lockSiteRow[this.siteBase[i]! + pc] = lockSites++;
+        const site = this.siteBase[i]! + pc;
+        this.siteRows[site] = this.rowSite.length;
+        const sem = semantics(ins);
+        const first = sem.acquires(ins, model);
+        for (const a of first ? [first, ...(sem.alsoAcquires?.(ins, model) ?? [])] : []) {
+          this.rowSite.push(site);
+          this.rowTarget.push(a.lock);
+        }
       }),
     );
-    this.occurrences = new Uint32Array(lockSites * this.lockCount * words).fill(0xffffffff);
-    this.occurred = new Uint8Array(lockSites * this.lockCount);
+    this.siteRows[sites] = this.rowSite.length;
+    const rows = this.rowSite.length;
+    this.occurrences = new Uint32Array(rows * this.lockCount * words).fill(0xffffffff);
+    this.occurred = new Uint8Array(rows * this.lockCount);
+    this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
   }
 
   /** Records the facts of state `st`, whose CPUs' statuses are `status`. */
   record(st: Uint8Array, status: Int32Array): void {
     this.holdings(st);
     for (let c = 0; c < this.layout.cpuCount; c++) {
-      if (status[c] === CpuStatus.Finished) continue;
+      // A finished thread, or one with nothing to do (an idle work item, a kthread not yet run).
+      if (status[c] === CpuStatus.Finished || status[c] === CpuStatus.Idle) continue;
       const pc = this.layout.pc(st, c);
       const site = this.siteBase[c]! + pc;
       this.arrival(site, c);
-      const ins = this.model.cpus[c]!.code[pc]!;
-      const acquire = semantics(ins).acquires(ins);
-      if (acquire) this.occurrence(site, c, acquire.lock);
+      for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
     }
   }
 
@@ -98,7 +116,15 @@ export class FactsRecorder {
         heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
       }
     }
+    for (const holding of this.partsHolding) holding(st, this.addHeld);
   }
+
+  /** A pseudo-lock a part says thread c holds (for reading: kn->active, an SRCU domain). */
+  private readonly addHeld = (c: number, l: number, read: boolean): void => {
+    const { held, heldRead, words } = this;
+    held[c * words + (l >>> 5)]! |= 1 << (l & 31);
+    if (read && this.modes) heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+  };
 
   /** CPU c is at `site` holding `held[c]`. */
   private arrival(site: number, c: number): void {
@@ -115,11 +141,11 @@ export class FactsRecorder {
     }
   }
 
-  /** CPU c is about to acquire `target` at `site`: an edge from each lock it holds (not re-taking one it holds). */
-  private occurrence(site: number, c: number, target: number): void {
+  /** CPU c is about to acquire row's lock: an edge from each lock it holds (not re-taking one it holds). */
+  private occurrence(rowIndex: number, c: number, target: number): void {
     const { held, words, lockCount } = this;
     if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) return;
-    const row = this.lockSiteRow[site]! * lockCount;
+    const row = rowIndex * lockCount;
     for (let h = 0; h < lockCount; h++) {
       if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
       this.occurred[row + h] = 1;
@@ -130,16 +156,14 @@ export class FactsRecorder {
 
   result(): Facts {
     const { words, lockCount } = this;
-    const edgeOccurrences = new Map<number, Uint32Array>();
-    for (let site = 0; site < this.sites; site++) {
-      const row = this.lockSiteRow[site]!;
-      if (row < 0) continue;
+    const edges: EdgeOccurrence[] = [];
+    for (let row = 0; row < this.rowSite.length; row++) {
       for (let h = 0; h < lockCount; h++) {
         const k = row * lockCount + h;
-        if (this.occurred[k]) edgeOccurrences.set(site * lockCount + h, this.occurrences.slice(k * words, (k + 1) * words));
+        if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
     const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edgeOccurrences };
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges };
   }
 }

@@ -51,7 +51,20 @@ export type SearchMode =
   | { readonly kind: "goals"; readonly goals: readonly Goal[] }
   | { readonly kind: "stuck"; readonly targets: StuckTargets };
 
-export type ProblemKind = "deadlock" | "hang" | "violation" | "bad-unlock" | "lock-held-at-exit" | "overflow";
+/** What the search finds; every kind after "overflow" is a misuse of a v2 primitive (race-language.md §9). */
+export type ProblemKind =
+  | "deadlock"
+  | "hang"
+  | "violation"
+  | "bad-unlock"
+  | "lock-held-at-exit"
+  | "overflow"
+  | "section-unbalanced"
+  | "section-open-at-exit"
+  | "queue-destroyed"
+  | "queue-draining"
+  | "kthread-run-twice"
+  | "remove-self-outside";
 
 /** A CPU's part in a problem: where it is and, when blocked on a lock, which. */
 export interface Site {
@@ -84,7 +97,7 @@ export interface Stats {
   readonly reduced: boolean;
 }
 
-/** Lock sets as bitmask words (W = ceil(locks / 32) words each). */
+/** Lock sets as bitmask words (W = ceil(lock classes / 32) words each: the locks, then the pseudo-locks). */
 export interface Facts {
   readonly words: number;
   /** Per CPU, the first site index of its code. */
@@ -97,8 +110,16 @@ export interface Facts {
   /** Reader/writer locks held for reading, and for writing, on arrival in some reachable state (empty without rwsems). */
   readonly sometimesRead: Uint32Array;
   readonly sometimesWritten: Uint32Array;
-  /** (site * locks + held) → intersection of held sets over the occurrences of held → target at site. */
-  readonly edgeOccurrences: ReadonlyMap<number, Uint32Array>;
+  /** Lockdep's lock-order occurrences, by site, then held lock, then target. */
+  readonly edges: readonly EdgeOccurrence[];
+}
+
+/** Lock `from` was held when a CPU at `site` acquired `to`; `common`: the locks held at every such occurrence. */
+export interface EdgeOccurrence {
+  readonly site: number;
+  readonly from: number;
+  readonly to: number;
+  readonly common: Uint32Array;
 }
 
 export interface ExploreResult {

@@ -42,10 +42,14 @@ export class StateView {
     return this.enabled === 0 && this.blocked > 0;
   }
 
-  /** The CPUs that have finished (or stopped at an error). */
+  /**
+   * The CPUs that have finished (or stopped at an error), and the threads
+   * with nothing to do (an idle work item, a kthread not yet run): none of
+   * them is stuck.
+   */
   get finishedMask(): number {
     let done = 0;
-    for (let c = 0; c < this.layout.cpuCount; c++) if (this.status[c] === CpuStatus.Finished) done |= 1 << c;
+    for (let c = 0; c < this.layout.cpuCount; c++) if (this.status[c] === CpuStatus.Finished || this.status[c] === CpuStatus.Idle) done |= 1 << c;
     return done;
   }
 }

@@ -1,0 +1,71 @@
+// The statements of race-language.md §9 that are written like the kernel
+// call they model, `VERB target` (`flush_work reset[pf]`, `complete done`,
+// `sysfs remove_attr[pf] { … }`, `rcu_read_lock`): one table says, per
+// verb, what its target is, whether it takes a block or may stand as the
+// whole condition of an `if`/`while`, and what it does (hover, completion).
+// The words are contextual: they are verbs only where a statement or a
+// condition starts, followed by a target (or, without one, by nothing that
+// would make them a variable or a call), so older files keep their names.
+
+/** What a verb's target names: a declared work item, workqueue, kthread, completion, kernfs node or SRCU domain. */
+export type TargetKind = "work" | "workqueue" | "kthread" | "completion" | "kernfs" | "srcu";
+
+export interface VerbInfo {
+  /** Its target's kind; none for the RCU verbs (`rcu` is the one built-in domain). */
+  readonly target: TargetKind | undefined;
+  /** `sysfs KN { … }`: the statement is a block. */
+  readonly block?: true;
+  /** May be the whole condition of an `if` or `while`, negated or not. */
+  readonly condition?: true;
+  /** Only as a condition (`try_wait_for_completion`). */
+  readonly conditionOnly?: true;
+  /** One line for hover and completion: what the kernel call does here. */
+  readonly doc: string;
+}
+
+export const VERBS = {
+  queue_work: { target: "work", condition: true, doc: "queue_work(): idle → pending (running → running and pending again); nothing if already pending. As a condition: true when it queued." },
+  flush_work: { target: "work", doc: "flush_work(): waits for the instance pending or running at the call to finish; returns at once if the item is idle. Lockdep: acquires (work_completion)." },
+  cancel_work_sync: { target: "work", doc: "cancel_work_sync(): takes a pending instance off the queue, waits for a running one; idle on return, and queueing it meanwhile does nothing." },
+  cancel_work: { target: "work", doc: "cancel_work(): takes a pending instance off the queue; never waits." },
+  flush_workqueue: { target: "workqueue", doc: "flush_workqueue(): waits until every item queued on the queue before the call has finished. Lockdep: acquires (wq_completion)." },
+  drain_workqueue: { target: "workqueue", doc: "drain_workqueue(): flushes until the queue is empty, items queued by its own items included; queueing from outside meanwhile is a misuse." },
+  destroy_workqueue: { target: "workqueue", doc: "destroy_workqueue(): drains the queue, then destroys it; queueing on it afterwards is a misuse." },
+  kthread_run: { target: "kthread", doc: "kthread_run(): starts the kthread (its `start` is then a step of its own); running it twice is a misuse." },
+  kthread_stop: { target: "kthread", doc: "kthread_stop(): sets the kthread's stop flag, then waits until it has exited (a kthread never run exits without running its body)." },
+  wait_for_completion: { target: "completion", doc: "wait_for_completion(): blocks until the completion's count is positive (or complete_all), then takes one. Not tracked by lockdep." },
+  complete: { target: "completion", doc: "complete(): lets one waiter pass (now or later)." },
+  complete_all: { target: "completion", doc: "complete_all(): lets every present and future waiter pass until reinit_completion." },
+  reinit_completion: { target: "completion", doc: "reinit_completion(): the count back to 0, complete_all forgotten." },
+  try_wait_for_completion: { target: "completion", condition: true, conditionOnly: true, doc: "try_wait_for_completion(): takes one if wait_for_completion would pass; never waits. Only as a condition." },
+  sysfs: { target: "kernfs", block: true, doc: "kernfs_get_active() … kernfs_put_active(): the block runs holding an active reference on the node; on a node being removed it is skipped (-ENODEV). Lockdep: a read-trylock of kn->active." },
+  kernfs_remove: { target: "kernfs", doc: "kernfs_remove() (device_del(), sysfs_remove_file()): deactivates the node, then waits until no active reference remains. Lockdep: a write acquire of kn->active." },
+  kernfs_remove_self: { target: "kernfs", condition: true, doc: "kernfs_remove_self() (device_remove_file_self()): inside the node's own sysfs block, drops this thread's reference, then removes the node. As a condition: false when another removal was under way (it then waits for that one)." },
+  srcu_read_lock: { target: "srcu", doc: "srcu_read_lock(): opens a read-side section of the domain (nestable, never blocks)." },
+  srcu_read_unlock: { target: "srcu", doc: "srcu_read_unlock(): closes the innermost section; without one open it is a misuse." },
+  synchronize_srcu: { target: "srcu", doc: "synchronize_srcu(): waits until every section of the domain open at the call has closed; sections opened later do not delay it. Lockdep: sync(S)." },
+  rcu_read_lock: { target: undefined, doc: "rcu_read_lock(): opens an RCU read-side section (nestable, never blocks)." },
+  rcu_read_unlock: { target: undefined, doc: "rcu_read_unlock(): closes the innermost RCU section; without one open it is a misuse." },
+  synchronize_rcu: { target: undefined, doc: "synchronize_rcu(): waits until every RCU read-side section open at the call has closed." },
+} as const satisfies Record<string, VerbInfo>;
+
+export type Verb = keyof typeof VERBS;
+export type ConditionVerb = { [V in Verb]: (typeof VERBS)[V] extends { condition: true } ? V : never }[Verb];
+
+export function isVerb(word: string): word is Verb {
+  return Object.prototype.hasOwnProperty.call(VERBS, word);
+}
+
+export function verbInfo(v: Verb): VerbInfo {
+  return VERBS[v];
+}
+
+export function isConditionVerb(word: string): word is ConditionVerb {
+  return isVerb(word) && (VERBS[word] as VerbInfo).condition === true;
+}
+
+/** The words that start a §9 declaration: `workqueue Q`, `ordered workqueue Q`, `work W on Q { … }`, `kthread T { … }`, `completion C`, `kernfs KN`, `srcu S`. */
+export const DECLARATION_WORDS = ["workqueue", "ordered", "work", "kthread", "completion", "kernfs", "srcu"] as const;
+
+/** The name of the built-in RCU domain, as traces and the lock-order graph print it (lockdep's class). */
+export const RCU_DOMAIN = "rcu_read_lock";
