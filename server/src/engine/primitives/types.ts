@@ -98,8 +98,8 @@ export interface OpSemantics<I extends Instr> {
   unblockers(m: Layout, st: Uint8Array, cpu: number, ins: I, waitsFor: number): number;
   /** Takes the step in place: the next pc, or a negated StepResult error, which stops the CPU there. */
   step(m: Layout, st: Uint8Array, cpu: number, ins: I, choice: number): number;
-  /** What the step touches (reduce.ts). */
-  access(ins: I, a: AccessSink, m: Layout): void;
+  /** What the step touches (reduce.ts), when thread `thread` takes it. */
+  access(ins: I, a: AccessSink, m: Layout, thread: number): void;
   /** What standing at it touches for others (a queued rwsem writer blocks new readers). */
   arrival(ins: I, a: AccessSink, m: Layout): void;
   /** For a wait taken in two steps (waits.ts): the record bytes it needs besides the phase. */
@@ -138,6 +138,18 @@ export interface StatePart {
   readonly resources?: number;
   /** Called once the layout is built (parts that read others' state, or their own threads' pcs). */
   link?(m: Layout): void;
+  /**
+   * Whether a part keeps thread `t` from stepping whatever its statement
+   * says (an interrupted task: `waitsFor` gets the handler on top of it).
+   * Asked only for the threads `gates` lists.
+   */
+  gate?(st: Uint8Array, t: number, waitsFor: Int32Array): CpuStatus | undefined;
+  /** The threads `gate` may keep from stepping. */
+  readonly gates?: readonly number[];
+  /** What a gated thread waits for, in words (`irq_timer to return`). */
+  gateWords?(st: Uint8Array, t: number): string | undefined;
+  /** What every statement of thread `t` touches besides its own (a CPU's contexts read who is on top), for the reduction. */
+  threadAccess?(t: number, a: AccessSink): void;
   /**
    * A thread's body has ended (a work item's run, a kthread, a CPU): the
    * part's bookkeeping, and a misuse it finds (a section left open), or Ok.

@@ -7,11 +7,11 @@
 // (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
 // …), which the primitives' parts say who holds.
 
-import { lockClassCount, type Model } from "../model";
+import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, type Model } from "../model";
 import { semantics } from "../primitives";
 import type { Layout } from "../state";
 import { CpuStatus } from "../status";
-import type { EdgeOccurrence, Facts } from "./types";
+import { IrqUsage, type EdgeOccurrence, type Facts } from "./types";
 
 export class FactsRecorder {
   readonly words: number;
@@ -61,7 +61,7 @@ export class FactsRecorder {
     this.sometimes = new Uint32Array(sites * words);
     this.rwLocks = new Uint32Array(words);
     model.locks.forEach((l, i) => {
-      if (l.kind === "rwsem") this.rwLocks[i >>> 5]! |= 1 << (i & 31);
+      if (isReaderWriter(l.kind)) this.rwLocks[i >>> 5]! |= 1 << (i & 31);
     });
     this.modes = this.rwLocks.some((w) => w !== 0);
     this.sometimesRead = new Uint32Array(this.modes ? sites * words : 0);
@@ -86,11 +86,22 @@ export class FactsRecorder {
     this.occurrences = new Uint32Array(rows * this.lockCount * words).fill(0xffffffff);
     this.occurred = new Uint8Array(rows * this.lockCount);
     this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
+    this.usage = new Uint8Array(model.handlers.length > 0 ? model.locks.length : 0);
+    this.usageSite = new Int32Array(this.usage.length * 8).fill(-1);
   }
+
+  /**
+   * Lockdep's irq usage of each lock (race-language.md §10): per lock, 8
+   * bits (IrqUsage) of the contexts it was held in and the interrupt state
+   * then, and per bit the first site where it was seen; only with handlers.
+   */
+  private readonly usage: Uint8Array;
+  private readonly usageSite: Int32Array;
 
   /** Records the facts of state `st`, whose CPUs' statuses are `status`. */
   record(st: Uint8Array, status: Int32Array): void {
     this.holdings(st);
+    if (this.usage.length > 0) this.irqUsage(st);
     for (let c = 0; c < this.layout.cpuCount; c++) {
       // A finished thread, or one with nothing to do (an idle work item, a kthread not yet run).
       if (status[c] === CpuStatus.Finished || status[c] === CpuStatus.Idle) continue;
@@ -120,6 +131,26 @@ export class FactsRecorder {
       }
     }
     for (const holding of this.partsHolding) holding(st, this.addHeld);
+  }
+
+  /** Each held lock's irq usage in `st`: held in which context, with which interrupts on (lockdep marks it so). */
+  private irqUsage(st: Uint8Array): void {
+    const irq = this.layout.p.irq;
+    const { held, heldRead, words } = this;
+    for (let c = 0; c < this.layout.cpuCount; c++) {
+      const ctx = irq.usageContext(st, c);
+      const pc = this.layout.pc(st, c);
+      const site = pc === PC_DONE || pc & PC_STOPPED_FLAG ? -1 : this.siteBase[c]! + pc;
+      for (let l = 0; l < this.realLocks; l++) {
+        if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31)))) continue;
+        const read = heldRead.length > 0 && (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
+        const bits = ((ctx.inHard ? 1 << IrqUsage.InHardirqW : 0) | (ctx.inSoft ? 1 << IrqUsage.InSoftirqW : 0) | (ctx.hardOn ? 1 << IrqUsage.HardirqOnW : 0) | (ctx.softOn ? 1 << IrqUsage.SoftirqOnW : 0)) << read;
+        const fresh = bits & ~this.usage[l]!;
+        if (fresh === 0) continue;
+        this.usage[l] = this.usage[l]! | fresh;
+        for (let b = 0; b < 8; b++) if (fresh & (1 << b)) this.usageSite[l * 8 + b] = site;
+      }
+    }
   }
 
   /** A pseudo-lock a part says thread c holds (for reading: kn->active, an SRCU domain). */
@@ -167,6 +198,6 @@ export class FactsRecorder {
       }
     }
     const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges };
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, irqUsage: { bits: this.usage, sites: this.usageSite } };
   }
 }
