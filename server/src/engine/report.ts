@@ -8,7 +8,7 @@ import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, t
 import { buildLockGraph, type LockGraph } from "./lockgraph";
 import { lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
-import type { AccessSink } from "./primitives/types";
+import type { AccessSink, WaitFacts } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
 import { distanceInCode, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
@@ -47,7 +47,7 @@ export interface ProblemSite {
   readonly looping?: boolean;
 }
 
-export type { HangForm };
+export type { HangForm, WaitFacts };
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -73,6 +73,8 @@ export interface SiteFacts {
   readonly action: string;
   readonly always: readonly string[];
   readonly sometimes: readonly string[];
+  /** At a waiting statement (flush_work, kthread_stop, wait_for_completion, a synchronize, …): what its thread found at the call. */
+  readonly wait?: WaitFacts;
 }
 
 export interface EngineReport {
@@ -215,6 +217,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const classes = lockClassNames(model);
   const w = facts.words;
   const out: SiteFacts[] = [];
+  const reached = (thread: number, pc: number): boolean => facts.reached[facts.siteBase[thread]! + pc] === 1;
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
       const site = facts.siteBase[c]! + pc;
@@ -233,7 +236,9 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
         if (at(facts.always, l)) always.push(name(l));
         else if (at(facts.sometimes, l)) sometimes.push(name(l));
       }
-      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes });
+      const sem = semantics(ins);
+      const wait = sem.seen?.(ins, model, c, facts.seen[site]!, reached);
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes, ...(wait ? { wait } : {}) });
     });
   });
   return out;

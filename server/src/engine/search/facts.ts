@@ -5,7 +5,9 @@
 // intersection of the held sets over those occurrences (for gating).
 // Locks here are lock classes: the real locks, then lockdep's pseudo-locks
 // (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
-// …), which the primitives' parts say who holds.
+// …), which the primitives' parts say who holds. And per waiting statement
+// (a flush, a kthread_stop, a synchronize, …), what its thread found at the
+// call, as bits its primitive defines (OpSemantics.observe), OR-ed.
 
 import { lockClassCount, type Model } from "../model";
 import { semantics } from "../primitives";
@@ -40,6 +42,9 @@ export class FactsRecorder {
   private readonly partsHolding: readonly ((st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void) => void)[];
   private readonly occurrences: Uint32Array;
   private readonly occurred: Uint8Array;
+  /** Per site: what a thread about to take its step found (OR of the primitive's bits), and the function that looks, if its op has one. */
+  private readonly seen: Uint32Array;
+  private readonly observers: (((st: Uint8Array, cpu: number) => number) | undefined)[] = [];
 
   constructor(
     model: Model,
@@ -72,6 +77,8 @@ export class FactsRecorder {
         const site = this.siteBase[i]! + pc;
         this.siteRows[site] = this.rowSite.length;
         const sem = semantics(ins);
+        const observe = sem.observe;
+        this.observers[site] = observe && ((st, cpu) => observe(ins, layout, st, cpu));
         const first = sem.acquires(ins, model);
         for (const a of first ? [first, ...(sem.alsoAcquires?.(ins, model) ?? [])] : []) {
           this.rowSite.push(site);
@@ -80,6 +87,7 @@ export class FactsRecorder {
       }),
     );
     this.siteRows[sites] = this.rowSite.length;
+    this.seen = new Uint32Array(sites);
     const rows = this.rowSite.length;
     this.occurrences = new Uint32Array(rows * this.lockCount * words).fill(0xffffffff);
     this.occurred = new Uint8Array(rows * this.lockCount);
@@ -95,6 +103,8 @@ export class FactsRecorder {
       const pc = this.layout.pc(st, c);
       const site = this.siteBase[c]! + pc;
       this.arrival(site, c);
+      const observe = this.observers[site];
+      if (observe) this.seen[site]! |= observe(st, c);
       for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
     }
   }
@@ -163,7 +173,7 @@ export class FactsRecorder {
         if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
-    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges };
+    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen } = this;
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, seen };
   }
 }

@@ -112,6 +112,8 @@ export interface Facts {
   readonly sometimesWritten: Uint32Array;
   /** Lockdep's lock-order occurrences, by site, then held lock, then target. */
   readonly edges: readonly EdgeOccurrence[];
+  /** Per site of a waiting statement: what its thread found at the call (bits of its primitive's `observe`, OR-ed; 0 elsewhere). */
+  readonly seen: Uint32Array;
 }
 
 /** Lock `from` was held when a CPU at `site` acquired `to`; `common`: the locks held at every such occurrence. */
