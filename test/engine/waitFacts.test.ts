@@ -133,3 +133,18 @@ describe("kernfs", () => {
     expect(waitAt(a, "kernfs_remove attr")["S"]!.found).toEqual(["inside its own sysfs block: waits for itself"]);
   });
 });
+
+describe("lockdep's pseudo-locks in the lock facts and the lock-order graph", () => {
+  const flushUnderLock = "mutex L\nworkqueue events\nwork w on events { lock L; unlock L }\ncpu C { lock L; queue_work w; flush_work w; unlock L }\n";
+
+  it("only the running item holds its (work_completion) and (wq_completion); the flushing CPU holds only its mutex", () => {
+    const a = both(flushUnderLock);
+    const held = a.report!.lockFacts.map((f) => `${f.cpu}: ${f.action} [${f.always}]`);
+    expect(held).toEqual(["C: lock L []", "C: queue_work w [L]", "C: flush_work w [L]", "w: start w []", "w: lock L [(wq_completion)events,(work_completion)(&w)]"]);
+  });
+
+  it("the flush under a lock the item takes is lockdep's cycle, confirmed", () => {
+    const a = both(flushUnderLock);
+    expect(a.report!.lockGraph.inversions.map((i) => `${i.locks.join(" → ")}: ${i.status}`)).toEqual(["L → (work_completion)(&w): confirmed"]);
+  });
+});
