@@ -9,7 +9,7 @@ import { buildLockGraph, type LockGraph } from "./lockgraph";
 import { irqReports, type IrqReport } from "./irqReport";
 import { isReaderWriter, lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
-import type { AccessSink } from "./primitives/types";
+import type { AccessSink, WaitFacts } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
 import { distanceInCode, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
@@ -58,7 +58,7 @@ export interface ProblemSite {
   readonly on?: string;
 }
 
-export type { HangForm };
+export type { HangForm, WaitFacts };
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -84,6 +84,8 @@ export interface SiteFacts {
   readonly action: string;
   readonly always: readonly string[];
   readonly sometimes: readonly string[];
+  /** At a waiting statement (flush_work, kthread_stop, wait_for_completion, a synchronize, …): what its thread found at the call. */
+  readonly wait?: WaitFacts;
 }
 
 export interface EngineReport {
@@ -232,6 +234,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const classes = lockClassNames(model);
   const w = facts.words;
   const out: SiteFacts[] = [];
+  const reached = (thread: number, pc: number): boolean => facts.reached[facts.siteBase[thread]! + pc] === 1;
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
       const site = facts.siteBase[c]! + pc;
@@ -250,7 +253,9 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
         if (at(facts.always, l)) always.push(name(l));
         else if (at(facts.sometimes, l)) sometimes.push(name(l));
       }
-      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes });
+      const sem = semantics(ins);
+      const wait = sem.seen?.(ins, model, c, facts.seen[site]!, reached);
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes, ...(wait ? { wait } : {}) });
     });
   });
   return out;

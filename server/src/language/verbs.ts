@@ -133,8 +133,22 @@ export function isConditionVerb(word: string): word is ConditionVerb {
   return isVerb(word) && (VERBS[word] as VerbInfo).condition === true;
 }
 
-/** The words that start a §9 declaration: `workqueue Q`, `ordered workqueue Q`, `work W on Q { … }`, `kthread T { … }`, `completion C`, `kernfs KN`, `srcu S`. */
+/** The words that start a §9–§10 declaration: `workqueue Q`, `ordered workqueue Q`, `work W on Q { … }`, `kthread T { … }`, `completion C`, `kernfs KN`, `srcu S`, `irq H on C { … }`, `softirq H on C { … }`, `rwlock L`. */
 export const DECLARATION_WORDS = ["workqueue", "ordered", "work", "kthread", "completion", "kernfs", "srcu", "irq", "softirq", "rwlock"] as const;
+
+/** One line per declaration word, for completion: how it is written and the kernel object it stands for. */
+export const DECLARATION_DOCS: { readonly [W in (typeof DECLARATION_WORDS)[number]]: string } = {
+  workqueue: "workqueue Q (alloc_workqueue()): its pending items may run at once, each on its own worker; `workqueue Q max_active N`: at most N at once.",
+  ordered: "ordered workqueue Q (alloc_ordered_workqueue()): one item at a time, in queue order.",
+  work: "work W on Q { … } (INIT_WORK()): a work item whose body runs on its own thread once queued; `work W[a, b] on Q (d) { … }`: one item per object, d bound to it.",
+  kthread: 'kthread T "label" { … }: a kernel thread, started by kthread_run, stopped by kthread_stop (its loop asks kthread_should_stop()).',
+  completion: "completion C (struct completion): wait_for_completion waits until complete; `completion C[a, b]`: one per object.",
+  kernfs: "kernfs KN: a sysfs attribute's kernfs node and its active references (kn->active): `sysfs KN { … }` holds one, kernfs_remove drains them.",
+  srcu: "srcu S (DEFINE_SRCU()): an SRCU domain, read sections and synchronize_srcu; `rcu` is built in.",
+  irq: "irq H on C { … } (request_irq()): a hardirq handler that may interrupt CPU C wherever C has hardirqs on, once.",
+  softirq: "softirq H on C { … } (a softirq or tasklet): may run on CPU C wherever C has hardirqs and softirqs on and is in no interrupt, once.",
+  rwlock: "rwlock L (rwlock_t): a spinning reader/writer lock; a reader in an interrupt handler does not wait for a queued writer.",
+};
 
 /** The name of the built-in RCU domain, as traces and the lock-order graph print it (lockdep's class). */
 export const RCU_DOMAIN = "rcu_read_lock";

@@ -9,7 +9,8 @@
 // dispatches over the table in primitives/index.ts, which must name every
 // instruction kind: a new kind without its semantics fails the type check.
 
-import type { CExpr, Instr, Model } from "../model";
+import type { CExpr, Frame, Instr, Model } from "../model";
+import type { Span } from "../../language/span";
 import type { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 
@@ -125,9 +126,31 @@ export interface OpSemantics<I extends Instr> {
   releasers?(ins: I, model: Model): readonly { readonly thread: number; readonly pc: number }[];
   /** The lock it releases, if any. */
   releases(ins: I): number | undefined;
+  /**
+   * What a thread about to take this step finds (for the hover: what a
+   * wait may wait for), as bits OR-ed over every explored state where the
+   * thread stands here with the step enabled (a wait under way: 0). Must
+   * be a function of what the step reads (`access`): then the reduced
+   * search finds the same bits as the full one.
+   */
+  observe?(ins: I, m: Layout, st: Uint8Array, cpu: number): number;
+  /** Those bits, found by `thread`, in words, with what the model says of the wait (who can end it); `reached`: is that statement reached in some explored state. */
+  seen?(ins: I, model: Model, thread: number, bits: number, reached: (thread: number, pc: number) => boolean): WaitFacts;
   /** How a trace words the step that went from `before` to `after`. */
   words(ins: I, m: Layout, before: Uint8Array, after: Uint8Array, cpu: number, choice: number, failed: boolean): StepWords;
   promela(ins: I, p: PromelaContext): string;
+}
+
+/** What a waiting statement found at its call over the explored states (SiteFacts.wait), in the primitive's words. */
+export interface WaitFacts {
+  /** What it waits on, as traces name it: `wfc`, `completion done`, `the sections of kvm_srcu`. */
+  readonly on: string;
+  /** Each situation found at the call, in a fixed order: `pending: waits for it to run and finish`. */
+  readonly found: readonly string[];
+  /** The threads it was found to wait for at the call (a work item's, the readers in a section), in thread order. */
+  readonly threads: readonly string[];
+  /** For a completion: the statements that can let it pass, each reached by its thread in some explored state or not. */
+  readonly releasers?: readonly { readonly thread: string; readonly action: string; readonly span: Span; readonly stack: readonly Frame[]; readonly reached: boolean }[];
 }
 
 export type OpTable = { readonly [K in Op]: OpSemantics<InstrOf<K>> };
@@ -176,5 +199,13 @@ export interface StatePart {
 
 /** Released only by those it waits for. */
 export const byOwners = (_m: Layout, _st: Uint8Array, _cpu: number, _ins: unknown, waitsFor: number): number => waitsFor;
+
+/** In a mask of threads (at most 31) that `observe` returns: none was found (a wait that returns at once). */
+export const NO_THREAD = 1 << 31;
+
+/** The threads of a mask, by name, in thread order. */
+export function threadNames(model: Model, mask: number): string[] {
+  return model.cpus.flatMap((c, t) => (mask & (1 << t) ? [c.name] : []));
+}
 
 export const NO_WORDS: StepWords = { outcome: "", lock: undefined, acquired: false, released: false };

@@ -5,7 +5,9 @@
 // intersection of the held sets over those occurrences (for gating).
 // Locks here are lock classes: the real locks, then lockdep's pseudo-locks
 // (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
-// …), which the primitives' parts say who holds.
+// …), which the primitives' parts say who holds. And per waiting statement
+// (a flush, a kthread_stop, a synchronize, …), what its thread found at the
+// call, as bits its primitive defines (OpSemantics.observe), OR-ed.
 
 import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, type Model } from "../model";
 import { semantics } from "../primitives";
@@ -18,6 +20,7 @@ export class FactsRecorder {
   readonly siteBase: number[] = [];
   readonly sites: number;
   private readonly lockCount: number;
+  /** The real locks (mutexes, rwsems, …): the lock classes before the pseudo-locks. */
   private readonly realLocks: number;
   private readonly reached: Uint8Array;
   private readonly always: Uint32Array;
@@ -41,6 +44,9 @@ export class FactsRecorder {
   private readonly partsHolding: readonly ((st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void) => void)[];
   private readonly occurrences: Uint32Array;
   private readonly occurred: Uint8Array;
+  /** Per site: what a thread about to take its step found (OR of the primitive's bits), and the function that looks, if its op has one. */
+  private readonly seen: Uint32Array;
+  private readonly observers: (((st: Uint8Array, cpu: number) => number) | undefined)[] = [];
 
   constructor(
     model: Model,
@@ -74,6 +80,8 @@ export class FactsRecorder {
         const site = this.siteBase[i]! + pc;
         this.siteRows[site] = this.rowSite.length;
         const sem = semantics(ins);
+        const observe = sem.observe;
+        this.observers[site] = observe && ((st, cpu) => observe(ins, layout, st, cpu));
         const first = sem.acquires(ins, model);
         for (const a of first ? [first, ...(sem.alsoAcquires?.(ins, model) ?? [])] : []) {
           this.rowSite.push(site);
@@ -82,6 +90,7 @@ export class FactsRecorder {
       }),
     );
     this.siteRows[sites] = this.rowSite.length;
+    this.seen = new Uint32Array(sites);
     const rows = this.rowSite.length;
     this.occurrences = new Uint32Array(rows * this.lockCount * words).fill(0xffffffff);
     this.occurred = new Uint8Array(rows * this.lockCount);
@@ -108,6 +117,8 @@ export class FactsRecorder {
       const pc = this.layout.pc(st, c);
       const site = this.siteBase[c]! + pc;
       this.arrival(site, c);
+      const observe = this.observers[site];
+      if (observe) this.seen[site]! |= observe(st, c);
       for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
     }
   }
@@ -118,7 +129,7 @@ export class FactsRecorder {
     held.fill(0);
     heldRead.fill(0);
     const locks = this.layout.locks;
-    // The real locks from their state; the pseudo-locks (classes after them) from their parts.
+    // The real locks from their own bytes; the pseudo-locks after them, from the parts that say who holds them.
     for (let l = 0; l < this.realLocks; l++) {
       const owner = locks.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
@@ -197,7 +208,7 @@ export class FactsRecorder {
         if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
-    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, irqUsage: { bits: this.usage, sites: this.usageSite } };
+    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen } = this;
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, seen, irqUsage: { bits: this.usage, sites: this.usageSite } };
   }
 }

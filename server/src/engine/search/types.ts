@@ -116,6 +116,8 @@ export interface Facts {
   readonly edges: readonly EdgeOccurrence[];
   /** Lockdep's irq usage per lock (IrqUsage bits; empty without interrupt handlers), and the first site of each bit (lock * 8 + bit; -1: at a thread's end). */
   readonly irqUsage: { readonly bits: Uint8Array; readonly sites: Int32Array };
+  /** Per site of a waiting statement: what its thread found at the call (bits of its primitive's `observe`, OR-ed; 0 elsewhere). */
+  readonly seen: Uint32Array;
 }
 
 /** Lockdep's usage bits of a lock (race-language.md §10); each `…W` bit's read form is the next bit. */
