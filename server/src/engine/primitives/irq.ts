@@ -259,7 +259,8 @@ export class IrqState implements StatePart {
   promelaDecls(): string[] {
     const n = this.model.cpus.length;
     const decls = [`byte irq_off[${n}];`, `byte irq_bh[${n}];`, `byte irq_depth[${n}];`, `byte irq_saved[${n}];`, `byte irq_dis[${n}];`];
-    if (this.ctxRes.size > 0) decls.push(`byte cpu_top[${n}];`);
+    // h_run[h]: 0 not fired, 1 running, 2 returned.
+    if (this.ctxRes.size > 0) decls.push(`byte cpu_top[${n}];`, `byte h_run[${n}];`);
     return this.at.some((a) => a >= 0) || this.ctxRes.size > 0 ? decls : [];
   }
 
@@ -272,7 +273,7 @@ export class IrqState implements StatePart {
     if ((this.kinds[t] === "irq" || this.kinds[t] === "softirq") && to === PC_DONE) {
       const c = this.cpuOf[t]!;
       const below = this.kinds[t] === "irq" ? this.promelaBelowHardirq(c) : "0";
-      return `cpu_top[${c}] = ${below}; `;
+      return `h_run[${t}] = 2; cpu_top[${c}] = ${below}; `;
     }
     return "";
   }
@@ -281,7 +282,7 @@ export class IrqState implements StatePart {
   private promelaBelowHardirq(c: number): string {
     const soft = this.softirqs.get(c) ?? [];
     let s = "0";
-    for (const h of soft) s = `(h_run[${h}] != 0 -> ${h + 1} : ${s})`;
+    for (const h of soft) s = `(h_run[${h}] == 1 -> ${h + 1} : ${s})`;
     return s;
   }
 
@@ -291,7 +292,7 @@ export class IrqState implements StatePart {
     if (c < 0) return undefined;
     if (t === c) return `cpu_top[${c}] == 0`;
     // A handler: before it fires its start statement's own guard decides; then it must be on top.
-    return `(h_run[${t}] == 0 || cpu_top[${c}] == ${t + 1})`;
+    return `(h_run[${t}] != 1 || cpu_top[${c}] == ${t + 1})`;
   }
 
   /** Promela: hardirqs off in context t. */
@@ -305,18 +306,15 @@ export class IrqState implements StatePart {
       const soft = this.softirqs.get(c) ?? [];
       const hard = (this.hardirqs.get(c) ?? []).filter((x) => x !== h);
       // Not in a hardirq, and the context on top (a running softirq, else the task) has hardirqs on.
-      const noHard = hard.map((x) => `h_run[${x}] == 0`).join(" && ") || "1";
-      const topOn = soft.reduce((acc, s) => `(h_run[${s}] != 0 -> irq_off[${s}] == 0 : ${acc})`, `irq_off[${c}] == 0`);
-      return `(${noHard}) && ${topOn}`;
+      const noHard = hard.map((x) => `h_run[${x}] != 1`).join(" && ") || "1";
+      const topOn = soft.reduce((acc, s) => `(h_run[${s}] == 1 -> irq_off[${s}] == 0 : ${acc})`, `irq_off[${c}] == 0`);
+      return `h_run[${h}] == 0 && (${noHard}) && ${topOn}`;
     }
     const others = [...(this.hardirqs.get(c) ?? []), ...(this.softirqs.get(c) ?? [])].filter((x) => x !== h);
-    const none = others.map((x) => `h_run[${x}] == 0`).join(" && ") || "1";
-    return `(${none}) && irq_off[${c}] == 0 && irq_bh[${c}] == 0`;
+    const none = others.map((x) => `h_run[${x}] != 1`).join(" && ") || "1";
+    return `h_run[${h}] == 0 && (${none}) && irq_off[${c}] == 0 && irq_bh[${c}] == 0`;
   }
 
-  promelaHandlerDecls(): string[] {
-    return this.model.handlers.length > 0 ? [`byte h_run[${this.model.cpus.length}];`] : [];
-  }
 }
 
 const STATE_OPS: ReadonlySet<string> = new Set(["irq_disable", "irq_enable", "irq_save", "irq_restore", "bh_disable", "bh_enable", "irq_unlock"]);
@@ -348,7 +346,8 @@ export const startIrqOp: OpSemantics<InstrOf<"start_irq">> = {
   promela(ins, p) {
     const k = irq(p.layout);
     const h = p.model.handlers[ins.handler]!;
-    return `atomic { ${k.promelaCanFire(p.cpu, h.cpu)} -> h_run[${p.cpu}] = 1; cpu_top[${h.cpu}] = ${p.cpu + 1}; ${p.go(ins.next)} }`;
+    // On top first, then running: the proctype's `provided` clause holds at every statement of the step.
+    return `atomic { ${k.promelaCanFire(p.cpu, h.cpu)} -> cpu_top[${h.cpu}] = ${p.cpu + 1}; h_run[${p.cpu}] = 1; ${p.go(ins.next)} }`;
   },
 };
 
