@@ -52,8 +52,8 @@ export interface ProblemSite {
   readonly pending?: readonly string[];
   /** A synchronize: lockdep prints its wait as `sync(S)`. */
   readonly sync?: boolean;
-  /** It cannot step because an interrupt handler runs on top of it (§10). */
-  readonly interrupted?: boolean;
+  /** It cannot step because this interrupt handler runs on top of it (§10). */
+  readonly interrupted?: string;
   /** An interrupt handler's site: the CPU it runs on. */
   readonly on?: string;
 }
@@ -294,7 +294,11 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     const stuck = p.kind === "deadlock" || p.kind === "hang";
     // A task (or softirq) under an interrupt handler waits for the handler to return.
     const gated = stuck ? layout.gatedOn(st, s.cpu) : undefined;
-    if (gated !== undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: gated, heldBy: [], holds, notALock: true, interrupted: true };
+    if (gated !== undefined) {
+      const by = layout.p.irq.interruptedBy(st, s.cpu);
+      const interrupted = by >= 0 ? model.cpus[by]!.name : "an interrupt";
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: gated, heldBy: [], holds, notALock: true, interrupted };
+    }
     const scratch = new Int32Array(layout.cpuCount);
     const blockedOn = stuck && layout.status(st, s.cpu, scratch) === CpuStatus.BlockedOnLock ? scratch[s.cpu]! : 0;
     // A wait no lock class stands for (kthread_stop, a completion): what it waits for, in words.
@@ -432,6 +436,8 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     behind: s.behind,
     looping: s.looping,
     ...(s.notALock ? { notALock: true } : {}),
+    ...(s.interrupted ? { interrupted: s.interrupted } : {}),
+    ...(s.on ? { on: s.on } : {}),
     ...(s.pending ? { pending: s.pending } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };

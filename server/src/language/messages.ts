@@ -137,6 +137,10 @@ export interface SiteWords {
   readonly notALock?: boolean;
   /** Work items it waits for that are pending, not started: they hold `waitsFor` only once they run. */
   readonly pending?: readonly string[];
+  /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
+  readonly interrupted?: string;
+  /** §10: an interrupt handler's site: the CPU it runs on. */
+  readonly on?: string;
   /** For a CPU stuck at `wait until`: the CPUs whose code writes what it reads. */
   readonly writers?: readonly string[];
   /**
@@ -171,6 +175,7 @@ const joined = (names: readonly string[]): string => names.join(" and ");
 
 /** "waits for L in f, held by X", with the modes of a reader/writer lock. */
 function waiting(s: SiteWords): string {
+  if (s.interrupted) return `is interrupted by ${s.interrupted} and cannot go on until it returns`;
   if (s.notALock) return `waits for ${s.waitsFor}${inCall(s)}`;
   const pending = s.pending && s.pending.length > 0 ? `${joined(s.pending)} (pending, not started)` : "";
   if (pending && s.heldBy.length === 0) return `waits for ${s.waitsFor}${inCall(s)}, which ${pending} will hold once it runs`;
@@ -213,7 +218,9 @@ export function findingText(w: FindingWords): { title: string; message: string }
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${inCall(s)} while already holding it; it deadlocks on itself.`,
         };
       }
-      return { title: "possible circular locking dependency detected", message: `Deadlock: ${w.sites.map((x) => `${x.cpu} ${waiting(x)}`).join("; ")}.` };
+      const who = (x: SiteWords): string => (x.on ? `${x.cpu} (an interrupt on ${x.on})` : x.cpu);
+      const title = w.sites.some((x) => x.interrupted) ? "possible deadlock through an interrupt" : "possible circular locking dependency detected";
+      return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
     }
     case "hang": {
       // The message names what is stuck and why; whether others still run
