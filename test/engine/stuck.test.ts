@@ -176,3 +176,29 @@ describe("budgets", () => {
     expect(summarize(a)).toEqual([]);
   });
 });
+
+describe("precedence (§8): a thread only a deadlock could let finish belongs to that deadlock", () => {
+  it("a kthread polling kthread_should_stop() whose only stopper is deadlocked is not a livelock of its own", () => {
+    const { reduced } = both(`
+      mutex m
+      mutex n
+      kthread poller { while !kthread_should_stop() { } }
+      cpu A { lock m; lock n; unlock n; unlock m }
+      cpu B { kthread_run poller; lock n; lock m; unlock m; unlock n; kthread_stop poller }
+      expect deadlock`);
+    // The AB-BA deadlock of A and B; poller spins for ever, but only B would stop it.
+    expect(summarize(reduced)).toEqual(["deadlock [A,B] 3 steps"]);
+  });
+
+  it("a loop no deadlocked thread could end is still its own livelock", () => {
+    const { reduced } = both(`
+      mutex m
+      var spin = true
+      cpu A { lock m; wait until false; unlock m }
+      cpu B { lock m; unlock m }
+      cpu C { while spin { } }
+      expect deadlock`);
+    expect(summarize(reduced)).toEqual(["hang [A,B] 1 steps", "hang [C] 0 steps"]);
+  });
+});
+

@@ -50,7 +50,21 @@ const POLL = 1 << 16;
  * The analysis of a complete graph of `states` states. `pcOf(state, cpu)`
  * reads a CPU's pc. Undefined if `expired` said to stop.
  */
-export function analyseStuck(graph: StateGraph, states: number, cpuCount: number, pcOf: (state: number, cpu: number) => number, expired: () => boolean): StuckAnalysis | undefined {
+/**
+ * `affects[c]`: the CPUs whose code may affect CPU c's (its whole code
+ * from its entry, transitively): a stuck CPU from whose state a deadlock
+ * of one of them is reachable belongs to that deadlock's report (§8
+ * precedence: the kthread spinning in `while !kthread_should_stop()` whose
+ * only stopper is deadlocked is part of that deadlock, not a livelock).
+ */
+export function analyseStuck(
+  graph: StateGraph,
+  states: number,
+  cpuCount: number,
+  pcOf: (state: number, cpu: number) => number,
+  expired: () => boolean,
+  affects?: Int32Array,
+): StuckAnalysis | undefined {
   const comps = components(graph, states);
   const all = cpuCount >= 31 ? 0x7fffffff : (1 << cpuCount) - 1;
   // Members of each component, as CSR.
@@ -100,8 +114,10 @@ export function analyseStuck(graph: StateGraph, states: number, cpuCount: number
     explained[k] = explain;
     canSettle[k] = settle;
     const stuck = all & ~finish;
-    const hang = stuck & settledHere & ~explain;
-    const live = stuck & ~settle & ~explain;
+    let explainedHere = explain;
+    if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && affects[c]! & explain) explainedHere |= 1 << c;
+    const hang = stuck & settledHere & ~explainedHere;
+    const live = stuck & ~settle & ~explainedHere;
     if ((hang | live) === 0) continue;
     const keys: StuckKey[] = [];
     for (let c = 0; c < cpuCount; c++) {

@@ -116,7 +116,10 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
     loaded = state;
     return search.layout.pc(scratch, cpu);
   };
-  return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired);
+  const reduction = new Reduction(search.layout.model, search.layout);
+  const entries = search.layout.model.cpus.map((c) => c.entry);
+  const affects = Int32Array.from(entries.map((_, c) => reduction.interactingFrom(entries, 1 << c) & ~(1 << c)));
+  return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects);
 }
 
 /**
