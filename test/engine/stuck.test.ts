@@ -7,15 +7,12 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
 import { run, summarize } from "../helpers";
-import { observable } from "../observable";
+import { fullAndReduced } from "./both";
 
 function both(text: string): { full: Analysis; reduced: Analysis } {
-  const full = run(text, { reduce: false });
-  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const reduced = run(text);
-  expect(reduced.report!.stats.shortestTraces).toBe(true);
-  expect(observable(reduced)).toEqual(observable(full));
-  return { full, reduced };
+  const x = fullAndReduced(text);
+  expect(x.reduced.report!.stats.shortestTraces).toBe(true);
+  return x;
 }
 
 // IPoIB's ipoib_reap_ah (commit 65936bf25f90) in miniature: B retries a

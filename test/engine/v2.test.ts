@@ -7,16 +7,10 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
 import { run, summarize } from "../helpers";
-import { observable } from "../observable";
+import { fullAndReduced } from "./both";
 
 /** Full and reduced searches agree; returns the reduced (default) analysis. */
-function both(text: string): Analysis {
-  const full = run(text, { reduce: false });
-  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const reduced = run(text);
-  expect(observable(reduced)).toEqual(observable(full));
-  return reduced;
-}
+const both = (text: string): Analysis => fullAndReduced(text).reduced;
 
 const actions = (a: Analysis, i = 0): string[] => a.report!.problems[i]!.trace.map((s) => `${s.cpu}: ${s.action}`);
 

@@ -9,16 +9,10 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
 import type { WaitFacts } from "../../server/src/engine/report";
-import { run } from "../helpers";
-import { observable } from "../observable";
+import { fullAndReduced } from "./both";
 
-function both(text: string): Analysis {
-  const full = run(text, { reduce: false });
-  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const reduced = run(text);
-  expect(observable(reduced)).toEqual(observable(full));
-  return reduced;
-}
+/** Full and reduced searches agree; returns the reduced (default) analysis. */
+const both = (text: string): Analysis => fullAndReduced(text).reduced;
 
 /** The wait facts of the statement whose compiled text is `action`, per thread. */
 function waitAt(a: Analysis, action: string): Record<string, WaitFacts | undefined> {

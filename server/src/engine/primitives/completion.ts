@@ -158,37 +158,29 @@ export const completeOp: OpSemantics<InstrOf<"complete">> = {
   },
 };
 
+/** Sets C's count to 0 and its complete_all flag to `all`: complete_all (1) and reinit_completion (0). */
+function setCompletion(all: 0 | 1): OpSemantics<InstrOf<"complete_all" | "reinit_completion">> {
+  return {
+    ...plain,
+    successors: one,
+    status: () => CpuStatus.Enabled,
+    step(m, st, _cpu, ins) {
+      const k = completions(m);
+      st[k.base + 2 * ins.completion] = 0;
+      st[k.base + 2 * ins.completion + 1] = all;
+      return ins.next;
+    },
+    canStop: () => false,
+    words: () => NO_WORDS,
+    promela: (ins, p) => `atomic { cp_done[${ins.completion}] = 0; cp_all[${ins.completion}] = ${all}; ${p.go(ins.next)} }`,
+  };
+}
+
 /** `complete_all C`: releases every present and future waiter until reinit_completion. */
-export const completeAllOp: OpSemantics<InstrOf<"complete_all">> = {
-  ...plain,
-  successors: one,
-  status: () => CpuStatus.Enabled,
-  step(m, st, _cpu, ins) {
-    const k = completions(m);
-    st[k.base + 2 * ins.completion] = 0;
-    st[k.base + 2 * ins.completion + 1] = 1;
-    return ins.next;
-  },
-  canStop: () => false,
-  words: () => NO_WORDS,
-  promela: (ins, p) => `atomic { cp_done[${ins.completion}] = 0; cp_all[${ins.completion}] = 1; ${p.go(ins.next)} }`,
-};
+export const completeAllOp: OpSemantics<InstrOf<"complete_all">> = setCompletion(1);
 
 /** `reinit_completion C`: count 0, complete_all forgotten. */
-export const reinitCompletionOp: OpSemantics<InstrOf<"reinit_completion">> = {
-  ...plain,
-  successors: one,
-  status: () => CpuStatus.Enabled,
-  step(m, st, _cpu, ins) {
-    const k = completions(m);
-    st[k.base + 2 * ins.completion] = 0;
-    st[k.base + 2 * ins.completion + 1] = 0;
-    return ins.next;
-  },
-  canStop: () => false,
-  words: () => NO_WORDS,
-  promela: (ins, p) => `atomic { cp_done[${ins.completion}] = 0; cp_all[${ins.completion}] = 0; ${p.go(ins.next)} }`,
-};
+export const reinitCompletionOp: OpSemantics<InstrOf<"reinit_completion">> = setCompletion(0);
 
 /** `if try_wait_for_completion C`: takes one if wait_for_completion would pass, never waits. */
 export const tryWaitForCompletionOp: OpSemantics<InstrOf<"try_wait_for_completion">> = {

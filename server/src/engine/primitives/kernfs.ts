@@ -18,6 +18,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
+import { PerThreadCounts } from "./counters";
 import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart, type WaitFacts } from "./types";
 
 export type KernfsInstr =
@@ -30,8 +31,8 @@ export type KernfsInstr =
 export class KernfsState implements StatePart {
   readonly size: number;
   readonly resources: number;
-  /** Per node and thread (kn * threads + t): offset of the thread's reference count, or -1 if it never enters the node. */
-  private readonly refAt: Int32Array;
+  /** Per node and thread whose code enters the node: its active references. */
+  private readonly refCounts: PerThreadCounts;
   private readonly threads: number;
 
   constructor(
@@ -39,16 +40,9 @@ export class KernfsState implements StatePart {
     readonly base: number,
     private readonly resBase: number,
   ) {
-    const n = model.cpus.length;
-    this.threads = n;
-    this.refAt = new Int32Array(model.kernfs.length * n).fill(-1);
-    let off = base + model.kernfs.length;
-    model.cpus.forEach((c, t) => {
-      for (const ins of c.code) {
-        if (ins.op === "sysfs_enter" && this.refAt[ins.kn * n + t]! < 0) this.refAt[ins.kn * n + t] = off++;
-      }
-    });
-    this.size = off - base;
+    this.threads = model.cpus.length;
+    this.refCounts = new PerThreadCounts(model, model.kernfs.length, base + model.kernfs.length, (t) => model.cpus[t]!.code.flatMap((ins) => (ins.op === "sysfs_enter" ? [ins.kn] : [])));
+    this.size = model.kernfs.length + this.refCounts.size;
     this.resources = model.kernfs.length;
   }
 
@@ -63,20 +57,17 @@ export class KernfsState implements StatePart {
   }
 
   refs(st: Uint8Array, kn: number, t: number): number {
-    const at = this.refAt[kn * this.threads + t]!;
-    return at < 0 ? 0 : st[at]!;
+    return this.refCounts.get(st, kn, t);
   }
 
   /** Offset of thread t's reference count on kn (it enters kn). */
   refByte(kn: number, t: number): number {
-    return this.refAt[kn * this.threads + t]!;
+    return this.refCounts.byte(kn, t);
   }
 
   /** The threads holding an active reference on kn (a mask). */
   holders(st: Uint8Array, kn: number): number {
-    let mask = 0;
-    for (let t = 0; t < this.threads; t++) if (this.refs(st, kn, t) > 0) mask |= 1 << t;
-    return mask;
+    return this.refCounts.positive(st, kn);
   }
 
   res(kn: number): number {
@@ -93,7 +84,7 @@ export class KernfsState implements StatePart {
     const removed = new Set<number>();
     for (const c of this.model.cpus) for (const ins of c.code) if (ins.op === "kernfs_remove" || ins.op === "kernfs_remove_self") removed.add(ins.kn);
     for (let kn = 0; kn < this.model.kernfs.length; kn++) if (removed.has(kn)) field(this.base + kn, 1);
-    for (const at of this.refAt) if (at >= 0) field(at, 8);
+    this.refCounts.pack(field);
   }
 
   derive(): void {}
@@ -115,7 +106,7 @@ export class KernfsState implements StatePart {
   /** Promela: no thread holds a reference on kn. */
   promelaDrained(kn: number): string {
     const terms: string[] = [];
-    for (let t = 0; t < this.threads; t++) if (this.refAt[kn * this.threads + t]! >= 0) terms.push(`kn_ref[${kn * this.threads + t}] == 0`);
+    for (let t = 0; t < this.threads; t++) if (this.refCounts.byte(kn, t) >= 0) terms.push(`kn_ref[${kn * this.threads + t}] == 0`);
     return terms.length > 0 ? `(${terms.join(" && ")})` : "true";
   }
 }

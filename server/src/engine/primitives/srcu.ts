@@ -16,6 +16,7 @@ import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { RCU_DOMAIN } from "../../language/verbs";
+import { PerThreadCounts } from "./counters";
 import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
 
 export type SrcuInstr = InstrBase & { readonly op: "srcu_read_lock" | "srcu_read_unlock" | "synchronize_srcu"; readonly domain: number; readonly next: number };
@@ -26,8 +27,8 @@ const maskBytes = (model: Model): number => Math.ceil(model.cpus.length / 8);
 export class SrcuState implements StatePart {
   readonly size: number;
   readonly resources: number;
-  /** Per domain and thread (domain * threads + t): offset of the thread's section depth, or -1 if it never opens one. */
-  private readonly depthAt: Int32Array;
+  /** Per domain and thread whose code opens a section of it: the section depth. */
+  private readonly depths: PerThreadCounts;
   private readonly threads: number;
   private layout: Layout | undefined;
 
@@ -36,16 +37,9 @@ export class SrcuState implements StatePart {
     readonly base: number,
     private readonly resBase: number,
   ) {
-    const n = model.cpus.length;
-    this.threads = n;
-    this.depthAt = new Int32Array(model.srcus.length * n).fill(-1);
-    let off = base;
-    model.cpus.forEach((c, t) => {
-      for (const ins of c.code) {
-        if (ins.op === "srcu_read_lock" && this.depthAt[ins.domain * n + t]! < 0) this.depthAt[ins.domain * n + t] = off++;
-      }
-    });
-    this.size = off - base;
+    this.threads = model.cpus.length;
+    this.depths = new PerThreadCounts(model, model.srcus.length, base, (t) => model.cpus[t]!.code.flatMap((ins) => (ins.op === "srcu_read_lock" ? [ins.domain] : [])));
+    this.size = this.depths.size;
     this.resources = model.srcus.length;
   }
 
@@ -56,19 +50,16 @@ export class SrcuState implements StatePart {
   init(): void {}
 
   depth(st: Uint8Array, d: number, t: number): number {
-    const at = this.depthAt[d * this.threads + t]!;
-    return at < 0 ? 0 : st[at]!;
+    return this.depths.get(st, d, t);
   }
 
   depthByte(d: number, t: number): number {
-    return this.depthAt[d * this.threads + t]!;
+    return this.depths.byte(d, t);
   }
 
   /** The threads inside a section of domain d (a mask). */
   readers(st: Uint8Array, d: number): number {
-    let mask = 0;
-    for (let t = 0; t < this.threads; t++) if (this.depth(st, d, t) > 0) mask |= 1 << t;
-    return mask;
+    return this.depths.positive(st, d);
   }
 
   res(d: number): number {
@@ -108,7 +99,7 @@ export class SrcuState implements StatePart {
   }
 
   pack(field: (byte: number, bits: number) => void): void {
-    for (const at of this.depthAt) if (at >= 0) field(at, 8);
+    this.depths.pack(field);
   }
 
   derive(): void {}

@@ -563,14 +563,21 @@ const CANCEL_DOES: Readonly<Record<Work, string>> = {
   [Work.RunningPending]: "running and queued again: the queued run taken off, waits for the running one",
 };
 
-/** `flush_work W`: waits for the instance pending or running at the call; returns at once if W is idle. */
-export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
+/** What flush_work and cancel_work_sync share: a wait for runs of one item, counted in a one-byte record. */
+const itemWait = {
   ...plain,
   unblockers: byOwners,
   releasedByWrites: true,
   successors: one,
   recordBytes: () => 1,
-  status: (m, st, cpu, ins, waitsFor) => itemWaitStatus(m, st, cpu, ins.work, waitsFor),
+  status: (m: Layout, st: Uint8Array, cpu: number, ins: { readonly work: number }, waitsFor: Int32Array) => itemWaitStatus(m, st, cpu, ins.work, waitsFor),
+  canStop: () => false,
+  acquires: (ins: { readonly work: number }, model: Model) => workClass(model, ins.work),
+} as const;
+
+/** `flush_work W`: waits for the instance pending or running at the call; returns at once if W is idle. */
+export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
+  ...itemWait,
   step(m, st, cpu, ins) {
     const waits = m.waits;
     if (waits.waiting(st, cpu)) {
@@ -584,8 +591,6 @@ export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
     return m.pc(st, cpu);
   },
   access: (ins, a, m) => a.resource(work(m).resWork(ins.work), false),
-  canStop: () => false,
-  acquires: (ins, model) => workClass(model, ins.work),
   // On an ordered queue lockdep also takes the queue's (wq_completion).
   alsoAcquires: (ins, model) => (model.workqueues[model.works[ins.work]!.queue]!.maxActive === 1 ? [queueClass(model, model.works[ins.work]!.queue)] : []),
   words: (ins, m, before, after, cpu) => waitWords(m, before, after, cpu, ` → waits for ${m.model.works[ins.work]!.name} to finish`, ` → returns (${m.model.works[ins.work]!.name} is idle)`),
@@ -609,12 +614,7 @@ export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
  * does nothing (the kernel holds its PENDING bit).
  */
 export const cancelWorkSyncOp: OpSemantics<InstrOf<"cancel_work_sync">> = {
-  ...plain,
-  unblockers: byOwners,
-  releasedByWrites: true,
-  successors: one,
-  recordBytes: () => 1,
-  status: (m, st, cpu, ins, waitsFor) => itemWaitStatus(m, st, cpu, ins.work, waitsFor),
+  ...itemWait,
   step(m, st, cpu, ins) {
     const waits = m.waits;
     const k = work(m);
@@ -631,8 +631,6 @@ export const cancelWorkSyncOp: OpSemantics<InstrOf<"cancel_work_sync">> = {
     return m.pc(st, cpu);
   },
   access: (ins, a, m) => touchItem(m, ins.work, a),
-  canStop: () => false,
-  acquires: (ins, model) => workClass(model, ins.work),
   words(ins, m, before, after, cpu) {
     const name = m.model.works[ins.work]!.name;
     const dequeued = work(m).state(before, ins.work) !== work(m).state(after, ins.work) && !m.waits.waiting(before, cpu);
