@@ -27,6 +27,8 @@ export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: 
     findings: a.findings,
     lockFacts: a.report?.lockFacts ?? [],
     lockGraph: a.report?.lockGraph,
+    irqUsage: a.report?.irqUsage ?? [],
+    irqReports: a.report?.irqReports ?? [],
     stats: a.report?.stats,
     cpus: (a.model?.cpus ?? []).map((c) => ({ name: c.name, label: c.label })),
     fixes: [],
