@@ -9,9 +9,18 @@
 // (race/trace) of such a deadlock, the handler's steps nested on its CPU.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompletionItem, DocumentSymbol, Hover } from "vscode-languageserver-protocol";
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, WorkspaceEdit } from "vscode-languageserver-protocol";
+import { analyze } from "../../server/src/analysis";
+import { applyEdits } from "../../server/src/services/edits";
+import { LineIndex } from "../../server/src/language/span";
 import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
 import { LspClient, positionOf } from "./lspClient";
+
+function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {
+  const lines = new LineIndex(text);
+  const edits = (edit.changes?.[uri] ?? []).map((e) => ({ span: { start: lines.offset(e.range.start), end: lines.offset(e.range.end) }, newText: e.newText }));
+  return applyEdits(text, edits);
+}
 
 /** A display driver's vblank interrupt takes event_lock, which its CPU's task takes with interrupts on (the drm vblank shape). */
 const vblank = `spinlock event_lock
@@ -217,6 +226,49 @@ cpu C {
         tokens.push(`${line + 1}:${lines[line]!.slice(char, char + data[i + 2]!)}:${SEMANTIC_TYPES[data[i + 3]!]}${data[i + 4]! & 1 ? "+decl" : ""}`);
       }
       expect(tokens.filter((t) => t.startsWith("3:") || t.startsWith("7:"))).toEqual(["3:rx:class+decl", "3:CPU1:class", "7:timer:class+decl", "7:CPU0:class"]);
+    });
+  });
+
+  describe("the quick fix: take the lock with the interrupt off where the handler interrupts its holder", () => {
+    const fixesFor = async (uri: string, text: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> => {
+      await client.open(uri, text);
+      const p = await client.engineDiagnostics(uri, 1);
+      const diagnostic = p.diagnostics.find((x) => x.code === "RACE100")!;
+      expect(diagnostic, "a deadlock").toBeDefined();
+      const actions = await client.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+      return { actions, diagnostic };
+    };
+
+    it("a hardirq waiting for a lock its CPU's task holds: lock_irqsave/unlock_irqrestore in the task, verified and preferred; the fixed text is safe", async () => {
+      const uri = "file:///fix-vblank.race";
+      const { actions } = await fixesFor(uri, vblank);
+      expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+        ["Use lock_irqsave/unlock_irqrestore for 'event_lock' in CPU0 (then the hardirq vblank cannot interrupt it while it holds 'event_lock') — verified: this deadlock is gone, nothing new", true],
+      ]);
+      const fixed = applyWorkspaceEdit(vblank, uri, actions[0]!.edit!);
+      expect(fixed).toContain("cpu CPU0 {\n  lock_irqsave event_lock\n  unlock_irqrestore event_lock\n  lock_irqsave other\n");
+      // The handler's own code is left alone: it runs with hardirqs off anyway.
+      expect(fixed).toContain("irq vblank on CPU0 {\n  lock event_lock\n  unlock event_lock\n}");
+      const after = analyze(fixed);
+      expect(after.report!.problems).toEqual([]);
+      expect(after.report!.irqReports).toEqual([]);
+    });
+
+    it("a softirq writer and its CPU's task reading the rwlock: rlock_bh/runlock_bh, every section of the task", async () => {
+      const uri = "file:///fix-softirq.race";
+      const text = "rwlock T\nsoftirq rx on CPU1 { lock T; unlock T }\ncpu CPU1 {\n  rlock T\n  runlock T\n  rlock T\n  runlock T\n}\n";
+      const { actions } = await fixesFor(uri, text);
+      expect(actions.map((a) => a.title)).toEqual(["Use lock_bh/unlock_bh for 'T' in CPU1 (then the softirq rx cannot interrupt it while it holds 'T') — verified: this deadlock is gone, nothing new"]);
+      const fixed = applyWorkspaceEdit(text, uri, actions[0]!.edit!);
+      expect(fixed).toBe("rwlock T\nsoftirq rx on CPU1 { lock T; unlock T }\ncpu CPU1 {\n  rlock_bh T\n  runlock_bh T\n  rlock_bh T\n  runlock_bh T\n}\n");
+      expect(analyze(fixed).verdict).toBe("safe");
+    });
+
+    it("not offered where the unlock is not in the block that takes the lock", async () => {
+      const uri = "file:///fix-irq-none.race";
+      const text = "spinlock L\nfn release() { unlock L }\nirq h on C { lock L; unlock L }\ncpu C { lock L; release() }\n";
+      const { actions } = await fixesFor(uri, text);
+      expect(actions.filter((a) => a.title.startsWith("Use lock_irqsave"))).toEqual([]);
     });
   });
 });
