@@ -32,7 +32,8 @@ export interface CheckSummary {
   readonly irqUsage: readonly LockIrqUsage[];
   readonly irqReports: readonly IrqReport[];
   readonly stats: Stats | undefined;
-  readonly cpus: readonly { readonly name: string; readonly label: string | undefined }[];
+  /** Every thread; an interrupt handler (§10) says the CPU it runs on and its kind. */
+  readonly cpus: readonly { readonly name: string; readonly label: string | undefined; readonly on?: string; readonly context?: "hardirq" | "softirq" }[];
   readonly fixes: readonly Fix[];
   readonly coverage: Coverage | undefined;
   /** Set when the check itself failed (out of memory, a crash): what to show instead of a verdict. */

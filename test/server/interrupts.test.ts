@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { analyze } from "../../server/src/analysis";
+import type { TracePayload } from "../../server/src/lsp/payloads";
 import { applyEdits } from "../../server/src/services/edits";
 import { LineIndex } from "../../server/src/language/span";
 import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
@@ -269,6 +270,24 @@ cpu C {
       const text = "spinlock L\nfn release() { unlock L }\nirq h on C { lock L; unlock L }\ncpu C { lock L; release() }\n";
       const { actions } = await fixesFor(uri, text);
       expect(actions.filter((a) => a.title.startsWith("Use lock_irqsave"))).toEqual([]);
+    });
+  });
+
+  describe("race/trace", () => {
+    it("carries each handler's CPU and kind, its steps marked with the CPU they run on, and the interrupted task", async () => {
+      const uri = "file:///trace-vblank.race";
+      await client.open(uri, vblank);
+      await client.engineDiagnostics(uri, 1);
+      const t = await client.request<TracePayload>("race/trace", { uri, index: 0 });
+      expect(t.cpus).toEqual([{ name: "CPU0" }, { name: "vblank", label: "hardirq on CPU0", on: "CPU0", context: "hardirq" }]);
+      expect(t.steps.map((s) => [s.cpu, s.op, s.on, s.action])).toEqual([
+        ["CPU0", "lock", undefined, "lock event_lock"],
+        ["vblank", "start_irq", "CPU0", "<Interrupt> vblank"],
+      ]);
+      expect(t.blocked.map((b) => [b.cpu, b.on, b.interrupted, b.waitsFor, b.heldBy])).toEqual([
+        ["CPU0", undefined, true, "vblank (the interrupt on top of it) to return", []],
+        ["vblank", "CPU0", false, "event_lock", ["CPU0"]],
+      ]);
     });
   });
 });
