@@ -140,6 +140,18 @@ describe("§10 in the editor, over stdio", () => {
       expect(md).toContain("⚠ lockdep: inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage: **confirmed** — a deadlock through an interrupt handler is reported");
     });
 
+    it("on a lock whose irq report no interleaving reaches: the report, unreached", async () => {
+      const uri3 = "file:///unreached-irq.race";
+      // The handler fires only on C0, which takes L with hardirqs off; C1 takes it with them on, but no handler runs on C1.
+      const text = "spinlock L\nirq h on C0 { lock L; unlock L }\ncpu C0 { local_irq_disable; lock L; unlock L; local_irq_enable }\ncpu C1 { lock L; unlock L }\n";
+      await client.open(uri3, text);
+      await client.engineDiagnostics(uri3, 1);
+      const md = await markdown(uri3, text, "spinlock L", "spinlock ".length);
+      expect(md).toContain("**Lockdep's irq usage**: `{IN-HARDIRQ-W}`, `{HARDIRQ-ON-W}`, `{SOFTIRQ-ON-W}`");
+      expect(md).toContain("⚠ lockdep: inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage: **unreached** — lockdep would warn; no interleaving of this scenario deadlocks on it");
+      expect(md).toContain("- **C0**: no locks — `lock L` · hardirqs off, softirqs off\n- **C1**: no locks — `lock L` · hardirqs on, softirqs on");
+    });
+
     it("on a lock only ever taken with interrupts off in the task: its usage, and no report", async () => {
       const md = await markdown(uri2, softirqRead, "spinlock xtime_lock", "spinlock xt".length);
       expect(md).toContain("**Lockdep's irq usage**: `{IN-HARDIRQ-W}`");
@@ -262,6 +274,20 @@ cpu C {
       expect(actions.map((a) => a.title)).toEqual(["Use lock_bh/unlock_bh for 'T' in CPU1 (then the softirq rx cannot interrupt it while it holds 'T') — verified: this deadlock is gone, nothing new"]);
       const fixed = applyWorkspaceEdit(text, uri, actions[0]!.edit!);
       expect(fixed).toBe("rwlock T\nsoftirq rx on CPU1 { lock T; unlock T }\ncpu CPU1 {\n  rlock_bh T\n  runlock_bh T\n  rlock_bh T\n  runlock_bh T\n}\n");
+      expect(analyze(fixed).verdict).toBe("safe");
+    });
+
+    it("HARDIRQ-safe -> HARDIRQ-unsafe through another CPU: the irq-unsafe lock taken with interrupts off where the handler interrupts it", async () => {
+      const uri = "file:///fix-safe-unsafe.race";
+      // h (on CPU0) takes B; CPU1 takes A under B; CPU0 takes A with hardirqs on.
+      const text = "spinlock A\nspinlock B\nirq h on CPU0 { lock B; unlock B }\ncpu CPU0 { lock A; unlock A }\ncpu CPU1 { lock B; lock A; unlock A; unlock B }\n";
+      const { actions } = await fixesFor(uri, text);
+      expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([
+        ["Use lock_irqsave/unlock_irqrestore for 'A' in CPU0 (then the hardirq h cannot interrupt it while it holds 'A') — verified: this deadlock is gone, nothing new", true],
+        ["Swap 'lock B' and 'lock A' in CPU1 — verified: this deadlock is gone, nothing new", false],
+      ]);
+      const fixed = applyWorkspaceEdit(text, uri, actions[0]!.edit!);
+      expect(fixed).toContain("cpu CPU0 { lock_irqsave A; unlock_irqrestore A }");
       expect(analyze(fixed).verdict).toBe("safe");
     });
 
