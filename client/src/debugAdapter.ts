@@ -8,6 +8,15 @@
 // previous) step on a line with a breakpoint, or to an end of the trace.
 // The final state of a trace that ends in a problem stops as an exception
 // carrying the problem's message.
+//
+// An interrupt handler (§10) is not a thread of its own here: it runs on
+// top of its CPU, which cannot step until it returns, as an interrupt runs
+// on a kernel stack above the task it interrupted. So the CPU's thread
+// shows the handler's frames on top, a `<Interrupt> H` label frame, then
+// the interrupted task's frames; stepping the CPU takes the next step on
+// that CPU, whichever context it is (the interrupt arriving included). A
+// separate "hardirq H on CPU0" thread would offer to step the CPU's task
+// while the handler runs, which can never happen.
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -17,7 +26,7 @@ import { analyze } from "../../server/src/analysis";
 import { scheduleOfTrace } from "../../server/src/engine/schedule";
 import { Layout } from "../../server/src/engine/state";
 import { LineIndex } from "../../server/src/language/span";
-import { describeState, problemText, Replayed, type StateView } from "../../server/src/services/simulation";
+import { describeState, problemText, Replayed, type CpuView, type StateView } from "../../server/src/services/simulation";
 import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
 
 export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -125,9 +134,21 @@ export class RaceDebugSession extends DebugSession {
     return describeState(this.r.layout, this.r.states[this.position]!, this.lines);
   }
 
+  /** The debugger thread a thread's steps belong to: an interrupt handler's are its CPU's. */
+  private threadOf(t: number): number {
+    return this.r.model.handlers.find((h) => h.thread === t)?.cpu ?? t;
+  }
+
   /** The CPU that takes the next step of the trace (or the first one at the end). */
   private nextCpu(): number {
-    return this.r.schedule[this.position]?.cpu ?? this.r.schedule[this.position - 1]?.cpu ?? 0;
+    return this.threadOf(this.r.schedule[this.position]?.cpu ?? this.r.schedule[this.position - 1]?.cpu ?? 0);
+  }
+
+  /** The contexts of a thread's CPU, bottom first: the task, then each interrupt handler on top of the one below. */
+  private contexts(v: StateView, thread: number): CpuView[] {
+    const out: CpuView[] = [];
+    for (let c: CpuView | undefined = v.cpus[thread]; c && out.length <= v.cpus.length; c = c.state === "interrupted" ? v.cpus.find((x) => x.name === c!.waitsFor) : undefined) out.push(c);
+    return out;
   }
 
   private stopped(reason: string, cpu: number, text?: string): void {
@@ -162,14 +183,14 @@ export class RaceDebugSession extends DebugSession {
     this.stopped(this.position === 0 ? "entry" : this.position === n ? "end of trace" : "breakpoint", this.nextCpu());
   }
 
-  /** One step of `cpu` forward (or back): the trace's steps in between are taken (or undone) too. */
+  /** One step of `cpu` forward (or back): the trace's steps in between are taken (or undone) too. A CPU's step may be one of its interrupt handlers'. */
   private stepCpu(cpu: number, direction: 1 | -1): void {
     const n = this.r.schedule.length;
     if (direction === 1) {
-      while (this.position < n && this.r.schedule[this.position]!.cpu !== cpu) this.position++;
+      while (this.position < n && this.threadOf(this.r.schedule[this.position]!.cpu) !== cpu) this.position++;
       if (this.position < n) this.position++;
     } else {
-      while (this.position > 0 && this.r.schedule[this.position - 1]!.cpu !== cpu) this.position--;
+      while (this.position > 0 && this.threadOf(this.r.schedule[this.position - 1]!.cpu) !== cpu) this.position--;
       if (this.position > 0) this.position--;
     }
     this.stopped("step", cpu);
@@ -186,18 +207,28 @@ export class RaceDebugSession extends DebugSession {
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     const v = this.replay ? this.view() : undefined;
-    response.body = { threads: (v?.cpus ?? []).map((c) => new Thread(c.index + 1, `${c.name}${c.label ? ` "${c.label}"` : ""} (${c.state}${c.waitsFor ? ` on ${c.waitsFor}` : ""})`)) };
+    const state = (c: CpuView): string => `${c.state}${c.waitsFor ? ` on ${c.waitsFor}` : ""}`;
+    // Handlers are shown on their CPU's thread; a CPU under one says which, and what the handler is doing.
+    const threads = (v?.cpus ?? []).filter((c) => c.on === undefined).map((c) => {
+      const top = this.contexts(v!, c.index).at(-1)!;
+      const doing = top === c ? state(c) : `in ${top.context ?? "interrupt"} ${top.name}: ${state(top)}`;
+      return new Thread(c.index + 1, `${c.name}${c.label ? ` "${c.label}"` : ""} (${doing})`);
+    });
+    response.body = { threads };
     this.sendResponse(response);
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    const cpu = this.view().cpus[args.threadId - 1];
+    const v = this.view();
     const source = new Source(basename(this.program), this.program);
     const frames: StackFrame[] = [];
-    if (cpu) {
-      const id = (depth: number): number => args.threadId * 1000 + depth;
-      const line = (l: number): number => this.convertDebuggerLineToClient(l);
-      const col = (c: number): number => this.convertDebuggerColumnToClient(c);
+    const line = (l: number): number => this.convertDebuggerLineToClient(l);
+    const col = (c: number): number => this.convertDebuggerColumnToClient(c);
+    // Top first: each interrupt handler running on this CPU, above the context it interrupted.
+    const contexts = v.cpus[args.threadId - 1] ? this.contexts(v, args.threadId - 1).reverse() : [];
+    for (const cpu of contexts) {
+      // Frame ids name the context (scopes show its locks and locals).
+      const id = (depth: number): number => (cpu.index + 1) * 1000 + depth;
       if (cpu.statement) {
         // Innermost first: the statement in the innermost function, then each call site.
         const names = [...cpu.stack.map((f) => f.fn)].reverse();
@@ -208,6 +239,13 @@ export class RaceDebugSession extends DebugSession {
       } else {
         const decl = this.lines.range(this.r.model.cpus[cpu.index]!.declSpan);
         frames.push(new StackFrame(id(0), `${cpu.name} (finished)`, source, line(decl.start.line), col(decl.start.character)));
+      }
+      if (cpu.on !== undefined) {
+        // Where the handler came in: a label between its frames and those of the context it interrupted.
+        const decl = this.lines.range(this.r.model.cpus[cpu.index]!.declSpan);
+        const label = new StackFrame(id(999), `<Interrupt> ${cpu.name} (${cpu.context ?? "interrupt"} on ${cpu.on})`, source, line(decl.start.line), col(decl.start.character));
+        (label as DebugProtocol.StackFrame).presentationHint = "label";
+        frames.push(label);
       }
     }
     response.body = { stackFrames: frames, totalFrames: frames.length };
@@ -245,8 +283,9 @@ export class RaceDebugSession extends DebugSession {
       const n = this.r.schedule.length;
       const trace = this.r.trace;
       vars = [new Variable("position", this.position === 0 ? `initial state (0 of ${n} steps)` : `after step ${this.position} of ${n}`)];
-      if (this.position > 0) vars.push(new Variable("last step", `${trace[this.position - 1]!.cpu}: ${trace[this.position - 1]!.action}`));
-      if (this.position < n) vars.push(new Variable("next step", `${trace[this.position]!.cpu}: ${trace[this.position]!.action}`));
+      const who = (t: (typeof trace)[number]): string => (t.on ? `${t.cpu} (on ${t.on})` : t.cpu);
+      if (this.position > 0) vars.push(new Variable("last step", `${who(trace[this.position - 1]!)}: ${trace[this.position - 1]!.action}`));
+      if (this.position < n) vars.push(new Variable("next step", `${who(trace[this.position]!)}: ${trace[this.position]!.action}`));
       for (const p of this.r.problems(this.position)) vars.push(new Variable("problem", problemText(this.r.model, p)));
     }
     response.body = { variables: vars };

@@ -8,7 +8,9 @@
 //   edge labels; pure JavaScript, bundled, nothing downloaded).
 // - A trace as swimlanes: a lane per CPU, a bar per lock over the steps it
 //   is held, a mark per step, and at the end the blocked CPUs' wait edges to
-//   the holders.
+//   the holders. An interrupt handler (§10) has no lane: its steps and bars
+//   are drawn on its CPU's lane, inside an `<Interrupt> H` band over the
+//   steps it runs on top of that CPU.
 
 import dagre from "@dagrejs/dagre";
 import { escapeHtml as esc } from "./webview";
@@ -110,16 +112,24 @@ export function renderLockGraphSvg(g: LockGraphInput): string {
 }
 
 export interface SwimlaneInput {
+  /** The lanes: the CPUs (and work items, kthreads), not interrupt handlers, which are drawn on their CPU's lane. */
   cpus: readonly string[];
-  steps: readonly { cpu: string; action: string; held: Readonly<Record<string, readonly string[]>>; error: string | undefined }[];
-  blocked: readonly { cpu: string; action: string; waitsFor: string | undefined; heldBy: readonly string[] }[];
+  /** `on`: an interrupt handler's step (§10), the CPU it runs on. */
+  steps: readonly { cpu: string; action: string; held: Readonly<Record<string, readonly string[]>>; error: string | undefined; on?: string }[];
+  blocked: readonly { cpu: string; action: string; waitsFor: string | undefined; heldBy: readonly string[]; on?: string }[];
 }
 
 const LANE_LEFT = 120;
 const COLUMN = 44;
 const BAR = 13;
 
-/** Per CPU, its locks in the order it first takes them, and per lock the intervals [from, to) of positions it is held. */
+/** A bar's row in a lane: who holds the lock (the lane's CPU, or a handler on it) and the lock. */
+interface Row {
+  holder: string;
+  lock: string;
+}
+
+/** Per thread, the locks it holds in the order it first takes them, and per lock the intervals [from, to) of positions it is held. */
 function heldIntervals(t: SwimlaneInput, cpu: string): { lock: string; from: number; to: number }[] {
   const out: { lock: string; from: number; to: number }[] = [];
   const open = new Map<string, number>();
@@ -138,15 +148,34 @@ function heldIntervals(t: SwimlaneInput, cpu: string): { lock: string; from: num
   return out;
 }
 
+/** Each interrupt handler in the trace (§10), with the CPU it runs on: from its steps and the blocked sites. */
+function handlersOf(t: SwimlaneInput): Map<string, string> {
+  const on = new Map<string, string>();
+  for (const s of t.steps) if (s.on) on.set(s.cpu, s.on);
+  for (const b of t.blocked) if (b.on) on.set(b.cpu, b.on);
+  return on;
+}
+
 export function renderSwimlaneSvg(t: SwimlaneInput): string {
   const n = t.steps.length;
+  const on = handlersOf(t);
+  const laneOf = (thread: string): string => on.get(thread) ?? thread;
   const lanes = t.cpus.map((cpu) => {
-    const intervals = heldIntervals(t, cpu);
-    const rows: string[] = [];
-    for (const iv of intervals) if (!rows.includes(iv.lock)) rows.push(iv.lock);
-    return { cpu, intervals, rows };
+    // The lane's own thread, then the handlers that run on it.
+    const threads = [cpu, ...[...on].filter(([, c]) => c === cpu).map(([h]) => h)];
+    const intervals = threads.flatMap((holder) => heldIntervals(t, holder).map((iv) => ({ ...iv, holder })));
+    const rows: Row[] = [];
+    for (const iv of intervals) if (!rows.some((r) => r.holder === iv.holder && r.lock === iv.lock)) rows.push({ holder: iv.holder, lock: iv.lock });
+    // Where each handler runs on top of this CPU: from the step it fires to its last step, or to the end if it is still there.
+    const bands = threads.slice(1).flatMap((h) => {
+      const mine = t.steps.flatMap((s, k) => (s.cpu === h ? [k + 1] : []));
+      if (mine.length === 0) return [];
+      const stays = t.blocked.some((b) => b.cpu === h);
+      return [{ handler: h, from: mine[0]!, to: stays ? n + 1 : mine[mine.length - 1]! }];
+    });
+    return { cpu, intervals, rows, bands };
   });
-  const laneHeight = (l: (typeof lanes)[number]): number => 30 + Math.max(1, l.rows.length) * (BAR + 4);
+  const laneHeight = (l: (typeof lanes)[number]): number => 30 + Math.max(1, l.rows.length) * (BAR + 4) + (l.bands.length > 0 ? 12 : 0);
   const laneTop: number[] = [];
   let y = 26;
   for (const l of lanes) {
@@ -161,38 +190,56 @@ export function renderSwimlaneSvg(t: SwimlaneInput): string {
   lanes.forEach((l, i) => {
     const top = laneTop[i]!;
     const h = laneHeight(l);
+    // A lane with handlers keeps a strip at its bottom for the `<Interrupt>` bands' names.
+    const barsTop = top + 24;
     parts.push(`<rect class="lane${i % 2 ? " odd" : ""}" x="0" y="${top}" width="${end}" height="${h}"/>`);
     parts.push(`<text class="lane-name" x="8" y="${top + 18}">${esc(l.cpu)}</text>`);
+    for (const b of l.bands) {
+      const x0 = x(b.from) - COLUMN / 2 + 3;
+      const x1 = b.to > n ? x(n + 1) : x(b.to) + COLUMN / 2 - 3;
+      parts.push(
+        `<g class="irq-band" data-handler="${esc(b.handler)}"><title>${esc(`<Interrupt> ${b.handler} runs on top of ${l.cpu} from step ${b.from}${b.to > n ? " to the end" : ` to step ${b.to}`}; ${l.cpu} cannot step meanwhile`)}</title><rect x="${x0}" y="${top + 2}" width="${x1 - x0}" height="${h - 4}" rx="4"/><text class="irq-name" x="${x0 + 4}" y="${top + h - 5}">${esc(`<Interrupt> ${b.handler}`)}</text></g>`,
+      );
+    }
     for (const iv of l.intervals) {
-      const row = l.rows.indexOf(iv.lock);
-      const by = top + 24 + row * (BAR + 4);
+      const row = l.rows.findIndex((r) => r.holder === iv.holder && r.lock === iv.lock);
+      const by = barsTop + row * (BAR + 4);
       const w = x(iv.to) - x(iv.from);
-      parts.push(`<g class="held"><title>${esc(`${l.cpu} holds ${iv.lock} after steps ${iv.from}–${Math.min(iv.to, n + 1) - 1}${iv.to > n ? " (still at the end)" : ""}`)}</title><rect class="bar" x="${x(iv.from)}" y="${by}" width="${w}" height="${BAR}" rx="3"/>${w >= iv.lock.length * 6.2 + 8 ? `<text class="bar-label" x="${x(iv.from) + 4}" y="${by + 10}">${esc(iv.lock)}</text>` : ""}</g>`);
+      const irq = iv.holder !== l.cpu;
+      const label = irq ? `${iv.holder}: ${iv.lock}` : iv.lock;
+      parts.push(
+        `<g class="held${irq ? " irq" : ""}"><title>${esc(`${iv.holder}${irq ? ` (<Interrupt> on ${l.cpu})` : ""} holds ${iv.lock} after steps ${iv.from}–${Math.min(iv.to, n + 1) - 1}${iv.to > n ? " (still at the end)" : ""}`)}</title><rect class="bar" x="${x(iv.from)}" y="${by}" width="${w}" height="${BAR}" rx="3"/>${w >= label.length * 6.2 + 8 ? `<text class="bar-label" x="${x(iv.from) + 4}" y="${by + 10}">${esc(label)}</text>` : ""}</g>`,
+      );
     }
     t.steps.forEach((s, k) => {
-      if (s.cpu !== l.cpu) return;
-      parts.push(`<circle class="step${s.error ? " error" : ""} link" data-step="${k}" cx="${x(k + 1)}" cy="${top + 12}" r="5"><title>${esc(`step ${k + 1}: ${s.cpu} ${s.action}`)}</title></circle>`);
+      if (laneOf(s.cpu) !== l.cpu) return;
+      const irq = s.on !== undefined;
+      const who = irq ? `${s.cpu} (<Interrupt> on ${s.on})` : s.cpu;
+      parts.push(`<circle class="step${irq ? " irq" : ""}${s.error ? " error" : ""} link" data-step="${k}" cx="${x(k + 1)}" cy="${top + 12}" r="5"><title>${esc(`step ${k + 1}: ${who} ${s.action}`)}</title></circle>`);
     });
   });
   // The end: each blocked CPU's wait for the lock another holds.
-  const lockY = (cpu: string, lock: string): number | undefined => {
-    const i = lanes.findIndex((l) => l.cpu === cpu);
+  const lockY = (holder: string, lock: string): number | undefined => {
+    const i = lanes.findIndex((l) => l.cpu === laneOf(holder));
     // Held reader/writer locks are named with their mode (`s (read)`); a wait names the lock alone.
-    const row = i < 0 ? -1 : lanes[i]!.rows.findIndex((r) => r === lock || r.startsWith(`${lock} (`));
+    const row = i < 0 ? -1 : lanes[i]!.rows.findIndex((r) => r.holder === holder && (r.lock === lock || r.lock.startsWith(`${lock} (`)));
     return row < 0 ? undefined : laneTop[i]! + 24 + row * (BAR + 4) + BAR / 2;
   };
   const xEnd = x(n + 1);
   t.blocked.forEach((b, k) => {
-    const i = lanes.findIndex((l) => l.cpu === b.cpu);
+    const i = lanes.findIndex((l) => l.cpu === laneOf(b.cpu));
     if (i < 0) return;
     const from = laneTop[i]! + 12;
-    parts.push(`<rect class="blocked-mark" x="${xEnd - 6}" y="${from - 6}" width="12" height="12"><title>${esc(`${b.cpu} blocked at ${b.action}`)}</title></rect>`);
+    // A handler's mark stands beside its CPU's, on top of which it runs.
+    const at = b.on ? xEnd + 8 : xEnd - 6;
+    const who = b.on ? `${b.cpu} (<Interrupt> on ${b.on})` : b.cpu;
+    parts.push(`<rect class="blocked-mark${b.on ? " irq" : ""}" x="${at}" y="${from - 6}" width="12" height="12"><title>${esc(`${who} blocked at ${b.action}${b.waitsFor ? `: waits for ${b.waitsFor}` : ""}`)}</title></rect>`);
     for (const holder of b.heldBy) {
       const to = b.waitsFor ? lockY(holder, b.waitsFor) : undefined;
       if (to === undefined) continue;
       const bend = xEnd + 40 + k * 24;
       parts.push(
-        `<g class="wait"><title>${esc(`${b.cpu} waits for ${b.waitsFor}, held by ${holder}`)}</title><path d="M${xEnd + 6},${from} C${bend},${from} ${bend},${to} ${xEnd + 2},${to}" marker-end="url(#arrow-wait)"/><text x="${bend + 6}" y="${from + 4}">${esc(`${b.cpu} waits for ${b.waitsFor}`)}</text></g>`,
+        `<g class="wait"><title>${esc(`${b.cpu} waits for ${b.waitsFor}, held by ${holder}`)}</title><path d="M${at + 12},${from} C${bend},${from} ${bend},${to} ${xEnd + 2},${to}" marker-end="url(#arrow-wait)"/><text x="${bend + 6}" y="${from + 4}">${esc(`${b.cpu} waits for ${b.waitsFor}`)}</text></g>`,
       );
     }
   });
@@ -238,4 +285,8 @@ marker.plain path { fill: var(--vscode-descriptionForeground, var(--vscode-foreg
 marker.wait path { fill: var(--vscode-errorForeground); }
 .swimlane .wait text { fill: var(--vscode-errorForeground); font-size: 11px; }
 .swimlane .cursor { stroke: var(--vscode-focusBorder); stroke-width: 2; }
+.swimlane .irq-band rect { fill: var(--vscode-charts-purple, var(--vscode-focusBorder)); opacity: 0.12; stroke: var(--vscode-charts-purple, var(--vscode-focusBorder)); stroke-dasharray: 4 2; }
+.swimlane .irq-name { font-size: 10px; fill: var(--vscode-charts-purple, var(--vscode-foreground)); }
+.swimlane .step.irq { fill: var(--vscode-charts-purple, var(--vscode-focusBorder)); }
+.swimlane .held.irq .bar { fill: var(--vscode-charts-purple, var(--vscode-editorWarning-foreground)); stroke: var(--vscode-charts-purple, var(--vscode-editorWarning-foreground)); }
 `;

@@ -1,5 +1,6 @@
 // The guided simulation view: the scenario's current state (each CPU's
-// statement, state, call stack and held locks; every lock and variable),
+// statement, state, call stack and held locks; every lock and variable; a
+// CPU under an interrupt handler shows as interrupted by it),
 // the steps that can be taken (a button per CPU and `either` branch, with a
 // warning where a step runs into a problem), back / reset, "jump to a
 // reported problem" and "save trace". The server computes every state
@@ -113,8 +114,8 @@ export class SimulationView implements vscode.Disposable {
       if (!c.statement) continue;
       const key = JSON.stringify(c.statement.range);
       const entry = byRange.get(key) ?? { range: toRange(c.statement.range), words: [], stuck: false };
-      entry.words.push(`${c.name} ${c.state}${c.waitsFor ? ` on ${c.waitsFor}` : ""}`);
-      entry.stuck ||= c.state !== "ready";
+      entry.words.push(`${c.name} ${c.state}${c.waitsFor ? ` ${c.state === "interrupted" ? "by" : "on"} ${c.waitsFor}` : ""}`);
+      entry.stuck ||= c.state !== "ready" && c.state !== "idle" && c.state !== "finished";
       byRange.set(key, entry);
     }
     const options = (stuck: boolean): vscode.DecorationOptions[] =>
@@ -170,7 +171,8 @@ select { color: var(--vscode-dropdown-foreground); background: var(--vscode-drop
 #error { padding: 4px 8px; border: 1px solid var(--vscode-inputValidation-errorBorder, red); }
 .state-ready { color: var(--vscode-testing-iconPassed, green); }
 .state-blocked, .state-waiting, .state-stopped { color: var(--vscode-editorWarning-foreground); font-weight: bold; }
-.state-finished { opacity: 0.6; }
+.state-interrupted { color: var(--vscode-charts-purple, var(--vscode-editorWarning-foreground)); font-weight: bold; }
+.state-finished, .state-idle { opacity: 0.6; }
 .columns { display: flex; gap: 32px; }
 a { color: var(--vscode-textLink-foreground); cursor: pointer; }
 #history li { font-family: var(--vscode-editor-font-family); }
@@ -197,7 +199,7 @@ function render(p, error) {
     '<button class="option' + (o.warning ? ' warn' : '') + '" data-option="' + i + '">' + (o.warning ? '⚠ ' : '▶ ') + esc(o.cpuName) + ': ' + esc(o.label) + ' <span class="mono">(line ' + (o.range.start.line + 1) + ')</span>' +
     (o.warning ? '<div class="warning">' + esc(o.warning) + '</div>' : '') + '</button>').join('');
   $('cpus').tBodies[0].innerHTML = v.cpus.map(c => '<tr><td>' + esc(c.name) + (c.label ? '<div class="label">' + esc(c.label) + '</div>' : '') + '</td>' +
-    '<td class="state-' + c.state + '">' + c.state + (c.waitsFor ? ' on ' + esc(c.waitsFor) : '') + '</td>' +
+    '<td class="state-' + c.state + '">' + c.state + (c.waitsFor ? (c.state === 'interrupted' ? ' by ' : ' on ') + esc(c.waitsFor) : '') + '</td>' +
     '<td class="mono">' + (c.statement ? esc(c.statement.text) + ' · ' + line(c.statement.range) : '—') + '</td>' +
     '<td class="mono">' + (c.stack.length ? c.stack.slice().reverse().map(f => esc(f.fn)).join(' ← ') : '—') + '</td>' +
     '<td class="mono">' + (c.holds.length ? c.holds.map(h => esc(h.lock) + (h.mode === 'shared' ? ' (read)' : '') + (h.depth > 1 ? ' ×' + h.depth : '')).join(', ') : '—') + '</td></tr>').join('');

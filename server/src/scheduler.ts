@@ -191,6 +191,8 @@ export function failedCheckSummary(frontEnd: FrontEnd, failure: CheckFailure): C
     findings: [],
     lockFacts: [],
     lockGraph: undefined,
+    irqUsage: [],
+    irqReports: [],
     stats: undefined,
     cpus: [],
     fixes: [],

@@ -27,8 +27,13 @@ export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: 
     findings: a.findings,
     lockFacts: a.report?.lockFacts ?? [],
     lockGraph: a.report?.lockGraph,
+    irqUsage: a.report?.irqUsage ?? [],
+    irqReports: a.report?.irqReports ?? [],
     stats: a.report?.stats,
-    cpus: (a.model?.cpus ?? []).map((c) => ({ name: c.name, label: c.label })),
+    cpus: (a.model?.cpus ?? []).map((c, t) => {
+      const h = a.model!.handlers.find((x) => x.thread === t);
+      return { name: c.name, label: c.label, ...(h ? { on: a.model!.cpus[h.cpu]!.name, context: h.kind === "irq" ? ("hardirq" as const) : ("softirq" as const) } : {}) };
+    }),
     fixes: [],
     coverage: a.coverage,
   });

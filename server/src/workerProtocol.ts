@@ -5,7 +5,8 @@ import type { Verdict } from "./analysis";
 import type { Coverage } from "./coverage";
 import type { ExploreOptions, Stats } from "./engine/explore";
 import type { LockGraph } from "./engine/lockgraph";
-import type { Problem, SiteFacts } from "./engine/report";
+import type { LockIrqUsage, Problem, SiteFacts } from "./engine/report";
+import type { IrqReport } from "./engine/irqReport";
 import type { Expectation } from "./language/ast";
 import type { Diagnostic } from "./language/messages";
 import type { Fix } from "./services/fixes";
@@ -27,8 +28,12 @@ export interface CheckSummary {
   readonly findings: readonly { readonly problem: Problem; readonly expected: boolean }[];
   readonly lockFacts: readonly SiteFacts[];
   readonly lockGraph: LockGraph | undefined;
+  /** §10: lockdep's irq usage per lock and its irq reports (for hover). */
+  readonly irqUsage: readonly LockIrqUsage[];
+  readonly irqReports: readonly IrqReport[];
   readonly stats: Stats | undefined;
-  readonly cpus: readonly { readonly name: string; readonly label: string | undefined }[];
+  /** Every thread; an interrupt handler (§10) says the CPU it runs on and its kind. */
+  readonly cpus: readonly { readonly name: string; readonly label: string | undefined; readonly on?: string; readonly context?: "hardirq" | "softirq" }[];
   readonly fixes: readonly Fix[];
   readonly coverage: Coverage | undefined;
   /** Set when the check itself failed (out of memory, a crash): what to show instead of a verdict. */

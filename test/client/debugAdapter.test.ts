@@ -183,4 +183,45 @@ describe("the trace debugger (DAP, in process)", () => {
     expect(await dap.variables(2, "Locals of C1")).toEqual(["bump#1.step = 1"]);
     expect(await dap.variables(1, "Shared variables")).toEqual(["shared = 1"]);
   });
+
+  describe("an interrupt handler (§10), shown on top of its CPU's thread", () => {
+    const text = "spinlock event_lock\nirq vblank on CPU0 {\n  lock event_lock\n  unlock event_lock\n}\ncpu CPU0 {\n  lock event_lock\n  unlock event_lock\n}\nexpect deadlock\n";
+    const program = join(mkdtempSync(join(tmpdir(), "race-dap-")), "vblank.race");
+    writeFileSync(program, text);
+    const frames = async (threadId: number): Promise<DebugProtocol.StackFrame[]> => (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId })).body.stackFrames;
+    const scopeOf = async (frameId: number, scope: string): Promise<string[]> => {
+      const scopes = await dap.request<DebugProtocol.ScopesResponse>("scopes", { frameId });
+      const ref = scopes.body.scopes.find((s) => s.name.startsWith(scope))!.variablesReference;
+      return (await dap.request<DebugProtocol.VariablesResponse>("variables", { variablesReference: ref })).body.variables.map((v) => `${v.name} = ${v.value}`);
+    };
+
+    it("has one thread, the CPU's: the handler is not a thread of its own", async () => {
+      await dap.launch({ program, finding: 0 });
+      expect(await dap.tops()).toEqual(["CPU0 (ready) | CPU0: lock event_lock @ 7"]);
+    });
+
+    it("stepping the CPU takes the interrupt's arrival too; then the handler's frames are on top, a label, then the task's", async () => {
+      await dap.launch({ program, finding: 0 });
+      await dap.request("next", { threadId: 1 });
+      expect(await dap.variables(1, "Trace")).toEqual(["position = after step 1 of 2", "last step = CPU0: lock event_lock", "next step = vblank (on CPU0): <Interrupt> vblank"]);
+      await dap.request("next", { threadId: 1 });
+      const stop = dap.lastStop();
+      expect(stop.body).toMatchObject({ reason: "exception", threadId: 1 });
+      expect(stop.body.text).toMatch(/^Deadlock: CPU0 waits for vblank \(the interrupt on top of it\) to return/);
+      expect(await dap.tops()).toEqual(["CPU0 (in hardirq vblank: blocked on event_lock) | vblank: lock event_lock @ 3"]);
+      const f = await frames(1);
+      expect(f.map((x) => `${x.name} @ ${x.line}${x.presentationHint ? ` (${x.presentationHint})` : ""}`)).toEqual(["vblank: lock event_lock @ 3", "<Interrupt> vblank (hardirq on CPU0) @ 2 (label)", "CPU0: unlock event_lock @ 8"]);
+      // Each frame's scopes are its own context's: the handler holds nothing, the task it interrupted holds the lock.
+      expect(await scopeOf(f[0]!.id, "Locks held by vblank")).toEqual([]);
+      expect(await scopeOf(f[2]!.id, "Locks held by CPU0")).toEqual(["event_lock = exclusive, depth 1"]);
+    });
+
+    it("steps back over the interrupt: the handler leaves the CPU's stack", async () => {
+      await dap.launch({ program, finding: 0, stopOnEntry: false });
+      expect((await frames(1)).length).toBe(3);
+      await dap.request("stepBack", { threadId: 1 });
+      expect((await frames(1)).map((x) => x.name)).toEqual(["CPU0: unlock event_lock"]);
+      expect(await dap.tops()).toEqual(["CPU0 (ready) | CPU0: unlock event_lock @ 8"]);
+    });
+  });
 });

@@ -101,3 +101,37 @@ describe("a trace, drawn as swimlanes", () => {
     expect([...rw.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["R waits for s, held by W"]);
   });
 });
+
+describe("a trace through an interrupt handler, drawn as swimlanes (§10)", () => {
+  // vblank, on CPU0, takes B then waits for A; CPU1 holds A and waits for B.
+  const text = "spinlock A\nspinlock B\nirq vblank on CPU0 {\n  lock B\n  lock A\n  unlock A\n  unlock B\n}\ncpu CPU0 { }\ncpu CPU1 {\n  lock A\n  lock B\n  unlock B\n  unlock A\n}\n";
+  const a = analyze(text);
+  const lines = new LineIndex(text);
+  const p = a.report!.problems[0]!;
+  const svg = renderSwimlaneSvg({
+    cpus: ["CPU0", "CPU1"],
+    steps: p.trace.map((s) => ({ ...locateStep(s, lines), error: s.error, on: s.on })),
+    blocked: p.sites.map((s) => ({ cpu: s.cpu, action: s.action, waitsFor: s.waitsFor, heldBy: s.heldBy, on: s.on })),
+  });
+  const laneY = (name: string): number => Number(new RegExp(`<text class="lane-name" x="8" y="([\\d.]+)">${name}<`).exec(svg)![1]);
+
+  it("has no lane for the handler: its steps are marks on CPU0's lane, inside an <Interrupt> band to the end", () => {
+    expect([...svg.matchAll(/<text class="lane-name"[^>]*>(\w+)</g)].map((m) => m[1])).toEqual(["CPU0", "CPU1"]);
+    expect(p.trace.map((s) => s.cpu)).toEqual(["vblank", "CPU1", "vblank"]);
+    const marks = [...svg.matchAll(/<circle class="step( irq)?[^"]*" data-step="(\d)" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => `${m[2]}${m[1] ? " irq" : ""} @${Number(m[3]) + 6}`);
+    expect(marks).toEqual([`0 irq @${laneY("CPU0")}`, `2 irq @${laneY("CPU0")}`, `1 @${laneY("CPU1")}`]);
+    expect([...svg.matchAll(/<g class="irq-band" data-handler="(\w+)"><title>([^<]*)</g)].map((m) => `${m[1]}: ${m[2]}`)).toEqual([
+      "vblank: &lt;Interrupt&gt; vblank runs on top of CPU0 from step 1 to the end; CPU0 cannot step meanwhile",
+    ]);
+  });
+
+  it("draws the lock the handler holds as a bar of CPU0's lane, named by the handler, and both waits", () => {
+    expect([...svg.matchAll(/<title>([^<]*holds[^<]*)<\/title>/g)].map((m) => m[1])).toEqual([
+      "vblank (&lt;Interrupt&gt; on CPU0) holds B after steps 3–3 (still at the end)",
+      "CPU1 holds A after steps 2–3 (still at the end)",
+    ]);
+    expect([...svg.matchAll(/<g class="held( irq)?"><title>(\w+)/g)].map((m) => `${m[2]}${m[1] ?? ""}`)).toEqual(["vblank irq", "CPU1"]);
+    expect([...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["CPU1 waits for B, held by vblank", "vblank waits for A, held by CPU1"]);
+    expect(svg).not.toMatch(/\sstyle=|<script/);
+  });
+});

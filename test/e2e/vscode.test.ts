@@ -3,7 +3,9 @@
 // deadlocking scenario, sees the deadlock in the Problems panel, hovers a
 // lock, replays the trace in the trace view (stepping with the keyboard),
 // applies the verified quick fix and sees the scenario become safe; hovers
-// a §9 flush_work (what it found at the call) coloured as a keyword.
+// a §9 flush_work (what it found at the call) coloured as a keyword; a §10
+// interrupt handler's deadlock: its trace nested in its CPU's column, the
+// handler's hover, the lock_irqsave quick fix.
 // Screenshots go to .e2e/screenshots/ (kept on success and on failure).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -48,6 +50,18 @@ function splatText(name: string): string {
 }
 
 const lockdepReport = splatText("13_syz_rtnl_recursive.txt");
+
+/** A hardirq handler that takes a lock its CPU's task takes with interrupts on (race-language.md §10). */
+const VBLANK = `spinlock event_lock
+irq vblank on CPU0 {
+  lock event_lock
+  unlock event_lock
+}
+cpu CPU0 {
+  lock event_lock
+  unlock event_lock
+}
+`;
 
 /** A work item flushed under a lock its body takes (race-language.md §9). */
 const FLUSH_UNDER_RTNL = `mutex rtnl
@@ -172,6 +186,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
     // Lockdep reports (../shared/splats, without their # lines): one pasted into a scenario file, one to select.
     writeFileSync(join(workspace, "pasted-report.race"), lockdepReport);
     writeFileSync(join(workspace, "flush-under-rtnl.race"), FLUSH_UNDER_RTNL);
+    writeFileSync(join(workspace, "vblank.race"), VBLANK);
     writeFileSync(join(workspace, "console.txt"), splatText("12_syz_ip_setsockopt_rtnl.txt"));
     const install = spawnSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], { encoding: "utf8" });
     expect(install.status, install.stdout + install.stderr).toBe(0);
@@ -516,6 +531,40 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await shot("lockdep-command");
     } catch (e) {
       await fail("lockdep-import", e);
+    }
+  });
+
+  it("shows an interrupt handler's deadlock nested in its CPU's column, hovers the handler, and fixes it with lock_irqsave", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("vblank.race");
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
+      await command("Race: Replay Trace");
+      const trace = await frameWith("#trace td.interrupt");
+      // One column, CPU0's; the handler's arrival is a row of it.
+      expect(await trace.locator("#trace thead").textContent()).toBe("#lineCPU0⚡ vblank (hardirq)");
+      expect(await trace.locator("#trace td.interrupt").textContent()).toContain("<Interrupt> vblank");
+      expect(await trace.locator("tr.blocked").textContent()).toContain("interrupted: waits for vblank");
+      await shot("trace-interrupt");
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
+      await goTo(2, 6); // on the handler's name
+      await command("Show or Focus Hover");
+      const hover = page.locator(".monaco-hover-content").filter({ hasText: "hardirq handler" }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      expect(await hover.textContent()).toContain("Can fire on CPU0");
+      await shot("hover-handler");
+      await page.keyboard.press("Escape");
+      await goTo(8, 4); // the task's unlock, where the deadlock is reported
+      await page.keyboard.press("Control+.");
+      const fix = page.locator(".action-widget .monaco-list-row", { hasText: "Use lock_irqsave/unlock_irqrestore for 'event_lock' in CPU0" }).first();
+      await fix.waitFor({ timeout: 60_000 });
+      await shot("quick-fix-irqsave");
+      await fix.click();
+      await expect.poll(async () => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 120_000 }).toBe(0);
+      expect(await page.locator(".editor-group-container .view-lines").first().textContent()).toMatch(/lock_irqsave[\s\u00a0]event_lock/);
+    } catch (e) {
+      await fail("interrupts", e);
     }
   });
 });

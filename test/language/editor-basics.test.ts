@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyzeFrontEnd } from "../../server/src/analysis";
+import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
 import { KEYWORDS } from "../../server/src/language/tokens";
 import { VERBS, type VerbInfo } from "../../server/src/language/verbs";
 import { read, root } from "../helpers";
@@ -149,6 +149,16 @@ describe("snippets", () => {
     const uses = "flush_workqueue priv_wq\nflush_workqueue nic_wq\nqueue_work reset[pf]\ncomplete done\n";
     const text = `${declared}\ncpu C {\n${stmts.map((n) => expand(snippets[n]!.body)).join("\n")}\n${uses}}\n`;
     expect(analyzeFrontEnd(text).diagnostics).toEqual([]);
+  });
+
+  it("each §10 snippet checks clean: handlers on a CPU, an rwlock, the lock forms and the interrupt-off sections", () => {
+    const items = ["Hardirq handler", "Softirq handler", "rwlock"];
+    const stmts = ["Lock with interrupts off, flags saved", "Lock with interrupts off", "Lock with softirqs off", "Interrupts off, flags saved", "Softirqs off"];
+    for (const n of [...items, ...stmts]) expect(snippets[n], n).toBeDefined();
+    // The defaults: handlers H and S on CPU0, rwlock L, and the lock forms on L.
+    const text = `${items.map((n) => expand(snippets[n]!.body)).join("\n")}\ncpu CPU0 {\n${stmts.map((n) => expand(snippets[n]!.body)).join("\n")}\n}\n`;
+    expect(analyzeFrontEnd(text).diagnostics).toEqual([]);
+    expect(analyze(text).verdict).toBe("safe");
   });
 
   it("item snippets parse", () => {

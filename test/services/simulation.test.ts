@@ -131,3 +131,51 @@ describe("guided simulation", () => {
     expect(sim.view().outlook).toMatch(/^From here C1 can never finish/);
   });
 });
+
+describe("guided simulation with interrupt handlers (§10)", () => {
+  function sim(text: string): Simulation {
+    const a = analyze(text);
+    return new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+  }
+  const offered = (s: Simulation): string[] => s.view().options.map((o) => `${o.cpuName}: ${o.label}`);
+  const states = (s: Simulation): string[] => s.view().cpus.map((c) => `${c.name} ${c.state}${c.waitsFor ? ` ${c.waitsFor}` : ""}`);
+
+  it("offers a handler that can fire as '<Interrupt> H on CPU0', warns that it closes the deadlock, and shows CPU0 interrupted by it", () => {
+    const s = sim("spinlock event_lock\nirq vblank on CPU0 { lock event_lock; unlock event_lock }\ncpu CPU0 { lock event_lock; unlock event_lock }\nexpect deadlock\n");
+    expect(offered(s)).toEqual(["CPU0: lock event_lock", "vblank: <Interrupt> vblank on CPU0"]);
+    expect(s.view().cpus.find((c) => c.name === "vblank")).toMatchObject({ on: "CPU0", context: "hardirq" });
+    take(s, "CPU0", "lock event_lock");
+    const fire = s.view().options.find((o) => o.cpuName === "vblank")!;
+    expect(fire.warning).toMatch(/^leads into finding 1: Deadlock: CPU0 waits for vblank \(the interrupt on top of it\) to return/);
+    take(s, "vblank", "<Interrupt> vblank");
+    expect(states(s)).toEqual(["CPU0 interrupted vblank", "vblank blocked event_lock"]);
+    expect(s.view().options).toEqual([]);
+  });
+
+  it("does not offer a hardirq while its CPU has hardirqs off; it shows as idle there", () => {
+    const s = sim("var x = 0\nirq h on C { x = 2 }\ncpu C { local_irq_disable; x = 1; local_irq_enable }\n");
+    take(s, "C", "local_irq_disable");
+    expect(offered(s)).toEqual(["C: x = 1"]);
+    expect(states(s)).toEqual(["C ready", "h idle"]);
+    take(s, "C", "x = 1");
+    take(s, "C", "local_irq_enable");
+    expect(offered(s)).toEqual(["h: <Interrupt> h on C"]);
+  });
+
+  it("runs a handler to its end before its CPU goes on: the CPU is interrupted meanwhile, then ready again", () => {
+    const s = sim("var x = 0\nirq h on C { x = 2; x = 3 }\ncpu C { x = 1 }\n");
+    take(s, "h", "<Interrupt> h");
+    expect(offered(s)).toEqual(["h: x = 2"]);
+    expect(states(s)).toEqual(["C interrupted h", "h ready"]);
+    take(s, "h", "x = 2");
+    take(s, "h", "x = 3");
+    expect(states(s)).toEqual(["C ready", "h finished"]);
+    expect(offered(s)).toEqual(["C: x = 1"]);
+  });
+
+  it("shows a work item not queued as idle, and offers no step of it", () => {
+    const s = sim("workqueue events\nvar x = 0\nwork w on events { x = 1 }\ncpu C { queue_work w }\n");
+    expect(states(s)).toEqual(["C ready", "w idle"]);
+    expect(offered(s)).toEqual(["C: queue_work w"]);
+  });
+});

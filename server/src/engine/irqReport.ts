@@ -116,6 +116,24 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   return out;
 }
 
+/** A lock's irq usage as lockdep would record it (race-language.md §10). */
+export interface LockIrqUsage {
+  readonly lock: string;
+  /** In lockdep's order: `IN-HARDIRQ-W`, `IN-HARDIRQ-R`, `IN-SOFTIRQ-W`, …, `SOFTIRQ-ON-R`. */
+  readonly usage: readonly string[];
+}
+
+/** Each lock's usage bits in words, for the locks held in some explored state; none without handlers. */
+export function lockIrqUsage(model: Model, result: ExploreResult): LockIrqUsage[] {
+  const { bits } = result.facts.irqUsage;
+  const out: LockIrqUsage[] = [];
+  for (let l = 0; l < bits.length; l++) {
+    const usage = NAMES.filter((_, b) => (bits[l]! & (1 << b)) !== 0);
+    if (usage.length > 0) out.push({ lock: model.locks[l]!.name, usage });
+  }
+  return out;
+}
+
 /** Does deadlock `d` have an interrupt handler waiting for one of `locks`, with the cycle's locks among them? */
 function handlerWaitsFor(model: Model, d: FoundProblem, locks: readonly number[]): boolean {
   const handlers = new Set(model.handlers.map((h) => h.thread));

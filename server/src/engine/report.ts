@@ -6,10 +6,11 @@ import { findingText, type FindingWords, type HangForm, type SiteWords } from ".
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
-import { irqReports, type IrqReport } from "./irqReport";
+import { irqReports, lockIrqUsage, type IrqReport, type LockIrqUsage } from "./irqReport";
 import { isReaderWriter, lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
+import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
 import { distanceInCode, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
@@ -58,7 +59,7 @@ export interface ProblemSite {
   readonly on?: string;
 }
 
-export type { HangForm, WaitFacts };
+export type { HangForm, WaitFacts, IrqSiteFacts, LockIrqUsage };
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -86,6 +87,8 @@ export interface SiteFacts {
   readonly sometimes: readonly string[];
   /** At a waiting statement (flush_work, kthread_stop, wait_for_completion, a synchronize, …): what its thread found at the call. */
   readonly wait?: WaitFacts;
+  /** With interrupt handlers or interrupt state in the scenario (§10): the context its thread runs in there, and whether hardirqs and softirqs are on. */
+  readonly irq?: IrqSiteFacts;
 }
 
 export interface EngineReport {
@@ -95,6 +98,8 @@ export interface EngineReport {
   readonly lockGraph: LockGraph;
   /** Lockdep's irq-state reports (race-language.md §10), each confirmed or unreached. */
   readonly irqReports: readonly IrqReport[];
+  /** Lockdep's irq usage of each lock held in some explored state, where the scenario has interrupt handlers: `IN-HARDIRQ-W`, `HARDIRQ-ON-W`, … */
+  readonly irqUsage: readonly LockIrqUsage[];
   readonly lockFacts: readonly SiteFacts[];
   readonly stats: Stats & {
     /** Every problem's trace is a shortest one (false only if the goal-directed search ran out of budget). */
@@ -155,6 +160,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
     problems: indexed.map((x) => x.p),
     lockGraph,
     irqReports: irqReports(model, result, lockGraph),
+    irqUsage: lockIrqUsage(model, result),
     lockFacts: lockFacts(model, result),
     // Time to verdict includes the searches for shortest traces and the stuck analysis.
     stats: {
@@ -255,7 +261,8 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
       }
       const sem = semantics(ins);
       const wait = sem.seen?.(ins, model, c, facts.seen[site]!, reached);
-      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes, ...(wait ? { wait } : {}) });
+      const irq = facts.irqSeen.length > 0 ? result.layout.p.irq.siteFacts(c, facts.irqSeen[site]!) : undefined;
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes, ...(wait ? { wait } : {}), ...(irq ? { irq } : {}) });
     });
   });
   return out;

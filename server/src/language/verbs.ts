@@ -114,6 +114,26 @@ export const LOCK_FORMS = {
 
 export type LockForm = keyof typeof LOCK_FORMS;
 
+/** The form a lock statement is written in (`lock` with `irqsave` is `lock_irqsave`; `unlock` with it `unlock_irqrestore`). */
+export function lockFormOf(op: "lock" | "unlock" | "rlock" | "runlock", irq: "irq" | "irqsave" | "bh"): LockForm {
+  const suffix = irq === "irqsave" && (op === "unlock" || op === "runlock") ? "irqrestore" : irq;
+  return `${op}_${suffix}` as LockForm;
+}
+
+/** One line per lock form, for hover and completion: the kernel call it is and what it does to the interrupt state. */
+export function lockFormDoc(form: LockForm): string {
+  const { op, irq } = LOCK_FORMS[form];
+  const kernel = op === "lock" || op === "unlock" ? `spin_${form}() (write_${form}() on an rwlock)` : `read_${form.replace(/^r/, "")}()`;
+  const side = op === "rlock" || op === "runlock" ? "the read side of an rwlock or rwsem" : "the lock";
+  if (op === "lock" || op === "rlock") {
+    const before = irq === "irq" ? "hardirqs off on this CPU" : irq === "irqsave" ? "saves whether hardirqs were on and turns them off" : "softirqs off on this CPU";
+    const after = irq === "irq" ? `${op === "lock" ? "unlock" : "runlock"}_irq turns them on again` : irq === "irqsave" ? `${op === "lock" ? "unlock" : "runlock"}_irqrestore puts them back` : `${op === "lock" ? "unlock" : "runlock"}_bh turns them on again`;
+    return `${kernel}: ${before}, then takes ${side} (spinning with them off); ${after}. No ${irq === "bh" ? "softirq" : "interrupt"} handler runs on this CPU meanwhile.`;
+  }
+  const after = irq === "irq" ? "hardirqs on" : irq === "irqsave" ? "hardirqs as they were at the matching lock_irqsave" : "softirqs on (one local_bh_disable undone)";
+  return `${kernel}: releases ${side}, then ${after}, in one step.`;
+}
+
 export function isLockForm(word: string): word is LockForm {
   return Object.prototype.hasOwnProperty.call(LOCK_FORMS, word);
 }

@@ -20,12 +20,17 @@ export interface TracePayload {
   headline: string;
   message: string;
   expected: boolean;
-  cpus: { name: string; label: string | undefined }[];
+  /** Every thread; an interrupt handler (§10) has the CPU it runs on and its kind, and is shown on that CPU. */
+  cpus: { name: string; label: string | undefined; on?: string; context?: "hardirq" | "softirq" }[];
   steps: (LocatedStep & {
     acquired: boolean;
     released: boolean;
     lock: string | undefined;
     error: string | undefined;
+    /** What kind of step (`start_irq`: an interrupt handler fires). */
+    op: string;
+    /** An interrupt handler's step: the CPU it runs on, on top of that CPU's task. */
+    on?: string;
   })[];
   blocked: {
     cpu: string;
@@ -38,6 +43,10 @@ export interface TracePayload {
     wants: string | undefined;
     heldMode: string | undefined;
     behind: readonly string[];
+    /** An interrupt handler's site: the CPU it runs on. */
+    on?: string;
+    /** A context under an interrupt handler: it waits for the handler to return. */
+    interrupted: boolean;
   }[];
   /** For a livelock, `steps` goes on past the trace into the loop: where those steps start, and where the loop that repeats starts. */
   loop?: { from: number; cycleFrom: number };
@@ -63,6 +72,8 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
       released: t.released,
       lock: t.lock,
       error: t.error,
+      op: t.op,
+      ...(t.on ? { on: t.on } : {}),
     })),
     blocked:
       p.kind === "deadlock" || p.kind === "hang"
@@ -76,6 +87,8 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
             wants: x.wants,
             heldMode: x.heldMode,
             behind: x.behind ?? [],
+            ...(x.on ? { on: x.on } : {}),
+            interrupted: x.interrupted === true,
           }))
         : [],
     ...(p.loop ? { loop: { from: p.trace.length, cycleFrom: p.trace.length + p.loop.prefix.length } } : {}),

@@ -75,6 +75,7 @@ const completionKinds: Record<CompletionKind, CompletionItemKind> = {
   parameter: CompletionItemKind.Variable,
   value: CompletionItemKind.Value,
   primitive: CompletionItemKind.Module,
+  cpu: CompletionItemKind.Event,
 };
 
 function readSettings(raw: unknown): Partial<Settings> {
@@ -228,7 +229,7 @@ export function startServer(connection: Connection): void {
     const s = stateOf(p.textDocument.uri);
     if (!s) return null;
     const sum = s.summary;
-    const engine = sum && sum.lockGraph && sum.stats ? { lockFacts: sum.lockFacts, lockGraph: sum.lockGraph, complete: sum.stats.complete } : undefined;
+    const engine = sum && sum.lockGraph && sum.stats ? { lockFacts: sum.lockFacts, lockGraph: sum.lockGraph, complete: sum.stats.complete, irqUsage: sum.irqUsage, irqReports: sum.irqReports } : undefined;
     const h = hover(s.frontEnd, engine, s.lines.offset(p.position));
     return h ? { contents: { kind: "markdown", value: h.markdown }, range: toRange(s.lines, h.span) } : null;
   });

@@ -1,12 +1,14 @@
 // Completion: what may be written at the cursor, from the words before it.
-// After `lock`/`unlock` the locks (`rlock`/`runlock`/`rtrylock`: only
-// rwsems); after `drv.` that driver's callbacks; after `expect` (or a comma
+// After `lock`/`unlock` and §10's forms (`lock_irqsave`, …) the locks
+// (`rlock`/`runlock`/`rtrylock` and their forms: only rwsems and rwlocks);
+// after `irq H`/`softirq H` the word `on`, then the CPUs; after `drv.` that
+// driver's callbacks; after `expect` (or a comma
 // of its list) the expectations not listed yet; inside `L[` the instances of
 // L; after a §9 verb (`flush_work `) only the declared targets of its kind,
 // an item per object as `W[o]`; otherwise keywords and every name in scope,
 // the locals declared above the cursor included, and by where the cursor
 // stands: the declaration words of §9 where an item starts, the verbs
-// (with their doc) where a statement starts, the condition verbs after
+// and §10's lock forms (with their doc) where a statement starts, the condition verbs after
 // `if`, `while` or `!` (and kthread_should_stop() in a kthread).
 
 import type * as A from "../language/ast";
@@ -15,9 +17,9 @@ import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 import { unreachable } from "../language/ast";
 import { describeSymbol, type GlobalSymbol } from "../language/binder";
-import { DECLARATION_DOCS, DECLARATION_WORDS, VERBS, isVerb, type TargetKind, type VerbInfo } from "../language/verbs";
+import { DECLARATION_DOCS, DECLARATION_WORDS, LOCK_FORMS, VERBS, isVerb, lockFormDoc, type LockForm, type TargetKind, type VerbInfo } from "../language/verbs";
 
-export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value" | "primitive";
+export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value" | "primitive" | "cpu";
 
 export interface CompletionEntry {
   readonly label: string;
@@ -37,10 +39,17 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
   const locks = [...scope.globals.values()].filter((s) => s.kind === "lock");
   const lockEntry = (s: (typeof locks)[number]): CompletionEntry => ({ label: s.decl.name.name, kind: "lock", detail: s.decl.lockKind + (s.decl.instances ? `[${s.decl.instances.map((i) => i.name).join(", ")}]` : "") });
 
-  const lockOp = /\b(lock|unlock|rlock|runlock|trylock|rtrylock|held\s*\(|locked\s*\()\s*[A-Za-z_0-9]*$/.exec(before);
+  // A lock operation (and §10's forms, `lock_irqsave L`) then a space, or `held(`/`locked(`: the locks; the read side only on rwsems and rwlocks.
+  const lockOp = /\b(r?(?:un)?lock(?:_irq|_irqsave|_irqrestore|_bh)?|r?trylock)[ \t]+[A-Za-z_0-9]*$|\b(?:held|locked)\s*\(\s*[A-Za-z_0-9]*$/.exec(before);
   if (lockOp) {
-    const shared = lockOp[1] === "rlock" || lockOp[1] === "runlock" || lockOp[1] === "rtrylock";
-    return locks.filter((s) => !shared || s.decl.lockKind === "rwsem").map(lockEntry);
+    const shared = lockOp[1] !== undefined && /^(?:rlock|runlock|rtrylock)/.test(lockOp[1]);
+    return locks.filter((s) => !shared || s.decl.lockKind === "rwsem" || s.decl.lockKind === "rwlock").map(lockEntry);
+  }
+  // §10: `irq H on C { … }`: `on` after the handler's name, then the CPUs.
+  const handler = /(?:^|\n)[ \t]*(?:irq|softirq)[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]+(on[ \t]+)?[A-Za-z_0-9]*$/.exec(before);
+  if (handler && placeOf(text, offset) === "item") {
+    if (!handler[1]) return [{ label: "on", kind: "keyword", detail: "on CPU", documentation: "The CPU the handler interrupts: `irq H on CPU0 { … }`." }];
+    return scope.cpus.filter((c) => c.name.name !== "").map((c) => ({ label: c.name.name, kind: "cpu", detail: c.label ?? "cpu" }));
   }
   const member = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*[A-Za-z_0-9]*$/.exec(before);
   if (member) {
@@ -74,6 +83,7 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
     const verbs = Object.entries(VERBS) as [string, VerbInfo][];
     if (new RegExp(`(?:^|[\\n;{}]|\\belse)${word}`).test(before)) {
       for (const [v, info] of verbs) if (!info.conditionOnly) out.push({ label: v, kind: "keyword", detail: info.target ? `${v} ${info.target}` : v, documentation: info.doc });
+      for (const form of Object.keys(LOCK_FORMS) as LockForm[]) out.push({ label: form, kind: "keyword", detail: `${form} lock (§10)`, documentation: lockFormDoc(form) });
     } else if (new RegExp(`(?:\\b(?:if|while)[ \\t]+!?|!)${word}`).test(before)) {
       for (const [v, info] of verbs) if (info.condition) out.push({ label: v, kind: "keyword", detail: `${v} ${info.target} (condition)`, documentation: info.doc });
       if (file.items.some((i) => i.kind === "KthreadDecl" && i.body.span.start < offset && offset <= i.body.span.end)) {

@@ -3,7 +3,10 @@
 // of the outer critical section (what patch 2/2 of the seed series does);
 // take the cycle's locks in one global order; for a cycle through a work
 // item's (work_completion), the kernel's two fixes: flush it after the
-// unlock, or cancel it (cancel_work_sync) before taking the lock — are each
+// unlock, or cancel it (cancel_work_sync) before taking the lock; for an
+// interrupt handler waiting for a lock the context it interrupted holds
+// (§10), the kernel's fix: take that lock with the interrupt off there,
+// `lock_irqsave`/`unlock_irqrestore` (a softirq: `lock_bh`/`unlock_bh`) — are each
 // applied to a copy and re-checked by the engine. Only those after which the deadlock is gone
 // and nothing new is reported are offered. Plain fixes for checker errors
 // (declare a missing lock or variable) and for a lock held at exit (add the
@@ -14,6 +17,7 @@ import type { Problem } from "../engine/report";
 import type * as A from "../language/ast";
 import { allBlocks } from "../language/ast";
 import { kernelReplacement, lockNameOf } from "../language/kernelSpellings";
+import { lockFormOf } from "../language/verbs";
 import { catalogue, type Diagnostic } from "../language/messages";
 import type { Span } from "../language/span";
 import { applyEdits, indentAt, lineSpan, type TextEdit } from "./edits";
@@ -48,14 +52,16 @@ function placeOf(all: ReturnType<typeof allBlocks>, span: Span): Place | undefin
 const contains = (outer: Span, inner: Span): boolean => outer.start <= inner.start && inner.end <= outer.end;
 
 class Candidates {
-  readonly list: { title: string; edits: TextEdit[]; kind: "swap" | "move" | "order" }[] = [];
+  readonly list: { title: string; edits: TextEdit[]; kind: "swap" | "move" | "order" | "irq" }[] = [];
   private readonly all: ReturnType<typeof allBlocks>;
+  private readonly handlers: readonly A.HandlerDecl[];
 
   constructor(
     private readonly text: string,
     file: A.SourceFile,
   ) {
     this.all = allBlocks(file);
+    this.handlers = file.items.filter((i): i is A.HandlerDecl => i.kind === "HandlerDecl");
   }
 
   private src(s: Span): string {
@@ -88,7 +94,10 @@ class Candidates {
   }
 
   forDeadlock(p: Problem): void {
+    this.irqOff(p);
     for (const site of p.sites) {
+      // An interrupted context is not where it waits: nothing of it to reorder.
+      if (site.interrupted) continue;
       const blocked = placeOf(this.all, site.span);
       for (const held of site.holds) {
         if (!held.span) continue;
@@ -142,6 +151,54 @@ class Candidates {
         }
       }
     }
+  }
+
+  /**
+   * (e) §10: an interrupt handler in the cycle runs on top of a context
+   * that holds a lock (lockdep: `lock(L); <Interrupt> lock(L);`, or L the
+   * irq-unsafe end of a chain to the lock the handler waits for). The
+   * kernel's fix is to take L there with that interrupt off: every `lock
+   * L` … `unlock L` pair of that body becomes `lock_irqsave L` …
+   * `unlock_irqrestore L` for a hardirq (`lock_bh`/`unlock_bh` for a
+   * softirq; the read forms for a reader). Pairs in one block only.
+   */
+  private irqOff(p: Problem): void {
+    const seen = new Set<string>();
+    for (const h of p.sites) {
+      const handler = h.on !== undefined ? this.handlers.find((x) => x.name.name === h.cpu) : undefined;
+      if (!handler) continue;
+      const hard = handler.context === "irq";
+      // The context it interrupted: its CPU's task, or a softirq running on it.
+      for (const under of p.sites.filter((x) => x.interrupted && (x.cpu === h.on || x.on === h.on))) {
+        // The lock it waits for first: lockdep's own scenario.
+        const held = [...under.holds].sort((a, b) => (a.lock === h.waitsFor ? -1 : b.lock === h.waitsFor ? 1 : 0));
+        for (const lock of held) {
+          const taken = lock.span && placeOf(this.all, lock.span);
+          if (!taken) continue;
+          const edits = this.irqOffEdits(taken.owner, this.lockRefText(taken.block.stmts[taken.index]!), hard);
+          const ref = this.lockRefText(taken.block.stmts[taken.index]!)!;
+          if (edits.length === 0 || seen.has(`${taken.owner}|${ref}|${hard}`)) continue;
+          seen.add(`${taken.owner}|${ref}|${hard}`);
+          const pair = hard ? "lock_irqsave/unlock_irqrestore" : "lock_bh/unlock_bh";
+          this.list.push({ kind: "irq", title: `Use ${pair} for '${ref}' in ${taken.owner} (then the ${hard ? "hardirq" : "softirq"} ${h.cpu} cannot interrupt it while it holds '${ref}')`, edits });
+        }
+      }
+    }
+  }
+
+  /** Every `lock L` … `unlock L` pair (one block each) in `owner`'s body, rewritten with the interrupt off. */
+  private irqOffEdits(owner: string, ref: string | undefined, hard: boolean): TextEdit[] {
+    if (ref === undefined) return [];
+    const edits: TextEdit[] = [];
+    const word = (st: A.LockStmt): TextEdit => ({ span: { start: st.span.start, end: st.lock.span.start }, newText: `${lockFormOf(st.op, hard ? "irqsave" : "bh")} ` });
+    for (const { block } of this.all.filter((b) => b.owner === owner)) {
+      block.stmts.forEach((st, i) => {
+        if (st.kind !== "LockStmt" || (st.op !== "lock" && st.op !== "rlock") || this.lockRefText(st) !== ref) return;
+        const unlock = block.stmts.slice(i + 1).find((x): x is A.LockStmt => x.kind === "LockStmt" && (x.op === "unlock" || x.op === "runlock") && this.lockRefText(x) === ref);
+        if (unlock) edits.push(word(st), word(unlock));
+      });
+    }
+    return edits;
   }
 
   /**

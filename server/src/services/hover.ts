@@ -8,23 +8,32 @@
 // SiteFacts.wait). On a work item, kthread, workqueue, completion, kernfs
 // node or SRCU domain: where the code queues, flushes, runs, stops,
 // completes … it, and for a work item or kthread which locks its body takes.
+// With interrupt handlers or interrupt state (§10): at a statement, each
+// thread's interrupt state there (task or handler context, hardirqs and
+// softirqs on or off: SiteFacts.irq); on a handler's name, its CPU, the
+// locks it takes and the statements of its CPU where it can fire; on a lock,
+// lockdep's irq usage of it and its irq reports, confirmed or unreached.
 
 import { EXPECT_KIND_OF, type FrontEnd } from "../analysis";
 import type * as A from "../language/ast";
 import { bodies, expectationText, forEachExpr, forEachStmt, verbCondition } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
-import type { SiteFacts } from "../engine/report";
+import type { IrqSiteFacts, LockIrqUsage, SiteFacts } from "../engine/report";
+import type { IrqReport } from "../engine/irqReport";
 import { bodyName, referentKey, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
-import { VERBS, type TargetKind, type Verb } from "../language/verbs";
+import { lockFormDoc, lockFormOf, VERBS, type TargetKind, type Verb } from "../language/verbs";
 import type { GlobalSymbol } from "../language/binder";
 
 export interface EngineFacts {
   readonly lockFacts: readonly SiteFacts[];
   readonly lockGraph: LockGraph;
   readonly complete: boolean;
+  /** §10: lockdep's irq usage per lock and its irq reports (none without handlers). */
+  readonly irqUsage?: readonly LockIrqUsage[];
+  readonly irqReports?: readonly IrqReport[];
 }
 
 export interface HoverResult {
@@ -88,14 +97,27 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     if (!engine) return { markdown: md + pending, span: ref.span };
     const mine = (l: string): boolean => l === name || l.startsWith(name + "[");
     const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock|rtrylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));
-    if (takers.length > 0) md += `\n\n**Taken by** (locks held when taking it):\n${takers.map((f) => heldLine(f) + ` — ${code(f.action)}`).join("\n")}`;
+    if (takers.length > 0) md += `\n\n**Taken by** (locks held when taking it):\n${takers.map((f) => heldLine(f) + ` — ${code(f.action)}${f.irq ? ` · ${irqWords(f.irq)}` : ""}`).join("\n")}`;
     else md += "\n\nNever taken in any reachable state.";
     const before = [...new Set(engine.lockGraph.edges.filter((e) => mine(e.to)).map((e) => e.from))];
     const after = [...new Set(engine.lockGraph.edges.filter((e) => mine(e.from)).map((e) => e.to))];
     md += `\n\n**Taken after**: ${list(before)}  \n**Taken while holding it**: ${list(after)}`;
     const inversions = engine.lockGraph.inversions.filter((i) => i.locks.some(mine));
     for (const i of inversions) md += `\n\n⚠ lock-order inversion ${i.locks.map(code).join(" → ")} → ${code(i.locks[0]!)}: **${i.status}**${i.gate ? ` by ${list(i.gate)}` : ""}`;
+    md += lockIrqHover(engine, mine);
     return { markdown: md + caveat, span: ref.span };
+  }
+
+  if (ref && symbol?.kind === "handler") {
+    const decl = fe.checked.scope.handlers.find((h) => h.name.name === symbol.name);
+    if (decl) return { markdown: handlerHover(fe, engine, decl) + (engine ? caveat : ""), span: ref.span };
+  }
+  if (ref && symbol?.kind === "cpu") {
+    const mine = fe.checked.scope.handlers.filter((h) => h.cpu.name === symbol.name);
+    if (mine.length > 0) {
+      const each = mine.map((h) => `${code(h.name.name)} (${h.context === "irq" ? "hardirq" : "softirq"})`).join(", ");
+      return { markdown: `**CPU** ${code(symbol.name)}\n\n**Interrupt handlers on it**: ${each}; each runs on top of it, and it does not step until the handler returns.`, span: ref.span };
+    }
   }
 
   if (ref && (symbol?.kind === "callback" || symbol?.kind === "fn")) {
@@ -135,16 +157,26 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   const onLabel = stmt.kind === "EitherStmt" && stmt.branches.some((b) => b.labelSpan && b.labelSpan.start <= offset && offset <= b.labelSpan.end);
   if (!(at.start <= offset && offset <= at.end) && !onLabel) return undefined;
   const title = stmt.kind === "CallStmt" ? "Locks held on entry" : stmt.kind === "WaitStmt" ? "Locks held while waiting" : "Locks held on arrival";
-  const head = stmt.kind === "EitherStmt" ? eitherHeader(fe, stmt) : "";
+  const head =
+    stmt.kind === "EitherStmt"
+      ? eitherHeader(fe, stmt)
+      : stmt.kind === "LockStmt" && stmt.irq
+        ? `**${lockFormOf(stmt.op, stmt.irq)}** ${code(fe.text.slice(stmt.lock.span.start, stmt.lock.span.end))}\n\n${lockFormDoc(lockFormOf(stmt.op, stmt.irq))}\n\n`
+        : "";
   if (!engine) return { markdown: `${head}**${title}**${pending}`, span: at };
   let lines: string[];
+  let irq: string;
   if (stmt.kind === "CallStmt") {
-    lines = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end).map((e) => heldLine(e.fact, e.depth - 1));
+    const entries = entryFacts(engine.lockFacts, (f) => f.call.start === stmt.span.start && f.call.end === stmt.span.end);
+    lines = entries.map((e) => heldLine(e.fact, e.depth - 1));
+    irq = irqSection(entries.map((e) => ({ fact: e.fact, upTo: e.depth - 1 })), "on entry");
   } else {
-    lines = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end).map((f) => heldLine(f));
+    const facts = engine.lockFacts.filter((f) => f.span.start === at.start && f.span.end === at.end);
+    lines = unique(facts.map((f) => heldLine(f)));
+    irq = irqSection(facts.map((fact) => ({ fact })));
   }
   const body = lines.length > 0 ? lines.join("\n") : "Not reached in any explored state.";
-  return { markdown: `${head}**${title}**, per CPU and call path:\n${body}${caveat}`, span: at };
+  return { markdown: `${head}**${title}**, per CPU and call path:\n${body}${irq}${caveat}`, span: at };
 }
 
 /** What `expect` claims: each listed kind with the findings it covers, and when it is met. */
@@ -331,6 +363,85 @@ function verbHover(fe: FrontEnd, engine: EngineFacts | undefined, v: VerbSite): 
       md += `\n\n**Can complete it**:\n${each.length > 0 ? each.join("\n") : "nothing: no `complete` of it anywhere"}`;
     }
   }
-  md += `\n\n**Locks held on arrival**, per thread and call path:\n${facts.map((f) => heldLine(f)).join("\n")}`;
+  md += `\n\n**Locks held on arrival**, per thread and call path:\n${unique(facts.map((f) => heldLine(f))).join("\n")}`;
+  return md + irqSection(facts.map((fact) => ({ fact })));
+}
+
+// ---- §10: interrupt contexts ------------------------------------------------
+
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/** `hardirqs on`, `hardirqs off`, `hardirqs sometimes on, sometimes off`. */
+function onOff(what: string, s: IrqSiteFacts["hardirqs"]): string {
+  return s === "on or off" ? `${what} sometimes on, sometimes off` : `${what} ${s}`;
+}
+
+/** The interrupt state of one thread at a statement, in words. */
+function irqWords(irq: IrqSiteFacts): string {
+  return `${onOff("hardirqs", irq.hardirqs)}, ${onOff("softirqs", irq.softirqs)}`;
+}
+
+/** The context a thread runs in at a statement: `task`, or `hardirq on CPU0`. */
+function contextWords(irq: IrqSiteFacts): string {
+  return irq.context === "task" ? "task" : `${irq.context}${irq.on ? ` on ${irq.on}` : ""}`;
+}
+
+/**
+ * Each thread's interrupt state at a statement (per call path); a statement
+ * compiled to two steps (`lock_irqsave L`: the save, then the lock) gets a
+ * line per step, named by the step. Empty without §10.
+ */
+function irqSection(facts: readonly { fact: SiteFacts; upTo?: number }[], when = "there"): string {
+  const withIrq = facts.filter((f) => f.fact.irq);
+  if (withIrq.length === 0) return "";
+  const count = new Map<string, number>();
+  const key = (f: { fact: SiteFacts; upTo?: number }): string => path(f.fact.cpu, f.fact.stack, f.upTo);
+  for (const f of withIrq) count.set(key(f), (count.get(key(f)) ?? 0) + 1);
+  const lines = withIrq.map((f) => {
+    const step = count.get(key(f))! > 1 ? ` at ${code(f.fact.action)}` : "";
+    return `- **${key(f)}**${step} (${contextWords(f.fact.irq!)}): ${irqWords(f.fact.irq!)}`;
+  });
+  return `\n\n**Interrupt state ${when}**, per thread and call path:\n${unique(lines).join("\n")}`;
+}
+
+/** On a lock: lockdep's irq usage of it and each of its irq reports, with its status. */
+function lockIrqHover(engine: EngineFacts, mine: (lock: string) => boolean): string {
+  let md = "";
+  const usage = (engine.irqUsage ?? []).filter((u) => mine(u.lock));
+  if (usage.length > 0) md += `\n\n**Lockdep's irq usage**: ${usage.map((u) => `${usage.length > 1 ? `${code(u.lock)} ` : ""}${u.usage.map((x) => code(`{${x}}`)).join(", ")}`).join("; ")}`;
+  for (const r of (engine.irqReports ?? []).filter((x) => x.locks.some(mine))) {
+    const chain = r.locks.length > 1 ? ` (${r.locks.map(code).join(" → ")})` : "";
+    const status = r.status === "confirmed" ? "a deadlock through an interrupt handler is reported" : "lockdep would warn; no interleaving of this scenario deadlocks on it";
+    md += `\n\n⚠ lockdep: ${r.title}${chain}: **${r.status}** — ${status}`;
+  }
+  return md;
+}
+
+/** On a handler's name: its CPU and kind, the locks it takes, and the statements of its CPU where it can fire. */
+function handlerHover(fe: FrontEnd, engine: EngineFacts | undefined, h: A.HandlerDecl): string {
+  const name = h.name.name;
+  const cpu = h.cpu.name;
+  const hard = h.context === "irq";
+  let md = hard
+    ? `**hardirq handler** ${code(name)} on ${code(cpu)}\n\nFires on ${code(cpu)} wherever ${code(cpu)} has hardirqs on and runs no hardirq, at most once; it runs to its end, with hardirqs off, before what it interrupted goes on.`
+    : `**softirq handler** ${code(name)} on ${code(cpu)}\n\nRuns on ${code(cpu)} wherever ${code(cpu)}'s task has hardirqs and softirqs on, at most once; it runs to its end, with softirqs off (a hardirq may interrupt it), before the task goes on.`;
+  if (!engine) return md + "\n\n_The locks it takes, and where it can fire, appear once the scenario checks clean and the search has run._";
+  const lines = new LineIndex(fe.text);
+  const line = (f: SiteFacts): number => lines.position(f.span.start).line + 1;
+  const body = engine.lockFacts.filter((f) => f.cpu === name && !f.action.startsWith("<Interrupt>"));
+  if (body.length === 0) return md + "\n\nNever fires in any explored state.";
+  const taken = new Map<string, number>();
+  for (const f of body) {
+    const m = /^(?:lock|rlock|trylock|rtrylock) (.+)$/.exec(f.action);
+    if (m && !taken.has(m[1]!)) taken.set(m[1]!, line(f));
+  }
+  md += `\n\n**It takes**: ${taken.size > 0 ? [...taken].map(([l, at]) => `${code(l)} (line ${at})`).join(", ") : "no lock, in any explored state"}`;
+  // Where on its CPU: a statement of the CPU's task (or, for a hardirq, of a softirq on it) reached with that interrupt on.
+  const softirqs = new Set(fe.checked.scope.handlers.filter((x) => x.context === "softirq" && x.cpu.name === cpu).map((x) => x.name.name));
+  const under = (f: SiteFacts): boolean => f.cpu === cpu || (hard && softirqs.has(f.cpu) && !f.action.startsWith("<Interrupt>"));
+  const open = (f: SiteFacts): boolean => f.irq !== undefined && (hard ? f.irq.hardirqs : f.irq.softirqs) !== "off";
+  const where = engine.lockFacts.filter((f) => under(f) && open(f));
+  const each = where.map((f) => `- line ${line(f)}, ${f.cpu === cpu ? "" : `in ${code(f.cpu)}, `}before ${code(f.action)}${f.stack.length > 0 ? ` (in ${f.stack.map((x) => x.fn).join(" → ")})` : ""}${(hard ? f.irq!.hardirqs : f.irq!.softirqs) === "on or off" ? ": in some states" : ""}`);
+  md += `\n\n**Can fire on ${code(cpu)}**${each.length > 0 ? ` (statements reached with ${hard ? "hardirqs" : "softirqs"} on), and after its end:\n${unique(each).join("\n")}` : `: only after its end (no statement of it is reached with ${hard ? "hardirqs" : "softirqs"} on)`}`;
   return md;
 }

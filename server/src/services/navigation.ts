@@ -166,7 +166,7 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
         if (item.name.name) out.push({ name: item.name.name, detail: item.label ?? "kthread", kind: "kthread", span: item.span, selection: item.name.span, children: [] });
         break;
       case "HandlerDecl":
-        if (item.name.name) out.push({ name: item.name.name, detail: `${item.context} on ${item.cpu.name}`, kind: "cpu", span: item.span, selection: item.name.span, children: [] });
+        if (item.name.name) out.push({ name: item.name.name, detail: `${item.context === "irq" ? "hardirq" : "softirq"} handler on ${item.cpu.name}`, kind: "cpu", span: item.span, selection: item.name.span, children: [] });
         break;
       case "PrimitiveDecl":
         if (item.name.name) out.push({ name: item.name.name, detail: item.what, kind: "primitive", span: item.span, selection: item.name.span, children: instances(item.instances) });

@@ -3,7 +3,9 @@
 // (each `either` branch separately), steps back, jumps to the end of a
 // reported finding's trace, and warns when a step leads into a state where
 // a problem shows, or from which one can no longer be avoided (naming the
-// checker's finding). Built on `Layout.status/choices/step` and the full
+// checker's finding). An interrupt handler that can fire is offered as
+// `<Interrupt> H on CPU0`; while it runs, its CPU shows as interrupted
+// (§10). Built on `Layout.status/choices/step` and the full
 // state graph (engine/fullGraph.ts), so it follows whatever steps the
 // engine has. No protocol here: lsp/ exposes it as race/simulate/* requests.
 
@@ -17,7 +19,13 @@ import { buildTrace, type TraceStep } from "../engine/trace";
 import type { LineIndex, LineRange } from "../language/span";
 import { traceFileOf, type TraceFile } from "../traceFile";
 
-export type CpuState = "ready" | "blocked" | "waiting" | "finished" | "stopped";
+/**
+ * What a thread can do: `idle` has nothing to do until another starts it (a
+ * work item not pending, a kthread not run, an interrupt handler that cannot
+ * fire here); `interrupted` is under an interrupt handler, which runs to its
+ * end before it goes on (§10).
+ */
+export type CpuState = "ready" | "blocked" | "waiting" | "finished" | "stopped" | "idle" | "interrupted";
 
 export interface HeldLockView {
   readonly lock: string;
@@ -36,8 +44,11 @@ export interface CpuView {
   /** Calls it is inside, outermost first: each function and the call that entered it. */
   readonly stack: readonly { readonly fn: string; readonly range: LineRange }[];
   readonly holds: readonly HeldLockView[];
-  /** For a blocked CPU: the lock, or the condition, it waits for. */
+  /** For a blocked CPU: the lock, or the condition, it waits for; for an interrupted one, the handler on top of it. */
   readonly waitsFor: string | undefined;
+  /** An interrupt handler (§10): the CPU it runs on, and its kind. */
+  readonly on?: string;
+  readonly context?: "hardirq" | "softirq";
 }
 
 export interface StateView {
@@ -66,9 +77,26 @@ export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex):
     const stopped = pc !== PC_DONE && (pc & PC_STOPPED_FLAG) !== 0;
     const ins = pc === PC_DONE ? undefined : cpu.code[pc & ~PC_STOPPED_FLAG];
     const status = layout.status(st, c, waits);
-    const state: CpuState = stopped ? "stopped" : status === CpuStatus.Finished ? "finished" : status === CpuStatus.BlockedOnLock ? "blocked" : status === CpuStatus.BlockedOnWait ? "waiting" : "ready";
-    const waitsFor = state === "blocked" && ins && "lock" in ins ? model.locks[ins.lock]!.name : state === "waiting" && ins ? ins.text.replace(/^wait until /, "") : undefined;
+    // Under an interrupt handler: it waits for the handler to return, whatever its own statement would do.
+    const under = status === CpuStatus.Finished ? -1 : layout.p.irq.interruptedBy(st, c);
+    const state: CpuState = stopped
+      ? "stopped"
+      : status === CpuStatus.Finished
+        ? "finished"
+        : under >= 0
+          ? "interrupted"
+          : status === CpuStatus.BlockedOnLock
+            ? "blocked"
+            : status === CpuStatus.BlockedOnWait
+              ? "waiting"
+              : status === CpuStatus.Idle
+                ? "idle"
+                : "ready";
+    const waitsFor =
+      state === "interrupted" ? model.cpus[under]!.name : state === "blocked" && ins && "lock" in ins ? model.locks[ins.lock]!.name : state === "waiting" && ins ? ins.text.replace(/^wait until /, "") : undefined;
+    const handler = model.handlers.find((h) => h.thread === c);
     return {
+      ...(handler ? { on: model.cpus[handler.cpu]!.name, context: handler.kind === "irq" ? ("hardirq" as const) : ("softirq" as const) } : {}),
       index: c,
       name: cpu.name,
       label: cpu.label,
@@ -185,6 +213,8 @@ export class Simulation {
       const choices = layout.choices(st, cpu.index);
       for (let k = 0; k < choices; k++) {
         let label = ins.text;
+        // An interrupt handler that can fire here: it interrupts its CPU.
+        if (ins.op === "start_irq") label = `${ins.text} on ${cpu.on}`;
         if (ins.op === "either") {
           const first = ins.choices[k]! === PC_DONE ? "(empty)" : model.cpus[cpu.index]!.code[ins.choices[k]!]!.text;
           label = `either → ${ins.branchNames[k] ?? `branch ${k + 1} of ${choices}`}: ${first}`;

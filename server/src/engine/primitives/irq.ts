@@ -39,6 +39,28 @@ export type IrqInstr =
   /** `unlock_irq L` and friends: the unlock (`runlock` for `read`), then `after`, in one step. */
   | (InstrBase & { readonly op: "irq_unlock"; readonly lock: number; readonly read: boolean; readonly after: "irq_enable" | "irq_restore" | "bh_enable"; readonly next: number });
 
+/** What a thread was found in at a statement (observeAt), OR-ed over the explored states. */
+export const enum IrqSeen {
+  HardOn = 1,
+  HardOff = 2,
+  SoftOn = 4,
+  SoftOff = 8,
+}
+
+/**
+ * A statement's interrupt state for one thread (the hover's "hardirqs on"):
+ * the context it runs in, and whether hardirqs and softirqs are enabled
+ * there in every explored state, in none, or in some. Softirqs count as off
+ * wherever hardirqs are (no softirq runs there), as lockdep's usage does.
+ */
+export interface IrqSiteFacts {
+  readonly context: "task" | "hardirq" | "softirq";
+  /** For a handler: the CPU it runs on. */
+  readonly on?: string;
+  readonly hardirqs: "on" | "off" | "on or off";
+  readonly softirqs: "on" | "off" | "on or off";
+}
+
 type StateOp = InstrOf<"irq_disable" | "irq_enable" | "irq_save" | "irq_restore" | "bh_disable" | "bh_enable">;
 
 /** The deepest local_irq_save nesting (its flags are bits of one byte). */
@@ -228,6 +250,29 @@ export class IrqState implements StatePart {
   /** How a thread's context is called in traces and hovers: `hardirq`, `softirq`, or undefined for a task. */
   contextOf(t: number): "hardirq" | "softirq" | undefined {
     return this.kinds[t] === "irq" ? "hardirq" : this.kinds[t] === "softirq" ? "softirq" : undefined;
+  }
+
+  /** Is there interrupt state worth telling per statement (handlers, or statements that change it)? */
+  get observed(): boolean {
+    return this.model.handlers.length > 0 || this.size > 0;
+  }
+
+  /**
+   * The interrupt state thread `t` stands in (IrqSeen bits), recorded at its
+   * statement in every explored state (search/facts.ts). A function of
+   * `t`'s own steps only (its bytes, its kind), so the reduced search finds
+   * the same bits as the full one (the lock-facts argument).
+   */
+  observeAt(st: Uint8Array, t: number): number {
+    return (this.hardOff(st, t) ? IrqSeen.HardOff : IrqSeen.HardOn) | (this.softOff(st, t) ? IrqSeen.SoftOff : IrqSeen.SoftOn);
+  }
+
+  /** Those bits at a statement of thread `t`, in words (SiteFacts.irq). */
+  siteFacts(t: number, bits: number): IrqSiteFacts {
+    const state = (on: number, off: number): IrqSiteFacts["hardirqs"] => (bits & on && bits & off ? "on or off" : bits & off ? "off" : "on");
+    const context = this.contextOf(t) ?? "task";
+    const c = this.cpuOf[t]!;
+    return { context, ...(context !== "task" && c >= 0 ? { on: this.model.cpus[c]!.name } : {}), hardirqs: state(IrqSeen.HardOn, IrqSeen.HardOff), softirqs: state(IrqSeen.SoftOn, IrqSeen.SoftOff) };
   }
 
   /** For lockdep's usage: the state thread `t` acquires in, as (in hardirq, in softirq, hardirqs on, softirqs on). */

@@ -7,7 +7,9 @@
 // (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
 // …), which the primitives' parts say who holds. And per waiting statement
 // (a flush, a kthread_stop, a synchronize, …), what its thread found at the
-// call, as bits its primitive defines (OpSemantics.observe), OR-ed.
+// call, as bits its primitive defines (OpSemantics.observe), OR-ed; and,
+// with interrupt handlers or interrupt state (§10), at every statement the
+// interrupt state its thread stood in (IrqState.observeAt), OR-ed.
 
 import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, type Model } from "../model";
 import { semantics } from "../primitives";
@@ -97,7 +99,11 @@ export class FactsRecorder {
     this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
     this.usage = new Uint8Array(model.handlers.length > 0 ? model.locks.length : 0);
     this.usageSite = new Int32Array(this.usage.length * 8).fill(-1);
+    this.irqSeen = new Uint8Array(layout.p.irq.observed ? sites : 0);
   }
+
+  /** Per site: the interrupt state its thread stood in (IrqSeen bits, OR-ed); only with §10's handlers or interrupt state. */
+  private readonly irqSeen: Uint8Array;
 
   /**
    * Lockdep's irq usage of each lock (race-language.md §10): per lock, 8
@@ -119,6 +125,7 @@ export class FactsRecorder {
       this.arrival(site, c);
       const observe = this.observers[site];
       if (observe) this.seen[site]! |= observe(st, c);
+      if (this.irqSeen.length > 0) this.irqSeen[site]! |= this.layout.p.irq.observeAt(st, c);
       for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
     }
   }
@@ -208,7 +215,7 @@ export class FactsRecorder {
         if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
-    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, seen, irqUsage: { bits: this.usage, sites: this.usageSite } };
+    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen, irqSeen } = this;
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, seen, irqSeen, irqUsage: { bits: this.usage, sites: this.usageSite } };
   }
 }

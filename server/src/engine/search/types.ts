@@ -118,6 +118,8 @@ export interface Facts {
   readonly irqUsage: { readonly bits: Uint8Array; readonly sites: Int32Array };
   /** Per site of a waiting statement: what its thread found at the call (bits of its primitive's `observe`, OR-ed; 0 elsewhere). */
   readonly seen: Uint32Array;
+  /** Per site: the interrupt state its thread stood in (IrqSeen bits, OR-ed); empty without §10's handlers or interrupt state. */
+  readonly irqSeen: Uint8Array;
 }
 
 /** Lockdep's usage bits of a lock (race-language.md §10); each `…W` bit's read form is the next bit. */
