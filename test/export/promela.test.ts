@@ -143,4 +143,48 @@ describe("the differential generator", () => {
     }
     expect([...seen].sort()).toEqual(["[o0, o1]", "assert", "either", "fn f0", "recursive mutex", "rlock", "rwsem", "spinlock", "trylock", "wait until", "while"].sort());
   });
+
+  it("with the kernel flavour, writes scenarios that check clean, with every §9 construct somewhere, and leaves the plain corpus as it was", () => {
+    const words = [
+      "ordered workqueue",
+      "max_active",
+      "] on q", // a work item per object
+      "queue_work",
+      "if queue_work",
+      "flush_work",
+      "cancel_work_sync",
+      "cancel_work ",
+      "flush_workqueue",
+      "drain_workqueue",
+      "destroy_workqueue",
+      "kthread_run",
+      "kthread_stop",
+      "while !kthread_should_stop()",
+      "wait_for_completion",
+      "complete ",
+      "complete_all",
+      "reinit_completion",
+      "if try_wait_for_completion",
+      "sysfs kn0",
+      "kernfs_remove ",
+      "if kernfs_remove_self",
+      "srcu_read_lock",
+      "synchronize_srcu",
+      "rcu_read_lock",
+      "synchronize_rcu",
+    ];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 300; seed++) {
+      const text = generateScenario(seed, { loops: true, kernel: true });
+      expect(generateScenario(seed, { loops: true, kernel: true })).toBe(text);
+      const fe = analyzeFrontEnd(text);
+      expect(fe.diagnostics.filter((d) => d.severity === "error"), `seed ${seed}`).toEqual([]);
+      // Every primitive declared is used (no RACE069).
+      expect(fe.diagnostics.filter((d) => d.code === "RACE069"), `seed ${seed}`).toEqual([]);
+      for (const word of words) if (text.includes(word)) seen.add(word);
+      // The flavour is an option: without it, no §9 word.
+      expect(generateScenario(seed)).not.toMatch(/queue_work|kthread|completion|sysfs|srcu|rcu_/);
+    }
+    expect([...seen].sort()).toEqual([...words].sort());
+  });
 });
