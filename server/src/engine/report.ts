@@ -160,7 +160,11 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const n = model.cpus.length;
   const goals: Goal[] = [];
   // A goal whose CPUs can no longer get to its statements needs nothing.
-  const canReach = (cpu: number, target: number): ((st: Uint8Array) => boolean) => {
+  // A thread's end (the site of a lock held at exit, a section left open)
+  // is PC_DONE, but a work item's body ends by going back to its `start`
+  // (Layout.endPc): that is what its statements reach.
+  const canReach = (cpu: number, site: number): ((st: Uint8Array) => boolean) => {
+    const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
     const from = reachers(model.cpus[cpu]!.code, target);
     return (st) => {
       const pc = result.layout.pc(st, cpu);
