@@ -50,3 +50,38 @@ describe("shortest traces through threads", () => {
     expect(steps(o.red)).toEqual(["A: x = 1", "A: queue_work w → queued", "w: start w", "w: lock m"]);
   });
 });
+
+describe("what a hang names as holding a thread-wait's pseudo-lock", () => {
+  it("a flush of a queue: its running items, whatever was queued before the flush (differential seed 16)", () => {
+    // C1's flush may come after a was queued or after both: two 5-step
+    // traces to a hang with the same threads stuck at the same statements,
+    // where the flush waits for a, or for a and b. Both items run, stuck,
+    // holding (wq_completion)q in either: that is what the report names,
+    // so the full and the reduced search (which end their traces in
+    // different ones of the two states) say the same.
+    const o = outcome(`
+      workqueue q
+      var go = false
+      work a on q { wait until go }
+      work b on q { wait until go }
+      cpu C0 { queue_work a; queue_work b }
+      cpu C1 { flush_workqueue q }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [C1,a,b] 5 steps"], states: 24, reduced: 12 });
+    expect(o.red.report!.problems[0]!.message).toBe(
+      "Hang: C1 waits for (wq_completion)q, held by a and b, which can no longer release it; a is stuck at 'wait until go', which no CPU writes; b is stuck at 'wait until go', which no CPU writes; nothing can ever let them go on.",
+    );
+  });
+
+  it("a synchronize: every reader inside a section, whether or not its section was open at the call (differential seed 103)", () => {
+    const o = outcome(`
+      var go = false
+      cpu R0 { rcu_read_lock; wait until go; rcu_read_unlock }
+      cpu R1 { rcu_read_lock; wait until go; rcu_read_unlock }
+      cpu S { synchronize_rcu }
+      expect deadlock`);
+    // R0 and R1 open their sections, S calls (3 steps); or S calls after R0 alone, then R1 opens its own.
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [R0,R1,S] 3 steps"], states: 13, reduced: 8 });
+    expect(o.full.report!.problems[0]!.message).toContain("S waits for rcu_read_lock, held by R0 and R1, which can no longer release it");
+  });
+});

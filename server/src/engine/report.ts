@@ -280,9 +280,19 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     if (waitsFor === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
     const l = s.lock;
     if (l === undefined || l >= model.locks.length) {
-      // A wait for threads (a flush, a stop, a drain, a synchronize): it is "held" by those it waits for.
+      // A wait for threads (a flush, a stop, a drain, a synchronize): it is
+      // "held" by the threads holding its pseudo-lock in this state, as
+      // lockdep prints a class's holders and as a real lock's are named (a
+      // flush of a queue: its running items; a synchronize: every reader
+      // inside a section). Which of them the wait itself counts on depends
+      // on the order things happened before it (what was queued, which
+      // sections were open at the call), which two traces of one problem
+      // need not share. Where nobody holds it (an item still pending; no
+      // class, as for kthread_stop), those it waits for.
+      const holders = l === undefined ? 0 : [...pseudoHeld].reduce((m, [t, ls]) => (ls.includes(l) ? m | (1 << t) : m), 0);
+      const named = holders !== 0 ? holders : blockedOn;
       const heldBy: string[] = [];
-      for (let c = 0; c < layout.cpuCount; c++) if (blockedOn & (1 << c)) heldBy.push(cpuName(c));
+      for (let c = 0; c < layout.cpuCount; c++) if (named & (1 << c)) heldBy.push(cpuName(c));
       return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds };
     }
     const heldBy: string[] = [];
