@@ -85,3 +85,22 @@ describe("what a hang names as holding a thread-wait's pseudo-lock", () => {
     expect(o.full.report!.problems[0]!.message).toContain("S waits for rcu_read_lock, held by R0 and R1, which can no longer release it");
   });
 });
+
+describe("who could release a completion, in a livelock", () => {
+  it("a completer that loops for ever is named by its loop, not by where the trace leaves it (differential seed 196)", () => {
+    // t is never stopped, so it polls for ever and never reaches `complete
+    // done`. States (full): A at kthread_run; A waiting with t not yet
+    // started; then t at `while`, at `x = true`, at `x = false` (x false,
+    // false, true): 5. The trace: kthread_run (1 step), then the loop.
+    const o = outcome(`
+      completion done
+      var x = false
+      kthread t { while !kthread_should_stop() { x = true; x = false } complete done }
+      cpu A { kthread_run t; wait_for_completion done }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [A,t] 1 steps"], states: 5, reduced: 2 });
+    expect(o.full.report!.problems[0]!.message).toBe(
+      "Livelock: A waits for completion done at 'wait_for_completion done', which only 'complete done' on t could (t loops for ever in the loop at 'while !kthread_should_stop()' and never gets there); t loops for ever in the loop at 'while !kthread_should_stop()' and can never finish; nothing can ever let them finish.",
+    );
+  });
+});

@@ -2,7 +2,7 @@
 // shortest trace; the lock-order graph and its inversions; the lock facts
 // per statement for hover; and the search's figures.
 
-import { findingText, type FindingWords, type HangForm, type SiteWords } from "../language/messages";
+import { findingText, type FindingWords, type HangForm, type ReleaserWhere, type SiteWords } from "../language/messages";
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
@@ -10,7 +10,7 @@ import { lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model
 import { semantics } from "./primitives";
 import type { AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
-import { distanceInCode, reachers } from "./controlFlow";
+import { distanceInCode, loopHead, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -335,9 +335,11 @@ function heldPseudoLocks(layout: Layout, st: Uint8Array): Map<number, number[]> 
 /**
  * For a thread stuck at a wait that statements of other threads could end
  * (wait_for_completion): what it waits for, and each such statement with
- * where its thread is in `st`.
+ * where its thread is in `st`. A thread of the problem that loops for ever
+ * (`looping`) is named by its loop, not by where in it the trace leaves it:
+ * two shortest traces of one problem may leave it at different places.
  */
-function waitsOnWords(layout: Layout, st: Uint8Array, s: ProblemSite, cpuIndex: number, pc: number): SiteWords["waitsOn"] {
+function waitsOnWords(layout: Layout, st: Uint8Array, cpuIndex: number, pc: number, looping: number): SiteWords["waitsOn"] {
   const model = layout.model;
   const ins = model.cpus[cpuIndex]!.code[pc];
   const sem = ins && semantics(ins);
@@ -347,11 +349,18 @@ function waitsOnWords(layout: Layout, st: Uint8Array, s: ProblemSite, cpuIndex: 
     const t = model.cpus[thread]!;
     const here = layout.pc(st, thread);
     const status = layout.status(st, thread, scratch);
-    const where =
-      status === CpuStatus.Finished ? (here === PC_DONE ? "has finished" : "stopped at an error") : status === CpuStatus.Idle ? "is idle" : here === at ? "is there but stuck" : `is at '${t.code[here]!.text}' and can never get there`;
+    const where: ReleaserWhere =
+      status === CpuStatus.Finished
+        ? { kind: here === PC_DONE ? "finished" : "stopped" }
+        : looping & (1 << thread)
+          ? { kind: "loops", action: t.code[loopHead(t.code, here)]!.text }
+          : status === CpuStatus.Idle
+            ? { kind: "idle" }
+            : here === at
+              ? { kind: "stuck-there" }
+              : { kind: "stuck-elsewhere", action: t.code[here]!.text };
     return { cpu: t.name, action: t.code[at]!.text, where };
   });
-  void s;
   return { what: sem.waitsOn(ins, model), releasers };
 }
 
@@ -390,9 +399,9 @@ function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string
 }
 
 /** A site as a finding's words need it; who could unblock a stuck `wait until` only where a hang says so. */
-function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number }): SiteWords {
+function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number; looping: number }): SiteWords {
   const stuckAtWait = hang && !s.looping && s.waitsFor === undefined;
-  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, s, at.cpu, at.pc) : undefined;
+  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, at.cpu, at.pc, at.looping) : undefined;
   return {
     ...(waitsOn ? { waitsOn } : {}),
     cpu: s.cpu,
@@ -417,7 +426,7 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
     case "deadlock":
       return { kind: p.kind, sites: sites.map((s) => siteWords(s, layout, false)) };
     case "hang":
-      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc })) };
+      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc, looping: p.looping ?? 0 })) };
     case "violation":
       return { kind: p.kind, site, message: firstIns?.op === "assert" ? firstIns.message : undefined };
     case "bad-unlock":
