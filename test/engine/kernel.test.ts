@@ -104,3 +104,23 @@ describe("who could release a completion, in a livelock", () => {
     );
   });
 });
+
+describe("a pending item that can never start", () => {
+  it("is stuck: its ordered queue's one slot is held by an item stopped at an error (differential seed 381)", () => {
+    // s0 C to queue a; s1 a pending; s2 a, b pending (C done); s3 a running,
+    // C to queue b; s4 a running, b pending; s5 a stopped, C to queue b;
+    // s6 a stopped (still running for its queue), b pending: 7 states. b
+    // can never start in s6, and nothing else can move: a hang (SPIN: an
+    // invalid end state, through WorkPending in the export).
+    const o = outcome(`
+      ordered workqueue q
+      mutex m
+      work a on q { unlock m }
+      work b on q { }
+      cpu C { queue_work a; queue_work b }
+      expect deadlock, misuse`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [b] 4 steps", "bad-unlock [a] 3 steps"], states: 7, reduced: 6 });
+    expect(o.full.report!.globallyStuck).toBe(true);
+    expect(o.full.report!.problems[0]!.message).toBe("Hang: b waits for (wq_completion)q, held by a, which can no longer release it; nothing can ever let it go on.");
+  });
+});

@@ -52,6 +52,20 @@ describe("Promela export", () => {
     expect(exportText("mutex m\ncpu A { lock m; unlock m }", "x")).not.toContain("lk_wwait");
   });
 
+  it("leaves no valid end state where an item pending on a max_active queue can never start (WorkPending)", () => {
+    // A work item's proctype waits at its start, an end label: right while
+    // the item is idle, wrong while it is pending and its queue's slots stay
+    // taken. WorkPending leaves its end label exactly when nothing else can
+    // move and such an item is pending.
+    const bounded = exportText("ordered workqueue q\nmutex m\nwork a on q { unlock m }\nwork b on q { }\ncpu C { queue_work a; queue_work b }", "x");
+    expect(bounded).toContain("proctype WorkPending() {\nendWP: atomic { timeout && (wk_state[0] == 1 || wk_state[1] == 1) -> skip };\n  false\n}");
+    expect(bounded).toContain("    run WorkPending();");
+    // Without max_active every pending item can start at once: no such process.
+    const plain = exportText("workqueue q\nwork a on q { }\ncpu C { queue_work a }", "x");
+    expect(plain).not.toContain("WorkPending");
+    expect(plain).toContain("endL1_0: ");
+  });
+
   it("refuses a file with errors, naming them", () => {
     const dir = mkdtempSync(join(tmpdir(), "race-export-"));
     const file = join(dir, "bad.race");
