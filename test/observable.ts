@@ -8,6 +8,12 @@
 
 import type { Analysis } from "../server/src/analysis";
 
+// Where the reduced search's traces are not proven shortest (its search
+// for them ran out of budget: `withTraceLengths` false), a trace may end in
+// another state than the full search's, and a message words that state
+// (who holds what a thread waits for, where a thread that could release it
+// is): then neither the lengths nor the messages are compared, only what
+// each problem is (its kind, threads and sites).
 export function observable(a: Analysis, withTraceLengths = true): unknown {
   const r = a.report;
   if (!r) return { verdict: a.verdict };
@@ -16,7 +22,7 @@ export function observable(a: Analysis, withTraceLengths = true): unknown {
     cpus: p.cpus,
     sites: p.sites.map((s) => [s.cpu, s.span.start, s.waitsFor]),
     steps: withTraceLengths ? p.trace.length : undefined,
-    message: p.message,
+    message: withTraceLengths ? p.message : undefined,
   }));
   return {
     verdict: a.verdict,

@@ -1,4 +1,4 @@
-// npm run test:differential [-- --count N --from SEED]: generates scenarios,
+// npm run test:differential [-- --count N --from SEED --plain]: generates scenarios,
 // checks each with our engine and with SPIN 6.5.2 on the exported Promela
 // model (spin -a, gcc, pan), and compares what both can express:
 //   stuck:     some reachable state where no CPU can move and one is
@@ -19,20 +19,23 @@
 // It first replays test/fixtures/differential/*.race (earlier
 // disagreements, SPIN's answers in their first line) and the samples, then
 // the generated seeds. A new disagreement is written there as a fixture and
-// the run exits 1. Two scenarios run at a time (one per core).
+// the run exits 1. Two scenarios run at a time (one per core). Seeds are
+// generated with loops that may never end and the kernel wait primitives
+// of race-language.md §9 (generate.ts, flavours `loops` and `kernel`);
+// `--plain` generates the corpus of the earlier runs (loops only).
 
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDeepStrictEqual, promisify } from "node:util";
-import { analyze, type Analysis } from "../../server/src/analysis";
+import { isDeepStrictEqual } from "node:util";
+import { analyze } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
+import type { Model } from "../../server/src/engine/model";
 import { toPromela } from "../../server/src/export/promela";
 import { observable } from "../observable";
 import { generateScenario } from "./generate";
+import { disagreement, spinVerdict } from "./spin";
 
-const run = promisify(execFile);
 const root = join(__dirname, "..");
 const fixtures = join(root, "test", "fixtures", "differential");
 
@@ -41,51 +44,24 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-export interface SpinVerdict {
-  stuck: boolean;
-  violation: boolean;
-  /** A non-progress cycle under weak fairness. */
-  cycle: boolean;
-}
-
-/** Runs SPIN on a Promela model; throws if SPIN could not search completely. */
-export async function spinVerdict(promela: string, dir: string): Promise<SpinVerdict> {
-  writeFileSync(join(dir, "model.pml"), promela);
-  await run("spin", ["-a", "model.pml"], { cwd: dir });
-  // Remote references (the fair rwsem's queued writer) need partial-order reduction off.
-  await run("gcc", ["-O0", "-w", "-DSAFETY", "-DNOREDUCE", "-DNOFAIR", "-o", "pan", "pan.c"], { cwd: dir });
-  const pan = async (flag: string): Promise<string> => {
-    const r = await run("./pan", [flag, "-m200000"], { cwd: dir, maxBuffer: 1 << 24 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
-    if (/max search depth too small|out of memory/.test(r.stdout)) throw new Error(`SPIN could not finish: ${r.stdout.slice(0, 300)}`);
-    return r.stdout;
-  };
-  const ends = await pan("-A");
-  const asserts = await pan("-E");
-  await run("gcc", ["-O0", "-w", "-DNP", "-DNOREDUCE", "-o", "pan-np", "pan.c"], { cwd: dir });
-  const np = await run("./pan-np", ["-l", "-f", "-m200000"], { cwd: dir, maxBuffer: 1 << 24 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
-  if (/max search depth too small|out of memory/.test(np.stdout)) throw new Error(`SPIN could not finish: ${np.stdout.slice(0, 300)}`);
-  return {
-    stuck: /invalid end state/.test(ends) && /errors: [1-9]/.test(ends),
-    violation: /assertion violated/.test(asserts) && /errors: [1-9]/.test(asserts),
-    cycle: /non-progress cycle/.test(np.stdout) && /errors: [1-9]/.test(np.stdout),
-  };
-}
-
-/** Where our findings and SPIN's must agree (see the header), or why not. */
-export function disagreement(a: Analysis, spin: SpinVerdict): string | undefined {
-  const r = a.report!;
-  const stuckAny = r.problems.some((p) => p.kind === "deadlock" || p.kind === "hang");
-  const livelock = r.problems.some((p) => p.form === "livelock");
-  if (r.globallyStuck !== spin.stuck) return `stuck: ours ${r.globallyStuck}, SPIN ${spin.stuck}`;
-  if (r.problems.some((p) => p.kind === "violation") !== spin.violation) return `violation: SPIN ${spin.violation}`;
-  if (livelock && !spin.cycle) return "a livelock we report is no non-progress cycle for SPIN";
-  if (stuckAny && !spin.stuck && !spin.cycle) return "a CPU we find stuck for ever, SPIN neither stuck nor cycling";
-  return undefined;
+/** Which §9 primitives a compiled scenario uses, by name (for the run's tally). */
+function primitivesUsed(model: Model): string[] {
+  const ops = new Set(model.cpus.flatMap((c) => c.code.map((i) => i.op)));
+  const out: string[] = [];
+  if (model.works.length > 0) out.push("work");
+  if (model.workqueues.some((q) => q.maxActive > 0)) out.push("ordered/max_active");
+  if (model.kthreads.length > 0) out.push("kthread");
+  if (model.completions.length > 0) out.push("completion");
+  if (model.kernfs.length > 0) out.push("kernfs");
+  if (ops.has("kernfs_remove_self")) out.push("kernfs_remove_self");
+  if (model.srcus.length > 0) out.push("srcu/rcu");
+  return out;
 }
 
 async function main(): Promise<void> {
   const count = arg("--count", 1000);
   const from = arg("--from", 1);
+  const flavour = process.argv.includes("--plain") ? { loops: true } : { loops: true, kernel: true };
   const jobs = 2;
   let next = from;
   let seedsCompared = 0;
@@ -94,7 +70,8 @@ async function main(): Promise<void> {
   let reductionCompared = 0;
   let tracesUnproven = 0;
   const disagreements: string[] = [];
-  const tally = { stuck: 0, violation: 0, livelock: 0, partial: 0, cycle: 0 };
+  const tally = { stuck: 0, violation: 0, livelock: 0, partial: 0, cycle: 0, misuse: 0 };
+  const uses = new Map<string, number>();
   const started = Date.now();
   // Named scenarios first: earlier disagreements, then the samples.
   const named: { name: string; text: string }[] = [];
@@ -109,7 +86,7 @@ async function main(): Promise<void> {
       while (namedIndex < named.length || seedsCompared < count) {
         const isNamed = namedIndex < named.length;
         const seed = isNamed ? -1 : next++;
-        const { name, text } = isNamed ? named[namedIndex++]! : { name: `seed ${seed}`, text: generateScenario(seed, { loops: true }) };
+        const { name, text } = isNamed ? named[namedIndex++]! : { name: `seed ${seed}`, text: generateScenario(seed, flavour) };
         const a = analyze(text, { maxStates: 5_000_000 });
         if (a.frontEnd.hasErrors) throw new Error(`${name}: not a valid scenario:\n${text}`);
         if (!a.report!.stats.complete) {
@@ -124,11 +101,14 @@ async function main(): Promise<void> {
         if (!shortest) tracesUnproven++;
         const reductionAgrees = !full.report!.stats.complete || isDeepStrictEqual(observable(full, shortest), observable(a, shortest));
         if (full.report!.stats.complete) reductionCompared++;
-        const spin = await spinVerdict(toPromela(compile(a.frontEnd.ast, a.frontEnd.checked.scope), name), dir);
+        const model = compile(a.frontEnd.ast, a.frontEnd.checked.scope);
+        const spin = await spinVerdict(toPromela(model, name), dir);
+        if (!isNamed) for (const p of primitivesUsed(model)) uses.set(p, (uses.get(p) ?? 0) + 1);
         if (a.report!.globallyStuck) tally.stuck++;
         if (a.report!.problems.some((p) => p.kind === "violation")) tally.violation++;
         if (a.report!.problems.some((p) => p.form === "livelock")) tally.livelock++;
         if (a.report!.problems.some((p) => p.form === "partial")) tally.partial++;
+        if (a.report!.problems.some((p) => p.kind !== "deadlock" && p.kind !== "hang" && p.kind !== "violation")) tally.misuse++;
         if (spin.cycle) tally.cycle++;
         const why = disagreement(a, spin) ?? (reductionAgrees ? undefined : "the reduced search reports differently from the full one");
         if (why === undefined) agreed++;
@@ -149,7 +129,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: jobs }, worker));
   const secs = ((Date.now() - started) / 1000).toFixed(0);
-  console.log(`differential: ${named.length} fixtures and samples, seeds ${from}..${next - 1} (${seedsCompared} compared; reduced = full checked on ${reductionCompared}, trace lengths on all but ${tracesUnproven} whose search for shortest traces ran out of budget): ${agreed} agree, ${disagreements.length} disagree, ${skipped} skipped (search incomplete); stuck in ${tally.stuck}, violation in ${tally.violation}, partial hangs in ${tally.partial}, livelocks in ${tally.livelock} (SPIN: non-progress cycles in ${tally.cycle}); ${secs} s`);
+  console.log(`differential: ${named.length} fixtures and samples, seeds ${from}..${next - 1} (${seedsCompared} compared; reduced = full checked on ${reductionCompared}, trace lengths on all but ${tracesUnproven} whose search for shortest traces ran out of budget): ${agreed} agree, ${disagreements.length} disagree, ${skipped} skipped (search incomplete); stuck in ${tally.stuck}, violation in ${tally.violation}, partial hangs in ${tally.partial}, livelocks in ${tally.livelock} (SPIN: non-progress cycles in ${tally.cycle}), misuse in ${tally.misuse}; ${flavour.kernel ? "kernel primitives" : "plain (--plain)"}: ${[...uses].map(([p, n]) => `${p} in ${n}`).join(", ") || "none"}; ${secs} s`);
   console.log(`${agreed} passed, ${disagreements.length} failed`);
   if (disagreements.length > 0 || agreed === 0) process.exitCode = 1;
 }

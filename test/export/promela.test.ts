@@ -52,6 +52,20 @@ describe("Promela export", () => {
     expect(exportText("mutex m\ncpu A { lock m; unlock m }", "x")).not.toContain("lk_wwait");
   });
 
+  it("leaves no valid end state where an item pending on a max_active queue can never start (WorkPending)", () => {
+    // A work item's proctype waits at its start, an end label: right while
+    // the item is idle, wrong while it is pending and its queue's slots stay
+    // taken. WorkPending leaves its end label exactly when nothing else can
+    // move and such an item is pending.
+    const bounded = exportText("ordered workqueue q\nmutex m\nwork a on q { unlock m }\nwork b on q { }\ncpu C { queue_work a; queue_work b }", "x");
+    expect(bounded).toContain("proctype WorkPending() {\nendWP: atomic { timeout && (wk_state[0] == 1 || wk_state[1] == 1) -> skip };\n  false\n}");
+    expect(bounded).toContain("    run WorkPending();");
+    // Without max_active every pending item can start at once: no such process.
+    const plain = exportText("workqueue q\nwork a on q { }\ncpu C { queue_work a }", "x");
+    expect(plain).not.toContain("WorkPending");
+    expect(plain).toContain("endL1_0: ");
+  });
+
   it("refuses a file with errors, naming them", () => {
     const dir = mkdtempSync(join(tmpdir(), "race-export-"));
     const file = join(dir, "bad.race");
@@ -142,5 +156,49 @@ describe("the differential generator", () => {
       for (const word of ["recursive mutex", "spinlock", "rwsem", "rlock", "trylock", "wait until", "either", "while", "assert", "fn f0", "[o0, o1]"]) if (text.includes(word)) seen.add(word);
     }
     expect([...seen].sort()).toEqual(["[o0, o1]", "assert", "either", "fn f0", "recursive mutex", "rlock", "rwsem", "spinlock", "trylock", "wait until", "while"].sort());
+  });
+
+  it("with the kernel flavour, writes scenarios that check clean, with every §9 construct somewhere, and leaves the plain corpus as it was", () => {
+    const words = [
+      "ordered workqueue",
+      "max_active",
+      "] on q", // a work item per object
+      "queue_work",
+      "if queue_work",
+      "flush_work",
+      "cancel_work_sync",
+      "cancel_work ",
+      "flush_workqueue",
+      "drain_workqueue",
+      "destroy_workqueue",
+      "kthread_run",
+      "kthread_stop",
+      "while !kthread_should_stop()",
+      "wait_for_completion",
+      "complete ",
+      "complete_all",
+      "reinit_completion",
+      "if try_wait_for_completion",
+      "sysfs kn0",
+      "kernfs_remove ",
+      "if kernfs_remove_self",
+      "srcu_read_lock",
+      "synchronize_srcu",
+      "rcu_read_lock",
+      "synchronize_rcu",
+    ];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 300; seed++) {
+      const text = generateScenario(seed, { loops: true, kernel: true });
+      expect(generateScenario(seed, { loops: true, kernel: true })).toBe(text);
+      const fe = analyzeFrontEnd(text);
+      expect(fe.diagnostics.filter((d) => d.severity === "error"), `seed ${seed}`).toEqual([]);
+      // Every primitive declared is used (no RACE069).
+      expect(fe.diagnostics.filter((d) => d.code === "RACE069"), `seed ${seed}`).toEqual([]);
+      for (const word of words) if (text.includes(word)) seen.add(word);
+      // The flavour is an option: without it, no §9 word.
+      expect(generateScenario(seed)).not.toMatch(/queue_work|kthread|completion|sysfs|srcu|rcu_/);
+    }
+    expect([...seen].sort()).toEqual([...words].sort());
   });
 });

@@ -2,7 +2,7 @@
 // shortest trace; the lock-order graph and its inversions; the lock facts
 // per statement for hover; and the search's figures.
 
-import { findingText, type FindingWords, type HangForm, type SiteWords } from "../language/messages";
+import { findingText, type FindingWords, type HangForm, type ReleaserWhere, type SiteWords } from "../language/messages";
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
@@ -12,7 +12,7 @@ import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
-import { distanceInCode, reachers } from "./controlFlow";
+import { distanceInCode, loopHead, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -185,7 +185,11 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const n = model.cpus.length;
   const goals: Goal[] = [];
   // A goal whose CPUs can no longer get to its statements needs nothing.
-  const canReach = (cpu: number, target: number): ((st: Uint8Array) => boolean) => {
+  // A thread's end (the site of a lock held at exit, a section left open)
+  // is PC_DONE, but a work item's body ends by going back to its `start`
+  // (Layout.endPc): that is what its statements reach.
+  const canReach = (cpu: number, site: number): ((st: Uint8Array) => boolean) => {
+    const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
     const from = reachers(model.cpus[cpu]!.code, target);
     return (st) => {
       const pc = result.layout.pc(st, cpu);
@@ -313,19 +317,25 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     if (waitsFor === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
     const l = s.lock;
     if (l === undefined || l >= model.locks.length) {
-      // A wait for threads (a flush, a stop, a drain, a synchronize): held by
-      // those it waits for that hold the pseudo-lock; a pending work item
-      // holds it only once it runs.
+      // A wait for threads (a flush, a stop, a drain, a synchronize): it is
+      // "held" by the threads holding its pseudo-lock in this state, as
+      // lockdep prints a class's holders and as a real lock's are named (a
+      // flush of a queue: its running items; a synchronize: every reader
+      // inside a section). Which of them the wait itself counts on depends
+      // on the order things happened before it (what was queued, which
+      // sections were open at the call), which two traces of one problem
+      // need not share. Where nobody holds it, those it waits for are
+      // pending (a work item holds its pseudo-lock only once it runs).
+      const holders = l === undefined ? 0 : [...pseudoHeld].reduce((m, [t, ls]) => (ls.includes(l) ? m | (1 << t) : m), 0);
       const heldBy: string[] = [];
       const pending: string[] = [];
       for (let c = 0; c < layout.cpuCount; c++) {
-        if (!(blockedOn & (1 << c))) continue;
-        if (l === undefined || (pseudoHeld.get(c) ?? []).includes(l)) heldBy.push(cpuName(c));
-        else pending.push(cpuName(c));
+        if (holders & (1 << c)) heldBy.push(cpuName(c));
+        else if (l !== undefined && holders === 0 && blockedOn & (1 << c)) pending.push(cpuName(c));
       }
       const sync = semantics(ins).acquires(ins, model)?.sync === true;
       const extra = { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(sync ? { sync } : {}) };
-      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: l === undefined ? [] : heldBy, holds, ...extra };
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds, ...extra };
     }
     const heldBy: string[] = [];
     for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
@@ -372,9 +382,11 @@ function heldPseudoLocks(layout: Layout, st: Uint8Array): Map<number, number[]> 
 /**
  * For a thread stuck at a wait that statements of other threads could end
  * (wait_for_completion): what it waits for, and each such statement with
- * where its thread is in `st`.
+ * where its thread is in `st`. A thread of the problem that loops for ever
+ * (`looping`) is named by its loop, not by where in it the trace leaves it:
+ * two shortest traces of one problem may leave it at different places.
  */
-function waitsOnWords(layout: Layout, st: Uint8Array, s: ProblemSite, cpuIndex: number, pc: number): SiteWords["waitsOn"] {
+function waitsOnWords(layout: Layout, st: Uint8Array, cpuIndex: number, pc: number, looping: number): SiteWords["waitsOn"] {
   const model = layout.model;
   const ins = model.cpus[cpuIndex]!.code[pc];
   const sem = ins && semantics(ins);
@@ -384,11 +396,18 @@ function waitsOnWords(layout: Layout, st: Uint8Array, s: ProblemSite, cpuIndex: 
     const t = model.cpus[thread]!;
     const here = layout.pc(st, thread);
     const status = layout.status(st, thread, scratch);
-    const where =
-      status === CpuStatus.Finished ? (here === PC_DONE ? "has finished" : "stopped at an error") : status === CpuStatus.Idle ? "is idle" : here === at ? "is there but stuck" : `is at '${t.code[here]!.text}' and can never get there`;
+    const where: ReleaserWhere =
+      status === CpuStatus.Finished
+        ? { kind: here === PC_DONE ? "finished" : "stopped" }
+        : looping & (1 << thread)
+          ? { kind: "loops", action: t.code[loopHead(t.code, here)]!.text }
+          : status === CpuStatus.Idle
+            ? { kind: "idle" }
+            : here === at
+              ? { kind: "stuck-there" }
+              : { kind: "stuck-elsewhere", action: t.code[here]!.text };
     return { cpu: t.name, action: t.code[at]!.text, where };
   });
-  void s;
   return { what: sem.waitsOn(ins, model), releasers };
 }
 
@@ -428,9 +447,9 @@ function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string
 }
 
 /** A site as a finding's words need it; who could unblock a stuck `wait until` only where a hang says so. */
-function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number }): SiteWords {
+function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number; looping: number }): SiteWords {
   const stuckAtWait = hang && !s.looping && s.waitsFor === undefined;
-  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, s, at.cpu, at.pc) : undefined;
+  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, at.cpu, at.pc, at.looping) : undefined;
   return {
     ...(waitsOn ? { waitsOn } : {}),
     cpu: s.cpu,
@@ -459,7 +478,7 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
     case "deadlock":
       return { kind: p.kind, sites: sites.map((s) => siteWords(s, layout, false)) };
     case "hang":
-      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc })) };
+      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc, looping: p.looping ?? 0 })) };
     case "violation":
       return { kind: p.kind, site, message: firstIns?.op === "assert" ? firstIns.message : undefined };
     case "bad-unlock":

@@ -146,10 +146,21 @@ export interface SiteWords {
   /**
    * For a thread stuck at a wait no lock stands for (wait_for_completion):
    * what it waits for, and each statement that could let it pass with
-   * where that statement's thread is (its statement, "finished", …).
+   * where that statement's thread is.
    */
-  readonly waitsOn?: { readonly what: string; readonly releasers: readonly { readonly cpu: string; readonly action: string; readonly where: string }[] };
+  readonly waitsOn?: { readonly what: string; readonly releasers: readonly { readonly cpu: string; readonly action: string; readonly where: ReleaserWhere }[] };
 }
+
+/**
+ * Where a thread that could release a wait is when the hang has settled:
+ * finished, stopped at an error, idle (a work item not queued, a kthread
+ * not run), stuck at that very statement, stuck at another one (`action`),
+ * or looping for ever in the loop that starts at `action` (named by its
+ * first statement, not by wherever the trace leaves it).
+ */
+export type ReleaserWhere =
+  | { readonly kind: "finished" | "stopped" | "idle" | "stuck-there" }
+  | { readonly kind: "stuck-elsewhere" | "loops"; readonly action: string };
 
 /** What a finding's header and sentence say, by kind of problem. */
 export type FindingWords =
@@ -196,7 +207,26 @@ function writersNote(writers: readonly string[] | undefined): string {
 /** For a thread stuck at a wait no lock stands for: who could have let it pass, and where they are. */
 function releasersNote(w: NonNullable<SiteWords["waitsOn"]>): string {
   if (w.releasers.length === 0) return `, and no thread ever does that`;
-  return `, which only ${w.releasers.map((r) => `'${r.action}' on ${r.cpu} could (${r.cpu} ${r.where})`).join(" or ")}`;
+  return `, which only ${w.releasers.map((r) => `'${r.action}' on ${r.cpu} could (${r.cpu} ${whereWords(r.where)})`).join(" or ")}`;
+}
+
+function whereWords(w: ReleaserWhere): string {
+  switch (w.kind) {
+    case "finished":
+      return "has finished";
+    case "stopped":
+      return "stopped at an error";
+    case "idle":
+      return "is idle";
+    case "stuck-there":
+      return "is there but stuck";
+    case "stuck-elsewhere":
+      return `is at '${w.action}' and can never get there`;
+    case "loops":
+      return `loops for ever in the loop at '${w.action}' and never gets there`;
+    default:
+      return unreachable(w);
+  }
 }
 
 function stuckPart(s: SiteWords): string {

@@ -88,7 +88,7 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
             heldMode: x.heldMode,
             behind: x.behind ?? [],
             ...(x.on ? { on: x.on } : {}),
-            interrupted: x.interrupted === true,
+            interrupted: x.interrupted !== undefined,
           }))
         : [],
     ...(p.loop ? { loop: { from: p.trace.length, cycleFrom: p.trace.length + p.loop.prefix.length } } : {}),

@@ -319,11 +319,32 @@ export class WorkState implements StatePart {
     const W = this.model.works.length;
     const Q = Math.max(1, this.model.workqueues.length);
     const fifo = this.model.workqueues.reduce((n, _, q) => n + (this.bounded(q) ? this.items[q]!.length : 0), 0);
-    return [`byte wk_state[${W}];`, `byte wk_cancel[${W}];`, `byte wq_fifo[${Math.max(1, fifo)}];`, `byte wq_drain[${Q}];`, `byte wq_dead[${Q}];`];
+    const decls = [`byte wk_state[${W}];`, `byte wk_cancel[${W}];`, `byte wq_fifo[${Math.max(1, fifo)}];`, `byte wq_drain[${Q}];`, `byte wq_dead[${Q}];`];
+    const waiting = this.slotWaiters();
+    if (waiting.length === 0) return decls;
+    // An item pending on a max_active queue whose slots stay taken (by items
+    // that never end) can never start: its thread is not finished, so no
+    // state where nothing else moves is a valid end. Its proctype waits at
+    // its start, an end label for SPIN (where an idle item rightly waits),
+    // so this process leaves that label exactly then: `timeout` holds when
+    // no other statement can run, and `false` is no end.
+    return [
+      ...decls,
+      "",
+      "proctype WorkPending() {",
+      `endWP: atomic { timeout && (${waiting.map((w) => `wk_state[${w}] == 1`).join(" || ")}) -> skip };`,
+      "  false",
+      "}",
+    ];
+  }
+
+  /** The items that can be pending and unable to start: those of max_active queues. */
+  private slotWaiters(): number[] {
+    return this.model.works.flatMap((_, w) => (this.bounded(this.queueOf(w)) ? [w] : []));
   }
 
   promelaInit(): string[] {
-    return [];
+    return this.slotWaiters().length > 0 ? ["run WorkPending();"] : [];
   }
 
   promelaJump(cpu: number, _from: number, to: number): string {

@@ -1,0 +1,126 @@
+// The engine on race-language.md §9, one small scenario per rule: work
+// items and workqueues, kthreads, completions, kernfs active references,
+// SRCU and RCU. Each pins the verdict, the problems (kind, threads,
+// shortest trace length) and the number of states of the full search
+// (`reduce: false`) and of the reduced one, which must report the same
+// (test/observable.ts: problems, messages, trace lengths, lock facts, the
+// lock-order graph). Counts worked out by hand say how in a comment; the
+// others are regression pins.
+
+import { describe, expect, it } from "vitest";
+import type { Analysis } from "../../server/src/analysis";
+import { run, summarize } from "../helpers";
+import { observable } from "../observable";
+
+interface Outcome {
+  verdict: string;
+  problems: string[];
+  /** States of the full search, and stored by the reduced one (main search). */
+  states: number;
+  reduced: number;
+}
+
+/** Full and reduced searches agree on everything a user sees; the numbers of both. */
+function outcome(text: string): Outcome & { full: Analysis; red: Analysis } {
+  const full = run(text, { reduce: false });
+  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(full.report!.stats.complete).toBe(true);
+  const red = run(text);
+  expect(red.report!.stats.shortestTraces).toBe(true);
+  expect(observable(red)).toEqual(observable(full));
+  return { verdict: full.verdict, problems: summarize(full), states: full.report!.stats.states, reduced: red.report!.stats.states, full, red };
+}
+
+const pick = ({ verdict, problems, states, reduced }: Outcome): Outcome => ({ verdict, problems, states, reduced });
+const steps = (a: Analysis, i = 0): string[] => a.report!.problems[i]!.trace.map((s) => `${s.cpu}: ${s.action}`);
+
+describe("shortest traces through threads", () => {
+  it("a work item's lock held at exit: the goal-directed search knows its body ends at its start (differential seed 133)", () => {
+    // x = 1, queue_work w, start w, lock m (its last statement: the body
+    // ends there, holding m). B's steps are independent and not needed.
+    const o = outcome(`
+      var x = 0
+      mutex m
+      workqueue events
+      work w on events { lock m }
+      cpu A { x = 1; queue_work w }
+      cpu B { x = 2; x = 3 }
+      expect misuse`);
+    expect(pick(o)).toEqual({ verdict: "misuse", problems: ["lock-held-at-exit [w] 4 steps"], states: 23, reduced: 6 });
+    expect(steps(o.red)).toEqual(["A: x = 1", "A: queue_work w → queued", "w: start w", "w: lock m"]);
+  });
+});
+
+describe("what a hang names as holding a thread-wait's pseudo-lock", () => {
+  it("a flush of a queue: its running items, whatever was queued before the flush (differential seed 16)", () => {
+    // C1's flush may come after a was queued or after both: two 5-step
+    // traces to a hang with the same threads stuck at the same statements,
+    // where the flush waits for a, or for a and b. Both items run, stuck,
+    // holding (wq_completion)q in either: that is what the report names,
+    // so the full and the reduced search (which end their traces in
+    // different ones of the two states) say the same.
+    const o = outcome(`
+      workqueue q
+      var go = false
+      work a on q { wait until go }
+      work b on q { wait until go }
+      cpu C0 { queue_work a; queue_work b }
+      cpu C1 { flush_workqueue q }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [C1,a,b] 5 steps"], states: 24, reduced: 12 });
+    expect(o.red.report!.problems[0]!.message).toBe(
+      "Hang: C1 waits for (wq_completion)q, held by a and b, which can no longer release it; a is stuck at 'wait until go', which no CPU writes; b is stuck at 'wait until go', which no CPU writes; nothing can ever let them go on.",
+    );
+  });
+
+  it("a synchronize: every reader inside a section, whether or not its section was open at the call (differential seed 103)", () => {
+    const o = outcome(`
+      var go = false
+      cpu R0 { rcu_read_lock; wait until go; rcu_read_unlock }
+      cpu R1 { rcu_read_lock; wait until go; rcu_read_unlock }
+      cpu S { synchronize_rcu }
+      expect deadlock`);
+    // R0 and R1 open their sections, S calls (3 steps); or S calls after R0 alone, then R1 opens its own.
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [R0,R1,S] 3 steps"], states: 13, reduced: 8 });
+    expect(o.full.report!.problems[0]!.message).toContain("S waits for rcu_read_lock, held by R0 and R1, which can no longer release it");
+  });
+});
+
+describe("who could release a completion, in a livelock", () => {
+  it("a completer that loops for ever is named by its loop, not by where the trace leaves it (differential seed 196)", () => {
+    // t is never stopped, so it polls for ever and never reaches `complete
+    // done`. States (full): A at kthread_run; A waiting with t not yet
+    // started; then t at `while`, at `x = true`, at `x = false` (x false,
+    // false, true): 5. The trace: kthread_run (1 step), then the loop.
+    const o = outcome(`
+      completion done
+      var x = false
+      kthread t { while !kthread_should_stop() { x = true; x = false } complete done }
+      cpu A { kthread_run t; wait_for_completion done }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [A,t] 1 steps"], states: 5, reduced: 2 });
+    expect(o.full.report!.problems[0]!.message).toBe(
+      "Livelock: A waits for completion done at 'wait_for_completion done', which only 'complete done' on t could (t loops for ever in the loop at 'while !kthread_should_stop()' and never gets there); t loops for ever in the loop at 'while !kthread_should_stop()' and can never finish; nothing can ever let them finish.",
+    );
+  });
+});
+
+describe("a pending item that can never start", () => {
+  it("is stuck: its ordered queue's one slot is held by an item stopped at an error (differential seed 381)", () => {
+    // s0 C to queue a; s1 a pending; s2 a, b pending (C done); s3 a running,
+    // C to queue b; s4 a running, b pending; s5 a stopped, C to queue b;
+    // s6 a stopped (still running for its queue), b pending: 7 states. b
+    // can never start in s6, and nothing else can move: a hang (SPIN: an
+    // invalid end state, through WorkPending in the export).
+    const o = outcome(`
+      ordered workqueue q
+      mutex m
+      work a on q { unlock m }
+      work b on q { }
+      cpu C { queue_work a; queue_work b }
+      expect deadlock, misuse`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [b] 4 steps", "bad-unlock [a] 3 steps"], states: 7, reduced: 6 });
+    expect(o.full.report!.globallyStuck).toBe(true);
+    expect(o.full.report!.problems[0]!.message).toBe("Hang: b waits for (wq_completion)q, held by a, which can no longer release it; nothing can ever let it go on.");
+  });
+});
