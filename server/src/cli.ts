@@ -232,7 +232,7 @@ function exportPromela(file: string, debug: boolean, write: Write, writeErr: Wri
       writeErr(textLines([...errors, `race: ${file} has errors; nothing exported`]));
       return EXIT.invalid;
     }
-    write(toPromela(compile(fe.ast, fe.checked.scope), file));
+    write(toPromela(compile(fe.program.ast, fe.checked.scope), file));
     return EXIT.met;
   } catch (e) {
     if (e instanceof ExportError) {

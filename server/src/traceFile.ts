@@ -47,7 +47,7 @@ export function modelOf(text: string): { model: Model } | { error: string } {
   const fe = analyzeFrontEnd(text);
   if (fe.hasErrors) return { error: `the scenario has ${fe.diagnostics.filter((d) => d.severity === "error").length} error(s)` };
   try {
-    return { model: compile(fe.ast, fe.checked.scope) };
+    return { model: compile(fe.program.ast, fe.checked.scope) };
   } catch (e) {
     if (e instanceof CompileError) return { error: e.message };
     throw e;

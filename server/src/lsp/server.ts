@@ -62,6 +62,7 @@ const symbolKinds: Record<nav.SymbolKind, SymbolKind> = {
   primitive: SymbolKind.Key,
   expect: SymbolKind.Boolean,
   instance: SymbolKind.EnumMember,
+  import: SymbolKind.File,
 };
 
 const completionKinds: Record<CompletionKind, CompletionItemKind> = {
