@@ -10,7 +10,20 @@
 // does), and a consumer that only knows the scenario's text never sees an
 // offset of another file inside that text.
 
-import { LineIndex, span, type Position, type Span } from "./span";
+import { LineIndex, span, type LineRange, type Position, type Span } from "./span";
+
+/**
+ * What a report needs to place a span: its range and position in its own
+ * file and, when that is not the scenario, the file's name (a path, a
+ * URI: whatever the consumer names files by). A LineIndex is one, for a
+ * single file.
+ */
+export interface Locator {
+  range(s: Span): LineRange;
+  position(offset: number): Position;
+  /** The name of the file `s` is in, when it is not the scenario itself. */
+  file?(s: Span): string | undefined;
+}
 
 export interface SourceText {
   /** The file's absolute path; undefined for a scenario not saved anywhere. */
@@ -96,6 +109,24 @@ export class Sources {
     const f = this.files[file]!;
     if (f.library !== undefined) return f.library;
     return f.path === undefined ? "this file" : (f.path.split(/[\\/]/).pop() ?? f.path);
+  }
+
+  /** Ranges in their own files; `nameOf` names each file but the scenario. */
+  locator(nameOf: (file: number) => string): Locator {
+    return {
+      range: (s) => {
+        const at = this.locate(s);
+        return this.lines(at.file).range(at.span);
+      },
+      position: (offset) => {
+        const file = this.fileAt(offset);
+        return this.lines(file).position(offset - this.files[file]!.base);
+      },
+      file: (s) => {
+        const file = this.fileAt(s.start);
+        return file === 0 ? undefined : nameOf(file);
+      },
+    };
   }
 
   /** `3:5` in the scenario, `linux/pci:12:3` in another file (1-based), for sentences. */
