@@ -1,6 +1,8 @@
-// The samples are the seed threads' scenarios. Each must check clean, open
-// with a comment saying what it models, state its `expect`, meet it, and give
-// the verdict the threads' history proves (pinned here with its findings).
+// The samples are the seed threads' scenarios and pieces of kernel history
+// (each with its fix, named after the commit). Each must check clean, open
+// with a comment saying what it models (citing the commit), state its
+// `expect`, meet it, and give the verdict the history proves (pinned here
+// with its findings).
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,6 +33,28 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "vfio-numvfs-show-reverted.race": { verdict: "safe", problems: [], states: 8, reduced: 2 },
   "stale-numvfs-after-uevent.race": { verdict: "violation", problems: ["violation [CPU1] 4 steps"], states: 13, reduced: 5 },
   "stale-numvfs-serialized.race": { verdict: "safe", problems: [], states: 11, reduced: 2 },
+  // Kernel history (race-language.md §9), each with its fix.
+  // The flush waits for the work item that waits for the rescan lock the flusher holds: lock, queue, flush, start.
+  "p2sb-rescan-flush-work-5913320eb0b3.race": { verdict: "deadlock", problems: ["deadlock [CPU0,wfc] 4 steps"], states: 6, reduced: 3, inversions: ["confirmed"] },
+  "p2sb-rescan-flush-work-5913320eb0b3-fixed.race": { verdict: "safe", problems: [], states: 13, reduced: 5 },
+  // release_work starts, then flushes async_event_work queued behind it on the one-at-a-time queue.
+  "nvmet-ordered-flush-2922e3507f6d.race": { verdict: "deadlock", problems: ["deadlock [async_event_work,release_work] 4 steps"], states: 14, reduced: 10 },
+  "nvmet-ordered-flush-2922e3507f6d-fixed.race": { verdict: "safe", problems: [], states: 14, reduced: 8 },
+  // Completions have no owner: the wait no thread can complete is a hang, not a cycle.
+  "ipoib-join-completion-rtnl-e8224e4b804b.race": { verdict: "hang", problems: ["hang [STOP,mcast_work] 10 steps"], states: 81, reduced: 16 },
+  "ipoib-join-completion-rtnl-e8224e4b804b-fixed.race": { verdict: "safe", problems: [], states: 182, reduced: 38 },
+  "kvm-xen-srcu-under-kvm-lock-a79b53aaaab5.race": { verdict: "deadlock", problems: ["deadlock [VCPU,VMM] 3 steps"], states: 20, reduced: 6, inversions: ["confirmed"] },
+  "kvm-xen-srcu-under-kvm-lock-a79b53aaaab5-fixed.race": { verdict: "safe", problems: [], states: 40, reduced: 9 },
+  // The store's own active reference: kernfs_remove waits for itself.
+  "sysfs-remove-self-6b0afc2a2172.race": { verdict: "deadlock", problems: ["deadlock [CPU0] 2 steps"], states: 3, reduced: 2 },
+  "sysfs-remove-self-6b0afc2a2172-fixed.race": { verdict: "safe", problems: [], states: 36, reduced: 18 },
+  // The worker spins in its kthread_should_stop() loop for ever once ctl, the only thread that would stop it, is deadlocked.
+  "pvrusb2-nested-kthread-stop-18ecbb4771eb.race": { verdict: "deadlock", problems: ["deadlock [A,ctl] 6 steps", "hang [worker] 6 steps"], states: 17, reduced: 11 },
+  "pvrusb2-nested-kthread-stop-18ecbb4771eb-fixed.race": { verdict: "safe", problems: [], states: 28, reduced: 10 },
+  // Safe whatever the interleaving, though lockdep before d6e89786bed9 flagged it; with flush_work it deadlocks (lockdep's cycle, confirmed).
+  "cancel-work-sync-ordered-d6e89786bed9.race": { verdict: "safe", problems: [], states: 21, reduced: 12 },
+  // Queue both, lock, flush (it waits), work1 starts and waits for m: work2 waits behind work1.
+  "flush-work-ordered-d6e89786bed9.race": { verdict: "deadlock", problems: ["deadlock [CPU0,work1,work2] 5 steps"], states: 20, reduced: 13, inversions: ["confirmed"] },
 };
 
 describe("samples", () => {
@@ -44,7 +68,8 @@ describe("samples", () => {
   for (const file of files) {
     it(`${file}: checks clean, meets its expect, gives its verdict`, () => {
       const text = read(join(samplesDir, file));
-      expect(text.startsWith("// Seed 00")).toBe(true);
+      // A seed thread's scenario, or a piece of kernel history citing its commit.
+      expect(text.startsWith("// Seed 00") || /^\/\/ Kernel history: [\s\S]*?\b[0-9a-f]{12}\b/.test(text)).toBe(true);
       expect(text).toMatch(/^expect (deadlock|violation|safe)$/m);
       const a = run(text);
       expect(a.frontEnd.diagnostics).toEqual([]);

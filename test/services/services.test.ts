@@ -107,8 +107,9 @@ describe("completion", () => {
 
 describe("hover and navigation", () => {
   it("says what hover shows before the engine has run", () => {
-    const fe = analyzeFrontEnd(samples[0]!);
-    const at = samples[0]!.indexOf("  lock rescan_remove") + 3;
+    const sample = samples.find((s) => s.includes("  lock rescan_remove"))!;
+    const fe = analyzeFrontEnd(sample);
+    const at = sample.indexOf("  lock rescan_remove") + 3;
     expect(hover(fe, undefined, at)?.markdown).toContain("Lock facts appear once the scenario checks clean");
   });
 

@@ -62,6 +62,30 @@ export function verdictLine(file: string, a: Analysis): string {
   return `${mark} ${name}: ${a.verdict} · ${expectation} · ${figures}`;
 }
 
+/**
+ * lockdep's "Possible unsafe locking scenario" for a deadlock: each CPU
+ * takes what it holds that another waits for, then each asks for what it
+ * waits for (`lock(X)`, `sync(S)` for a synchronize, the statement for a
+ * wait that no lock stands for, like kthread_stop).
+ */
+function unsafeScenario(p: Problem, label: (cpu: string) => string): string[] {
+  const sites = p.sites;
+  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined)) return [];
+  const wanted = new Set(sites.map((s) => s.waitsFor!));
+  const width = Math.max(24, ...sites.map((s) => s.cpu.length + 4), ...sites.flatMap((s) => [...s.holds.map((h) => h.lock.length + 8), (s.waitsFor?.length ?? 0) + 8, s.action.length + 4]));
+  const cell = (i: number, text: string): string => `  ${" ".repeat(i * width)}${text}`;
+  const out = [" Possible unsafe locking scenario:", ""];
+  out.push("  " + sites.map((s) => s.cpu.padEnd(width)).join("").trimEnd());
+  out.push("  " + sites.map((s) => "-".repeat(s.cpu.length).padEnd(width)).join("").trimEnd());
+  sites.forEach((s, i) => {
+    for (const h of s.holds) if (wanted.has(h.lock)) out.push(cell(i, `lock(${h.lock});`));
+  });
+  sites.forEach((s, i) => out.push(cell(i, s.notALock ? `${s.action};` : `${s.sync ? "sync" : "lock"}(${s.waitsFor});`)));
+  out.push("", " *** DEADLOCK ***", "");
+  void label;
+  return out;
+}
+
 function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: Locator): string[] {
   const out: string[] = [""];
   const code = problemCode(p.kind);
@@ -75,11 +99,15 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     return c?.label ? `${cpu} "${c.label}"` : cpu;
   };
   for (const s of p.sites) {
-    if (s.waitsFor) {
+    if (s.waitsFor && s.notALock) {
+      out.push(`${label(s.cpu)} waits for ${s.waitsFor}, at ${at(s.span)}`);
+      out.push("");
+    } else if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
       out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
       if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
       if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
+      if (s.pending && s.pending.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.pending.map(label).join(" and ")} ${s.pending.length === 1 ? "is" : "are"} queued and will hold it once ${s.pending.length === 1 ? "it runs" : "they run"}.`);
       out.push("");
     }
   }
@@ -132,6 +160,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     }
     out.push("");
   }
+  if (p.kind === "deadlock") out.push(...unsafeScenario(p, label));
   if (p.kind === "deadlock") {
     const chain = p.sites.filter((s) => s.waitsFor !== undefined);
     if (chain.length > 1 || (chain.length === 1 && chain[0]!.heldBy.length > 0)) {

@@ -10,6 +10,7 @@ import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
 import { lockClassNames, type Frame, type Model } from "./model";
+import { semantics } from "./primitives";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -83,15 +84,27 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
   const search = elementaryCycles(adjacency, limits);
   const cycles = search.cycles;
 
-  const deadlockLockSets = result.problems
+  // Per deadlock, per site, the lock classes its statement acquires (a flush
+  // on an ordered queue: its (work_completion) and its queue's (wq_completion)).
+  const deadlockSites = result.problems
     .filter((p: FoundProblem) => p.kind === "deadlock")
-    .map((p) => new Set(p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined)));
+    .map((p) =>
+      p.sites.map((s) => {
+        const ins = model.cpus[s.cpu]!.code[s.pc];
+        const sem = ins && semantics(ins);
+        const first = ins && sem!.acquires(ins, model);
+        return new Set([...(first ? [first.lock] : []), ...(ins ? (sem!.alsoAcquires?.(ins, model) ?? []).map((a) => a.lock) : [])]);
+      }),
+    );
+  /** A deadlock confirms a cycle when its sites acquire the cycle's locks and nothing else: each site one of them, every one by a site. */
+  const confirms = (sites: readonly Set<number>[], cycle: ReadonlySet<number>): boolean =>
+    sites.every((acq) => [...acq].some((l) => cycle.has(l))) && [...cycle].every((l) => sites.some((acq) => acq.has(l)));
 
   const toEdge = (a: Acc): LockEdge => ({ from: names[a.from]!, to: names[a.to]!, sites: a.sites });
   const inversions: Inversion[] = cycles.map((cycle) => {
     const cycleEdges = cycle.map((l, i) => edges.get(`${l}>${cycle[(i + 1) % cycle.length]}`)!);
     const lockSet = new Set(cycle);
-    const confirmed = deadlockLockSets.some((s) => s.size === lockSet.size && [...s].every((l) => lockSet.has(l)));
+    const confirmed = deadlockSites.some((sites) => confirms(sites, lockSet));
     let gate: string[] | undefined;
     if (!confirmed) {
       const mask = new Uint32Array(facts.words).fill(0xffffffff);

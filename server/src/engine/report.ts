@@ -45,6 +45,12 @@ export interface ProblemSite {
   readonly holds: readonly HeldLock[];
   /** In a livelock: this CPU loops for ever (it is not blocked). */
   readonly looping?: boolean;
+  /** `waitsFor` is not a lock but what a wait waits for (`poller to exit`). */
+  readonly notALock?: boolean;
+  /** Threads it waits for that do not hold `waitsFor` yet: a work item pending, not started. */
+  readonly pending?: readonly string[];
+  /** A synchronize: lockdep prints its wait as `sync(S)`. */
+  readonly sync?: boolean;
 }
 
 export type { HangForm };
@@ -257,7 +263,8 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     const cpu = model.cpus[s.cpu]!;
     // In the order they were taken, as lockdep numbers them (#0 first); pseudo-locks too.
     const holds = [...layout.locks.heldLocks(st, s.cpu), ...(pseudoHeld.get(s.cpu) ?? [])]
-      .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l)) }))
+      // A running work item's (wq_completion) is held since its start, as its (work_completion) is.
+      .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l), l >= model.locks.length ? "start_work" : undefined) }))
       .sort((a, b) => a.at - b.at)
       .map(({ l, at }): HeldLock => ({ lock: lockName(l), mode: mode(l, s.cpu), span: trace[at]?.span, stack: trace[at]?.stack ?? [] }));
     if (s.pc === PC_DONE) {
@@ -276,10 +283,19 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     if (waitsFor === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
     const l = s.lock;
     if (l === undefined || l >= model.locks.length) {
-      // A wait for threads (a flush, a stop, a drain, a synchronize): it is "held" by those it waits for.
+      // A wait for threads (a flush, a stop, a drain, a synchronize): held by
+      // those it waits for that hold the pseudo-lock; a pending work item
+      // holds it only once it runs.
       const heldBy: string[] = [];
-      for (let c = 0; c < layout.cpuCount; c++) if (blockedOn & (1 << c)) heldBy.push(cpuName(c));
-      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds };
+      const pending: string[] = [];
+      for (let c = 0; c < layout.cpuCount; c++) {
+        if (!(blockedOn & (1 << c))) continue;
+        if (l === undefined || (pseudoHeld.get(c) ?? []).includes(l)) heldBy.push(cpuName(c));
+        else pending.push(cpuName(c));
+      }
+      const sync = semantics(ins).acquires(ins, model)?.sync === true;
+      const extra = { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(sync ? { sync } : {}) };
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: l === undefined ? [] : heldBy, holds, ...extra };
     }
     const heldBy: string[] = [];
     for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
@@ -370,8 +386,9 @@ function exprVars(e: CExpr, into: Set<number>): void {
 }
 
 /** Where `lock` was last taken by `cpu` in the trace (its step index; -1 if not in it). */
-function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string): number {
+function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string, orOp?: string): number {
   for (let i = trace.length - 1; i >= 0; i--) if (trace[i]!.cpu === cpu && trace[i]!.lock === lock && trace[i]!.acquired) return i;
+  if (orOp) for (let i = trace.length - 1; i >= 0; i--) if (trace[i]!.cpu === cpu && trace[i]!.op === orOp) return i;
   return -1;
 }
 
@@ -390,6 +407,8 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     heldMode: s.heldMode,
     behind: s.behind,
     looping: s.looping,
+    ...(s.notALock ? { notALock: true } : {}),
+    ...(s.pending ? { pending: s.pending } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

@@ -3,7 +3,7 @@
 // tables keyed by node identity.
 
 import type { Span } from "./span";
-import type { ConditionVerb, Verb } from "./verbs";
+import type { ConditionVerb, SimpleKind, Verb } from "./verbs";
 
 export interface Ident {
   readonly name: string;
@@ -144,8 +144,8 @@ export interface KthreadDecl {
   readonly span: Span;
 }
 
-/** What `completion`, `kernfs` and `srcu` declare. */
-export type PrimitiveKind = "completion" | "kernfs" | "srcu";
+/** What `KIND NAME[objects]` declares among the §9 primitives: `completion`, `kernfs`, `srcu` (verbs.ts TARGETS). */
+export type PrimitiveKind = SimpleKind;
 
 /** `completion C`, `kernfs KN[pf]`, `srcu S`. */
 export interface PrimitiveDecl extends AllObjects {

@@ -8,6 +8,7 @@
 import type * as A from "./ast";
 import { diagnostic, withRelated, type Diagnostic } from "./messages";
 import { unreachable } from "./ast";
+import { TARGETS } from "./verbs";
 
 export type GlobalSymbol =
   | { readonly kind: "lock"; readonly decl: A.LockDecl }
@@ -44,17 +45,12 @@ export function describeSymbol(s: GlobalSymbol): string {
     case "driver":
       return "driver";
     case "workqueue":
-      return "workqueue";
     case "work":
-      return "work item";
     case "kthread":
-      return "kthread";
     case "completion":
-      return "completion";
     case "kernfs":
-      return "kernfs node";
     case "srcu":
-      return "SRCU domain";
+      return TARGETS[s.kind].noun;
     default:
       return unreachable(s);
   }

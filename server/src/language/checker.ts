@@ -8,7 +8,7 @@
 import type * as A from "./ast";
 import { EXPECT_KINDS, forEachExpr, trylockCondition, unreachable, verbCondition } from "./ast";
 import { bind, describeSymbol, type GlobalSymbol, type Scope } from "./binder";
-import { VERBS, type TargetKind, type VerbInfo } from "./verbs";
+import { TARGETS, VERBS, type TargetKind, type VerbInfo } from "./verbs";
 import { expansionDiagnostics } from "./expansion";
 import { isKernelSpelling, kernelAdvice } from "./kernelSpellings";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSION_SIZE } from "./limits";
@@ -89,18 +89,6 @@ interface ThreadWho {
 
 const THREAD_NOUN: Readonly<Record<ThreadWho["kind"], string>> = { cpu: "CPU", work: "work item", kthread: "kthread" };
 
-/** What a §9 declaration looks like, for "declare it, e.g. …". */
-const DECLARE: Readonly<Record<TargetKind, (name: string) => string>> = {
-  work: (n) => `work ${n} on events { … }`,
-  workqueue: (n) => `workqueue ${n}`,
-  kthread: (n) => `kthread ${n} { … }`,
-  completion: (n) => `completion ${n}`,
-  kernfs: (n) => `kernfs ${n}`,
-  srcu: (n) => `srcu ${n}`,
-};
-
-/** The noun of a target kind, as binder.ts describes its symbols. */
-const TARGET_NOUN: Readonly<Record<TargetKind, string>> = { work: "work item", workqueue: "workqueue", kthread: "kthread", completion: "completion", kernfs: "kernfs node", srcu: "SRCU domain" };
 
 export const INT_MIN = -128;
 export const INT_MAX = 127;
@@ -247,7 +235,7 @@ class Checker {
     const sym = this.scope.globals.get(q.name);
     if (sym?.kind === "workqueue") this.ref(q.span, globalReferent(sym));
     else if (sym) this.report(diagnostic("wrongTarget", q.span, `work ${item.name.name} on`, "workqueue", q.name, describeSymbol(sym)));
-    else this.report(diagnostic("unknownPrimitive", q.span, "workqueue", q.name, DECLARE.workqueue(q.name)));
+    else this.report(diagnostic("unknownPrimitive", q.span, "workqueue", q.name, TARGETS.workqueue.example(q.name)));
   }
 
   private callableBodies(): Body[] {
@@ -371,7 +359,7 @@ class Checker {
     if (info.conditionOnly) this.report(diagnostic("verbOutsideCondition", s.verbSpan, s.verb));
     if (info.target) {
       if (s.target) this.targetRef(s.verb, info.target, s.target, ctx);
-      else this.report(diagnostic("verbNeedsTarget", s.verbSpan, s.verb, TARGET_NOUN[info.target]));
+      else this.report(diagnostic("verbNeedsTarget", s.verbSpan, s.verb, TARGETS[info.target].noun));
     }
     if (info.block && !s.body) this.report(diagnostic("verbBlock", s.verbSpan, s.verb, true));
     if (!info.block && s.body) this.report(diagnostic("verbBlock", s.body.span, s.verb, false));
@@ -388,7 +376,7 @@ class Checker {
       this.index(name, "instances" in decl ? decl.instances : undefined, r, ctx);
       return;
     }
-    this.report(found.kind === "unknown" ? diagnostic("unknownPrimitive", r.name.span, TARGET_NOUN[kind], name, DECLARE[kind](name)) : diagnostic("wrongTarget", r.name.span, verb, TARGET_NOUN[kind], name, noun(found)));
+    this.report(found.kind === "unknown" ? diagnostic("unknownPrimitive", r.name.span, TARGETS[kind].noun, name, TARGETS[kind].example(name)) : diagnostic("wrongTarget", r.name.span, verb, TARGETS[kind].noun, name, noun(found)));
   }
 
   /** A lock statement or trylock: the lock, and the shared side only on an rwsem. */
@@ -907,7 +895,7 @@ class Checker {
         case "completion":
         case "kernfs":
         case "srcu":
-          if (unused(globalReferent(sym))) this.report(diagnostic("unusedPrimitive", name.span, UNUSED[sym.kind].what, name.name, UNUSED[sym.kind].never));
+          if (unused(globalReferent(sym))) this.report(diagnostic("unusedPrimitive", name.span, TARGETS[sym.kind].unused.what, name.name, TARGETS[sym.kind].unused.never));
           break;
         default:
           unreachable(sym);
@@ -919,16 +907,6 @@ class Checker {
     return this.recursive;
   }
 }
-
-/** How an unused §9 declaration is named and what it never was. */
-const UNUSED: Readonly<Record<TargetKind, { what: string; never: string }>> = {
-  workqueue: { what: "Workqueue", never: "never used" },
-  work: { what: "Work item", never: "never queued, flushed or cancelled" },
-  kthread: { what: "Kthread", never: "never run" },
-  completion: { what: "Completion", never: "never used" },
-  kernfs: { what: "kernfs node", never: "never used" },
-  srcu: { what: "SRCU domain", never: "never used" },
-};
 
 export function check(file: A.SourceFile, text: string, options: CheckOptions = {}): CheckResult {
   const bound = bind(file);

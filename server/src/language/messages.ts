@@ -133,6 +133,10 @@ export interface SiteWords {
   readonly behind?: readonly string[];
   /** In a livelock: this CPU loops for ever. */
   readonly looping?: boolean;
+  /** `waitsFor` says what a wait waits for (`poller to exit`), not a lock. */
+  readonly notALock?: boolean;
+  /** Work items it waits for that are pending, not started: they hold `waitsFor` only once they run. */
+  readonly pending?: readonly string[];
   /** For a CPU stuck at `wait until`: the CPUs whose code writes what it reads. */
   readonly writers?: readonly string[];
   /**
@@ -164,12 +168,15 @@ const joined = (names: readonly string[]): string => names.join(" and ");
 
 /** "waits for L in f, held by X", with the modes of a reader/writer lock. */
 function waiting(s: SiteWords): string {
+  if (s.notALock) return `waits for ${s.waitsFor}${inCall(s)}`;
+  const pending = s.pending && s.pending.length > 0 ? `${joined(s.pending)} (pending, not started)` : "";
+  if (pending && s.heldBy.length === 0) return `waits for ${s.waitsFor}${inCall(s)}, which ${pending} will hold once it runs`;
   const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${joined(s.heldBy)}` : "";
   if (s.behind && s.behind.length > 0) {
     return `waits to read ${s.waitsFor}${inCall(s)} behind the queued writer ${joined(s.behind)}${held ? ` (it is ${held})` : ""}`;
   }
   const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
-  return `${verb} ${s.waitsFor}${inCall(s)}${held ? `, ${held}` : ""}`;
+  return `${verb} ${s.waitsFor}${inCall(s)}${held ? `, ${held}` : ""}${pending ? `, and for ${pending}` : ""}`;
 }
 
 /** For a CPU stuck at `wait until e`: who could make `e` true. */
@@ -188,7 +195,7 @@ function stuckPart(s: SiteWords): string {
   if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${inCall(s)} and can never finish`;
   if (s.waitsOn) return `${s.cpu} waits for ${s.waitsOn.what} at '${s.action}'${inCall(s)}${releasersNote(s.waitsOn)}`;
   if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${inCall(s)}${writersNote(s.writers)}`;
-  const who = (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+  const who = s.notALock || (s.pending?.length ?? 0) > 0 || (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
   return `${s.cpu} ${waiting(s)}${who}`;
 }
 
@@ -347,7 +354,7 @@ function cannotImport(p: ImportProblem): string {
     case "notRace":
       return `Cannot import ${q(p.spec)}: an imported file is a scenario file ending in '.race'.`;
     case "noLibraryFile":
-      return `The kernel library has no ${q(p.spec)}${p.names.length > 0 ? `; it has ${p.names.map(q).join(", ")}` : ""}. A file beside this one is imported by its name with '.race': 'import "${p.spec}.race"'.`;
+      return `The kernel library has no ${q(p.spec)}${p.names.length > 0 ? `; it has ${p.names.map(q).join(", ")}` : ""}.${p.spec.includes("/") ? "" : ` A file beside this one is imported by its name with '.race': 'import "${p.spec}.race"'.`}`;
     case "noLibrary":
       return `Cannot import ${q(p.spec)}: the kernel library was not found beside the program (an incomplete installation?).`;
     case "empty":

@@ -5,13 +5,13 @@
 import { CstParser, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
-import { DECLARATION_WORDS, isConditionVerb, isVerb, VERBS, type VerbInfo } from "./verbs";
+import { DECLARATION_WORDS, isConditionVerb, isVerb, TARGET_KINDS, TARGETS, VERBS, type VerbInfo } from "./verbs";
 
 /** `import "x.race"` and `object a, b` (race-language.md §11): contextual words too. */
 const MODULE_WORDS = ["import", "object"] as const;
 
 /** The §9 declaration words are contextual: a declaration only where an item starts and a name follows. */
-const PRIMITIVE_DECLS: ReadonlySet<string> = new Set(["completion", "kernfs", "srcu"]);
+const PRIMITIVE_DECLS: ReadonlySet<string> = new Set(TARGET_KINDS.filter((k) => TARGETS[k].simple));
 const DECLARATION_STARTS: ReadonlySet<string> = new Set([...DECLARATION_WORDS, ...MODULE_WORDS]);
 
 class RaceParser extends CstParser {

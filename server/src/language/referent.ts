@@ -5,6 +5,7 @@
 // for equality and maps only: nothing parses it back.
 
 import { unreachable } from "./ast";
+import type { TargetKind } from "./verbs";
 
 export interface FnRef {
   readonly kind: "fn";
@@ -48,7 +49,8 @@ export type Referent =
   | CpuRef
   | WorkRef
   | KthreadRef
-  | { readonly kind: "workqueue" | "completion" | "kernfs" | "srcu"; readonly name: string }
+  /** The other §9 declarations (verbs.ts TARGETS). */
+  | { readonly kind: Exclude<TargetKind, "work" | "kthread">; readonly name: string }
   /** An object instance, named in some lock or variable declaration. */
   | { readonly kind: "object"; readonly name: string }
   | { readonly kind: "param"; readonly owner: BodyOwner; readonly name: string }

@@ -10,7 +10,7 @@ import { unreachable } from "./ast";
 import { describeSymbol, type GlobalSymbol, type Scope } from "./binder";
 import type { BodyOwner, LocalRef, Referent } from "./referent";
 import type { Span } from "./span";
-import type { TargetKind } from "./verbs";
+import { TARGET_KINDS, type TargetKind } from "./verbs";
 
 export type ValueType = "int" | "bool" | "unknown";
 
@@ -79,13 +79,8 @@ const PLACES: Readonly<Record<Place, PlaceRule>> = {
   driver: { wants: "driver", ladder: ["param", "global"], records: ["param"] },
   index: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
   argument: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
-  // A §9 statement's target (`flush_work W`): like a lock.
-  work: { wants: "work", ladder: GLOBAL_FIRST, records: ["local", "global"] },
-  workqueue: { wants: "workqueue", ladder: GLOBAL_FIRST, records: ["local", "global"] },
-  kthread: { wants: "kthread", ladder: GLOBAL_FIRST, records: ["local", "global"] },
-  completion: { wants: "completion", ladder: GLOBAL_FIRST, records: ["local", "global"] },
-  kernfs: { wants: "kernfs", ladder: GLOBAL_FIRST, records: ["local", "global"] },
-  srcu: { wants: "srcu", ladder: GLOBAL_FIRST, records: ["local", "global"] },
+  // A §9 statement's target (`flush_work W`): like a lock, one place per kind.
+  ...(Object.fromEntries(TARGET_KINDS.map((k): [TargetKind, PlaceRule] => [k, { wants: k, ladder: GLOBAL_FIRST, records: ["local", "global"] }])) as unknown as Record<TargetKind, PlaceRule>),
 };
 
 /** What `name` stands for at `place`: the first rung of the place's ladder that has it. */

@@ -10,6 +10,42 @@
 /** What a verb's target names: a declared work item, workqueue, kthread, completion, kernfs node or SRCU domain. */
 export type TargetKind = "work" | "workqueue" | "kthread" | "completion" | "kernfs" | "srcu";
 
+/**
+ * Each kind of §9 declaration, as the front end and the editor need it: one
+ * row per kind, which the binder, checker, resolver, navigation and
+ * completion read (a new kind is a row here, not an edit in each).
+ */
+export interface TargetInfo {
+  /** "work item": what messages and hovers call one. */
+  readonly noun: string;
+  /** How to declare one named `n` ("declare it, e.g. …"). */
+  readonly example: (n: string) => string;
+  /** The warning for one never used: "Work item 'w' is never queued, flushed or cancelled". */
+  readonly unused: { readonly what: string; readonly never: string };
+  /** Declared `KIND NAME[objects]` (PrimitiveDecl), rather than by a rule of its own. */
+  readonly simple: boolean;
+  /** Its semantic-token type in the editor. */
+  readonly token: "namespace" | "class" | "type";
+}
+
+export const TARGETS = {
+  work: { noun: "work item", example: (n: string) => `work ${n} on events { … }`, unused: { what: "Work item", never: "never queued, flushed or cancelled" }, simple: false, token: "class" },
+  workqueue: { noun: "workqueue", example: (n: string) => `workqueue ${n}`, unused: { what: "Workqueue", never: "never used" }, simple: false, token: "namespace" },
+  kthread: { noun: "kthread", example: (n: string) => `kthread ${n} { … }`, unused: { what: "Kthread", never: "never run" }, simple: false, token: "class" },
+  completion: { noun: "completion", example: (n: string) => `completion ${n}`, unused: { what: "Completion", never: "never used" }, simple: true, token: "type" },
+  kernfs: { noun: "kernfs node", example: (n: string) => `kernfs ${n}`, unused: { what: "kernfs node", never: "never used" }, simple: true, token: "type" },
+  srcu: { noun: "SRCU domain", example: (n: string) => `srcu ${n}`, unused: { what: "SRCU domain", never: "never used" }, simple: true, token: "type" },
+} as const satisfies { readonly [K in TargetKind]: TargetInfo };
+
+export const TARGET_KINDS = Object.keys(TARGETS) as TargetKind[];
+
+/** The kinds declared `KIND NAME[objects]`. */
+export type SimpleKind = { [K in TargetKind]: (typeof TARGETS)[K]["simple"] extends true ? K : never }[TargetKind];
+
+export function isTargetKind(k: string): k is TargetKind {
+  return Object.prototype.hasOwnProperty.call(TARGETS, k);
+}
+
 export interface VerbInfo {
   /** Its target's kind; none for the RCU verbs (`rcu` is the one built-in domain). */
   readonly target: TargetKind | undefined;

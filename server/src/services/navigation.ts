@@ -1,6 +1,7 @@
 // Navigation over the checker's references: definition, references, rename,
 // outline, folding and semantic tokens. Offsets in, offsets out.
 
+import { TARGET_KINDS, TARGETS, type TargetKind } from "../language/verbs";
 import type * as A from "../language/ast";
 import { allBlocks, unreachable } from "../language/ast";
 import type { CheckResult, Reference } from "../language/checker";
@@ -51,7 +52,7 @@ export function rename(checked: CheckResult, offset: number, newName: string): R
   return { edits: references(checked, offset, true).map((span) => ({ span, newText: newName })) };
 }
 
-const GLOBAL_KINDS: readonly Referent["kind"][] = ["lock", "var", "fn", "driver", "workqueue", "work", "kthread", "completion", "kernfs", "srcu"];
+const GLOBAL_KINDS: readonly Referent["kind"][] = ["lock", "var", "fn", "driver", ...TARGET_KINDS];
 
 /**
  * Whether `newName` would clash with a declaration: locks, variables,
@@ -201,12 +202,7 @@ const typeOfKind: Record<Referent["kind"], (typeof SEMANTIC_TYPES)[number]> = {
   object: "enumMember",
   param: "parameter",
   local: "variable",
-  workqueue: "namespace",
-  work: "class",
-  kthread: "class",
-  completion: "type",
-  kernfs: "type",
-  srcu: "type",
+  ...(Object.fromEntries(TARGET_KINDS.map((k) => [k, TARGETS[k].token])) as { [K in TargetKind]: (typeof TARGETS)[K]["token"] }),
 };
 
 export interface SemanticToken {

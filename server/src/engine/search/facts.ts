@@ -18,6 +18,7 @@ export class FactsRecorder {
   readonly siteBase: number[] = [];
   readonly sites: number;
   private readonly lockCount: number;
+  private readonly realLocks: number;
   private readonly reached: Uint8Array;
   private readonly always: Uint32Array;
   private readonly sometimes: Uint32Array;
@@ -47,6 +48,7 @@ export class FactsRecorder {
   ) {
     const n = model.cpus.length;
     this.lockCount = lockClassCount(model);
+    this.realLocks = model.locks.length;
     const words = (this.words = Math.max(1, Math.ceil(this.lockCount / 32)));
     let sites = 0;
     for (const c of model.cpus) {
@@ -105,7 +107,8 @@ export class FactsRecorder {
     held.fill(0);
     heldRead.fill(0);
     const locks = this.layout.locks;
-    for (let l = 0; l < this.lockCount; l++) {
+    // The real locks from their state; the pseudo-locks (classes after them) from their parts.
+    for (let l = 0; l < this.realLocks; l++) {
       const owner = locks.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
       const rb = locks.readerBase[l]!;
