@@ -76,3 +76,10 @@ export function scratchFile(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/**
+ * The seed series as it was modelled by hand before the kernel library
+ * (race-language.md §11): feature tests that pin lines, steps and names of
+ * those scenarios read them here; samples/ has them written on the library.
+ */
+export const handDir = join(fixturesDir, "seed-by-hand");

@@ -179,7 +179,7 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   if (missing.length > 0) {
     diagnostics.push(diagnostic("expectationNotMet", expectSpan, expectationText(expectation), missing, complete ? report.stats.states : undefined));
   }
-  const covered = coverage(model, report);
+  const covered = coverage(model, report, (s) => program.sources.inMain(s));
   diagnostics.push(...vacuityDiagnostics(covered, expectation));
   const met = !unexpected && missing.length === 0 && (expectation.kinds.length > 0 || complete);
   const kinds = new Set(report.problems.map((p) => p.kind));

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
         if (!shortest) tracesUnproven++;
         const reductionAgrees = !full.report!.stats.complete || isDeepStrictEqual(observable(full, shortest), observable(a, shortest));
         if (full.report!.stats.complete) reductionCompared++;
-        const spin = await spinVerdict(toPromela(compile(a.frontEnd.ast, a.frontEnd.checked.scope), name), dir);
+        const spin = await spinVerdict(toPromela(compile(a.frontEnd.program.ast, a.frontEnd.checked.scope), name), dir);
         if (a.report!.globallyStuck) tally.stuck++;
         if (a.report!.problems.some((p) => p.kind === "violation")) tally.violation++;
         if (a.report!.problems.some((p) => p.form === "livelock")) tally.livelock++;

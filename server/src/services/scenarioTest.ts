@@ -43,8 +43,10 @@ export function runScenarioTest(text: string, options: AnalyzeOptions = {}): Sce
     return { ...base, status: "errored", message: err ? `${err.code}: ${err.message}` : "The scenario is invalid.", span: err?.span };
   }
   if (a.met) return { ...base, status: "passed", message: "", span: undefined };
-  const unexpected = a.findings.find((f) => !f.expected)?.problem;
-  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: unexpected.span };
+  const index = a.findings.findIndex((f) => !f.expected);
+  const unexpected = a.findings[index]?.problem;
+  // Where its diagnostic is: in the scenario's own text even when the finding is in a file it imports.
+  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: a.diagnostics.find((d) => d.finding === index)?.span };
   const why = a.diagnostics.find((d) => d.code === catalogue.expectationNotMet.code || d.code === catalogue.incomplete.code);
   return { ...base, status: "failed", message: why?.message ?? summary, span: why?.span };
 }
