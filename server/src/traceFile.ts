@@ -13,6 +13,7 @@ import type { Model } from "./engine/model";
 import { canTake, encodeSchedule, statesOf, type ScheduledStep } from "./engine/schedule";
 import { Layout } from "./engine/state";
 import { buildTrace, type TraceStep } from "./engine/trace";
+import type { SourceContext } from "./language/program";
 import { LineIndex, type LineRange } from "./language/span";
 
 export const TRACE_FORMAT = "race-trace";
@@ -42,9 +43,9 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The compiled model of a scenario, or why there is none. */
-export function modelOf(text: string): { model: Model } | { error: string } {
-  const fe = analyzeFrontEnd(text);
+/** The compiled model of a scenario (its imports read as `source` says), or why there is none. */
+export function modelOf(text: string, source?: SourceContext): { model: Model } | { error: string } {
+  const fe = analyzeFrontEnd(text, source);
   if (fe.hasErrors) return { error: `the scenario has ${fe.diagnostics.filter((d) => d.severity === "error").length} error(s)` };
   try {
     return { model: compile(fe.program.ast, fe.checked.scope) };

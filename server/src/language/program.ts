@@ -58,6 +58,8 @@ export interface Program {
   readonly via: readonly (Span | undefined)[];
   /** The scenario has nothing to run and claims nothing: a file of declarations for others to import. */
   readonly declarationsOnly: boolean;
+  /** Files an import named that could not be read (missing, a folder, …): an editor watches for them to appear. */
+  readonly unread: readonly string[];
 }
 
 /** What each kind of item may do in an imported file (race-language.md §11): a new kind must say. */
@@ -180,6 +182,7 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
   const byPath = new Map<string, number>(mainPath ? [[mainPath, 0]] : []);
   const via: (Span | undefined)[] = [undefined];
   const problems: Diagnostic[] = [];
+  const unread: string[] = [];
   let base = text.length + 1;
   let chars = 0;
   let limitReported = false;
@@ -210,6 +213,7 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
       const read = host.read(r.file);
       if ("error" in read) {
         problems.push(diagnostic("cannotImport", item.pathSpan, { kind: read.error, spec: item.path }));
+        unread.push(r.file);
         continue;
       }
       if (chars + read.text.length > MAX_IMPORTED_CHARS) {
@@ -240,7 +244,7 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
   visit(0, [0]);
 
   const sources = new Sources(files.map((f) => f.source));
-  return assemble(files, sources, via, [...files.flatMap((f) => f.diagnostics), ...problems], mainParsed.cutAt);
+  return { ...assemble(files, sources, via, [...files.flatMap((f) => f.diagnostics), ...problems], mainParsed.cutAt), unread };
 }
 
 function nameOf(s: SourceText): string {
@@ -249,7 +253,7 @@ function nameOf(s: SourceText): string {
 }
 
 /** The items of every file in one list (imported files first, each after what it imports), `[*]` filled in. */
-function assemble(files: readonly Loaded[], sources: Sources, via: readonly (Span | undefined)[], diagnostics: Diagnostic[], cutAt: number | undefined): Program {
+function assemble(files: readonly Loaded[], sources: Sources, via: readonly (Span | undefined)[], diagnostics: Diagnostic[], cutAt: number | undefined): Omit<Program, "unread"> {
   const order: number[] = [];
   const placed = new Set<number>();
   const place = (i: number): void => {

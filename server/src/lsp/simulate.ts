@@ -49,7 +49,7 @@ export function registerSimulation(connection: Connection, stateOf: (uri: string
   connection.onRequest("race/simulate/start", (p: { uri: string }): SimulatePayload => {
     const doc = stateOf(p.uri);
     if (!doc) throw new ResponseError(INVALID, "Open the scenario to simulate it.");
-    const m = modelOf(doc.text);
+    const m = modelOf(doc.text, doc.source);
     if ("error" in m) throw new ResponseError(INVALID, `Cannot simulate: ${m.error}.`);
     // The checker's findings, when they are for this version, name what a step runs into.
     const findings = doc.summary ? doc.summary.findings.map((f) => f.problem) : [];

@@ -45,8 +45,9 @@ export function runScenarioTest(text: string, options: AnalyzeOptions = {}): Sce
   if (a.met) return { ...base, status: "passed", message: "", span: undefined };
   const index = a.findings.findIndex((f) => !f.expected);
   const unexpected = a.findings[index]?.problem;
-  // Where its diagnostic is: in the scenario's own text even when the finding is in a file it imports.
-  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: a.diagnostics.find((d) => d.finding === index)?.span };
+  // Where it is, or, when that is in a file the scenario imports, where its diagnostic shows in the scenario.
+  const at = unexpected && (a.frontEnd.program.sources.inMain(unexpected.span) ? unexpected.span : a.diagnostics.find((d) => d.finding === index)?.span);
+  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: at };
   const why = a.diagnostics.find((d) => d.code === catalogue.expectationNotMet.code || d.code === catalogue.incomplete.code);
   return { ...base, status: "failed", message: why?.message ?? summary, span: why?.span };
 }
