@@ -413,7 +413,7 @@ export const catalogue = {
     code: "RACE015",
     severity: "error",
     text: (name: string) =>
-      `Unknown name ${q(name)}: not a parameter here nor an instance named in any lock or variable declaration.`,
+      `Unknown name ${q(name)}: not a parameter here nor an object of the scenario (named in an instance list or an 'object' declaration).`,
   },
   duplicate: {
     code: "RACE016",
