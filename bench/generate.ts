@@ -42,6 +42,18 @@ export function philosophers(n: number, ordered: boolean): string {
 }
 
 /**
+ * Dining philosophers with a timer interrupt on every CPU (§10): each
+ * CPU's hardirq handler takes one shared spinlock, as a tick takes
+ * jiffies_lock; it may fire anywhere its philosopher has interrupts on.
+ */
+export function philosophersIrq(n: number, ordered: boolean): string {
+  const out = philosophers(n, ordered).replace(/^scenario "philosophers-/, 'scenario "philosophers-irq-').split("\n");
+  const handlers = Array.from({ length: n }, (_, i) => `irq tick${i} on P${i} { lock jiffies_lock; unlock jiffies_lock }`);
+  out.splice(2, 0, "spinlock jiffies_lock", ...handlers);
+  return out.join("\n");
+}
+
+/**
  * `n` CPUs each incrementing one shared counter `steps` times without a
  * lock: every step conflicts with every other CPU's, so no reduction
  * applies; (steps+1)^n states.

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listRace, read, run, samplesDir, summarize } from "./helpers";
 
-const expected: Record<string, { verdict: string; problems: string[]; states: number; reduced: number; inversions?: string[] }> = {
+const expected: Record<string, { verdict: string; problems: string[]; states: number; reduced: number; inversions?: string[]; irq?: string[] }> = {
   // The seed series on the kernel library (library/linux): each trace counts the library's steps,
   // so most are longer than the hand-written models were (see each line).
   // v9: the AB-BA of the cover letter, 5 steps (the write to `remove`: its sysfs reference and
@@ -63,6 +63,42 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   // Safe whatever the interleaving, though lockdep before d6e89786bed9 flagged it; with flush_work it deadlocks (lockdep's cycle, confirmed).
   "cancel-work-sync-ordered-d6e89786bed9.race": { verdict: "safe", problems: [], states: 21, reduced: 12 },
   // Queue both, lock, flush (it waits), work1 starts and waits for m: work2 waits behind work1.
+  // §10: a handler runs on top of its CPU's task; a lock it waits for that the task holds is a deadlock.
+  "fuse-aio-poll-softirq-76e43c8ccaa3.race": {
+    verdict: "deadlock",
+    problems: ["deadlock [CPU0,CPU1,aio_complete] 4 steps"],
+    states: 60,
+    reduced: 13,
+    irq: ["SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected: confirmed"],
+  },
+  "fuse-aio-poll-softirq-76e43c8ccaa3-fixed.race": { verdict: "safe", problems: [], states: 106, reduced: 13 },
+  "omapdrm-vblank-event-lock-7fd5b25499bc.race": {
+    verdict: "deadlock",
+    problems: ["deadlock [CPU0,vblank] 6 steps"],
+    states: 19,
+    reduced: 4,
+    irq: ["inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage: confirmed"],
+  },
+  "omapdrm-vblank-event-lock-7fd5b25499bc-fixed.race": { verdict: "safe", problems: [], states: 20, reduced: 3 },
+  "fasync-fa-lock-irqsave-2f488f698fda.race": {
+    verdict: "deadlock",
+    problems: ["deadlock [CPU0,CPU1,CPU2,i8042] 7 steps"],
+    states: 377,
+    reduced: 64,
+    irq: ["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: confirmed"],
+  },
+  "fasync-fa-lock-irqsave-2f488f698fda-fixed.race": { verdict: "safe", problems: [], states: 428, reduced: 49 },
+  // An rwlock_t read in a softirq does not wait for a queued writer; in task context it does.
+  "leds-trigger-softirq-reader-9de0c9bbcedf.race": { verdict: "safe", problems: [], states: 42, reduced: 19 },
+  "leds-trigger-libata-27af8e2c90fb.race": {
+    verdict: "deadlock",
+    problems: ["deadlock [CPU0,CPU1,CPU2,ata_bmdma] 5 steps"],
+    states: 204,
+    reduced: 35,
+    irq: ["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: confirmed"],
+  },
+  // The writer still takes leddev_list_lock with interrupts on: lockdep would still warn, no interleaving here deadlocks.
+  "leds-trigger-libata-27af8e2c90fb-fixed.race": { verdict: "safe", problems: [], states: 210, reduced: 26, irq: ["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: unreached"] },
   "flush-work-ordered-d6e89786bed9.race": { verdict: "deadlock", problems: ["deadlock [CPU0,work1,work2] 5 steps"], states: 20, reduced: 13, inversions: ["confirmed"] },
 };
 
@@ -119,6 +155,8 @@ describe("samples", () => {
       });
       expect(summarize(full)).toEqual(want.problems);
       expect(a.report!.lockGraph.inversions.map((i) => i.status)).toEqual(want.inversions ?? []);
+      // Lockdep's irq-state reports (§10), with its wording, and whether a deadlock confirms each.
+      expect(a.report!.irqReports.map((r) => `${r.title}: ${r.status}`)).toEqual(want.irq ?? []);
     });
   }
 });

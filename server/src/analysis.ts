@@ -56,6 +56,8 @@ export const EXPECT_KIND_OF: Readonly<Record<ProblemKind, ExpectKind>> = {
   "queue-draining": "misuse",
   "kthread-run-twice": "misuse",
   "remove-self-outside": "misuse",
+  "irq-unbalanced": "misuse",
+  "irq-state-at-exit": "misuse",
 };
 
 export interface Analysis {
@@ -119,7 +121,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const scope = frontEnd.checked.scope;
   if (threadCount(scope) > MAX_CPUS) {
     // On the first thread past the limit, in source order.
-    const threads = [...scope.cpus, ...scope.works, ...scope.kthreads].sort((a, b) => a.span.start - b.span.start);
+    const threads = [...scope.cpus, ...scope.works, ...scope.kthreads, ...scope.handlers].sort((a, b) => a.span.start - b.span.start);
     let n = 0;
     const over = threads.find((t) => (n += t.kind === "WorkDecl" ? (t.instances?.length ?? 1) : 1) > MAX_CPUS) ?? threads[threads.length - 1]!;
     return invalid([placeElsewhere(diagnostic("syntax", over.name.span, { kind: "tooManyCpus", max: MAX_CPUS }), frontEnd.program)]);
@@ -147,6 +149,12 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   if (!report.lockGraph.cyclesComplete) {
     const first = report.lockGraph.inversions[0]?.edges[0]?.sites[0]?.span ?? span(0, 0);
     diagnostics.push(diagnostic("cyclesIncomplete", first, report.lockGraph.inversions.length, report.lockGraph.cyclesStoppedBy ?? "budget"));
+  }
+  for (const r of report.irqReports) {
+    const at = r.sites.find((s) => s.span)?.span ?? span(0, 0);
+    const related: Related[] = r.sites.flatMap((s) => (s.span ? [{ span: s.span, message: relatedText.usageSeen(s.usage, s.cpu) }] : []));
+    const d = r.status === "confirmed" ? diagnostic("irqConfirmed", at, r.title, r.locks) : diagnostic("irqUnreached", at, r.title, r.locks, report.stats.complete);
+    diagnostics.push(withRelated(report.stats.complete || r.status === "confirmed" ? d : withSeverity(d, "warning"), related));
   }
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
@@ -212,6 +220,8 @@ const problemCodes = {
   "queue-draining": "queueDraining",
   "kthread-run-twice": "kthreadRunTwice",
   "remove-self-outside": "removeSelfOutside",
+  "irq-unbalanced": "irqUnbalanced",
+  "irq-state-at-exit": "irqStateAtExit",
 } as const satisfies Record<Problem["kind"], keyof typeof catalogue>;
 
 /** The message code of a kind of engine finding. */

@@ -190,7 +190,8 @@ describe("race check --json", () => {
     const out = JSON.parse(r.stdout) as { files: any[] };
     expect(out.files).toHaveLength(2);
     const [v9, v11] = out.files;
-    expect(Object.keys(v9).sort()).toEqual(["expect", "expectKinds", "file", "inversions", "met", "problems", "stats", "title", "verdict"]);
+    expect(Object.keys(v9).sort()).toEqual(["expect", "expectKinds", "file", "inversions", "irqReports", "met", "problems", "stats", "title", "verdict"]);
+    expect(v9.irqReports).toEqual([]);
     expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
     expect(Object.keys(v9.stats).sort()).toEqual(["complete", "inversionsComplete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);

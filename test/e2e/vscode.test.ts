@@ -2,7 +2,8 @@
 // Chromium, driven by playwright-core. Installs the packaged .vsix, opens a
 // deadlocking scenario, sees the deadlock in the Problems panel, hovers a
 // lock, replays the trace in the trace view (stepping with the keyboard),
-// applies the verified quick fix and sees the scenario become safe.
+// applies the verified quick fix and sees the scenario become safe; hovers
+// a §9 flush_work (what it found at the call) coloured as a keyword.
 // Screenshots go to .e2e/screenshots/ (kept on success and on failure).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -47,6 +48,21 @@ function splatText(name: string): string {
 }
 
 const lockdepReport = splatText("13_syz_rtnl_recursive.txt");
+
+/** A work item flushed under a lock its body takes (race-language.md §9). */
+const FLUSH_UNDER_RTNL = `mutex rtnl
+workqueue events
+work link on events {
+  lock rtnl
+  unlock rtnl
+}
+cpu CPU0 {
+  lock rtnl
+  queue_work link
+  flush_work link
+  unlock rtnl
+}
+`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -155,6 +171,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
     copyFileSync(join(root, "test", "fixtures", "editor", "three-lock-cycle.race"), join(workspace, "three-lock-cycle.race"));
     // Lockdep reports (../shared/splats, without their # lines): one pasted into a scenario file, one to select.
     writeFileSync(join(workspace, "pasted-report.race"), lockdepReport);
+    writeFileSync(join(workspace, "flush-under-rtnl.race"), FLUSH_UNDER_RTNL);
     writeFileSync(join(workspace, "console.txt"), splatText("12_syz_ip_setsockopt_rtnl.txt"));
     const install = spawnSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], { encoding: "utf8" });
     expect(install.status, install.stdout + install.stderr).toBe(0);
@@ -437,6 +454,27 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await expect.poll(async () => page.locator('[id="status.editor.selection"]').textContent(), { timeout: 30_000 }).toMatch(/Ln 10,/);
     } catch (e) {
       await fail("lock-graph-drawn", e);
+    }
+  });
+
+  it("hovers a flush_work with what it found at the call; the grammar colours the verb as it colours lock", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("flush-under-rtnl.race");
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+      const classOf = async (word: string): Promise<string | null> =>
+        page.locator(".editor-group-container .view-line span span").filter({ hasText: new RegExp(`^${word}$`) }).first().getAttribute("class");
+      expect(await classOf("flush_work")).toBe(await classOf("lock"));
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
+      await goTo(10, 4); // on "flush_work" in CPU0
+      await command("Show or Focus Hover");
+      const hover = page.locator(".monaco-hover-content").filter({ hasText: "What it found at the call" }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      expect(await hover.textContent()).toContain("CPU0: pending: waits for it to run and finish; running: waits for this run to end");
+      await shot("hover-flush-work");
+      await page.keyboard.press("Escape");
+    } catch (e) {
+      await fail("hover-flush-work", e);
     }
   });
 

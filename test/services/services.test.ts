@@ -140,7 +140,7 @@ describe("hover and navigation", () => {
   it("hovers expect with what each listed kind covers", () => {
     const text = "cpu C { }\nexpect deadlock, misuse";
     const md = hover(analyzeFrontEnd(text), undefined, text.indexOf("misuse"))!.markdown;
-    expect(md).toBe("**expect deadlock, misuse**: met when each of these is found and nothing else is (found ones show as information):\n- `deadlock`: deadlock, hang\n- `misuse`: bad-unlock, lock-held-at-exit, overflow, section-unbalanced, section-open-at-exit, queue-destroyed, queue-draining, kthread-run-twice, remove-self-outside");
+    expect(md).toBe("**expect deadlock, misuse**: met when each of these is found and nothing else is (found ones show as information):\n- `deadlock`: deadlock, hang\n- `misuse`: bad-unlock, lock-held-at-exit, overflow, section-unbalanced, section-open-at-exit, queue-destroyed, queue-draining, kthread-run-twice, remove-self-outside, irq-unbalanced, irq-state-at-exit");
   });
 
   it("outlines drivers with their callbacks", () => {

@@ -37,6 +37,8 @@ export interface JsonFile {
   met: boolean;
   problems: JsonProblem[];
   inversions: { locks: readonly string[]; status: string; gate?: readonly string[] }[];
+  /** Lockdep's irq-state reports (§10): its header, the lock or chain, confirmed or unreached. */
+  irqReports: { title: string; kind: string; irq: string; locks: readonly string[]; status: string; usage: { usage: string; cpu: string; range: LineRange | undefined }[] }[];
   stats?: {
     states: number;
     transitions: number;
@@ -53,7 +55,8 @@ export interface JsonFile {
 }
 
 // Findings come below with their traces, inversions in their own list.
-const listedElsewhere = (d: Diagnostic): boolean => d.finding !== undefined || d.code === catalogue.inversionGated.code || d.code === catalogue.inversionUnreached.code;
+const listedElsewhere = (d: Diagnostic): boolean =>
+  d.finding !== undefined || d.code === catalogue.inversionGated.code || d.code === catalogue.inversionUnreached.code || d.code === catalogue.irqUnreached.code || d.code === catalogue.irqConfirmed.code;
 
 export function toJsonFile(file: string, a: Analysis, lines: Locator): JsonFile {
   const problems: JsonProblem[] = [];
@@ -85,6 +88,14 @@ export function toJsonFile(file: string, a: Analysis, lines: Locator): JsonFile 
     met: a.met,
     problems,
     inversions: (a.report?.lockGraph.inversions ?? []).map((i) => ({ locks: i.locks, status: i.status, ...(i.gate ? { gate: i.gate } : {}) })),
+    irqReports: (a.report?.irqReports ?? []).map((r) => ({
+      title: r.title,
+      kind: r.kind,
+      irq: r.irq,
+      locks: r.locks,
+      status: r.status,
+      usage: r.sites.map((s) => ({ usage: s.usage, cpu: s.cpu, range: s.span ? lines.range(s.span) : undefined })),
+    })),
   };
   if (a.report) {
     const s = a.report.stats;
@@ -118,5 +129,6 @@ export function internalErrorJson(file: string, detail: string): JsonFile {
     met: false,
     problems: [{ kind: "error", code: d.code, message: d.message, range: { start, end: start } }],
     inversions: [],
+    irqReports: [],
   };
 }

@@ -9,7 +9,7 @@
 // own line breaks are the ones between lines, so none inside a line is ours.
 
 import { problemCode, type Analysis } from "../analysis";
-import type { Problem } from "../engine/report";
+import type { Problem, ProblemSite } from "../engine/report";
 import type { TraceStep } from "../engine/trace";
 import { escapeControls } from "../escape";
 import { expectationText } from "../language/ast";
@@ -68,21 +68,28 @@ export function verdictLine(file: string, a: Analysis): string {
  * waits for (`lock(X)`, `sync(S)` for a synchronize, the statement for a
  * wait that no lock stands for, like kthread_stop).
  */
-function unsafeScenario(p: Problem, label: (cpu: string) => string): string[] {
+function unsafeScenario(p: Problem): string[] {
   const sites = p.sites;
   if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined)) return [];
+  // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
+  const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
+  const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);
+  if (sites.some((s) => column(s) < 0)) return [];
   const wanted = new Set(sites.map((s) => s.waitsFor!));
-  const width = Math.max(24, ...sites.map((s) => s.cpu.length + 4), ...sites.flatMap((s) => [...s.holds.map((h) => h.lock.length + 8), (s.waitsFor?.length ?? 0) + 8, s.action.length + 4]));
+  const width = Math.max(24, ...columns.map((c) => c.length + 4), ...sites.flatMap((s) => [...s.holds.map((h) => h.lock.length + 8), (s.waitsFor?.length ?? 0) + 10, s.action.length + 4]));
   const cell = (i: number, text: string): string => `  ${" ".repeat(i * width)}${text}`;
-  const out = [" Possible unsafe locking scenario:", ""];
-  out.push("  " + sites.map((s) => s.cpu.padEnd(width)).join("").trimEnd());
-  out.push("  " + sites.map((s) => "-".repeat(s.cpu.length).padEnd(width)).join("").trimEnd());
-  sites.forEach((s, i) => {
-    for (const h of s.holds) if (wanted.has(h.lock)) out.push(cell(i, `lock(${h.lock});`));
-  });
-  sites.forEach((s, i) => out.push(cell(i, s.notALock ? `${s.action};` : `${s.sync ? "sync" : "lock"}(${s.waitsFor});`)));
+  const wants = (s: ProblemSite): string => (s.notALock ? `${s.action};` : `${s.sync ? "sync" : "lock"}(${s.waitsFor});`);
+  const handlers = sites.filter((s) => s.on !== undefined);
+  const out = [handlers.length > 0 ? " Possible interrupt unsafe locking scenario:" : " Possible unsafe locking scenario:", ""];
+  out.push("  " + columns.map((c) => c.padEnd(width)).join("").trimEnd());
+  out.push("  " + columns.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
+  for (const s of sites) for (const h of s.holds) if (wanted.has(h.lock)) out.push(cell(column(s), `lock(${h.lock});`));
+  for (const s of sites) if (s.on === undefined && !s.interrupted) out.push(cell(column(s), wants(s)));
+  for (const s of handlers) {
+    out.push(cell(column(s), "<Interrupt>"));
+    out.push(cell(column(s), `  ${wants(s)}`));
+  }
   out.push("", " *** DEADLOCK ***", "");
-  void label;
   return out;
 }
 
@@ -111,8 +118,13 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       out.push("");
     }
   }
-  // The CPU-column table of the shortest trace.
-  const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.cpus])];
+  // The CPU-column table of the shortest trace; an interrupt handler's steps
+  // are nested in its CPU's column, under `<Interrupt> H` (§10).
+  const handlerOn = new Map<string, string>();
+  for (const s of p.trace) if (s.on) handlerOn.set(s.cpu, s.on);
+  for (const s of p.sites) if (s.on) handlerOn.set(s.cpu, s.on);
+  const columnOf = (cpu: string): string => handlerOn.get(cpu) ?? cpu;
+  const cpus = [...new Set([...p.trace.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])];
   const width = Math.max(24, ...p.trace.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
   out.push(`Shortest trace (${p.trace.length} step${p.trace.length === 1 ? "" : "s"}):`);
   out.push("");
@@ -126,8 +138,9 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   };
   const labelWidth = Math.max(3, ...[...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((step) => lineLabel(step).length));
   const row = (step: TraceStep): string => {
-    const col = cpus.indexOf(step.cpu);
-    return `  ${lineLabel(step).padStart(labelWidth)}  ${" ".repeat(col * width)}${step.action}`;
+    const col = cpus.indexOf(columnOf(step.cpu));
+    const nested = step.on && step.op !== "start_irq" ? "  " : "";
+    return `  ${lineLabel(step).padStart(labelWidth)}  ${" ".repeat(col * width)}${nested}${step.action}`;
   };
   for (const step of p.trace) out.push(row(step));
   if (p.loop) {
@@ -141,8 +154,10 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   }
   if (p.kind === "deadlock" || p.kind === "hang") {
     const cells = cpus.map((c) => {
-      const site = p.sites.find((s) => s.cpu === c);
-      return site ? `${site.action} <-- ${site.looping ? "LOOPS" : "WAITS"}` : "";
+      // A handler on top of its CPU is what waits there; its task is under it.
+      const handler = p.sites.find((s) => s.on === c);
+      const site = handler ?? p.sites.find((s) => s.cpu === c);
+      return site ? `${handler ? "  " : ""}${site.action} <-- ${site.looping ? "LOOPS" : "WAITS"}` : "";
     });
     out.push("       " + cells.map((c) => c.padEnd(width)).join("").trimEnd());
     out.push("");
@@ -160,7 +175,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     }
     out.push("");
   }
-  if (p.kind === "deadlock") out.push(...unsafeScenario(p, label));
+  if (p.kind === "deadlock") out.push(...unsafeScenario(p));
   if (p.kind === "deadlock") {
     const chain = p.sites.filter((s) => s.waitsFor !== undefined);
     if (chain.length > 1 || (chain.length === 1 && chain[0]!.heldBy.length > 0)) {

@@ -106,10 +106,22 @@ class CpuCompiler {
     const params = new Map<string, Value>(t.param ? [[t.param.name, { kind: "object", name: t.param.object }]] : []);
     const env: Env = { params, locals: undefined, instance: { prefix: t.name, names: new Map() } };
     const start = this.here();
-    if (t.kind !== "cpu") {
-      const text = `start ${t.name}`;
-      const at = t.declSpan;
-      this.step((next) => (t.kind === "work" ? { op: "start_work", work: t.index, next, span: at, stack: [], text } : { op: "start_kthread", kthread: t.index, next, span: at, stack: [], text }));
+    const at = t.declSpan;
+    switch (t.kind) {
+      case "cpu":
+        break;
+      case "work":
+        this.step((next) => ({ op: "start_work", work: t.index, next, span: at, stack: [], text: `start ${t.name}` }));
+        break;
+      case "kthread":
+        this.step((next) => ({ op: "start_kthread", kthread: t.index, next, span: at, stack: [], text: `start ${t.name}` }));
+        break;
+      case "irq":
+      case "softirq":
+        this.step((next) => ({ op: "start_irq", handler: t.index, next, span: at, stack: [], text: `<Interrupt> ${t.name}` }));
+        break;
+      default:
+        unreachable(t.kind);
     }
     this.block(t.body, env, [], end);
     this.place(end);
@@ -202,7 +214,18 @@ class CpuCompiler {
 
   lockStmt(s: A.LockStmt, { env, stack }: Where): void {
     const lock = this.lock(s.lock, env);
-    const text = `${s.op} ${this.lockName(s.lock, env)}`;
+    const name = this.lockName(s.lock, env);
+    const text = `${s.op} ${name}`;
+    if (s.irq === undefined) return this.step((next) => ({ op: s.op, lock, next, span: s.span, stack, text }));
+    const form = `${s.op}${IRQ_SUFFIX[s.op][s.irq]} ${name}`;
+    if (s.op === "unlock" || s.op === "runlock") {
+      // The unlock, then the interrupt state: one step (no handler can fire in between).
+      const after = s.irq === "irq" ? "irq_enable" : s.irq === "irqsave" ? "irq_restore" : "bh_enable";
+      return this.step((next) => ({ op: "irq_unlock", lock, read: s.op === "runlock", after, next, span: s.span, stack, text: form }));
+    }
+    // spin_lock_irq() is local_irq_disable() then spin_lock(): it spins with interrupts off.
+    const before = s.irq === "irq" ? "irq_disable" : s.irq === "irqsave" ? "irq_save" : "bh_disable";
+    this.step((next) => ({ op: before, next, span: s.span, stack, text: `${IRQ_STEP[before]} (${form})` }));
     this.step((next) => ({ op: s.op, lock, next, span: s.span, stack, text }));
   }
 
@@ -444,6 +467,17 @@ class CpuCompiler {
   }
 }
 
+/** The §10 lock forms' names, by base operation and interrupt flavour. */
+const IRQ_SUFFIX = {
+  lock: { irq: "_irq", irqsave: "_irqsave", bh: "_bh" },
+  rlock: { irq: "_irq", irqsave: "_irqsave", bh: "_bh" },
+  unlock: { irq: "_irq", irqsave: "_irqrestore", bh: "_bh" },
+  runlock: { irq: "_irq", irqsave: "_irqrestore", bh: "_bh" },
+} as const;
+
+/** The kernel call a lock form's first step is. */
+const IRQ_STEP = { irq_disable: "local_irq_disable", irq_save: "local_irq_save", bh_disable: "local_bh_disable" } as const;
+
 /** Does a block contain a `return` (not counting nested function bodies, which are calls)? */
 function containsReturn(b: A.Block): boolean {
   let found = false;
@@ -551,8 +585,8 @@ export function compile(file: A.SourceFile, scope: Scope, sources?: Sources): Mo
   }
   const prims = new Primitives(file, scope, locks.length);
   const cpus = prims.threads.map((t) => new CpuCompiler(scope, lockIds, varIds, vars, sources, prims).compile(t));
-  const { workqueues, works, kthreads, completions, kernfs, srcus, pseudoLocks } = prims;
-  return { title: scope.scenario?.title, locks, vars, cpus, workqueues, works, kthreads, completions, kernfs, srcus, pseudoLocks };
+  const { workqueues, works, kthreads, completions, kernfs, srcus, handlers, pseudoLocks } = prims;
+  return { title: scope.scenario?.title, locks, vars, cpus, workqueues, works, kthreads, completions, kernfs, srcus, handlers, pseudoLocks };
 }
 
 export type { Span };

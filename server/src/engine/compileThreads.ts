@@ -9,7 +9,7 @@ import { unreachable } from "../language/ast";
 import type { Scope } from "../language/binder";
 import { forEachStmt } from "../language/ast";
 import { RCU_DOMAIN, VERBS, type ConditionVerb, type TargetKind, type Verb } from "../language/verbs";
-import type { InstrBase, Instr, KthreadInfo, NamedInfo, PseudoLockInfo, ThreadKind, WorkInfo, WorkqueueInfo } from "./model";
+import type { HandlerInfo, InstrBase, Instr, KthreadInfo, NamedInfo, PseudoLockInfo, ThreadKind, WorkInfo, WorkqueueInfo } from "./model";
 
 /** The objects of a declaration: `N[a]`, `N[b]`, or `N` alone. */
 export function instanceNames(name: string, instances: readonly A.Ident[] | undefined): string[] {
@@ -37,6 +37,7 @@ export class Primitives {
   readonly completions: NamedInfo[] = [];
   readonly kernfs: NamedInfo[] = [];
   readonly srcus: NamedInfo[] = [];
+  readonly handlers: HandlerInfo[] = [];
   readonly pseudoLocks: PseudoLockInfo[] = [];
   readonly threads: ThreadSpec[] = [];
   private readonly ids: { readonly [K in TargetKind]: Map<string, number> } = {
@@ -99,6 +100,15 @@ export class Primitives {
       this.kthreads.push({ name: k.name.name, declSpan: k.name.span, thread });
       this.threads.push({ kind: "kthread", name: k.name.name, label: k.label, declSpan: k.name.span, body: k.body, param: undefined, index });
     }
+    // Interrupt handlers (§10), each on the CPU it interrupts.
+    const cpuIndex = new Map(scope.cpus.map((c, i) => [c.name.name, i]));
+    for (const h of scope.handlers) {
+      const cpu = cpuIndex.get(h.cpu.name);
+      if (cpu === undefined) continue;
+      const index = this.handlers.length;
+      this.handlers.push({ name: h.name.name, declSpan: h.name.span, kind: h.context, cpu, thread: this.threads.length });
+      this.threads.push({ kind: h.context, name: h.name.name, label: `${h.context === "irq" ? "hardirq" : "softirq"} on ${h.cpu.name}`, declSpan: h.name.span, body: h.body, param: undefined, index });
+    }
   }
 
   /** The index of a target (`reset[pf]`), by kind; undefined if the checker would have reported it. */
@@ -151,6 +161,18 @@ export function verbInstr(verb: Exclude<Verb, "sysfs">, target: number, rcu: num
       return { ...base, op: "srcu_read_unlock", domain: rcu, next };
     case "synchronize_rcu":
       return { ...base, op: "synchronize_srcu", domain: rcu, next };
+    case "local_irq_disable":
+      return { ...base, op: "irq_disable", next };
+    case "local_irq_enable":
+      return { ...base, op: "irq_enable", next };
+    case "local_irq_save":
+      return { ...base, op: "irq_save", next };
+    case "local_irq_restore":
+      return { ...base, op: "irq_restore", next };
+    case "local_bh_disable":
+      return { ...base, op: "bh_disable", next };
+    case "local_bh_enable":
+      return { ...base, op: "bh_enable", next };
     default:
       return unreachable(verb);
   }

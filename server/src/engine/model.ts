@@ -14,8 +14,13 @@ import type { KthreadInstr } from "./primitives/kthread";
 import type { CompletionInstr } from "./primitives/completion";
 import type { KernfsInstr } from "./primitives/kernfs";
 import type { SrcuInstr } from "./primitives/srcu";
+import type { IrqInstr } from "./primitives/irq";
 
-export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+/** `rwlock` is rwlock_t (race-language.md §10): spinning; a handler's read gets it unless a writer holds it. */
+export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem" | "rwlock";
+
+/** Has a read side (reader counts, `rlock`): an rwsem or an rwlock_t. */
+export const isReaderWriter = (kind: LockKind): boolean => kind === "rwsem" || kind === "rwlock";
 
 export interface LockInfo {
   readonly name: string; // `L` or `L[obj]`
@@ -65,15 +70,17 @@ export interface InstrBase {
 }
 
 /** Every instruction kind: each primitive module (primitives/) defines its own. */
-export type Instr = LockInstr | VarInstr | FlowInstr | WorkInstr | KthreadInstr | CompletionInstr | KernfsInstr | SrcuInstr;
+export type Instr = LockInstr | VarInstr | FlowInstr | WorkInstr | KthreadInstr | CompletionInstr | KernfsInstr | SrcuInstr | IrqInstr;
 
 /**
  * What a thread is (race-language.md §9): a `cpu` block starts at once; a
  * work item's thread runs its body each time the item starts on a worker
  * (pc 0 is its `start W` step, and the body's end goes back to it); a
- * kthread's starts when `kthread_run` says so (pc 0 is its `start T`).
+ * kthread's starts when `kthread_run` says so (pc 0 is its `start T`); an
+ * interrupt handler's (§10) when it fires on its CPU (pc 0 is its
+ * `<Interrupt> H`), at most once, on top of what it interrupted.
  */
-export type ThreadKind = "cpu" | "work" | "kthread";
+export type ThreadKind = "cpu" | "work" | "kthread" | "irq" | "softirq";
 
 export interface CpuCode {
   readonly kind: ThreadKind;
@@ -105,6 +112,17 @@ export interface WorkInfo {
   readonly lockClass: number;
 }
 
+/** An interrupt handler (race-language.md §10): `irq H on C { … }` or `softirq H on C { … }`. */
+export interface HandlerInfo {
+  readonly name: string;
+  readonly declSpan: Span;
+  readonly kind: "irq" | "softirq";
+  /** The thread of the CPU it interrupts (a `cpu` block). */
+  readonly cpu: number;
+  /** Its own thread. */
+  readonly thread: number;
+}
+
 export interface KthreadInfo {
   readonly name: string;
   readonly declSpan: Span;
@@ -133,7 +151,7 @@ export interface Model {
   readonly title: string | undefined;
   readonly locks: readonly LockInfo[];
   readonly vars: readonly VarInfo[];
-  /** Every thread: the CPUs, then the work items' threads, then the kthreads'. */
+  /** Every thread: the CPUs, then the work items' threads, the kthreads', the interrupt handlers'. */
   readonly cpus: readonly CpuCode[];
   readonly workqueues: readonly WorkqueueInfo[];
   readonly works: readonly WorkInfo[];
@@ -141,6 +159,7 @@ export interface Model {
   readonly completions: readonly NamedInfo[];
   readonly kernfs: readonly NamedInfo[];
   readonly srcus: readonly NamedInfo[];
+  readonly handlers: readonly HandlerInfo[];
   readonly pseudoLocks: readonly PseudoLockInfo[];
 }
 

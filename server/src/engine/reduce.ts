@@ -165,7 +165,8 @@ export class Reduction {
         // What the statement touches, and what arriving at each of its
         // successors touches (a queued rwsem writer blocks new readers).
         const sink = this.sink((b + pc) * lw, (b + pc) * vw);
-        semantics(ins).access(ins, sink, this.layout);
+        semantics(ins).access(ins, sink, this.layout, c);
+        for (const part of this.layout.parts) part.threadAccess?.(c, sink);
         // A step that ends the thread's body also does what its end does (a work item's run ends).
         if (successors(ins).includes(this.layout.endPc[c]!)) for (const part of this.layout.parts) part.endAccess?.(c, sink);
         for (const s of successors(ins)) {

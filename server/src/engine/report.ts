@@ -6,9 +6,10 @@ import { findingText, type FindingWords, type HangForm, type SiteWords } from ".
 import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
-import { lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
+import { irqReports, type IrqReport } from "./irqReport";
+import { isReaderWriter, lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
-import type { AccessSink } from "./primitives/types";
+import type { AccessSink, WaitFacts } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
 import { distanceInCode, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
@@ -51,9 +52,13 @@ export interface ProblemSite {
   readonly pending?: readonly string[];
   /** A synchronize: lockdep prints its wait as `sync(S)`. */
   readonly sync?: boolean;
+  /** It cannot step because this interrupt handler runs on top of it (§10). */
+  readonly interrupted?: string;
+  /** An interrupt handler's site: the CPU it runs on. */
+  readonly on?: string;
 }
 
-export type { HangForm };
+export type { HangForm, WaitFacts };
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -79,6 +84,8 @@ export interface SiteFacts {
   readonly action: string;
   readonly always: readonly string[];
   readonly sometimes: readonly string[];
+  /** At a waiting statement (flush_work, kthread_stop, wait_for_completion, a synchronize, …): what its thread found at the call. */
+  readonly wait?: WaitFacts;
 }
 
 export interface EngineReport {
@@ -86,6 +93,8 @@ export interface EngineReport {
   readonly globallyStuck: boolean;
   readonly problems: readonly Problem[];
   readonly lockGraph: LockGraph;
+  /** Lockdep's irq-state reports (race-language.md §10), each confirmed or unreached. */
+  readonly irqReports: readonly IrqReport[];
   readonly lockFacts: readonly SiteFacts[];
   readonly stats: Stats & {
     /** Every problem's trace is a shortest one (false only if the goal-directed search ran out of budget). */
@@ -108,6 +117,8 @@ const order: Record<ProblemKind, number> = {
   "queue-draining": 9,
   "kthread-run-twice": 10,
   "remove-self-outside": 11,
+  "irq-unbalanced": 12,
+  "irq-state-at-exit": 13,
 };
 
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
@@ -138,10 +149,12 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
       (rest(a.p) < rest(b.p) ? -1 : rest(a.p) > rest(b.p) ? 1 : 0) ||
       a.i - b.i,
   );
+  const lockGraph = buildLockGraph(model, result, { deadline: options.timeoutMs !== undefined ? started + options.timeoutMs : undefined, isCancelled: options.isCancelled });
   return {
     globallyStuck: result.stuckState >= 0,
     problems: indexed.map((x) => x.p),
-    lockGraph: buildLockGraph(model, result, { deadline: options.timeoutMs !== undefined ? started + options.timeoutMs : undefined, isCancelled: options.isCancelled }),
+    lockGraph,
+    irqReports: irqReports(model, result, lockGraph),
     lockFacts: lockFacts(model, result),
     // Time to verdict includes the searches for shortest traces and the stuck analysis.
     stats: {
@@ -221,6 +234,7 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   const classes = lockClassNames(model);
   const w = facts.words;
   const out: SiteFacts[] = [];
+  const reached = (thread: number, pc: number): boolean => facts.reached[facts.siteBase[thread]! + pc] === 1;
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
       const site = facts.siteBase[c]! + pc;
@@ -239,7 +253,9 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
         if (at(facts.always, l)) always.push(name(l));
         else if (at(facts.sometimes, l)) sometimes.push(name(l));
       }
-      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes });
+      const sem = semantics(ins);
+      const wait = sem.seen?.(ins, model, c, facts.seen[site]!, reached);
+      out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, always, sometimes, ...(wait ? { wait } : {}) });
     });
   });
   return out;
@@ -258,7 +274,7 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const lockName = (l: number): string => classes[l]!;
   const pseudoHeld = heldPseudoLocks(layout, st);
 
-  const mode = (l: number, c: number): LockMode | undefined => (l >= model.locks.length || model.locks[l]!.kind !== "rwsem" ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
+  const mode = (l: number, c: number): LockMode | undefined => (l >= model.locks.length || !isReaderWriter(model.locks[l]!.kind) ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
   const sites: ProblemSite[] = p.sites.map((s) => {
     const cpu = model.cpus[s.cpu]!;
     // In the order they were taken, as lockdep numbers them (#0 first); pseudo-locks too.
@@ -276,6 +292,13 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
       return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: undefined, heldBy: [], holds, looping: true };
     }
     const stuck = p.kind === "deadlock" || p.kind === "hang";
+    // A task (or softirq) under an interrupt handler waits for the handler to return.
+    const gated = stuck ? layout.gatedOn(st, s.cpu) : undefined;
+    if (gated !== undefined) {
+      const by = layout.p.irq.interruptedBy(st, s.cpu);
+      const interrupted = by >= 0 ? model.cpus[by]!.name : "an interrupt";
+      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: gated, heldBy: [], holds, notALock: true, interrupted };
+    }
     const scratch = new Int32Array(layout.cpuCount);
     const blockedOn = stuck && layout.status(st, s.cpu, scratch) === CpuStatus.BlockedOnLock ? scratch[s.cpu]! : 0;
     // A wait no lock class stands for (kthread_stop, a completion): what it waits for, in words.
@@ -299,7 +322,7 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     }
     const heldBy: string[] = [];
     for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
-    const rw = model.locks[l]!.kind === "rwsem";
+    const rw = isReaderWriter(model.locks[l]!.kind);
     const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins, model)?.read ? "read" : "write") : undefined;
     // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
     const behind: string[] = [];
@@ -311,6 +334,11 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
     return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, wants, heldBy, heldMode, behind, holds };
   });
 
+  // An interrupt handler's site says which CPU it runs on (lockdep's `<Interrupt>` scenario).
+  p.sites.forEach((s, i) => {
+    const h = model.handlers.find((x) => x.thread === s.cpu);
+    if (h) sites[i] = { ...sites[i]!, on: model.cpus[h.cpu]!.name };
+  });
   const cpus = sites.map((s) => s.cpu);
   const first = sites[0]!;
   let form: HangForm | undefined;
@@ -325,7 +353,7 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
 }
 
 /** How a site at a thread's end is named. */
-const END_OF: Readonly<Record<ThreadKind, string>> = { cpu: "end of CPU", work: "end of work item", kthread: "end of kthread" };
+const END_OF: Readonly<Record<ThreadKind, string>> = { cpu: "end of CPU", work: "end of work item", kthread: "end of kthread", irq: "end of interrupt handler", softirq: "end of softirq handler" };
 
 /** The pseudo-locks each thread holds in `st` (lockdep's view: a running work item's (work_completion), …). */
 function heldPseudoLocks(layout: Layout, st: Uint8Array): Map<number, number[]> {
@@ -372,7 +400,7 @@ function touched(ins: Instr, layout: Layout): { reads: Set<number>; writes: Set<
   const reads = new Set<number>();
   const writes = new Set<number>();
   const sink: AccessSink = { lock: () => {}, read: (v) => reads.add(v), write: (v) => writes.add(v), resource: (r, w) => (w ? writes : reads).add(r), expr: (e) => exprVars(e, reads) };
-  semantics(ins).access(ins, sink, layout);
+  semantics(ins).access(ins, sink, layout, -1);
   return { reads, writes };
 }
 
@@ -408,6 +436,8 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     behind: s.behind,
     looping: s.looping,
     ...(s.notALock ? { notALock: true } : {}),
+    ...(s.interrupted ? { interrupted: s.interrupted } : {}),
+    ...(s.on ? { on: s.on } : {}),
     ...(s.pending ? { pending: s.pending } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
@@ -440,6 +470,10 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
       const w = firstIns?.op === "queue_work" ? model.works[firstIns.work]! : undefined;
       return { kind: p.kind, site, target: w ? model.workqueues[w.queue]!.name : "?", work: w?.name ?? "?" };
     }
+    case "irq-unbalanced":
+      return { kind: p.kind, site, what: firstIns ? IRQ_WHAT[firstIns.op] ?? "interrupts" : "interrupts" };
+    case "irq-state-at-exit":
+      return { kind: p.kind, site };
     case "section-open-at-exit": {
       const cpu = p.sites[0]!.cpu;
       const open = new Set<string>();
@@ -450,6 +484,14 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
       return unreachable(p.kind);
   }
 }
+
+/** What an unbalanced enable re-enables, by the statement. */
+const IRQ_WHAT: Partial<Record<Instr["op"], string>> = {
+  irq_enable: "hardirqs (local_irq_enable)",
+  irq_restore: "saved interrupt flags (local_irq_restore)",
+  bh_enable: "softirqs (local_bh_enable)",
+  irq_unlock: "the interrupt state it saved or disabled",
+};
 
 /** The primitive a §9 statement names (its domain, kthread or node), for the misuses' words. */
 function targetName(model: Model, ins: Instr): string {

@@ -61,8 +61,12 @@ export class Layout {
     this.waits = this.p.waits;
     this.endPc = Int32Array.from(model.cpus.map((c) => (c.kind === "work" ? 0 : PC_DONE)));
     this.ending = parts.filter((part) => part.threadEnd !== undefined);
+    this.gating = model.cpus.map((_, t) => parts.filter((part) => part.gates?.includes(t)));
     for (const part of parts) part.link?.(this);
   }
+
+  /** Per thread: the parts that may keep it from stepping (StatePart.gate). */
+  private readonly gating: readonly (readonly StatePart[])[];
 
   /** The parts with something to do when a thread's body ends. */
   private readonly ending: readonly StatePart[];
@@ -148,7 +152,19 @@ export class Layout {
     const pc = this.pc(st, cpu);
     waitsFor[cpu] = 0;
     if (pc === PC_DONE || pc & PC_STOPPED_FLAG) return CpuStatus.Finished;
+    const gates = this.gating[cpu]!;
+    for (let i = 0; i < gates.length; i++) {
+      const s = gates[i]!.gate!(st, cpu, waitsFor);
+      if (s !== undefined) return s;
+    }
     return this.sems[cpu]![pc]!.status(this, st, cpu, this.codes[cpu]![pc]!, waitsFor);
+  }
+
+  /** Is thread `cpu` kept from stepping by a part (an interrupted task), and on what, in words? */
+  gatedOn(st: Uint8Array, cpu: number): string | undefined {
+    const scratch = new Int32Array(this.cpuCount);
+    for (const part of this.gating[cpu]!) if (part.gate!(st, cpu, scratch) !== undefined) return part.gateWords?.(st, cpu) ?? "another context";
+    return undefined;
   }
 
   /** Number of distinct successors an enabled CPU has (either's branches). */

@@ -35,4 +35,8 @@ export const enum StepResult {
   KthreadRunTwice = 9,
   /** `kernfs_remove_self` without an active reference on the node (outside its `sysfs` block). */
   RemoveSelfOutside = 10,
+  /** Enabling interrupts (or softirqs, or restoring saved flags) that this context did not disable (race-language.md §10). */
+  IrqUnbalanced = 11,
+  /** A thread or a handler ending with an interrupt-disabled section open. */
+  IrqStateAtExit = 12,
 }

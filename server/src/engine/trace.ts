@@ -6,7 +6,7 @@
 import type { Locator } from "../language/sources";
 import type { LineRange, Span } from "../language/span";
 import { unreachable } from "../language/ast";
-import { lockClassNames, type Frame } from "./model";
+import { isReaderWriter, lockClassNames, type Frame } from "./model";
 import type { ProblemKind } from "./search/types";
 import { semantics } from "./primitives";
 import { type Layout, StepResult } from "./state";
@@ -30,10 +30,12 @@ export interface TraceStep {
   readonly changed: Readonly<Record<string, number | boolean>>;
   /** Set when the step itself is the error (failed assert, bad unlock, overflow, a misuse that stops its thread). */
   readonly error: StepError | undefined;
+  /** An interrupt handler's step (§10): the CPU it runs on, on top of that CPU's task. */
+  readonly on?: string;
 }
 
 /** The problems a step is itself: each stops its thread where it happened. */
-export type StepError = Exclude<ProblemKind, "deadlock" | "hang" | "lock-held-at-exit" | "section-open-at-exit">;
+export type StepError = Exclude<ProblemKind, "deadlock" | "hang" | "lock-held-at-exit" | "section-open-at-exit" | "irq-state-at-exit">;
 
 /** What a step that returned `result` was, if it was itself an error. */
 export function stepError(result: StepResult): StepError | undefined {
@@ -54,9 +56,12 @@ export function stepError(result: StepResult): StepError | undefined {
       return "kthread-run-twice";
     case StepResult.RemoveSelfOutside:
       return "remove-self-outside";
+    case StepResult.IrqUnbalanced:
+      return "irq-unbalanced";
     case StepResult.Ok:
     case StepResult.HeldAtExit:
     case StepResult.SectionOpenAtExit:
+    case StepResult.IrqStateAtExit:
       return undefined;
     default:
       return unreachable(result);
@@ -72,7 +77,7 @@ export function stepError(result: StepResult): StepError | undefined {
 export function heldNames(layout: Layout, st: Uint8Array): Record<string, string[]> {
   const model = layout.model;
   const held: Record<string, string[]> = {};
-  const named = (l: number, i: number): string => (model.locks[l]!.kind === "rwsem" ? `${model.locks[l]!.name} (${layout.locks.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
+  const named = (l: number, i: number): string => (isReaderWriter(model.locks[l]!.kind) ? `${model.locks[l]!.name} (${layout.locks.owner(st, l) === i + 1 ? "write" : "read"})` : model.locks[l]!.name);
   model.cpus.forEach((c, i) => (held[c.name] = layout.locks.heldLocks(st, i).map((l) => named(l, i))));
   for (const part of layout.parts) part.held?.(st, (t, l) => held[model.cpus[t]!.name]!.push(model.pseudoLocks[l - model.locks.length]!.name));
   return held;
@@ -101,7 +106,9 @@ export function buildTrace(layout: Layout, path: readonly number[]): TraceStep[]
     const action = ins.text + words.outcome;
     const lock = words.lock !== undefined ? lockClassNames(model)[words.lock] : undefined;
     const { acquired, released } = words;
-    steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error });
+    const handler = model.handlers.find((h) => h.thread === cpu);
+    const on = handler ? { on: model.cpus[handler.cpu]!.name } : {};
+    steps.push({ cpu: model.cpus[cpu]!.name, cpuIndex: cpu, action, op: ins.op, lock, acquired, released, span: ins.span, stack: ins.stack, held, changed, error, ...on });
   }
   return steps;
 }

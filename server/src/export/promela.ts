@@ -96,7 +96,9 @@ export function toPromela(model: Model, source = "scenario"): string {
   model.cpus.forEach((cpu, ci) => {
     out.push("");
     out.push(`/* ${commentText(cpu.name + (cpu.label ? ` "${cpu.label}"` : ""))} */`);
-    out.push(`proctype CPU${ci}() {`);
+    // A CPU's task and its handlers run only while on top of the CPU (§10).
+    const provided = layout.p.irq.promelaProvided(ci);
+    out.push(`proctype CPU${ci}()${provided ? ` provided (${provided})` : ""} {`);
     out.push("  int t;");
     out.push(`  goto ${label(model, ci, cpu.entry)};`);
     cpu.code.forEach((ins: Instr, pc) => {

@@ -10,7 +10,7 @@ export interface Ident {
   readonly span: Span;
 }
 
-export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem" | "rwlock";
 
 /** What `expect` may list (race-language.md §7); `expect safe` lists none. */
 export type ExpectKind = "deadlock" | "violation" | "misuse";
@@ -32,7 +32,7 @@ export interface SourceFile {
   readonly span: Span;
 }
 
-export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl | WorkqueueDecl | WorkDecl | KthreadDecl | PrimitiveDecl | ImportDecl | ObjectDecl;
+export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl | WorkqueueDecl | WorkDecl | KthreadDecl | PrimitiveDecl | HandlerDecl | ImportDecl | ObjectDecl;
 
 /** `import "common.race"` (a file beside this one) or `import "linux/pci"` (the kernel library): race-language.md §11. */
 export interface ImportDecl {
@@ -57,6 +57,17 @@ export interface ObjectDecl {
  */
 export interface AllObjects {
   readonly star?: Span;
+}
+
+/** `irq H on C { … }`, `softirq H on C { … }` (race-language.md §10). */
+export interface HandlerDecl {
+  readonly kind: "HandlerDecl";
+  readonly context: "irq" | "softirq";
+  readonly name: Ident;
+  /** The CPU it interrupts. */
+  readonly cpu: Ident;
+  readonly body: Block;
+  readonly span: Span;
 }
 
 export interface ScenarioDecl {
@@ -208,6 +219,8 @@ export interface LockStmt {
   readonly kind: "LockStmt";
   readonly op: LockOp;
   readonly lock: Ref;
+  /** §10's forms: `lock_irq` (irq), `lock_irqsave`/`unlock_irqrestore` (irqsave), `lock_bh` (bh). */
+  readonly irq?: "irq" | "irqsave" | "bh";
   readonly span: Span;
 }
 
@@ -439,7 +452,7 @@ export function bodies(file: SourceFile): Body[] {
   const out: Body[] = [];
   for (const item of file.items) {
     if (item.kind === "FnDecl") out.push({ owner: item.name.name, params: item.params, block: item.body, span: item.span });
-    if (item.kind === "CpuDecl" || item.kind === "KthreadDecl") out.push({ owner: item.name.name, params: [], block: item.body, span: item.span });
+    if (item.kind === "CpuDecl" || item.kind === "KthreadDecl" || item.kind === "HandlerDecl") out.push({ owner: item.name.name, params: [], block: item.body, span: item.span });
     if (item.kind === "WorkDecl") out.push({ owner: item.name.name, params: item.params, block: item.body, span: item.span });
     if (item.kind === "DriverDecl") for (const cb of item.callbacks) out.push({ owner: `${item.name.name}.${cb.name.name}`, params: cb.params, block: cb.body, span: cb.span });
   }

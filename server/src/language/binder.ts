@@ -26,6 +26,8 @@ export interface Scope {
   /** The work items and kthreads, in source order: each item (per object) and each kthread is a thread. */
   readonly works: readonly A.WorkDecl[];
   readonly kthreads: readonly A.KthreadDecl[];
+  /** The interrupt handlers (§10), each a thread on the CPU it interrupts. */
+  readonly handlers: readonly A.HandlerDecl[];
   /** Every object name that indexes some declaration (a lock, a variable, a work item, …), with its first mention. */
   readonly objects: ReadonlyMap<string, A.Ident>;
   readonly scenario: A.ScenarioDecl | undefined;
@@ -56,9 +58,9 @@ export function describeSymbol(s: GlobalSymbol): string {
   }
 }
 
-/** How many threads the scenario runs: each CPU, each work item (one per object), each kthread. */
+/** How many threads the scenario runs: each CPU, each work item (one per object), each kthread, each interrupt handler. */
 export function threadCount(scope: Scope): number {
-  return scope.cpus.length + scope.works.reduce((n, w) => n + (w.instances?.length ?? 1), 0) + scope.kthreads.length;
+  return scope.cpus.length + scope.works.reduce((n, w) => n + (w.instances?.length ?? 1), 0) + scope.kthreads.length + scope.handlers.length;
 }
 
 export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnostic[] } {
@@ -68,6 +70,7 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
   const cpus: A.CpuDecl[] = [];
   const works: A.WorkDecl[] = [];
   const kthreads: A.KthreadDecl[] = [];
+  const handlers: A.HandlerDecl[] = [];
   const objects = new Map<string, A.Ident>();
   let scenario: A.ScenarioDecl | undefined;
   let expect: A.ExpectDecl | undefined;
@@ -167,6 +170,12 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
       case "ImportDecl":
         // Read before binding (program.ts): its declarations are items of the program.
         break;
+      case "HandlerDecl":
+        // A handler is a thread: its name is a column beside the CPUs'.
+        if (item.name.name !== "" && cpuNames.has(item.name.name)) diagnostics.push(diagnostic("duplicate", item.name.span, "name", item.name.name, "CPU or handler"));
+        cpuNames.add(item.name.name);
+        handlers.push(item);
+        break;
       default:
         unreachable(item);
     }
@@ -175,5 +184,5 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
   for (const t of [...works, ...kthreads]) {
     if (t.name.name !== "" && cpuNames.has(t.name.name) && globals.get(t.name.name)?.decl === t) diagnostics.push(diagnostic("duplicate", t.name.span, "name", t.name.name, "CPU"));
   }
-  return { scope: { globals, cpus, works, kthreads, objects, scenario, expect }, diagnostics };
+  return { scope: { globals, cpus, works, kthreads, handlers, objects, scenario, expect }, diagnostics };
 }

@@ -83,11 +83,11 @@ interface Ctx {
 
 /** A thread: a CPU, a work item or a kthread, by name. */
 interface ThreadWho {
-  readonly kind: "cpu" | "work" | "kthread";
+  readonly kind: "cpu" | "work" | "kthread" | "irq" | "softirq";
   readonly name: string;
 }
 
-const THREAD_NOUN: Readonly<Record<ThreadWho["kind"], string>> = { cpu: "CPU", work: "work item", kthread: "kthread" };
+const THREAD_NOUN: Readonly<Record<ThreadWho["kind"], string>> = { cpu: "CPU", work: "work item", kthread: "kthread", irq: "interrupt handler", softirq: "softirq handler" };
 
 
 export const INT_MIN = -128;
@@ -206,6 +206,13 @@ class Checker {
         case "KthreadDecl":
           this.ref(item.name.span, { kind: "kthread", name: item.name.name }, true);
           break;
+        case "HandlerDecl":
+          this.ref(item.name.span, { kind: "handler", name: item.name.name }, true);
+          if (item.cpu.name !== "") {
+            if (this.scope.cpus.some((c) => c.name.name === item.cpu.name)) this.ref(item.cpu.span, { kind: "cpu", name: item.cpu.name });
+            else this.report(diagnostic("unknownCpu", item.cpu.span, item.cpu.name, item.name.name));
+          }
+          break;
         case "PrimitiveDecl":
           this.ref(item.name.span, { kind: item.what, name: item.name.name }, true);
           if (!item.star) for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
@@ -265,6 +272,7 @@ class Checker {
       out.push({ body: makeBody({ kind: "work", name }, w.params, w.body), thread: { kind: "work", name }, envs, record: w.params.length === 0 });
     }
     for (const k of this.scope.kthreads) out.push({ body: makeBody({ kind: "kthread", name: k.name.name }, [], k.body), thread: { kind: "kthread", name: k.name.name }, envs: [new Map()], record: true });
+    for (const h of this.scope.handlers) out.push({ body: makeBody({ kind: "handler", name: h.name.name }, [], h.body), thread: { kind: h.context, name: h.name.name }, envs: [new Map()], record: true });
     return out;
   }
 
@@ -382,7 +390,7 @@ class Checker {
   /** A lock statement or trylock: the lock, and the shared side only on an rwsem. */
   private lockOp(op: A.LockOp | A.TrylockOp, lock: A.Ref, ctx: Ctx): void {
     const sym = this.lockRef(lock, ctx);
-    if (sym && (op === "rlock" || op === "runlock" || op === "rtrylock") && sym.decl.lockKind !== "rwsem") {
+    if (sym && (op === "rlock" || op === "runlock" || op === "rtrylock") && sym.decl.lockKind !== "rwsem" && sym.decl.lockKind !== "rwlock") {
       this.report(diagnostic("notRwsem", lock.name.span, op, lock.name.name, sym.decl.lockKind));
     }
   }

@@ -71,7 +71,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
         const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
         const known = s.driver ? sym?.kind === "driver" && sym.callbacks.has(s.callee.name) : sym?.kind === "fn";
         if (known && !recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
-      } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own += s.kind === "VerbStmt" && s.body ? 2 : 1; // `sysfs` enters and leaves
+      } else if (s.kind !== "ReturnStmt" && s.kind !== "TrylockStmt") own += (s.kind === "VerbStmt" && s.body) || (s.kind === "LockStmt" && s.irq && (s.op === "lock" || s.op === "rlock")) ? 2 : 1; // `sysfs` enters and leaves; `lock_irq` disables, then locks
       if (s.kind === "LocalVarStmt") ownLocals++;
     });
     const key = referentKey(owner);
@@ -99,6 +99,7 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     ...scope.cpus.map((c) => ({ owner: { kind: "cpu", name: c.name.name } as const, name: c.name, body: c.body })),
     ...scope.works.map((w) => ({ owner: { kind: "work", name: w.name.name } as const, name: w.name, body: w.body })),
     ...scope.kthreads.map((k) => ({ owner: { kind: "kthread", name: k.name.name } as const, name: k.name, body: k.body })),
+    ...scope.handlers.map((h) => ({ owner: { kind: "handler", name: h.name.name } as const, name: h.name, body: h.body })),
   ];
   for (const cpu of threads) {
     const key = summarize(cpu.owner, cpu.body);

@@ -137,6 +137,10 @@ export interface SiteWords {
   readonly notALock?: boolean;
   /** Work items it waits for that are pending, not started: they hold `waitsFor` only once they run. */
   readonly pending?: readonly string[];
+  /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
+  readonly interrupted?: string;
+  /** §10: an interrupt handler's site: the CPU it runs on. */
+  readonly on?: string;
   /** For a CPU stuck at `wait until`: the CPUs whose code writes what it reads. */
   readonly writers?: readonly string[];
   /**
@@ -161,13 +165,17 @@ export type FindingWords =
   | { readonly kind: "section-open-at-exit"; readonly site: SiteWords; readonly targets: readonly string[] }
   | { readonly kind: "queue-destroyed" | "queue-draining"; readonly site: SiteWords; readonly target: string; readonly work: string }
   | { readonly kind: "kthread-run-twice"; readonly site: SiteWords; readonly target: string }
-  | { readonly kind: "remove-self-outside"; readonly site: SiteWords; readonly target: string };
+  | { readonly kind: "remove-self-outside"; readonly site: SiteWords; readonly target: string }
+  /** §10: an enable of what this context did not disable (`what`: hardirqs, softirqs, saved flags). */
+  | { readonly kind: "irq-unbalanced"; readonly site: SiteWords; readonly what: string }
+  | { readonly kind: "irq-state-at-exit"; readonly site: SiteWords };
 
 const inCall = (s: SiteWords): string => (s.inCall !== undefined ? ` in ${s.inCall}` : "");
 const joined = (names: readonly string[]): string => names.join(" and ");
 
 /** "waits for L in f, held by X", with the modes of a reader/writer lock. */
 function waiting(s: SiteWords): string {
+  if (s.interrupted) return `is interrupted by ${s.interrupted} and cannot go on until it returns`;
   if (s.notALock) return `waits for ${s.waitsFor}${inCall(s)}`;
   const pending = s.pending && s.pending.length > 0 ? `${joined(s.pending)} (pending, not started)` : "";
   if (pending && s.heldBy.length === 0) return `waits for ${s.waitsFor}${inCall(s)}, which ${pending} will hold once it runs`;
@@ -210,7 +218,9 @@ export function findingText(w: FindingWords): { title: string; message: string }
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${inCall(s)} while already holding it; it deadlocks on itself.`,
         };
       }
-      return { title: "possible circular locking dependency detected", message: `Deadlock: ${w.sites.map((x) => `${x.cpu} ${waiting(x)}`).join("; ")}.` };
+      const who = (x: SiteWords): string => (x.on ? `${x.cpu} (an interrupt on ${x.on})` : x.cpu);
+      const title = w.sites.some((x) => x.interrupted) ? "possible deadlock through an interrupt" : "possible circular locking dependency detected";
+      return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
     }
     case "hang": {
       // The message names what is stuck and why; whether others still run
@@ -260,6 +270,16 @@ export function findingText(w: FindingWords): { title: string; message: string }
       return {
         title: "kernfs_remove_self outside its sysfs block",
         message: `${w.site.cpu} calls kernfs_remove_self on ${w.target}${inCall(w.site)} without an active reference on it: only ${w.target}'s own store (its 'sysfs' block) can remove itself.`,
+      };
+    case "irq-unbalanced":
+      return {
+        title: "unbalanced interrupt enable",
+        message: `${w.site.cpu} enables ${w.what}${inCall(w.site)} that its own context did not disable; enable only what you disabled (a handler's own state is the kernel's to restore).`,
+      };
+    case "irq-state-at-exit":
+      return {
+        title: "interrupts left disabled",
+        message: `${w.site.cpu} ends with interrupts or softirqs still disabled (or saved flags not restored); every local_irq_disable, local_irq_save and local_bh_disable needs its enable on every path.`,
       };
     default:
       return unreachable(w);
@@ -311,6 +331,8 @@ export const relatedText = {
   blockedHere: (cpu: string, waitsFor: string | undefined): string => `${cpu} is blocked here${waitsFor ? ` waiting for ${waitsFor}` : ""}`,
   /** Where a CPU of a finding took a lock it still holds. */
   stillHeld: (cpu: string, lock: string): string => `${cpu} took ${lock} here and still holds it`,
+  /** Where a lock's irq usage was first seen (lockdep: "{HARDIRQ-ON-W} state was registered at"). */
+  usageSeen: (usage: string, cpu: string): string => `{${usage}} state registered here, on ${cpu}`,
   /** A site of a lock-order edge. */
   takesWhileHolding: (cpu: string, lock: string, held: string): string => `${cpu} takes ${lock} while holding ${held}`,
 };
@@ -639,6 +661,16 @@ export const catalogue = {
     text: (kind: "range" | "ordered", value?: string) =>
       kind === "ordered" ? `An ordered workqueue runs one item at a time (max_active 1); remove 'max_active'.` : `max_active must be between 1 and 255, not ${value}.`,
   },
+  handlerOn: {
+    code: "RACE070",
+    severity: "error",
+    text: (context: string, name: string, found: string) => `Expected 'on' and the CPU the handler interrupts ('${context} ${name} on CPU0 { … }'), found ${q(found)}.`,
+  },
+  unknownCpu: {
+    code: "RACE071",
+    severity: "error",
+    text: (name: string, handler: string) => `Unknown CPU ${q(name)}: handler ${q(handler)} interrupts a CPU declared with 'cpu ${name} { … }'.`,
+  },
   unusedPrimitive: {
     code: "RACE069",
     severity: "warning",
@@ -660,7 +692,7 @@ export const catalogue = {
   notInImport: {
     code: "RACE082",
     severity: "error",
-    /** `what`: the item's word (`cpu`, `expect`, `scenario`); `file`: the imported file. */
+    /** `what`: the item's word (`cpu`, `expect`, `scenario`, `irq`, `softirq`); `file`: the imported file. */
     text: (what: string, file: string) =>
       `${q(file)} is imported, and an imported file only declares (locks, variables, functions, drivers, workqueues, work items, kthreads, completions, kernfs nodes, SRCU domains, objects): its ${q(what)} is ignored. Move it into the scenario that imports ${q(file)}.`,
   },
@@ -713,6 +745,20 @@ export const catalogue = {
     severity: "warning",
     text: (driver: string, cb: string) => `Callback ${driver}.${cb}() is never called.`,
   },
+  // lockdep's irq-state reports (§10)
+  irqUnreached: {
+    code: "RACE120",
+    severity: "information",
+    text: (title: string, locks: readonly string[], complete: boolean) =>
+      complete
+        ? `lockdep would report "${title}" on ${locks.join(" → ")}, but no interleaving of this scenario deadlocks through an interrupt on it.`
+        : `lockdep would report "${title}" on ${locks.join(" → ")}; no deadlock on it found before the search stopped.`,
+  },
+  irqConfirmed: {
+    code: "RACE121",
+    severity: "hint",
+    text: (title: string, locks: readonly string[]) => `lockdep reports this as "${title}" on ${locks.join(" → ")}: the deadlock through an interrupt handler reported here.`,
+  },
   // engine findings (RACE1xx)
   deadlock: { code: "RACE100", severity: "error", text: finding },
   hang: { code: "RACE101", severity: "error", text: finding },
@@ -726,6 +772,8 @@ export const catalogue = {
   queueDraining: { code: "RACE115", severity: "error", text: finding },
   kthreadRunTwice: { code: "RACE116", severity: "error", text: finding },
   removeSelfOutside: { code: "RACE117", severity: "error", text: finding },
+  irqUnbalanced: { code: "RACE118", severity: "error", text: finding },
+  irqStateAtExit: { code: "RACE119", severity: "error", text: finding },
   expectationNotMet: {
     code: "RACE106",
     severity: "error",

@@ -5,7 +5,7 @@
 import { CstParser, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
-import { DECLARATION_WORDS, isConditionVerb, isVerb, TARGET_KINDS, TARGETS, VERBS, type VerbInfo } from "./verbs";
+import { DECLARATION_WORDS, isConditionVerb, isLockForm, isVerb, TARGET_KINDS, TARGETS, VERBS, type VerbInfo } from "./verbs";
 
 /** `import "x.race"` and `object a, b` (race-language.md §11): contextual words too. */
 const MODULE_WORDS = ["import", "object"] as const;
@@ -41,6 +41,8 @@ class RaceParser extends CstParser {
       { GATE: () => this.atDecl("work"), ALT: () => this.SUBRULE(this.workDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => this.atDecl("kthread"), ALT: () => this.SUBRULE(this.kthreadDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => PRIMITIVE_DECLS.has(this.LA(1).image) && tokenMatcher(this.LA(2), T.Identifier), ALT: () => this.SUBRULE(this.primitiveDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.atDecl("irq") || this.atDecl("softirq"), ALT: () => this.SUBRULE(this.handlerDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.atDecl("rwlock"), ALT: () => this.SUBRULE(this.rwlockDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => this.LA(1).image === "import" && tokenMatcher(this.LA(2), T.StringLiteral), ALT: () => this.SUBRULE(this.importDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => this.atDecl("object"), ALT: () => this.SUBRULE(this.objectDecl), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.CONSUME(T.Semicolon) },
@@ -94,6 +96,22 @@ class RaceParser extends CstParser {
     this.CONSUME2(T.Identifier, { LABEL: "name" });
     this.OPTION(() => this.CONSUME(T.StringLiteral));
     this.SUBRULE(this.block);
+  });
+
+  /** `irq H on C { … }`, `softirq H on C { … }` (§10). */
+  private handlerDecl = this.RULE("handlerDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME2(T.Identifier, { LABEL: "name" });
+    this.CONSUME3(T.Identifier, { LABEL: "on" });
+    this.CONSUME4(T.Identifier, { LABEL: "cpu" });
+    this.SUBRULE(this.block);
+  });
+
+  /** `rwlock L`, `rwlock L[a, b]` (rwlock_t, §10): contextual, unlike the v1 lock kinds. */
+  private rwlockDecl = this.RULE("rwlockDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME2(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.instanceList));
   });
 
   /** `completion C`, `kernfs KN[pf]`, `srcu S`. */
@@ -213,6 +231,7 @@ class RaceParser extends CstParser {
       { ALT: () => this.SUBRULE(this.trylockStmt) },
       { GATE: this.atRtrylock, ALT: () => this.SUBRULE(this.rtrylockStmt) },
       { GATE: this.atVerbStmt, ALT: () => this.SUBRULE(this.verbStmt), IGNORE_AMBIGUITIES: true },
+      { GATE: () => isLockForm(this.LA(1).image) && tokenMatcher(this.LA(2), T.Identifier), ALT: () => this.SUBRULE(this.lockFormStmt), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.SUBRULE(this.localVarStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
@@ -258,6 +277,12 @@ class RaceParser extends CstParser {
     this.OPTION({ GATE: () => isVerb(verb.image) && (VERBS[verb.image] as VerbInfo).target !== undefined, DEF: () => this.SUBRULE(this.ref) });
     // Any verb may be followed by a block here; the checker says which take one (`sysfs`).
     this.OPTION2(() => this.SUBRULE(this.block));
+  });
+
+  /** `lock_irq L`, `unlock_irqrestore L`, `rlock_bh L`, … (§10). */
+  private lockFormStmt = this.RULE("lockFormStmt", () => {
+    this.CONSUME(T.Identifier, { LABEL: "form" });
+    this.SUBRULE(this.ref);
   });
 
   private rtrylockStmt = this.RULE("rtrylockStmt", () => {

@@ -67,6 +67,8 @@ const ALLOWED_IN_IMPORT: { readonly [K in A.Item["kind"]]: boolean } = {
   ScenarioDecl: false,
   CpuDecl: false,
   ExpectDecl: false,
+  // An interrupt handler names the CPU it interrupts: the scenario's (race-language.md §10).
+  HandlerDecl: false,
   LockDecl: true,
   VarDecl: true,
   FnDecl: true,
@@ -88,6 +90,8 @@ function itemWord(item: A.Item): string {
       return "cpu";
     case "ExpectDecl":
       return "expect";
+    case "HandlerDecl":
+      return item.context;
     case "LockDecl":
       return item.lockKind;
     case "VarDecl":

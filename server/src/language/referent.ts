@@ -34,11 +34,17 @@ export interface KthreadRef {
   readonly name: string;
 }
 
+/** An interrupt handler (§10): a body run on top of its CPU. */
+export interface HandlerRef {
+  readonly kind: "handler";
+  readonly name: string;
+}
+
 /** What a call enters: a function or a driver's callback. */
 export type Callee = FnRef | CallbackRef;
 
 /** A body with parameters (a CPU and a kthread have none) and locals of its own. */
-export type BodyOwner = Callee | CpuRef | WorkRef | KthreadRef;
+export type BodyOwner = Callee | CpuRef | WorkRef | KthreadRef | HandlerRef;
 
 export type Referent =
   | { readonly kind: "lock"; readonly name: string }
@@ -49,6 +55,7 @@ export type Referent =
   | CpuRef
   | WorkRef
   | KthreadRef
+  | HandlerRef
   /** The other §9 declarations (verbs.ts TARGETS). */
   | { readonly kind: Exclude<TargetKind, "work" | "kthread">; readonly name: string }
   /** An object instance, named in some lock or variable declaration. */
@@ -77,6 +84,7 @@ export function referentKey(r: Referent): string {
     case "cpu":
     case "work":
     case "kthread":
+    case "handler":
     case "workqueue":
     case "completion":
     case "kernfs":

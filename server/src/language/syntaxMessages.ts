@@ -6,7 +6,7 @@ import { EOF } from "chevrotain";
 
 const ruleWords: Record<string, string> = {
   file: "a declaration",
-  item: "a declaration ('scenario', 'mutex', 'recursive mutex', 'rwsem', 'spinlock', 'var', 'fn', 'driver', 'cpu', 'expect', 'workqueue', 'work', 'kthread', 'completion', 'kernfs' or 'srcu')",
+  item: "a declaration ('scenario', 'mutex', 'recursive mutex', 'rwsem', 'spinlock', 'var', 'fn', 'driver', 'cpu', 'expect', 'workqueue', 'work', 'kthread', 'completion', 'kernfs', 'srcu', 'irq', 'softirq' or 'rwlock')",
   lockDecl: "a lock kind ('mutex', 'recursive mutex', 'rwsem' or 'spinlock')",
   constant: "a constant (an integer, 'true' or 'false')",
   stmt: "a statement ('lock', 'unlock', 'rlock', 'runlock', 'if', 'while', 'either', 'wait until', 'assert', 'return', 'var x = …', 'x = …' or a call)",

@@ -7,7 +7,7 @@ import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast";
 import { diagnostic, type Diagnostic } from "./messages";
 import { span, type Span } from "./span";
-import { isConditionVerb, isVerb } from "./verbs";
+import { isConditionVerb, isLockForm, isVerb, LOCK_FORMS } from "./verbs";
 
 type Children = Record<string, CstElement[] | undefined>;
 const NONE: never[] = [];
@@ -241,6 +241,27 @@ export class AstBuilder {
     return { kind: "KthreadDecl", name: this.ident(this.token(node, "name")), label: str ? this.stringValue(str) : undefined, body: this.block(this.node(node, "block")), span: sp };
   }
 
+  handlerDecl(node: CstNode): A.HandlerDecl {
+    const sp = this.nodeSpan(node);
+    const context = this.token(node, "keyword")!.image === "softirq" ? "softirq" : "irq";
+    const name = this.ident(this.token(node, "name"));
+    const on = this.token(node, "on");
+    if (on && on.image !== "on") this.diagnostics.push(diagnostic("handlerOn", this.tokenSpan(on), context, name.name, on.image));
+    return { kind: "HandlerDecl", context, name, cpu: this.ident(this.token(node, "cpu")), body: this.block(this.node(node, "block")), span: sp };
+  }
+
+  rwlockDecl(node: CstNode): A.LockDecl {
+    return { kind: "LockDecl", lockKind: "rwlock", name: this.ident(this.token(node, "name")), instances: this.instances(node), span: this.nodeSpan(node) };
+  }
+
+  lockFormStmt(child: CstNode, sp: Span): A.Stmt | undefined {
+    const form = this.token(child, "form");
+    if (!form || !isLockForm(form.image)) return undefined;
+    this.tokenSpan(form);
+    const { op, irq } = LOCK_FORMS[form.image];
+    return { kind: "LockStmt", op, irq, lock: this.ref(this.node(child, "ref")), span: sp };
+  }
+
   primitiveDecl(node: CstNode): A.PrimitiveDecl {
     const sp = this.nodeSpan(node);
     const what = this.token(node, "keyword")!.image as A.PrimitiveKind;
@@ -456,8 +477,8 @@ export class AstBuilder {
  * that these are exactly the grammar's alternatives (a new rule without a
  * builder fails it instead of vanishing from the AST).
  */
-export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl", "workqueueDecl", "workDecl", "kthreadDecl", "primitiveDecl", "importDecl", "objectDecl"] as const;
-export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "verbStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
+export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl", "workqueueDecl", "workDecl", "kthreadDecl", "primitiveDecl", "handlerDecl", "rwlockDecl", "importDecl", "objectDecl"] as const;
+export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "verbStmt", "lockFormStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
 type ItemRule = (typeof ITEM_RULES)[number];
 type StmtRule = (typeof STMT_RULES)[number];
 
@@ -473,6 +494,8 @@ const ITEMS: { readonly [R in ItemRule]: (b: AstBuilder, node: CstNode) => A.Ite
   workDecl: (b, n) => b.workDecl(n),
   kthreadDecl: (b, n) => b.kthreadDecl(n),
   primitiveDecl: (b, n) => b.primitiveDecl(n),
+  handlerDecl: (b, n) => b.handlerDecl(n),
+  rwlockDecl: (b, n) => b.rwlockDecl(n),
   importDecl: (b, n) => b.importDecl(n),
   objectDecl: (b, n) => b.objectDecl(n),
 };
@@ -482,6 +505,7 @@ const STMTS: { readonly [R in StmtRule]: (b: AstBuilder, node: CstNode, sp: Span
   trylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "trylock"),
   rtrylockStmt: (b, n, sp) => b.trylockStmt(n, sp, "rtrylock"),
   verbStmt: (b, n, sp) => b.verbStmt(n, sp),
+  lockFormStmt: (b, n, sp) => b.lockFormStmt(n, sp),
   localVarStmt: (b, n, sp) => b.localVarStmt(n, sp),
   ifStmt: (b, n) => b.ifStmt(n),
   whileStmt: (b, n, sp) => b.whileStmt(n, sp),

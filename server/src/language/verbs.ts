@@ -83,7 +83,40 @@ export const VERBS = {
   rcu_read_lock: { target: undefined, doc: "rcu_read_lock(): opens an RCU read-side section (nestable, never blocks)." },
   rcu_read_unlock: { target: undefined, doc: "rcu_read_unlock(): closes the innermost RCU section; without one open it is a misuse." },
   synchronize_rcu: { target: undefined, doc: "synchronize_rcu(): waits until every RCU read-side section open at the call has closed." },
+  // §10: the running context's interrupt state.
+  local_irq_disable: { target: undefined, doc: "local_irq_disable(): hardirqs off on this CPU until local_irq_enable (no handler fires meanwhile)." },
+  local_irq_enable: { target: undefined, doc: "local_irq_enable(): hardirqs on again; enabling what this context did not disable is a misuse." },
+  local_irq_save: { target: undefined, doc: "local_irq_save(flags): saves whether hardirqs were on, then turns them off; local_irq_restore puts back what was saved (nestable)." },
+  local_irq_restore: { target: undefined, doc: "local_irq_restore(flags): hardirqs as they were at the matching local_irq_save." },
+  local_bh_disable: { target: undefined, doc: "local_bh_disable(): softirqs off on this CPU (nestable, counted) until as many local_bh_enable." },
+  local_bh_enable: { target: undefined, doc: "local_bh_enable(): one local_bh_disable undone; a pending softirq may run once the count is 0." },
 } as const satisfies Record<string, VerbInfo>;
+
+/**
+ * The lock forms of §10 (`spin_lock_irq(&l)` is `lock_irq l`): the plain
+ * lock operation, and what it does to the interrupt state — before a lock
+ * (irqs or softirqs off, then spin for the lock), after an unlock.
+ */
+export const LOCK_FORMS = {
+  lock_irq: { op: "lock", irq: "irq" },
+  unlock_irq: { op: "unlock", irq: "irq" },
+  lock_irqsave: { op: "lock", irq: "irqsave" },
+  unlock_irqrestore: { op: "unlock", irq: "irqsave" },
+  lock_bh: { op: "lock", irq: "bh" },
+  unlock_bh: { op: "unlock", irq: "bh" },
+  rlock_irq: { op: "rlock", irq: "irq" },
+  runlock_irq: { op: "runlock", irq: "irq" },
+  rlock_irqsave: { op: "rlock", irq: "irqsave" },
+  runlock_irqrestore: { op: "runlock", irq: "irqsave" },
+  rlock_bh: { op: "rlock", irq: "bh" },
+  runlock_bh: { op: "runlock", irq: "bh" },
+} as const satisfies Record<string, { op: "lock" | "unlock" | "rlock" | "runlock"; irq: "irq" | "irqsave" | "bh" }>;
+
+export type LockForm = keyof typeof LOCK_FORMS;
+
+export function isLockForm(word: string): word is LockForm {
+  return Object.prototype.hasOwnProperty.call(LOCK_FORMS, word);
+}
 
 export type Verb = keyof typeof VERBS;
 export type ConditionVerb = { [V in Verb]: (typeof VERBS)[V] extends { condition: true } ? V : never }[Verb];
@@ -100,8 +133,22 @@ export function isConditionVerb(word: string): word is ConditionVerb {
   return isVerb(word) && (VERBS[word] as VerbInfo).condition === true;
 }
 
-/** The words that start a §9 declaration: `workqueue Q`, `ordered workqueue Q`, `work W on Q { … }`, `kthread T { … }`, `completion C`, `kernfs KN`, `srcu S`. */
-export const DECLARATION_WORDS = ["workqueue", "ordered", "work", "kthread", "completion", "kernfs", "srcu"] as const;
+/** The words that start a §9–§10 declaration: `workqueue Q`, `ordered workqueue Q`, `work W on Q { … }`, `kthread T { … }`, `completion C`, `kernfs KN`, `srcu S`, `irq H on C { … }`, `softirq H on C { … }`, `rwlock L`. */
+export const DECLARATION_WORDS = ["workqueue", "ordered", "work", "kthread", "completion", "kernfs", "srcu", "irq", "softirq", "rwlock"] as const;
+
+/** One line per declaration word, for completion: how it is written and the kernel object it stands for. */
+export const DECLARATION_DOCS: { readonly [W in (typeof DECLARATION_WORDS)[number]]: string } = {
+  workqueue: "workqueue Q (alloc_workqueue()): its pending items may run at once, each on its own worker; `workqueue Q max_active N`: at most N at once.",
+  ordered: "ordered workqueue Q (alloc_ordered_workqueue()): one item at a time, in queue order.",
+  work: "work W on Q { … } (INIT_WORK()): a work item whose body runs on its own thread once queued; `work W[a, b] on Q (d) { … }`: one item per object, d bound to it.",
+  kthread: 'kthread T "label" { … }: a kernel thread, started by kthread_run, stopped by kthread_stop (its loop asks kthread_should_stop()).',
+  completion: "completion C (struct completion): wait_for_completion waits until complete; `completion C[a, b]`: one per object.",
+  kernfs: "kernfs KN: a sysfs attribute's kernfs node and its active references (kn->active): `sysfs KN { … }` holds one, kernfs_remove drains them.",
+  srcu: "srcu S (DEFINE_SRCU()): an SRCU domain, read sections and synchronize_srcu; `rcu` is built in.",
+  irq: "irq H on C { … } (request_irq()): a hardirq handler that may interrupt CPU C wherever C has hardirqs on, once.",
+  softirq: "softirq H on C { … } (a softirq or tasklet): may run on CPU C wherever C has hardirqs and softirqs on and is in no interrupt, once.",
+  rwlock: "rwlock L (rwlock_t): a spinning reader/writer lock; a reader in an interrupt handler does not wait for a queued writer.",
+};
 
 /** The name of the built-in RCU domain, as traces and the lock-order graph print it (lockdep's class). */
 export const RCU_DOMAIN = "rcu_read_lock";

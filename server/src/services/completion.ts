@@ -2,15 +2,20 @@
 // After `lock`/`unlock` the locks (`rlock`/`runlock`/`rtrylock`: only
 // rwsems); after `drv.` that driver's callbacks; after `expect` (or a comma
 // of its list) the expectations not listed yet; inside `L[` the instances of
-// L; otherwise keywords and every name in scope, the locals declared above
-// the cursor included.
+// L; after a §9 verb (`flush_work `) only the declared targets of its kind,
+// an item per object as `W[o]`; otherwise keywords and every name in scope,
+// the locals declared above the cursor included, and by where the cursor
+// stands: the declaration words of §9 where an item starts, the verbs
+// (with their doc) where a statement starts, the condition verbs after
+// `if`, `while` or `!` (and kthread_should_stop() in a kthread).
 
 import type * as A from "../language/ast";
 import { bodies, EXPECT_KINDS } from "../language/ast";
 import type { CheckResult } from "../language/checker";
 import { KEYWORDS } from "../language/tokens";
 import { unreachable } from "../language/ast";
-import { describeSymbol } from "../language/binder";
+import { describeSymbol, type GlobalSymbol } from "../language/binder";
+import { DECLARATION_DOCS, DECLARATION_WORDS, VERBS, isVerb, type TargetKind, type VerbInfo } from "../language/verbs";
 
 export type CompletionKind = "keyword" | "lock" | "variable" | "function" | "driver" | "callback" | "instance" | "parameter" | "value" | "primitive";
 
@@ -18,6 +23,8 @@ export interface CompletionEntry {
   readonly label: string;
   readonly kind: CompletionKind;
   readonly detail: string;
+  /** A longer text shown beside the list (a verb's doc line). */
+  readonly documentation?: string;
 }
 
 function enclosingParams(file: A.SourceFile, offset: number): readonly A.Ident[] {
@@ -41,6 +48,9 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
     if (drv?.kind === "driver") return drv.decl.callbacks.map((cb) => ({ label: cb.name.name, kind: "callback", detail: `${drv.decl.name.name}.${cb.name.name}(${cb.params.map((p) => p.name).join(", ")})` }));
     return [];
   }
+  const verbTarget = /(?:^|[\n;{}!]|\b(?:if|while))[ \t]*([a-z_]+)[ \t]+[A-Za-z_0-9]*$/.exec(before);
+  const targetKind = verbTarget && isVerb(verbTarget[1]!) ? (VERBS[verbTarget[1]] as VerbInfo).target : undefined;
+  if (targetKind) return targetsOf(targetKind, scope.globals.values(), enclosingParams(file, offset));
   const expectList = /\bexpect\s+((?:[A-Za-z]+\s*,\s*)*)[A-Za-z]*$/.exec(before);
   if (expectList) {
     const listed = expectList[1]!.split(",").map((w) => w.trim());
@@ -50,11 +60,27 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
   const index = /\b([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*[A-Za-z_0-9]*$/.exec(before);
   if (index) {
     const sym = scope.globals.get(index[1]!);
-    const instances = sym && (sym.kind === "lock" || sym.kind === "var") ? (sym.decl.instances ?? []) : [];
+    const instances = sym && "instances" in sym.decl ? (sym.decl.instances ?? []) : [];
     const params = enclosingParams(file, offset).map((p): CompletionEntry => ({ label: p.name, kind: "parameter", detail: "parameter" }));
     return [...instances.map((i): CompletionEntry => ({ label: i.name, kind: "instance", detail: `instance of ${index[1]}` })), ...params];
   }
   const out: CompletionEntry[] = [...KEYWORDS, "rtrylock"].map((k) => ({ label: k, kind: "keyword", detail: "keyword" }));
+  const where = placeOf(text, offset);
+  const word = "[ \\t]*[A-Za-z_0-9]*$";
+  if (where === "item" && new RegExp(`(?:^|\\n)${word}`).test(before)) {
+    for (const w of DECLARATION_WORDS) out.push({ label: w, kind: "keyword", detail: "declaration (§9–§10)", documentation: DECLARATION_DOCS[w] });
+  }
+  if (where === "statement") {
+    const verbs = Object.entries(VERBS) as [string, VerbInfo][];
+    if (new RegExp(`(?:^|[\\n;{}]|\\belse)${word}`).test(before)) {
+      for (const [v, info] of verbs) if (!info.conditionOnly) out.push({ label: v, kind: "keyword", detail: info.target ? `${v} ${info.target}` : v, documentation: info.doc });
+    } else if (new RegExp(`(?:\\b(?:if|while)[ \\t]+!?|!)${word}`).test(before)) {
+      for (const [v, info] of verbs) if (info.condition) out.push({ label: v, kind: "keyword", detail: `${v} ${info.target} (condition)`, documentation: info.doc });
+      if (file.items.some((i) => i.kind === "KthreadDecl" && i.body.span.start < offset && offset <= i.body.span.end)) {
+        out.push({ label: "kthread_should_stop()", kind: "keyword", detail: "condition", documentation: "kthread_should_stop(): true inside the kthread once kthread_stop was called on it." });
+      }
+    }
+  }
   for (const s of scope.globals.values()) {
     switch (s.kind) {
       case "lock":
@@ -107,4 +133,43 @@ function localsAt(file: A.SourceFile, offset: number): A.LocalVarStmt[] {
   };
   if (body) visit(body.block);
   return out;
+}
+
+/** The declared targets a verb of kind `kind` takes: each by name, an item per object as `W[o]` (and `W[p]` for a parameter of the body). */
+function targetsOf(kind: TargetKind, globals: Iterable<GlobalSymbol>, params: readonly A.Ident[]): CompletionEntry[] {
+  const out: CompletionEntry[] = [];
+  for (const s of globals) {
+    if (s.kind !== kind) continue;
+    const name = s.decl.name.name;
+    const instances = "instances" in s.decl ? s.decl.instances : undefined;
+    const detail = describeSymbol(s) + (s.kind === "work" ? ` on ${s.decl.queue.name}` : "");
+    if (!instances) out.push({ label: name, kind: "primitive", detail });
+    else for (const o of [...instances.map((i) => i.name), ...params.map((p) => p.name)]) out.push({ label: `${name}[${o}]`, kind: "primitive", detail });
+  }
+  return out;
+}
+
+/**
+ * Where the cursor stands, from the braces before it (comments and strings
+ * skipped): between items, among a driver's callbacks, or among statements.
+ * Counted on the text, not the AST, which is still being typed.
+ */
+function placeOf(text: string, offset: number): "item" | "callbacks" | "statement" {
+  const stack: ("driver" | "body")[] = [];
+  for (let i = 0; i < offset; i++) {
+    const c = text[i]!;
+    if (c === "/" && text[i + 1] === "/") {
+      while (i < offset && text[i] !== "\n") i++;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? offset : end + 1;
+    } else if (c === '"') {
+      i++;
+      while (i < offset && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
+    } else if (c === "{") {
+      stack.push(stack.length === 0 && /\bdriver\s+[A-Za-z_][A-Za-z0-9_]*\s*$/.test(text.slice(Math.max(0, i - 200), i)) ? "driver" : "body");
+    } else if (c === "}") stack.pop();
+  }
+  const top = stack[stack.length - 1];
+  return top === undefined ? "item" : top === "driver" ? "callbacks" : "statement";
 }

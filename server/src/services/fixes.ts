@@ -1,8 +1,10 @@
 // Quick fixes. For a deadlock, candidate edits that reorder locking — swap
 // two acquisitions in one path; move the call that takes the inner lock out
 // of the outer critical section (what patch 2/2 of the seed series does);
-// take the cycle's locks in one global order — are each applied to a copy
-// and re-checked by the engine. Only those after which the deadlock is gone
+// take the cycle's locks in one global order; for a cycle through a work
+// item's (work_completion), the kernel's two fixes: flush it after the
+// unlock, or cancel it (cancel_work_sync) before taking the lock — are each
+// applied to a copy and re-checked by the engine. Only those after which the deadlock is gone
 // and nothing new is reported are offered. Plain fixes for checker errors
 // (declare a missing lock or variable) and for a lock held at exit (add the
 // unlock, also re-checked) complete the set.
@@ -93,13 +95,15 @@ class Candidates {
         const taken = placeOf(this.all, held.span);
         if (!taken) continue;
         // (a) both acquisitions in one block: swap them.
-        if (blocked && blocked.block === taken.block && blocked.index > taken.index) {
+        if (blocked && blocked.block === taken.block && blocked.index > taken.index && blocked.block.stmts[blocked.index]!.kind === "LockStmt") {
           this.list.push({
             kind: "swap",
             title: `Swap '${this.src(taken.block.stmts[taken.index]!.span)}' and '${this.src(blocked.block.stmts[blocked.index]!.span)}' in ${taken.owner}`,
             edits: this.swapEdits(taken, taken.index, blocked.index),
           });
         }
+        // (d) a flush or cancel_work_sync under a lock the item's body takes: move it out of the critical section.
+        if (blocked && blocked.block === taken.block && blocked.index > taken.index && site.waitsFor?.startsWith("(work_completion)(&")) this.workWaitOutside(taken, blocked.index);
         // (b) the inner lock is taken inside a call made under the outer one: move the call out.
         const calls = [site.span, ...site.stack.map((f) => f.call)];
         const stmts = taken.block.stmts;
@@ -140,6 +144,53 @@ class Candidates {
     }
   }
 
+  /**
+   * (d) `flush_work W` at `index`, under the lock taken at `taken`, moves
+   * after that lock's unlock (flush outside the lock); `cancel_work_sync W`
+   * moves before the lock (cancel before taking it). Not across a statement
+   * that names W, which would change what the flush or cancel waits for.
+   */
+  private workWaitOutside(taken: Place, index: number): void {
+    const stmts = taken.block.stmts;
+    const s = stmts[index]!;
+    if (s.kind !== "VerbStmt" || !s.target || (s.verb !== "flush_work" && s.verb !== "cancel_work_sync")) return;
+    const lockStmt = stmts[taken.index]!;
+    const item = new RegExp(`(?<![A-Za-z0-9_])${s.target.name.name}(?![A-Za-z0-9_])`);
+    const namesItem = (x: A.Stmt): boolean => item.test(this.src(x.span));
+    if (s.verb === "flush_work") {
+      const ref = this.lockRefText(lockStmt);
+      const u = stmts.findIndex((x, i) => i > index && x.kind === "LockStmt" && (x.op === "unlock" || x.op === "runlock") && this.lockRefText(x) === ref);
+      if (u < 0 || stmts.slice(index + 1, u).some(namesItem)) return;
+      const edits = this.moveEdits(s, stmts[u]!, "after");
+      if (edits) this.list.push({ kind: "move", title: `Move '${this.src(s.span)}' after '${this.src(stmts[u]!.span)}' in ${taken.owner} (flush outside the lock)`, edits });
+    } else {
+      if (stmts.slice(taken.index + 1, index).some(namesItem)) return;
+      const edits = this.moveEdits(s, lockStmt, "before");
+      if (edits) this.list.push({ kind: "move", title: `Move '${this.src(s.span)}' before '${this.src(lockStmt.span)}' in ${taken.owner} (cancel before taking the lock)`, edits });
+    }
+  }
+
+  /** Edits that move statement `s` to just before or just after `anchor` in its block: whole lines, or within a line of `;`-separated statements. */
+  private moveEdits(s: A.Stmt, anchor: A.Stmt, where: "before" | "after"): TextEdit[] | undefined {
+    const moved = lineSpan(this.text, s.span);
+    const at = lineSpan(this.text, anchor.span);
+    if (moved && at) {
+      const line = indentAt(this.text, anchor.span.start) + this.text.slice(moved.start, moved.end).trimStart();
+      const insert = where === "before" ? at.start : at.end;
+      return [
+        { span: moved, newText: "" },
+        { span: { start: insert, end: insert }, newText: line.endsWith("\n") ? line : line + "\n" },
+      ];
+    }
+    const separator = /^[ \t]*;[ \t]*/.exec(this.text.slice(s.span.end));
+    if (!separator) return undefined;
+    const src = this.src(s.span);
+    return [
+      { span: { start: s.span.start, end: s.span.end + separator[0].length }, newText: "" },
+      where === "before" ? { span: { start: anchor.span.start, end: anchor.span.start }, newText: `${src}; ` } : { span: { start: anchor.span.end, end: anchor.span.end }, newText: `; ${src}` },
+    ];
+  }
+
   /** (c) Every acquisition of the cycle's locks in declaration order, where a swap can do it. */
   globalOrder(p: Problem, a: Analysis): void {
     const model = a.model;
@@ -147,6 +198,8 @@ class Candidates {
     const cycle = new Set(p.sites.map((s) => s.waitsFor).filter((l): l is string => l !== undefined));
     if (cycle.size < 2) return;
     const rank = new Map(model.locks.map((l, i) => [l.name, i]));
+    // A cycle through a pseudo-lock ((work_completion), kn->active, …) has no declaration order to follow.
+    if ([...cycle].some((l) => !rank.has(l))) return;
     const edits: TextEdit[] = [];
     const touched = new Set<number>();
     for (const e of a.report?.lockGraph.edges ?? []) {

@@ -2,17 +2,24 @@
 // arrival, per CPU and call path, always or sometimes. On a lock declaration:
 // who takes it, holding which locks, and what is taken while holding it. On
 // a function or driver callback: the lock contexts it runs in, per caller
-// path (seed 001's question about .probe()/.remove()).
+// path (seed 001's question about .probe()/.remove()). On a §9 verb
+// (`flush_work`, `kthread_stop`, …): what it does, and at a wait what its
+// thread found at the call (the item's state, the readers, the completers:
+// SiteFacts.wait). On a work item, kthread, workqueue, completion, kernfs
+// node or SRCU domain: where the code queues, flushes, runs, stops,
+// completes … it, and for a work item or kthread which locks its body takes.
 
 import { EXPECT_KIND_OF, type FrontEnd } from "../analysis";
 import type * as A from "../language/ast";
-import { bodies, expectationText, forEachStmt } from "../language/ast";
+import { bodies, expectationText, forEachExpr, forEachStmt, verbCondition } from "../language/ast";
 import type { LockGraph } from "../engine/lockgraph";
 import type { Frame } from "../engine/model";
 import type { SiteFacts } from "../engine/report";
 import { bodyName, referentKey, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
+import { VERBS, type TargetKind, type Verb } from "../language/verbs";
+import type { GlobalSymbol } from "../language/binder";
 
 export interface EngineFacts {
   readonly lockFacts: readonly SiteFacts[];
@@ -103,13 +110,28 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   }
 
   if (ref && symbol?.kind === "local") return { markdown: localHover(fe.ast, symbol), span: ref.span };
+  if (ref && symbol && (symbol.kind === "work" || symbol.kind === "kthread" || symbol.kind === "workqueue" || symbol.kind === "completion" || symbol.kind === "kernfs" || symbol.kind === "srcu")) {
+    const sym = fe.checked.scope.globals.get(symbol.name);
+    if (sym && sym.kind === symbol.kind) return { markdown: primitiveHover(fe, engine, sym) + (engine ? caveat : ""), span: ref.span };
+  }
+  const verb = verbAt(fe.ast, offset);
+  if (verb) return { markdown: verbHover(fe, engine, verb) + (engine ? caveat : ""), span: verb.verbSpan };
+  const stop = shouldStopAt(fe.ast, offset);
+  if (stop) return { markdown: "**kthread_should_stop()**: true inside the kthread once `kthread_stop` was called on it; a kthread's loop `while !kthread_should_stop() { … }` ends then.", span: stop };
   const expect = fe.checked.scope.expect;
   if (expect && expect.span.start <= offset && offset <= expect.span.end) return { markdown: expectHover(fe.checked.expectation), span: expect.span };
 
   const stmt = innermostStatement(fe.ast, offset);
   if (!stmt || stmt.kind === "ReturnStmt" || stmt.kind === "TrylockStmt" || stmt.kind === "LocalVarStmt") return undefined;
   // Compound statements answer on their condition, where their step is; `either` on its keyword and labels.
-  const at = stmt.kind === "IfStmt" || stmt.kind === "WhileStmt" ? stmt.cond.span : stmt.kind === "EitherStmt" ? { start: stmt.span.start, end: stmt.span.start + "either".length } : stmt.span;
+  const at =
+    stmt.kind === "IfStmt" || stmt.kind === "WhileStmt"
+      ? stmt.cond.span
+      : stmt.kind === "EitherStmt"
+        ? { start: stmt.span.start, end: stmt.span.start + "either".length }
+        : stmt.kind === "VerbStmt" && stmt.body
+          ? { start: stmt.span.start, end: stmt.target?.span.end ?? stmt.verbSpan.end }
+          : stmt.span;
   const onLabel = stmt.kind === "EitherStmt" && stmt.branches.some((b) => b.labelSpan && b.labelSpan.start <= offset && offset <= b.labelSpan.end);
   if (!(at.start <= offset && offset <= at.end) && !onLabel) return undefined;
   const title = stmt.kind === "CallStmt" ? "Locks held on entry" : stmt.kind === "WaitStmt" ? "Locks held while waiting" : "Locks held on arrival";
@@ -158,4 +180,157 @@ function localHover(file: A.SourceFile, local: LocalRef): string {
       ? `one for CPU ${code(ownerName)}, shown in traces as ${code(`${ownerName}.${name}`)}`
       : `one per call of ${code(ownerName)}, shown in traces as ${code(`CPU:${ownerName}#n.${name}`)} for the n-th expansion of ${code(ownerName)} in that CPU's code`;
   return `**local variable** ${code(name)}: ${type}, starts at ${code(init)}\n\nVisible to the end of its block; ${instances}. Its declaration is a step only inside a \`while\` loop, where each iteration starts it afresh.`;
+}
+
+// ---- §9: verbs and the primitives they act on ------------------------------
+
+/** A §9 verb as written: the word, its target, and the span its compiled step carries (the statement, or the condition). */
+interface VerbSite {
+  readonly verb: Verb;
+  readonly verbSpan: Span;
+  readonly target: A.Ref | undefined;
+  readonly site: Span;
+  readonly owner: string;
+}
+
+/** Every §9 verb of the file, as a statement or as the whole condition of an `if`/`while`, in source order. */
+function verbSites(file: A.SourceFile): VerbSite[] {
+  const out: VerbSite[] = [];
+  for (const b of bodies(file)) {
+    forEachStmt(b.block, (s) => {
+      if (s.kind === "VerbStmt") out.push({ verb: s.verb, verbSpan: s.verbSpan, target: s.target, site: s.span, owner: b.owner });
+      else if (s.kind === "IfStmt" || s.kind === "WhileStmt") {
+        const test = verbCondition(s.cond)?.test;
+        if (test) out.push({ verb: test.verb, verbSpan: test.verbSpan, target: test.target, site: s.cond.span, owner: b.owner });
+      }
+    });
+  }
+  return out.sort((x, y) => x.verbSpan.start - y.verbSpan.start);
+}
+
+function verbAt(file: A.SourceFile, offset: number): VerbSite | undefined {
+  return verbSites(file).find((v) => v.verbSpan.start <= offset && offset <= v.verbSpan.end);
+}
+
+function shouldStopAt(file: A.SourceFile, offset: number): Span | undefined {
+  let found: Span | undefined;
+  const look = (e: A.Expr): void =>
+    forEachExpr(e, (x) => {
+      if (x.kind === "ShouldStopExpr" && x.span.start <= offset && offset <= x.span.end) found = x.span;
+    });
+  for (const b of bodies(file)) {
+    forEachStmt(b.block, (s) => {
+      if (s.kind === "IfStmt" || s.kind === "WhileStmt" || s.kind === "WaitStmt" || s.kind === "AssertStmt") look(s.cond);
+      else if (s.kind === "AssignStmt") look(s.value);
+    });
+  }
+  return found;
+}
+
+/** What to call the sites of each verb on a primitive's hover, in this order. */
+const USES: { readonly [K in TargetKind]: readonly (readonly [string, readonly Verb[]])[] } = {
+  work: [
+    ["Queued", ["queue_work"]],
+    ["Flushed", ["flush_work"]],
+    ["Cancelled", ["cancel_work_sync", "cancel_work"]],
+  ],
+  workqueue: [
+    ["Flushed", ["flush_workqueue"]],
+    ["Drained", ["drain_workqueue"]],
+    ["Destroyed", ["destroy_workqueue"]],
+  ],
+  kthread: [
+    ["Run", ["kthread_run"]],
+    ["Stopped", ["kthread_stop"]],
+  ],
+  completion: [
+    ["Waited for", ["wait_for_completion", "try_wait_for_completion"]],
+    ["Completed", ["complete", "complete_all"]],
+    ["Reinitialised", ["reinit_completion"]],
+  ],
+  kernfs: [
+    ["Entered (sysfs)", ["sysfs"]],
+    ["Removed", ["kernfs_remove", "kernfs_remove_self"]],
+  ],
+  srcu: [
+    ["Read sections", ["srcu_read_lock"]],
+    ["Synchronized", ["synchronize_srcu"]],
+  ],
+};
+
+type PrimitiveSymbol = Exclude<GlobalSymbol, { kind: "lock" | "var" | "fn" | "driver" }>;
+
+/** A primitive's declaration, where the code acts on it (static), and for a thread the locks its body takes. */
+function primitiveHover(fe: FrontEnd, engine: EngineFacts | undefined, sym: PrimitiveSymbol): string {
+  const name = sym.decl.name.name;
+  const lines = new LineIndex(fe.text);
+  const instances = "instances" in sym.decl && sym.decl.instances ? sym.decl.instances.map((i) => i.name) : undefined;
+  const written = name + (instances ? `[${instances.join(", ")}]` : "");
+  let md: string;
+  switch (sym.kind) {
+    case "work":
+      md = `**work item** ${code(written)} on workqueue ${code(sym.decl.queue.name)}${instances ? ": one item per object, each its own thread" : ""}`;
+      break;
+    case "kthread":
+      md = `**kthread** ${code(name)}${sym.decl.label !== undefined ? ` ${code(JSON.stringify(sym.decl.label))}` : ""}`;
+      break;
+    case "workqueue": {
+      const kind = sym.decl.ordered ? "ordered workqueue" : sym.decl.maxActive ? `workqueue, max_active ${sym.decl.maxActive.text}` : "workqueue";
+      const items = fe.checked.scope.works.filter((w) => w.queue.name === name).map((w) => w.name.name);
+      md = `**${kind}** ${code(name)}\n\n**Its work items**: ${list(items)}`;
+      break;
+    }
+    case "completion":
+    case "kernfs":
+    case "srcu":
+      md = `**${sym.kind === "kernfs" ? "kernfs node" : sym.kind === "srcu" ? "SRCU domain" : "completion"}** ${code(written)}`;
+      break;
+  }
+  const mine = verbSites(fe.ast).filter((v) => VERBS[v.verb].target === sym.kind && v.target?.name.name === name);
+  const where = (v: VerbSite): string => `line ${lines.position(v.verbSpan.start).line + 1} in ${code(v.owner)}${v.target?.index ? ` (${code(fe.text.slice(v.target.span.start, v.target.span.end))})` : ""}`;
+  const uses = USES[sym.kind].map(([label, verbs]) => {
+    const at = mine.filter((v) => verbs.includes(v.verb));
+    return `- **${label}**: ${at.length > 0 ? at.map(where).join(", ") : "nowhere"}`;
+  });
+  md += `\n\n${uses.join("\n")}`;
+  if (sym.kind !== "work" && sym.kind !== "kthread") return md;
+  // A work item's or kthread's threads: the item (one per object) or the kthread, as traces name them.
+  const threads = new Set(sym.kind === "work" && instances ? instances.map((o) => `${name}[${o}]`) : [name]);
+  if (!engine) return md + "\n\n_The locks its body takes appear once the scenario checks clean and the search has run._";
+  const taken = new Map<string, number>();
+  for (const f of engine.lockFacts) {
+    const m = /^(?:lock|rlock|trylock|rtrylock) (.+)$/.exec(f.action);
+    if (m && threads.has(f.cpu) && !taken.has(m[1]!)) taken.set(m[1]!, lines.position(f.span.start).line + 1);
+  }
+  const body = [...taken].map(([l, line]) => `${code(l)} (line ${line})`);
+  md += `\n\n**Its body takes**: ${body.length > 0 ? body.join(", ") : "no lock, in any explored state"}`;
+  if (sym.kind === "work") {
+    const pseudo = (l: string): boolean => [...threads].some((t) => l === `(work_completion)(&${t})`);
+    md += `\n\nWhile it runs it holds lockdep's ${[...threads].map((t) => code(`(work_completion)(&${t})`)).join(", ")} and ${code(`(wq_completion)${sym.decl.queue.name}`)}.`;
+    for (const i of engine.lockGraph.inversions.filter((x) => x.locks.some(pseudo))) md += `\n\n⚠ lock-order inversion ${i.locks.map(code).join(" → ")} → ${code(i.locks[0]!)}: **${i.status}**${i.gate ? ` by ${list(i.gate)}` : ""}`;
+  }
+  return md;
+}
+
+/** A verb: what it does; at a wait, what its thread found at the call; and the locks held on arrival. */
+function verbHover(fe: FrontEnd, engine: EngineFacts | undefined, v: VerbSite): string {
+  const target = v.target ? ` ${code(fe.text.slice(v.target.span.start, v.target.span.end))}` : "";
+  let md = `**${v.verb}**${target}\n\n${VERBS[v.verb].doc}`;
+  if (!engine) return md + "\n\n_What it may wait for, and the locks held, appear once the scenario checks clean and the search has run._";
+  const facts = engine.lockFacts.filter((f) => f.span.start === v.site.start && f.span.end === v.site.end);
+  if (facts.length === 0) return md + "\n\nNot reached in any explored state.";
+  const waits = facts.filter((f) => f.wait);
+  if (waits.length > 0) {
+    const found = waits.map((f) => `- **${path(f.cpu, f.stack)}**: ${f.wait!.found.join("; ")}${f.wait!.threads.length > 0 && !f.wait!.releasers ? ` — may wait for ${list(f.wait!.threads)}` : ""}`);
+    md += `\n\n**What it found at the call** (${code(waits[0]!.wait!.on)}), per thread and call path:\n${found.join("\n")}`;
+    const seen = new Set<string>();
+    const releasers = waits.flatMap((f) => f.wait!.releasers ?? []).filter((r) => !seen.has(`${r.thread}@${r.span.start}`) && seen.add(`${r.thread}@${r.span.start}`));
+    if (waits[0]!.wait!.releasers) {
+      const lines = new LineIndex(fe.text);
+      const each = releasers.map((r) => `- **${path(r.thread, r.stack)}**: ${code(r.action)} (line ${lines.position(r.span.start).line + 1})${r.reached ? "" : ": never reached in any explored state"}`);
+      md += `\n\n**Can complete it**:\n${each.length > 0 ? each.join("\n") : "nothing: no `complete` of it anywhere"}`;
+    }
+  }
+  md += `\n\n**Locks held on arrival**, per thread and call path:\n${facts.map((f) => heldLine(f)).join("\n")}`;
+  return md;
 }

@@ -84,6 +84,8 @@ function clashes(checked: CheckResult, renamed: Referent, newName: string): bool
       return inBody(renamed.owner);
     case "callback":
       return declared((s) => s.kind === "callback" && s.driver === renamed.driver);
+    case "handler":
+      return declared((s) => s.kind === "cpu" || s.kind === "handler");
     case "cpu":
     case "object":
       // A CPU left nameless by the parser's recovery cannot be renamed.
@@ -164,6 +166,9 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
       case "KthreadDecl":
         if (item.name.name) out.push({ name: item.name.name, detail: item.label ?? "kthread", kind: "kthread", span: item.span, selection: item.name.span, children: [] });
         break;
+      case "HandlerDecl":
+        if (item.name.name) out.push({ name: item.name.name, detail: `${item.context} on ${item.cpu.name}`, kind: "cpu", span: item.span, selection: item.name.span, children: [] });
+        break;
       case "PrimitiveDecl":
         if (item.name.name) out.push({ name: item.name.name, detail: item.what, kind: "primitive", span: item.span, selection: item.name.span, children: instances(item.instances, item.star) });
         break;
@@ -199,6 +204,7 @@ const typeOfKind: Record<Referent["kind"], (typeof SEMANTIC_TYPES)[number]> = {
   driver: "namespace",
   callback: "method",
   cpu: "class",
+  handler: "class",
   object: "enumMember",
   param: "parameter",
   local: "variable",

@@ -116,6 +116,16 @@ export const waitForCompletionOp: OpSemantics<InstrOf<"wait_for_completion">> = 
   releasers: (ins, model) => completers(model, ins.completion),
   successors: one,
   status: (m, st, _cpu, ins) => (completions(m).ready(st, ins.completion) ? CpuStatus.Enabled : CpuStatus.BlockedOnWait),
+  // Only the case where it passes is a step that reads the count: only that one is seen alike reduced and full.
+  observe: (ins, m, st) => (completions(m).ready(st, ins.completion) ? 1 : 0),
+  seen(ins, model, _thread, bits, reached) {
+    const releasers = completers(model, ins.completion).map(({ thread, pc }) => {
+      const i = model.cpus[thread]!.code[pc]!;
+      return { thread: model.cpus[thread]!.name, action: i.text, span: i.span, stack: i.stack, reached: reached(thread, pc) };
+    });
+    const found = bits & 1 ? ["completed in some states: passes at once there"] : ["never completed when called: waits for a complete"];
+    return { on: `completion ${model.completions[ins.completion]!.name}`, found, threads: [...new Set(releasers.map((r) => r.thread))], releasers };
+  },
   step(m, st, _cpu, ins) {
     completions(m).take(st, ins.completion);
     return ins.next;

@@ -8,6 +8,7 @@
 import type { Instr, Model } from "../model";
 import { CompletionState, completeAllOp, completeOp, reinitCompletionOp, tryWaitForCompletionOp, waitForCompletionOp } from "./completion";
 import { assertOp, branchOp, eitherOp, waitOp } from "./flow";
+import { bhDisableOp, bhEnableOp, irqDisableOp, irqEnableOp, irqRestoreOp, irqSaveOp, IrqState, irqUnlockOp, startIrqOp } from "./irq";
 import { KernfsState, kernfsRemoveOp, kernfsRemoveSelfOp, sysfsEnterOp, sysfsExitOp } from "./kernfs";
 import { KthreadState, kthreadRunOp, kthreadStopOp, startKthreadOp } from "./kthread";
 import { LockState, lockOp, rlockOp, rtrylockOp, runlockOp, trylockOp, unlockOp } from "./locks";
@@ -52,6 +53,14 @@ export const OPS: OpTable = {
   srcu_read_lock: srcuReadLockOp,
   srcu_read_unlock: srcuReadUnlockOp,
   synchronize_srcu: synchronizeSrcuOp,
+  start_irq: startIrqOp,
+  irq_disable: irqDisableOp,
+  irq_enable: irqEnableOp,
+  irq_save: irqSaveOp,
+  irq_restore: irqRestoreOp,
+  bh_disable: bhDisableOp,
+  bh_enable: bhEnableOp,
+  irq_unlock: irqUnlockOp,
 };
 
 /** The semantics of an instruction (the table is keyed by kind; this is the one place that says so to the type checker). */
@@ -71,6 +80,7 @@ export const PARTS = {
   completions: (model: Model, base: number, res: number) => new CompletionState(model, base, res),
   kernfs: (model: Model, base: number, res: number) => new KernfsState(model, base, res),
   srcus: (model: Model, base: number, res: number) => new SrcuState(model, base, res),
+  irq: (model: Model, base: number, res: number) => new IrqState(model, base, res),
 } satisfies Record<string, PartMaker>;
 
 export type Parts = { readonly [K in keyof typeof PARTS]: ReturnType<(typeof PARTS)[K]> };

@@ -18,7 +18,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart, type WaitFacts } from "./types";
 
 export type KernfsInstr =
   /** next: the body (a reference taken); alt: after the block (the node is deactivated). */
@@ -188,6 +188,21 @@ function drainStatus(m: Layout, st: Uint8Array, cpu: number, kn: number, waitsFo
   return CpuStatus.BlockedOnLock;
 }
 
+/** At a removal's call: the threads holding an active reference (a removal by itself drops its own first), or NO_THREAD. */
+function observeHolders(m: Layout, st: Uint8Array, cpu: number, kn: number, self: boolean): number {
+  if (m.waits.waiting(st, cpu)) return 0;
+  return kernfs(m).holders(st, kn) & ~(self ? 1 << cpu : 0) || NO_THREAD;
+}
+
+function holdersSeen(model: Model, kn: number, thread: number, bits: number): WaitFacts {
+  const holders = threadNames(model, bits & ~NO_THREAD);
+  const found = [
+    ...(bits & NO_THREAD ? ["no active reference: removed at once"] : []),
+    ...holders.map((t) => (t === model.cpus[thread]!.name ? "inside its own sysfs block: waits for itself" : `${t} inside its sysfs block: waits for it to leave`)),
+  ];
+  return { on: `kn->active#${model.kernfs[kn]!.name}`, found, threads: holders };
+}
+
 /** `kernfs_remove KN`: deactivates KN, then waits until no active reference remains. */
 export const kernfsRemoveOp: OpSemantics<InstrOf<"kernfs_remove">> = {
   ...plain,
@@ -213,6 +228,8 @@ export const kernfsRemoveOp: OpSemantics<InstrOf<"kernfs_remove">> = {
     if (m.waits.waiting(after, cpu)) return { ...NO_WORDS, outcome: " → deactivated; waits for the active references" };
     return { ...NO_WORDS, outcome: kernfs(m).deactivated(before, ins.kn) ? " → already removed" : " → removed" };
   },
+  observe: (ins, m, st, cpu) => observeHolders(m, st, cpu, ins.kn, false),
+  seen: (ins, model, thread, bits) => holdersSeen(model, ins.kn, thread, bits),
   promela(ins, p) {
     const waits = p.layout.waits;
     const drained = kernfs(p.layout).promelaDrained(ins.kn);
@@ -263,6 +280,8 @@ export const kernfsRemoveSelfOp: OpSemantics<InstrOf<"kernfs_remove_self">> = {
     if (waits.waiting(after, cpu)) return { ...NO_WORDS, outcome: ` → own reference dropped; ${first}; waits for the other references` };
     return { ...NO_WORDS, outcome: kernfs(m).deactivated(before, ins.kn) ? " → removed by another: false" : " → removed: true" };
   },
+  observe: (ins, m, st, cpu) => observeHolders(m, st, cpu, ins.kn, true),
+  seen: (ins, model, thread, bits) => holdersSeen(model, ins.kn, thread, bits),
   promela(ins, p) {
     const waits = p.layout.waits;
     const kn = ins.kn;

@@ -14,6 +14,13 @@ import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
 
+/** What kthread_stop finds at its call (OpSemantics.observe's bits). */
+const enum Found {
+  NotRun = 1,
+  Running = 2,
+  Exited = 4,
+}
+
 export type KthreadInstr =
   /** pc 0 of a kthread's thread: it starts (next), or exits unstarted once stopped. */
   | (InstrBase & { readonly op: "start_kthread"; readonly kthread: number; readonly next: number })
@@ -160,6 +167,20 @@ export const kthreadStopOp: OpSemantics<InstrOf<"kthread_stop">> = {
     const name = m.model.kthreads[ins.kthread]!.name;
     if (m.waits.waiting(before, cpu)) return { ...NO_WORDS, outcome: ` → ${name} has exited` };
     return { ...NO_WORDS, outcome: m.waits.waiting(after, cpu) ? ` → waits for ${name} to exit` : ` → ${name} has already exited` };
+  },
+  observe(ins, m, st, cpu) {
+    const k = kthreads(m);
+    if (m.waits.waiting(st, cpu)) return 0;
+    return k.exited(m, st, ins.kthread) ? Found.Exited : k.started(st, ins.kthread) ? Found.Running : Found.NotRun;
+  },
+  seen(ins, model, _thread, bits) {
+    const k = model.kthreads[ins.kthread]!;
+    const found = [
+      ...(bits & Found.NotRun ? ["not run yet: waits for it to exit without running its body"] : []),
+      ...(bits & Found.Running ? ["running: waits for it to exit"] : []),
+      ...(bits & Found.Exited ? ["already exited: returns at once"] : []),
+    ];
+    return { on: k.name, found, threads: bits & (Found.NotRun | Found.Running) ? [model.cpus[k.thread]!.name] : [] };
   },
   promela(ins, p) {
     const k = ins.kthread;

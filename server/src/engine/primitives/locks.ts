@@ -1,11 +1,13 @@
-// Locks (race-language.md §3, §4, §6, §7): mutex, recursive mutex,
-// spinlock and rwsem, and the statements lock, unlock, rlock, runlock,
-// trylock and rtrylock. Each lock keeps its owner (CPU+1, 0 = free) and
-// depth; an rwsem also keeps a reader count per CPU. A fair rwsem lets a
-// queued writer (a CPU standing at `lock` of it while it is held) go before
-// new readers.
+// Locks (race-language.md §3, §4, §6, §7, §10): mutex, recursive mutex,
+// spinlock, rwsem and rwlock (rwlock_t), and the statements lock, unlock,
+// rlock, runlock, trylock and rtrylock. Each lock keeps its owner (CPU+1,
+// 0 = free) and depth; a reader/writer lock also keeps a reader count per
+// thread. A fair rwsem lets a queued writer (a thread standing at `lock` of
+// it while it is held) go before new readers; so does an rwlock, except for
+// a reader in an interrupt handler, which gets the lock as long as no writer
+// holds it (qrwlock's in_interrupt() rule).
 
-import { PC_DONE, type InstrBase, type Model } from "../model";
+import { isReaderWriter, PC_DONE, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { byOwners, LockMode, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
@@ -44,7 +46,7 @@ export class LockState implements StatePart {
     this.isRecursive = new Uint8Array(model.locks.length);
     this.isRwsem = new Uint8Array(model.locks.length);
     model.locks.forEach((l, i) => {
-      if (l.kind === "rwsem") {
+      if (isReaderWriter(l.kind)) {
         this.readerBase[i] = off;
         this.isRwsem[i] = 1;
         off += n;
@@ -52,6 +54,7 @@ export class LockState implements StatePart {
       if (l.kind === "recursive mutex") this.isRecursive[i] = 1;
     });
     this.size = off - base;
+    this.inHandler = Uint8Array.from(model.cpus.map((c) => (c.kind === "irq" || c.kind === "softirq" ? 1 : 0)));
     this.derivedDepths = Int32Array.from(model.locks.flatMap((_, l) => (this.isRecursive[l] ? [] : [base + 2 * l])));
   }
 
@@ -96,6 +99,14 @@ export class LockState implements StatePart {
   writerWaiting(m: Layout, st: Uint8Array, lock: number, except: number): boolean {
     return this.isLocked(st, lock) && this.queuedWriters(m, st, lock, except) !== 0;
   }
+
+  /** Does a reader `cpu` of `lock` wait behind queued writers? Not an interrupt handler's read of an rwlock_t. */
+  readerQueues(lock: number, cpu: number): boolean {
+    return !(this.model.locks[lock]!.kind === "rwlock" && this.inHandler[cpu] === 1);
+  }
+
+  /** Per thread: 1 for an interrupt handler's. */
+  private readonly inHandler: Uint8Array;
 
   /** The CPUs other than `except` queued to write-lock rwsem `lock` (standing at `lock` of it). */
   queuedWriters(m: Layout, st: Uint8Array, lock: number, except: number): number {
@@ -155,7 +166,7 @@ export class LockState implements StatePart {
   /** How many readers an rwsem has, as a Promela expression. */
   promelaReaders(l: number): string {
     const n = this.cpuCount;
-    return this.model.locks[l]!.kind === "rwsem" ? `(${this.model.cpus.map((_, c) => `lk_readers[${l * n + c}]`).join(" + ")})` : "0";
+    return isReaderWriter(this.model.locks[l]!.kind) ? `(${this.model.cpus.map((_, c) => `lk_readers[${l * n + c}]`).join(" + ")})` : "0";
   }
 
   promelaLocked(l: number): string {
@@ -163,11 +174,12 @@ export class LockState implements StatePart {
   }
 
   promelaHeld(l: number, cpu: number): string {
-    return `(lk_owner[${l}] == ${cpu + 1}${this.model.locks[l]!.kind === "rwsem" ? ` || lk_readers[${l * this.cpuCount + cpu}] > 0` : ""})`;
+    return `(lk_owner[${l}] == ${cpu + 1}${isReaderWriter(this.model.locks[l]!.kind) ? ` || lk_readers[${l * this.cpuCount + cpu}] > 0` : ""})`;
   }
 
   /** A guard: no other CPU is queued to write-lock rwsem l while it is held. */
   promelaNoQueuedWriter(l: number, cpu: number): string {
+    if (!this.readerQueues(l, cpu)) return "";
     const others = this.model.cpus.map((_, c) => c).filter((c) => c !== cpu);
     return others.length > 0 ? ` && !(${this.promelaLocked(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
   }
@@ -181,7 +193,7 @@ export class LockState implements StatePart {
   /** lk_wwait[] value for a CPU standing at `pc`: l+1 at a write lock of rwsem l. */
   private writeMark(cpu: number, pc: number): number {
     const ins = pc === PC_DONE ? undefined : this.model.cpus[cpu]!.code[pc];
-    return ins && ins.op === "lock" && this.model.locks[ins.lock]!.kind === "rwsem" ? ins.lock + 1 : 0;
+    return ins && ins.op === "lock" && isReaderWriter(this.model.locks[ins.lock]!.kind) ? ins.lock + 1 : 0;
   }
 
   promelaDecls(): string[] {
@@ -269,7 +281,7 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
     if (kind === "recursive mutex") {
       return `atomic { (lk_owner[${l}] == 0 || lk_owner[${l}] == ${p.me}) -> if :: lk_depth[${l}] == 255 -> ${p.stop} :: else -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} fi }`;
     }
-    if (kind === "rwsem") return `atomic { (lk_owner[${l}] == 0 && ${locks.promelaReaders(l)} == 0) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}] = 1; ${p.go(ins.next)} }`;
+    if (isReaderWriter(kind)) return `atomic { (lk_owner[${l}] == 0 && ${locks.promelaReaders(l)} == 0) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}] = 1; ${p.go(ins.next)} }`;
     return `atomic { lk_owner[${l}] == 0 -> lk_owner[${l}] = ${p.me}; lk_depth[${l}] = 1; ${p.go(ins.next)} }`;
   },
 };
@@ -291,7 +303,7 @@ export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
       return CpuStatus.BlockedOnLock;
     }
     // A fair rwsem: a writer queued while readers hold it goes first.
-    const mask = locks.anyReader(st, l) ? locks.queuedWriters(m, st, l, cpu) : 0;
+    const mask = locks.anyReader(st, l) && locks.readerQueues(l, cpu) ? locks.queuedWriters(m, st, l, cpu) : 0;
     if (mask === 0) return CpuStatus.Enabled;
     waitsFor[cpu] = mask;
     return CpuStatus.BlockedOnLock;
@@ -337,7 +349,7 @@ export const runlockOp: OpSemantics<InstrOf<"runlock">> = {
   promela(ins, p) {
     const l = ins.lock;
     const r = `lk_readers[${l * p.model.cpus.length + p.cpu}]`;
-    return p.model.locks[l]!.kind === "rwsem" ? `atomic { if :: ${r} > 0 -> ${r}--; ${p.go(ins.next)} :: else -> ${p.stop} fi }` : `atomic { ${p.stop} }`;
+    return isReaderWriter(p.model.locks[l]!.kind) ? `atomic { if :: ${r} > 0 -> ${r}--; ${p.go(ins.next)} :: else -> ${p.stop} fi }` : `atomic { ${p.stop} }`;
   },
 };
 
@@ -388,7 +400,7 @@ export const rtrylockOp: OpSemantics<InstrOf<"rtrylock">> = {
   ...attempt,
   step(m, st, cpu, ins) {
     const l = ins.lock;
-    if (m.locks.owner(st, l) !== 0 || m.locks.writerWaiting(m, st, l, cpu)) return ins.alt;
+    if (m.locks.owner(st, l) !== 0 || (m.locks.readerQueues(l, cpu) && m.locks.writerWaiting(m, st, l, cpu))) return ins.alt;
     const at = m.locks.readerBase[l]! + cpu;
     if (st[at] === 255) return -StepResult.Overflow;
     st[at] = st[at]! + 1;

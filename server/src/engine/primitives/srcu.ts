@@ -15,7 +15,8 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
+import { RCU_DOMAIN } from "../../language/verbs";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
 
 export type SrcuInstr = InstrBase & { readonly op: "srcu_read_lock" | "srcu_read_unlock" | "synchronize_srcu"; readonly domain: number; readonly next: number };
 
@@ -229,6 +230,16 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
     if (!m.waits.waiting(after, cpu)) return { ...NO_WORDS, outcome: " → no reader: returns" };
     const names = m.model.cpus.filter((_, t) => srcu(m).waitingFor(after, cpu) & (1 << t)).map((c) => c.name);
     return { ...NO_WORDS, outcome: ` → waits for the sections of ${names.join(", ")}` };
+  },
+  observe: (ins, m, st, cpu) => (m.waits.waiting(st, cpu) ? 0 : srcu(m).readers(st, ins.domain) || NO_THREAD),
+  seen(ins, model, thread, bits) {
+    const name = model.srcus[ins.domain]!.name;
+    const readers = bits & ~NO_THREAD;
+    const found = [
+      ...(bits & NO_THREAD ? ["no section open: returns at once"] : []),
+      ...threadNames(model, readers).map((t) => (t === model.cpus[thread]!.name ? "its own section open: waits for itself" : `${t} in a section: waits for it to close`)),
+    ];
+    return { on: name === RCU_DOMAIN ? "the RCU read-side sections" : `the sections of ${name}`, found, threads: threadNames(model, readers) };
   },
   promela(ins, p) {
     const waits = p.layout.waits;

@@ -9,7 +9,8 @@
 // dispatches over the table in primitives/index.ts, which must name every
 // instruction kind: a new kind without its semantics fails the type check.
 
-import type { CExpr, Instr, Model } from "../model";
+import type { CExpr, Frame, Instr, Model } from "../model";
+import type { Span } from "../../language/span";
 import type { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 
@@ -98,8 +99,8 @@ export interface OpSemantics<I extends Instr> {
   unblockers(m: Layout, st: Uint8Array, cpu: number, ins: I, waitsFor: number): number;
   /** Takes the step in place: the next pc, or a negated StepResult error, which stops the CPU there. */
   step(m: Layout, st: Uint8Array, cpu: number, ins: I, choice: number): number;
-  /** What the step touches (reduce.ts). */
-  access(ins: I, a: AccessSink, m: Layout): void;
+  /** What the step touches (reduce.ts), when thread `thread` takes it. */
+  access(ins: I, a: AccessSink, m: Layout, thread: number): void;
   /** What standing at it touches for others (a queued rwsem writer blocks new readers). */
   arrival(ins: I, a: AccessSink, m: Layout): void;
   /** For a wait taken in two steps (waits.ts): the record bytes it needs besides the phase. */
@@ -125,9 +126,31 @@ export interface OpSemantics<I extends Instr> {
   releasers?(ins: I, model: Model): readonly { readonly thread: number; readonly pc: number }[];
   /** The lock it releases, if any. */
   releases(ins: I): number | undefined;
+  /**
+   * What a thread about to take this step finds (for the hover: what a
+   * wait may wait for), as bits OR-ed over every explored state where the
+   * thread stands here with the step enabled (a wait under way: 0). Must
+   * be a function of what the step reads (`access`): then the reduced
+   * search finds the same bits as the full one.
+   */
+  observe?(ins: I, m: Layout, st: Uint8Array, cpu: number): number;
+  /** Those bits, found by `thread`, in words, with what the model says of the wait (who can end it); `reached`: is that statement reached in some explored state. */
+  seen?(ins: I, model: Model, thread: number, bits: number, reached: (thread: number, pc: number) => boolean): WaitFacts;
   /** How a trace words the step that went from `before` to `after`. */
   words(ins: I, m: Layout, before: Uint8Array, after: Uint8Array, cpu: number, choice: number, failed: boolean): StepWords;
   promela(ins: I, p: PromelaContext): string;
+}
+
+/** What a waiting statement found at its call over the explored states (SiteFacts.wait), in the primitive's words. */
+export interface WaitFacts {
+  /** What it waits on, as traces name it: `wfc`, `completion done`, `the sections of kvm_srcu`. */
+  readonly on: string;
+  /** Each situation found at the call, in a fixed order: `pending: waits for it to run and finish`. */
+  readonly found: readonly string[];
+  /** The threads it was found to wait for at the call (a work item's, the readers in a section), in thread order. */
+  readonly threads: readonly string[];
+  /** For a completion: the statements that can let it pass, each reached by its thread in some explored state or not. */
+  readonly releasers?: readonly { readonly thread: string; readonly action: string; readonly span: Span; readonly stack: readonly Frame[]; readonly reached: boolean }[];
 }
 
 export type OpTable = { readonly [K in Op]: OpSemantics<InstrOf<K>> };
@@ -138,6 +161,18 @@ export interface StatePart {
   readonly resources?: number;
   /** Called once the layout is built (parts that read others' state, or their own threads' pcs). */
   link?(m: Layout): void;
+  /**
+   * Whether a part keeps thread `t` from stepping whatever its statement
+   * says (an interrupted task: `waitsFor` gets the handler on top of it).
+   * Asked only for the threads `gates` lists.
+   */
+  gate?(st: Uint8Array, t: number, waitsFor: Int32Array): CpuStatus | undefined;
+  /** The threads `gate` may keep from stepping. */
+  readonly gates?: readonly number[];
+  /** What a gated thread waits for, in words (`irq_timer to return`). */
+  gateWords?(st: Uint8Array, t: number): string | undefined;
+  /** What every statement of thread `t` touches besides its own (a CPU's contexts read who is on top), for the reduction. */
+  threadAccess?(t: number, a: AccessSink): void;
   /**
    * A thread's body has ended (a work item's run, a kthread, a CPU): the
    * part's bookkeeping, and a misuse it finds (a section left open), or Ok.
@@ -164,5 +199,13 @@ export interface StatePart {
 
 /** Released only by those it waits for. */
 export const byOwners = (_m: Layout, _st: Uint8Array, _cpu: number, _ins: unknown, waitsFor: number): number => waitsFor;
+
+/** In a mask of threads (at most 31) that `observe` returns: none was found (a wait that returns at once). */
+export const NO_THREAD = 1 << 31;
+
+/** The threads of a mask, by name, in thread order. */
+export function threadNames(model: Model, mask: number): string[] {
+  return model.cpus.flatMap((c, t) => (mask & (1 << t) ? [c.name] : []));
+}
 
 export const NO_WORDS: StepWords = { outcome: "", lock: undefined, acquired: false, released: false };

@@ -23,7 +23,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_WORDS, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type StatePart, type StepWords } from "./types";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type StatePart, type StepWords, type WaitFacts } from "./types";
 
 export type WorkInstr =
   /** pc 0 of a work item's thread: the item starts on a worker. */
@@ -537,6 +537,32 @@ function itemWaitStatus(m: Layout, st: Uint8Array, cpu: number, w: number, waits
   return CpuStatus.BlockedOnLock;
 }
 
+/** At the call (not once waiting): the item's state, as a bit (hover: what a flush or cancel found). */
+function observeItem(m: Layout, st: Uint8Array, cpu: number, w: number): number {
+  return m.waits.waiting(st, cpu) ? 0 : 1 << work(m).state(st, w);
+}
+
+/** The states of an item found at a flush or cancel_work_sync, each with what the call does then; and whom it waits for. */
+function itemSeen(model: Model, w: number, bits: number, does: Readonly<Record<Work, string>>, waits: (s: Work) => boolean): WaitFacts {
+  const states = [Work.Idle, Work.Pending, Work.Running, Work.RunningPending].filter((s) => bits & (1 << s));
+  const item = model.works[w]!;
+  return { on: item.name, found: states.map((s) => does[s]), threads: states.some(waits) ? [model.cpus[item.thread]!.name] : [] };
+}
+
+const FLUSH_DOES: Readonly<Record<Work, string>> = {
+  [Work.Idle]: "idle: returns at once",
+  [Work.Pending]: "pending: waits for it to run and finish",
+  [Work.Running]: "running: waits for this run to end",
+  [Work.RunningPending]: "running and queued again: waits for both runs",
+};
+
+const CANCEL_DOES: Readonly<Record<Work, string>> = {
+  [Work.Idle]: "idle: returns at once",
+  [Work.Pending]: "pending: taken off the queue, returns at once",
+  [Work.Running]: "running: waits for this run to end",
+  [Work.RunningPending]: "running and queued again: the queued run taken off, waits for the running one",
+};
+
 /** `flush_work W`: waits for the instance pending or running at the call; returns at once if W is idle. */
 export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
   ...plain,
@@ -563,6 +589,8 @@ export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
   // On an ordered queue lockdep also takes the queue's (wq_completion).
   alsoAcquires: (ins, model) => (model.workqueues[model.works[ins.work]!.queue]!.maxActive === 1 ? [queueClass(model, model.works[ins.work]!.queue)] : []),
   words: (ins, m, before, after, cpu) => waitWords(m, before, after, cpu, ` → waits for ${m.model.works[ins.work]!.name} to finish`, ` → returns (${m.model.works[ins.work]!.name} is idle)`),
+  observe: (ins, m, st, cpu) => observeItem(m, st, cpu, ins.work),
+  seen: (ins, model, _thread, bits) => itemSeen(model, ins.work, bits, FLUSH_DOES, (s) => s !== Work.Idle),
   promela(ins, p) {
     const w = ins.work;
     const waits = p.layout.waits;
@@ -611,6 +639,8 @@ export const cancelWorkSyncOp: OpSemantics<InstrOf<"cancel_work_sync">> = {
     const called = dequeued ? ` → dequeued; waits for the running ${name}` : ` → waits for the running ${name}`;
     return waitWords(m, before, after, cpu, called, dequeued ? " → dequeued, returns" : ` → returns (${name} is idle)`);
   },
+  observe: (ins, m, st, cpu) => observeItem(m, st, cpu, ins.work),
+  seen: (ins, model, _thread, bits) => itemSeen(model, ins.work, bits, CANCEL_DOES, (s) => s >= Work.Running),
   promela(ins, p) {
     const w = ins.work;
     const k = work(p.layout);
@@ -649,6 +679,18 @@ function queueFlushPending(m: Layout, st: Uint8Array, cpu: number, q: number): n
     if (st[m.waits.data(cpu, i)]! > 0) mask |= 1 << k.threadOf(w);
   });
   return mask;
+}
+
+/** At the call of a queue's flush or drain: the threads of its items that are not idle, or NO_THREAD. */
+function observeQueue(m: Layout, st: Uint8Array, cpu: number, q: number): number {
+  if (m.waits.waiting(st, cpu)) return 0;
+  return work(m).busy(st, q) || NO_THREAD;
+}
+
+function queueSeen(model: Model, q: number, bits: number): WaitFacts {
+  const items = model.works.filter((w) => w.queue === q && bits & (1 << w.thread));
+  const found = [...(bits & NO_THREAD ? ["nothing queued or running: returns at once"] : []), ...items.map((w) => `${w.name} queued or running: waits for it`)];
+  return { on: `workqueue ${model.workqueues[q]!.name}`, found, threads: threadNames(model, bits & ~NO_THREAD) };
 }
 
 /** `flush_workqueue Q`: waits until every item queued on Q before the call has finished. */
@@ -691,6 +733,8 @@ export const flushWorkqueueOp: OpSemantics<InstrOf<"flush_workqueue">> = {
     const names = work(m).items[ins.queue]!.filter((_, i) => after[m.waits.data(cpu, i)]! > 0).map((w) => m.model.works[w]!.name);
     return waitWords(m, before, after, cpu, ` → waits for ${names.join(", ")}`, " → returns (nothing queued)");
   },
+  observe: (ins, m, st, cpu) => observeQueue(m, st, cpu, ins.queue),
+  seen: (ins, model, _thread, bits) => queueSeen(model, ins.queue, bits),
   promela(ins, p) {
     const k = work(p.layout);
     const waits = p.layout.waits;
@@ -753,6 +797,8 @@ const drain: OpSemantics<InstrOf<"drain_workqueue" | "destroy_workqueue">> = {
     if (m.waits.waiting(before, cpu)) return { ...NO_WORDS, outcome: ` → ${done}` };
     return { ...NO_WORDS, outcome: m.waits.waiting(after, cpu) ? ` → waits for ${names.join(", ")}` : ` → ${done} (empty)` };
   },
+  observe: (ins, m, st, cpu) => observeQueue(m, st, cpu, ins.queue),
+  seen: (ins, model, _thread, bits) => queueSeen(model, ins.queue, bits),
   promela(ins, p) {
     const k = work(p.layout);
     const waits = p.layout.waits;

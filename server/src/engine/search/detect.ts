@@ -26,6 +26,7 @@ const MISUSE_OF = {
   [StepResult.QueueDraining]: "queue-draining",
   [StepResult.KthreadRunTwice]: "kthread-run-twice",
   [StepResult.RemoveSelfOutside]: "remove-self-outside",
+  [StepResult.IrqUnbalanced]: "irq-unbalanced",
 } as const satisfies Partial<Record<StepResult, ProblemKind>>;
 
 export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: Found): void {
@@ -49,6 +50,10 @@ export function reportStep(result: StepResult, layout: Layout, after: Uint8Array
     case StepResult.SectionOpenAtExit:
       found({ kind: "section-open-at-exit", key: `section-open-at-exit:${cpu}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
       break;
+    case StepResult.IrqStateAtExit:
+      found({ kind: "irq-state-at-exit", key: `irq-state-at-exit:${cpu}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
+      break;
+    case StepResult.IrqUnbalanced:
     case StepResult.SectionUnbalanced:
     case StepResult.QueueDestroyed:
     case StepResult.QueueDraining:

@@ -5,19 +5,22 @@
 // intersection of the held sets over those occurrences (for gating).
 // Locks here are lock classes: the real locks, then lockdep's pseudo-locks
 // (a running work item's `(work_completion)`, a sysfs block's `kn->active`,
-// …), which the primitives' parts say who holds.
+// …), which the primitives' parts say who holds. And per waiting statement
+// (a flush, a kthread_stop, a synchronize, …), what its thread found at the
+// call, as bits its primitive defines (OpSemantics.observe), OR-ed.
 
-import { lockClassCount, type Model } from "../model";
+import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, type Model } from "../model";
 import { semantics } from "../primitives";
 import type { Layout } from "../state";
 import { CpuStatus } from "../status";
-import type { EdgeOccurrence, Facts } from "./types";
+import { IrqUsage, type EdgeOccurrence, type Facts } from "./types";
 
 export class FactsRecorder {
   readonly words: number;
   readonly siteBase: number[] = [];
   readonly sites: number;
   private readonly lockCount: number;
+  /** The real locks (mutexes, rwsems, …): the lock classes before the pseudo-locks. */
   private readonly realLocks: number;
   private readonly reached: Uint8Array;
   private readonly always: Uint32Array;
@@ -41,6 +44,9 @@ export class FactsRecorder {
   private readonly partsHolding: readonly ((st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void) => void)[];
   private readonly occurrences: Uint32Array;
   private readonly occurred: Uint8Array;
+  /** Per site: what a thread about to take its step found (OR of the primitive's bits), and the function that looks, if its op has one. */
+  private readonly seen: Uint32Array;
+  private readonly observers: (((st: Uint8Array, cpu: number) => number) | undefined)[] = [];
 
   constructor(
     model: Model,
@@ -61,7 +67,7 @@ export class FactsRecorder {
     this.sometimes = new Uint32Array(sites * words);
     this.rwLocks = new Uint32Array(words);
     model.locks.forEach((l, i) => {
-      if (l.kind === "rwsem") this.rwLocks[i >>> 5]! |= 1 << (i & 31);
+      if (isReaderWriter(l.kind)) this.rwLocks[i >>> 5]! |= 1 << (i & 31);
     });
     this.modes = this.rwLocks.some((w) => w !== 0);
     this.sometimesRead = new Uint32Array(this.modes ? sites * words : 0);
@@ -74,6 +80,8 @@ export class FactsRecorder {
         const site = this.siteBase[i]! + pc;
         this.siteRows[site] = this.rowSite.length;
         const sem = semantics(ins);
+        const observe = sem.observe;
+        this.observers[site] = observe && ((st, cpu) => observe(ins, layout, st, cpu));
         const first = sem.acquires(ins, model);
         for (const a of first ? [first, ...(sem.alsoAcquires?.(ins, model) ?? [])] : []) {
           this.rowSite.push(site);
@@ -82,21 +90,35 @@ export class FactsRecorder {
       }),
     );
     this.siteRows[sites] = this.rowSite.length;
+    this.seen = new Uint32Array(sites);
     const rows = this.rowSite.length;
     this.occurrences = new Uint32Array(rows * this.lockCount * words).fill(0xffffffff);
     this.occurred = new Uint8Array(rows * this.lockCount);
     this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
+    this.usage = new Uint8Array(model.handlers.length > 0 ? model.locks.length : 0);
+    this.usageSite = new Int32Array(this.usage.length * 8).fill(-1);
   }
+
+  /**
+   * Lockdep's irq usage of each lock (race-language.md §10): per lock, 8
+   * bits (IrqUsage) of the contexts it was held in and the interrupt state
+   * then, and per bit the first site where it was seen; only with handlers.
+   */
+  private readonly usage: Uint8Array;
+  private readonly usageSite: Int32Array;
 
   /** Records the facts of state `st`, whose CPUs' statuses are `status`. */
   record(st: Uint8Array, status: Int32Array): void {
     this.holdings(st);
+    if (this.usage.length > 0) this.irqUsage(st);
     for (let c = 0; c < this.layout.cpuCount; c++) {
       // A finished thread, or one with nothing to do (an idle work item, a kthread not yet run).
       if (status[c] === CpuStatus.Finished || status[c] === CpuStatus.Idle) continue;
       const pc = this.layout.pc(st, c);
       const site = this.siteBase[c]! + pc;
       this.arrival(site, c);
+      const observe = this.observers[site];
+      if (observe) this.seen[site]! |= observe(st, c);
       for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
     }
   }
@@ -107,7 +129,7 @@ export class FactsRecorder {
     held.fill(0);
     heldRead.fill(0);
     const locks = this.layout.locks;
-    // The real locks from their state; the pseudo-locks (classes after them) from their parts.
+    // The real locks from their own bytes; the pseudo-locks after them, from the parts that say who holds them.
     for (let l = 0; l < this.realLocks; l++) {
       const owner = locks.owner(st, l);
       if (owner !== 0) held[(owner - 1) * words + (l >>> 5)]! |= 1 << (l & 31);
@@ -120,6 +142,26 @@ export class FactsRecorder {
       }
     }
     for (const holding of this.partsHolding) holding(st, this.addHeld);
+  }
+
+  /** Each held lock's irq usage in `st`: held in which context, with which interrupts on (lockdep marks it so). */
+  private irqUsage(st: Uint8Array): void {
+    const irq = this.layout.p.irq;
+    const { held, heldRead, words } = this;
+    for (let c = 0; c < this.layout.cpuCount; c++) {
+      const ctx = irq.usageContext(st, c);
+      const pc = this.layout.pc(st, c);
+      const site = pc === PC_DONE || pc & PC_STOPPED_FLAG ? -1 : this.siteBase[c]! + pc;
+      for (let l = 0; l < this.realLocks; l++) {
+        if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31)))) continue;
+        const read = heldRead.length > 0 && (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
+        const bits = ((ctx.inHard ? 1 << IrqUsage.InHardirqW : 0) | (ctx.inSoft ? 1 << IrqUsage.InSoftirqW : 0) | (ctx.hardOn ? 1 << IrqUsage.HardirqOnW : 0) | (ctx.softOn ? 1 << IrqUsage.SoftirqOnW : 0)) << read;
+        const fresh = bits & ~this.usage[l]!;
+        if (fresh === 0) continue;
+        this.usage[l] = this.usage[l]! | fresh;
+        for (let b = 0; b < 8; b++) if (fresh & (1 << b)) this.usageSite[l * 8 + b] = site;
+      }
+    }
   }
 
   /** A pseudo-lock a part says thread c holds (for reading: kn->active, an SRCU domain). */
@@ -166,7 +208,7 @@ export class FactsRecorder {
         if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
-    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten } = this;
-    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges };
+    const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen } = this;
+    return { words, siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, edges, seen, irqUsage: { bits: this.usage, sites: this.usageSite } };
   }
 }

@@ -64,7 +64,9 @@ export type ProblemKind =
   | "queue-destroyed"
   | "queue-draining"
   | "kthread-run-twice"
-  | "remove-self-outside";
+  | "remove-self-outside"
+  | "irq-unbalanced"
+  | "irq-state-at-exit";
 
 /** A CPU's part in a problem: where it is and, when blocked on a lock, which. */
 export interface Site {
@@ -112,6 +114,22 @@ export interface Facts {
   readonly sometimesWritten: Uint32Array;
   /** Lockdep's lock-order occurrences, by site, then held lock, then target. */
   readonly edges: readonly EdgeOccurrence[];
+  /** Lockdep's irq usage per lock (IrqUsage bits; empty without interrupt handlers), and the first site of each bit (lock * 8 + bit; -1: at a thread's end). */
+  readonly irqUsage: { readonly bits: Uint8Array; readonly sites: Int32Array };
+  /** Per site of a waiting statement: what its thread found at the call (bits of its primitive's `observe`, OR-ed; 0 elsewhere). */
+  readonly seen: Uint32Array;
+}
+
+/** Lockdep's usage bits of a lock (race-language.md §10); each `…W` bit's read form is the next bit. */
+export const enum IrqUsage {
+  InHardirqW = 0,
+  InHardirqR = 1,
+  InSoftirqW = 2,
+  InSoftirqR = 3,
+  HardirqOnW = 4,
+  HardirqOnR = 5,
+  SoftirqOnW = 6,
+  SoftirqOnR = 7,
 }
 
 /** Lock `from` was held when a CPU at `site` acquired `to`; `common`: the locks held at every such occurrence. */

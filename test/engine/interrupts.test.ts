@@ -1,0 +1,217 @@
+// Interrupt contexts (race-language.md §10), rule by rule: a handler fires
+// only where its CPU lets it in, runs on top of the task it interrupts
+// (which cannot step meanwhile), fires at most once; interrupt state per
+// context; the lock forms; rwlock_t readers in handlers; misuses; lockdep's
+// irq reports. Each pins the verdict, the findings with their shortest
+// trace lengths, and the state counts of the full and the reduced search
+// (which must report the same: test/observable.ts).
+
+import { describe, expect, it } from "vitest";
+import type { Analysis } from "../../server/src/analysis";
+import { run, summarize } from "../helpers";
+import { observable } from "../observable";
+
+function both(text: string): { full: Analysis; reduced: Analysis } {
+  const full = run(text, { reduce: false });
+  expect(full.frontEnd.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const reduced = run(text);
+  expect(reduced.report!.stats.shortestTraces).toBe(true);
+  expect(observable(reduced)).toEqual(observable(full));
+  return { full, reduced };
+}
+
+const states = (x: { full: Analysis; reduced: Analysis }): [number, number] => [x.full.report!.stats.states, x.reduced.report!.stats.states];
+const irqReports = (a: Analysis): string[] => a.report!.irqReports.map((r) => `${r.title} [${r.locks.join(" → ")}]: ${r.status}`);
+
+describe("a handler on top of its CPU", () => {
+  it("waiting for a lock its own task holds is a deadlock: the task waits for the handler, the handler for the lock", () => {
+    const x = both(`
+      spinlock l
+      irq h on C { lock l; unlock l }
+      cpu C { lock l; unlock l }
+      expect deadlock`);
+    // lock l; <Interrupt> h (h then blocks on l): two steps.
+    expect(summarize(x.reduced)).toEqual(["deadlock [C,h] 2 steps"]);
+    const p = x.reduced.report!.problems[0]!;
+    expect(p.title).toBe("possible deadlock through an interrupt");
+    expect(p.trace.map((s) => `${s.cpu} ${s.action}${s.on ? ` (on ${s.on})` : ""}`)).toEqual(["C lock l", "h <Interrupt> h (on C)"]);
+    expect(p.sites.map((s) => [s.cpu, s.interrupted ?? s.waitsFor])).toEqual([
+      ["C", "h"],
+      ["h", "l"],
+    ]);
+    expect(irqReports(x.reduced)).toEqual(["inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage [l]: confirmed"]);
+    expect(states(x)).toEqual([11, 4]);
+  });
+
+  it("cannot fire while its CPU has interrupts off: lock_irq makes the same code safe, and lockdep is quiet", () => {
+    const x = both(`
+      spinlock l
+      irq h on C { lock l; unlock l }
+      cpu C { lock_irq l; unlock_irq l }
+      expect safe`);
+    expect(x.reduced.verdict).toBe("safe");
+    expect(irqReports(x.reduced)).toEqual([]);
+    expect(states(x)).toEqual([12, 2]);
+  });
+
+  it("fires while its task spins for a lock another CPU holds, and at most once", () => {
+    // The task of C waits for m held by D; h still fires on C (once) and finishes.
+    const x = both(`
+      mutex m
+      var fired = 0
+      irq h on C { fired = fired + 1 }
+      cpu C { lock m; unlock m }
+      cpu D { lock m; assert fired <= 1 "a handler fires once"; unlock m }
+      expect safe`);
+    expect(x.reduced.verdict).toBe("safe");
+    expect(states(x)).toEqual([30, 10]);
+  });
+
+  it("a softirq fires only with softirqs on: lock_bh keeps it out, local_irq_disable too", () => {
+    for (const body of ["lock_bh l; unlock_bh l", "local_irq_disable; lock l; unlock l; local_irq_enable", "local_bh_disable; lock l; unlock l; local_bh_enable"]) {
+      const x = both(`
+        spinlock l
+        softirq s on C { lock l; unlock l }
+        cpu C { ${body} }
+        expect safe`);
+      expect(x.reduced.verdict, body).toBe("safe");
+    }
+  });
+
+  it("a hardirq interrupts a running softirq; a softirq never interrupts a hardirq", () => {
+    // h fires on top of s (softirqs run with hardirqs on), s holding l: deadlock.
+    const nested = both(`
+      spinlock l
+      softirq s on C { lock l; unlock l }
+      irq h on C { lock l; unlock l }
+      cpu C { }
+      expect deadlock`);
+    expect(summarize(nested.reduced)).toEqual(["deadlock [s,h] 3 steps"]);
+    // The other way round cannot happen: s never fires on top of h, so the only
+    // deadlock is still h on top of s (h's lock_irq disables first: 4 steps).
+    const x = both(`
+      spinlock l
+      softirq s on C { lock l; unlock l }
+      irq h on C { lock_irq l; unlock_irq l }
+      cpu C { }
+      expect deadlock`);
+    expect(summarize(x.reduced)).toEqual(["deadlock [s,h] 4 steps"]);
+  });
+
+  it("an inversion through handlers on two CPUs is a cycle (the fuse/aio shape)", () => {
+    const x = both(`
+      spinlock a
+      spinlock b
+      softirq s on C0 { lock a; unlock a }
+      cpu C0 { lock b; unlock b }
+      cpu C1 { lock_irq a; lock b; unlock b; unlock_irq a }
+      expect deadlock`);
+    expect(summarize(x.reduced)).toEqual(["deadlock [C0,C1,s] 4 steps"]);
+    expect(irqReports(x.reduced)).toEqual(["SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected [a → b]: confirmed"]);
+  });
+});
+
+describe("interrupt state", () => {
+  it("unlock_irq turns hardirqs on whatever was disabled before (omapdrm), so a nested _irq pair opens a window", () => {
+    const x = both(`
+      spinlock outer
+      spinlock inner
+      irq h on C { lock outer; unlock outer }
+      cpu C { lock_irq outer; lock_irq inner; unlock_irq inner; unlock_irq outer }
+      expect deadlock`);
+    // local_irq_disable, lock outer, local_irq_disable, lock inner, unlock_irq inner, <Interrupt> h.
+    expect(summarize(x.reduced)).toEqual(["deadlock [C,h] 6 steps"]);
+    // The irqsave form restores what it found: no window.
+    const saved = both(`
+      spinlock outer
+      spinlock inner
+      irq h on C { lock outer; unlock outer }
+      cpu C { lock_irq outer; lock_irqsave inner; unlock_irqrestore inner; unlock_irq outer }
+      expect safe`);
+    expect(saved.reduced.verdict).toBe("safe");
+  });
+
+  it("misuses: an enable without its disable, a section left open, a restore without a save", () => {
+    const x = both(`
+      cpu A { local_irq_enable }
+      cpu B { local_irq_disable }
+      cpu C { local_irq_restore }
+      cpu D { local_bh_enable }
+      cpu E { local_irq_save; local_bh_disable }
+      expect misuse`);
+    expect(summarize(x.reduced)).toEqual(["irq-unbalanced [A] 1 steps", "irq-unbalanced [C] 1 steps", "irq-unbalanced [D] 1 steps", "irq-state-at-exit [B] 1 steps", "irq-state-at-exit [E] 2 steps"]);
+    expect(x.reduced.met).toBe(true);
+  });
+
+  it("a handler's own state is restored when it returns, and one that leaves its section open is a misuse", () => {
+    const x = both(`
+      spinlock l
+      softirq s on C { local_bh_disable }
+      cpu C { lock l; unlock l }
+      expect misuse`);
+    expect(summarize(x.reduced)).toEqual(["irq-state-at-exit [s] 2 steps"]);
+  });
+});
+
+describe("rwlock_t", () => {
+  const shape = (kind: "rwlock" | "rwsem", reader: string) => `
+      ${kind} l
+      ${reader}
+      cpu C0 { rlock l; runlock l }
+      cpu C1 { lock l; unlock l }`;
+
+  it("a reader in a softirq gets the lock while a writer only waits: safe", () => {
+    const x = both(`${shape("rwlock", "softirq s on C0 { rlock l; runlock l }")}\n      expect safe`);
+    expect(x.reduced.verdict).toBe("safe");
+    expect(states(x)).toEqual([30, 9]);
+  });
+
+  it("with an rwsem's rule (readers queue behind a waiting writer) the same shape deadlocks", () => {
+    const x = both(`${shape("rwsem", "softirq s on C0 { rlock l; runlock l }")}\n      expect deadlock`);
+    // C0 reads, s fires on C0 and queues behind C1, whose `lock l` waits while C0 reads.
+    expect(summarize(x.reduced)).toEqual(["deadlock [C0,C1,s] 2 steps"]);
+  });
+
+  it("a task-context reader of an rwlock_t does queue behind a waiting writer", () => {
+    const x = both(`
+      rwlock l
+      cpu C0 { rlock l; rlock l; runlock l; runlock l }
+      cpu C1 { lock l; unlock l }
+      expect deadlock`);
+    // C0's first read; C1 queues to write; C0's second read waits behind it.
+    expect(summarize(x.reduced)).toEqual(["deadlock [C0,C1] 1 steps"]);
+  });
+});
+
+describe("lockdep's irq reports", () => {
+  it("are unreached where lockdep would warn but no interleaving deadlocks", () => {
+    const x = both(`
+      spinlock l
+      irq h on C0 { lock l; unlock l }
+      cpu C0 { local_irq_disable; lock l; unlock l; local_irq_enable }
+      cpu C1 { lock l; unlock l }
+      expect safe`);
+    // C1 takes l with interrupts on, but h can never fire on C1.
+    expect(irqReports(x.reduced)).toEqual(["inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage [l]: unreached"]);
+    expect(x.reduced.diagnostics.map((d) => d.code)).toContain("RACE120");
+  });
+
+  it("two read usages never conflict; a longer chain is lockdep's irq lock inversion", () => {
+    const reads = both(`
+      rwlock l
+      softirq s on C { rlock l; runlock l }
+      cpu C { rlock l; runlock l }
+      expect safe`);
+    expect(irqReports(reads.reduced)).toEqual([]);
+    const chain = both(`
+      spinlock a
+      spinlock b
+      spinlock c
+      irq h on C0 { lock a; unlock a }
+      cpu C0 { local_irq_disable; lock a; lock b; unlock b; unlock a; local_irq_enable }
+      cpu C1 { local_irq_disable; lock b; lock c; unlock c; unlock b; local_irq_enable }
+      cpu C2 { lock c; unlock c }
+      expect safe`);
+    expect(irqReports(chain.reduced)).toEqual(["possible irq lock inversion dependency detected [a → b → c]: unreached"]);
+  });
+});
