@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompletionItem, Diagnostic, Location, WorkspaceEdit } from "vscode-languageserver-protocol";
+import type { CompletionItem, Diagnostic, Hover, Location, MarkupContent, WorkspaceEdit } from "vscode-languageserver-protocol";
 import type { TracePayload } from "../../server/src/lsp/payloads";
 import { root } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
@@ -105,6 +105,21 @@ describe("several files over the protocol", () => {
     expect(labels).toContain("take_shared");
     expect(labels).toContain("device_release_driver");
     expect(labels).toContain("device_lock");
+  });
+
+  it("hovers a name of the library with where it is declared and the kernel code it abstracts", async () => {
+    const uri = uriOf("main.race");
+    const h = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: positionOf(main, "unbind_store", 0, 2) });
+    const md = (h.contents as MarkupContent).value;
+    expect(md).toContain("**function** `unbind_store`\n\n_Declared in `linux/driver-core`._\n\nunbind_store() (drivers/base/bus.c, v6.x)");
+  });
+
+  it("completes an import with the files of the kernel library", async () => {
+    const text = 'import "li';
+    const uri = uriOf("typing.race");
+    await client.open(uri, text);
+    const items = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri }, position: positionOf(text, "li", 0, 2) });
+    expect(items.map((i) => i.label)).toEqual(["linux/driver-core", "linux/net", "linux/pci", "linux/pci-core", "linux/pci-reentrant", "linux/workqueue"]);
   });
 
   it("checks the importer again when the imported file is edited, opened with changes, or closed", async () => {

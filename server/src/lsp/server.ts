@@ -416,7 +416,7 @@ export function startServer(connection: Connection): void {
   connection.onCompletion((p) => {
     const s = stateOf(p.textDocument.uri);
     if (!s) return [];
-    return complete(s.text, s.lines.offset(p.position), s.frontEnd.ast, s.frontEnd.checked).map((c) => ({ label: c.label, kind: completionKinds[c.kind], detail: c.detail, ...(c.documentation ? { documentation: c.documentation } : {}) }));
+    return complete(s.text, s.lines.offset(p.position), s.frontEnd.ast, s.frontEnd.checked, host.libraryNames()).map((c) => ({ label: c.label, kind: completionKinds[c.kind], detail: c.detail, ...(c.documentation ? { documentation: c.documentation } : {}) }));
   });
 
   connection.languages.semanticTokens.on((p) => {
