@@ -19,6 +19,8 @@ import { sarifFailure, sarifFile, toSarif, type Failure, type SarifFile } from "
 import { diagnosticLine, formatFile, textLines } from "./cli/text";
 import { coverageJson, formatCoverage } from "./cli/coverage";
 import { cliLocator } from "./cli/places";
+import { ScenarioLines } from "./language/relocate";
+import { LineIndex } from "./language/span";
 import { replayCommand, REPLAY_USAGE } from "./cli/replay";
 import { testCommand, TEST_USAGE } from "./cli/testCommand";
 import { importCommand, IMPORT_USAGE } from "./cli/importCommand";
@@ -209,7 +211,8 @@ function writeTraceOut(out: string, file: string, text: string, a: Analysis, wri
   const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
   if (!schedule) throw new Error("the finding's trace cannot be replayed");
   const base = file.replace(/^.*[\\/]/, "");
-  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }), null, 2) + "\n");
+  const lines = new ScenarioLines(new LineIndex(text), a.frontEnd.program);
+  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }, lines), null, 2) + "\n");
 }
 
 /** The file's text, or undefined after saying why it cannot be read. */

@@ -8,7 +8,7 @@
 
 import { importInMain, type Program } from "./program";
 import { catalogue, diagnostic, type Diagnostic, type Related } from "./messages";
-import type { Span } from "./span";
+import type { LineIndex, LineRange, Position, Span } from "./span";
 
 export interface Placed {
   /** Every diagnostic at a place in the scenario's text. */
@@ -73,4 +73,33 @@ export function placeElsewhere(d: Diagnostic, program: Where, at?: Span): Diagno
   const anchor = at ?? importLine(program, d.span);
   const original: Related = { span: d.span, message: `where it happens: ${sources.where(d.span)}` };
   return { ...d, span: anchor, related: [original, ...(d.related ?? [])] };
+}
+
+/**
+ * Ranges in the scenario's own text for any program span, for what shows
+ * only the scenario (the simulation's highlights, the debugger's lines, a
+ * trace file's ranges): a span in an imported file becomes the innermost
+ * call in the scenario on the way to it (`stack`: the frames, outermost
+ * first, as compile.ts makes them), else the import that brought its file in.
+ */
+export class ScenarioLines {
+  constructor(
+    private readonly lines: LineIndex,
+    private readonly program: Where,
+  ) {}
+
+  span(s: Span, stack: readonly { readonly call: Span }[] = []): Span {
+    const { sources } = this.program;
+    if (sources.inMain(s)) return s;
+    for (let i = stack.length - 1; i >= 0; i--) if (sources.inMain(stack[i]!.call)) return stack[i]!.call;
+    return importLine(this.program, s);
+  }
+
+  range(s: Span, stack?: readonly { readonly call: Span }[]): LineRange {
+    return this.lines.range(this.span(s, stack));
+  }
+
+  position(offset: number): Position {
+    return this.lines.position(this.span({ start: offset, end: offset }).start);
+  }
 }

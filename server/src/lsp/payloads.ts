@@ -117,5 +117,5 @@ export function traceFilePayload(s: DocumentState, index: number): TraceFile | n
   if (!f || "error" in m) return null;
   const schedule = scheduleOfTrace(new Layout(m.model), f.problem.trace);
   if (!schedule) return null;
-  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } });
+  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } }, m.lines);
 }
