@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze, analyzeFrontEnd, type Analysis } from "../server/src/analysis";
 import type { Diagnostic } from "../server/src/language/messages";
+import type { Sources } from "../server/src/language/sources";
 import { LineIndex } from "../server/src/language/span";
 
 export const root = join(__dirname, "..");
@@ -23,8 +24,11 @@ export function read(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-/** `CODE severity L:C-L:C message` and the source line with carets under the range. */
-export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[]): string {
+/**
+ * `CODE severity L:C-L:C message` and the source line with carets under the
+ * range; a related place in another file of the program as `file:L:C`.
+ */
+export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[], sources?: Sources): string {
   const lines = new LineIndex(text);
   const out: string[] = [];
   for (const d of diagnostics) {
@@ -35,6 +39,10 @@ export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic
     out.push(`    | ${src}`);
     out.push(`    | ${" ".repeat(r.start.character)}${"^".repeat(width)}`);
     for (const rel of d.related ?? []) {
+      if (sources && !sources.inMain(rel.span)) {
+        out.push(`    related ${sources.where(rel.span)}: ${rel.message}`);
+        continue;
+      }
       const rr = lines.range(rel.span);
       out.push(`    related ${rr.start.line + 1}:${rr.start.character + 1}: ${rel.message}`);
     }
@@ -42,8 +50,9 @@ export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic
   return out.join("\n") + "\n";
 }
 
-export function frontEndDiagnostics(text: string): readonly Diagnostic[] {
-  return analyzeFrontEnd(text).diagnostics;
+/** The front end's diagnostics; with `path`, imports are found beside it on the disk. */
+export function frontEndDiagnostics(text: string, path?: string): readonly Diagnostic[] {
+  return analyzeFrontEnd(text, { path }).diagnostics;
 }
 
 /** The engine's findings in one line each: kind, CPUs, trace length. */
@@ -67,3 +76,10 @@ export function scratchFile(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/**
+ * The seed series as it was modelled by hand before the kernel library
+ * (race-language.md §11): feature tests that pin lines, steps and names of
+ * those scenarios read them here; samples/ has them written on the library.
+ */
+export const handDir = join(fixturesDir, "seed-by-hand");

@@ -22,11 +22,12 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { DebugSession, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Variable } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { analyze } from "../../server/src/analysis";
+import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
 import { scheduleOfTrace } from "../../server/src/engine/schedule";
 import { Layout } from "../../server/src/engine/state";
 import { LineIndex } from "../../server/src/language/span";
-import { describeState, problemText, Replayed, type CpuView, type StateView } from "../../server/src/services/simulation";
+import { describeState, problemText, Replayed, type CpuView, type ScenarioRanges, type StateView } from "../../server/src/services/simulation";
+import { ScenarioLines } from "../../server/src/language/relocate";
 import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
 
 export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -53,7 +54,7 @@ const LOCALS_BASE = 200;
 
 export class RaceDebugSession extends DebugSession {
   private replay: Replayed | undefined;
-  private lines = new LineIndex("");
+  private lines: ScenarioRanges = new LineIndex("");
   private program = "";
   /** Steps taken so far: 0 is the initial state, replay.schedule.length the end. */
   private position = 0;
@@ -99,7 +100,9 @@ export class RaceDebugSession extends DebugSession {
   private load(args: RaceLaunchArguments): void {
     this.program = args.program;
     const text = args.text ?? readFileSync(args.program, "utf8");
-    this.lines = new LineIndex(text);
+    // Its imports beside it (race-language.md §11); a statement of an imported file at the scenario's call.
+    const source = { path: args.program };
+    this.lines = new ScenarioLines(new LineIndex(text), analyzeFrontEnd(text, source).program);
     let file = args.traceData;
     if (!file && args.trace) {
       const parsed = parseTraceFile(readFileSync(args.trace, "utf8"));
@@ -107,14 +110,14 @@ export class RaceDebugSession extends DebugSession {
       file = parsed;
     }
     if (file) {
-      const r = replayTraceFile(text, file);
+      const r = replayTraceFile(text, file, source);
       if (!r.ok) throw new Error(`This trace does not apply to ${basename(args.program)}: ${r.error}.`);
       if (r.changed) this.sendEvent(new OutputEvent(`${basename(args.program)} changed since the trace was written; every step still applies.\n`, "console"));
       this.replay = new Replayed(r.model, r.schedule);
       this.finding = file.finding;
       return;
     }
-    const a = analyze(text);
+    const a = analyze(text, { source });
     if (!a.model || !a.report) throw new Error(`${basename(args.program)} has errors; fix them to replay a trace.`);
     const index = args.finding ?? 0;
     const problem = a.report.problems[index];
@@ -175,7 +178,7 @@ export class RaceDebugSession extends DebugSession {
       const st = this.r.states[pos]!;
       const next = this.r.schedule[pos];
       const ins = next ? this.r.layout.instrAt(st, next.cpu) : undefined;
-      return ins !== undefined && this.breakLines.has(this.lines.position(ins.span.start).line);
+      return ins !== undefined && this.breakLines.has(this.lines.range(ins.span, ins.stack).start.line);
     };
     do this.position += direction;
     while (this.position > 0 && this.position < n && !onBreakpoint(this.position));
@@ -200,7 +203,7 @@ export class RaceDebugSession extends DebugSession {
     const lines = (args.breakpoints ?? []).map((b) => this.convertClientLineToDebugger(b.line));
     this.breakLines = new Set(lines);
     // A breakpoint holds on a line where some CPU has a statement.
-    const statementLines = new Set(this.replay ? this.r.model.cpus.flatMap((c) => c.code.map((i) => this.lines.position(i.span.start).line)) : []);
+    const statementLines = new Set(this.replay ? this.r.model.cpus.flatMap((c) => c.code.map((i) => this.lines.range(i.span, i.stack).start.line)) : []);
     response.body = { breakpoints: lines.map((l) => ({ verified: statementLines.has(l), line: this.convertDebuggerLineToClient(l) })) };
     this.sendResponse(response);
   }

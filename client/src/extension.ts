@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { registerDebugging } from "./debug";
+import { Library } from "./library";
 import { registerImportCommand } from "./importCommand";
 import { showLockGraph, type LockGraphPayload } from "./lockGraphView";
 import { SimulationView } from "./simulationView";
@@ -35,16 +36,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.ipc, options: { execArgv: ["--max-semi-space-size=64"] } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--nolazy", "--inspect=6009"] } },
   };
+  // The kernel library ships beside the bundles; it opens read-only (library.ts).
+  const library = new Library(context.asAbsolutePath("library"));
+  library.register(context);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: "race" }],
     initializationOptions: settings(),
     synchronize: { configurationSection: "race" },
+    uriConverters: { code2Protocol: (uri) => library.toProtocol(uri), protocol2Code: (uri) => library.toCode(uri) },
   };
   client = new LanguageClient("race", "Race Scenarios", serverOptions, clientOptions);
   const c = client;
 
   const status = new StatusBar();
-  const traceView = new TraceView();
+  const traceView = new TraceView((uri) => library.toCode(uri));
   const simulation = new SimulationView((method, params) => c.sendRequest(method, params));
   context.subscriptions.push(status, traceView, simulation);
 
@@ -67,7 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (!uri) return;
       const graph = await c.sendRequest<LockGraphPayload | null>("race/lockGraph", { uri });
       if (!graph) return void vscode.window.showInformationMessage("Race: no lock-order graph yet (the scenario has not been checked).");
-      showLockGraph(graph);
+      showLockGraph(graph, (uri) => library.toCode(uri));
     }),
     vscode.commands.registerCommand("race.simulate", async (arg?: unknown) => {
       const uri = activeRaceUri(arg);

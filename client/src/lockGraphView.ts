@@ -16,7 +16,7 @@ export function renderLockGraph(g: LockGraphPayload): string {
     .map(
       (e) =>
         `<tr><td class="mono">${escapeHtml(e.from)}</td><td>→</td><td class="mono">${escapeHtml(e.to)}</td><td>${e.sites
-          .map((s) => `<a class="link" data-line="${s.range.start.line}" data-character="${s.range.start.character}">${escapeHtml(s.cpu)} at line ${s.range.start.line + 1}</a>${s.alsoHeld.length ? ` (also holding ${escapeHtml(s.alsoHeld.join(", "))})` : ""}`)
+          .map((s) => `<a class="link" data-line="${s.range.start.line}" data-character="${s.range.start.character}"${s.file ? ` data-uri="${escapeHtml(s.file)}"` : ""}>${escapeHtml(s.cpu)} at ${s.file ? `${escapeHtml(decodeURIComponent(s.file.replace(/^.*\//, "")))}:` : "line "}${s.range.start.line + 1}</a>${s.alsoHeld.length ? ` (also holding ${escapeHtml(s.alsoHeld.join(", "))})` : ""}`)
           .join("<br>")}</td></tr>`,
     )
     .join("");
@@ -34,17 +34,19 @@ export function renderLockGraph(g: LockGraphPayload): string {
 const vscode = acquireVsCodeApi();
 document.addEventListener('click', e => {
   const t = e.target.closest('[data-line]');
-  if (t) vscode.postMessage({ type: 'goto', line: Number(t.dataset.line), character: Number(t.dataset.character) });
+  if (t) vscode.postMessage({ type: 'goto', line: Number(t.dataset.line), character: Number(t.dataset.character), uri: t.dataset.uri || '' });
 });`;
   return page(n, "Lock-order graph", body, style, script);
 }
 
-export function showLockGraph(g: LockGraphPayload): void {
+/** `toCode`: how a URI of the server's is opened (a library file read-only, library.ts). */
+export function showLockGraph(g: LockGraphPayload, toCode: (uri: string) => vscode.Uri = (uri) => vscode.Uri.parse(uri)): void {
   const panel = vscode.window.createWebviewPanel("race.lockGraph", "Lock-order graph", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
   panel.webview.html = renderLockGraph(g);
-  panel.webview.onDidReceiveMessage(async (m: { type: string; line: number; character: number }) => {
+  panel.webview.onDidReceiveMessage(async (m: { type: string; line: number; character: number; uri?: string }) => {
     if (m.type !== "goto") return;
     const at = new vscode.Position(m.line, m.character);
-    await vscode.window.showTextDocument(vscode.Uri.parse(g.uri), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(at, at), preview: false });
+    // A site in a file the scenario imports opens that file (race-language.md §11).
+    await vscode.window.showTextDocument(toCode(m.uri || g.uri), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(at, at), preview: false });
   });
 }

@@ -18,6 +18,8 @@ import { escapeHtml as esc } from "./webview";
 export interface GraphSite {
   cpu: string;
   range: { start: { line: number; character: number } };
+  /** Its document, when that is not the scenario (a file it imports). */
+  file?: string;
 }
 
 export interface LockGraphInput {
@@ -91,12 +93,12 @@ export function renderLockGraphSvg(g: LockGraphInput): string {
     const text = lines
       .map((l, k) => {
         const site = e.sites[k];
-        const at = site ? ` data-line="${site.range.start.line}" data-character="${site.range.start.character}"` : "";
+        const at = site ? ` data-line="${site.range.start.line}" data-character="${site.range.start.character}"${site.file ? ` data-uri="${esc(site.file)}"` : ""}` : "";
         return `<text class="site${site ? " link" : ""}" x="${(label.x ?? 0).toFixed(1)}" y="${(top + k * 14).toFixed(1)}"${at}>${esc(l)}</text>`;
       })
       .join("");
     const first = e.sites[0];
-    const at = first ? ` data-line="${first.range.start.line}" data-character="${first.range.start.character}"` : "";
+    const at = first ? ` data-line="${first.range.start.line}" data-character="${first.range.start.character}"${first.file ? ` data-uri="${esc(first.file)}"` : ""}` : "";
     return `<g class="edge ${status}" data-from="${esc(e.from)}" data-to="${esc(e.to)}"><title>${esc(`${e.from} → ${e.to} (${status === "plain" ? "in no cycle" : status})`)}</title><path class="link"${at} d="${curve(label.points ?? [])}" marker-end="url(#arrow-${status})"/>${bg}${text}</g>`;
   });
   const nodes = graph.nodes().map((id) => {

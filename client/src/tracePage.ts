@@ -55,7 +55,9 @@ export function renderTracePage(p: TracePayload, stale = false): string {
             ? `<tr class="loophead"><td colspan="${span}">then, into the loop:</td></tr>`
             : "";
       const cls = p.loop && i >= p.loop.from ? ' class="loop"' : "";
-      return `${heading}<tr data-index="${i}"${cls}><td class="num">${i + 1}</td><td class="line">${s.range.start.line + 1}</td>${cells}</tr>`;
+      // A step in an imported file shows that file's name with the line.
+      const where = `${s.file ? `${escapeHtml(decodeURIComponent(s.file.replace(/^.*\//, "")))}:` : ""}${s.range.start.line + 1}`;
+      return `${heading}<tr data-index="${i}"${cls}><td class="num">${i + 1}</td><td class="line">${where}</td>${cells}</tr>`;
     })
     .join("\n");
   /** One blocked site's words: what it is at, and what it waits for. */

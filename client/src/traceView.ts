@@ -36,6 +36,9 @@ export class TraceView implements vscode.Disposable {
 
   private stale = false;
 
+  /** `toCode`: how a URI of the server's is opened (a library file read-only, library.ts). */
+  constructor(private readonly toCode: (uri: string) => vscode.Uri = (uri) => vscode.Uri.parse(uri)) {}
+
   // An edit makes the trace describe an older text: say so and drop the highlight.
   // The page is rendered again (not messaged), because VS Code reloads a hidden
   // webview from its HTML when it is shown again.
@@ -67,15 +70,22 @@ export class TraceView implements vscode.Disposable {
     await this.highlight(payload.steps.length);
   }
 
-  /** Highlights step `index` (steps.length: the final, blocked state) in the editor. */
+  /** The editor of a document: the scenario's, or a file it imports where a step's code is (race-language.md §11). */
+  private async editorOf(uri: string): Promise<vscode.TextEditor> {
+    const target = this.toCode(uri);
+    return (
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target.toString()) ??
+      (await vscode.window.showTextDocument(target, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: false }))
+    );
+  }
+
+  /** Highlights step `index` (steps.length: the final, blocked state) in the editor of the file its code is in. */
   private async highlight(index: number): Promise<void> {
     const p = this.payload;
     if (!p || this.stale) return;
-    const uri = vscode.Uri.parse(p.uri);
-    const editor =
-      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri) ??
-      (await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: false }));
     const step = p.steps[index];
+    this.clear();
+    const editor = await this.editorOf(step?.file ?? p.blocked[0]?.file ?? p.uri);
     if (step) {
       const held = Object.entries(step.held)
         .filter(([, locks]) => locks.length > 0)
@@ -87,9 +97,10 @@ export class TraceView implements vscode.Disposable {
       editor.revealRange(toRange(step.range), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     } else {
       editor.setDecorations(this.current, []);
+      const here = editor.document.uri.toString();
       editor.setDecorations(
         this.blockedDecoration,
-        p.blocked.map((b) => ({ range: toRange(b.range), hoverMessage: `${b.cpu} blocked${b.waitsFor ? ` waiting for ${b.waitsFor}` : ""}` })),
+        p.blocked.filter((b) => this.toCode(b.file ?? p.uri).toString() === here).map((b) => ({ range: toRange(b.range), hoverMessage: `${b.cpu} blocked${b.waitsFor ? ` waiting for ${b.waitsFor}` : ""}` })),
       );
       if (p.blocked[0]) editor.revealRange(toRange(p.blocked[0].range), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }

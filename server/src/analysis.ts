@@ -8,8 +8,10 @@ import { expectationText, type Expectation, type ExpectKind, type SourceFile } f
 import { check, type CheckResult } from "./language/checker";
 import { threadCount } from "./language/binder";
 import { catalogue, diagnostic, relatedText, withRelated, withSeverity, type CycleRelation, type Diagnostic, type Related } from "./language/messages";
-import { parse } from "./language/parse";
+import { loadProgram, type Program, type SourceContext } from "./language/program";
+import { importLine, placeElsewhere, placeFrontEnd } from "./language/relocate";
 import { span } from "./language/span";
+import { diskHost } from "./files";
 import { compile, CompileError } from "./engine/compile";
 import type { ExploreOptions, ProblemKind } from "./engine/explore";
 import type { Model } from "./engine/model";
@@ -19,15 +21,23 @@ import { lockdepReportDiagnostic } from "./import/editor";
 
 export interface FrontEnd {
   readonly text: string;
+  /** The scenario's own items (`[*]` filled in); what it imports is in `program`. */
   readonly ast: SourceFile;
   readonly checked: CheckResult;
-  /** Parse and check diagnostics together, in source order. */
+  /** Parse and check diagnostics together, in source order, all in the scenario's text (those of imported files summed up at their import). */
   readonly diagnostics: readonly Diagnostic[];
   readonly hasErrors: boolean;
+  /** The scenario with the files it imports (race-language.md §11): every span is a program span (language/sources.ts). */
+  readonly program: Program;
+  /** The front end's diagnostics that are in imported files, where they are (for an editor that has those files open). */
+  readonly elsewhere: readonly Diagnostic[];
 }
 
-/** The worst that was found: `deadlock` > `hang` > `violation` > `misuse`; else `safe` or `incomplete`. */
-export type Verdict = "safe" | "deadlock" | "hang" | "violation" | "misuse" | "incomplete" | "invalid";
+/**
+ * The worst that was found: `deadlock` > `hang` > `violation` > `misuse`; else `safe` or `incomplete`.
+ * `declarations`: a file with no CPU, `scenario` or `expect` only declares, for scenarios that import it.
+ */
+export type Verdict = "safe" | "deadlock" | "hang" | "violation" | "misuse" | "incomplete" | "invalid" | "declarations";
 
 /**
  * Which word of `expect` claims each kind of problem (race-language.md §7).
@@ -66,29 +76,34 @@ export interface Analysis {
   readonly coverage: Coverage | undefined;
 }
 
-export type AnalyzeOptions = ExploreOptions;
+export type AnalyzeOptions = ExploreOptions & {
+  /** Where the text comes from, for its imports (default: no path; the library from the disk). */
+  readonly source?: SourceContext;
+};
 
 export const MAX_CPUS = 31;
 
 /** Parse and check: what the editor shows on every keystroke. */
-export function analyzeFrontEnd(text: string): FrontEnd {
-  const parsed = parse(text);
-  const cutAt = parsed.cutAt;
-  const checked = check(parsed.ast, text, { truncated: cutAt !== undefined });
+export function analyzeFrontEnd(text: string, source: SourceContext = {}): FrontEnd {
+  const program = loadProgram(text, { path: source.path, host: source.host ?? diskHost() });
+  const cutAt = program.cutAt;
+  const checked = check(program.ast, text, { truncated: cutAt !== undefined, sources: program.sources, declarationsOnly: program.declarationsOnly });
   // A kernel spelling's range is explained by its hint (its `&` lexes as a bad character).
   const explained = (d: Diagnostic): boolean => checked.quiet.some((q) => q.start <= d.span.start && d.span.end <= q.end);
   // The item where reading stopped is missing its end: what the checker says about it is noise.
-  const cutItem = cutAt === undefined ? undefined : Math.min(cutAt, parsed.ast.items.at(-1)?.span.start ?? cutAt);
-  const checkerFindings = cutItem === undefined ? checked.diagnostics : checked.diagnostics.filter((d) => d.span.start < cutItem);
-  const all = sortDiagnostics([...parsed.diagnostics.filter((d) => !explained(d)), ...checkerFindings]);
+  const cutItem = cutAt === undefined ? undefined : Math.min(cutAt, program.main.items.at(-1)?.span.start ?? cutAt);
+  const inCutItem = (d: Diagnostic): boolean => cutItem !== undefined && cutItem <= d.span.start && program.sources.inMain(d.span);
+  const checkerFindings = checked.diagnostics.filter((d) => !inCutItem(d));
+  const placed = placeFrontEnd([...program.diagnostics.filter((d) => !explained(d)), ...checkerFindings], program);
+  const all = sortDiagnostics(placed.here);
   // A pasted lockdep report: one diagnostic offering its conversion, not hundreds of syntax errors (import/editor.ts).
   const report = all.some((d) => d.severity === "error") ? lockdepReportDiagnostic(text) : undefined;
   const diagnostics = report ? [report] : all;
-  return { text, ast: parsed.ast, checked, diagnostics, hasErrors: diagnostics.some((d) => d.severity === "error") };
+  return { text, ast: program.main, checked, diagnostics, hasErrors: diagnostics.some((d) => d.severity === "error"), program, elsewhere: placed.elsewhere };
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  const frontEnd = analyzeFrontEnd(text);
+  const frontEnd = analyzeFrontEnd(text, options.source);
   const expectation = frontEnd.checked.expectation;
   const invalid = (extra: Diagnostic[] = []): Analysis => ({
     frontEnd,
@@ -102,17 +117,18 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     coverage: undefined,
   });
   if (frontEnd.hasErrors) return invalid();
+  if (frontEnd.program.declarationsOnly) return { ...invalid(), verdict: "declarations", met: true };
   const scope = frontEnd.checked.scope;
   if (threadCount(scope) > MAX_CPUS) {
     // On the first thread past the limit, in source order.
     const threads = [...scope.cpus, ...scope.works, ...scope.kthreads, ...scope.handlers].sort((a, b) => a.span.start - b.span.start);
     let n = 0;
     const over = threads.find((t) => (n += t.kind === "WorkDecl" ? (t.instances?.length ?? 1) : 1) > MAX_CPUS) ?? threads[threads.length - 1]!;
-    return invalid([diagnostic("syntax", over.name.span, { kind: "tooManyCpus", max: MAX_CPUS })]);
+    return invalid([placeElsewhere(diagnostic("syntax", over.name.span, { kind: "tooManyCpus", max: MAX_CPUS }), frontEnd.program)]);
   }
   let model: Model;
   try {
-    model = compile(frontEnd.ast, frontEnd.checked.scope, text);
+    model = compile(frontEnd.program.ast, frontEnd.checked.scope, frontEnd.program.sources);
   } catch (e) {
     if (e instanceof CompileError) return invalid([diagnostic("internal", span(0, 0), e.message)]);
     throw e;
@@ -128,7 +144,8 @@ function isExpected(p: Problem, expectation: Expectation): boolean {
 function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectation: Expectation): Analysis {
   const findings = report.problems.map((problem) => ({ problem, expected: isExpected(problem, expectation) }));
   const diagnostics: Diagnostic[] = [...frontEnd.diagnostics];
-  findings.forEach(({ problem, expected }, i) => diagnostics.push(...problemDiagnostics(problem, expected).map((d) => ({ ...d, finding: i }))));
+  const program = frontEnd.program;
+  findings.forEach(({ problem, expected }, i) => diagnostics.push(...problemDiagnostics(problem, expected, program).map((d) => ({ ...d, finding: i }))));
   if (!report.lockGraph.cyclesComplete) {
     const first = report.lockGraph.inversions[0]?.edges[0]?.sites[0]?.span ?? span(0, 0);
     diagnostics.push(diagnostic("cyclesIncomplete", first, report.lockGraph.inversions.length, report.lockGraph.cyclesStoppedBy ?? "budget"));
@@ -170,7 +187,7 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
   if (missing.length > 0) {
     diagnostics.push(diagnostic("expectationNotMet", expectSpan, expectationText(expectation), missing, complete ? report.stats.states : undefined));
   }
-  const covered = coverage(model, report);
+  const covered = coverage(model, report, (s) => program.sources.inMain(s));
   diagnostics.push(...vacuityDiagnostics(covered, expectation));
   const met = !unexpected && missing.length === 0 && (expectation.kinds.length > 0 || complete);
   const kinds = new Set(report.problems.map((p) => p.kind));
@@ -185,7 +202,9 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
           : complete
             ? "safe"
             : "incomplete";
-  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(diagnostics), coverage: covered };
+  // Inversion notes and coverage in imported code: at the scenario's import.
+  const placed = diagnostics.map((d) => placeElsewhere(d, program));
+  return { frontEnd, model, report, expectation, verdict, met, findings, diagnostics: sortDiagnostics(placed), coverage: covered };
 }
 
 const problemCodes = {
@@ -210,21 +229,33 @@ export function problemCode(kind: Problem["kind"]): string {
   return catalogue[problemCodes[kind]].code;
 }
 
-/** A deadlock is shown on every CPU's blocked statement; other problems at their site. */
-export function problemDiagnostics(p: Problem, expected: boolean): Diagnostic[] {
+/**
+ * A deadlock is shown on every CPU's blocked statement; other problems at
+ * their site. A site in an imported file is shown at the innermost call in
+ * the scenario on the way there (else at the import), with the site itself
+ * as the first related place.
+ */
+export function problemDiagnostics(p: Problem, expected: boolean, program?: Pick<Program, "sources" | "via">): Diagnostic[] {
   const id = problemCodes[p.kind];
   const sites = p.kind === "deadlock" ? p.sites : [p.sites[0]!];
   return sites.map((site) => {
-    const related: Related[] = [];
-    for (const other of p.sites) {
-      if (other !== site) related.push({ span: other.span, message: relatedText.blockedHere(other.cpu, other.waitsFor) });
-    }
-    for (const s of p.sites) {
-      for (const h of s.holds) if (h.span) related.push({ span: h.span, message: relatedText.stillHeld(s.cpu, h.lock) });
-    }
-    const d = withRelated(diagnostic(id, site.span, p.words, expected), related);
-    return expected ? withSeverity(d, "information") : d;
+    const d = siteDiagnostic(p, site, id, expected);
+    if (!program || program.sources.inMain(site.span)) return d;
+    const call = [...site.stack].reverse().find((f) => program.sources.inMain(f.call))?.call;
+    return placeElsewhere(d, program, call ?? importLine(program, site.span));
   });
+}
+
+function siteDiagnostic(p: Problem, site: Problem["sites"][number], id: (typeof problemCodes)[Problem["kind"]], expected: boolean): Diagnostic {
+  const related: Related[] = [];
+  for (const other of p.sites) {
+    if (other !== site) related.push({ span: other.span, message: relatedText.blockedHere(other.cpu, other.waitsFor) });
+  }
+  for (const s of p.sites) {
+    for (const h of s.holds) if (h.span) related.push({ span: h.span, message: relatedText.stillHeld(s.cpu, h.lock) });
+  }
+  const d = withRelated(diagnostic(id, site.span, p.words, expected), related);
+  return expected ? withSeverity(d, "information") : d;
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

@@ -18,6 +18,9 @@ import { internalErrorJson, toJsonFile, type JsonFile } from "./cli/json";
 import { sarifFailure, sarifFile, toSarif, type Failure, type SarifFile } from "./cli/sarif";
 import { diagnosticLine, formatFile, textLines } from "./cli/text";
 import { coverageJson, formatCoverage } from "./cli/coverage";
+import { cliLocator } from "./cli/places";
+import { ScenarioLines } from "./language/relocate";
+import { LineIndex } from "./language/span";
 import { replayCommand, REPLAY_USAGE } from "./cli/replay";
 import { testCommand, TEST_USAGE } from "./cli/testCommand";
 import { importCommand, IMPORT_USAGE } from "./cli/importCommand";
@@ -25,7 +28,6 @@ import { scheduleOfTrace } from "./engine/schedule";
 import { Layout } from "./engine/state";
 import { traceFileOf } from "./traceFile";
 import { writeFileSync } from "node:fs";
-import { LineIndex } from "./language/span";
 
 declare const RACE_VERSION: string | undefined;
 const VERSION = typeof RACE_VERSION === "string" ? RACE_VERSION : "0.0.0-dev";
@@ -175,8 +177,9 @@ function run(argv: string[], debug: boolean, write: Write, writeErr: Write): num
       continue;
     }
     try {
-      const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce });
-      const lines = new LineIndex(text);
+      // Imports are found beside the file (race-language.md §11); reports name imported files by their paths.
+      const analysis = analyze(text, { maxStates: opts.maxStates, timeoutMs: opts.timeoutMs, reduce: opts.reduce, source: { path: file } });
+      const lines = cliLocator(analysis.frontEnd);
       // Rendered at once, so that a failure while rendering is this file's too.
       if (opts.format === "text") write(formatFile(file, analysis, lines));
       if (opts.format === "text" && opts.coverage) write(formatCoverage(file, analysis, lines));
@@ -208,7 +211,8 @@ function writeTraceOut(out: string, file: string, text: string, a: Analysis, wri
   const schedule = scheduleOfTrace(new Layout(a.model), problem.trace);
   if (!schedule) throw new Error("the finding's trace cannot be replayed");
   const base = file.replace(/^.*[\\/]/, "");
-  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }), null, 2) + "\n");
+  const lines = new ScenarioLines(new LineIndex(text), a.frontEnd.program);
+  writeFileSync(out, JSON.stringify(traceFileOf(text, a.model, schedule, { file: base, finding: { kind: problem.kind, message: problem.message } }, lines), null, 2) + "\n");
 }
 
 /** The file's text, or undefined after saying why it cannot be read. */
@@ -225,14 +229,14 @@ function exportPromela(file: string, debug: boolean, write: Write, writeErr: Wri
   const text = readSource(file, writeErr);
   if (text === undefined) return EXIT.invalid;
   try {
-    const fe = analyzeFrontEnd(text);
+    const fe = analyzeFrontEnd(text, { path: file });
     if (fe.hasErrors) {
-      const lines = new LineIndex(text);
+      const lines = cliLocator(fe);
       const errors = fe.diagnostics.filter((x) => x.severity === "error").map((d) => diagnosticLine(file, lines, d));
       writeErr(textLines([...errors, `race: ${file} has errors; nothing exported`]));
       return EXIT.invalid;
     }
-    write(toPromela(compile(fe.ast, fe.checked.scope), file));
+    write(toPromela(compile(fe.program.ast, fe.checked.scope), file));
     return EXIT.met;
   } catch (e) {
     if (e instanceof ExportError) {

@@ -16,7 +16,7 @@ import type { FrontEnd } from "./analysis";
 import { diagnostic } from "./language/messages";
 import { span } from "./language/span";
 import type { Fix } from "./services/fixes";
-import type { CheckOptions, CheckReply, CheckSummary } from "./workerProtocol";
+import type { CheckOptions, CheckReply, CheckSource, CheckSummary } from "./workerProtocol";
 
 /**
  * The default cap on the worker's old generation. The engine's state store
@@ -37,6 +37,7 @@ interface Job {
   readonly uri: string;
   readonly version: number;
   readonly text: string;
+  readonly source: CheckSource | undefined;
   readonly cancel: SharedArrayBuffer;
 }
 
@@ -67,14 +68,18 @@ export class CheckScheduler {
     public options: SchedulerOptions,
   ) {}
 
-  /** Checks `text` after the debounce delay (0: at once), superseding older versions. */
-  schedule(uri: string, version: number, text: string, delayMs = this.options.debounceMs): void {
+  /**
+   * Checks `text` after the debounce delay (0: at once), superseding older
+   * versions. `version` is any number that changes when what is checked
+   * changes (the server's, which also changes when an imported file does).
+   */
+  schedule(uri: string, version: number, text: string, delayMs = this.options.debounceMs, source?: CheckSource): void {
     clearTimeout(this.timers.get(uri));
     if (this.running?.uri === uri && this.running.version !== version) this.cancelRunning();
     this.pending.delete(uri);
     const enqueue = (): void => {
       this.timers.delete(uri);
-      this.pending.set(uri, { id: this.nextId++, uri, version, text, cancel: new SharedArrayBuffer(4) });
+      this.pending.set(uri, { id: this.nextId++, uri, version, text, source, cancel: new SharedArrayBuffer(4) });
       this.pump();
     };
     if (delayMs <= 0) enqueue();
@@ -153,7 +158,7 @@ export class CheckScheduler {
     this.running = job;
     this.delivered = false;
     this.events.started(job.uri, job.version);
-    this.ensureWorker().postMessage({ id: job.id, text: job.text, maxStates: this.options.maxStates, timeoutMs: this.options.timeoutMs, cancel: job.cancel });
+    this.ensureWorker().postMessage({ id: job.id, text: job.text, source: job.source, maxStates: this.options.maxStates, timeoutMs: this.options.timeoutMs, cancel: job.cancel });
   }
 
   private onReply(reply: CheckReply): void {

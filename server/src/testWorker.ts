@@ -9,6 +9,8 @@ import { runScenarioTest, type ScenarioTestResult } from "./services/scenarioTes
 export interface TestJob {
   readonly id: number;
   readonly text: string;
+  /** The scenario's path, for the files it imports (race-language.md §11); read from the disk. */
+  readonly path: string | undefined;
   readonly options: Pick<AnalyzeOptions, "maxStates" | "timeoutMs">;
 }
 
@@ -18,7 +20,7 @@ if (parentPort) {
   const port = parentPort;
   port.on("message", (job: TestJob) => {
     try {
-      port.postMessage({ id: job.id, result: runScenarioTest(job.text, job.options) } satisfies TestReply);
+      port.postMessage({ id: job.id, result: runScenarioTest(job.text, { ...job.options, source: { path: job.path } }) } satisfies TestReply);
     } catch (e) {
       port.postMessage({ id: job.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies TestReply);
     }

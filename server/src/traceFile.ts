@@ -13,6 +13,9 @@ import type { Model } from "./engine/model";
 import { canTake, encodeSchedule, statesOf, type ScheduledStep } from "./engine/schedule";
 import { Layout } from "./engine/state";
 import { buildTrace, type TraceStep } from "./engine/trace";
+import type { SourceContext } from "./language/program";
+import { ScenarioLines } from "./language/relocate";
+import type { ScenarioRanges } from "./services/simulation";
 import { LineIndex, type LineRange } from "./language/span";
 
 export const TRACE_FORMAT = "race-trace";
@@ -42,21 +45,25 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The compiled model of a scenario, or why there is none. */
-export function modelOf(text: string): { model: Model } | { error: string } {
-  const fe = analyzeFrontEnd(text);
+/**
+ * The compiled model of a scenario (its imports read as `source` says), or
+ * why there is none; with the ranges its statements have in the scenario's
+ * text (a statement of an imported file at the scenario's call on the way).
+ */
+export function modelOf(text: string, source?: SourceContext): { model: Model; lines: ScenarioLines } | { error: string } {
+  const fe = analyzeFrontEnd(text, source);
   if (fe.hasErrors) return { error: `the scenario has ${fe.diagnostics.filter((d) => d.severity === "error").length} error(s)` };
   try {
-    return { model: compile(fe.ast, fe.checked.scope) };
+    return { model: compile(fe.program.ast, fe.checked.scope), lines: new ScenarioLines(new LineIndex(text), fe.program) };
   } catch (e) {
     if (e instanceof CompileError) return { error: e.message };
     throw e;
   }
 }
 
-export function traceFileOf(text: string, model: Model, schedule: readonly ScheduledStep[], meta: { file?: string; finding?: { kind: string; message: string } } = {}): TraceFile {
+/** `lines`: the ranges of statements in the scenario's text (ScenarioLines when it imports files). */
+export function traceFileOf(text: string, model: Model, schedule: readonly ScheduledStep[], meta: { file?: string; finding?: { kind: string; message: string } } = {}, lines: ScenarioRanges = new LineIndex(text)): TraceFile {
   const layout = new Layout(model);
-  const lines = new LineIndex(text);
   const trace = buildTrace(layout, encodeSchedule(schedule));
   const states = statesOf(layout, schedule);
   if (!states) throw new Error("traceFileOf: the schedule cannot be taken");
@@ -68,7 +75,7 @@ export function traceFileOf(text: string, model: Model, schedule: readonly Sched
     steps: schedule.map((s, i) => {
       const t = trace[i]!;
       const statement = layout.instrAt(states[i]!, s.cpu)!.text;
-      return { cpu: t.cpu, ...(t.op === "either" ? { choice: s.choice } : {}), statement, action: t.action, range: lines.range(t.span) };
+      return { cpu: t.cpu, ...(t.op === "either" ? { choice: s.choice } : {}), statement, action: t.action, range: lines.range(t.span, t.stack) };
     }),
   };
 }
@@ -104,14 +111,14 @@ export type Replay =
     }
   | { readonly ok: false; readonly changed: boolean; readonly error: string; readonly step?: number };
 
-/** Replays a trace file on a scenario's current text. */
-export function replayTraceFile(text: string, file: TraceFile): Replay {
+/** Replays a trace file on a scenario's current text (its imports read as `source` says). */
+export function replayTraceFile(text: string, file: TraceFile, source?: SourceContext): Replay {
   const changed = sha256(text) !== file.scenario.sha256;
   const stale = changed ? "the scenario changed since the trace was written, and " : "";
-  const m = modelOf(text);
+  const m = modelOf(text, source);
   if ("error" in m) return { ok: false, changed, error: `${stale}${m.error}` };
   const layout = new Layout(m.model);
-  const lines = new LineIndex(text);
+  const lines = m.lines;
   const st = layout.initial();
   const schedule: ScheduledStep[] = [];
   for (const [i, s] of file.steps.entries()) {
@@ -121,7 +128,7 @@ export function replayTraceFile(text: string, file: TraceFile): Replay {
     const ins = layout.instrAt(st, cpu);
     if (!ins) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} has finished before '${s.statement}'` };
     if (ins.text !== s.statement) {
-      const line = lines.position(ins.span.start).line + 1;
+      const line = lines.range(ins.span, ins.stack).start.line + 1;
       return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} should run '${s.statement}' but is at '${ins.text}' (line ${line})` };
     }
     const step = { cpu, choice: s.choice ?? 0 };

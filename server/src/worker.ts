@@ -4,6 +4,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { analyze } from "./analysis";
+import { snapshotHost } from "./files";
 import { engineFixes } from "./services/fixes";
 import type { Fix } from "./services/fixes";
 import type { CheckReply, CheckRequest, CheckSummary } from "./workerProtocol";
@@ -16,7 +17,9 @@ export const MAX_STATES_FOR_FIXES = 200_000;
  * verifies quick-fix candidates and returns them (undefined if cancelled).
  */
 export function runCheck(req: Omit<CheckRequest, "id" | "cancel">, isCancelled: () => boolean, deliver: (s: CheckSummary) => void): Fix[] | undefined {
-  const options = { maxStates: req.maxStates, timeoutMs: req.timeoutMs, isCancelled };
+  // The imported files exactly as the front end read them (race-language.md §11).
+  const source = req.source ? { path: req.source.path, host: snapshotHost(new Map(req.source.files)) } : undefined;
+  const options = { maxStates: req.maxStates, timeoutMs: req.timeoutMs, isCancelled, source };
   const a = analyze(req.text, options);
   if (isCancelled()) return undefined;
   deliver({

@@ -11,9 +11,20 @@ import type { Expectation } from "./language/ast";
 import type { Diagnostic } from "./language/messages";
 import type { Fix } from "./services/fixes";
 
+/**
+ * Where a scenario's imports come from (race-language.md §11): its path, and
+ * the text of every file the front end read for it (open documents as
+ * edited, the rest from the disk), so that the worker checks exactly that.
+ */
+export interface CheckSource {
+  readonly path: string | undefined;
+  readonly files: readonly (readonly [path: string, text: string])[];
+}
+
 export interface CheckRequest {
   readonly id: number;
   readonly text: string;
+  readonly source?: CheckSource;
   readonly maxStates: number;
   readonly timeoutMs: number;
   /** Int32Array over this buffer: [0] set to 1 by the server cancels the job. */

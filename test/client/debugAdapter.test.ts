@@ -14,9 +14,9 @@ import { analyze } from "../../server/src/analysis";
 import { scheduleOfTrace } from "../../server/src/engine/schedule";
 import { Layout } from "../../server/src/engine/state";
 import { traceFileOf } from "../../server/src/traceFile";
-import { read, samplesDir } from "../helpers";
+import { handDir, read } from "../helpers";
 
-const v9path = join(samplesDir, "v9-remove-vs-unbind.race");
+const v9path = join(handDir, "v9-remove-vs-unbind.race");
 const v9 = read(v9path);
 
 /** A DAP client over the adapter's in-process interface (what DebugAdapterInlineImplementation uses). */

@@ -10,7 +10,7 @@ import { edgeStatuses, renderLockGraphSvg, renderSwimlaneSvg, type LockGraphInpu
 import { analyze } from "../../server/src/analysis";
 import { LineIndex } from "../../server/src/language/span";
 import { locateStep } from "../../server/src/engine/trace";
-import { fixturesDir, read, samplesDir } from "../helpers";
+import { fixturesDir, handDir, read } from "../helpers";
 
 function graphOf(file: string): LockGraphInput {
   const text = read(file);
@@ -49,7 +49,7 @@ describe("the lock-order graph, drawn", () => {
   });
 
   it("colours unreached and gated cycles differently from confirmed ones", () => {
-    expect([...edgeStatuses(graphOf(join(samplesDir, "v10-remove-vs-unbind.race"))).values()]).toEqual(["unreached", "unreached"]);
+    expect([...edgeStatuses(graphOf(join(handDir, "v10-remove-vs-unbind.race"))).values()]).toEqual(["unreached", "unreached"]);
     const gated = edgeStatuses({
       locks: ["A", "B", "G"],
       edges: [
@@ -64,7 +64,7 @@ describe("the lock-order graph, drawn", () => {
 });
 
 describe("a trace, drawn as swimlanes", () => {
-  const text = read(join(samplesDir, "v9-remove-vs-unbind.race"));
+  const text = read(join(handDir, "v9-remove-vs-unbind.race"));
   const a = analyze(text);
   const lines = new LineIndex(text);
   const p = a.report!.problems[0]!;

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         if (!shortest) tracesUnproven++;
         const reductionAgrees = !full.report!.stats.complete || isDeepStrictEqual(observable(full, shortest), observable(a, shortest));
         if (full.report!.stats.complete) reductionCompared++;
-        const model = compile(a.frontEnd.ast, a.frontEnd.checked.scope);
+        const model = compile(a.frontEnd.program.ast, a.frontEnd.checked.scope);
         const spin = await spinVerdict(toPromela(model, name), dir);
         if (!isNamed) for (const p of primitivesUsed(model)) uses.set(p, (uses.get(p) ?? 0) + 1);
         if (a.report!.globallyStuck) tally.stuck++;

@@ -17,7 +17,7 @@ import { listRace, read, samplesDir } from "../helpers";
 function compiled(text: string): number | undefined {
   const fe = analyzeFrontEnd(text);
   if (fe.hasErrors) return undefined;
-  const model = compile(fe.ast, fe.checked.scope, text);
+  const model = compile(fe.program.ast, fe.checked.scope, fe.program.sources);
   for (const c of model.cpus) expect(c.code.length).toBeLessThanOrEqual(MAX_PC);
   return model.cpus.reduce((n, c) => n + c.code.length, 0);
 }

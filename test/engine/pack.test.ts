@@ -19,7 +19,7 @@ import { listRace, read, samplesDir } from "../helpers";
 function model(text: string): Model {
   const fe = analyzeFrontEnd(text);
   expect(fe.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return compile(fe.ast, fe.checked!.scope);
+  return compile(fe.program.ast, fe.checked!.scope);
 }
 
 /** Every reachable state round-trips; returns how many there are. */

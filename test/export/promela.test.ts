@@ -11,18 +11,18 @@ import { describe, expect, it } from "vitest";
 import { analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
 import { commentText, toPromela } from "../../server/src/export/promela";
-import { fixturesDir, read, root, samplesDir } from "../helpers";
+import { fixturesDir, handDir, read, root } from "../helpers";
 import { generateScenario } from "../differential/generate";
 
 function exportText(text: string, name: string): string {
   const fe = analyzeFrontEnd(text);
   expect(fe.hasErrors).toBe(false);
-  return toPromela(compile(fe.ast, fe.checked.scope), name);
+  return toPromela(compile(fe.program.ast, fe.checked.scope), name);
 }
 
 describe("Promela export", () => {
-  it("writes the v9 sample as pinned", async () => {
-    const pml = exportText(read(join(samplesDir, "v9-remove-vs-unbind.race")), "samples/v9-remove-vs-unbind.race");
+  it("writes the v9 scenario as pinned", async () => {
+    const pml = exportText(read(join(handDir, "v9-remove-vs-unbind.race")), "test/fixtures/seed-by-hand/v9-remove-vs-unbind.race");
     await expect(pml).toMatchFileSnapshot(join(fixturesDir, "promela", "v9-remove-vs-unbind.pml"));
   });
 

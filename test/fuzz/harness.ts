@@ -16,6 +16,7 @@
 import { analyze, analyzeFrontEnd, type Analysis } from "../../server/src/analysis";
 import { compile, CompileError } from "../../server/src/engine/compile";
 import { ExportError, toPromela } from "../../server/src/export/promela";
+import type { Sources } from "../../server/src/language/sources";
 import type { Span } from "../../server/src/language/span";
 import { format } from "../../server/src/services/format";
 
@@ -72,17 +73,23 @@ export function runCase(text: string, budget: CaseBudget): CaseResult {
   const inside = (where: Stage, what: string, s: Span): void => {
     if (!(s.start >= 0 && s.start <= s.end && s.end <= text.length)) failures.push({ kind: "range", stage: where, detail: `${what} at ${s.start}..${s.end} outside 0..${text.length}` });
   };
+  // A related place or a trace step may be in a file the scenario imports (race-language.md §11): inside one file of the program.
+  const inProgram = (sources: Sources | undefined) => (where: Stage, what: string, s: Span): void => {
+    if (!sources || sources.inMain(s)) return inside(where, what, s);
+    const file = sources.files[sources.fileAt(s.start)]!;
+    if (!(s.start <= s.end && s.end <= file.base + file.text.length)) failures.push({ kind: "range", stage: where, detail: `${what} at ${s.start}..${s.end} outside ${file.path ?? "?"}` });
+  };
 
   const fe = stage("front-end", () => analyzeFrontEnd(text));
   if (fe) {
     for (const d of fe.diagnostics) {
       inside("front-end", d.code, d.span);
-      for (const r of d.related ?? []) inside("front-end", `${d.code} related`, r.span);
+      for (const r of d.related ?? []) inProgram(fe.program.sources)("front-end", `${d.code} related`, r.span);
       if (d.code === "RACE199") failures.push({ kind: "race199", stage: "front-end", detail: d.message });
     }
   }
   const a = stage("analyze", () => analyze(text, budget));
-  if (a) checkAnalysis(a, failures, inside);
+  if (a) checkAnalysis(a, failures, inside, inProgram(a.frontEnd.program.sources));
   stage("format", () => {
     const once = format(text);
     if (format(once) !== once) failures.push({ kind: "format", stage: "format", detail: "format(format(x)) !== format(x)" });
@@ -90,7 +97,7 @@ export function runCase(text: string, budget: CaseBudget): CaseResult {
   if (fe && !fe.hasErrors) {
     stage("export", () => {
       try {
-        toPromela(compile(fe.ast, fe.checked.scope), "fuzz.race");
+        toPromela(compile(fe.program.ast, fe.checked.scope), "fuzz.race");
       } catch (e) {
         // What cannot be exported exactly is refused with a reason; a model that does not compile is analyze()'s RACE199.
         if (!(e instanceof ExportError) && !(e instanceof CompileError)) throw e;
@@ -105,15 +112,17 @@ export function runCase(text: string, budget: CaseBudget): CaseResult {
   return { failures, ms, stageMs };
 }
 
-function checkAnalysis(a: Analysis, failures: CaseFailure[], inside: (where: Stage, what: string, s: Span) => void): void {
+type Inside = (where: Stage, what: string, s: Span) => void;
+
+function checkAnalysis(a: Analysis, failures: CaseFailure[], inside: Inside, inProgram: Inside): void {
   for (const d of a.diagnostics) {
     inside("analyze", d.code, d.span);
-    for (const r of d.related ?? []) inside("analyze", `${d.code} related`, r.span);
+    for (const r of d.related ?? []) inProgram("analyze", `${d.code} related`, r.span);
     if (d.code === "RACE199") failures.push({ kind: "race199", stage: "analyze", detail: d.message.slice(0, 200) });
   }
   for (const { problem } of a.findings) {
-    inside("analyze", `${problem.kind} problem`, problem.span);
-    for (const step of problem.trace) inside("analyze", `${problem.kind} trace step`, step.span);
+    inProgram("analyze", `${problem.kind} problem`, problem.span);
+    for (const step of problem.trace) inProgram("analyze", `${problem.kind} trace step`, step.span);
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { analyzeFrontEnd } from "../../server/src/analysis";
 import { catalogue } from "../../server/src/language/messages";
 import { fixturesDir, frontEndDiagnostics, listRace, read, renderDiagnostics } from "../helpers";
 
@@ -14,10 +15,11 @@ describe("diagnostic fixtures", () => {
   for (const file of fixtures) {
     const code = file.slice(0, 7);
     it(`${file} reports ${code} with exact ranges`, async () => {
+      // Read from where it is, so that its imports (fixtures/diagnostics/imported/) are found.
       const text = read(join(dir, file));
-      const diagnostics = frontEndDiagnostics(text);
-      expect(diagnostics.map((d) => d.code)).toContain(code);
-      await expect(renderDiagnostics(text, diagnostics)).toMatchFileSnapshot(join(dir, file.replace(/\.race$/, ".diagnostics.txt")));
+      const fe = analyzeFrontEnd(text, { path: join(dir, file) });
+      expect(fe.diagnostics.map((d) => d.code)).toContain(code);
+      await expect(renderDiagnostics(text, fe.diagnostics, fe.program.sources)).toMatchFileSnapshot(join(dir, file.replace(/\.race$/, ".diagnostics.txt")));
     });
   }
 

@@ -7,12 +7,12 @@ import type { CodeLens } from "vscode-languageserver-protocol";
 import type { SimulatePayload } from "../../server/src/lsp/simulate";
 import type { TestPayload } from "../../server/src/lsp/tests";
 import type { TraceFile } from "../../server/src/traceFile";
-import { read, samplesDir } from "../helpers";
+import { handDir, read } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
 
-const v9 = read(join(samplesDir, "v9-remove-vs-unbind.race"));
-const v11 = read(join(samplesDir, "v11-kill-device.race"));
-const bindAfterKill = read(join(samplesDir, "v11-bind-after-kill.race"));
+const v9 = read(join(handDir, "v9-remove-vs-unbind.race"));
+const v11 = read(join(handDir, "v11-kill-device.race"));
+const bindAfterKill = read(join(handDir, "v11-bind-after-kill.race"));
 
 describe("exploring interleavings over the protocol", () => {
   let client: LspClient;

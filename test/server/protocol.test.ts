@@ -8,10 +8,10 @@ import { analyze } from "../../server/src/analysis";
 import { applyEdits } from "../../server/src/services/edits";
 import { LineIndex } from "../../server/src/language/span";
 import { contended } from "../../bench/generate";
-import { read, samplesDir } from "../helpers";
+import { handDir, read } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
 
-const v9 = read(join(samplesDir, "v9-remove-vs-unbind.race"));
+const v9 = read(join(handDir, "v9-remove-vs-unbind.race"));
 const abba = "mutex A\nmutex B\n\ncpu C0 {\n  lock A\n  lock B\n  unlock B\n  unlock A\n}\n\ncpu C1 {\n  lock B\n  lock A\n  unlock A\n  unlock B\n}\n";
 
 function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {

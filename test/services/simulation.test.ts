@@ -9,10 +9,10 @@ import { analyze } from "../../server/src/analysis";
 import { LineIndex } from "../../server/src/language/span";
 import { Simulation, SimulationError } from "../../server/src/services/simulation";
 import { parseTraceFile, replayTraceFile } from "../../server/src/traceFile";
-import { read, samplesDir } from "../helpers";
+import { handDir, read } from "../helpers";
 
 function simulate(file: string): { sim: Simulation; text: string } {
-  const text = read(join(samplesDir, file));
+  const text = read(join(handDir, file));
   const a = analyze(text);
   const sim = new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
   return { sim, text };

@@ -2,10 +2,10 @@
 // reaches (coverage.ts), compiler style, or why that is not known.
 
 import type { Analysis } from "../analysis";
-import type { LineIndex } from "../language/span";
+import type { Locator } from "../language/sources";
 import { location, textLines } from "./text";
 
-export function formatCoverage(file: string, a: Analysis, lines: LineIndex): string {
+export function formatCoverage(file: string, a: Analysis, lines: Locator): string {
   const c = a.coverage;
   if (!c) return textLines([`coverage: not known for ${file} (not checked)`]);
   if (!c.known) return textLines([`coverage: not known for ${file}: the search stopped early, so what it did not reach may still be reachable`]);
@@ -16,8 +16,8 @@ export function formatCoverage(file: string, a: Analysis, lines: LineIndex): str
 }
 
 /** The same for --json: 0-based ranges, as everywhere in the JSON. */
-export function coverageJson(a: Analysis, lines: LineIndex): object {
+export function coverageJson(a: Analysis, lines: Locator): object {
   const c = a.coverage;
   if (!c || !c.known) return { known: false };
-  return { known: true, statements: c.statements, unreached: c.unreached.map((u) => ({ text: u.text, range: lines.range(u.span) })) };
+  return { known: true, statements: c.statements, unreached: c.unreached.map((u) => ({ text: u.text, range: lines.range(u.span), ...(lines.file?.(u.span) !== undefined ? { file: lines.file(u.span)! } : {}) })) };
 }

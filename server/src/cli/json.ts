@@ -5,7 +5,8 @@ import { problemCode, type Analysis } from "../analysis";
 import { locateStep, type LocatedStep } from "../engine/trace";
 import { expectationText } from "../language/ast";
 import { catalogue, diagnostic, type Diagnostic } from "../language/messages";
-import { span, type LineIndex, type LineRange } from "../language/span";
+import type { Locator } from "../language/sources";
+import { span, type LineRange } from "../language/span";
 
 export type JsonStep = LocatedStep;
 
@@ -14,6 +15,8 @@ export interface JsonProblem {
   code: string;
   message: string;
   range: LineRange;
+  /** The file `range` is in, when it is not the scenario itself (a file it imports). */
+  file?: string;
   expected?: boolean;
   cpus?: readonly string[];
   trace?: JsonStep[];
@@ -55,7 +58,7 @@ export interface JsonFile {
 const listedElsewhere = (d: Diagnostic): boolean =>
   d.finding !== undefined || d.code === catalogue.inversionGated.code || d.code === catalogue.inversionUnreached.code || d.code === catalogue.irqUnreached.code || d.code === catalogue.irqConfirmed.code;
 
-export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFile {
+export function toJsonFile(file: string, a: Analysis, lines: Locator): JsonFile {
   const problems: JsonProblem[] = [];
   // Checker and expectation diagnostics (engine findings come with traces below).
   for (const d of a.diagnostics) {
@@ -68,6 +71,7 @@ export function toJsonFile(file: string, a: Analysis, lines: LineIndex): JsonFil
       code: problemCode(p.kind),
       message: p.message,
       range: lines.range(p.span),
+      ...(lines.file?.(p.span) !== undefined ? { file: lines.file(p.span)! } : {}),
       expected,
       cpus: p.cpus,
       trace: p.trace.map((s) => locateStep(s, lines)),

@@ -4,9 +4,11 @@
 // a step no longer applies it says which and why, and exits 1.
 
 import { readFileSync } from "node:fs";
-import { LineIndex } from "../language/span";
+import { analyzeFrontEnd } from "../analysis";
+import type { Span } from "../language/span";
 import { problemText, Replayed } from "../services/simulation";
 import { parseTraceFile, replayTraceFile } from "../traceFile";
+import { cliLocator } from "./places";
 import { textLines } from "./text";
 
 export const REPLAY_USAGE = `       race replay FILE --trace TRACE.json`;
@@ -34,18 +36,21 @@ export function replayCommand(argv: readonly string[], write: (s: string) => voi
     writeErr(textLines([`race: ${trace}: ${parsed.error}`]));
     return 2;
   }
-  const r = replayTraceFile(text, parsed);
+  const r = replayTraceFile(text, parsed, { path: file });
   if (!r.ok) {
     writeErr(textLines([`race: ${trace} does not apply to ${file}: ${r.error}.`]));
     return 1;
   }
-  const lines = new LineIndex(text);
+  // A step of an imported file: `file:line` of that file (race-language.md §11).
+  const fe = analyzeFrontEnd(text, { path: file });
+  const lines = cliLocator(fe);
+  const where = (at: Span): string => `${lines.file?.(at) ?? file}:${lines.range(at).start.line + 1}`;
   // The trace file and the scenario are outside text: every line goes out escaped.
   const out: string[] = [];
   if (r.changed) out.push(`note: ${file} changed since ${trace} was written; every step still applies (replayed by statement).`);
   out.push(`Replaying ${trace} on ${file}: ${r.trace.length} step${r.trace.length === 1 ? "" : "s"}`, "");
   const width = Math.max(4, ...r.trace.map((s) => s.cpu.length));
-  r.trace.forEach((s, i) => out.push(`  ${String(i + 1).padStart(3)}  ${file}:${lines.position(s.span.start).line + 1}  ${s.cpu.padEnd(width)}  ${s.action}`));
+  r.trace.forEach((s, i) => out.push(`  ${String(i + 1).padStart(3)}  ${where(s.span)}  ${s.cpu.padEnd(width)}  ${s.action}`));
   const problems = new Replayed(r.model, r.schedule).problems(r.schedule.length);
   out.push("");
   if (problems.length === 0) out.push("The trace ends in a state where no problem shows.");

@@ -8,12 +8,13 @@ import type { Analysis } from "../analysis";
 import type { TraceStep } from "../engine/trace";
 import { expectationText } from "../language/ast";
 import { catalogue, diagnostic, type Severity } from "../language/messages";
-import { span, type LineIndex, type Span } from "../language/span";
+import type { Locator } from "../language/sources";
+import { span, type Span } from "../language/span";
 
 export interface Entry {
   file: string;
   analysis: Analysis;
-  lines: LineIndex;
+  lines: Locator;
 }
 
 /** One file's part of the log: its results, and what it claims and whether that holds. */
@@ -46,8 +47,9 @@ export function sarifFile({ file, analysis, lines }: Entry): SarifFile {
     const r = lines.range(s);
     return { startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
   };
+  // A place in an imported file names that file (race-language.md §11).
   const location = (s: Span, message?: string): object => ({
-    physicalLocation: { artifactLocation: { uri }, region: region(s) },
+    physicalLocation: { artifactLocation: { uri: uriOf(lines.file?.(s) ?? file) }, region: region(s) },
     ...(message ? { message: { text: message } } : {}),
   });
   for (const d of analysis.diagnostics) {

@@ -78,7 +78,7 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
   const cases: JUnitCase[] = [];
   for (const file of tests) {
     const text = texts.get(file)!;
-    const r = runScenarioTest(text, { maxStates, timeoutMs });
+    const r = runScenarioTest(text, { maxStates, timeoutMs, source: { path: file } });
     const shown = relative(".", file) || file;
     const at = r.span ? new LineIndex(text).position(r.span.start) : undefined;
     const location = at ? `${shown}:${at.line + 1}:${at.character + 1}` : undefined;

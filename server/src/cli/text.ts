@@ -14,19 +14,20 @@ import type { TraceStep } from "../engine/trace";
 import { escapeControls } from "../escape";
 import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
-import type { LineIndex, Span } from "../language/span";
+import type { Locator } from "../language/sources";
+import type { Span } from "../language/span";
 
 const RULE = "=".repeat(62);
 const DASH = "-".repeat(62);
 
-/** `FILE:LINE:COL`, 1-based, as compilers print it. */
-export function location(file: string, lines: LineIndex, s: Span): string {
-  const p = lines.position(s.start);
-  return `${file}:${p.line + 1}:${p.character + 1}`;
+/** `FILE:LINE:COL`, 1-based, as compilers print it; an imported file's span with that file's name. */
+export function location(file: string, lines: Locator, s: Span): string {
+  const p = lines.range(s).start;
+  return `${lines.file?.(s) ?? file}:${p.line + 1}:${p.character + 1}`;
 }
 
 /** A diagnostic as one compiler-style line: `FILE:LINE:COL: error RACE010: …`. */
-export function diagnosticLine(file: string, lines: LineIndex, d: Diagnostic): string {
+export function diagnosticLine(file: string, lines: Locator, d: Diagnostic): string {
   const kind = d.severity === "information" ? "note" : d.severity;
   return `${location(file, lines, d.span)}: ${kind} ${d.code}: ${d.message}`;
 }
@@ -36,7 +37,7 @@ export function textLines(lines: readonly string[]): string {
   return lines.map((l) => escapeControls(l) + "\n").join("");
 }
 
-export function formatFile(file: string, a: Analysis, lines: LineIndex): string {
+export function formatFile(file: string, a: Analysis, lines: Locator): string {
   const out: string[] = [];
   const at = (s: Span): string => location(file, lines, s);
   // Checker diagnostics and non-finding engine notes, compiler style.
@@ -49,6 +50,7 @@ export function formatFile(file: string, a: Analysis, lines: LineIndex): string 
 export function verdictLine(file: string, a: Analysis): string {
   const title = a.frontEnd.checked.scope.scenario?.title;
   const name = title ? `${file} (${title})` : file;
+  if (a.verdict === "declarations") return `✓ ${name}: declarations only · nothing runs here; scenarios import it`;
   if (!a.report) return `${name}: invalid · ${a.diagnostics.filter((d) => d.severity === "error").length} error(s)`;
   const s = a.report.stats;
   const n = (x: number): string => x.toLocaleString("en-US");
@@ -91,7 +93,7 @@ function unsafeScenario(p: Problem): string[] {
   return out;
 }
 
-function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: LineIndex): string[] {
+function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: Locator): string[] {
   const out: string[] = [""];
   const code = problemCode(p.kind);
   out.push(RULE);
@@ -128,11 +130,17 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   out.push("");
   out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
   out.push("       " + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
+  // The line of each step's code; in an imported file, `name.race:line` (the call stacks below give its path), every label as wide as the widest.
+  const lineLabel = (step: TraceStep): string => {
+    const line = String(lines.range(step.span).start.line + 1);
+    const file = lines.file?.(step.span);
+    return file === undefined ? line : `${file.replace(/^.*[\\/]/, "")}:${line}`;
+  };
+  const labelWidth = Math.max(3, ...[...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((step) => lineLabel(step).length));
   const row = (step: TraceStep): string => {
     const col = cpus.indexOf(columnOf(step.cpu));
-    const line = lines.position(step.span.start).line + 1;
     const nested = step.on && step.op !== "start_irq" ? "  " : "";
-    return `  ${String(line).padStart(3)}  ${" ".repeat(col * width)}${nested}${step.action}`;
+    return `  ${lineLabel(step).padStart(labelWidth)}  ${" ".repeat(col * width)}${nested}${step.action}`;
   };
   for (const step of p.trace) out.push(row(step));
   if (p.loop) {

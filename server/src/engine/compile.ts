@@ -9,12 +9,13 @@ import type { Scope } from "../language/binder";
 import { varType } from "../language/checker";
 import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES } from "../language/limits";
 import { bodyName, type Callee } from "../language/referent";
-import { LineIndex, type Span } from "../language/span";
+import type { Sources } from "../language/sources";
+import type { Span } from "../language/span";
 import { VERBS } from "../language/verbs";
 import { Primitives, testInstr, verbInstr, type ThreadSpec } from "./compileThreads";
 import { MAX_PC, PC_DONE, type CExpr, type CpuCode, type Frame, type Instr, type LockInfo, type Model, type VarInfo } from "./model";
 
-type Value = { kind: "object"; name: string } | { kind: "int"; value: number } | { kind: "bool"; value: boolean };
+type Value = { kind: "object"; name: string } | { kind: "driver"; name: string } | { kind: "int"; value: number } | { kind: "bool"; value: boolean };
 
 /** The locals of one block (name → variable id), inside those of the blocks around it. */
 interface Locals {
@@ -75,7 +76,7 @@ class CpuCompiler {
     private readonly varIds: ReadonlyMap<string, number>,
     /** Shared with every CPU: locals are appended as they are declared. */
     private readonly vars: VarInfo[],
-    private readonly lines: LineIndex | undefined,
+    private readonly sources: Sources | undefined,
     private readonly prims: Primitives,
   ) {}
 
@@ -282,7 +283,7 @@ class CpuCompiler {
     const labels = s.branches.map((b) => b.label);
     const branchNames = s.branches.map((b, i) => {
       if (b.label !== undefined) return JSON.stringify(b.label);
-      const line = this.lines ? ` (line ${this.lines.position(b.body.span.start).line + 1})` : "";
+      const line = this.sources ? ` (${branchLine(this.sources, b.body.span)})` : "";
       return `branch ${i + 1} of ${s.branches.length}${line}`;
     });
     this.emit((r) => ({ op: "either", choices: branchLabels.map(r), labels, branchNames, span: at, stack, text: "either" }));
@@ -352,12 +353,16 @@ class CpuCompiler {
     let body: A.Block;
     let callee: Callee;
     if (s.driver) {
-      const drv = this.scope.globals.get(s.driver.name);
+      // `drv.cb()` with `drv` a parameter: the driver passed in (race-language.md §11).
+      const passed = param(env, s.driver.name);
+      if (passed && passed.kind !== "driver") throw new CompileError(`${s.driver.name} is not bound to a driver`);
+      const driver = passed?.name ?? s.driver.name;
+      const drv = this.scope.globals.get(driver);
       const cb = drv?.kind === "driver" ? drv.callbacks.get(s.callee.name) : undefined;
-      if (!cb) throw new CompileError(`unresolved callback ${s.driver.name}.${s.callee.name}`);
+      if (!cb) throw new CompileError(`unresolved callback ${driver}.${s.callee.name}`);
       params = cb.params;
       body = cb.body;
-      callee = { kind: "callback", driver: s.driver.name, name: s.callee.name };
+      callee = { kind: "callback", driver, name: s.callee.name };
     } else {
       const fn = this.scope.globals.get(s.callee.name);
       if (fn?.kind !== "fn") throw new CompileError(`unresolved function ${s.callee.name}`);
@@ -385,7 +390,9 @@ class CpuCompiler {
     if (a.kind === "NameExpr") {
       const bound = param(env, a.ref.name.name);
       if (bound) return bound;
-      return { kind: "object", name: a.ref.name.name };
+      const name = a.ref.name.name;
+      // As the checker resolves an argument: an object first, then a driver.
+      return !this.scope.objects.has(name) && this.scope.globals.get(name)?.kind === "driver" ? { kind: "driver", name } : { kind: "object", name };
     }
     throw new CompileError("argument is not a constant, object or parameter");
   }
@@ -434,7 +441,7 @@ class CpuCompiler {
       case "NameExpr": {
         const bound = param(env, e.ref.name.name);
         if (bound) {
-          if (bound.kind === "object") throw new CompileError(`object ${bound.name} used as a value`);
+          if (bound.kind === "object" || bound.kind === "driver") throw new CompileError(`${bound.kind} ${bound.name} used as a value`);
           return { k: "const", v: bound.kind === "int" ? bound.value : bound.value ? 1 : 0 };
         }
         return { k: "var", id: this.variable(e.ref, env) };
@@ -493,7 +500,7 @@ function render(e: A.Expr, env: Env): string {
         return String(x.value);
       case "NameExpr": {
         const b = param(env, x.ref.name.name);
-        if (b) return b.kind === "object" ? b.name : String(b.value);
+        if (b) return b.kind === "object" || b.kind === "driver" ? b.name : String(b.value);
         return ref(x.ref);
       }
       case "UnaryExpr":
@@ -520,7 +527,12 @@ function render(e: A.Expr, env: Env): string {
   return go(e, 0);
 }
 
-/** `text` (the source) lets traces name an unlabelled `either` branch by its line. */
+/** `line 12` in the scenario, `linux/pci line 12` in an imported file. */
+function branchLine(sources: Sources, s: Span): string {
+  const { file, position } = sources.position(s);
+  return `${file === 0 ? "" : `${sources.displayName(file)} `}line ${position.line + 1}`;
+}
+
 /** Where a statement is compiled: its variables, its call stack, and where `return` goes. */
 interface Where {
   readonly env: Env;
@@ -548,7 +560,8 @@ const STATEMENTS: { readonly [K in A.Stmt["kind"]]: (c: CpuCompiler, s: StmtOf<K
   VerbStmt: (c, s, at) => c.verbStmt(s, at),
 };
 
-export function compile(file: A.SourceFile, scope: Scope, text?: string): Model {
+/** `sources` (the program's files) lets traces name an unlabelled `either` branch by its line. */
+export function compile(file: A.SourceFile, scope: Scope, sources?: Sources): Model {
   const locks: LockInfo[] = [];
   const vars: VarInfo[] = [];
   const lockIds = new Map<string, number>();
@@ -570,9 +583,8 @@ export function compile(file: A.SourceFile, scope: Scope, text?: string): Model 
       }
     }
   }
-  const lines = text === undefined ? undefined : new LineIndex(text);
   const prims = new Primitives(file, scope, locks.length);
-  const cpus = prims.threads.map((t) => new CpuCompiler(scope, lockIds, varIds, vars, lines, prims).compile(t));
+  const cpus = prims.threads.map((t) => new CpuCompiler(scope, lockIds, varIds, vars, sources, prims).compile(t));
   const { workqueues, works, kthreads, completions, kernfs, srcus, handlers, pseudoLocks } = prims;
   return { title: scope.scenario?.title, locks, vars, cpus, workqueues, works, kthreads, completions, kernfs, srcus, handlers, pseudoLocks };
 }

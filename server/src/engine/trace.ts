@@ -3,7 +3,8 @@
 // the same step semantics the search used, with what each step did to locks
 // and variables.
 
-import type { LineIndex, LineRange, Span } from "../language/span";
+import type { Locator } from "../language/sources";
+import type { LineRange, Span } from "../language/span";
 import { unreachable } from "../language/ast";
 import { isReaderWriter, lockClassNames, type Frame } from "./model";
 import type { ProblemKind } from "./search/types";
@@ -127,17 +128,24 @@ export interface LocatedStep {
   readonly cpu: string;
   readonly action: string;
   readonly range: LineRange;
-  readonly stack: readonly { readonly fn: string; readonly range: LineRange }[];
+  /** The file the step's code is in, when it is not the scenario itself (an imported file: race-language.md §11). */
+  readonly file?: string;
+  readonly stack: readonly { readonly fn: string; readonly range: LineRange; readonly file?: string }[];
   readonly held: Readonly<Record<string, readonly string[]>>;
   readonly changed: Readonly<Record<string, number | boolean>>;
 }
 
-export function locateStep(s: TraceStep, lines: LineIndex): LocatedStep {
+export function locateStep(s: TraceStep, lines: Locator): LocatedStep {
+  const inFile = (at: Span): { file?: string } => {
+    const file = lines.file?.(at);
+    return file === undefined ? {} : { file };
+  };
   return {
     cpu: s.cpu,
     action: s.action,
     range: lines.range(s.span),
-    stack: s.stack.map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
+    ...inFile(s.span),
+    stack: s.stack.map((f) => ({ fn: f.fn, range: lines.range(f.call), ...inFile(f.call) })),
     held: s.held,
     changed: s.changed,
   };

@@ -32,7 +32,32 @@ export interface SourceFile {
   readonly span: Span;
 }
 
-export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl | WorkqueueDecl | WorkDecl | KthreadDecl | PrimitiveDecl | HandlerDecl;
+export type Item = ScenarioDecl | LockDecl | VarDecl | FnDecl | DriverDecl | CpuDecl | ExpectDecl | WorkqueueDecl | WorkDecl | KthreadDecl | PrimitiveDecl | HandlerDecl | ImportDecl | ObjectDecl;
+
+/** `import "common.race"` (a file beside this one) or `import "linux/pci"` (the kernel library): race-language.md §11. */
+export interface ImportDecl {
+  readonly kind: "ImportDecl";
+  /** As written between the quotes. */
+  readonly path: string;
+  readonly pathSpan: Span;
+  readonly span: Span;
+}
+
+/** `object pf, vf0`: object names of the scenario, which `[*]` declarations range over. */
+export interface ObjectDecl {
+  readonly kind: "ObjectDecl";
+  readonly names: readonly Ident[];
+  readonly span: Span;
+}
+
+/**
+ * Where a declaration wrote `[*]`: one instance per object of the scenario.
+ * The parser leaves its `instances` empty; the program (program.ts) fills
+ * them in with every object of the file and everything it imports.
+ */
+export interface AllObjects {
+  readonly star?: Span;
+}
 
 /** `irq H on C { … }`, `softirq H on C { … }` (race-language.md §10). */
 export interface HandlerDecl {
@@ -52,7 +77,7 @@ export interface ScenarioDecl {
   readonly span: Span;
 }
 
-export interface LockDecl {
+export interface LockDecl extends AllObjects {
   readonly kind: "LockDecl";
   readonly lockKind: LockKind;
   readonly name: Ident;
@@ -61,7 +86,7 @@ export interface LockDecl {
   readonly span: Span;
 }
 
-export interface VarDecl {
+export interface VarDecl extends AllObjects {
   readonly kind: "VarDecl";
   readonly name: Ident;
   readonly instances: readonly Ident[] | undefined;
@@ -110,7 +135,7 @@ export interface WorkqueueDecl {
 }
 
 /** `work W on Q { … }`, `work W[a, b] on Q (d) { … }`: one item per object, `d` bound to it. */
-export interface WorkDecl {
+export interface WorkDecl extends AllObjects {
   readonly kind: "WorkDecl";
   readonly name: Ident;
   readonly instances: readonly Ident[] | undefined;
@@ -134,7 +159,7 @@ export interface KthreadDecl {
 export type PrimitiveKind = SimpleKind;
 
 /** `completion C`, `kernfs KN[pf]`, `srcu S`. */
-export interface PrimitiveDecl {
+export interface PrimitiveDecl extends AllObjects {
   readonly kind: "PrimitiveDecl";
   readonly what: PrimitiveKind;
   readonly name: Ident;

@@ -6,7 +6,7 @@
 // resolved by the checker.
 
 import type * as A from "./ast";
-import { diagnostic, type Diagnostic } from "./messages";
+import { diagnostic, withRelated, type Diagnostic } from "./messages";
 import { unreachable } from "./ast";
 import { TARGETS } from "./verbs";
 
@@ -33,6 +33,8 @@ export interface Scope {
   readonly scenario: A.ScenarioDecl | undefined;
   readonly expect: A.ExpectDecl | undefined;
 }
+
+const q = (name: string): string => `'${name}'`;
 
 export function describeSymbol(s: GlobalSymbol): string {
   switch (s.kind) {
@@ -79,14 +81,17 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
     if (prior) {
       const priorKind = describeSymbol(prior);
       const kind = describeSymbol(sym);
-      diagnostics.push(diagnostic("duplicate", name.span, priorKind === kind ? kind : "name", name.name, priorKind === kind ? undefined : priorKind));
+      // Both places: across files (race-language.md §11) the first may be in a file the reader has not open.
+      const first = { span: prior.decl.name.span, message: `${priorKind === kind ? "the other" : `the ${priorKind}`} ${q(name.name)} is declared here` };
+      diagnostics.push(withRelated(diagnostic("duplicate", name.span, priorKind === kind ? kind : "name", name.name, priorKind === kind ? undefined : priorKind), [first]));
       return;
     }
     globals.set(name.name, sym);
   };
 
-  const declareInstances = (list: readonly A.Ident[] | undefined): void => {
-    if (!list) return;
+  const declareInstances = (list: readonly A.Ident[] | undefined, star?: A.AllObjects["star"]): void => {
+    // `[*]` lists every object of the program once (program.ts): nothing new, nothing twice.
+    if (!list || star) return;
     const here = new Set<string>();
     for (const inst of list) {
       if (inst.name === "") continue;
@@ -116,11 +121,11 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
         break;
       case "LockDecl":
         declareGlobal(item.name, { kind: "lock", decl: item });
-        declareInstances(item.instances);
+        declareInstances(item.instances, item.star);
         break;
       case "VarDecl":
         declareGlobal(item.name, { kind: "var", decl: item });
-        declareInstances(item.instances);
+        declareInstances(item.instances, item.star);
         break;
       case "FnDecl":
         declareGlobal(item.name, { kind: "fn", decl: item });
@@ -147,7 +152,7 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
         break;
       case "WorkDecl":
         declareGlobal(item.name, { kind: "work", decl: item });
-        declareInstances(item.instances);
+        declareInstances(item.instances, item.star);
         checkParams(item.params);
         works.push(item);
         break;
@@ -157,7 +162,13 @@ export function bind(file: A.SourceFile): { scope: Scope; diagnostics: Diagnosti
         break;
       case "PrimitiveDecl":
         declareGlobal(item.name, { kind: item.what, decl: item });
-        declareInstances(item.instances);
+        declareInstances(item.instances, item.star);
+        break;
+      case "ObjectDecl":
+        declareInstances(item.names);
+        break;
+      case "ImportDecl":
+        // Read before binding (program.ts): its declarations are items of the program.
         break;
       case "HandlerDecl":
         // A handler is a thread: its name is a column beside the CPUs'.

@@ -15,7 +15,8 @@ import { MAX_CALL_DEPTH, MAX_EITHER_BRANCHES, MAX_EXPANDED_NESTING, MAX_EXPRESSI
 import { catalogue, diagnostic, relatedText, withRelated, type Diagnostic, type TypeWords } from "./messages";
 import { bodyName, referentKey, type BodyOwner, type LocalRef, type Referent } from "./referent";
 import { globalReferent, noun, recordedAs, resolve, type Binding, type LocalScope, type Place, type Resolved, type ValueType } from "./resolve";
-import { LineIndex, type Span } from "./span";
+import { Sources } from "./sources";
+import type { Span } from "./span";
 
 /** A use or declaration of a named thing, for navigation and rename. */
 export interface Reference {
@@ -44,6 +45,14 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Parsing stopped early (parse.ts cutAt): the file's end is missing, so nothing is "never used". */
   readonly truncated?: boolean;
+  /**
+   * The files the items come from (program.ts): spans of imported files are
+   * named by file in sentences, and only the scenario's own declarations
+   * can be "never used". Default: one file, the text given.
+   */
+  readonly sources?: Sources;
+  /** The scenario only declares (no CPU, `scenario` or `expect`): it needs no CPU, and its declarations are for others to use. */
+  readonly declarationsOnly?: boolean;
 }
 
 interface Body {
@@ -102,16 +111,21 @@ class Checker {
   private readonly bodyNames = new Map<string, string>();
   private recursive = new Set<string>();
   private readonly expanded = new Set<string>();
-  // Built only when a message cites a position (rare), not on every check.
-  private lines: LineIndex | undefined;
+  /** The calls being expanded in pass 2, outermost first (their signatures). */
+  private readonly expanding: { signature: string; name: string }[] = [];
+  /** Callbacks called through a driver argument (`drv.remove(d)`): used, though no reference names them. */
+  private readonly calledThrough = new Set<string>();
   readonly quiet: Span[] = [];
   private readonly oversized = new Set<A.Expr>();
+  private readonly sources: Sources;
 
   constructor(
     private readonly scope: Scope,
-    private readonly text: string,
+    text: string,
     private readonly options: CheckOptions,
-  ) {}
+  ) {
+    this.sources = options.sources ?? Sources.single(text);
+  }
 
   report(d: Diagnostic): void {
     const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
@@ -128,10 +142,9 @@ class Checker {
     this.references.push({ span, symbol, key: referentKey(symbol), declaration });
   }
 
+  /** `line:column` in the scenario, `file:line:column` in an imported file. */
   private at(s: Span): string {
-    this.lines ??= new LineIndex(this.text);
-    const p = this.lines.position(s.start);
-    return `${p.line + 1}:${p.character + 1}`;
+    return this.sources.where(s);
   }
 
   // ---- entry -------------------------------------------------------------
@@ -162,7 +175,7 @@ class Checker {
         case "LockDecl":
         case "VarDecl":
           this.ref(item.name.span, { kind: item.kind === "LockDecl" ? "lock" : "var", name: item.name.name }, true);
-          for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+          if (!item.star) for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
           if (item.kind === "VarDecl" && item.init) this.expr(item.init, undefined);
           break;
         case "FnDecl": {
@@ -202,10 +215,14 @@ class Checker {
           break;
         case "PrimitiveDecl":
           this.ref(item.name.span, { kind: item.what, name: item.name.name }, true);
-          for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+          if (!item.star) for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+          break;
+        case "ObjectDecl":
+          for (const o of item.names) if (o.name !== "") this.ref(o.span, { kind: "object", name: o.name }, true);
           break;
         case "ScenarioDecl":
         case "ExpectDecl":
+        case "ImportDecl":
           break;
         default:
           unreachable(item);
@@ -216,7 +233,7 @@ class Checker {
   private workDecl(item: A.WorkDecl): void {
     const owner = { kind: "work", name: item.name.name } as const;
     this.ref(item.name.span, owner, true);
-    for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
+    if (!item.star) for (const inst of item.instances ?? []) this.ref(inst.span, { kind: "object", name: inst.name }, true);
     for (const p of item.params) this.ref(p.span, { kind: "param", owner, name: p.name }, true);
     if (item.params.length > 1) this.report(diagnostic("workParams", item.params[1]!.span, item.name.name, "several"));
     else if (item.params.length === 1 && !item.instances) this.report(diagnostic("workParams", item.params[0]!.span, item.name.name, "noObjects"));
@@ -260,8 +277,8 @@ class Checker {
   }
 
   private structure(file: A.SourceFile): void {
-    if (this.scope.cpus.length === 0 && !this.options.truncated) {
-      const first = file.items[0];
+    if (this.scope.cpus.length === 0 && !this.options.truncated && !this.options.declarationsOnly) {
+      const first = file.items.find((i) => this.sources.inMain(i.span));
       const at = first ? (first.kind === "ScenarioDecl" ? first.span : { start: first.span.start, end: first.span.start }) : { start: 0, end: 0 };
       this.report(diagnostic("noCpu", at));
     }
@@ -406,7 +423,7 @@ class Checker {
     const lock = ref && ref.name.name !== "" ? (ref.index ? `${ref.name.name}[${ref.index.name}]` : ref.name.name) : "L";
     if (sym?.kind === "lock" && ctx.record) this.ref(ref!.name.span, globalReferent(sym));
     const { instead, note } = kernelAdvice(callee.name, lock, sym?.kind === "lock" ? sym.decl.lockKind : undefined);
-    const written = this.text.slice(s.span.start, s.span.end).replace(/\s+/g, " ");
+    const written = this.sources.slice(s.span).replace(/\s+/g, " ");
     this.report(diagnostic("kernelSpelling", s.span, written.length > 60 ? `${callee.name}(…)` : written, instead, note));
     this.quiet.push(s.span);
     return true;
@@ -423,7 +440,7 @@ class Checker {
     const found = resolve(name, this.scope, ctx, "read");
     const bound = found.kind === "param" ? found.binding : undefined;
     if (!bound || bound.kind === "unknown") return { type };
-    return { type, bound: { param: name, value: String(bound.kind === "object" ? bound.name : bound.value), at: this.at(bound.origin) } };
+    return { type, bound: { param: name, value: String(bound.kind === "object" || bound.kind === "driver" ? bound.name : bound.value), at: this.at(bound.origin) } };
   }
 
   // ---- calls -------------------------------------------------------------
@@ -444,10 +461,19 @@ class Checker {
     if (!ctx.expand || this.recursive.has(target.key) || ctx.depth >= MAX_CALL_DEPTH || ctx.nesting > MAX_EXPANDED_NESTING) return;
     const env = new Map<string, Binding>();
     target.params.forEach((p, i) => env.set(p.name, bindings[i]!));
-    const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
+    const signature = `${target.key}(${bindings.map((b) => (b.kind === "unknown" ? "?" : `${b.kind}:${b.kind === "object" || b.kind === "driver" ? b.name : String(b.value)}@${b.origin.start}`)).join(",")})`;
+    // A driver passed as an argument can close a call cycle that no static edge shows: the same call again inside itself.
+    const open = this.expanding.findIndex((e) => e.signature === signature);
+    if (open >= 0) {
+      const names = [...this.expanding.slice(open).map((e) => e.name), target.name];
+      this.report(diagnostic("recursion", s.callee.span, names));
+      return;
+    }
     if (this.expanded.has(signature)) return;
     this.expanded.add(signature);
+    this.expanding.push({ signature, name: target.name });
     this.block(target.block, { body: target, env, record: false, expand: true, locals: undefined, depth: ctx.depth + 1, nesting: ctx.nesting, thread: ctx.thread });
+    this.expanding.pop();
   }
 
   private callee(s: A.CallStmt, ctx: Ctx): Body | undefined {
@@ -457,17 +483,37 @@ class Checker {
       const drvName = s.driver.name;
       if (drvName === "") return undefined;
       const drv = this.resolve(s.driver, ctx, "driver");
-      if (drv.kind !== "global" || drv.sym.kind !== "driver") {
+      let driver: (GlobalSymbol & { kind: "driver" }) | undefined;
+      let passed: Span | undefined;
+      if (drv.kind === "param") {
+        // A driver passed in: known only once a call binds it (pass 2, or a thread's own call).
+        const bound = drv.binding;
+        if (bound.kind === "unknown") return undefined;
+        if (bound.kind !== "driver") {
+          const what = bound.kind === "object" ? `object instance ${bound.name}` : `${bound.kind} ${String(bound.value)}`;
+          this.report(withRelated(diagnostic("notADriver", s.driver.span, drvName, what, this.at(bound.origin)), [{ span: bound.origin, message: relatedText.passedHere(bound.kind === "object" ? bound.name : String(bound.value)) }]));
+          return undefined;
+        }
+        const sym = this.scope.globals.get(bound.name);
+        if (sym?.kind !== "driver") return undefined;
+        driver = sym;
+        passed = bound.origin;
+      } else if (drv.kind === "global" && drv.sym.kind === "driver") {
+        driver = drv.sym;
+      } else {
         this.report(drv.kind === "unknown" ? diagnostic("unknownDriver", s.driver.span, drvName) : diagnostic("notAFunction", s.driver.span, drvName, noun(drv)));
         return undefined;
       }
-      const cb = drv.sym.callbacks.get(name);
+      const driverName = driver.decl.name.name;
+      const cb = driver.callbacks.get(name);
       if (!cb) {
-        this.report(diagnostic("unknownCallback", s.callee.span, drvName, name));
+        const d = diagnostic("unknownCallback", s.callee.span, driverName, name);
+        this.report(passed ? withRelated(d, [{ span: passed, message: relatedText.passedHere(driverName) }]) : d);
         return undefined;
       }
-      const body = makeBody({ kind: "callback", driver: drvName, name }, cb.params, cb.body);
-      if (ctx.record) this.ref(s.callee.span, body.owner);
+      const body = makeBody({ kind: "callback", driver: driverName, name }, cb.params, cb.body);
+      if (passed) this.calledThrough.add(body.key);
+      else if (ctx.record) this.ref(s.callee.span, body.owner);
       return body;
     }
     const found = this.resolve(s.callee, ctx, "callee");
@@ -496,8 +542,11 @@ class Checker {
             return found.binding;
           case "object":
             return { kind: "object", name, origin: a.span };
-          case "local":
           case "global":
+            if (found.sym.kind === "driver") return { kind: "driver", name, origin: a.span };
+            this.report(diagnostic("badArgument", a.span, { kind: "name", name, what: noun(found) }));
+            return { kind: "unknown" };
+          case "local":
             this.report(diagnostic("badArgument", a.span, { kind: "name", name, what: noun(found) }));
             return { kind: "unknown" };
           case "unknown":
@@ -565,6 +614,10 @@ class Checker {
           this.report(withRelated(diagnostic("objectAsValue", r.span, bound.name), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
           return "unknown";
         }
+        if (bound.kind === "driver") {
+          this.report(withRelated(diagnostic("driverAsValue", r.span, bound.name, { param: name, at: this.at(bound.origin) }), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
+          return "unknown";
+        }
         return bound.kind === "unknown" ? "unknown" : bound.kind;
       }
       case "global":
@@ -606,6 +659,8 @@ class Checker {
           this.report(withRelated(diagnostic("noSuchInstance", index.span, name, bound.name, known, via), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
         } else if (bound.kind === "int" || bound.kind === "bool") {
           this.report(diagnostic("valueAsObject", index.span, { kind: "bound", type: bound.kind, value: String(bound.value), param: index.name, at: this.at(bound.origin) }));
+        } else if (bound.kind === "driver") {
+          this.report(withRelated(diagnostic("driverAsValue", index.span, bound.name, { param: index.name, at: this.at(bound.origin) }), [{ span: bound.origin, message: relatedText.passedHere(bound.name) }]));
         }
         return;
       }
@@ -811,14 +866,21 @@ class Checker {
     }
   }
 
+  /**
+   * Declarations nothing uses, in the scenario's own text: an imported
+   * file's are there for whoever imports it (the library declares far more
+   * than one scenario uses), and so are a declarations-only file's globals.
+   */
   private unused(): void {
     const used = new Set(this.references.filter((r) => !r.declaration).map((r) => r.key));
     const unused = (r: Referent): boolean => !used.has(referentKey(r));
     for (const r of this.references) {
-      if (r.declaration && r.symbol.kind === "local" && !used.has(r.key)) this.report(diagnostic("unusedVariable", r.span, r.symbol.name));
+      if (r.declaration && r.symbol.kind === "local" && !used.has(r.key) && this.sources.inMain(r.span)) this.report(diagnostic("unusedVariable", r.span, r.symbol.name));
     }
+    if (this.options.declarationsOnly) return;
     for (const sym of this.scope.globals.values()) {
       const name = sym.decl.name;
+      if (!this.sources.inMain(name.span)) continue;
       switch (sym.kind) {
         case "lock":
           if (unused(globalReferent(sym))) this.report(diagnostic("unusedLock", name.span, name.name));
@@ -831,7 +893,8 @@ class Checker {
           break;
         case "driver":
           for (const cb of sym.decl.callbacks) {
-            if (cb.name.name !== "" && unused({ kind: "callback", driver: name.name, name: cb.name.name })) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
+            const key = referentKey({ kind: "callback", driver: name.name, name: cb.name.name });
+            if (cb.name.name !== "" && !this.calledThrough.has(key) && unused({ kind: "callback", driver: name.name, name: cb.name.name })) this.report(diagnostic("unusedCallback", cb.name.span, name.name, cb.name.name));
           }
           break;
         case "workqueue":

@@ -47,14 +47,25 @@ const MEASURES: readonly Measure[] = [
 
 export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string>): Diagnostic[] {
   const summaries = new Map<string, Summary>();
-  const summarize = (owner: BodyOwner, block: Block): string => {
+  /** Every driver's callback of a name: what `drv.cb()` may call when `drv` is a parameter (counted all together, an upper bound). */
+  const callbacksNamed = (cb: string): Callee[] => {
+    const out: Callee[] = [];
+    for (const sym of scope.globals.values()) if (sym.kind === "driver" && sym.callbacks.has(cb)) out.push({ kind: "callback", driver: sym.decl.name.name, name: cb });
+    return out;
+  };
+  const summarize = (owner: BodyOwner, block: Block, params: readonly A.Ident[] = []): string => {
     let own = 0;
     let ownLocals = 0;
     let ownNesting = 0;
     const calls: CallSite[] = [];
     forEachStmt(block, (s, depth) => {
       ownNesting = Math.max(ownNesting, depth);
-      if (s.kind === "CallStmt") {
+      if (s.kind === "CallStmt" && s.driver && params.some((p) => p.name === s.driver!.name)) {
+        for (const target of callbacksNamed(s.callee.name)) {
+          const callee = referentKey(target);
+          if (!recursive.has(callee)) calls.push({ callee, span: s.callee.span, nesting: depth + 1 });
+        }
+      } else if (s.kind === "CallStmt") {
         const target: Callee = s.driver ? { kind: "callback", driver: s.driver.name, name: s.callee.name } : { kind: "fn", name: s.callee.name };
         const callee = referentKey(target);
         const sym = scope.globals.get(s.driver ? s.driver.name : s.callee.name);
@@ -68,8 +79,8 @@ export function expansionDiagnostics(scope: Scope, recursive: ReadonlySet<string
     return key;
   };
   for (const sym of scope.globals.values()) {
-    if (sym.kind === "fn") summarize({ kind: "fn", name: sym.decl.name.name }, sym.decl.body);
-    if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.body);
+    if (sym.kind === "fn") summarize({ kind: "fn", name: sym.decl.name.name }, sym.decl.body, sym.decl.params);
+    if (sym.kind === "driver") for (const cb of sym.decl.callbacks) summarize({ kind: "callback", driver: sym.decl.name.name, name: cb.name.name }, cb.body, cb.params);
   }
 
   const sizes = MEASURES.map((m) => foldCalls(summaries, m.own, (acc, v) => Math.min(m.limit.max + 1, acc + v)));

@@ -30,3 +30,9 @@ export const MAX_CPU_STATEMENTS = 30_000;
 
 /** Local variables one CPU's code may expand to (one per `var` per call expansion): each is part of every state. */
 export const MAX_CPU_LOCALS = 256;
+
+/** Files one scenario may load through its imports, itself excluded (race-language.md §11). */
+export const MAX_IMPORTED_FILES = 100;
+
+/** Characters of all imported files together (each is parsed on every keystroke). */
+export const MAX_IMPORTED_CHARS = 2_000_000;

@@ -76,7 +76,7 @@ export type BadArgument =
   | { readonly kind: "name"; readonly name: string; readonly what: string }
   | { readonly kind: "expression" };
 
-const ARGUMENTS = "object names, integer or boolean constants, or parameters";
+const ARGUMENTS = "object names, drivers, integer or boolean constants, or parameters";
 
 function badArgument(b: BadArgument): string {
   switch (b.kind) {
@@ -379,6 +379,43 @@ function callChain(path: readonly string[]): string {
   return shown.join(" → ");
 }
 
+/** Why an `import` could not be read (race-language.md §11). */
+export type ImportProblem =
+  | { readonly kind: "missing" | "directory" | "unreadable"; readonly spec: string }
+  | { readonly kind: "tooLarge"; readonly spec: string; readonly size: number; readonly max: number }
+  /** A path import in a scenario that has no path of its own (an unsaved editor buffer). */
+  | { readonly kind: "unsaved"; readonly spec: string }
+  /** A path that does not end in `.race`. */
+  | { readonly kind: "notRace"; readonly spec: string }
+  | { readonly kind: "noLibraryFile"; readonly spec: string; readonly names: readonly string[] }
+  | { readonly kind: "noLibrary"; readonly spec: string }
+  | { readonly kind: "empty" };
+
+function cannotImport(p: ImportProblem): string {
+  switch (p.kind) {
+    case "missing":
+      return `Cannot import ${q(p.spec)}: there is no such file (a path is relative to the importing file's folder).`;
+    case "directory":
+      return `Cannot import ${q(p.spec)}: it is a folder; import a '.race' file in it.`;
+    case "unreadable":
+      return `Cannot import ${q(p.spec)}: the file cannot be read.`;
+    case "tooLarge":
+      return `Cannot import ${q(p.spec)}: it has ${p.size.toLocaleString("en-US")} characters, more than the ${p.max.toLocaleString("en-US")} read for one scenario.`;
+    case "unsaved":
+      return `Cannot import ${q(p.spec)} from a file that is not saved: a path is found beside the importing file. Save this one first (library imports such as 'linux/driver-core' work anywhere).`;
+    case "notRace":
+      return `Cannot import ${q(p.spec)}: an imported file is a scenario file ending in '.race'.`;
+    case "noLibraryFile":
+      return `The kernel library has no ${q(p.spec)}${p.names.length > 0 ? `; it has ${p.names.map(q).join(", ")}` : ""}.${p.spec.includes("/") ? "" : ` A file beside this one is imported by its name with '.race': 'import "${p.spec}.race"'.`}`;
+    case "noLibrary":
+      return `Cannot import ${q(p.spec)}: the kernel library was not found beside the program (an incomplete installation?).`;
+    case "empty":
+      return `An import names a file: 'import "common.race"' (beside this file) or 'import "linux/driver-core"' (the kernel library).`;
+    default:
+      return unreachable(p);
+  }
+}
+
 /** code, default severity and the sentence of each message. */
 export const catalogue = {
   // syntax (RACE00x)
@@ -428,7 +465,7 @@ export const catalogue = {
     code: "RACE015",
     severity: "error",
     text: (name: string) =>
-      `Unknown name ${q(name)}: not a parameter here nor an instance named in any lock or variable declaration.`,
+      `Unknown name ${q(name)}: not a parameter here nor an object of the scenario (named in an instance list or an 'object' declaration).`,
   },
   duplicate: {
     code: "RACE016",
@@ -553,7 +590,7 @@ export const catalogue = {
     code: "RACE041",
     severity: "error",
     text: (word: string, file: string | undefined) =>
-      `'${word}' is not supported: a scenario is one file for now (imports are planned, design v2 §11). Paste the declarations you need${file ? ` from ${q(file)}` : ""} into this file.`,
+      `'${word}' is C, not the scenario language: write 'import "${file !== undefined && !file.includes(">") ? file : "file.race"}"' to use another file's declarations, or 'import "linux/driver-core"' for the kernel library.`,
   },
   nestingTooDeep: {
     code: "RACE042",
@@ -669,6 +706,53 @@ export const catalogue = {
     severity: "warning",
     /** `what`: "Workqueue", "Work item", …; `never`: "never queued", "never used". */
     text: (what: string, name: string, never: string) => `${what} ${q(name)} is ${never}; remove it or use it.`,
+  },
+  // several files (RACE08x, race-language.md §11)
+  cannotImport: {
+    code: "RACE080",
+    severity: "error",
+    text: cannotImport,
+  },
+  importCycle: {
+    code: "RACE081",
+    severity: "error",
+    /** `chain`: the files, the first repeated at the end. */
+    text: (chain: readonly string[]) => `Import cycle: ${chain.join(" → ")}. A file cannot import itself, directly or through the files it imports; move what both need into a third file.`,
+  },
+  notInImport: {
+    code: "RACE082",
+    severity: "error",
+    /** `what`: the item's word (`cpu`, `expect`, `scenario`, `irq`, `softirq`); `file`: the imported file. */
+    text: (what: string, file: string) =>
+      `${q(file)} is imported, and an imported file only declares (locks, variables, functions, drivers, workqueues, work items, kthreads, completions, kernfs nodes, SRCU domains, objects): its ${q(what)} is ignored. Move it into the scenario that imports ${q(file)}.`,
+  },
+  importLimit: {
+    code: "RACE083",
+    severity: "error",
+    text: (limit: { readonly kind: "files" | "chars"; readonly max: number }) =>
+      limit.kind === "files"
+        ? `Too many imported files: at most ${limit.max.toLocaleString("en-US")} are loaded for one scenario; this import and any after it are not read.`
+        : `The imported files are too large: at most ${limit.max.toLocaleString("en-US")} characters in all are read for one scenario; this import is not read.`,
+  },
+  inImportedFile: {
+    code: "RACE084",
+    severity: "error",
+    /** What the imported file says: where (`linux/pci:12:3`), its code and sentence, and how many more like it there are. */
+    text: (where: string, code: string, message: string, more: number) =>
+      `In ${where}: ${message} [${code}]${more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"} in imported files)` : ""}`,
+  },
+  driverAsValue: {
+    code: "RACE085",
+    severity: "error",
+    /** `via`: the parameter it is bound to and where it was passed (`line:column`). */
+    text: (driver: string, via?: { readonly param: string; readonly at: string }) =>
+      `${q(driver)} is a driver${via ? ` (bound to ${q(via.param)} at ${via.at})` : ""}; a driver is only called through, as '${via?.param ?? driver}.remove(d)', or passed on as an argument.`,
+  },
+  notADriver: {
+    code: "RACE086",
+    severity: "error",
+    /** `what`: what the parameter is bound to ("object instance pf", "int 3"); `at`: where it was passed. */
+    text: (param: string, what: string, at: string) => `${q(param)} is called through as a driver, but it is bound to the ${what} passed at ${at}; pass a driver's name.`,
   },
   // warnings (RACE05x)
   unusedLock: {

@@ -7,9 +7,12 @@ import * as T from "./tokens";
 import { errorMessageProvider } from "./syntaxMessages";
 import { DECLARATION_WORDS, isConditionVerb, isLockForm, isVerb, TARGET_KINDS, TARGETS, VERBS, type VerbInfo } from "./verbs";
 
+/** `import "x.race"` and `object a, b` (race-language.md §11): contextual words too. */
+const MODULE_WORDS = ["import", "object"] as const;
+
 /** The §9 declaration words are contextual: a declaration only where an item starts and a name follows. */
 const PRIMITIVE_DECLS: ReadonlySet<string> = new Set(TARGET_KINDS.filter((k) => TARGETS[k].simple));
-const DECLARATION_STARTS: ReadonlySet<string> = new Set(DECLARATION_WORDS);
+const DECLARATION_STARTS: ReadonlySet<string> = new Set([...DECLARATION_WORDS, ...MODULE_WORDS]);
 
 class RaceParser extends CstParser {
   constructor() {
@@ -40,8 +43,22 @@ class RaceParser extends CstParser {
       { GATE: () => PRIMITIVE_DECLS.has(this.LA(1).image) && tokenMatcher(this.LA(2), T.Identifier), ALT: () => this.SUBRULE(this.primitiveDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => this.atDecl("irq") || this.atDecl("softirq"), ALT: () => this.SUBRULE(this.handlerDecl), IGNORE_AMBIGUITIES: true },
       { GATE: () => this.atDecl("rwlock"), ALT: () => this.SUBRULE(this.rwlockDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.LA(1).image === "import" && tokenMatcher(this.LA(2), T.StringLiteral), ALT: () => this.SUBRULE(this.importDecl), IGNORE_AMBIGUITIES: true },
+      { GATE: () => this.atDecl("object"), ALT: () => this.SUBRULE(this.objectDecl), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.CONSUME(T.Semicolon) },
     ]);
+  });
+
+  /** `import "relative/path.race"` or `import "linux/driver-core"`. */
+  private importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.CONSUME(T.StringLiteral);
+  });
+
+  /** `object pf, vf0`. */
+  private objectDecl = this.RULE("objectDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" });
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "name" }) });
   });
 
   private readonly atDecl = (word: string): boolean => this.LA(1).image === word && tokenMatcher(this.LA(2), T.Identifier);
@@ -127,7 +144,7 @@ class RaceParser extends CstParser {
 
   private instanceList = this.RULE("instanceList", () => {
     this.CONSUME(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+    this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) }) }]);
     this.CONSUME(T.RBracket);
   });
 

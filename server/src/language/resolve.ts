@@ -17,6 +17,8 @@ export type ValueType = "int" | "bool" | "unknown";
 /** What a parameter is bound to by the call being checked (unknown when its body is checked on its own). */
 export type Binding =
   | { readonly kind: "object"; readonly name: string; readonly origin: Span }
+  /** A driver passed as an argument (race-language.md §11), called through as `p.cb()`. */
+  | { readonly kind: "driver"; readonly name: string; readonly origin: Span }
   | { readonly kind: "int"; readonly value: number; readonly origin: Span }
   | { readonly kind: "bool"; readonly value: boolean; readonly origin: Span }
   | { readonly kind: "unknown" };
@@ -73,8 +75,8 @@ const PLACES: Readonly<Record<Place, PlaceRule>> = {
   read: { wants: "var", ladder: GLOBAL_FIRST, records: ["local", "param", "global"] },
   write: { wants: "var", ladder: GLOBAL_FIRST, records: ["local", "global"] },
   callee: { wants: "fn", ladder: GLOBAL_FIRST, records: ["global"] },
-  // `drv.cb()`: a driver's name is only ever a global.
-  driver: { wants: "driver", ladder: ["global"], records: [] },
+  // `drv.cb()`: a driver, or a parameter a driver is passed to (race-language.md §11).
+  driver: { wants: "driver", ladder: ["param", "global"], records: ["param"] },
   index: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
   argument: { ladder: OBJECT_FIRST, records: ["local", "param", "object", "global"] },
   // A §9 statement's target (`flush_work W`): like a lock, one place per kind.

@@ -137,20 +137,37 @@ export class AstBuilder {
     return this.tokens(list, "Identifier").map((t) => this.ident(t));
   }
 
+  /** `[*]`: where the star is (its instances are filled in by program.ts). */
+  private star(node: CstNode): A.AllObjects {
+    const list = this.node(node, "instanceList");
+    const t = list && this.token(list, "Star");
+    return t ? { star: this.tokenSpan(t) } : {};
+  }
+
+  importDecl(node: CstNode): A.ImportDecl {
+    const sp = this.nodeSpan(node);
+    const str = this.token(node, "StringLiteral");
+    return { kind: "ImportDecl", path: str ? this.stringValue(str) : "", pathSpan: str ? this.tokenSpan(str) : sp, span: sp };
+  }
+
+  objectDecl(node: CstNode): A.ObjectDecl {
+    return { kind: "ObjectDecl", names: this.tokens(node, "name").map((t) => this.ident(t)), span: this.nodeSpan(node) };
+  }
+
   lockDecl(node: CstNode): A.LockDecl {
     const sp = this.nodeSpan(node);
     let lockKind: A.LockKind = "mutex";
     if (this.token(node, "Recursive")) lockKind = "recursive mutex";
     else if (this.token(node, "Rwsem")) lockKind = "rwsem";
     else if (this.token(node, "Spinlock")) lockKind = "spinlock";
-    return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), span: sp };
+    return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), ...this.star(node), span: sp };
   }
 
   varDecl(node: CstNode): A.VarDecl {
     const sp = this.nodeSpan(node);
     const name = this.ident(this.token(node, "Identifier"));
     const instances = this.instances(node);
-    return { kind: "VarDecl", name, instances, init: this.constant(node), span: sp };
+    return { kind: "VarDecl", name, instances, ...this.star(node), init: this.constant(node), span: sp };
   }
 
   /** The `constant` child of a declaration: `-5`, `true`, … */
@@ -215,7 +232,7 @@ export class AstBuilder {
     const on = this.token(node, "on");
     if (on && on.image !== "on") this.diagnostics.push(diagnostic("workOn", this.tokenSpan(on), name.name, on.image));
     const queue = this.ident(this.token(node, "queue"));
-    return { kind: "WorkDecl", name, instances, queue, params: this.params(node), body: this.block(this.node(node, "block")), span: sp };
+    return { kind: "WorkDecl", name, instances, ...this.star(node), queue, params: this.params(node), body: this.block(this.node(node, "block")), span: sp };
   }
 
   kthreadDecl(node: CstNode): A.KthreadDecl {
@@ -248,7 +265,7 @@ export class AstBuilder {
   primitiveDecl(node: CstNode): A.PrimitiveDecl {
     const sp = this.nodeSpan(node);
     const what = this.token(node, "keyword")!.image as A.PrimitiveKind;
-    return { kind: "PrimitiveDecl", what, name: this.ident(this.token(node, "name")), instances: this.instances(node), span: sp };
+    return { kind: "PrimitiveDecl", what, name: this.ident(this.token(node, "name")), instances: this.instances(node), ...this.star(node), span: sp };
   }
 
   expectDecl(node: CstNode): A.ExpectDecl {
@@ -460,7 +477,7 @@ export class AstBuilder {
  * that these are exactly the grammar's alternatives (a new rule without a
  * builder fails it instead of vanishing from the AST).
  */
-export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl", "workqueueDecl", "workDecl", "kthreadDecl", "primitiveDecl", "handlerDecl", "rwlockDecl"] as const;
+export const ITEM_RULES = ["scenarioDecl", "lockDecl", "varDecl", "fnDecl", "driverDecl", "cpuDecl", "expectDecl", "workqueueDecl", "workDecl", "kthreadDecl", "primitiveDecl", "handlerDecl", "rwlockDecl", "importDecl", "objectDecl"] as const;
 export const STMT_RULES = ["lockStmt", "trylockStmt", "rtrylockStmt", "verbStmt", "lockFormStmt", "localVarStmt", "ifStmt", "whileStmt", "eitherStmt", "waitStmt", "assertStmt", "returnStmt", "nameStmt"] as const;
 type ItemRule = (typeof ITEM_RULES)[number];
 type StmtRule = (typeof STMT_RULES)[number];
@@ -479,6 +496,8 @@ const ITEMS: { readonly [R in ItemRule]: (b: AstBuilder, node: CstNode) => A.Ite
   primitiveDecl: (b, n) => b.primitiveDecl(n),
   handlerDecl: (b, n) => b.handlerDecl(n),
   rwlockDecl: (b, n) => b.rwlockDecl(n),
+  importDecl: (b, n) => b.importDecl(n),
+  objectDecl: (b, n) => b.objectDecl(n),
 };
 
 const STMTS: { readonly [R in StmtRule]: (b: AstBuilder, node: CstNode, sp: Span) => A.Stmt | undefined } = {

@@ -1,7 +1,7 @@
 // What parse() does between lexing and parsing, on the token stream:
-//  - `#include "x.race"` and `import "x.race"` lines are taken out and
-//    answered with one hint each (a scenario is one file for now), instead
-//    of a bad character and a row of syntax errors;
+//  - `#include "x.race"` lines are taken out and answered with one hint
+//    each (write `import "x.race"`), instead of a bad character and a row
+//    of syntax errors;
 //  - the arguments of a kernel call written from habit (`mutex_lock(&dev->mutex)`)
 //    become one name (`dev_mutex`), so that the call parses whole and the
 //    checker can answer it with one hint (`&`, `->` and a keyword such as
@@ -96,22 +96,13 @@ function simplifyKernelArguments(text: string, tokens: IToken[]): void {
   }
 }
 
-/** `#include` (the `#` is a lexing error, so look at the text) or `import "…"`. */
+/** `#include` (the `#` is a lexing error, so look at the text). `import "…"` is an item of the language (§11). */
 function directiveAt(text: string, tokens: readonly IToken[], i: number): { start: number; word: string } | undefined {
   const t = tokens[i]!;
-  if (!tokenMatcher(t, T.Identifier)) return undefined;
-  if (t.image === "include") {
-    let j = t.startOffset - 1;
-    while (j >= 0 && (text[j] === " " || text[j] === "\t")) j--;
-    return text[j] === "#" ? { start: j, word: "#include" } : undefined;
-  }
-  if (t.image === "import" && isString(tokens[i + 1]) && tokens[i + 1]!.startLine === t.startLine) {
-    const prev = tokens[i - 1];
-    // `cpu import "label" { … }` is a CPU named import.
-    if (prev && tokenMatcher(prev, T.Cpu)) return undefined;
-    return { start: t.startOffset, word: "import" };
-  }
-  return undefined;
+  if (!tokenMatcher(t, T.Identifier) || t.image !== "include") return undefined;
+  let j = t.startOffset - 1;
+  while (j >= 0 && (text[j] === " " || text[j] === "\t")) j--;
+  return text[j] === "#" ? { start: j, word: "#include" } : undefined;
 }
 
 /**

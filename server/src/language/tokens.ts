@@ -69,6 +69,8 @@ export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "']
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
 export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "';'" });
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: "'.'" });
+/** Only in `[*]`: one instance per object of the scenario (race-language.md §11). */
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
 
 /** Every binary operator: the grammar reads `a op b op c` flat; toAst applies precedence. */
 export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
@@ -117,6 +119,7 @@ export const allTokens: TokenType[] = [
   Comma,
   Semicolon,
   Dot,
+  Star,
   BinaryOperator,
   AndAnd,
   OrOr,

@@ -5,6 +5,7 @@ import {
   DiagnosticSeverity,
   DiagnosticTag,
   type Diagnostic as LspDiagnostic,
+  type Location,
   type Range,
   type TextEdit as LspTextEdit,
 } from "vscode-languageserver";
@@ -25,7 +26,13 @@ export function toRange(lines: LineIndex, s: Span): Range {
   return lines.range(s);
 }
 
-export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string): LspDiagnostic {
+/**
+ * `locate`: where a related place is when it may be in another file (a
+ * scenario's imports, race-language.md §11); the diagnostic itself is in
+ * the document (`uri`, `lines`), unless `locate` is given for a diagnostic
+ * of another document's program that is in this one.
+ */
+export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string, locate?: (s: Span) => Location): LspDiagnostic {
   const out: LspDiagnostic = {
     range: lines.range(d.span),
     severity: severities[d.severity],
@@ -33,7 +40,7 @@ export function toLspDiagnostic(d: Diagnostic, lines: LineIndex, uri: string): L
     source: "race",
     message: d.message,
   };
-  if (d.related && d.related.length > 0) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message }));
+  if (d.related && d.related.length > 0) out.relatedInformation = d.related.map((r) => ({ location: locate ? locate(r.span) : { uri, range: lines.range(r.span) }, message: r.message }));
   // Unused declarations and code no interleaving reaches fade out, as in other languages.
   if (UNUSED.has(d.code)) out.tags = [DiagnosticTag.Unnecessary];
   if (d.finding !== undefined) out.data = { finding: d.finding };

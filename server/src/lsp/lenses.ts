@@ -15,6 +15,8 @@ export function codeLenses(s: DocumentState): CodeLens[] {
   const lens = (title: string, command: string, args: unknown[] = []): CodeLens => ({ range: anchor, command: { title, command, arguments: args } });
   const errors = s.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return [lens(`✗ invalid · ${n(errors)} error${errors === 1 ? "" : "s"}`, "workbench.actions.view.problems")];
+  // No CPU, `scenario` or `expect`: a file of declarations for scenarios to import (race-language.md §11).
+  if (s.frontEnd.program.declarationsOnly) return [lens("declarations only · nothing runs here; scenarios import this file", "race.checkNow", [s.uri])];
   const sum = s.summary;
   if (sum?.failure) return [lens(`✗ ${sum.failure} · check again`, "race.checkNow", [s.uri])];
   const simulate = lens("▷ Simulate", "race.simulate", [s.uri]);

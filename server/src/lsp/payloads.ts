@@ -7,7 +7,7 @@ import { scheduleOfTrace } from "../engine/schedule";
 import { Layout } from "../engine/state";
 import { locateStep, type LocatedStep } from "../engine/trace";
 import { modelOf, traceFileOf, type TraceFile } from "../traceFile";
-import { toRange } from "./convert";
+import type { Span } from "../language/span";
 import type { DocumentState } from "./documentState";
 
 export interface TracePayload {
@@ -36,6 +36,8 @@ export interface TracePayload {
     cpu: string;
     action: string;
     range: Range;
+    /** The document `range` is in when it is not the scenario (a file it imports, race-language.md §11). */
+    file?: string;
     waitsFor: string | undefined;
     heldBy: readonly string[];
     looping: boolean;
@@ -66,8 +68,9 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
     message: p.message,
     expected: f.expected,
     cpus: [...(s.summary?.cpus ?? [])],
+    // A step whose code is in an imported file names that file's URI (LocatedStep.file).
     steps: [...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((t) => ({
-      ...locateStep(t, s.lines),
+      ...locateStep(t, s.locator()),
       acquired: t.acquired,
       released: t.released,
       lock: t.lock,
@@ -80,7 +83,7 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
         ? p.sites.map((x) => ({
             cpu: x.cpu,
             action: x.action,
-            range: toRange(s.lines, x.span),
+            ...inFile(s, x.span),
             waitsFor: x.waitsFor,
             heldBy: x.heldBy,
             looping: x.looping === true,
@@ -95,10 +98,17 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
   };
 }
 
+/** A range, and its document when that is not the scenario. */
+function inFile(s: DocumentState, span: Span): { range: Range; file?: string } {
+  const at = s.locate(span);
+  return at.uri === s.uri ? { range: at.range } : { range: at.range, file: at.uri };
+}
+
 export interface LockGraphPayload {
   uri: string;
   locks: readonly string[];
-  edges: { from: string; to: string; sites: { cpu: string; range: Range; alsoHeld: readonly string[] }[] }[];
+  /** A site's `file`: its document when that is not the scenario. */
+  edges: { from: string; to: string; sites: { cpu: string; range: Range; file?: string; alsoHeld: readonly string[] }[] }[];
   inversions: { locks: readonly string[]; status: string; gate: readonly string[] | undefined }[];
 }
 
@@ -108,7 +118,7 @@ export function lockGraphPayload(s: DocumentState): LockGraphPayload | null {
   return {
     uri: s.uri,
     locks: g.locks,
-    edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((x) => ({ cpu: x.cpu, range: toRange(s.lines, x.span), alsoHeld: x.alsoHeld })) })),
+    edges: g.edges.map((e) => ({ from: e.from, to: e.to, sites: e.sites.map((x) => ({ cpu: x.cpu, ...inFile(s, x.span), alsoHeld: x.alsoHeld })) })),
     inversions: g.inversions.map((i) => ({ locks: i.locks, status: i.status, gate: i.gate })),
   };
 }
@@ -116,9 +126,9 @@ export function lockGraphPayload(s: DocumentState): LockGraphPayload | null {
 /** Finding `index`'s trace as a trace file (docs/trace-format.md), for the debugger and "Save trace". */
 export function traceFilePayload(s: DocumentState, index: number): TraceFile | null {
   const f = s.summary?.findings[index];
-  const m = modelOf(s.text);
+  const m = modelOf(s.text, s.source);
   if (!f || "error" in m) return null;
   const schedule = scheduleOfTrace(new Layout(m.model), f.problem.trace);
   if (!schedule) return null;
-  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } });
+  return traceFileOf(s.text, m.model, schedule, { file: s.uri.replace(/^.*\//, ""), finding: { kind: f.problem.kind, message: f.problem.message } }, m.lines);
 }

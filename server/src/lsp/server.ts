@@ -13,7 +13,10 @@ import {
   SymbolKind,
   TextDocuments,
   TextDocumentSyncKind,
+  DidChangeWatchedFilesNotification,
   type CodeAction,
+  type Diagnostic as LspDiagnostic,
+  type TextEdit as LspTextEdit,
   type CodeLens,
   type Connection,
   type DocumentSymbol,
@@ -33,6 +36,8 @@ import { DEFAULT_MAX_STATES } from "../engine/explore";
 import { unreachedDiagnostics } from "../coverage";
 import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
+import { diskHost } from "../files";
+import { pathOfUri } from "./uris";
 import { codeLenses } from "./lenses";
 import { lockGraphPayload, traceFilePayload, tracePayload } from "./payloads";
 import { registerSimulation } from "./simulate";
@@ -62,6 +67,7 @@ const symbolKinds: Record<nav.SymbolKind, SymbolKind> = {
   primitive: SymbolKind.Key,
   expect: SymbolKind.Boolean,
   instance: SymbolKind.EnumMember,
+  import: SymbolKind.File,
 };
 
 const completionKinds: Record<CompletionKind, CompletionItemKind> = {
@@ -97,26 +103,72 @@ export function startServer(connection: Connection): void {
   let canRefreshLenses = false;
   let canConfigure = false;
 
+  // The files a scenario imports (race-language.md §11) are read from the open documents first, then the disk.
+  const host = diskHost((path) => {
+    for (const d of documents.all()) if (pathOfUri(d.uri) === path) return d.getText();
+    return undefined;
+  });
+  /** Per document, what the programs of other open documents say about it (their front end's diagnostics there), by importer. */
+  const fromImporters = new Map<string, Map<string, LspDiagnostic[]>>();
+
   const publish = (state: DocumentState): void => {
     // Coverage shows only in the editor: code no interleaving reaches fades.
     const unreached = state.summary?.coverage ? unreachedDiagnostics(state.summary.coverage) : [];
-    const diagnostics = [...(state.summary?.diagnostics ?? state.frontEnd.diagnostics), ...unreached].map((d) => toLspDiagnostic(d, state.lines, state.uri));
-    void connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics });
+    const own = [...(state.summary?.diagnostics ?? state.frontEnd.diagnostics), ...unreached].map((d) => toLspDiagnostic(d, state.lines, state.uri, (x) => state.locate(x)));
+    // What its importers' checks found in it, once each and not where it says the same itself.
+    const seen = new Set(own.map((d) => `${String(d.code)}@${JSON.stringify(d.range)}`));
+    const imported: LspDiagnostic[] = [];
+    for (const list of fromImporters.get(state.uri)?.values() ?? []) {
+      for (const d of list) {
+        const key = `${String(d.code)}@${JSON.stringify(d.range)}`;
+        if (!seen.has(key)) imported.push(d);
+        seen.add(key);
+      }
+    }
+    void connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics: [...own, ...imported] });
+  };
+
+  /** Records what `state`'s program says about the files it imports, and republishes the open ones whose share changed. */
+  const shareWithImports = (state: DocumentState | undefined, uri: string): void => {
+    const mine = new Map<string, LspDiagnostic[]>();
+    for (const d of state?.frontEnd.elsewhere ?? []) {
+      const at = state!.locate(d.span);
+      const lsp = { ...toLspDiagnostic(d, state!.lines, at.uri, (x) => state!.locate(x)), range: at.range };
+      mine.set(at.uri, [...(mine.get(at.uri) ?? []), lsp]);
+    }
+    const touched = new Set<string>(mine.keys());
+    for (const [target, byImporter] of fromImporters) {
+      if (byImporter.delete(uri)) touched.add(target);
+      if (byImporter.size === 0) fromImporters.delete(target);
+    }
+    for (const [target, list] of mine) {
+      const byImporter = fromImporters.get(target) ?? new Map<string, LspDiagnostic[]>();
+      byImporter.set(uri, list);
+      fromImporters.set(target, byImporter);
+    }
+    for (const target of touched) {
+      const other = states.get(target);
+      if (other && target !== uri) publish(other);
+    }
   };
 
   const status = (state: DocumentState): void => {
     const s = state.summary;
     const errors = state.frontEnd.diagnostics.filter((d) => d.severity === "error").length;
-    const text = s?.failure ? `✗ ${s.failure}` : s ? `${s.met ? "✓" : "✗"} ${s.verdict}` : errors > 0 ? `✗ invalid (${errors})` : state.checking ? "⋯ checking" : "";
-    void connection.sendNotification("race/status", { uri: state.uri, version: state.version, verdict: s?.verdict ?? (errors > 0 ? "invalid" : "checking"), met: s?.met ?? false, text, states: s?.stats?.states });
+    // A file that only declares is never checked on its own (race-language.md §11): nothing to wait for.
+    const declarations = errors === 0 && state.frontEnd.program.declarationsOnly;
+    const text = s?.failure ? `✗ ${s.failure}` : s ? `${s.met ? "✓" : "✗"} ${s.verdict}` : errors > 0 ? `✗ invalid (${errors})` : declarations ? "declarations" : state.checking ? "⋯ checking" : "";
+    const verdict = s?.verdict ?? (errors > 0 ? "invalid" : declarations ? "declarations" : "checking");
+    void connection.sendNotification("race/status", { uri: state.uri, version: state.version, verdict, met: s?.met ?? declarations, text, states: s?.stats?.states });
   };
 
   const scheduler = new CheckScheduler(
     path.join(__dirname, "worker.js"),
     {
+      // `version` here is the state's stamp (documentState.ts): an imported file's edit makes a new one.
       started(uri, version) {
         const state = states.get(uri);
-        if (state && state.version === version) {
+        if (state && state.stamp === version) {
           state.checking = true;
           status(state);
         }
@@ -133,8 +185,8 @@ export function startServer(connection: Connection): void {
         progress.delete(uri);
         if (failure) connection.console.error(`race: check failed for ${uri}: ${failure.kind === "out-of-memory" ? `out of memory at ${failure.limitMb} MB` : failure.message}`);
         const state = states.get(uri);
-        // A result for an older version is dropped: a newer check is queued or running.
-        if (!state || state.version !== version) return;
+        // A result for an older version (or older imports) is dropped: a newer check is queued or running.
+        if (!state || state.stamp !== version) return;
         state.checking = false;
         // A failed check still tells the document why it has no verdict.
         const summary = result ?? (failure ? failedCheckSummary(state.frontEnd, failure) : undefined);
@@ -147,7 +199,7 @@ export function startServer(connection: Connection): void {
       },
       fixes(uri, version, fixes) {
         const state = states.get(uri);
-        if (state && state.version === version && state.summary) {
+        if (state && state.stamp === version && state.summary) {
           state.summary = { ...state.summary, fixes };
           state.fixesArrived();
         }
@@ -167,13 +219,18 @@ export function startServer(connection: Connection): void {
     applySettings(readSettings(cfg));
   };
 
-  const recheckAll = (): void => {
-    for (const s of states.values()) {
-      if (!s.frontEnd.hasErrors) scheduler.schedule(s.uri, s.version, s.text, 0);
-    }
+  const check = (s: DocumentState, delayMs?: number): void => {
+    if (s.frontEnd.hasErrors || s.frontEnd.program.declarationsOnly) scheduler.forget(s.uri);
+    else scheduler.schedule(s.uri, s.stamp, s.text, delayMs, s.checkSource());
   };
 
+  const recheckAll = (): void => {
+    for (const s of states.values()) check(s, 0);
+  };
+
+  let canWatch = false;
   connection.onInitialize((params): InitializeResult => {
+    canWatch = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     canProgress = params.capabilities.window?.workDoneProgress === true;
     canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     canConfigure = params.capabilities.workspace?.configuration === true;
@@ -199,6 +256,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     void pullSettings();
+    if (canWatch) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.race" }] });
   });
 
   connection.onDidChangeConfiguration((change) => {
@@ -207,20 +265,46 @@ export function startServer(connection: Connection): void {
     void pullSettings().then(recheckAll);
   });
 
-  documents.onDidChangeContent((e) => {
-    const doc = e.document;
-    const state = new DocumentState(doc.uri, doc.version, doc.getText());
+  /** A new state for an open document: its front end at once, its check scheduled. */
+  const rebuild = (uri: string): DocumentState | undefined => {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    const state = new DocumentState(doc.uri, doc.version, doc.getText(), host);
     states.set(doc.uri, state);
     publish(state);
-    if (state.frontEnd.hasErrors) scheduler.forget(doc.uri);
-    else scheduler.schedule(doc.uri, doc.version, state.text);
+    shareWithImports(state, doc.uri);
+    check(state);
     status(state);
+    return state;
+  };
+
+  /** The open documents that import the file at `path` (directly or not) are checked again: its text changed. */
+  const recheckImporters = (path: string | undefined, except?: string): void => {
+    if (path === undefined) return;
+    for (const s of [...states.values()]) if (s.uri !== except && s.imports().includes(path)) rebuild(s.uri);
+  };
+
+  documents.onDidChangeContent((e) => {
+    rebuild(e.document.uri);
+    recheckImporters(pathOfUri(e.document.uri), e.document.uri);
   });
 
   documents.onDidClose((e) => {
     scheduler.forget(e.document.uri);
     states.delete(e.document.uri);
+    shareWithImports(undefined, e.document.uri);
+    fromImporters.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    // Its importers read it from the disk again.
+    recheckImporters(pathOfUri(e.document.uri));
+  });
+
+  // A file an open scenario imports changed on the disk (saved elsewhere, a checkout): check the scenario again.
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const change of p.changes) {
+      const path = pathOfUri(change.uri);
+      if (path !== undefined && !documents.get(change.uri)) recheckImporters(path);
+    }
   });
 
   const stateOf = (uri: string): DocumentState | undefined => states.get(uri);
@@ -282,36 +366,58 @@ export function startServer(connection: Connection): void {
     return nav.outline(s.frontEnd.ast).map(conv);
   });
 
+  // Definitions and references may be in files the scenario imports (race-language.md §11).
   connection.onDefinition((p) => {
     const s = stateOf(p.textDocument.uri);
     const span = s && nav.definition(s.frontEnd.checked, s.lines.offset(p.position));
-    return s && span ? { uri: s.uri, range: toRange(s.lines, span) } : null;
+    return s && span ? s.locate(span) : null;
   });
 
   connection.onReferences((p) => {
     const s = stateOf(p.textDocument.uri);
     if (!s) return [];
-    return nav.references(s.frontEnd.checked, s.lines.offset(p.position), p.context.includeDeclaration).map((span) => ({ uri: s.uri, range: toRange(s.lines, span) }));
+    return nav.references(s.frontEnd.checked, s.lines.offset(p.position), p.context.includeDeclaration).map((span) => s.locate(span));
   });
+
+  /** A name declared in the kernel library is renamed nowhere: the library is read-only. */
+  const libraryName = (s: DocumentState, offset: number): string | undefined => {
+    const decl = nav.definition(s.frontEnd.checked, offset);
+    if (!decl || !s.inLibrary(decl)) return undefined;
+    const sources = s.frontEnd.program.sources;
+    return sources.displayName(sources.fileAt(decl.start));
+  };
 
   connection.onPrepareRename((p) => {
     const s = stateOf(p.textDocument.uri);
-    const span = s && nav.prepareRename(s.frontEnd.checked, s.lines.offset(p.position));
-    return s && span ? toRange(s.lines, span) : null;
+    const offset = s?.lines.offset(p.position) ?? 0;
+    const span = s && nav.prepareRename(s.frontEnd.checked, offset);
+    if (!s || !span) return null;
+    const lib = libraryName(s, offset);
+    if (lib) throw new ResponseError(-32803, `'${s.text.slice(span.start, span.end)}' is declared in the kernel library (${lib}), which is read-only.`);
+    return toRange(s.lines, span);
   });
 
   connection.onRenameRequest((p) => {
     const s = stateOf(p.textDocument.uri);
     if (!s) return null;
-    const r = nav.rename(s.frontEnd.checked, s.lines.offset(p.position), p.newName);
+    const offset = s.lines.offset(p.position);
+    const lib = libraryName(s, offset);
+    if (lib) throw new ResponseError(-32803, `This name is declared in the kernel library (${lib}), which is read-only.`);
+    const r = nav.rename(s.frontEnd.checked, offset, p.newName);
     if ("error" in r) throw new ResponseError(-32803, r.error);
-    return { changes: { [s.uri]: r.edits.map((e) => toLspEdit(e, s.lines)) } };
+    // Each edit in the document it is in: this one, or a file it imports.
+    const changes: Record<string, LspTextEdit[]> = {};
+    for (const e of r.edits) {
+      const at = s.locate(e.span);
+      (changes[at.uri] ??= []).push({ range: at.range, newText: e.newText });
+    }
+    return { changes };
   });
 
   connection.onCompletion((p) => {
     const s = stateOf(p.textDocument.uri);
     if (!s) return [];
-    return complete(s.text, s.lines.offset(p.position), s.frontEnd.ast, s.frontEnd.checked).map((c) => ({ label: c.label, kind: completionKinds[c.kind], detail: c.detail, ...(c.documentation ? { documentation: c.documentation } : {}) }));
+    return complete(s.text, s.lines.offset(p.position), s.frontEnd.ast, s.frontEnd.checked, host.libraryNames()).map((c) => ({ label: c.label, kind: completionKinds[c.kind], detail: c.detail, ...(c.documentation ? { documentation: c.documentation } : {}) }));
   });
 
   connection.languages.semanticTokens.on((p) => {
@@ -319,6 +425,7 @@ export function startServer(connection: Connection): void {
     const builder = new SemanticTokensBuilder();
     if (s) {
       for (const t of nav.semanticTokens(s.frontEnd.checked)) {
+        if (!s.frontEnd.program.sources.inMain(t.span)) continue; // a file it imports has its own
         const pos = s.lines.position(t.span.start);
         builder.push(pos.line, pos.character, t.span.end - t.span.start, t.type, t.modifiers);
       }
@@ -369,7 +476,8 @@ export function startServer(connection: Connection): void {
     const s = stateOf(p.uri);
     if (!s) return { scheduled: false };
     if (s.frontEnd.hasErrors) return { scheduled: false, reason: "the scenario has errors" };
-    scheduler.schedule(s.uri, s.version, s.text, 0);
+    if (s.frontEnd.program.declarationsOnly) return { scheduled: false, reason: "the file only declares (no CPU): scenarios import it" };
+    check(s, 0);
     return { scheduled: true, version: s.version };
   });
 

@@ -49,12 +49,12 @@ export function registerSimulation(connection: Connection, stateOf: (uri: string
   connection.onRequest("race/simulate/start", (p: { uri: string }): SimulatePayload => {
     const doc = stateOf(p.uri);
     if (!doc) throw new ResponseError(INVALID, "Open the scenario to simulate it.");
-    const m = modelOf(doc.text);
+    const m = modelOf(doc.text, doc.source);
     if ("error" in m) throw new ResponseError(INVALID, `Cannot simulate: ${m.error}.`);
     // The checker's findings, when they are for this version, name what a step runs into.
     const findings = doc.summary ? doc.summary.findings.map((f) => f.problem) : [];
     const id = next++;
-    const s: Session = { uri: doc.uri, version: doc.version, sim: new Simulation(doc.text, m.model, doc.lines, findings) };
+    const s: Session = { uri: doc.uri, version: doc.version, sim: new Simulation(doc.text, m.model, m.lines, findings) };
     sessions.set(id, s);
     // Each session keeps its state graph: a client that never says stop keeps only the newest few.
     for (const old of sessions.keys()) if (sessions.size > MAX_SESSIONS) sessions.delete(old);

@@ -2,6 +2,7 @@
 // a worker thread of its own (started on first use), and answers with the
 // verdict and where to look, as an LSP range.
 
+import { pathOfUri } from "./uris";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ResponseError, type Connection, type Range } from "vscode-languageserver/node";
@@ -39,7 +40,7 @@ export function registerTests(connection: Connection, options: () => TestJob["op
     const id = next++;
     const reply = await new Promise<TestReply>((resolve) => {
       waiting.set(id, resolve);
-      worker!.postMessage({ id, text: p.text, options: options() } satisfies TestJob);
+      worker!.postMessage({ id, text: p.text, path: pathOfUri(p.uri), options: options() } satisfies TestJob);
     });
     if ("error" in reply) throw new ResponseError(-32603, `race: the test of ${p.uri} failed to run: ${reply.error}`);
     const { span, ...rest } = reply.result;

@@ -33,8 +33,13 @@ function enclosingParams(file: A.SourceFile, offset: number): readonly A.Ident[]
   return bodies(file).find((b) => b.span.start <= offset && offset <= b.span.end)?.params ?? [];
 }
 
-export function complete(text: string, offset: number, file: A.SourceFile, checked: CheckResult): CompletionEntry[] {
+/**
+ * `libraryNames`: the kernel library's files (`linux/pci`), offered inside
+ * an import's quotes (race-language.md §11).
+ */
+export function complete(text: string, offset: number, file: A.SourceFile, checked: CheckResult, libraryNames: readonly string[] = []): CompletionEntry[] {
   const before = text.slice(Math.max(0, offset - 200), offset);
+  if (/(?:^|\n)[ \t]*import[ \t]+"[^"\n]*$/.test(before)) return libraryNames.map((n) => ({ label: n, kind: "value", detail: "kernel library" }));
   const scope = checked.scope;
   const locks = [...scope.globals.values()].filter((s) => s.kind === "lock");
   const lockEntry = (s: (typeof locks)[number]): CompletionEntry => ({ label: s.decl.name.name, kind: "lock", detail: s.decl.lockKind + (s.decl.instances ? `[${s.decl.instances.map((i) => i.name).join(", ")}]` : "") });
@@ -78,6 +83,8 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
   const word = "[ \\t]*[A-Za-z_0-9]*$";
   if (where === "item" && new RegExp(`(?:^|\\n)${word}`).test(before)) {
     for (const w of DECLARATION_WORDS) out.push({ label: w, kind: "keyword", detail: "declaration (§9–§10)", documentation: DECLARATION_DOCS[w] });
+    out.push({ label: "import", kind: "keyword", detail: "declaration (§11)", documentation: 'import "file.race" (beside this file) or import "linux/pci" (the kernel library): their declarations, in this scenario.' });
+    out.push({ label: "object", kind: "keyword", detail: "declaration (§11)", documentation: "object pf, vf0: object names of the scenario; a `[*]` declaration has one instance per object." });
   }
   if (where === "statement") {
     const verbs = Object.entries(VERBS) as [string, VerbInfo][];

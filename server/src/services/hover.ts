@@ -24,6 +24,7 @@ import type { IrqReport } from "../engine/irqReport";
 import { bodyName, referentKey, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
 import { referenceAt } from "./navigation";
+import { commentAbove, commentAfter, paragraphs } from "./docComment";
 import { lockFormDoc, lockFormOf, VERBS, type TargetKind, type Verb } from "../language/verbs";
 import type { GlobalSymbol } from "../language/binder";
 
@@ -82,6 +83,23 @@ function entryFacts(facts: readonly SiteFacts[], isFrame: (f: Frame) => boolean)
   return out;
 }
 
+/**
+ * For a name declared in a file the scenario imports (race-language.md §11):
+ * where, and the comment that documents it there (the library's cite the
+ * kernel code they abstract). Nothing for the scenario's own names.
+ */
+function declaredElsewhere(fe: FrontEnd, key: string): string {
+  const decl = fe.checked.references.find((r) => r.key === key && r.declaration);
+  const sources = fe.program.sources;
+  if (!decl || sources.inMain(decl.span)) return "";
+  const file = sources.fileAt(decl.span.start);
+  const text = sources.files[file]!.text;
+  const at = decl.span.start - sources.files[file]!.base;
+  const lineStart = text.lastIndexOf("\n", at) + 1;
+  const doc = paragraphs([...commentAbove(text, lineStart), commentAfter(text, lineStart) ?? ""]);
+  return `\n\n_Declared in ${code(sources.displayName(file))}._${doc ? `\n\n${doc}` : ""}`;
+}
+
 export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: number): HoverResult | undefined {
   const ref = referenceAt(fe.checked, offset);
   const pending = "\n\n_Lock facts appear once the scenario checks clean and the search has run._";
@@ -93,7 +111,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     const sym = fe.checked.scope.globals.get(name);
     const kind = sym?.kind === "lock" ? sym.decl.lockKind : "lock";
     const instances = sym?.kind === "lock" && sym.decl.instances ? `[${sym.decl.instances.map((i) => i.name).join(", ")}]` : "";
-    let md = `**${kind}** ${code(name + instances)}`;
+    let md = `**${kind}** ${code(name + instances)}${declaredElsewhere(fe, ref.key)}`;
     if (!engine) return { markdown: md + pending, span: ref.span };
     const mine = (l: string): boolean => l === name || l.startsWith(name + "[");
     const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock|rtrylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));
@@ -123,7 +141,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
   if (ref && (symbol?.kind === "callback" || symbol?.kind === "fn")) {
     const name = bodyName(symbol);
     const label = symbol.kind === "callback" ? `.${symbol.name}()` : `${name}()`;
-    let md = `**${symbol.kind === "callback" ? "driver callback" : "function"}** ${code(name)}`;
+    let md = `**${symbol.kind === "callback" ? "driver callback" : "function"}** ${code(name)}${declaredElsewhere(fe, ref.key)}`;
     if (!engine) return { markdown: md + pending, span: ref.span };
     const entries = entryFacts(engine.lockFacts, (f) => referentKey(f.callee) === ref.key);
     if (entries.length === 0) md += `\n\n${code(label)} is never entered in a reachable state.`;

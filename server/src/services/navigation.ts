@@ -101,7 +101,7 @@ export function prepareRename(checked: CheckResult, offset: number): Span | unde
 
 // ---- outline --------------------------------------------------------------
 
-export type SymbolKind = "scenario" | "lock" | "variable" | "function" | "driver" | "callback" | "cpu" | "expect" | "instance" | "workqueue" | "work" | "kthread" | "primitive";
+export type SymbolKind = "scenario" | "lock" | "variable" | "function" | "driver" | "callback" | "cpu" | "expect" | "instance" | "workqueue" | "work" | "kthread" | "primitive" | "import";
 
 export interface OutlineSymbol {
   readonly name: string;
@@ -114,20 +114,21 @@ export interface OutlineSymbol {
 
 export function outline(file: A.SourceFile): OutlineSymbol[] {
   const out: OutlineSymbol[] = [];
-  const instances = (list: readonly A.Ident[] | undefined): OutlineSymbol[] =>
-    (list ?? []).map((i) => ({ name: i.name, detail: "instance", kind: "instance", span: i.span, selection: i.span, children: [] }));
+  // `[*]`: one child, the star, rather than every object of the program at it.
+  const instances = (list: readonly A.Ident[] | undefined, star?: Span): OutlineSymbol[] =>
+    star ? [{ name: "*", detail: "every object", kind: "instance", span: star, selection: star, children: [] }] : (list ?? []).map((i) => ({ name: i.name, detail: "instance", kind: "instance", span: i.span, selection: i.span, children: [] }));
   for (const item of file.items) {
     switch (item.kind) {
       case "ScenarioDecl":
         out.push({ name: item.title || "scenario", detail: "scenario", kind: "scenario", span: item.span, selection: item.titleSpan, children: [] });
         break;
       case "LockDecl":
-        if (item.name.name) out.push({ name: item.name.name, detail: item.lockKind, kind: "lock", span: item.span, selection: item.name.span, children: instances(item.instances) });
+        if (item.name.name) out.push({ name: item.name.name, detail: item.lockKind, kind: "lock", span: item.span, selection: item.name.span, children: instances(item.instances, item.star) });
         break;
       case "VarDecl":
         if (item.name.name) {
           const init = item.init ? (item.init.kind === "IntLiteral" ? item.init.text : String(item.init.value)) : "";
-          out.push({ name: item.name.name, detail: `var = ${init}`, kind: "variable", span: item.span, selection: item.name.span, children: instances(item.instances) });
+          out.push({ name: item.name.name, detail: `var = ${init}`, kind: "variable", span: item.span, selection: item.name.span, children: instances(item.instances, item.star) });
         }
         break;
       case "FnDecl":
@@ -160,7 +161,7 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
         }
         break;
       case "WorkDecl":
-        if (item.name.name) out.push({ name: item.name.name, detail: `work on ${item.queue.name}`, kind: "work", span: item.span, selection: item.name.span, children: instances(item.instances) });
+        if (item.name.name) out.push({ name: item.name.name, detail: `work on ${item.queue.name}`, kind: "work", span: item.span, selection: item.name.span, children: instances(item.instances, item.star) });
         break;
       case "KthreadDecl":
         if (item.name.name) out.push({ name: item.name.name, detail: item.label ?? "kthread", kind: "kthread", span: item.span, selection: item.name.span, children: [] });
@@ -169,7 +170,13 @@ export function outline(file: A.SourceFile): OutlineSymbol[] {
         if (item.name.name) out.push({ name: item.name.name, detail: `${item.context === "irq" ? "hardirq" : "softirq"} handler on ${item.cpu.name}`, kind: "cpu", span: item.span, selection: item.name.span, children: [] });
         break;
       case "PrimitiveDecl":
-        if (item.name.name) out.push({ name: item.name.name, detail: item.what, kind: "primitive", span: item.span, selection: item.name.span, children: instances(item.instances) });
+        if (item.name.name) out.push({ name: item.name.name, detail: item.what, kind: "primitive", span: item.span, selection: item.name.span, children: instances(item.instances, item.star) });
+        break;
+      case "ImportDecl":
+        if (item.path) out.push({ name: item.path, detail: "import", kind: "import", span: item.span, selection: item.pathSpan, children: [] });
+        break;
+      case "ObjectDecl":
+        out.push(...instances(item.names).map((o) => ({ ...o, detail: "object" })));
         break;
       default:
         unreachable(item);

@@ -43,8 +43,11 @@ export function runScenarioTest(text: string, options: AnalyzeOptions = {}): Sce
     return { ...base, status: "errored", message: err ? `${err.code}: ${err.message}` : "The scenario is invalid.", span: err?.span };
   }
   if (a.met) return { ...base, status: "passed", message: "", span: undefined };
-  const unexpected = a.findings.find((f) => !f.expected)?.problem;
-  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: unexpected.span };
+  const index = a.findings.findIndex((f) => !f.expected);
+  const unexpected = a.findings[index]?.problem;
+  // Where it is, or, when that is in a file the scenario imports, where its diagnostic shows in the scenario.
+  const at = unexpected && (a.frontEnd.program.sources.inMain(unexpected.span) ? unexpected.span : a.diagnostics.find((d) => d.finding === index)?.span);
+  if (unexpected) return { ...base, status: "failed", message: `${unexpected.message} (${unexpected.trace.length} steps)`, span: at };
   const why = a.diagnostics.find((d) => d.code === catalogue.expectationNotMet.code || d.code === catalogue.incomplete.code);
   return { ...base, status: "failed", message: why?.message ?? summary, span: why?.span };
 }

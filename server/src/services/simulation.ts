@@ -16,7 +16,16 @@ import { canTake, encodeSchedule, scheduleOfTrace, type ScheduledStep } from "..
 import { CpuStatus, Layout } from "../engine/state";
 import { DEFAULT_GRAPH_STATES, problemsIn, FullGraph, stepProblems } from "../engine/fullGraph";
 import { buildTrace, type TraceStep } from "../engine/trace";
-import type { LineIndex, LineRange } from "../language/span";
+import type { LineRange, Span } from "../language/span";
+
+/**
+ * Ranges in the scenario's text: a LineIndex, or relocate.ts's
+ * ScenarioLines, which puts a statement of an imported file at the
+ * scenario's call on the way there (its `stack`).
+ */
+export interface ScenarioRanges {
+  range(s: Span, stack?: readonly { readonly call: Span }[]): LineRange;
+}
 import { traceFileOf, type TraceFile } from "../traceFile";
 
 /**
@@ -64,7 +73,7 @@ export function ownerOf(model: Model, name: string): string | undefined {
 }
 
 /** Each CPU's position, held locks and what it waits for; every lock and variable. */
-export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex): StateView {
+export function describeState(layout: Layout, st: Uint8Array, lines: ScenarioRanges): StateView {
   const model = layout.model;
   const waits = new Int32Array(layout.cpuCount);
   const holdsOf = (c: number): HeldLockView[] =>
@@ -101,8 +110,8 @@ export function describeState(layout: Layout, st: Uint8Array, lines: LineIndex):
       name: cpu.name,
       label: cpu.label,
       state,
-      statement: ins ? { text: ins.text, range: lines.range(ins.span) } : undefined,
-      stack: (ins?.stack ?? []).map((f) => ({ fn: f.fn, range: lines.range(f.call) })),
+      statement: ins ? { text: ins.text, range: lines.range(ins.span, ins.stack) } : undefined,
+      stack: (ins?.stack ?? []).map((f, i) => ({ fn: f.fn, range: lines.range(f.call, ins!.stack.slice(0, i)) })),
       holds: holdsOf(c),
       waitsFor,
     };
@@ -154,7 +163,7 @@ export class Simulation {
   constructor(
     private readonly text: string,
     readonly model: Model,
-    private readonly lines: LineIndex,
+    private readonly lines: ScenarioRanges,
     private readonly findings: readonly Problem[],
     maxGraphStates = DEFAULT_GRAPH_STATES,
   ) {
@@ -239,7 +248,7 @@ export class Simulation {
             warning = `leads into a state from which a problem can no longer be avoided: ${ahead.map((p) => this.describe(p)).join("; ")}`;
           }
         }
-        options.push({ cpu: cpu.index, cpuName: cpu.name, choice: k, label, range: lines.range(ins.span), warning, findings });
+        options.push({ cpu: cpu.index, cpuName: cpu.name, choice: k, label, range: lines.range(ins.span, ins.stack), warning, findings });
       }
     }
     const trace = buildTrace(layout, encodeSchedule(this.schedule));
@@ -248,7 +257,7 @@ export class Simulation {
       ...base,
       title: model.title,
       steps: this.schedule.length,
-      history: trace.map((t) => ({ cpu: t.cpu, action: t.action, range: lines.range(t.span) })),
+      history: trace.map((t) => ({ cpu: t.cpu, action: t.action, range: lines.range(t.span, t.stack) })),
       options,
       problems: showing.map((p) => ({ text: this.describe(p), finding: this.findingOf(p) })),
       outlook: this.outlook(id),
