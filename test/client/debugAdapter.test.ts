@@ -207,7 +207,7 @@ describe("the trace debugger (DAP, in process)", () => {
       await dap.request("next", { threadId: 1 });
       const stop = dap.lastStop();
       expect(stop.body).toMatchObject({ reason: "exception", threadId: 1 });
-      expect(stop.body.text).toMatch(/^Deadlock: CPU0 waits for vblank \(the interrupt on top of it\) to return/);
+      expect(stop.body.text).toMatch(/^Deadlock: CPU0 is interrupted by vblank and cannot go on until it returns/);
       expect(await dap.tops()).toEqual(["CPU0 (in hardirq vblank: blocked on event_lock) | vblank: lock event_lock @ 3"]);
       const f = await frames(1);
       expect(f.map((x) => `${x.name} @ ${x.line}${x.presentationHint ? ` (${x.presentationHint})` : ""}`)).toEqual(["vblank: lock event_lock @ 3", "<Interrupt> vblank (hardirq on CPU0) @ 2 (label)", "CPU0: unlock event_lock @ 8"]);

@@ -28,11 +28,11 @@ describe("pan's weak fairness", () => {
     expect(fairnessSlots(withThreads(5))).toBe(3);
   });
 
-  it("counts the threads of the exported model: CPUs, work items, kthreads (fixture seed-13: five)", () => {
+  it("counts the threads of the exported model: CPUs, work items, kthreads (fixture seed-13: five, and the process that watches pending items)", () => {
     const text = read(join(fixturesDir, "differential", "seed-13.race"));
     const a = analyze(text);
     const promela = toPromela(compile(a.frontEnd.ast, a.frontEnd.checked.scope));
-    expect(promela.match(/^proctype /gm)).toHaveLength(5);
+    expect(promela.match(/^proctype /gm)).toHaveLength(6);
     expect(fairnessSlots(promela)).toBe(3);
   });
 

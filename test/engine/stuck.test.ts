@@ -197,5 +197,20 @@ describe("precedence (§8): a thread only a deadlock could let finish belongs to
       expect deadlock`);
     expect(summarize(reduced)).toEqual(["hang [A,B] 1 steps", "hang [C] 0 steps"]);
   });
+
+  it("a poller that a live thread could also have stopped is its own livelock, even beside a deadlock", () => {
+    const { reduced } = both(`
+      mutex m
+      mutex n
+      var running = false
+      kthread poller { while !kthread_should_stop() { } }
+      cpu A { lock m; lock n; unlock n; unlock m }
+      cpu B { kthread_run poller; running = true; lock n; lock m; unlock m; unlock n }
+      cpu C { wait until running; either "stop" { kthread_stop poller } or "leave" { } }
+      expect deadlock`);
+    // C, in no deadlock, may leave the poller spinning: that is a livelock of
+    // its own, not part of A and B's (differential seed 13).
+    expect(summarize(reduced)).toEqual(["deadlock [A,B] 4 steps", "hang [poller] 6 steps"]);
+  });
 });
 

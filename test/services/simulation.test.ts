@@ -146,7 +146,7 @@ describe("guided simulation with interrupt handlers (§10)", () => {
     expect(s.view().cpus.find((c) => c.name === "vblank")).toMatchObject({ on: "CPU0", context: "hardirq" });
     take(s, "CPU0", "lock event_lock");
     const fire = s.view().options.find((o) => o.cpuName === "vblank")!;
-    expect(fire.warning).toMatch(/^leads into finding 1: Deadlock: CPU0 waits for vblank \(the interrupt on top of it\) to return/);
+    expect(fire.warning).toMatch(/^leads into finding 1: Deadlock: CPU0 is interrupted by vblank and cannot go on until it returns/);
     take(s, "vblank", "<Interrupt> vblank");
     expect(states(s)).toEqual(["CPU0 interrupted vblank", "vblank blocked event_lock"]);
     expect(s.view().options).toEqual([]);

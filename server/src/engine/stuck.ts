@@ -115,7 +115,7 @@ export function analyseStuck(
     canSettle[k] = settle;
     const stuck = all & ~finish;
     let explainedHere = explain;
-    if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && affects[c]! & explain) explainedHere |= 1 << c;
+    if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && (affects[c]! & ~explain) === 0) explainedHere |= 1 << c;
     const hang = stuck & settledHere & ~explainedHere;
     const live = stuck & ~settle & ~explainedHere;
     if ((hang | live) === 0) continue;
