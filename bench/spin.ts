@@ -3,7 +3,9 @@
 // own partial-order reduction where it applies) against `race check` (the
 // built CLI, a separate process, full exploration with our reduction; and
 // again with --no-reduce) on the philosophers families (ring, ordered),
-// N = 6…max-n, and on every sample.
+// N = 6…max-n, and on every sample. `--irq`: instead, the philosophers with
+// a timer interrupt per CPU (race-language.md §10; bench/generate.ts
+// philosophersIrq), N = 2…max-n, and no samples.
 // Wall times include everything each tool does for a verdict. A run over the
 // cap (seconds) is stopped and reported as such; larger N of that family are
 // then skipped for that tool.
@@ -12,7 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { philosophers } from "./generate";
+import { philosophers, philosophersIrq } from "./generate";
 
 const exec = promisify(execFile);
 const root = join(__dirname, "..");
@@ -23,6 +25,7 @@ const argOf = (name: string, fallback: number): number => {
 };
 const maxN = argOf("--max-n", 16);
 const cap = argOf("--cap", 30);
+const irq = process.argv.includes("--irq");
 
 interface Outcome {
   verdict: string;
@@ -101,18 +104,18 @@ async function main(): Promise<void> {
       let spinOver = false;
       let raceOver = false;
       let fullOver = false;
-      for (let n = 6; n <= maxN; n++) {
-        const text = philosophers(n, ordered);
+      for (let n = irq ? 2 : 6; n <= maxN; n++) {
+        const text = irq ? philosophersIrq(n, ordered) : philosophers(n, ordered);
         const s: Outcome = spinOver ? skipped : await spin(text, dir);
         const r: Outcome = raceOver ? skipped : await race(text, dir, true);
         const f: Outcome = fullOver ? skipped : await race(text, dir, false);
         spinOver ||= s.seconds === undefined;
         raceOver ||= r.seconds === undefined;
         fullOver ||= f.seconds === undefined;
-        row(`${ordered ? "ordered" : "ring"}-${n}`, s, r, f);
+        row(`${irq ? "irq-" : ""}${ordered ? "ordered" : "ring"}-${n}`, s, r, f);
       }
     }
-    for (const f of readdirSync(join(root, "samples")).filter((x) => x.endsWith(".race")).sort()) {
+    if (!irq) for (const f of readdirSync(join(root, "samples")).filter((x) => x.endsWith(".race")).sort()) {
       const text = readFileSync(join(root, "samples", f), "utf8");
       row(f.replace(/\.race$/, ""), await spin(text, dir), await race(text, dir, true), await race(text, dir, false));
     }
