@@ -15,6 +15,8 @@
 --                      "INFILE line:col severity code message"
 --   edit L TEXT     -> replaces line L of the current buffer (the jumped-to
 --                      file) with TEXT, unsaved: "EDITED L"
+--   disk FILE L TEXT-> replaces line L of FILE on the disk, behind the
+--                      editor's back (not open in it): "WROTE FILE"
 --   wait CODE       -> waits until the first buffer has a diagnostic CODE:
 --                      "FOUND CODE", then its diagnostics as DIAG lines
 --   back            -> back to the first buffer
@@ -149,6 +151,12 @@ vim.api.nvim_create_autocmd("VimEnter", {
         local l, text = arg:match("^(%d+)%s(.*)$")
         vim.api.nvim_buf_set_lines(vim.api.nvim_get_current_buf(), tonumber(l) - 1, tonumber(l), false, { text })
         io.stdout:write("EDITED " .. l .. "\n")
+      elseif verb == "disk" then
+        local file, l, text = arg:match("^(%S+)%s(%d+)%s(.*)$")
+        local lines = vim.fn.readfile(file)
+        lines[tonumber(l)] = text
+        vim.fn.writefile(lines, file)
+        io.stdout:write("WROTE " .. file .. "\n")
       elseif verb == "wait" then
         local found = vim.wait(20000, function()
           for _, d in ipairs(vim.diagnostic.get(buf)) do
