@@ -1,6 +1,6 @@
 // A second real LSP client: headless Neovim attaches the built server to
-// samples and reads back the engine's diagnostics, hovers, definitions and
-// references, and opens the files the server names (nvim-init.lua says
+// samples and reads back the engine's diagnostics, hovers, definitions,
+// references, renames and completions, and opens the files the server names (nvim-init.lua says
 // how). Several files (race-language.md §11) over plain LSP: the kernel
 // library's files are file: URIs of the shipped library, which Neovim opens
 // like any file; a relative import with an error shows at the import line
@@ -52,7 +52,7 @@ describe("Neovim as an LSP client", () => {
     expect(r.status).toBe(0);
   }, 90_000);
 
-  it("on a scenario of the kernel library: its finding at the import, definition into the library, hover, references across files", () => {
+  it("on a scenario of the kernel library: its finding at the import, definition into the library, hover, references across files, no rename of the library, completion of its names", () => {
     const file = join("samples", "v11-kill-device.race");
     const text = [
       'import "linux/pci-reentrant"',
@@ -62,13 +62,16 @@ describe("Neovim as an LSP client", () => {
     const sample = readFileSync(join(root, file), "utf8");
     for (const line of text) expect(sample).toContain(line);
     const bind = at(sample, "bind_store", 0, 1);
-    const r = nvim(file, "RACE108", [`definition ${bind}`, `hover ${bind}`, `references ${bind}`, `jump ${at(sample, "remove_store_v11", 0, 2)}`].join(";"));
+    const r = nvim(file, "RACE108", [`definition ${bind}`, `hover ${bind}`, `references ${bind}`, `rename ${bind} grab`, `complete ${at(sample, "bind_store")}`, `jump ${at(sample, "remove_store_v11", 0, 2)}`].join(";"));
     // The lock-order inversion lies wholly in library code: it shows at the import that brings it in.
     expect(r.out).toContain(`DIAG ${at(sample, '"linux/pci-reentrant"')} 3 RACE108 Lock-order inversion device_lock[pf] → pci_rescan_remove_lock → device_lock[pf]`);
     // bind_store is two imports away (pci-reentrant → pci-core → driver-core): a file: URI of the shipped library.
     expect(r.out).toContain("DEF library/linux/driver-core.race 88:4");
     expect(r.out).toContain(`HOVERAT ${bind} **function** \`bind_store\` |  | _Declared in \`linux/driver-core\`._ |  | bind_store() (drivers/base/bus.c, v6.x)`);
     expect(r.out.split("\n").filter((l) => l.startsWith("REF "))).toEqual(["REF library/linux/driver-core.race 88:4", `REF samples/v11-kill-device.race ${at(sample, "bind_store")}`]);
+    expect(r.out).toContain("RENAMEERR This name is declared in the kernel library (linux/driver-core), which is read-only.");
+    const completed = r.out.split("\n").find((l) => l.startsWith("COMPLETE "))!.slice(9).split(",");
+    for (const name of ["bind_store", "remove_store_v11", "device_release_driver", "device_lock", "pci_rescan_remove_lock"]) expect(completed).toContain(name);
     // Neovim opens the library file the server names, and the server takes it as a file of declarations: no diagnostics.
     expect(r.out).toMatch(/JUMP library\/linux\/pci-reentrant\.race 71:4 \d+ lines\n/);
     expect(r.out).not.toContain("INFILE");
@@ -83,12 +86,14 @@ describe("Neovim as an LSP client", () => {
     writeFileSync(join(dir, "helpers.race"), helpers);
     writeFileSync(join(dir, "main.race"), main);
     const call = at(main, "take_ab", 0, 1);
-    const r = nvim("main.race", "RACE084", [`definition ${call}`, `hover ${call}`, `references ${call}`, `jump ${call}`, "edit 8   unlock a", "wait RACE100"].join(";"), dir);
+    const r = nvim("main.race", "RACE084", [`definition ${call}`, `hover ${call}`, `references ${call}`, `rename ${call} grab`, `complete ${at(main, "take_ab")}`, `jump ${call}`, "edit 8   unlock a", "wait RACE100"].join(";"), dir);
     const lines = r.out.split("\n");
     expect(lines[0]).toBe(`DIAG ${at(main, '"helpers.race"')} 1 RACE084 In helpers.race:8:10: Unknown lock 'nosuch'; declare it, e.g. 'mutex nosuch'. [RACE010]`);
     expect(r.out).toContain(`DEF helpers.race ${at(helpers, "take_ab")}`);
     expect(r.out).toContain(`HOVERAT ${call} **function** \`take_ab\` |  | _Declared in \`helpers.race\`._`);
     expect(lines.filter((l) => l.startsWith("REF "))).toEqual([`REF helpers.race ${at(helpers, "take_ab")}`, `REF main.race ${at(main, "take_ab")}`]);
+    expect(lines.filter((l) => l.startsWith("RENAME"))).toEqual([`RENAME helpers.race ${at(helpers, "take_ab")}`, `RENAME main.race ${at(main, "take_ab")}`]);
+    expect(lines.find((l) => l.startsWith("COMPLETE "))!.slice(9).split(",")).toEqual(expect.arrayContaining(["take_ab", "take_ba", "a", "b"]));
     expect(r.out).toContain(`JUMP helpers.race ${at(helpers, "take_ab")} 9 lines`);
     // Open, the imported file shows its own error where it is.
     expect(r.out).toContain("INFILE 8:10 1 RACE010 Unknown lock 'nosuch'; declare it, e.g. 'mutex nosuch'.");

@@ -8,6 +8,9 @@
 --   definition L:C  -> "DEF file L:C" for each location
 --   hover L:C       -> "HOVERAT L:C text"
 --   references L:C  -> "REF file L:C", sorted
+--   rename L:C NEW  -> "RENAME file L:C" for each edit, sorted, or
+--                      "RENAMEERR message" when the server refuses
+--   complete L:C    -> "COMPLETE label,label,..." (sorted)
 --   jump L:C        -> goes to the definition the way a user does
 --                      (vim.lsp.util.jump_to_location opens the file the
 --                      server names), attaches the server to that buffer,
@@ -131,6 +134,32 @@ vim.api.nvim_create_autocmd("VimEnter", {
         end
         table.sort(lines)
         for _, l in ipairs(lines) do io.stdout:write(l .. "\n") end
+      elseif verb == "rename" then
+        local lc, new = arg:match("^(%S+)%s(%S+)$")
+        local p = at(lc)
+        p.newName = new
+        local r = client.request_sync("textDocument/rename", p, 10000, buf)
+        if not r then return fail("no answer to rename at " .. lc, 13) end
+        if r.err then
+          io.stdout:write("RENAMEERR " .. (r.err.message or "") .. "\n")
+        else
+          local lines = {}
+          for u, edits in pairs(r.result.changes or {}) do
+            for _, e in ipairs(edits) do
+              table.insert(lines, string.format("RENAME %s %d:%d", fileOf(u), e.range.start.line + 1, e.range.start.character + 1))
+            end
+          end
+          table.sort(lines)
+          for _, l in ipairs(lines) do io.stdout:write(l .. "\n") end
+        end
+      elseif verb == "complete" then
+        local r = client.request_sync("textDocument/completion", at(arg), 10000, buf)
+        if not (r and r.result) then return fail("no completion at " .. arg, 14) end
+        local items = r.result.items or r.result
+        local labels = {}
+        for _, i in ipairs(items) do table.insert(labels, i.label) end
+        table.sort(labels)
+        io.stdout:write("COMPLETE " .. table.concat(labels, ",") .. "\n")
       elseif verb == "jump" then
         local r = client.request_sync("textDocument/definition", at(arg), 10000, buf)
         if not (r and r.result) then return fail("no definition to jump to at " .. arg, 8) end
