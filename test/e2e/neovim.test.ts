@@ -62,13 +62,17 @@ describe("Neovim as an LSP client", () => {
     const sample = readFileSync(join(root, file), "utf8");
     for (const line of text) expect(sample).toContain(line);
     const bind = at(sample, "bind_store", 0, 1);
-    const r = nvim(file, "RACE108", [`definition ${bind}`, `hover ${bind}`, `references ${bind}`, `rename ${bind} grab`, `complete ${at(sample, "bind_store")}`, `jump ${at(sample, "remove_store_v11", 0, 2)}`].join(";"));
+    const importAt = at(sample, "linux/pci-reentrant", 0, 2);
+    const r = nvim(file, "RACE108", [`definition ${bind}`, `hover ${bind}`, `references ${bind}`, `rename ${bind} grab`, `complete ${at(sample, "bind_store")}`, `definition ${importAt}`, `hover ${importAt}`, `jump ${at(sample, "remove_store_v11", 0, 2)}`].join(";"));
     // The lock-order inversion lies wholly in library code: it shows at the import that brings it in.
     expect(r.out).toContain(`DIAG ${at(sample, '"linux/pci-reentrant"')} 3 RACE108 Lock-order inversion device_lock[pf] → pci_rescan_remove_lock → device_lock[pf]`);
     // bind_store is two imports away (pci-reentrant → pci-core → driver-core): a file: URI of the shipped library.
     expect(r.out).toContain("DEF library/linux/driver-core.race 88:4");
     expect(r.out).toContain(`HOVERAT ${bind} **function** \`bind_store\` |  | _Declared in \`linux/driver-core\`._ |  | bind_store() (drivers/base/bus.c, v6.x)`);
     expect(r.out.split("\n").filter((l) => l.startsWith("REF "))).toEqual(["REF library/linux/driver-core.race 88:4", `REF samples/v11-kill-device.race ${at(sample, "bind_store")}`]);
+    // On the import's string: the file it names, and what it is.
+    expect(r.out).toContain("DEF library/linux/pci-reentrant.race 1:1");
+    expect(r.out).toContain(`HOVERAT ${importAt} **import** \`linux/pci-reentrant\`: a file of the kernel library (read-only) |  | linux/pci-reentrant: linux/pci with the seed series applied`);
     expect(r.out).toContain("RENAMEERR This name is declared in the kernel library (linux/driver-core), which is read-only.");
     const completed = r.out.split("\n").find((l) => l.startsWith("COMPLETE "))!.slice(9).split(",");
     for (const name of ["bind_store", "remove_store_v11", "device_release_driver", "device_lock", "pci_rescan_remove_lock"]) expect(completed).toContain(name);

@@ -80,6 +80,20 @@ describe("several files over the protocol", () => {
     ]);
   });
 
+  it("opens the file an import names from its string, and hovers it with its opening comment", async () => {
+    const uri = uriOf("main.race");
+    const start = { line: 0, character: 0 };
+    const toCommon = await client.request<Location>("textDocument/definition", { textDocument: { uri }, position: positionOf(main, "common.race", 0, 2) });
+    expect(toCommon).toEqual({ uri: uriOf("common.race"), range: { start, end: start } });
+    const toLibrary = await client.request<Location>("textDocument/definition", { textDocument: { uri }, position: positionOf(main, '"linux/driver-core"') });
+    expect(toLibrary).toEqual({ uri: libraryUri("linux/driver-core"), range: { start, end: start } });
+    const h = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: positionOf(main, "linux/driver-core", 0, 3) });
+    expect((h.contents as MarkupContent).value).toMatch(/^\*\*import\*\* `linux\/driver-core`: a file of the kernel library \(read-only\)\n\nlinux\/driver-core: /);
+    expect(h.range!.start).toEqual(positionOf(main, '"linux/driver-core"'));
+    const hc = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: positionOf(main, "common.race") });
+    expect((hc.contents as MarkupContent).value).toBe(`**import** \`common.race\`: \`${join(dir, "common.race")}\`\n\nshared by main.race`);
+  });
+
   it("renames across the files it imports, and never a name of the kernel library", async () => {
     const uri = uriOf("main.race");
     const edit = await client.request<WorkspaceEdit>("textDocument/rename", { textDocument: { uri }, position: positionOf(main, "take_shared", 0, 1), newName: "grab" });

@@ -385,8 +385,13 @@ export function startServer(connection: Connection): void {
   // Definitions and references may be in files the scenario imports (race-language.md §11).
   connection.onDefinition((p) => {
     const s = stateOf(p.textDocument.uri);
-    const span = s && nav.definition(s.frontEnd.checked, s.lines.offset(p.position));
-    return s && span ? s.locate(span) : null;
+    if (!s) return null;
+    const offset = s.lines.offset(p.position);
+    const span = nav.definition(s.frontEnd.checked, offset);
+    if (span) return s.locate(span);
+    // On an import's string: the file it brings in, from its start.
+    const imported = nav.importAt(s.frontEnd.program, offset);
+    return imported ? { uri: s.uriOf(imported.file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } : null;
   });
 
   connection.onReferences((p) => {
