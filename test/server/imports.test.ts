@@ -5,9 +5,11 @@
 // definition, references and rename across files (never into the kernel
 // library), the trace naming the file of each step, and every change of an
 // imported file re-checking the scenarios that import it: an edit in the
-// editor, the file opened or closed, a change on the disk.
+// editor, the file opened or closed, a change on the disk (reported by a
+// client that watches files, as VS Code does, or seen by the server itself
+// for a client that cannot, as Neovim 0.7).
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -42,7 +44,8 @@ describe("several files over the protocol", () => {
     dir = mkdtempSync(join(tmpdir(), "race-imports-"));
     writeFileSync(join(dir, "common.race"), common);
     writeFileSync(join(dir, "main.race"), main);
-    client = new LspClient();
+    // As VS Code: it watches files for the server.
+    client = new LspClient(undefined, { didChangeWatchedFiles: { dynamicRegistration: true } });
     await client.initialize();
   });
   afterAll(async () => client.close());
@@ -75,6 +78,20 @@ describe("several files over the protocol", () => {
       ["main.race", 6],
       ["main.race", 6],
     ]);
+  });
+
+  it("opens the file an import names from its string, and hovers it with its opening comment", async () => {
+    const uri = uriOf("main.race");
+    const start = { line: 0, character: 0 };
+    const toCommon = await client.request<Location>("textDocument/definition", { textDocument: { uri }, position: positionOf(main, "common.race", 0, 2) });
+    expect(toCommon).toEqual({ uri: uriOf("common.race"), range: { start, end: start } });
+    const toLibrary = await client.request<Location>("textDocument/definition", { textDocument: { uri }, position: positionOf(main, '"linux/driver-core"') });
+    expect(toLibrary).toEqual({ uri: libraryUri("linux/driver-core"), range: { start, end: start } });
+    const h = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: positionOf(main, "linux/driver-core", 0, 3) });
+    expect((h.contents as MarkupContent).value).toMatch(/^\*\*import\*\* `linux\/driver-core`: a file of the kernel library \(read-only\)\n\nlinux\/driver-core: /);
+    expect(h.range!.start).toEqual(positionOf(main, '"linux/driver-core"'));
+    const hc = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: positionOf(main, "common.race") });
+    expect((hc.contents as MarkupContent).value).toBe(`**import** \`common.race\`: \`${join(dir, "common.race")}\`\n\nshared by main.race`);
   });
 
   it("renames across the files it imports, and never a name of the kernel library", async () => {
@@ -149,6 +166,7 @@ describe("several files over the protocol", () => {
     ]);
     writeFileSync(join(dir, "later.race"), "fn later() { }\n");
     const before = client.published.length;
+    expect(client.serverRequests).toContain("client/registerCapability");
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uriOf("later.race"), type: 1 }] });
     const found = await client.until("waits.race checked again", () => client.published.slice(before).find((p) => p.uri === uri));
     expect(found.diagnostics).toEqual([]);
@@ -193,5 +211,48 @@ describe("several files over the protocol", () => {
     expect(p.diagnostics).toEqual([]);
     const status = await client.until("its status", () => client.notifications.find((n) => n.method === "race/status" && (n.params as { uri: string }).uri === uri));
     expect(status.params).toMatchObject({ verdict: "declarations", met: true });
+  });
+});
+
+describe("several files over the protocol, for a client that cannot watch files", () => {
+  let client: LspClient;
+  let dir: string;
+  const uriOf = (name: string): string => pathToFileURL(join(dir, name)).href;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "race-imports-nowatch-"));
+    writeFileSync(join(dir, "common.race"), common);
+    writeFileSync(join(dir, "main.race"), main);
+    // No workspace.didChangeWatchedFiles: the server watches the imported files' folders itself (importWatch.ts).
+    client = new LspClient();
+    await client.initialize();
+  });
+  afterAll(async () => client.close());
+
+  it("checks the importer again when an imported file changes on the disk, is replaced by a rename, or appears", async () => {
+    const uri = uriOf("main.race");
+    await client.open(uri, main);
+    await client.engineDiagnostics(uri, 1);
+    expect(client.serverRequests).not.toContain("client/registerCapability");
+    const notMet = (ds: Diagnostic[]): boolean => ds.some((d) => d.code === "RACE106");
+    // Written in place (not open in the editor): take_shared() no longer takes the lock, so nothing deadlocks.
+    let before = client.published.length;
+    writeFileSync(join(dir, "common.race"), common.replace("  lock shared\n  unlock shared\n", ""));
+    await client.until("main.race checked again after the write", () => client.published.slice(before).find((p) => p.uri === uri && notMet(p.diagnostics)));
+    // Saved the way many editors save: a new file renamed over the old one.
+    before = client.published.length;
+    writeFileSync(join(dir, "common.race.tmp"), common);
+    renameSync(join(dir, "common.race.tmp"), join(dir, "common.race"));
+    await client.until("main.race checked again after the rename", () => client.published.slice(before).find((p) => p.uri === uri && p.diagnostics.some((d) => d.code === "RACE100") && !notMet(p.diagnostics)));
+    // A missing import that appears.
+    const text = 'import "later.race"\ncpu C0 { later() }\n';
+    const waits = uriOf("waits.race");
+    await client.open(waits, text);
+    const missing = await client.diagnostics(waits);
+    expect(missing.diagnostics.map((d) => d.code)).toEqual(["RACE080", "RACE012"]);
+    before = client.published.length;
+    writeFileSync(join(dir, "later.race"), "fn later() { }\n");
+    const found = await client.until("waits.race checked again", () => client.published.slice(before).find((p) => p.uri === waits));
+    expect(found.diagnostics).toEqual([]);
   });
 });

@@ -16,7 +16,11 @@ export class LspClient {
   readonly serverRequests: string[] = [];
   private readonly waiters: (() => void)[] = [];
 
-  constructor(private readonly initializationOptions: unknown = { debounceMs: 50 }) {
+  constructor(
+    private readonly initializationOptions: unknown = { debounceMs: 50 },
+    /** Client capabilities beyond progress and code-lens refresh (merged into `workspace`). */
+    private readonly workspaceCapabilities: Record<string, unknown> = {},
+  ) {
     this.proc = spawn(process.execPath, [join(root, "dist", "server.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
     this.connection = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onNotification((method: string, params: unknown) => {
@@ -43,7 +47,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: null,
       initializationOptions: this.initializationOptions,
-      capabilities: { window: { workDoneProgress: true }, workspace: { codeLens: { refreshSupport: true } } },
+      capabilities: { window: { workDoneProgress: true }, workspace: { codeLens: { refreshSupport: true }, ...this.workspaceCapabilities } },
     });
     await this.connection.sendNotification("initialized", {});
     return result;

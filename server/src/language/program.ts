@@ -60,6 +60,8 @@ export interface Program {
   readonly declarationsOnly: boolean;
   /** Files an import named that could not be read (missing, a folder, …): an editor watches for them to appear. */
   readonly unread: readonly string[];
+  /** Every import that brought in a file or named one already read (not a cycle): its string's span and the file (index in sources.files). */
+  readonly imported: readonly { readonly span: Span; readonly file: number }[];
 }
 
 /** What each kind of item may do in an imported file (race-language.md §11): a new kind must say. */
@@ -187,6 +189,7 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
   const via: (Span | undefined)[] = [undefined];
   const problems: Diagnostic[] = [];
   const unread: string[] = [];
+  const imported: { span: Span; file: number }[] = [];
   let base = text.length + 1;
   let chars = 0;
   let limitReported = false;
@@ -206,7 +209,10 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
         if (chain.includes(known)) {
           const names = [...chain.slice(chain.indexOf(known)), known].map((i) => nameOf(files[i]!.source));
           problems.push(diagnostic("importCycle", item.pathSpan, names));
-        } else importer.imports.push(known);
+        } else {
+          importer.imports.push(known);
+          imported.push({ span: item.pathSpan, file: known });
+        }
         continue;
       }
       if (files.length > MAX_IMPORTED_FILES) {
@@ -242,13 +248,14 @@ export function loadProgram(text: string, context: SourceContext = {}): Program 
       byPath.set(r.file, at);
       via.push(item.pathSpan);
       importer.imports.push(at);
+      imported.push({ span: item.pathSpan, file: at });
       visit(at, [...chain, at]);
     }
   };
   visit(0, [0]);
 
   const sources = new Sources(files.map((f) => f.source));
-  return { ...assemble(files, sources, via, [...files.flatMap((f) => f.diagnostics), ...problems], mainParsed.cutAt), unread };
+  return { ...assemble(files, sources, via, [...files.flatMap((f) => f.diagnostics), ...problems], mainParsed.cutAt), unread, imported };
 }
 
 function nameOf(s: SourceText): string {
@@ -257,7 +264,7 @@ function nameOf(s: SourceText): string {
 }
 
 /** The items of every file in one list (imported files first, each after what it imports), `[*]` filled in. */
-function assemble(files: readonly Loaded[], sources: Sources, via: readonly (Span | undefined)[], diagnostics: Diagnostic[], cutAt: number | undefined): Omit<Program, "unread"> {
+function assemble(files: readonly Loaded[], sources: Sources, via: readonly (Span | undefined)[], diagnostics: Diagnostic[], cutAt: number | undefined): Omit<Program, "unread" | "imported"> {
   const order: number[] = [];
   const placed = new Set<number>();
   const place = (i: number): void => {

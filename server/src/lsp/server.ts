@@ -37,7 +37,8 @@ import { unreachedDiagnostics } from "../coverage";
 import { toLspDiagnostic, toLspEdit, toRange } from "./convert";
 import { DocumentState } from "./documentState";
 import { diskHost } from "../files";
-import { pathOfUri } from "./uris";
+import { pathOfUri, uriOfPath } from "./uris";
+import { ImportWatcher } from "./importWatch";
 import { codeLenses } from "./lenses";
 import { lockGraphPayload, traceFilePayload, tracePayload } from "./payloads";
 import { registerSimulation } from "./simulate";
@@ -257,7 +258,20 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(() => {
     void pullSettings();
     if (canWatch) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.race" }] });
+    else {
+      // The client cannot watch for us: the server watches the folders of what open scenarios import (importWatch.ts).
+      importWatcher = new ImportWatcher((file) => {
+        if (!documents.get(uriOfPath(file))) recheckImporters(file);
+      });
+      trackImports();
+    }
   });
+
+  let importWatcher: ImportWatcher | undefined;
+  /** The files every open scenario imports, and those it could not read, are what the server's own watcher looks at. */
+  const trackImports = (): void => {
+    importWatcher?.track([...states.values()].flatMap((s) => s.imports()));
+  };
 
   connection.onDidChangeConfiguration((change) => {
     const inline = (change.settings as Record<string, unknown> | undefined)?.["race"];
@@ -275,6 +289,7 @@ export function startServer(connection: Connection): void {
     shareWithImports(state, doc.uri);
     check(state);
     status(state);
+    trackImports();
     return state;
   };
 
@@ -297,6 +312,7 @@ export function startServer(connection: Connection): void {
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     // Its importers read it from the disk again.
     recheckImporters(pathOfUri(e.document.uri));
+    trackImports();
   });
 
   // A file an open scenario imports changed on the disk (saved elsewhere, a checkout): check the scenario again.
@@ -369,8 +385,13 @@ export function startServer(connection: Connection): void {
   // Definitions and references may be in files the scenario imports (race-language.md §11).
   connection.onDefinition((p) => {
     const s = stateOf(p.textDocument.uri);
-    const span = s && nav.definition(s.frontEnd.checked, s.lines.offset(p.position));
-    return s && span ? s.locate(span) : null;
+    if (!s) return null;
+    const offset = s.lines.offset(p.position);
+    const span = nav.definition(s.frontEnd.checked, offset);
+    if (span) return s.locate(span);
+    // On an import's string: the file it brings in, from its start.
+    const imported = nav.importAt(s.frontEnd.program, offset);
+    return imported ? { uri: s.uriOf(imported.file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } : null;
   });
 
   connection.onReferences((p) => {
@@ -491,6 +512,7 @@ export function startServer(connection: Connection): void {
   connection.onShutdown(() => {
     scheduler.dispose();
     tests.dispose();
+    importWatcher?.close();
   });
   documents.listen(connection);
   connection.listen();

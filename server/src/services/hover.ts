@@ -23,8 +23,8 @@ import type { IrqSiteFacts, LockIrqUsage, SiteFacts } from "../engine/report";
 import type { IrqReport } from "../engine/irqReport";
 import { bodyName, referentKey, type LocalRef } from "../language/referent";
 import { LineIndex, type Span } from "../language/span";
-import { referenceAt } from "./navigation";
-import { commentAbove, commentAfter, paragraphs } from "./docComment";
+import { importAt, referenceAt } from "./navigation";
+import { commentAbove, commentAfter, headerComment, paragraphs } from "./docComment";
 import { lockFormDoc, lockFormOf, VERBS, type TargetKind, type Verb } from "../language/verbs";
 import type { GlobalSymbol } from "../language/binder";
 
@@ -100,7 +100,18 @@ function declaredElsewhere(fe: FrontEnd, key: string): string {
   return `\n\n_Declared in ${code(sources.displayName(file))}._${doc ? `\n\n${doc}` : ""}`;
 }
 
+/** An import's string: the file it names, and the first paragraph of that file's opening comment. */
+function importHover(fe: FrontEnd, file: number): string {
+  const sources = fe.program.sources;
+  const f = sources.files[file]!;
+  const where = f.library !== undefined ? "a file of the kernel library (read-only)" : f.path !== undefined ? code(f.path) : "";
+  const about = paragraphs(headerComment(f.text)).split("\n\n")[0] ?? "";
+  return `**import** ${code(sources.displayName(file))}${where ? `: ${where}` : ""}${about ? `\n\n${about}` : ""}`;
+}
+
 export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: number): HoverResult | undefined {
+  const imported = importAt(fe.program, offset);
+  if (imported) return { markdown: importHover(fe, imported.file), span: imported.span };
   const ref = referenceAt(fe.checked, offset);
   const pending = "\n\n_Lock facts appear once the scenario checks clean and the search has run._";
   const caveat = engine && !engine.complete ? "\n\n_The search stopped early: facts cover the states it reached._" : "";

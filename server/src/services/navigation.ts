@@ -8,6 +8,7 @@ import type { CheckResult, Reference } from "../language/checker";
 import { referentKey, type Referent } from "../language/referent";
 import { KEYWORDS } from "../language/tokens";
 import type { Span } from "../language/span";
+import type { Program } from "../language/program";
 import type { TextEdit } from "./edits";
 
 export function referenceAt(checked: CheckResult, offset: number): Reference | undefined {
@@ -17,6 +18,15 @@ export function referenceAt(checked: CheckResult, offset: number): Reference | u
     if (r.span.start <= offset && offset <= r.span.end && (!best || r.span.end - r.span.start < best.span.end - best.span.start)) best = r;
   }
   return best;
+}
+
+/**
+ * The scenario's own import whose string is at `offset` and the file it
+ * brought in (an index in program.sources.files), if that file was read:
+ * definition opens it, hover describes it (race-language.md §11).
+ */
+export function importAt(program: Program, offset: number): { readonly span: Span; readonly file: number } | undefined {
+  return program.imported.find((i) => program.sources.inMain(i.span) && i.span.start <= offset && offset <= i.span.end);
 }
 
 export function definition(checked: CheckResult, offset: number): Span | undefined {
