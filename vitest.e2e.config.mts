@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Real editors: headless Neovim and VS Code (code-server + Chromium).
+// Real tools: headless Neovim and VS Code (code-server + Chromium), and SPIN
+// on exported models (spin-imports.test.ts).
 // `npm run test:e2e`; .ci/run installs what they need first.
 export default defineConfig({
   test: {
