@@ -906,7 +906,7 @@ export const catalogue = {
   importCannotRead: {
     code: "RACE179",
     severity: "error",
-    text: (what: string, why: string) => `Cannot read ${what}: ${why}.`,
+    text: (what: string, why: string, verb: "read" | "write" = "read") => `Cannot ${verb} ${what}: ${why}.`,
   },
 } as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
 
