@@ -59,7 +59,7 @@ describe("race import", () => {
   it("an irq report says on stderr that handler nesting is not modelled", () => {
     const r = race(["import"], splat("16_syz_inconsistent_softirq_io_uring.txt"));
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("race import: warning RACE175: Interrupt handlers are not modelled yet (race-language.md §10): the softirq is written as a call inside 'either'");
+    expect(r.stderr).toContain("race import: warning RACE175: The importer does not write interrupt handlers as handlers yet (race-language.md §10): the softirq is written as a call inside 'either'");
   });
 
   it("input without a report, an unreadable input, an unwritable output: a clear error, exit 2", () => {
