@@ -240,7 +240,7 @@ function header(plan: ScenarioPlan, at: (tag: Line["tag"]) => number[], cpus: re
   const pseudo = plan.locks.filter((l) => WRITE_AS[l.nature].pseudo || WRITE_AS[l.nature].primitive);
   if (pseudo.length > 0 || plan.irq) {
     out.push("//");
-    out.push("// Written as plain locks, as lockdep sees them (the importer does not map them onto the primitives of race-language.md §9–§10 yet):");
+    out.push(...wrap("Written as plain locks, as lockdep sees them (the importer does not map them onto the primitives of race-language.md §9–§10 yet):"));
     for (const l of pseudo) {
       const row = WRITE_AS[l.nature];
       out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `${article(kindOf(row))} until the importer maps it onto ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
