@@ -59,16 +59,19 @@ describe("race import", () => {
   it("an irq report says on stderr that handler nesting is not modelled", () => {
     const r = race(["import"], splat("16_syz_inconsistent_softirq_io_uring.txt"));
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("race import: warning RACE175: Interrupt handlers are not modelled yet (race-language.md §10): the softirq is written as a call inside 'either'");
+    expect(r.stderr).toContain("race import: warning RACE175: The importer does not write interrupt handlers as handlers yet (race-language.md §10): the softirq is written as a call inside 'either'");
   });
 
-  it("input without a report: a clear error, exit 2", () => {
+  it("input without a report, an unreadable input, an unwritable output: a clear error, exit 2", () => {
     const r = race(["import", join(fixtures, "not_a_report.txt")]);
     expect([r.code, r.stdout]).toEqual([2, ""]);
     expect(r.stderr).toMatch(/^race import: error RACE171: No lockdep report found in .*not_a_report\.txt; it reads/);
     const missing = race(["import", "/nonexistent/report.txt"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("race import: error RACE179: Cannot read /nonexistent/report.txt: ENOENT.\n");
+    // An output that cannot be written (its directory does not exist): said as such, exit 2, not an internal error.
+    const unwritable = race(["import", "-", "-o", "/nonexistent/dir/r.race"], splat("13_syz_rtnl_recursive.txt"));
+    expect([unwritable.code, unwritable.stdout, unwritable.stderr]).toEqual([2, "", "race import: error RACE179: Cannot write /nonexistent/dir/r.race: ENOENT.\n"]);
     const bad = race(["import", "--frobnicate"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("race import: error RACE178: unknown option '--frobnicate'");

@@ -3,7 +3,8 @@
 // on stdout one after another, each opening with its `// race import:
 // scenario i of n` line; with -o, one file each, OUT-1.race, OUT-2.race, ….
 // What each scenario cannot say exactly goes to stderr, with its code.
-// Exit 0 when some report was imported, 2 when none was (or on a usage error).
+// Exit 0 when some report was imported, 2 when none was (or on a usage error,
+// or when the input cannot be read or an output written).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { escapeControls } from "../escape";
@@ -22,7 +23,8 @@ const HELP = `${IMPORT_USAGE.trim()}
   each opening with '// race import: scenario i of n'; with -o, one file each
   (OUT-1.race, OUT-2.race, …).
 
-exit status: 0 some report imported, 2 none found or usage error`;
+exit status: 0 some report imported, 2 none found, usage error, or an input
+  or output that cannot be read or written`;
 
 function line(n: ImportNote): string {
   const word = n.severity === "error" ? "error" : n.severity === "warning" ? "warning" : "note";
@@ -81,13 +83,22 @@ export function importCommand(args: readonly string[], write: (s: string) => voi
     return 2;
   }
   const count = result.scenarios.length;
-  result.scenarios.forEach((s, i) => {
+  for (const [i, s] of result.scenarios.entries()) {
     const dest = out === undefined ? (count > 1 ? `stdout (scenario ${i + 1} of ${count})` : "stdout") : numbered(out, i + 1, count);
     if (out === undefined) write(`${count > 1 ? `${i > 0 ? "\n" : ""}// race import: scenario ${i + 1} of ${count}\n` : ""}${s.text}`);
-    else writeFileSync(dest, s.text);
+    else {
+      try {
+        writeFileSync(dest, s.text);
+      } catch (e) {
+        // A directory that does not exist, a file that cannot be written: said as such, not an internal error.
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        writeErr(line({ code: catalogue.importCannotRead.code, severity: "error", message: catalogue.importCannotRead.text(dest, why, "write") }));
+        return 2;
+      }
+    }
     const done = catalogue.importWritten;
     writeErr(line({ code: done.code, severity: done.severity, message: done.text(i + 1, s.header.replace(/^WARNING: /, ""), s.task, s.firstLine, s.lastLine, dest) }));
     for (const n of s.notes) writeErr(line(n));
-  });
+  }
   return 0;
 }

@@ -9,9 +9,8 @@ import { lockNameOf } from "../language/kernelSpellings";
 import { KEYWORDS } from "../language/tokens";
 
 /**
- * Words the language reserves today, and the statement words §9–§10 will add
- * (contextual, but a name that reads like a statement would confuse the reader
- * of the scenario once they exist).
+ * Words the language reserves, and the statement words of §9–§10 (contextual,
+ * but a name that reads like a statement confuses the reader of the scenario).
  */
 const RESERVED = new Set([
   ...KEYWORDS,

@@ -60,10 +60,10 @@ class Writer {
       const printed = `${l.cls}${l.usage ? ` {${l.usage}}` : ""}${l.wait ? `-{${l.wait}}` : ""}`;
       if (row.pseudo) {
         this.push(`// ${commentText(printed)}: ${row.what}.`);
-        this.push(row.primitive ? `// Written as ${article(kindOf(row))} until the language has ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row)}.`);
+        this.push(row.primitive ? `// Written as ${article(kindOf(row))} until the importer maps it onto ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row)}.`);
         this.push(row.declare(id), "decl");
       } else {
-        this.push(`${row.declare(id)}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, written as ${article(kindOf(row))} until the language has ${row.primitive}` : ""}`, "decl");
+        this.push(`${row.declare(id)}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, written as ${article(kindOf(row))} until the importer maps it onto ${row.primitive}` : ""}`, "decl");
       }
       const where = this.plan.chain.length > 1 ? `${id}[a] on one path, ${id}[b] on the other` : `${id}[a] where it is first taken, ${id}[b] where it is taken again`;
       this.push(`// ${row.declare(id)}[a, b]  // (2) two instances: write ${where}`);
@@ -240,16 +240,16 @@ function header(plan: ScenarioPlan, at: (tag: Line["tag"]) => number[], cpus: re
   const pseudo = plan.locks.filter((l) => WRITE_AS[l.nature].pseudo || WRITE_AS[l.nature].primitive);
   if (pseudo.length > 0 || plan.irq) {
     out.push("//");
-    out.push("// Not in the language yet, so written as plain locks (race-language.md §9–§10):");
+    out.push(...wrap("Written as plain locks, as lockdep sees them (the importer does not map them onto the primitives of race-language.md §9–§10 yet):"));
     for (const l of pseudo) {
       const row = WRITE_AS[l.nature];
-      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `${article(kindOf(row))} until the language has ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
+      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `${article(kindOf(row))} until the importer maps it onto ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
     }
     if (plan.irq) {
       const row = INTERRUPTS[plan.irq];
       out.push(
         ...wrap(
-          `The ${plan.irq}: interrupt handlers are not modelled yet, so it is a call inside \`either\` at the one point lockdep's scenario shows it firing, and its nesting on the CPU is not modelled (${row.primitive} will). The check finds the deadlock there; it does not try every other point where the interrupt could fire.`,
+          `The ${plan.irq}: the importer does not write interrupt handlers as handlers yet, so it is a call inside \`either\` at the one point lockdep's scenario shows it firing, and its nesting on the CPU is not modelled (${row.primitive} will). The check finds the deadlock there; it does not try every other point where the interrupt could fire.`,
           78,
           "//   ",
         ),

@@ -1,11 +1,12 @@
 // THE mapping table: what each lockdep class (or interrupt context) really
 // is, and how a scenario writes it today. Lockdep names work items, workqueues,
-// kernfs nodes, SRCU domains and reclaim as "locks" (pseudo-locks); the
-// language has no work items, kernfs, SRCU, rwlock_t or interrupt handlers yet
-// (race-language.md §9–§10), so each is written as the plain lock that
-// behaves as lockdep assumes, with a comment saying what it really is. When a
-// primitive lands, its row changes here — the declaration, the holding
-// statements, the waiting statements, or the thread — and nothing else does.
+// kernfs nodes, SRCU domains and reclaim as "locks" (pseudo-locks). The
+// language has work items, kernfs, SRCU, rwlock_t and interrupt handlers
+// (race-language.md §9–§10), but the importer does not write them yet: each is
+// written as the plain lock that behaves as lockdep assumes, with a comment
+// saying what it really is. Mapping one onto its primitive changes its row
+// here — the declaration, the holding statements, the waiting statements, or
+// the thread — and nothing else.
 
 export type Nature =
   | "mutex"
@@ -152,12 +153,12 @@ export const INTERRUPTS: Readonly<Record<"hardirq" | "softirq", InterruptRow>> =
     primitive: "`irq H on CPU { … }` (race-language.md §10)",
     fire: inline,
     // §10: `local_irq_disable` / `local_irq_enable`.
-    irqsOff: () => ({ before: "// local_irq_disable(): interrupts off (not modelled yet, §10)", after: "// local_irq_enable()" }),
+    irqsOff: () => ({ before: "// local_irq_disable(): interrupts off (not written as §10's local_irq_disable yet)", after: "// local_irq_enable()" }),
   },
   softirq: {
     primitive: "`softirq H on CPU { … }` (race-language.md §10)",
     fire: inline,
-    irqsOff: () => ({ before: "// local_bh_disable(): softirqs off (not modelled yet, §10)", after: "// local_bh_enable()" }),
+    irqsOff: () => ({ before: "// local_bh_disable(): softirqs off (not written as §10's local_bh_disable yet)", after: "// local_bh_enable()" }),
   },
 };
 

@@ -874,7 +874,7 @@ export const catalogue = {
   importPseudoLock: {
     code: "RACE173",
     severity: "information",
-    text: (cls: string, what: string, kind: string, primitive: string) => `${cls} is ${what}; the scenario writes it as ${article(kind)} until the language has ${primitive}.`,
+    text: (cls: string, what: string, kind: string, primitive: string) => `${cls} is ${what}; the scenario writes it as ${article(kind)} until the importer maps it onto ${primitive}.`,
   },
   importUnmapped: {
     code: "RACE174",
@@ -885,7 +885,7 @@ export const catalogue = {
     code: "RACE175",
     severity: "warning",
     text: (context: string) =>
-      `Interrupt handlers are not modelled yet (race-language.md §10): the ${context} is written as a call inside 'either' where lockdep's scenario shows it firing, and its nesting on the CPU is not modelled, so the check shows the deadlock only at that point, not wherever else the interrupt could fire.`,
+      `The importer does not write interrupt handlers as handlers yet (race-language.md §10): the ${context} is written as a call inside 'either' where lockdep's scenario shows it firing, and its nesting on the CPU is not modelled, so the check shows the deadlock only at that point, not wherever else the interrupt could fire.`,
   },
   importGap: {
     code: "RACE176",
@@ -906,7 +906,7 @@ export const catalogue = {
   importCannotRead: {
     code: "RACE179",
     severity: "error",
-    text: (what: string, why: string) => `Cannot read ${what}: ${why}.`,
+    text: (what: string, why: string, verb: "read" | "write" = "read") => `Cannot ${verb} ${what}: ${why}.`,
   },
 } as const satisfies Record<string, { code: string; severity: Severity; text: (...args: never[]) => string }>;
 
