@@ -2,7 +2,10 @@
 // tests drive it over the Debug Adapter Protocol directly) that replays a
 // trace of a scenario. Each CPU is a debugger thread whose call stack ends
 // at the statement it runs next; the Variables view has its held locks
-// (mode, depth), its local variables, every shared variable and every lock. Step over moves one
+// (mode, depth; lockdep's pseudo-locks too), its local variables, every
+// shared variable and every lock, and the kernel state: each work item,
+// workqueue, kthread, completion, kernfs node and SRCU section, and each
+// context's interrupt state (§9–§10). Step over moves one
 // CPU's next step forward (the trace's other steps before it run too),
 // step back undoes one, continue and reverse continue run to the next (or
 // previous) step on a line with a breakpoint, or to an end of the trace.
@@ -45,10 +48,11 @@ export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArgument
   stopOnEntry?: boolean;
 }
 
-// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position.
+// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position, the §9–§10 objects.
 const SHARED = 1;
 const LOCKS = 2;
 const TRACE = 3;
+const KERNEL = 4;
 const HELD_BASE = 100;
 const LOCALS_BASE = 200;
 
@@ -264,6 +268,8 @@ export class RaceDebugSession extends DebugSession {
         new Scope(`Locals of ${name}`, LOCALS_BASE + cpu, false),
         new Scope("Shared variables", SHARED, false),
         new Scope("All locks", LOCKS, false),
+        // Work items, completions, sections, interrupt state: only where the scenario has them.
+        ...(this.view().objects.length > 0 ? [new Scope("Kernel state", KERNEL, false)] : []),
         new Scope("Trace", TRACE, false),
       ],
     };
@@ -274,13 +280,15 @@ export class RaceDebugSession extends DebugSession {
     const v = this.view();
     const ref = args.variablesReference;
     let vars: Variable[] = [];
-    const holding = (h: { mode: string; depth: number }): string => (h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`);
+    const holding = (h: { mode: string; depth: number; pseudo?: true }): string =>
+      h.pseudo ? `${h.mode === "shared" ? "read-held" : "held"} (lockdep's pseudo-lock)` : h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`;
     if (ref >= LOCALS_BASE) {
       // A local's instance name without its CPU: `got`, or `f#2.got` inside f's second expansion.
       const cpu = v.cpus[ref - LOCALS_BASE]?.name;
       vars = v.vars.filter((x) => x.owner !== undefined && x.owner === cpu).map((x) => new Variable(x.name.slice(cpu!.length + 1), String(x.value)));
     } else if (ref >= HELD_BASE) vars = (v.cpus[ref - HELD_BASE]?.holds ?? []).map((h) => new Variable(h.lock, holding(h)));
     else if (ref === SHARED) vars = v.vars.filter((x) => x.owner === undefined).map((x) => new Variable(x.name, String(x.value)));
+    else if (ref === KERNEL) vars = v.objects.map((o) => new Variable(`${o.kind} ${o.name}`, o.state));
     else if (ref === LOCKS) vars = v.locks.map((l) => new Variable(l.name, l.holders.length === 0 ? `free (${l.kind})` : l.holders.map((h) => `${h.cpu}: ${holding(h)}`).join("; ")));
     else if (ref === TRACE) {
       const n = this.r.schedule.length;
