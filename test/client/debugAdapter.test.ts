@@ -5,7 +5,8 @@
 // breakpoints, and trace files (including one the scenario no longer fits);
 // the kernel state of §9–§10 (work items, kthreads, completions, kernfs
 // nodes, SRCU sections, interrupt state) and lockdep's pseudo-locks in the
-// Variables view, on the kernel-history samples.
+// Variables view, on the kernel-history samples; frames and breakpoints in
+// the kernel library's files (§11).
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -308,6 +309,45 @@ describe("the trace debugger (DAP, in process)", () => {
       const st = await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 });
       const scopes = await dap.request<DebugProtocol.ScopesResponse>("scopes", { frameId: st.body.stackFrames[0]!.id });
       expect(scopes.body.scopes.map((s) => s.name)).toEqual(["Locks held by CPU0", "Locals of CPU0", "Shared variables", "All locks", "Trace"]);
+    });
+  });
+
+  describe("a scenario on the kernel library (§11): frames in imported code at their own file and line", () => {
+    const program = join(samplesDir, "v9-remove-vs-unbind.race");
+    const sample = read(program);
+    const library = read(join(samplesDir, "..", "library", "linux", "pci-reentrant.race"));
+    const libLine = (needle: string): number => library.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const scenarioLine = (needle: string): number => sample.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const frames = async (threadId: number): Promise<string[]> =>
+      (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId })).body.stackFrames.map((f) => `${f.name} @ ${f.source!.name}:${f.line}${f.source!.sourceReference ? " (ref)" : ""}`);
+
+    it("shows CPU0's frames in linux/pci-reentrant, read-only through a source reference, then the scenario's call", async () => {
+      await dap.launch({ program, finding: 0 });
+      await dap.request("next", { threadId: 1 });
+      await dap.request("next", { threadId: 1 });
+      expect(await frames(1)).toEqual([
+        `pci_lock_rescan_remove(): lock pci_rescan_remove_lock @ linux/pci-reentrant.race:${libLine("  lock pci_rescan_remove_lock")} (ref)`,
+        `pci_stop_and_remove_bus_device_locked(pf, pf_drv) @ linux/pci-reentrant.race:${libLine("  pci_lock_rescan_remove()")} (ref)`,
+        `remove_store_v9(pf, pf_drv) @ linux/pci-reentrant.race:${libLine("      pci_stop_and_remove_bus_device_locked(d, drv)")} (ref)`,
+        `CPU0 @ v9-remove-vs-unbind.race:${scenarioLine("{ remove_store_v9(pf, pf_drv) }")}`,
+      ]);
+      const top = (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 })).body.stackFrames[0]!;
+      const src = await dap.request<DebugProtocol.SourceResponse>("source", { source: top.source, sourceReference: top.source!.sourceReference });
+      expect(src.body.content).toBe(library);
+    });
+
+    it("holds at a breakpoint on a line of the library, and on the scenario's line of a call into it", async () => {
+      await dap.launch({ program, finding: 0 });
+      const top = (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 })).body.stackFrames[0]!;
+      const set = await dap.request<DebugProtocol.SetBreakpointsResponse>("setBreakpoints", { source: top.source, breakpoints: [{ line: libLine("  lock pci_rescan_remove_lock") }, { line: 1 }] });
+      expect(set.body.breakpoints.map((b) => b.verified)).toEqual([true, false]);
+      await dap.request("continue", { threadId: 1 });
+      expect(dap.lastStop().body.reason).toBe("breakpoint");
+      expect(await dap.variables(1, "Trace")).toContain("next step = CPU0: lock pci_rescan_remove_lock");
+      // The scenario's breakpoints are kept apart: one on CPU1's call line holds at CPU1's first step.
+      await dap.request("setBreakpoints", { source: { path: program }, breakpoints: [{ line: scenarioLine("{ unbind_store(pf, pf_drv) }") }] });
+      await dap.request("continue", { threadId: 1 });
+      expect(await dap.variables(1, "Trace")).toContain("next step = CPU1: lock device_lock[pf]");
     });
   });
 });
