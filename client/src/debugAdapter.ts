@@ -2,7 +2,10 @@
 // tests drive it over the Debug Adapter Protocol directly) that replays a
 // trace of a scenario. Each CPU is a debugger thread whose call stack ends
 // at the statement it runs next; the Variables view has its held locks
-// (mode, depth), its local variables, every shared variable and every lock. Step over moves one
+// (mode, depth; lockdep's pseudo-locks too), its local variables, every
+// shared variable and every lock, and the kernel state: each work item,
+// workqueue, kthread, completion, kernfs node and SRCU section, and each
+// context's interrupt state (§9–§10). Step over moves one
 // CPU's next step forward (the trace's other steps before it run too),
 // step back undoes one, continue and reverse continue run to the next (or
 // previous) step on a line with a breakpoint, or to an end of the trace.
@@ -17,6 +20,13 @@
 // that CPU, whichever context it is (the interrupt arriving included). A
 // separate "hardirq H on CPU0" thread would offer to step the CPU's task
 // while the handler runs, which can never happen.
+//
+// A scenario with imports (race-language.md §11): a frame in imported code
+// is at its own file and line (a file beside the scenario by its path, a
+// file of the kernel library read-only, served by the adapter through a
+// source reference), so stepping walks through the library's code. A
+// breakpoint holds on a line of an imported file, or on the scenario's line
+// of the call that leads there.
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -28,6 +38,8 @@ import { Layout } from "../../server/src/engine/state";
 import { LineIndex } from "../../server/src/language/span";
 import { describeState, problemText, Replayed, type CpuView, type ScenarioRanges, type StateView } from "../../server/src/services/simulation";
 import { ScenarioLines } from "../../server/src/language/relocate";
+import type { Sources } from "../../server/src/language/sources";
+import type { Span } from "../../server/src/language/span";
 import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
 
 export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -45,20 +57,24 @@ export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArgument
   stopOnEntry?: boolean;
 }
 
-// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position.
+// Variable references: each CPU's held locks and locals, the shared variables, every lock, the trace position, the §9–§10 objects.
 const SHARED = 1;
 const LOCKS = 2;
 const TRACE = 3;
+const KERNEL = 4;
 const HELD_BASE = 100;
 const LOCALS_BASE = 200;
 
 export class RaceDebugSession extends DebugSession {
   private replay: Replayed | undefined;
   private lines: ScenarioRanges = new LineIndex("");
+  /** The scenario and the files it imports, to place a frame in imported code in its own file. */
+  private sources: Sources | undefined;
   private program = "";
   /** Steps taken so far: 0 is the initial state, replay.schedule.length the end. */
   private position = 0;
-  private breakLines = new Set<number>();
+  /** Breakpoint lines (0-based) per source: the scenario's and each imported file's by `sourceKey`. */
+  private breakLines = new Map<string, Set<number>>();
   private finding: { kind: string; message: string } | undefined;
   private stopOnEntry = true;
 
@@ -102,7 +118,9 @@ export class RaceDebugSession extends DebugSession {
     const text = args.text ?? readFileSync(args.program, "utf8");
     // Its imports beside it (race-language.md §11); a statement of an imported file at the scenario's call.
     const source = { path: args.program };
-    this.lines = new ScenarioLines(new LineIndex(text), analyzeFrontEnd(text, source).program);
+    const program = analyzeFrontEnd(text, source).program;
+    this.lines = new ScenarioLines(new LineIndex(text), program);
+    this.sources = program.sources;
     let file = args.traceData;
     if (!file && args.trace) {
       const parsed = parseTraceFile(readFileSync(args.trace, "utf8"));
@@ -174,11 +192,15 @@ export class RaceDebugSession extends DebugSession {
   /** Runs forward (direction 1) or back (-1) to a step on a breakpoint line, or to an end. */
   private run(direction: 1 | -1): void {
     const n = this.r.schedule.length;
+    const scenarioKey = this.sourceKey(this.sourceOf(0));
     const onBreakpoint = (pos: number): boolean => {
       const st = this.r.states[pos]!;
       const next = this.r.schedule[pos];
       const ins = next ? this.r.layout.instrAt(st, next.cpu) : undefined;
-      return ins !== undefined && this.breakLines.has(this.lines.range(ins.span, ins.stack).start.line);
+      if (!ins) return false;
+      // Its own file's line, or the scenario's line of the call that leads into imported code.
+      const own = this.locate(ins.span);
+      return this.breakLines.get(this.sourceKey(own.source))?.has(own.line) === true || this.breakLines.get(scenarioKey)?.has(this.lines.range(ins.span, ins.stack).start.line) === true;
     };
     do this.position += direction;
     while (this.position > 0 && this.position < n && !onBreakpoint(this.position));
@@ -201,10 +223,59 @@ export class RaceDebugSession extends DebugSession {
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const lines = (args.breakpoints ?? []).map((b) => this.convertClientLineToDebugger(b.line));
-    this.breakLines = new Set(lines);
-    // A breakpoint holds on a line where some CPU has a statement.
-    const statementLines = new Set(this.replay ? this.r.model.cpus.flatMap((c) => c.code.map((i) => this.lines.range(i.span, i.stack).start.line)) : []);
+    const key = this.sourceKey(args.source);
+    this.breakLines.set(key, new Set(lines));
+    // A breakpoint holds on a line where some thread has a statement (in the scenario: or a call into imported code).
+    const statementLines = new Set<number>();
+    if (this.replay) {
+      const scenario = key === this.sourceKey(this.sourceOf(0));
+      for (const c of this.r.model.cpus) {
+        for (const i of c.code) {
+          const own = this.locate(i.span);
+          if (this.sourceKey(own.source) === key) statementLines.add(own.line);
+          if (scenario) statementLines.add(this.lines.range(i.span, i.stack).start.line);
+        }
+      }
+    }
     response.body = { breakpoints: lines.map((l) => ({ verified: statementLines.has(l), line: this.convertDebuggerLineToClient(l) })) };
+    this.sendResponse(response);
+  }
+
+  /** Which source a DAP source is, as breakpoints are kept: the path of a file on disk, else its source reference. */
+  private sourceKey(s: DebugProtocol.Source): string {
+    return s.sourceReference ? `ref:${s.sourceReference}` : `path:${s.path ?? ""}`;
+  }
+
+  /**
+   * A file of the program as a DAP source: the scenario and a file beside
+   * it by their paths; a file of the kernel library by a source reference
+   * (file index + 1), its text served by `sourceRequest`, read-only.
+   */
+  private sourceOf(file: number): Source {
+    const f = this.sources?.files[file];
+    if (!f || file === 0) return new Source(basename(this.program), this.program);
+    if (f.library !== undefined || f.path === undefined) return new Source(`${this.sources!.displayName(file)}.race`, undefined, file + 1, "kernel library");
+    return new Source(basename(f.path), f.path);
+  }
+
+  /** A span in its own file: the source, 0-based line and character. */
+  private locate(s: Span): { source: Source; line: number; character: number } {
+    if (!this.sources) {
+      const r = this.lines.range(s);
+      return { source: this.sourceOf(0), line: r.start.line, character: r.start.character };
+    }
+    const { file, position } = this.sources.position(s);
+    return { source: this.sourceOf(file), line: position.line, character: position.character };
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const ref = args.source?.sourceReference ?? args.sourceReference;
+    const f = ref > 0 ? this.sources?.files[ref - 1] : undefined;
+    if (!f) {
+      this.sendErrorResponse(response, { id: 2, format: "No such source.", showUser: false });
+      return;
+    }
+    response.body = { content: f.text, mimeType: "text/x-race" };
     this.sendResponse(response);
   }
 
@@ -223,30 +294,30 @@ export class RaceDebugSession extends DebugSession {
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const v = this.view();
-    const source = new Source(basename(this.program), this.program);
+    const st = this.r.states[this.position]!;
     const frames: StackFrame[] = [];
-    const line = (l: number): number => this.convertDebuggerLineToClient(l);
-    const col = (c: number): number => this.convertDebuggerColumnToClient(c);
+    const frame = (id: number, name: string, at: Span): StackFrame => {
+      const l = this.locate(at);
+      return new StackFrame(id, name, l.source, this.convertDebuggerLineToClient(l.line), this.convertDebuggerColumnToClient(l.character));
+    };
     // Top first: each interrupt handler running on this CPU, above the context it interrupted.
     const contexts = v.cpus[args.threadId - 1] ? this.contexts(v, args.threadId - 1).reverse() : [];
     for (const cpu of contexts) {
       // Frame ids name the context (scopes show its locks and locals).
       const id = (depth: number): number => (cpu.index + 1) * 1000 + depth;
-      if (cpu.statement) {
-        // Innermost first: the statement in the innermost function, then each call site.
+      const ins = this.r.layout.instrAt(st, cpu.index);
+      if (cpu.statement && ins) {
+        // Innermost first: the statement in the innermost function, then each call site, each in its own file.
         const names = [...cpu.stack.map((f) => f.fn)].reverse();
-        const r = cpu.statement.range;
-        frames.push(new StackFrame(id(0), `${names[0] ?? cpu.name}: ${cpu.statement.text}`, source, line(r.start.line), col(r.start.character)));
-        const calls = [...cpu.stack].reverse();
-        calls.forEach((f, i) => frames.push(new StackFrame(id(i + 1), names[i + 1] ?? cpu.name, source, line(f.range.start.line), col(f.range.start.character))));
+        frames.push(frame(id(0), `${names[0] ?? cpu.name}: ${cpu.statement.text}`, ins.span));
+        const calls = [...ins.stack].reverse();
+        calls.forEach((f, i) => frames.push(frame(id(i + 1), names[i + 1] ?? cpu.name, f.call)));
       } else {
-        const decl = this.lines.range(this.r.model.cpus[cpu.index]!.declSpan);
-        frames.push(new StackFrame(id(0), `${cpu.name} (finished)`, source, line(decl.start.line), col(decl.start.character)));
+        frames.push(frame(id(0), `${cpu.name} (finished)`, this.r.model.cpus[cpu.index]!.declSpan));
       }
       if (cpu.on !== undefined) {
         // Where the handler came in: a label between its frames and those of the context it interrupted.
-        const decl = this.lines.range(this.r.model.cpus[cpu.index]!.declSpan);
-        const label = new StackFrame(id(999), `<Interrupt> ${cpu.name} (${cpu.context ?? "interrupt"} on ${cpu.on})`, source, line(decl.start.line), col(decl.start.character));
+        const label = frame(id(999), `<Interrupt> ${cpu.name} (${cpu.context ?? "interrupt"} on ${cpu.on})`, this.r.model.cpus[cpu.index]!.declSpan);
         (label as DebugProtocol.StackFrame).presentationHint = "label";
         frames.push(label);
       }
@@ -264,6 +335,8 @@ export class RaceDebugSession extends DebugSession {
         new Scope(`Locals of ${name}`, LOCALS_BASE + cpu, false),
         new Scope("Shared variables", SHARED, false),
         new Scope("All locks", LOCKS, false),
+        // Work items, completions, sections, interrupt state: only where the scenario has them.
+        ...(this.view().objects.length > 0 ? [new Scope("Kernel state", KERNEL, false)] : []),
         new Scope("Trace", TRACE, false),
       ],
     };
@@ -274,13 +347,15 @@ export class RaceDebugSession extends DebugSession {
     const v = this.view();
     const ref = args.variablesReference;
     let vars: Variable[] = [];
-    const holding = (h: { mode: string; depth: number }): string => (h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`);
+    const holding = (h: { mode: string; depth: number; pseudo?: true }): string =>
+      h.pseudo ? `${h.mode === "shared" ? "read-held" : "held"} (lockdep's pseudo-lock)` : h.mode === "shared" ? `shared, ${h.depth} reader${h.depth === 1 ? "" : "s"}` : `exclusive, depth ${h.depth}`;
     if (ref >= LOCALS_BASE) {
       // A local's instance name without its CPU: `got`, or `f#2.got` inside f's second expansion.
       const cpu = v.cpus[ref - LOCALS_BASE]?.name;
       vars = v.vars.filter((x) => x.owner !== undefined && x.owner === cpu).map((x) => new Variable(x.name.slice(cpu!.length + 1), String(x.value)));
     } else if (ref >= HELD_BASE) vars = (v.cpus[ref - HELD_BASE]?.holds ?? []).map((h) => new Variable(h.lock, holding(h)));
     else if (ref === SHARED) vars = v.vars.filter((x) => x.owner === undefined).map((x) => new Variable(x.name, String(x.value)));
+    else if (ref === KERNEL) vars = v.objects.map((o) => new Variable(`${o.kind} ${o.name}`, o.state));
     else if (ref === LOCKS) vars = v.locks.map((l) => new Variable(l.name, l.holders.length === 0 ? `free (${l.kind})` : l.holders.map((h) => `${h.cpu}: ${holding(h)}`).join("; ")));
     else if (ref === TRACE) {
       const n = this.r.schedule.length;

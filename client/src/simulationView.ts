@@ -1,6 +1,8 @@
 // The guided simulation view: the scenario's current state (each CPU's
 // statement, state, call stack and held locks; every lock and variable; a
-// CPU under an interrupt handler shows as interrupted by it),
+// CPU under an interrupt handler shows as interrupted by it; the kernel
+// state: work items, kthreads, completions, kernfs nodes, SRCU sections and
+// each context's interrupt state),
 // the steps that can be taken (a button per CPU and `either` branch, with a
 // warning where a step runs into a problem), back / reset, "jump to a
 // reported problem" and "save trace". The server computes every state
@@ -158,6 +160,7 @@ function render(): string {
 <div><h3>Locks</h3><table id="locks"><tbody></tbody></table></div>
 <div><h3>Variables</h3><table id="vars"><tbody></tbody></table></div>
 </div>
+<div id="kernel-box" hidden><h3>Kernel state</h3><table id="kernel"><tbody></tbody></table></div>
 <h3>Steps taken</h3>
 <ol id="history"></ol>`;
   const style = `
@@ -204,6 +207,9 @@ function render(p, error) {
     '<td class="mono">' + (c.stack.length ? c.stack.slice().reverse().map(f => esc(f.fn)).join(' ← ') : '—') + '</td>' +
     '<td class="mono">' + (c.holds.length ? c.holds.map(h => esc(h.lock) + (h.mode === 'shared' ? ' (read)' : '') + (h.depth > 1 ? ' ×' + h.depth : '')).join(', ') : '—') + '</td></tr>').join('');
   $('locks').tBodies[0].innerHTML = v.locks.map(l => '<tr><td class="mono">' + esc(l.name) + '</td><td>' + esc(l.kind) + '</td><td>' + (l.holders.length ? l.holders.map(h => 'held by ' + esc(h.cpu) + (h.mode === 'shared' ? ' (read)' : '') + (h.depth > 1 ? ' ×' + h.depth : '')).join(', ') : 'free') + '</td></tr>').join('');
+  const objects = v.objects || [];
+  $('kernel-box').hidden = objects.length === 0;
+  $('kernel').tBodies[0].innerHTML = objects.map(o => '<tr><td>' + esc(o.kind) + '</td><td class="mono">' + esc(o.name) + '</td><td>' + esc(o.state) + '</td></tr>').join('');
   $('vars').tBodies[0].innerHTML = v.vars.map(x => '<tr><td class="mono">' + esc(x.name) + '</td><td class="mono">' + esc(x.value) + '</td></tr>').join('') || '<tr><td>none</td></tr>';
   $('history').innerHTML = v.history.map(h => '<li>' + esc(h.cpu) + ': ' + esc(h.action) + ' · ' + line(h.range) + '</li>').join('');
   window.current = v;

@@ -15,6 +15,7 @@ import { Layout } from "./engine/state";
 import { buildTrace, type TraceStep } from "./engine/trace";
 import type { SourceContext } from "./language/program";
 import { ScenarioLines } from "./language/relocate";
+import type { Sources } from "./language/sources";
 import type { ScenarioRanges } from "./services/simulation";
 import { LineIndex, type LineRange } from "./language/span";
 
@@ -50,11 +51,11 @@ export function sha256(text: string): string {
  * why there is none; with the ranges its statements have in the scenario's
  * text (a statement of an imported file at the scenario's call on the way).
  */
-export function modelOf(text: string, source?: SourceContext): { model: Model; lines: ScenarioLines } | { error: string } {
+export function modelOf(text: string, source?: SourceContext): { model: Model; lines: ScenarioLines; sources: Sources } | { error: string } {
   const fe = analyzeFrontEnd(text, source);
   if (fe.hasErrors) return { error: `the scenario has ${fe.diagnostics.filter((d) => d.severity === "error").length} error(s)` };
   try {
-    return { model: compile(fe.program.ast, fe.checked.scope), lines: new ScenarioLines(new LineIndex(text), fe.program) };
+    return { model: compile(fe.program.ast, fe.checked.scope), lines: new ScenarioLines(new LineIndex(text), fe.program), sources: fe.program.sources };
   } catch (e) {
     if (e instanceof CompileError) return { error: e.message };
     throw e;
@@ -129,7 +130,9 @@ export function replayTraceFile(text: string, file: TraceFile, source?: SourceCo
     if (!ins) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} has finished before '${s.statement}'` };
     if (ins.text !== s.statement) {
       const line = lines.range(ins.span, ins.stack).start.line + 1;
-      return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} should run '${s.statement}' but is at '${ins.text}' (line ${line})` };
+      // A statement of an imported file: where it is, and the scenario's line of the call that leads there.
+      const at = m.sources.inMain(ins.span) ? `line ${line}` : `${m.sources.where(ins.span)}, called at line ${line}`;
+      return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} should run '${s.statement}' but is at '${ins.text}' (${at})` };
     }
     const step = { cpu, choice: s.choice ?? 0 };
     if (!canTake(layout, st, step)) return { ok: false, changed, step: n, error: `${stale}step ${n} no longer applies: ${s.cpu} cannot take '${s.statement}' there (blocked, or no such branch)` };

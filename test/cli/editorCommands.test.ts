@@ -124,6 +124,36 @@ describe("race check --coverage", () => {
     );
   });
 
+  it("covers work items, kthreads and interrupt handlers (§9–§10): a kthread never run, a handler's branch never taken", () => {
+    const dir = scratchDir({
+      "threads.race": [
+        "mutex m",
+        "var x = 0",
+        "workqueue events",
+        "work w on events { lock m; x = 1; unlock m }",
+        'kthread k "poller" { x = 2 }',
+        "completion c",
+        "irq h on C { if x == 5 { x = 3 } }",
+        "cpu C { queue_work w; flush_work w; if x == 7 { kthread_run k }; complete c }",
+        'cpu D { wait_for_completion c; assert x != 3 "never" }',
+        "expect safe",
+        "",
+      ].join("\n"),
+    });
+    const r = race("check", "--coverage", join(dir, "threads.race"));
+    expect(r.code).toBe(0);
+    // The kthread's start (at its name), its body, the handler's assignment and the kthread_run; the work item's body is reached.
+    expect(r.stdout).toContain(
+      [
+        `coverage: 12 of 16 statements of ${join(dir, "threads.race")} reached in some interleaving; never reached:`,
+        `  ${join(dir, "threads.race")}:5:9: start k`,
+        `  ${join(dir, "threads.race")}:5:22: x = 2`,
+        `  ${join(dir, "threads.race")}:7:26: x = 3`,
+        `  ${join(dir, "threads.race")}:8:49: kthread_run k`,
+      ].join("\n"),
+    );
+  });
+
   it("says 'not known' when the search stopped early", () => {
     const r = race("check", "--coverage", "--max-states", "1", "samples/v11-kill-device.race");
     expect(r.stdout).toContain("coverage: not known for samples/v11-kill-device.race: the search stopped early");
@@ -168,6 +198,43 @@ describe("trace files: race check --trace-out and race replay", () => {
     const broken = race("replay", changed, "--trace", trace);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toBe(`race: ${trace} does not apply to ${changed}: the scenario changed since the trace was written, and step 3 no longer applies: CPU1 should run 'if bound[pf]' but is at 'if !bound[pf]' (line 25).\n`);
+  });
+
+  it("writes and replays traces through a work item, a kthread and an interrupt handler (§9–§10); a fix's scenario no longer fits them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-trace-"));
+    const cases = [
+      ["p2sb-rescan-flush-work-5913320eb0b3", "    4  samples/p2sb-rescan-flush-work-5913320eb0b3.race:21  wfc   start wfc", "step 2 no longer applies: CPU0 should run 'queue_work wfc' but is at 'cached = true' (line 32)"],
+      ["pvrusb2-nested-kthread-stop-18ecbb4771eb", "    5  samples/pvrusb2-nested-kthread-stop-18ecbb4771eb.race:26  ctl   start ctl", "step 4 no longer applies: A should run 'kthread_stop ctl' but is at 'kthread_stop worker' (line 18)"],
+      ["omapdrm-vblank-event-lock-7fd5b25499bc", "    6  samples/omapdrm-vblank-event-lock-7fd5b25499bc.race:23  vblank  <Interrupt> vblank", "step 1 no longer applies: CPU0 should run 'local_irq_disable (lock_irq event_lock)' but is at 'local_irq_disable (lock_irq vbl_lock)' (line 13)"],
+    ] as const;
+    for (const [name, lastStep, stale] of cases) {
+      const trace = join(dir, `${name}.json`);
+      expect(race("check", "--trace-out", trace, `samples/${name}.race`).code).toBe(0);
+      const r = race("replay", `samples/${name}.race`, "--trace", trace);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n")).toContain(lastStep);
+      expect(r.stdout).toMatch(/^The trace ends in deadlock \(/m);
+      const fixed = race("replay", `samples/${name}-fixed.race`, "--trace", trace);
+      expect(fixed.code).toBe(1);
+      expect(fixed.stderr).toBe(`race: ${trace} does not apply to samples/${name}-fixed.race: the scenario changed since the trace was written, and ${stale}.\n`);
+    }
+  });
+
+  it("names the imported file's place of a step that no longer applies (§11), and the scenario's call", () => {
+    const dir = mkdtempSync(join(tmpdir(), "race-trace-"));
+    const trace = join(dir, "v9.json");
+    expect(race("check", "--trace-out", trace, "samples/v9-remove-vs-unbind.race").code).toBe(0);
+    const v11Remove = join(dir, "v9-changed.race");
+    writeFileSync(v11Remove, read(join(samplesDir, "v9-remove-vs-unbind.race")).replace("remove_store_v9(pf, pf_drv)", "remove_store_v11(pf, pf_drv)"));
+    const line = read(v11Remove).split("\n").findIndex((l) => l.includes("remove_store_v11(pf, pf_drv)")) + 1;
+    // remove_store_v11's own `lock device_lock[d]` in linux/pci-reentrant, where v9's took the rescan lock.
+    const lib = read(join(root, "library", "linux", "pci-reentrant.race")).split("\n");
+    const libLine = lib.findIndex((l, i) => i > lib.findIndex((f) => f.startsWith("fn remove_store_v11")) && l.includes("lock device_lock[d]")) + 1;
+    const r = race("replay", v11Remove, "--trace", trace);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `race: ${trace} does not apply to ${v11Remove}: the scenario changed since the trace was written, and step 3 no longer applies: CPU0 should run 'lock pci_rescan_remove_lock' but is at 'lock device_lock[pf]' (linux/pci-reentrant:${libLine}:7, called at line ${line}).\n`,
+    );
   });
 
   it("rejects what is not a trace file", () => {

@@ -2,7 +2,11 @@
 // drives it: launch on the v9 deadlock, threads and call stacks per CPU,
 // held locks and variables, step over per CPU, continue to the deadlock (an
 // exception with the finding's message), step back and reverse continue,
-// breakpoints, and trace files (including one the scenario no longer fits).
+// breakpoints, and trace files (including one the scenario no longer fits);
+// the kernel state of §9–§10 (work items, kthreads, completions, kernfs
+// nodes, SRCU sections, interrupt state) and lockdep's pseudo-locks in the
+// Variables view, on the kernel-history samples; frames and breakpoints in
+// the kernel library's files (§11).
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +18,7 @@ import { analyze } from "../../server/src/analysis";
 import { scheduleOfTrace } from "../../server/src/engine/schedule";
 import { Layout } from "../../server/src/engine/state";
 import { traceFileOf } from "../../server/src/traceFile";
-import { handDir, read } from "../helpers";
+import { handDir, read, samplesDir } from "../helpers";
 
 const v9path = join(handDir, "v9-remove-vs-unbind.race");
 const v9 = read(v9path);
@@ -222,6 +226,128 @@ describe("the trace debugger (DAP, in process)", () => {
       await dap.request("stepBack", { threadId: 1 });
       expect((await frames(1)).map((x) => x.name)).toEqual(["CPU0: unlock event_lock"]);
       expect(await dap.tops()).toEqual(["CPU0 (ready) | CPU0: unlock event_lock @ 8"]);
+    });
+  });
+
+  describe("the kernel state and lockdep's pseudo-locks (§9–§10), on the samples", () => {
+    const sample = (name: string): string => join(samplesDir, `${name}.race`);
+    /** Steps the trace forward to after step `n` (thread by thread, as the trace goes). */
+    const forwardTo = async (n: number): Promise<void> => {
+      for (;;) {
+        const position = (await dap.variables(1, "Trace"))[0]!;
+        if (position === `position = after step ${n} of ${/of (\d+)/.exec(position)![1]}`) return;
+        const next = (await dap.variables(1, "Trace")).find((v) => v.startsWith("next step = "))!;
+        const threads = (await dap.request<DebugProtocol.ThreadsResponse>("threads")).body.threads;
+        // `next step = CPU0: …`, or `vblank (on CPU0): …` for a handler, whose steps are its CPU's.
+        const m = /^next step = ([^\s:]+)(?: \(on ([^)]+)\))?:/.exec(next)!;
+        const who = m[2] ?? m[1]!;
+        await dap.request("next", { threadId: threads.find((t) => t.name.startsWith(`${who} `) || t.name.startsWith(`${who}(`))!.id });
+      }
+    };
+    const threadId = async (name: string): Promise<number> => (await dap.request<DebugProtocol.ThreadsResponse>("threads")).body.threads.find((t) => t.name.startsWith(`${name} `))!.id;
+
+    it("a work item (p2sb): pending, then running and holding (wq_completion) and (work_completion), which the flush waits for", async () => {
+      await dap.launch({ program: sample("p2sb-rescan-flush-work-5913320eb0b3"), finding: 0 });
+      expect(await dap.variables(1, "Kernel state")).toEqual(["work wfc = idle", "workqueue events = no work pending or running"]);
+      await forwardTo(2);
+      expect(await dap.variables(1, "Kernel state")).toEqual(["work wfc = pending", "workqueue events = wfc pending"]);
+      await dap.request("continue", { threadId: 1 });
+      expect(dap.lastStop().body.reason).toBe("exception");
+      expect(await dap.variables(1, "Kernel state")).toEqual(["work wfc = running", "workqueue events = wfc running"]);
+      const wfc = await threadId("wfc");
+      expect(await dap.variables(wfc, "Locks held by wfc")).toEqual(["(wq_completion)events = held (lockdep's pseudo-lock)", "(work_completion)(&wfc) = held (lockdep's pseudo-lock)"]);
+      expect(await dap.variables(1, "All locks")).toContain("(work_completion)(&wfc) = wfc: held (lockdep's pseudo-lock)");
+      expect(await dap.tops()).toEqual([expect.stringMatching(/^CPU0 .*\(blocked on \(work_completion\)\(&wfc\)\)/), expect.stringMatching(/^wfc .*\(blocked on pci_rescan_remove_lock\)/)]);
+    });
+
+    it("kthreads (pvrusb2): not started, running, asked to stop; kthread_stop waits for the thread to exit", async () => {
+      await dap.launch({ program: sample("pvrusb2-nested-kthread-stop-18ecbb4771eb"), finding: 0 });
+      expect(await dap.variables(1, "Kernel state")).toEqual(["kthread worker = not started (no kthread_run yet)", "kthread ctl = not started (no kthread_run yet)"]);
+      await dap.request("continue", { threadId: 1 });
+      expect(await dap.variables(1, "Kernel state")).toEqual(["kthread worker = running", "kthread ctl = running, asked to stop (kthread_should_stop() is true)"]);
+      expect((await dap.tops())[0]).toMatch(/^A .*\(blocked on ctl to exit\)/);
+    });
+
+    it("a completion (ipoib): its count", async () => {
+      await dap.launch({ program: sample("ipoib-join-completion-rtnl-e8224e4b804b"), finding: 0, stopOnEntry: false });
+      expect(await dap.variables(1, "Kernel state")).toContain("completion member_comp = done = 0 (a wait blocks)");
+      expect((await dap.tops()).join(" | ")).toMatch(/STOP .*\(waiting on wait_for_completion member_comp\)/);
+    });
+
+    it("an SRCU section (kvm/xen): the reader inside it, lockdep's read of the domain, and the synchronize waiting for it", async () => {
+      await dap.launch({ program: sample("kvm-xen-srcu-under-kvm-lock-a79b53aaaab5"), finding: 0, stopOnEntry: false });
+      expect(await dap.variables(1, "Kernel state")).toEqual(["srcu kvm_srcu = read sections open: VCPU; VMM in synchronize, waiting for VCPU"]);
+      expect(await dap.variables(await threadId("VCPU"), "Locks held by VCPU")).toEqual(["kvm_srcu = read-held (lockdep's pseudo-lock)"]);
+      expect((await dap.tops()).join(" | ")).toMatch(/VMM .*\(blocked on kvm_srcu\)/);
+    });
+
+    it("a kernfs node (the v9 sample, on the kernel library): the sysfs block's active reference, then the node removed", async () => {
+      await dap.launch({ program: sample("v9-remove-vs-unbind"), finding: 0 });
+      await dap.request("next", { threadId: 1 });
+      expect(await dap.variables(1, "Locks held by CPU0")).toEqual(["kn->active#remove_attr[pf] = read-held (lockdep's pseudo-lock)"]);
+      expect(await dap.variables(1, "Kernel state")).toEqual(["kernfs dev_attrs[pf] = active, no active reference", "kernfs remove_attr[pf] = active; active references: CPU0"]);
+      await dap.request("next", { threadId: 1 });
+      expect(await dap.variables(1, "Kernel state")).toContain("kernfs remove_attr[pf] = removed (deactivated, no active reference)");
+    });
+
+    it("interrupt state (omapdrm): the inner unlock_irq turns hardirqs on with event_lock held; then the handler on top", async () => {
+      await dap.launch({ program: sample("omapdrm-vblank-event-lock-7fd5b25499bc"), finding: 0 });
+      expect(await dap.variables(1, "Kernel state")).toEqual(["interrupts CPU0 = hardirqs on, softirqs on"]);
+      await forwardTo(4);
+      expect(await dap.variables(1, "Kernel state")).toEqual(["interrupts CPU0 = hardirqs off, softirqs off; 2 local_irq_disable not yet enabled"]);
+      await forwardTo(5);
+      expect(await dap.variables(1, "Kernel state")).toEqual(["interrupts CPU0 = hardirqs on, softirqs on; 1 local_irq_disable not yet enabled"]);
+      await dap.request("next", { threadId: 1 });
+      expect(await dap.variables(1, "Kernel state")).toEqual([
+        "interrupts CPU0 = hardirqs on, softirqs on; 1 local_irq_disable not yet enabled; interrupted by vblank",
+        "interrupts vblank = in hardirq context on CPU0; hardirqs off, softirqs off",
+      ]);
+    });
+
+    it("has no kernel-state scope where the scenario has none of these", async () => {
+      await dap.launch({ finding: 0 });
+      const st = await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 });
+      const scopes = await dap.request<DebugProtocol.ScopesResponse>("scopes", { frameId: st.body.stackFrames[0]!.id });
+      expect(scopes.body.scopes.map((s) => s.name)).toEqual(["Locks held by CPU0", "Locals of CPU0", "Shared variables", "All locks", "Trace"]);
+    });
+  });
+
+  describe("a scenario on the kernel library (§11): frames in imported code at their own file and line", () => {
+    const program = join(samplesDir, "v9-remove-vs-unbind.race");
+    const sample = read(program);
+    const library = read(join(samplesDir, "..", "library", "linux", "pci-reentrant.race"));
+    const libLine = (needle: string): number => library.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const scenarioLine = (needle: string): number => sample.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const frames = async (threadId: number): Promise<string[]> =>
+      (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId })).body.stackFrames.map((f) => `${f.name} @ ${f.source!.name}:${f.line}${f.source!.sourceReference ? " (ref)" : ""}`);
+
+    it("shows CPU0's frames in linux/pci-reentrant, read-only through a source reference, then the scenario's call", async () => {
+      await dap.launch({ program, finding: 0 });
+      await dap.request("next", { threadId: 1 });
+      await dap.request("next", { threadId: 1 });
+      expect(await frames(1)).toEqual([
+        `pci_lock_rescan_remove(): lock pci_rescan_remove_lock @ linux/pci-reentrant.race:${libLine("  lock pci_rescan_remove_lock")} (ref)`,
+        `pci_stop_and_remove_bus_device_locked(pf, pf_drv) @ linux/pci-reentrant.race:${libLine("  pci_lock_rescan_remove()")} (ref)`,
+        `remove_store_v9(pf, pf_drv) @ linux/pci-reentrant.race:${libLine("      pci_stop_and_remove_bus_device_locked(d, drv)")} (ref)`,
+        `CPU0 @ v9-remove-vs-unbind.race:${scenarioLine("{ remove_store_v9(pf, pf_drv) }")}`,
+      ]);
+      const top = (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 })).body.stackFrames[0]!;
+      const src = await dap.request<DebugProtocol.SourceResponse>("source", { source: top.source, sourceReference: top.source!.sourceReference });
+      expect(src.body.content).toBe(library);
+    });
+
+    it("holds at a breakpoint on a line of the library, and on the scenario's line of a call into it", async () => {
+      await dap.launch({ program, finding: 0 });
+      const top = (await dap.request<DebugProtocol.StackTraceResponse>("stackTrace", { threadId: 1 })).body.stackFrames[0]!;
+      const set = await dap.request<DebugProtocol.SetBreakpointsResponse>("setBreakpoints", { source: top.source, breakpoints: [{ line: libLine("  lock pci_rescan_remove_lock") }, { line: 1 }] });
+      expect(set.body.breakpoints.map((b) => b.verified)).toEqual([true, false]);
+      await dap.request("continue", { threadId: 1 });
+      expect(dap.lastStop().body.reason).toBe("breakpoint");
+      expect(await dap.variables(1, "Trace")).toContain("next step = CPU0: lock pci_rescan_remove_lock");
+      // The scenario's breakpoints are kept apart: one on CPU1's call line holds at CPU1's first step.
+      await dap.request("setBreakpoints", { source: { path: program }, breakpoints: [{ line: scenarioLine("{ unbind_store(pf, pf_drv) }") }] });
+      await dap.request("continue", { threadId: 1 });
+      expect(await dap.variables(1, "Trace")).toContain("next step = CPU1: lock device_lock[pf]");
     });
   });
 });

@@ -10,7 +10,7 @@ import { edgeStatuses, renderLockGraphSvg, renderSwimlaneSvg, type LockGraphInpu
 import { analyze } from "../../server/src/analysis";
 import { LineIndex } from "../../server/src/language/span";
 import { locateStep } from "../../server/src/engine/trace";
-import { fixturesDir, handDir, read } from "../helpers";
+import { fixturesDir, handDir, read, samplesDir } from "../helpers";
 
 function graphOf(file: string): LockGraphInput {
   const text = read(file);
@@ -133,5 +133,41 @@ describe("a trace through an interrupt handler, drawn as swimlanes (§10)", () =
     expect([...svg.matchAll(/<g class="held( irq)?"><title>(\w+)/g)].map((m) => `${m[2]}${m[1] ?? ""}`)).toEqual(["vblank irq", "CPU1"]);
     expect([...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual(["CPU1 waits for B, held by vblank", "vblank waits for A, held by CPU1"]);
     expect(svg).not.toMatch(/\sstyle=|<script/);
+  });
+});
+
+describe("lockdep's pseudo-locks drawn (§9): p2sb's flush_work under the rescan lock", () => {
+  const path = join(samplesDir, "p2sb-rescan-flush-work-5913320eb0b3.race");
+  const text = read(path);
+  const a = analyze(text, { source: { path } });
+  const lines = new LineIndex(text);
+
+  it("draws (wq_completion) and (work_completion) as nodes, the cycle through the work item confirmed", () => {
+    const svg = renderLockGraphSvg(graphOf(path));
+    expect(attrs(svg, "g", "data-lock")).toEqual(["pci_rescan_remove_lock", "(wq_completion)events", "(work_completion)(&amp;wfc)"]);
+    expect([...svg.matchAll(/<g class="edge (\w+)" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[2]}→${m[3]} ${m[1]}`)).toEqual([
+      "pci_rescan_remove_lock→(work_completion)(&amp;wfc) confirmed",
+      "(wq_completion)events→pci_rescan_remove_lock plain",
+      "(work_completion)(&amp;wfc)→pci_rescan_remove_lock confirmed",
+    ]);
+  });
+
+  it("gives the work item a lane of its own, its pseudo-locks as bars, and both waits", () => {
+    const p = a.report!.problems[0]!;
+    const svg = renderSwimlaneSvg({
+      cpus: ["CPU0", "wfc"],
+      steps: p.trace.map((s) => ({ ...locateStep(s, lines), error: s.error })),
+      blocked: p.sites.map((s) => ({ cpu: s.cpu, action: s.action, waitsFor: s.waitsFor, heldBy: s.heldBy })),
+    });
+    expect([...svg.matchAll(/<text class="lane-name"[^>]*>(\w+)</g)].map((m) => m[1])).toEqual(["CPU0", "wfc"]);
+    expect([...svg.matchAll(/<title>([^<]*holds[^<]*)<\/title>/g)].map((m) => m[1])).toEqual([
+      "CPU0 holds pci_rescan_remove_lock after steps 1–4 (still at the end)",
+      "wfc holds (wq_completion)events after steps 4–4 (still at the end)",
+      "wfc holds (work_completion)(&amp;wfc) after steps 4–4 (still at the end)",
+    ]);
+    expect([...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1])).toEqual([
+      "CPU0 waits for (work_completion)(&amp;wfc), held by wfc",
+      "wfc waits for pci_rescan_remove_lock, held by CPU0",
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import type { CodeLens } from "vscode-languageserver-protocol";
 import type { SimulatePayload } from "../../server/src/lsp/simulate";
 import type { TestPayload } from "../../server/src/lsp/tests";
 import type { TraceFile } from "../../server/src/traceFile";
-import { handDir, read } from "../helpers";
+import { handDir, read, samplesDir } from "../helpers";
 import { LspClient, positionOf } from "./lspClient";
 
 const v9 = read(join(handDir, "v9-remove-vs-unbind.race"));
@@ -106,6 +106,24 @@ describe("exploring interleavings over the protocol", () => {
     expect(claims).toMatchObject({ status: "failed", range: { start: { line: 2, character: 0 } } });
     const broken = await client.request<TestPayload>("race/test", { uri: "file:///broken.race", text: "cpu C0 { lock nosuch }\nexpect safe\n" });
     expect(broken).toMatchObject({ status: "errored", message: expect.stringMatching(/^RACE010: /) });
+  });
+
+  it("simulates a work item's deadlock (§9) with the kernel state and lockdep's pseudo-locks in the view", async () => {
+    const path = join(samplesDir, "p2sb-rescan-flush-work-5913320eb0b3.race");
+    const uri = `file://${path}`;
+    await client.open(uri, read(path));
+    await client.engineDiagnostics(uri, 1);
+    let p = await client.request<SimulatePayload>("race/simulate/start", { uri });
+    expect(p.view.objects).toEqual([
+      { kind: "work", name: "wfc", state: "idle" },
+      { kind: "workqueue", name: "events", state: "no work pending or running" },
+    ]);
+    p = await client.request<SimulatePayload>("race/simulate/jump", { session: p.session, finding: 0 });
+    expect(p.view.objects.map((o) => `${o.kind} ${o.name}: ${o.state}`)).toEqual(["work wfc: running", "workqueue events: wfc running"]);
+    expect(p.view.cpus.map((c) => `${c.name} ${c.state} on ${c.waitsFor} holding ${c.holds.map((h) => h.lock).join(", ")}`)).toEqual([
+      "CPU0 blocked on (work_completion)(&wfc) holding pci_rescan_remove_lock",
+      "wfc blocked on pci_rescan_remove_lock holding (wq_completion)events, (work_completion)(&wfc)",
+    ]);
   });
 
   it("ends a simulation when its document changes", async () => {

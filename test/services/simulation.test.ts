@@ -179,3 +179,44 @@ describe("guided simulation with interrupt handlers (§10)", () => {
     expect(offered(s)).toEqual(["C: queue_work w"]);
   });
 });
+
+describe("guided simulation: the kernel state and lockdep's pseudo-locks (§9)", () => {
+  function sim(text: string): Simulation {
+    const a = analyze(text);
+    return new Simulation(text, a.model!, new LineIndex(text), a.report!.problems);
+  }
+  const objects = (s: Simulation): string[] => s.view().objects.map((o) => `${o.kind} ${o.name}: ${o.state}`);
+
+  it("shows a work item pending, then running and holding its pseudo-locks, which a flush under the lock waits for", () => {
+    const s = sim("mutex rtnl\nworkqueue events\nwork link on events { lock rtnl; unlock rtnl }\ncpu C { queue_work link; lock rtnl; flush_work link; unlock rtnl }\nexpect deadlock\n");
+    expect(objects(s)).toEqual(["work link: idle", "workqueue events: no work pending or running"]);
+    take(s, "C", "queue_work link");
+    expect(objects(s)).toEqual(["work link: pending", "workqueue events: link pending"]);
+    take(s, "link", "start link");
+    const v = s.view();
+    expect(objects(s)).toEqual(["work link: running", "workqueue events: link running"]);
+    expect(v.cpus[1]!.holds).toEqual([
+      { lock: "(wq_completion)events", mode: "exclusive", depth: 1, pseudo: true },
+      { lock: "(work_completion)(&link)", mode: "exclusive", depth: 1, pseudo: true },
+    ]);
+    expect(v.locks.find((l) => l.name === "(work_completion)(&link)")).toMatchObject({ kind: "pseudo-lock", holders: [{ cpu: "link" }] });
+    take(s, "C", "lock rtnl");
+    take(s, "C", "flush_work link");
+    expect(s.view().cpus.map((c) => `${c.name} ${c.state} ${c.waitsFor}`)).toEqual(["C blocked (work_completion)(&link)", "link blocked rtnl"]);
+  });
+
+  it("shows a completion's count, a kthread's life and a max_active queue's order", () => {
+    const s = sim(
+      "completion done\nworkqueue q max_active 1\nwork a on q { complete done }\nwork b on q { }\nkthread t \"poller\" { while !kthread_should_stop() { } }\ncpu C { kthread_run t; queue_work a; queue_work b; wait_for_completion done; kthread_stop t }\n",
+    );
+    expect(objects(s)).toEqual(["work a: idle", "work b: idle", "workqueue q: no work pending or running; max_active 1", "kthread t: not started (no kthread_run yet)", "completion done: done = 0 (a wait blocks)"]);
+    take(s, "C", "kthread_run t");
+    take(s, "C", "queue_work a");
+    take(s, "C", "queue_work b");
+    expect(objects(s)).toContain("workqueue q: a pending; b pending; max_active 1, queued in order: a, b");
+    expect(objects(s)).toContain("kthread t: running");
+    take(s, "a", "start a");
+    take(s, "a", "complete done");
+    expect(objects(s)).toContain("completion done: done = 1");
+  });
+});

@@ -9,7 +9,9 @@
 // state graph (engine/fullGraph.ts), so it follows whatever steps the
 // engine has. No protocol here: lsp/ exposes it as race/simulate/* requests.
 
-import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../engine/model";
+import { lockClassNames, PC_DONE, PC_STOPPED_FLAG, type Instr, type Model } from "../engine/model";
+import { semantics } from "../engine/primitives";
+import type { ObjectState } from "../engine/primitives/types";
 import type { FoundProblem } from "../engine/explore";
 import type { Problem } from "../engine/report";
 import { canTake, encodeSchedule, scheduleOfTrace, type ScheduledStep } from "../engine/schedule";
@@ -41,6 +43,8 @@ export interface HeldLockView {
   readonly mode: "exclusive" | "shared";
   /** Times taken: recursive locks and rwsem readers count. */
   readonly depth: number;
+  /** One of lockdep's pseudo-locks (a running work item's `(work_completion)`, a sysfs block's `kn->active`, an SRCU section), held as lockdep sees it. */
+  readonly pseudo?: true;
 }
 
 export interface CpuView {
@@ -65,6 +69,8 @@ export interface StateView {
   readonly locks: readonly { readonly name: string; readonly kind: string; readonly holders: readonly (HeldLockView & { readonly cpu: string })[] }[];
   /** Shared variables and locals; a local has the CPU it belongs to (its name then starts `CPU.` or `CPU:`). */
   readonly vars: readonly { readonly name: string; readonly type: "int" | "bool"; readonly value: number | boolean; readonly owner?: string }[];
+  /** The §9–§10 state: each work item, workqueue, kthread, completion, kernfs node and SRCU domain, and each context's interrupt state, in words. */
+  readonly objects: readonly ObjectState[];
 }
 
 /** The CPU a variable is local to, from its instance name (`B.got`, `B:f#2.got`; model.ts), or undefined if shared. */
@@ -76,11 +82,23 @@ export function ownerOf(model: Model, name: string): string | undefined {
 export function describeState(layout: Layout, st: Uint8Array, lines: ScenarioRanges): StateView {
   const model = layout.model;
   const waits = new Int32Array(layout.cpuCount);
-  const holdsOf = (c: number): HeldLockView[] =>
-    layout.locks.heldLocks(st, c).map((l) => {
+  const classNames = lockClassNames(model);
+  // Lockdep's pseudo-locks each thread holds, after its real locks.
+  const pseudo: HeldLockView[][] = model.cpus.map(() => []);
+  for (const part of layout.parts) part.held?.(st, (t, l, read) => pseudo[t]!.push({ lock: classNames[l]!, mode: read ? "shared" : "exclusive", depth: 1, pseudo: true }));
+  // What a thread blocked at `ins` waits for: the lock class it acquires (a real lock or a pseudo-lock), else the primitive's words (`ctl to exit`).
+  const blockedOn = (ins: Instr): string | undefined => {
+    const sem = semantics(ins);
+    const acquires = sem.acquires(ins, model);
+    return acquires ? classNames[acquires.lock] : sem.waitsOn?.(ins, model);
+  };
+  const holdsOf = (c: number): HeldLockView[] => [
+    ...layout.locks.heldLocks(st, c).map((l): HeldLockView => {
       const readers = layout.locks.readers(st, l, c);
       return readers > 0 ? { lock: model.locks[l]!.name, mode: "shared", depth: readers } : { lock: model.locks[l]!.name, mode: "exclusive", depth: st[layout.locks.base + 2 * l + 1]! };
-    });
+    }),
+    ...pseudo[c]!,
+  ];
   const cpus = model.cpus.map((cpu, c): CpuView => {
     const pc = layout.pc(st, c);
     const stopped = pc !== PC_DONE && (pc & PC_STOPPED_FLAG) !== 0;
@@ -101,8 +119,7 @@ export function describeState(layout: Layout, st: Uint8Array, lines: ScenarioRan
               : status === CpuStatus.Idle
                 ? "idle"
                 : "ready";
-    const waitsFor =
-      state === "interrupted" ? model.cpus[under]!.name : state === "blocked" && ins && "lock" in ins ? model.locks[ins.lock]!.name : state === "waiting" && ins ? ins.text.replace(/^wait until /, "") : undefined;
+    const waitsFor = state === "interrupted" ? model.cpus[under]!.name : state === "blocked" && ins ? blockedOn(ins) : state === "waiting" && ins ? ins.text.replace(/^wait until /, "") : undefined;
     const handler = model.handlers.find((h) => h.thread === c);
     return {
       ...(handler ? { on: model.cpus[handler.cpu]!.name, context: handler.kind === "irq" ? ("hardirq" as const) : ("softirq" as const) } : {}),
@@ -116,17 +133,18 @@ export function describeState(layout: Layout, st: Uint8Array, lines: ScenarioRan
       waitsFor,
     };
   });
-  const locks = model.locks.map((l) => ({
-    name: l.name,
-    kind: l.kind,
+  const locks = [...model.locks.map((l) => ({ name: l.name, kind: l.kind as string })), ...model.pseudoLocks.map((p) => ({ name: p.name, kind: "pseudo-lock" }))].map((l) => ({
+    ...l,
     holders: cpus.flatMap((c) => c.holds.filter((h) => h.lock === l.name).map((h) => ({ ...h, cpu: c.name }))),
   }));
+  const objects: ObjectState[] = [];
+  for (const part of layout.parts) part.describe?.(layout, st, (o) => objects.push(o));
   const vars = model.vars.map((v, i) => {
     const raw = layout.vars.value(st, i);
     const owner = ownerOf(model, v.name);
     return { name: v.name, type: v.type, value: v.type === "bool" ? raw !== 0 : raw, ...(owner ? { owner } : {}) };
   });
-  return { cpus, locks, vars };
+  return { cpus, locks, vars, objects };
 }
 
 export interface SimOption {

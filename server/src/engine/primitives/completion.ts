@@ -12,7 +12,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_WORDS, type InstrOf, type OpSemantics, type StatePart } from "./types";
+import { byOwners, NO_WORDS, type InstrOf, type ObjectState, type OpSemantics, type StatePart } from "./types";
 
 export type CompletionInstr =
   | (InstrBase & { readonly op: "wait_for_completion" | "complete" | "complete_all" | "reinit_completion"; readonly completion: number; readonly next: number })
@@ -55,6 +55,13 @@ export class CompletionState implements StatePart {
 
   res(c: number): number {
     return this.resBase + c;
+  }
+
+  /** Each completion: its count (`done`), or done for all waiters after complete_all. */
+  describe(_m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    this.model.completions.forEach((c, i) =>
+      add({ kind: "completion", name: c.name, state: this.all(st, i) ? "done for every waiter (complete_all)" : `done = ${this.count(st, i)}${this.count(st, i) === 0 ? " (a wait blocks)" : ""}` }),
+    );
   }
 
   pack(field: (byte: number, bits: number) => void): void {

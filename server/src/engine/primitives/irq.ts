@@ -30,7 +30,7 @@ import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { unlockOp, runlockOp } from "./locks";
-import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type OpSemantics, type PromelaContext, type StatePart } from "./types";
+import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type PromelaContext, type StatePart } from "./types";
 
 export type IrqInstr =
   /** pc 0 of a handler's thread: it fires on its CPU. */
@@ -245,6 +245,28 @@ export class IrqState implements StatePart {
       default:
         return unreachableOp(op);
     }
+  }
+
+  /**
+   * Each context's interrupt state: a CPU's task (with what runs on top of
+   * it), a handler while it runs, and any other thread whose code changes
+   * its own (local_irq_save depth and local_bh_disable count when nested).
+   */
+  describe(_m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    const onOff = (off: boolean): string => (off ? "off" : "on");
+    this.model.cpus.forEach((c, t) => {
+      const handler = this.kinds[t] === "irq" || this.kinds[t] === "softirq";
+      if (handler ? !this.running(st, t) : this.at[t]! < 0 && this.cpuOf[t] !== t) return;
+      const words = [`hardirqs ${onOff(this.hardOff(st, t))}, softirqs ${onOff(this.softOff(st, t))}`];
+      const a = this.at[t]!;
+      if (a >= 0 && st[a + 2]! > 0) words.push(`local_irq_save depth ${st[a + 2]!}`);
+      if (a >= 0 && st[a + 1]! > 1) words.push(`local_bh_disable ×${st[a + 1]!}`);
+      // local_irq_disable (lock_irq) calls not yet matched by an enable: nested, or hardirqs already on again (omapdrm's inner spin_unlock_irq).
+      if (a >= 0 && st[a + 4]! > 0 && (st[a + 4]! > 1 || st[a] === 0)) words.push(`${st[a + 4]!} local_irq_disable not yet enabled`);
+      if (handler) words.unshift(`in ${this.contextOf(t)} context on ${this.model.cpus[this.cpuOf[t]!]!.name}`);
+      else if (this.cpuOf[t] === t && this.top(st, t) !== t) words.push(`interrupted by ${this.model.cpus[this.top(st, t)]!.name}`);
+      add({ kind: "interrupts", name: c.name, state: words.join("; ") });
+    });
   }
 
   /** How a thread's context is called in traces and hovers: `hardirq`, `softirq`, or undefined for a task. */

@@ -19,7 +19,7 @@ import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { PerThreadCounts } from "./counters";
-import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart, type WaitFacts } from "./types";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart, type WaitFacts } from "./types";
 
 export type KernfsInstr =
   /** next: the body (a reference taken); alt: after the block (the node is deactivated). */
@@ -77,6 +77,26 @@ export class KernfsState implements StatePart {
   held(st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void): void {
     this.model.kernfs.forEach((k, kn) => {
       for (let t = 0; t < this.threads; t++) if (this.refs(st, kn, t) > 0) add(t, k.lockClass, true);
+    });
+  }
+
+  /** Each node: active or deactivated (a removal begun), and who holds active references. */
+  describe(_m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    this.model.kernfs.forEach((k, kn) => {
+      const refs: string[] = [];
+      for (let t = 0; t < this.threads; t++) {
+        const n = this.refs(st, kn, t);
+        if (n > 0) refs.push(`${this.model.cpus[t]!.name}${n > 1 ? ` ×${n}` : ""}`);
+      }
+      const dead = this.deactivated(st, kn);
+      const state = dead
+        ? refs.length > 0
+          ? `deactivated (being removed); active references: ${refs.join(", ")}`
+          : "removed (deactivated, no active reference)"
+        : refs.length > 0
+          ? `active; active references: ${refs.join(", ")}`
+          : "active, no active reference";
+      add({ kind: "kernfs", name: k.name, state });
     });
   }
 

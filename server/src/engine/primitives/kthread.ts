@@ -12,7 +12,7 @@
 import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
+import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart } from "./types";
 
 /** What kthread_stop finds at its call (OpSemantics.observe's bits). */
 const enum Found {
@@ -74,6 +74,32 @@ export class KthreadState implements StatePart {
   endAccess(thread: number, a: AccessSink): void {
     const k = this.kthreadOfThread[thread]!;
     if (k >= 0) a.resource(this.res(k), true);
+  }
+
+  /** Each kthread: not started, running, asked to stop, exited. */
+  describe(m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    this.model.kthreads.forEach((k, i) => {
+      const started = this.started(st, i);
+      const stop = this.stopping(st, i);
+      const pc = m.pc(st, k.thread);
+      const state =
+        pc !== PC_DONE && (pc & PC_STOPPED_FLAG) !== 0
+          ? "stopped at an error"
+          : pc === PC_DONE
+            ? started
+              ? stop
+                ? "exited (after kthread_stop)"
+                : "exited"
+              : "stopped before it ran (kthread_stop)"
+            : started
+              ? stop
+                ? "running, asked to stop (kthread_should_stop() is true)"
+                : "running"
+              : stop
+                ? "asked to stop before it ran"
+                : "not started (no kthread_run yet)";
+      add({ kind: "kthread", name: k.name, state });
+    });
   }
 
   pack(field: (byte: number, bits: number) => void): void {

@@ -17,7 +17,7 @@ import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { RCU_DOMAIN } from "../../language/verbs";
 import { PerThreadCounts } from "./counters";
-import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type OpSemantics, type StatePart } from "./types";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart } from "./types";
 
 export type SrcuInstr = InstrBase & { readonly op: "srcu_read_lock" | "srcu_read_unlock" | "synchronize_srcu"; readonly domain: number; readonly next: number };
 
@@ -95,6 +95,26 @@ export class SrcuState implements StatePart {
   held(st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void): void {
     this.model.srcus.forEach((s, d) => {
       for (let t = 0; t < this.threads; t++) if (this.depth(st, d, t) > 0) add(t, s.lockClass, true);
+    });
+  }
+
+  /** Each domain: the threads in a read section (with their depth), and the synchronizes waiting for them. */
+  describe(m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    this.model.srcus.forEach((s, d) => {
+      const readers: string[] = [];
+      for (let t = 0; t < this.threads; t++) {
+        const n = this.depth(st, d, t);
+        if (n > 0) readers.push(`${this.model.cpus[t]!.name}${n > 1 ? ` (depth ${n})` : ""}`);
+      }
+      const syncs: string[] = [];
+      for (let t = 0; t < this.threads; t++) {
+        const ins = m.instrAt(st, t);
+        if (ins?.op !== "synchronize_srcu" || ins.domain !== d || !m.waits.waiting(st, t)) continue;
+        const on = threadNames(this.model, this.waitingFor(st, t));
+        syncs.push(`${this.model.cpus[t]!.name} in synchronize${on.length > 0 ? `, waiting for ${on.join(", ")}` : ""}`);
+      }
+      const words = [readers.length > 0 ? `read sections open: ${readers.join(", ")}` : "no read section open", ...syncs];
+      add({ kind: s.name === RCU_DOMAIN ? "rcu" : "srcu", name: s.name, state: words.join("; ") });
     });
   }
 

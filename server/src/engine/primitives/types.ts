@@ -153,6 +153,15 @@ export interface WaitFacts {
   readonly releasers?: readonly { readonly thread: string; readonly action: string; readonly span: Span; readonly stack: readonly Frame[]; readonly reached: boolean }[];
 }
 
+/** One object of a primitive and its state in one state of the scenario, in words. */
+export interface ObjectState {
+  /** The word that declares it (`work`, `workqueue`, `kthread`, `completion`, `kernfs`, `srcu`, `rcu`), or `interrupts` for a context's interrupt state. */
+  readonly kind: string;
+  readonly name: string;
+  /** `pending`, `running, and queued again`, `done = 1`, `read sections open: VCPU`, `hardirqs off, softirqs off`. */
+  readonly state: string;
+}
+
 export type OpTable = { readonly [K in Op]: OpSemantics<InstrOf<K>> };
 
 /** A primitive's part of the state, and what it adds to Promela. */
@@ -180,6 +189,13 @@ export interface StatePart {
   threadEnd?(m: Layout, st: Uint8Array, thread: number): StepResult;
   /** What a thread's end touches, for the reduction (added to every statement that can end it). */
   endAccess?(thread: number, a: AccessSink): void;
+  /**
+   * Its objects' state in `st`, in words, for the guided simulation and the
+   * trace debugger (a work item pending or running, a completion's count,
+   * the readers in a section, a context's interrupt state): `add` once per
+   * object, in declaration order.
+   */
+  describe?(m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void;
   /** The pseudo-locks each thread holds in `st` (lockdep's view): `add(thread, class, read)`. */
   held?(st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void): void;
   /** Bytes it takes in an unpacked state (placed from `base` on by the layout). */

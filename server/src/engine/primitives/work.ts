@@ -23,7 +23,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type StatePart, type StepWords, type WaitFacts } from "./types";
+import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type ObjectState, type StatePart, type StepWords, type WaitFacts } from "./types";
 
 export type WorkInstr =
   /** pc 0 of a work item's thread: the item starts on a worker. */
@@ -279,6 +279,26 @@ export class WorkState implements StatePart {
       if (this.state(st, i) < Work.Running) return;
       add(w.thread, this.model.workqueues[w.queue]!.lockClass, false);
       add(w.thread, w.lockClass, false);
+    });
+  }
+
+  /** Each work item: idle, pending, running (and queued again), being cancelled; each queue: its FIFO on max_active, drained, destroyed. */
+  describe(_m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
+    const WORDS = ["idle", "pending", "running", "running, and pending again"];
+    this.model.works.forEach((w, i) => {
+      const cancel = this.cancelling(st, i) ? ", being cancelled (cancel_work_sync)" : "";
+      add({ kind: "work", name: w.name, state: `${WORDS[this.state(st, i)]!}${cancel}` });
+    });
+    this.model.workqueues.forEach((wq, q) => {
+      const items = this.items[q]!.filter((w) => this.state(st, w) !== Work.Idle).map((w) => `${this.model.works[w]!.name} ${WORDS[this.state(st, w)]!}`);
+      const words = [items.length > 0 ? items.join("; ") : "no work pending or running"];
+      if (this.bounded(q)) {
+        const fifo = this.fifo(st, q).map((w) => this.model.works[w]!.name);
+        words.push(`max_active ${wq.maxActive}${fifo.length > 0 ? `, queued in order: ${fifo.join(", ")}` : ""}`);
+      }
+      if (this.draining(st, q)) words.push("being drained");
+      if (this.destroyed(st, q)) words.push("destroyed");
+      add({ kind: "workqueue", name: wq.name, state: words.join("; ") });
     });
   }
 
