@@ -9,19 +9,10 @@
 // (race/trace) of such a deadlock, the handler's steps nested on its CPU.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, WorkspaceEdit } from "vscode-languageserver-protocol";
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol } from "vscode-languageserver-protocol";
 import { analyze } from "../../server/src/analysis";
 import type { TracePayload } from "../../server/src/lsp/payloads";
-import { applyEdits } from "../../server/src/services/edits";
-import { LineIndex } from "../../server/src/language/span";
-import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
-import { LspClient, positionOf } from "./lspClient";
-
-function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {
-  const lines = new LineIndex(text);
-  const edits = (edit.changes?.[uri] ?? []).map((e) => ({ span: { start: lines.offset(e.range.start), end: lines.offset(e.range.end) }, newText: e.newText }));
-  return applyEdits(text, edits);
-}
+import { applyWorkspaceEdit, LspClient, positionOf } from "./lspClient";
 
 /** A display driver's vblank interrupt takes event_lock, which its CPU's task takes with interrupts on (the drm vblank shape). */
 const vblank = `spinlock event_lock
@@ -72,10 +63,7 @@ describe("§10 in the editor, over stdio", () => {
   });
   afterAll(async () => client.close());
 
-  const markdown = async (uri: string, text: string, needle: string, delta = 0, nth = 0): Promise<string> => {
-    const h = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri }, position: positionOf(text, needle, nth, delta) });
-    return h ? (h.contents as { value: string }).value : "";
-  };
+  const markdown = (uri: string, text: string, needle: string, delta = 0, nth = 0): Promise<string> => client.hoverText(uri, text, needle, nth, delta);
 
   describe("hover", () => {
     const uri = "file:///vblank.race";
@@ -228,16 +216,7 @@ cpu C {
     });
 
     it("gives a handler's name and the CPU it names their token types", async () => {
-      const { data } = await client.request<{ data: number[] }>("textDocument/semanticTokens/full", { textDocument: { uri } });
-      const lines = softirqRead.split("\n");
-      const tokens: string[] = [];
-      let line = 0;
-      let char = 0;
-      for (let i = 0; i < data.length; i += 5) {
-        line += data[i]!;
-        char = data[i]! === 0 ? char + data[i + 1]! : data[i + 1]!;
-        tokens.push(`${line + 1}:${lines[line]!.slice(char, char + data[i + 2]!)}:${SEMANTIC_TYPES[data[i + 3]!]}${data[i + 4]! & 1 ? "+decl" : ""}`);
-      }
+      const tokens = (await client.semanticTokens(uri, softirqRead)).map((t) => `${t.line}:${t.text}:${t.type}${t.decl ? "+decl" : ""}`);
       expect(tokens.filter((t) => t.startsWith("3:") || t.startsWith("7:"))).toEqual(["3:rx:class+decl", "3:CPU1:class", "7:timer:class+decl", "7:CPU0:class"]);
     });
   });

@@ -5,7 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import { WorkDoneProgress, type Position, type ProgressToken, type PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import { WorkDoneProgress, type Hover, type Position, type ProgressToken, type PublishDiagnosticsParams, type WorkspaceEdit } from "vscode-languageserver-protocol";
+import { LineIndex } from "../../server/src/language/span";
+import { applyEdits } from "../../server/src/services/edits";
+import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
 import { root } from "../helpers";
 
 export class LspClient {
@@ -93,6 +96,27 @@ export class LspClient {
     });
   }
 
+  /** The hover's markdown at the `nth` `needle` of `text` (plus `delta` characters), or "" where there is none. */
+  async hoverText(uri: string, text: string, needle: string, nth = 0, delta = 0): Promise<string> {
+    const h = await this.request<Hover | null>("textDocument/hover", { textDocument: { uri }, position: positionOf(text, needle, nth, delta) });
+    return h ? (h.contents as { value: string }).value : "";
+  }
+
+  /** The document's semantic tokens, decoded: `line` (1-based), the token's text, its type, and whether it is a declaration. */
+  async semanticTokens(uri: string, text: string): Promise<{ line: number; text: string; type: string; decl: boolean }[]> {
+    const { data } = await this.request<{ data: number[] }>("textDocument/semanticTokens/full", { textDocument: { uri } });
+    const lines = text.split("\n");
+    const tokens: { line: number; text: string; type: string; decl: boolean }[] = [];
+    let line = 0;
+    let char = 0;
+    for (let i = 0; i < data.length; i += 5) {
+      line += data[i]!;
+      char = data[i]! === 0 ? char + data[i + 1]! : data[i + 1]!;
+      tokens.push({ line: line + 1, text: lines[line]!.slice(char, char + data[i + 2]!), type: SEMANTIC_TYPES[data[i + 3]!]!, decl: (data[i + 4]! & 1) !== 0 });
+    }
+    return tokens;
+  }
+
   async close(): Promise<void> {
     try {
       await this.connection.sendRequest("shutdown");
@@ -114,4 +138,11 @@ export function positionOf(text: string, needle: string, nth = 0, delta = 0): Po
   at += delta;
   const before = text.slice(0, at).split("\n");
   return { line: before.length - 1, character: before[before.length - 1]!.length };
+}
+
+/** `text` with the edits `edit` makes to `uri`. */
+export function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {
+  const lines = new LineIndex(text);
+  const edits = (edit.changes?.[uri] ?? []).map((e) => ({ span: { start: lines.offset(e.range.start), end: lines.offset(e.range.end) }, newText: e.newText }));
+  return applyEdits(text, edits);
 }

@@ -7,18 +7,9 @@
 // lock the work item takes.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, WorkspaceEdit } from "vscode-languageserver-protocol";
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol } from "vscode-languageserver-protocol";
 import { analyze } from "../../server/src/analysis";
-import { applyEdits } from "../../server/src/services/edits";
-import { LineIndex } from "../../server/src/language/span";
-import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
-import { LspClient, positionOf } from "./lspClient";
-
-function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {
-  const lines = new LineIndex(text);
-  const edits = (edit.changes?.[uri] ?? []).map((e) => ({ span: { start: lines.offset(e.range.start), end: lines.offset(e.range.end) }, newText: e.newText }));
-  return applyEdits(text, edits);
-}
+import { applyWorkspaceEdit, LspClient, positionOf } from "./lspClient";
 
 /** phylib's shape: a work item that takes rtnl, flushed by a CPU that holds rtnl. */
 const flushUnderLock = `mutex rtnl
@@ -57,10 +48,7 @@ describe("§9 in the editor, over stdio", () => {
   });
   afterAll(async () => client.close());
 
-  const markdown = async (uri: string, text: string, needle: string, delta = 0): Promise<string> => {
-    const h = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri }, position: positionOf(text, needle, 0, delta) });
-    return h ? (h.contents as { value: string }).value : "";
-  };
+  const markdown = (uri: string, text: string, needle: string, delta = 0): Promise<string> => client.hoverText(uri, text, needle, 0, delta);
 
   describe("completion", () => {
     const uri = "file:///complete-primitives.race";
@@ -184,16 +172,7 @@ wor
     });
 
     it("gives the names of §9 declarations and their uses a semantic token type, declarations marked", async () => {
-      const { data } = await client.request<{ data: number[] }>("textDocument/semanticTokens/full", { textDocument: { uri } });
-      const lines = flushUnderLock.split("\n");
-      const tokens: string[] = [];
-      let line = 0;
-      let char = 0;
-      for (let i = 0; i < data.length; i += 5) {
-        line += data[i]!;
-        char = data[i]! === 0 ? char + data[i + 1]! : data[i + 1]!;
-        tokens.push(`${lines[line]!.slice(char, char + data[i + 2]!)}:${SEMANTIC_TYPES[data[i + 3]!]}${data[i + 4]! & 1 ? "+decl" : ""}`);
-      }
+      const tokens = (await client.semanticTokens(uri, flushUnderLock)).map((t) => `${t.text}:${t.type}${t.decl ? "+decl" : ""}`);
       for (const t of ["events:namespace+decl", "done:type+decl", "link:class+decl", "poller:class+decl", "link:class", "poller:class", "done:type"]) expect(tokens, t).toContain(t);
       // The verbs are words of the grammar, not names: no token of their own.
       expect(tokens.filter((t) => t.startsWith("flush_work") || t.startsWith("queue_work"))).toEqual([]);

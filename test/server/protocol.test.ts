@@ -5,20 +5,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CodeAction, CodeLens, CompletionItem, DocumentSymbol, Hover, Location, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { analyze } from "../../server/src/analysis";
-import { applyEdits } from "../../server/src/services/edits";
-import { LineIndex } from "../../server/src/language/span";
 import { contended } from "../../bench/generate";
 import { handDir, read } from "../helpers";
-import { LspClient, positionOf } from "./lspClient";
+import { applyWorkspaceEdit, LspClient, positionOf } from "./lspClient";
 
 const v9 = read(join(handDir, "v9-remove-vs-unbind.race"));
 const abba = "mutex A\nmutex B\n\ncpu C0 {\n  lock A\n  lock B\n  unlock B\n  unlock A\n}\n\ncpu C1 {\n  lock B\n  lock A\n  unlock A\n  unlock B\n}\n";
-
-function applyWorkspaceEdit(text: string, uri: string, edit: WorkspaceEdit): string {
-  const lines = new LineIndex(text);
-  const edits = (edit.changes?.[uri] ?? []).map((e) => ({ span: { start: lines.offset(e.range.start), end: lines.offset(e.range.end) }, newText: e.newText }));
-  return applyEdits(text, edits);
-}
 
 describe("language server over stdio", () => {
   let client: LspClient;
