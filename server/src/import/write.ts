@@ -203,8 +203,11 @@ class Writer {
   private targetLines(p: PathPlan): string[] {
     const t = p.target;
     const id = this.id(t.cls);
-    const s = this.row(t.cls).take(id, t.take);
-    const out = [`// (3) lockdep assumes no state stops this ${t.take.wait ? `wait (${t.take.wait})` : "acquisition"}; if one does, write it: if … { } or wait until …`];
+    // kernfs_remove_self() drops the remover's own reference: only inside its own `sysfs` block.
+    const own = [...p.holds.values()].flat().some((h) => h.cls === t.cls);
+    const take = t.take.wait === "kernfs_remove_self" && !own ? { ...t.take, wait: "kernfs_remove" as const } : t.take;
+    const s = this.row(t.cls).take(id, take);
+    const out = [`// (3) lockdep assumes no state stops this ${take.wait ? `wait (${take.wait})` : "acquisition"}; if one does, write it: if … { } or wait until …`];
     out.push(...s.acquire.map((a, i) => (i === 0 ? `${a}  // ${commentText(t.note)}` : a)));
     out.push(...s.release);
     return out;
