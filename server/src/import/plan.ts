@@ -537,7 +537,8 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
     const own = t.path.holds.get(-1) ?? [];
     const cls = own.find((h) => nature.get(h.cls) === "work")?.cls;
     const queue = own.find((h) => nature.get(h.cls) === "workqueue")?.cls;
-    return cls === undefined && queue === undefined ? t : { ...t, work: { cls, queue } };
+    // A handler fires on a `cpu`: a path an interrupt fires on stays one (its item's hold is then not written).
+    return (cls === undefined && queue === undefined) || t.path.interrupt ? t : { ...t, work: { cls, queue } };
   });
   return { ...plan, threads, ordered };
 }
