@@ -102,15 +102,18 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "flush-work-ordered-d6e89786bed9.race": { verdict: "deadlock", problems: ["deadlock [CPU0,work1,work2] 5 steps"], states: 20, reduced: 13, inversions: ["confirmed"] },
   // Lockdep reports through `race import` (docs/import.md), settled as history did; test/importSamples.test.ts
   // ties each to the importer's output. A real deadlock: all three assumptions hold, lockdep's cycle in
-  // 6 steps (the task's locks down to rescan_store, the worker starts, each waits for the other).
+  // 8 steps (bash queues wfc.work, takes its locks down to rescan_store, the work item starts, bash's
+  // flush_work waits for it, the item waits for pci_rescan_remove_lock). Imported with wfc.work as a mutex it
+  // was 6 steps: the queue_work and the flush_work are steps of the §9 work item the importer now writes.
   "import-p2sb-rescan-flush-work-5913320eb0b3.race": {
     verdict: "deadlock",
-    problems: ["deadlock [bash_work_on_cpu_key,kworker_p2sb_bar] 6 steps"],
-    states: 56,
-    reduced: 6,
-    inversions: ["confirmed", "unreached"],
+    problems: ["deadlock [bash_work_on_cpu_key,wfc_work] 8 steps"],
+    states: 31,
+    reduced: 7,
+    // Lockdep's extension through dev_mutex first (it waits for the flush now, not for a mutex), then the cycle.
+    inversions: ["unreached", "confirmed"],
   },
-  "import-p2sb-rescan-flush-work-5913320eb0b3-fixed.race": { verdict: "safe", problems: [], states: 38, reduced: 3 },
+  "import-p2sb-rescan-flush-work-5913320eb0b3-fixed.race": { verdict: "safe", problems: [], states: 21, reduced: 4 },
   // A false positive by instance: as imported (one reset_lock), the second rlock queues behind the writer lockdep
   // assumes, 3 steps; with the parent's and the dock port's controllers as two instances, safe.
   "import-pciehp-two-controllers-085a9f43433f.race": { verdict: "deadlock", problems: ["deadlock [irq_124_pciehp_pciehp_check_presence,writer_ctrl_reset_lock] 3 steps"], states: 14, reduced: 3 },

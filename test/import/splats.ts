@@ -83,9 +83,16 @@ export function body(s: ImportedScenario): string {
   return s.text.replace(/^\/\/ Imported by .*\n/, "");
 }
 
-/** The locks each deadlock waits for, as a sorted set. */
+/** The locks each deadlock waits for, as a sorted set (a CPU waiting for the interrupt on top of it to return waits for no lock). */
 export function deadlockLocks(a: Analysis): string[][] {
-  return (a.report?.problems ?? []).filter((p) => p.kind === "deadlock").map((p) => [...new Set(p.sites.map((s) => s.waitsFor ?? "?"))].sort());
+  return (a.report?.problems ?? [])
+    .filter((p) => p.kind === "deadlock")
+    .map((p) => [...new Set(p.sites.map((s) => s.waitsFor ?? "?").filter((w) => !/\(the interrupt on top of it\) to return$/.test(w)))].sort());
+}
+
+/** Lockdep's irq reports the check confirms with a deadlock: `title: locks`. */
+export function confirmedIrqReports(a: Analysis): string[] {
+  return (a.report?.irqReports ?? []).filter((r) => r.status === "confirmed").map((r) => `${r.title}: ${r.locks.join(" -> ")}`);
 }
 
 /** Checked reduced and in full: both must agree. */

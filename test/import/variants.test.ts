@@ -1,5 +1,6 @@
 // Reports made for the cases the splats do not have: a workqueue and the CPU
-// hotplug lock in one cycle, fs_reclaim, an old (4.9) report with `[<addr>]`
+// hotplug lock in one cycle (and drain/destroy/ordered variants of it), every
+// path in a work item, kernfs_remove_self, synchronize_rcu, fs_reclaim, an old (4.9) report with `[<addr>]`
 // frames and a subclass `/1`, an inconsistent-state report whose interrupt is
 // the registered use; several reports in one log; input that is not a report.
 
@@ -8,7 +9,7 @@ import { analyzeFrontEnd } from "../../server/src/analysis";
 import { importLockdep, type ImportedScenario } from "../../server/src/import";
 import { catalogue } from "../../server/src/language/messages";
 import { summarize } from "../helpers";
-import { checkBoth, deadlockLocks, fixture, inNoise, splat, withoutTimestamps } from "./splats";
+import { checkBoth, confirmedIrqReports, deadlockLocks, fixture, inNoise, splat, withoutTimestamps } from "./splats";
 
 function imported(text: string): ImportedScenario[] {
   const r = importLockdep(text);
@@ -22,7 +23,7 @@ function importChecked(text: string, deadlock: readonly string[]): ImportedScena
   expect(analyzeFrontEnd(s!.text).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
   const { reduced, full } = checkBoth(s!.text);
   expect(reduced.met).toBe(true);
-  const ids = deadlock.map((cls) => s!.locks.find((l) => l.cls === cls)!.id).sort();
+  const ids = deadlock.map((cls) => s!.locks.find((l) => l.cls === cls)!.reported).sort();
   expect(deadlockLocks(reduced)).toContainEqual(ids);
   expect(summarize(full)).toEqual(summarize(reduced));
   return s!;
@@ -31,17 +32,67 @@ function importChecked(text: string, deadlock: readonly string[]): ImportedScena
 const natures = (s: ImportedScenario): Record<string, string> => Object.fromEntries(s.locks.map((l) => [l.cls, l.nature]));
 
 describe("reports made for the cases the splats lack", () => {
-  it("a workqueue flush and the CPU hotplug lock in one cycle: (wq_completion) a workqueue, cpu_hotplug_lock an rwsem with a writer", () => {
+  it("a workqueue flush and the CPU hotplug lock in one cycle: (wq_completion) a workqueue, its holders work items, cpu_hotplug_lock an rwsem with a writer", () => {
     const s = importChecked(fixture("workqueue_hotplug_circular.txt"), ["cpu_hotplug_lock", "(wq_completion)events", "(work_completion)(&ctx->reset_work)"]);
     expect(natures(s)).toMatchObject({ "(wq_completion)events": "workqueue", cpu_hotplug_lock: "hotplug", "(work_completion)(&ctx->reset_work)": "work" });
-    expect(s.cpus.map((c) => c.role)).toEqual(["trigger", "chain", "chain", "writer"]);
-    // The worker holds its queue for reading (items of one queue run at once) and its item for writing.
-    expect(s.text).toMatch(/fn process_one_work\(\) \{\n {2}rlock wq_events[^\n]*\n {2}lock ctx_reset_work[^\n]*\n {2}foo_reset_work\(\)/);
-    expect(s.text).toContain("rwsem wq_events\n");
-    expect(s.text).toContain("// (wq_completion)events {+.+.}-{0:0}: a workqueue:");
-    // cpus_read_lock() is a read of the hotplug lock; flush_workqueue() waits as lockdep writes it.
+    expect(s.locks.find((l) => l.cls === "(wq_completion)events")).toMatchObject({ id: "events", reported: "(wq_completion)events" });
+    // The task is the body of its work item (held at process_one_work with its queue); #2 holds only the queue: an item of its own.
+    expect(s.cpus).toEqual([
+      { name: "ctx_reset_work", role: "trigger" },
+      { name: "kthread_foo_cpu_offline", role: "chain" },
+      { name: "foo_pm_notify_work", role: "chain" },
+      { name: "writer_cpu_hotplug_lock", role: "writer" },
+    ]);
+    expect(s.text).toContain("\nworkqueue events\n");
+    expect(s.text).toContain("\nwork ctx_reset_work on events {\n  foo_reset_work()\n}\n");
+    expect(s.text).toContain("\nwork foo_pm_notify_work on events {\n  foo_pm_notify()\n}\n");
+    expect(s.text).not.toMatch(/fn process_one_work|lock wq_events|lock ctx_reset_work/);
+    // cpus_read_lock() is a read of the hotplug lock; flush_workqueue() and flush_work() wait as the language's primitives.
     expect(s.text).toMatch(/rlock cpu_hotplug_lock {2}\/\/ kworker\/3:1\/211 is trying to acquire cpu_hotplug_lock/);
-    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(flush_workqueue\)[^\n]*\n {2}lock wq_events/);
+    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(flush_workqueue\)[^\n]*\n {2}flush_workqueue events {2}\/\/ -> #1/);
+    expect(s.text).toMatch(/\n {2}flush_work ctx_reset_work {2}\/\/ -> #2/);
+    // Neither item is waited for by a `cpu` of its own: the first `cpu` (the hotplug thread, which flushes their queue) queues both.
+    expect(s.text).toMatch(/cpu kthread_foo_cpu_offline [^\n]*\{\n {2}\/\/ \(3\)[^\n]*\n {2}queue_work ctx_reset_work\n {2}\/\/ \(3\)[^\n]*\n {2}queue_work foo_pm_notify_work\n/);
+  });
+
+  it("drain_workqueue / destroy_workqueue by frame; flush_work taking a queue's map makes it ordered", () => {
+    const text = fixture("workqueue_hotplug_circular.txt");
+    const destroy = text.replace("       __flush_workqueue+0xb5/0x5a0\n", "       __flush_workqueue+0xb5/0x5a0\n[  101.234631]        drain_workqueue+0x9a/0x1c0\n[  101.234631]        destroy_workqueue+0x1d/0x2a0\n");
+    expect(destroy).not.toBe(text);
+    const d = importChecked(destroy, ["cpu_hotplug_lock", "(wq_completion)events", "(work_completion)(&ctx->reset_work)"]);
+    expect(d.text).toMatch(/\n {2}destroy_workqueue events {2}\/\/ -> #1/);
+    const drain = importChecked(destroy.replace(/\n[^\n]*destroy_workqueue\+0x1d\/0x2a0/, ""), ["cpu_hotplug_lock", "(wq_completion)events"]);
+    expect(drain.text).toMatch(/\n {2}drain_workqueue events {2}\/\/ -> #1/);
+    const ordered = importChecked(text.replace("__flush_workqueue+0xb5/0x5a0", "__flush_work+0xb5/0x5a0"), ["cpu_hotplug_lock", "(wq_completion)events"]);
+    expect(ordered.text).toContain("\nordered workqueue events\n");
+    expect(ordered.text).toMatch(/\n {2}flush_workqueue events {2}\/\/ -> #1/);
+  });
+
+  it("a report whose every path runs in a work item: a `cpu` of its own queues them", () => {
+    const text = splat("13_syz_rtnl_recursive.txt")
+      .replace("2 locks held by syz-executor0/14230:", "3 locks held by syz-executor0/14230:")
+      .replace(/(\n[^\n]*#1: 000000000e50f4d1 \(ipvs->sync_mutex\)[^\n]*)/, "$1\n[  577.950999]  #2: 000000000e50f4d2 ((work_completion)(&ipvs->defense_work)){+.+.}, at: process_one_work+0x1/0x2");
+    const s = importChecked(text, ["rtnl_mutex"]);
+    expect(s.cpus.map((c) => c.name)).toEqual(["ipvs_defense_work"]);
+    expect(s.text).toMatch(/\nwork ipvs_defense_work on events \{\n/);
+    expect(s.text).toMatch(/\ncpu queue_work_items "queues the work items" \{\n {2}\/\/ \(3\)[^\n]*\n {2}queue_work ipvs_defense_work\n\}\n/);
+  });
+
+  it("kernfs_remove_self: written only inside the node's own sysfs block, so a report's (which has broken its active protection) is a kernfs_remove", () => {
+    const text = splat("04_zram_kn_active_kernfs_drain.txt").replace(/kernfs_remove_by_name_ns\+0x[0-9a-f]+\/0x[0-9a-f]+/, "kernfs_remove_self+0x10/0x80");
+    expect(text).toContain("kernfs_remove_self+0x10/0x80");
+    const s = importChecked(text, ["kn->active#237", "zram_index_mutex"]);
+    expect(s.text).toMatch(/\/\/ \(3\) lockdep assumes no state stops this wait \(kernfs_remove\)[^\n]*\n {2}kernfs_remove kn_active_237 {2}\/\/ bash\/1154/);
+    expect(s.text).toContain("fn kernfs_remove_self_() { __kernfs_remove() }  // kernfs_remove_self");
+  });
+
+  it("synchronize_rcu under a lock an RCU reader's path takes: rcu_read_lock sections, the built-in domain", () => {
+    const text = splat("06_amdkfd_srcu_synchronize.txt").replaceAll("(srcu)", "(rcu_read_lock)").replaceAll("srcu --> ", "rcu_read_lock --> ").replace("sync(srcu);", "sync(rcu_read_lock);").replaceAll("__synchronize_srcu+", "synchronize_rcu+");
+    const s = importChecked(text, ["rcu_read_lock", "(work_completion)(&(&process->restore_work)->work)", "&info->lock#2", "(work_completion)(&svms->deferred_list_work)"]);
+    expect(natures(s)).toMatchObject({ rcu_read_lock: "rcu" });
+    expect(s.text).toMatch(/\n {2}synchronize_rcu {2}\/\/ kworker\/0:2\/996 is trying to acquire rcu_read_lock/);
+    expect(s.text).toMatch(/\n {2}rcu_read_lock {2}\/\/ lockdep: held when/);
+    expect(s.text).not.toMatch(/^(rwsem|srcu|mutex) rcu_read_lock/m);
   });
 
   it("fs_reclaim: not a lock and no construct models it — a plain mutex saying so, never a failure", () => {
@@ -67,19 +118,21 @@ describe("reports made for the cases the splats lack", () => {
     expect(s.text).toContain("fn iter_file_splice_write() { pipe_lock() }");
   });
 
-  it("an inconsistent lock state whose interrupt use was registered first ({IN-HARDIRQ-W} -> {HARDIRQ-ON-W})", () => {
+  it("an inconsistent lock state whose interrupt use was registered first ({IN-HARDIRQ-W} -> {HARDIRQ-ON-W}): an irq handler on the task's CPU", () => {
     const s = importChecked(fixture("inconsistent_hardirq.txt"), ["&host->lock"]);
     expect(s.kind).toBe("inconsistent");
-    // The task path is the backtrace; the handler is the registered stack, cut at the irq entry.
-    expect(s.text).toMatch(/fn foo_ioctl\(\) \{[\s\S]*lock host_lock[^\n]*\n {2}either "<Interrupt> hardirq foo_irq: takes &host->lock while this CPU holds &host->lock" \{\n {4}foo_irq\(\)\n {2}\} or "no interrupt here" \{ \}/);
+    // The task path is the backtrace; the handler is the registered stack, cut at the irq entry, declared on the task's CPU.
+    expect(s.text).toMatch(/fn foo_ioctl\(\) \{[\s\S]*lock host_lock[^\n]*\n {2}unlock host_lock\n/);
+    expect(s.text).toMatch(/\nirq foo_irq_irq on finit_module_foo_ioctl \{\n {2}foo_irq\(\)\n\}\n/);
     expect(s.text).toMatch(/fn foo_probe\(\) \{\n {2}lock dev_mutex/);
     expect(s.notes.map((n) => n.code)).toContain(catalogue.importInterrupt.code);
+    expect(confirmedIrqReports(checkBoth(s.text).reduced)).toContain("inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage: host_lock");
   });
 
-  it("an interrupt whose handler has no frame at all is written inside the `either` itself", () => {
+  it("an interrupt whose handler has no frame at all has the acquisition in the handler itself", () => {
     const bare = splat("08_snd_timer_irq_inversion.txt").replace(", at: snd_timer_interrupt.part.0+0x33/0xe80 sound/core/timer.c:856", "");
     const s = importChecked(bare, ["&timer->lock", "tasklist_lock"]);
-    expect(s.text).toMatch(/either "<Interrupt> softirq handler: takes &timer->lock while this CPU holds tasklist_lock" \{\n {4}\/\/ \(3\)[^\n]*\n {4}lock timer_lock[^\n]*\n {4}unlock timer_lock\n {2}\} or "no interrupt here" \{ \}/);
+    expect(s.text).toMatch(/\nsoftirq handler_softirq on kworker_do_wait \{\n {2}\/\/ \(3\)[^\n]*\n {2}lock timer_lock[^\n]*\n {2}unlock timer_lock\n\}\n/);
   });
 
   it("a syzbot e-mail: its headers, the report without timestamps, its footer", () => {

@@ -115,7 +115,27 @@ describe("kernel spellings", () => {
     const text = "spinlock l\ncpu C { spin_lock_irqsave(&l, flags); spin_unlock_irqrestore(&l, flags) }";
     const ds = analyzeFrontEnd(text).diagnostics;
     expect(ds.map((d) => d.code)).toEqual(["RACE047", "RACE047"]);
-    expect(ds[0]!.message).toBe("'spin_lock_irqsave(&l, flags)' is the kernel's spelling; write 'lock l' (interrupt state is not modelled yet, so the lock alone is what the scenario can show).");
+    expect(ds[0]!.message).toBe("'spin_lock_irqsave(&l, flags)' is the kernel's spelling; write 'lock_irqsave l'.");
+    expect(ds[1]!.message).toBe("'spin_unlock_irqrestore(&l, flags)' is the kernel's spelling; write 'unlock_irqrestore l'.");
+  });
+
+  it("the interrupt forms and rwlock_t point at §10: lock_irq/lock_irqsave/lock_bh, rlock on an rwlock", () => {
+    const msgs = (text: string): string[] => analyzeFrontEnd(text).diagnostics.map((d) => d.message);
+    expect(msgs("spinlock l\ncpu C { spin_lock_bh(&l); spin_unlock_bh(&l) }")).toEqual([
+      "'spin_lock_bh(&l)' is the kernel's spelling; write 'lock_bh l'.",
+      "'spin_unlock_bh(&l)' is the kernel's spelling; write 'unlock_bh l'.",
+    ]);
+    expect(msgs("rwlock t\ncpu C { read_lock_irqsave(&t, f); read_unlock_irqrestore(&t, f); write_lock_irq(&t); write_unlock_irq(&t) }")).toEqual([
+      "'read_lock_irqsave(&t, f)' is the kernel's spelling; write 'rlock_irqsave t'.",
+      "'read_unlock_irqrestore(&t, f)' is the kernel's spelling; write 'runlock_irqrestore t'.",
+      "'write_lock_irq(&t)' is the kernel's spelling; write 'lock_irq t'.",
+      "'write_unlock_irq(&t)' is the kernel's spelling; write 'unlock_irq t'.",
+    ]);
+    expect(msgs("cpu C { read_lock(&tasklist_lock) }")).toEqual(["'read_lock(&tasklist_lock)' is the kernel's spelling; write 'rlock tasklist_lock' (declare the lock, e.g. 'rwlock tasklist_lock' (rwlock_t, §10))."]);
+    expect(msgs("rwsem t\ncpu C { read_lock(&t) }")).toEqual(["'read_lock(&t)' is the kernel's spelling; write 'rlock t' (rwlock_t is §10's 'rwlock': declare it 'rwlock')."]);
+    expect(msgs("spinlock l\ncpu C { if spin_trylock_bh(&l) { } }")).toEqual([
+      "'spin_trylock_bh(&l)' is the kernel's spelling; write 'if trylock l { … }' (a trylock has no _bh form: write 'local_bh_disable' before it and 'local_bh_enable' after (§10)).",
+    ]);
   });
 
   it("a structure path such as &dev->mutex (with a keyword in it) becomes one name, and nothing after the call breaks", () => {

@@ -61,7 +61,7 @@ describe("quick fixes", () => {
       expect(fixes).toHaveLength(1);
       text = applyEdits(text, fixes[0]!.edits);
     }
-    expect(text).toBe("mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  lock l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock l[pf];\n  lock dev_mutex; unlock dev_mutex\n}\n");
+    expect(text).toBe("mutex m\nspinlock l[pf]\nmutex dev_mutex\ncpu C0 {\n  lock_irqsave l[pf];\n  if (!trylock m) { lock m }\n  unlock m;\n  unlock_irqrestore l[pf];\n  lock dev_mutex; unlock dev_mutex\n}\n");
     expect(analyze(text).verdict).toBe("safe");
   });
 });

@@ -4,6 +4,8 @@
 // primitive (__mutex_lock, _raw_spin_lock, down_read, __flush_work, …): those
 // are the kernel's own functions the developer argues about.
 
+import type { Wait } from "./writeAs";
+
 export interface Frame {
   /** The function as printed, compiler suffixes included (`i801_add_tco_spt.constprop.0`). */
   readonly raw: string;
@@ -89,19 +91,29 @@ export interface Primitive {
   /** Takes the lock for reading (down_read, read_lock, percpu_down_read, srcu_read_lock). */
   readonly read: boolean;
   /** A wait lockdep writes as an acquire and release (flush_work, kernfs_drain, synchronize_srcu). */
-  readonly wait: "flush_work" | "cancel_work_sync" | "flush_workqueue" | "kernfs_remove" | "synchronize_srcu" | "synchronize_rcu" | undefined;
+  readonly wait: Wait | undefined;
   /** A spinning lock: raw spinlock or rwlock. */
   readonly spins: boolean;
   /** rwlock_t (read_lock/write_lock). */
   readonly rwlock: boolean;
   /** A reader/writer semaphore's operation, either side (down_write is as telling as down_read). */
   readonly rwsem: boolean;
+  /** The lock call disables interrupts (`_irqsave`, `_irq`: hardirq) or softirqs (`_bh`). */
+  readonly irqsOff?: IrqContext;
 }
 
 const plain: Primitive = { read: false, wait: undefined, spins: false, rwlock: false, rwsem: false };
 
 /** The primitive a frame is, if it is one. */
 export function primitiveOf(name: string): Primitive | undefined {
+  const p = primitiveKind(name);
+  if (!p || !(p.spins || p.rwlock)) return p;
+  if (/_irq(save)?(_nested)?$/.test(name)) return { ...p, irqsOff: "hardirq" };
+  if (/_bh(_nested)?$/.test(name)) return { ...p, irqsOff: "softirq" };
+  return p;
+}
+
+function primitiveKind(name: string): Primitive | undefined {
   if (/^(__)?mutex_lock|^__mutex_lock|^mutex_lock|^rt_mutex_lock|^__rt_mutex_lock|^ww_mutex_lock|^__ww_mutex_lock/.test(name)) return plain;
   if (/^(_raw_|__raw_|raw_|do_raw_)?spin_lock|^_raw_spin_lock|^__raw_spin_lock|^do_raw_spin_lock|^queued_spin_lock_slowpath|^native_queued_spin_lock_slowpath/.test(name)) return { ...plain, spins: true };
   if (/^(_raw_|__raw_|do_raw_)?read_lock|^queued_read_lock/.test(name)) return { ...plain, read: true, spins: true, rwlock: true };
@@ -112,7 +124,9 @@ export function primitiveOf(name: string): Primitive | undefined {
   if (/^(__)?lock_sock(_nested|_fast)?$/.test(name)) return plain;
   if (/^(__)?flush_work$|^flush_delayed_work$|^start_flush_work$/.test(name)) return { ...plain, wait: "flush_work" };
   if (/^__cancel_work(_timer|_sync)?$|^cancel_(delayed_)?work_sync$/.test(name)) return { ...plain, wait: "cancel_work_sync" };
-  if (/^(__)?flush_workqueue$|^drain_workqueue$|^destroy_workqueue$|^touch_wq_lockdep_map$/.test(name)) return { ...plain, wait: "flush_workqueue" };
+  if (/^drain_workqueue$/.test(name)) return { ...plain, wait: "drain_workqueue" };
+  if (/^destroy_workqueue$/.test(name)) return { ...plain, wait: "destroy_workqueue" };
+  if (/^(__)?flush_workqueue$|^touch_wq_lockdep_map$/.test(name)) return { ...plain, wait: "flush_workqueue" };
   if (/^kernfs_drain$/.test(name)) return { ...plain, wait: "kernfs_remove" };
   if (/^(__)?synchronize_srcu(_expedited)?$|^srcu_lock_sync$/.test(name)) return { ...plain, wait: "synchronize_srcu" };
   if (/^synchronize_rcu(_expedited)?$/.test(name)) return { ...plain, wait: "synchronize_rcu" };

@@ -6,7 +6,7 @@ import { catalogue, type MessageId, type Severity } from "../language/messages";
 import { findReports, otherLockdepHeaders, type ReportKind } from "./input";
 import { planScenario, type ScenarioPlan } from "./plan";
 import { parseReport, ReportError } from "./report";
-import { writeScenario } from "./write";
+import { writeScenario, type WrittenScenario } from "./write";
 import { WRITE_AS, type Nature } from "./writeAs";
 
 export interface ImportNote {
@@ -27,7 +27,8 @@ export interface ImportedScenario {
   readonly lastLine: number;
   /** Lockdep's cycle (or the recursive class, or the irq chain): each class and its identifier. */
   readonly chain: readonly { readonly cls: string; readonly id: string }[];
-  readonly locks: readonly { readonly cls: string; readonly id: string; readonly nature: Nature }[];
+  /** Each class: its identifier in the scenario, its nature, and the name the check's reports give it (`(work_completion)(&W)`). */
+  readonly locks: readonly { readonly cls: string; readonly id: string; readonly nature: Nature; readonly reported: string }[];
   /** The `cpu` names, with what each stands for. */
   readonly cpus: readonly { readonly name: string; readonly role: string }[];
   /** What the scenario cannot say exactly, for the reader (the CLI's stderr, the editor). */
@@ -43,16 +44,15 @@ function note<K extends MessageId>(id: K, ...args: Parameters<(typeof catalogue)
   return { code: entry.code, severity: entry.severity, message: (entry.text as (...a: typeof args) => string)(...args) };
 }
 
-function notesOf(plan: ScenarioPlan): ImportNote[] {
+function notesOf(plan: ScenarioPlan, written: WrittenScenario): ImportNote[] {
   const notes: ImportNote[] = [];
   for (const l of plan.locks) {
     const row = WRITE_AS[l.nature];
-    const kind = row.declare("").trim();
-    // A pseudo-lock or rwlock_t that will have its construct; a pseudo-lock that has none.
-    if (row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, kind, row.primitive));
-    else if (row.pseudo) notes.push(note("importUnmapped", l.cls, row.what, kind));
+    // A pseudo-lock or rwlock_t written as its construct; a pseudo-lock that has none.
+    if (row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, row.primitive));
+    else if (row.pseudo) notes.push(note("importUnmapped", l.cls, row.what, (row.declare("") ?? "mutex").trim()));
   }
-  if (plan.irq) notes.push(note("importInterrupt", plan.irq));
+  for (const h of written.handlers) notes.push(note("importInterrupt", h.keyword === "irq" ? "hardirq" : "softirq", h.name, h.cpu));
   for (const g of plan.gaps) notes.push(note("importGap", g));
   return notes;
 }
@@ -85,9 +85,9 @@ export function importLockdep(input: string, source = "the input"): ImportResult
       firstLine: found.firstLine,
       lastLine: found.lastLine,
       chain: plan.chain.map((cls) => ({ cls, id: idOf(cls) })),
-      locks: plan.locks.map((l) => ({ cls: l.cls, id: idOf(l.cls), nature: l.nature })),
+      locks: plan.locks.map((l) => ({ cls: l.cls, id: idOf(l.cls), nature: l.nature, reported: written.reported.get(l.cls) ?? idOf(l.cls) })),
       cpus: written.cpus.map((name, i) => ({ name, role: plan.threads[i]!.role })),
-      notes: notesOf(plan),
+      notes: notesOf(plan, written),
     });
   }
   if (scenarios.length === 0) return { ok: false, error: skipped[0] ?? note("importNoReport", source, otherLockdepHeaders(input)), skipped };

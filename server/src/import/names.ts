@@ -79,13 +79,14 @@ export function identifier(text: string, fallback = "x"): string {
  * A lock class as a name: the path of a structure field becomes one word as
  * kernel spellings do (`&dev->mutex` → `dev_mutex`); lockdep's `#N` (another
  * class of the same name) and `/N` (a nesting subclass) keep their number;
- * a work item is named after its work_struct, a workqueue after itself.
+ * a work item is named after its work_struct, a workqueue by its own name.
  */
 export function lockIdentifier(cls: string): string {
   const work = /^\(work_completion\)\((.*)\)$/.exec(cls);
   if (work) return identifier(work[1]!.replace(/[&()]/g, " ").replace(/->|\./g, "_").replace(/[\s_]+/g, " ").trim().replace(/ /g, "_"), "work");
   const wq = /^\(wq_completion\)(.*)$/.exec(cls);
-  if (wq) return identifier(`wq_${wq[1]!}`, "wq");
+  // The queue's own name: the check then names its map `(wq_completion)events` as lockdep does.
+  if (wq) return identifier(wq[1]!, "wq");
   const sync = /^sync\((.*)\)$/.exec(cls);
   const bare = (sync ? sync[1]! : cls).replace(/^\((.*)\)$/, "$1").replace(/[#/-]/g, "_");
   return identifier(lockNameOf(bare), "lock");

@@ -11,13 +11,15 @@
 import { contextWord, irqContextOf, pathOf, type Frame, type IrqContext, type Primitive } from "./frames";
 import { identifier, lockIdentifier } from "./names";
 import type { ChainEntry, DependencyBlock, LockdepReport, LockLine } from "./report";
-import { natureOf, usageHasRead, usageHasWrite, WRITE_AS, type Evidence, type Nature, type Take } from "./writeAs";
+import { natureOf, usageHasRead, usageHasWrite, WRITE_AS, type Evidence, type Nature, type Take, type Wait } from "./writeAs";
 import { unreachable } from "../language/ast";
 
 /** A lock held across a path's inner code, placed at a frame. */
 export interface Hold {
   readonly cls: string;
   readonly read: boolean;
+  /** Taken with §10's lock form that disables this interrupt (`lock_irqsave`, `lock_bh`). */
+  readonly irqsOff?: IrqContext;
   /** Why it is here (a comment). */
   readonly note: string;
 }
@@ -49,8 +51,14 @@ export interface ThreadPlan {
   /** Comment lines above the thread's code. */
   readonly heading: readonly string[];
   readonly path: PathPlan;
-  /** The path runs with interrupts of this kind disabled (lockdep's `local_irq_disable()`). */
-  readonly irqsOff: IrqContext | undefined;
+  /** The thread is a work item's body: lockdep saw it holding these (`process_one_work` took them). */
+  readonly work?: WorkBody;
+}
+
+/** A work item whose body a path is: its `(work_completion)` class (undefined: only its queue is named) and its queue's. */
+export interface WorkBody {
+  readonly cls: string | undefined;
+  readonly queue: string | undefined;
 }
 
 export interface PlannedLock {
@@ -71,6 +79,8 @@ export interface ScenarioPlan {
   readonly irq: IrqContext | undefined;
   /** What the report lacked, in words (the scenario says so). */
   readonly gaps: readonly string[];
+  /** Workqueues lockdep shows to be ordered (flush_work() took the queue's map). */
+  readonly ordered: ReadonlySet<string>;
 }
 
 /** Everything the report says about each class, for natureOf. */
@@ -124,10 +134,15 @@ function holdsForReading(classes: Classes, cls: string): boolean {
 }
 
 /** How a path takes a class: the dropped primitives say, else lockdep's scenario line, else the usage. */
-function takeOf(classes: Classes, cls: string, prims: readonly Primitive[], scenarioOp: "lock" | "rlock" | "sync" | undefined): Take {
-  const wait = prims.find((p) => p.wait)?.wait ?? (scenarioOp === "sync" ? "synchronize_srcu" : undefined);
-  if (WRITE_AS[classes.nature(cls)].pseudo) return { read: false, wait };
-  if (prims.length > 0) return { read: prims.some((p) => p.read), wait };
+function takeOf(classes: Classes, cls: string, stack: readonly Frame[], scenarioOp: "lock" | "rlock" | "sync" | undefined): Take {
+  const prims = primitivesOf(stack);
+  // The outermost wait: destroy_workqueue() drains, which flushes.
+  let wait: Wait | undefined = [...prims].reverse().find((p) => p.wait)?.wait ?? (scenarioOp === "sync" ? "synchronize_srcu" : undefined);
+  if (wait === "kernfs_remove" && stack.some((f) => /^(kernfs_remove_self|sysfs_remove_file_self|device_remove_file_self)$/.test(f.name))) wait = "kernfs_remove_self";
+  const irqsOff = prims.find((p) => p.irqsOff)?.irqsOff;
+  const off = irqsOff ? { irqsOff } : {};
+  if (WRITE_AS[classes.nature(cls)].pseudo) return { read: wait === undefined && (prims.some((p) => p.read) || scenarioOp === "rlock"), wait };
+  if (prims.length > 0) return { read: prims.some((p) => p.read), wait, ...off };
   if (scenarioOp) return { read: scenarioOp === "rlock", wait };
   return { read: holdsForReading(classes, cls), wait };
 }
@@ -137,6 +152,7 @@ interface HoldSpec {
   readonly at: Frame | undefined;
   readonly read: boolean;
   readonly note: string;
+  readonly irqsOff?: IrqContext;
 }
 
 /**
@@ -150,7 +166,10 @@ interface HoldSpec {
 function placePath(classes: Classes, stack: readonly Frame[], holds: readonly HoldSpec[], target: Target, unknownAtInnermost: boolean): PathPlan {
   const names = stack.map((f) => f.name);
   const targetAt = pathOf(stack).frames.at(-1);
+  // A work item and its queue are held by the thread itself: the path is the item's body.
+  const byThread = (h: HoldSpec): boolean => WRITE_AS[classes.nature(h.cls)].hold(h.cls, h.read).kind === "thread";
   const sites = holds.map((h) => {
+    if (byThread(h)) return undefined;
     if (h.at) {
       // The same call site as the acquisition: an earlier call, which has returned.
       const sameCall = targetAt !== undefined && h.at.name === targetAt.name && h.at.offset !== undefined && h.at.offset === targetAt.offset;
@@ -170,12 +189,13 @@ function placePath(classes: Classes, stack: readonly Frame[], holds: readonly Ho
   const map = new Map<number, Hold[]>();
   holds.forEach((h, i) => {
     let at = placed[i];
-    if (at === undefined) {
+    if (byThread(h)) at = -1;
+    else if (at === undefined) {
       const later = placed.slice(i + 1).find((p) => p !== undefined);
       at = unknownAtInnermost ? (later ?? innermost) : -1;
     }
     const list = map.get(at) ?? [];
-    list.push({ cls: h.cls, read: h.read, note: h.note });
+    list.push({ cls: h.cls, read: h.read, note: h.note, ...(h.irqsOff ? { irqsOff: h.irqsOff } : {}) });
     map.set(at, list);
   });
   return { frames, holds: map, target, interrupt: undefined };
@@ -217,7 +237,7 @@ function writers(threads: readonly ThreadPlan[], classes: Classes): ThreadPlan[]
   };
   threads.forEach((t) => visit(t.path));
   return [...readTaken]
-    .filter((cls) => readHeld.has(cls) && !written.has(cls))
+    .filter((cls) => readHeld.has(cls) && !written.has(cls) && WRITE_AS[classes.nature(cls)].readersQueue)
     .map((cls) => ({
       role: "writer" as const,
       name: `writer_${lockIdentifier(cls)}`,
@@ -226,7 +246,6 @@ function writers(threads: readonly ThreadPlan[], classes: Classes): ThreadPlan[]
         `A writer of ${cls} (${WRITE_AS[classes.nature(cls)].what}): readers wait behind a queued writer, so two readers can deadlock through it; lockdep reports the cycle assuming such a writer (assumption 1).`,
       ],
       path: { frames: [], holds: new Map(), target: { cls, take: { read: false, wait: undefined }, note: "the writer waits for the readers" }, interrupt: undefined },
-      irqsOff: undefined,
     }));
 }
 
@@ -234,7 +253,7 @@ function title(r: LockdepReport, what: string): string {
   return `${r.header.replace(/^WARNING: /, "")}: ${what} (${r.task}${r.kernel ? `, ${r.kernel}` : ""})`;
 }
 
-function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): ScenarioPlan {
+function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Omit<ScenarioPlan, "ordered"> {
   const classes = new Classes();
   const entries = [...r.chain].sort((a, b) => b.n - a.n);
   const byN = new Map<number, ChainEntry>(entries.map((e) => [e.n, e]));
@@ -259,7 +278,7 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Scenario
     read: holdsForReading(classes, h.cls),
     note: h.cls === A(top) ? `${heldNote(h, r.task)}: the lock of the cycle it holds` : `${heldNote(h, r.task)} (not in the cycle)`,
   }));
-  const trigTarget: Target = { cls: A(0), take: takeOf(classes, A(0), primitivesOf(stack0), scenarioOpFor(r, A(0))), note: `${r.task} is trying to acquire ${A(0)}` };
+  const trigTarget: Target = { cls: A(0), take: takeOf(classes, A(0), stack0, scenarioOpFor(r, A(0))), note: `${r.task} is trying to acquire ${A(0)}` };
   const trigger = placePath(classes, stack0, triggerHolds, trigTarget, true);
   threads.push({
     role: "trigger",
@@ -267,7 +286,6 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Scenario
     label: `${r.task}: takes ${A(0)} holding ${A(top)} (the report's task)`,
     heading: [`${r.task}, the task that triggered the report: holds ${A(top)}, tries ${A(0)} (-> #0).`],
     path: trigger,
-    irqsOff: undefined,
   });
   for (let k = 1; k <= top; k++) {
     const e = byN.get(k);
@@ -278,7 +296,7 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Scenario
       classes,
       e.stack,
       [{ cls: held, at: undefined, read: holdsForReading(classes, held), note: `lockdep: held when this path took ${A(k)}; where it was taken is not in the report` }],
-      { cls: A(k), take: takeOf(classes, A(k), primitivesOf(e.stack), undefined), note: `-> #${k}: takes ${A(k)} holding ${held}` },
+      { cls: A(k), take: takeOf(classes, A(k), e.stack, undefined), note: `-> #${k}: takes ${A(k)} holding ${held}` },
       false,
     );
     const context = contextWord(e.stack);
@@ -288,7 +306,6 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Scenario
       label: `-> #${k}: ${context}: takes ${A(k)} holding ${held}`,
       heading: [`-> #${k}: a path that took ${A(k)} while holding ${held} (lockdep recorded it; not necessarily ${r.task}).`],
       path,
-      irqsOff: undefined,
     });
   }
   threads.push(...writers(threads, classes));
@@ -296,7 +313,7 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Scenario
   return { report: r, title: title(r, `${A(top)} -> ${A(0)}${top > 1 ? ` (a cycle of ${top + 1} locks)` : ""}`), chain, locks: classes.all(), threads, irq: undefined, gaps };
 }
 
-function planRecursive(r: Extract<LockdepReport, { kind: "recursive" }>): ScenarioPlan {
+function planRecursive(r: Extract<LockdepReport, { kind: "recursive" }>): Omit<ScenarioPlan, "ordered"> {
   const classes = new Classes();
   const stack = r.backtrace.length > 0 ? r.backtrace : r.trying.at ? [r.trying.at] : [];
   const gaps = r.backtrace.length > 0 ? [] : ["a stack backtrace (the path is only the function lockdep names)"];
@@ -310,7 +327,7 @@ function planRecursive(r: Extract<LockdepReport, { kind: "recursive" }>): Scenar
     read: holdsForReading(classes, h.cls),
     note: h.cls === r.trying.cls ? `${heldNote(h, r.task)}: the first time` : `${heldNote(h, r.task)}`,
   }));
-  const target: Target = { cls: r.trying.cls, take: takeOf(classes, r.trying.cls, primitivesOf(stack), scenarioOpFor(r, r.trying.cls)), note: `${r.task} takes ${r.trying.cls} again` };
+  const target: Target = { cls: r.trying.cls, take: takeOf(classes, r.trying.cls, stack, scenarioOpFor(r, r.trying.cls)), note: `${r.task} takes ${r.trying.cls} again` };
   const path = placePath(classes, stack, holds, target, true);
   const threads: ThreadPlan[] = [
     {
@@ -319,7 +336,6 @@ function planRecursive(r: Extract<LockdepReport, { kind: "recursive" }>): Scenar
       label: `${r.task}: takes ${r.trying.cls} twice`,
       heading: [`${r.task}: holds ${r.holding.cls}${r.holding.at ? ` (since ${r.holding.at.raw})` : ""} and takes it again.`],
       path,
-      irqsOff: undefined,
     },
   ];
   threads.push(...writers(threads, classes));
@@ -350,7 +366,7 @@ function withInterrupt(path: PathPlan, context: IrqContext, handler: PathPlan): 
   return { ...path, interrupt: { context, handler, label: interruptLabel(context, handler, handler.target.cls, path.target.cls) } };
 }
 
-function planInconsistent(r: Extract<LockdepReport, { kind: "inconsistent" }>): ScenarioPlan {
+function planInconsistent(r: Extract<LockdepReport, { kind: "inconsistent" }>): Omit<ScenarioPlan, "ordered"> {
   const classes = new Classes();
   const toIsIrq = /^IN-/.test(r.to);
   const irqUsage = toIsIrq ? r.to : r.from;
@@ -377,7 +393,6 @@ function planInconsistent(r: Extract<LockdepReport, { kind: "inconsistent" }>): 
       label: `CPU0: takes ${r.lock.cls} {${onUsage}}, then the ${context} fires`,
       heading: [`CPU0 of lockdep's scenario: takes ${r.lock.cls} with ${context === "softirq" ? "softirqs" : "interrupts"} on ({${onUsage}}); the ${context} that takes it ({${irqUsage}}) fires on the same CPU.`],
       path: withInterrupt(task, context, handler),
-      irqsOff: undefined,
     },
   ];
   threads.push(...writers(threads, classes));
@@ -390,7 +405,7 @@ function usageStack(blocks: readonly DependencyBlock[], cls: string, re: RegExp)
 }
 
 /** The irq inversion and safe -> unsafe reports: the unsafe user with the interrupt, and the chain from the safe lock. */
-function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-unsafe" }>): ScenarioPlan {
+function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-unsafe" }>): Omit<ScenarioPlan, "ordered"> {
   const classes = new Classes();
   const irq = r.irq;
   const context: IrqContext = irq === "SOFTIRQ" ? "softirq" : "hardirq";
@@ -434,7 +449,7 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
     classes.note(r.trying, primitivesOf(r.backtrace));
     classes.note(r.holding);
   }
-  const handler = placePath(classes, hStack, [], { cls: safe.cls, take: takeOf(classes, safe.cls, primitivesOf(hStack), undefined), note: `IN-${irq}: the handler takes ${safe.cls}` }, true);
+  const handler = placePath(classes, hStack, [], { cls: safe.cls, take: takeOf(classes, safe.cls, hStack, undefined), note: `IN-${irq}: the handler takes ${safe.cls}` }, true);
   const unsafePath = placePath(classes, uStack, [], { cls: unsafe.cls, take: { read: unsafeRead, wait: undefined }, note: `${irq}-ON-${unsafeRead ? "R" : "W"}: taken with ${context === "softirq" ? "softirqs" : "interrupts"} enabled` }, true);
   const threads: ThreadPlan[] = [
     {
@@ -443,7 +458,6 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
       label: `CPU0: takes ${unsafe.cls} (${irq}-unsafe), then the ${context} fires`,
       heading: [`CPU0 of lockdep's scenario: takes ${unsafe.cls} with ${context === "softirq" ? "softirqs" : "interrupts"} on; the ${context} that takes ${safe.cls} fires on the same CPU.`],
       path: withInterrupt(unsafePath, context, handler),
-      irqsOff: undefined,
     },
   ];
   // CPU1: the chain safe --> … --> unsafe. The task's own path when it holds the chain (safe -> unsafe
@@ -453,15 +467,16 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
   if (r.kind === "safe-unsafe" && chain.every((c) => taskHolds.has(c)) && r.backtrace.length > 0) {
     const held = r.held.filter((h) => h.cls !== r.trying.cls);
     for (const h of held) classes.note(h);
-    const holds = held.map((h) => ({ cls: h.cls, at: h.at, read: holdsForReading(classes, h.cls), note: heldNote(h, r.task) }));
-    const path = placePath(classes, r.backtrace, holds, { cls: r.trying.cls, take: takeOf(classes, r.trying.cls, primitivesOf(r.backtrace), undefined), note: `${r.task} is trying to acquire ${r.trying.cls}` }, true);
+    // The irq-safe lock is taken with the interrupt disabled (else lockdep would have reported its inconsistent use).
+    const holds = held.map((h) => ({ cls: h.cls, at: h.at, read: holdsForReading(classes, h.cls), note: heldNote(h, r.task), ...(h.cls === safe.cls ? { irqsOff: context } : {}) }));
+    const take = takeOf(classes, r.trying.cls, r.backtrace, undefined);
+    const path = placePath(classes, r.backtrace, holds, { cls: r.trying.cls, take: r.trying.cls === safe.cls ? { ...take, irqsOff: context } : take, note: `${r.task} is trying to acquire ${r.trying.cls}` }, true);
     threads.push({
       role: "irq-chain",
       name: `${taskWord(r.task)}_${innermostName(path, "path")}`,
       label: `CPU1: ${r.task}: ${chain.join(" -> ")} (the report's task)`,
       heading: [`CPU1 of lockdep's scenario: ${r.task}, the task that triggered the report, takes the chain ${chain.join(" --> ")}.`],
       path,
-      irqsOff: context,
     });
   } else {
     const last = chain.at(-1)!;
@@ -469,25 +484,24 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
     const forwards = r.kind === "safe-unsafe" || r.otherIs === "unsafe";
     const acquired = (forwards ? r.blocks.find((b) => b.lock.cls === last)?.acquiredAt : undefined) ?? [];
     if (acquired.length === 0) gaps.push(`a stack for the chain's last step (${last})`);
-    const holds = chain.slice(0, -1).map((cls) => ({ cls, at: undefined, read: holdsForReading(classes, cls), note: "lockdep's chain: where this path took it is not in the report" }));
+    const holds = chain.slice(0, -1).map((cls, i) => ({ cls, at: undefined, read: holdsForReading(classes, cls), note: "lockdep's chain: where this path took it is not in the report", ...(i === 0 ? { irqsOff: context } : {}) }));
     const path = placePath(classes, acquired, holds, { cls: last, take: { read: unsafeRead || primitivesOf(acquired).some((p) => p.read), wait: undefined }, note: `the chain's last step: ${last}` }, false);
     threads.push({
       role: "irq-chain",
       name: `chain_${innermostName(path, identifier(last))}`,
       label: `CPU1: ${chain.join(" -> ")}`,
       heading: [
-        `CPU1 of lockdep's scenario: the chain ${chain.join(" --> ")}, with ${context === "softirq" ? "softirqs" : "interrupts"} off.`,
+        `CPU1 of lockdep's scenario: the chain ${chain.join(" --> ")}, ${context === "softirq" ? "softirqs" : "interrupts"} off from the irq-safe ${chain[0]} on.`,
         `Lockdep recorded each step of the chain on some path; written here as one path (assumption 1).`,
       ],
       path,
-      irqsOff: context,
     });
   }
   threads.push(...writers(threads, classes));
   return { report: r, title: title(r, `${chain.join(" -> ")}`), chain, locks: classes.all(), threads, irq: context, gaps };
 }
 
-export function planScenario(r: LockdepReport): ScenarioPlan {
+function planOf(r: LockdepReport): Omit<ScenarioPlan, "ordered"> {
   switch (r.kind) {
     case "circular":
       return planCircular(r);
@@ -501,4 +515,30 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
     default:
       return unreachable(r);
   }
+}
+
+/**
+ * Which threads are work items' bodies (a path lockdep saw holding a
+ * `(work_completion)` or `(wq_completion)`, which process_one_work takes), and
+ * which queues are ordered: flush_work() takes a queue's map only on an
+ * ordered queue (or one with a rescuer), and a name may say so.
+ */
+export function planScenario(r: LockdepReport): ScenarioPlan {
+  const plan = planOf(r);
+  const nature = new Map(plan.locks.map((l) => [l.cls, l.nature]));
+  const ordered = new Set<string>();
+  const visit = (p: PathPlan): void => {
+    if (nature.get(p.target.cls) === "workqueue" && p.target.take.wait === "flush_work") ordered.add(p.target.cls);
+    if (p.interrupt) visit(p.interrupt.handler);
+  };
+  plan.threads.forEach((t) => visit(t.path));
+  for (const l of plan.locks) if (l.nature === "workqueue" && /ordered/i.test(l.cls)) ordered.add(l.cls);
+  const threads = plan.threads.map((t): ThreadPlan => {
+    const own = t.path.holds.get(-1) ?? [];
+    const cls = own.find((h) => nature.get(h.cls) === "work")?.cls;
+    const queue = own.find((h) => nature.get(h.cls) === "workqueue")?.cls;
+    // A handler fires on a `cpu`: a path an interrupt fires on stays one (its item's hold is then not written).
+    return (cls === undefined && queue === undefined) || t.path.interrupt ? t : { ...t, work: { cls, queue } };
+  });
+  return { ...plan, threads, ordered };
 }

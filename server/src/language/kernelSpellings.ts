@@ -4,6 +4,7 @@
 // character for `&` and unknown names for the arguments.
 
 import type { LockKind } from "./ast";
+import { lockFormOf } from "./verbs";
 
 type Op = "lock" | "unlock" | "rlock" | "runlock" | "trylock" | "rtrylock" | "held" | "locked";
 
@@ -11,9 +12,9 @@ interface Spelling {
   readonly op: Op;
   /** What to declare the lock as when the scenario has no such lock. */
   readonly kind: LockKind;
-  /** Saves, disables or restores interrupts (`_irq`, `_irqsave`, `_bh`, …): not modelled yet. */
-  readonly irq?: boolean;
-  /** `rwlock_t` (read_lock/write_lock): not modelled yet; an rwsem is the nearest. */
+  /** Saves, disables or restores interrupts: §10's `lock_irq`, `lock_irqsave`/`unlock_irqrestore`, `lock_bh` forms. */
+  readonly irq?: "irq" | "irqsave" | "bh";
+  /** `rwlock_t` (read_lock/write_lock): §10's `rwlock`. */
   readonly rwlock?: boolean;
 }
 
@@ -25,11 +26,16 @@ add(["mutex_unlock"], { op: "unlock", kind: "mutex" });
 add(["mutex_trylock"], { op: "trylock", kind: "mutex" });
 add(["mutex_is_locked"], { op: "locked", kind: "mutex" });
 add(["spin_lock", "raw_spin_lock", "spin_lock_nested"], { op: "lock", kind: "spinlock" });
-add(["spin_lock_irq", "spin_lock_irqsave", "spin_lock_bh", "raw_spin_lock_irq", "raw_spin_lock_irqsave"], { op: "lock", kind: "spinlock", irq: true });
+add(["spin_lock_irq", "raw_spin_lock_irq"], { op: "lock", kind: "spinlock", irq: "irq" });
+add(["spin_lock_irqsave", "raw_spin_lock_irqsave"], { op: "lock", kind: "spinlock", irq: "irqsave" });
+add(["spin_lock_bh"], { op: "lock", kind: "spinlock", irq: "bh" });
 add(["spin_unlock", "raw_spin_unlock"], { op: "unlock", kind: "spinlock" });
-add(["spin_unlock_irq", "spin_unlock_irqrestore", "spin_unlock_bh", "raw_spin_unlock_irq", "raw_spin_unlock_irqrestore"], { op: "unlock", kind: "spinlock", irq: true });
+add(["spin_unlock_irq", "raw_spin_unlock_irq"], { op: "unlock", kind: "spinlock", irq: "irq" });
+add(["spin_unlock_irqrestore", "raw_spin_unlock_irqrestore"], { op: "unlock", kind: "spinlock", irq: "irqsave" });
+add(["spin_unlock_bh"], { op: "unlock", kind: "spinlock", irq: "bh" });
 add(["spin_trylock", "raw_spin_trylock"], { op: "trylock", kind: "spinlock" });
-add(["spin_trylock_irqsave", "spin_trylock_bh"], { op: "trylock", kind: "spinlock", irq: true });
+add(["spin_trylock_irqsave"], { op: "trylock", kind: "spinlock", irq: "irqsave" });
+add(["spin_trylock_bh"], { op: "trylock", kind: "spinlock", irq: "bh" });
 add(["spin_is_locked"], { op: "locked", kind: "spinlock" });
 add(["down_read", "down_read_killable", "down_read_interruptible", "down_read_nested"], { op: "rlock", kind: "rwsem" });
 add(["up_read"], { op: "runlock", kind: "rwsem" });
@@ -38,16 +44,19 @@ add(["down_write", "down_write_killable", "down_write_nested"], { op: "lock", ki
 add(["up_write"], { op: "unlock", kind: "rwsem" });
 add(["down_write_trylock"], { op: "trylock", kind: "rwsem" });
 add(["rwsem_is_locked"], { op: "locked", kind: "rwsem" });
-add(["read_lock"], { op: "rlock", kind: "rwsem", rwlock: true });
-add(["read_unlock"], { op: "runlock", kind: "rwsem", rwlock: true });
-add(["write_lock"], { op: "lock", kind: "rwsem", rwlock: true });
-add(["write_unlock"], { op: "unlock", kind: "rwsem", rwlock: true });
-add(["read_trylock"], { op: "rtrylock", kind: "rwsem", rwlock: true });
-add(["write_trylock"], { op: "trylock", kind: "rwsem", rwlock: true });
-add(["read_lock_irq", "read_lock_irqsave", "read_lock_bh"], { op: "rlock", kind: "rwsem", rwlock: true, irq: true });
-add(["read_unlock_irq", "read_unlock_irqrestore", "read_unlock_bh"], { op: "runlock", kind: "rwsem", rwlock: true, irq: true });
-add(["write_lock_irq", "write_lock_irqsave", "write_lock_bh"], { op: "lock", kind: "rwsem", rwlock: true, irq: true });
-add(["write_unlock_irq", "write_unlock_irqrestore", "write_unlock_bh"], { op: "unlock", kind: "rwsem", rwlock: true, irq: true });
+add(["read_lock"], { op: "rlock", kind: "rwlock", rwlock: true });
+add(["read_unlock"], { op: "runlock", kind: "rwlock", rwlock: true });
+add(["write_lock"], { op: "lock", kind: "rwlock", rwlock: true });
+add(["write_unlock"], { op: "unlock", kind: "rwlock", rwlock: true });
+add(["read_trylock"], { op: "rtrylock", kind: "rwlock", rwlock: true });
+add(["write_trylock"], { op: "trylock", kind: "rwlock", rwlock: true });
+for (const irq of ["irq", "irqsave", "bh"] as const) {
+  const restore = irq === "irqsave" ? "irqrestore" : irq;
+  add([`read_lock_${irq}`], { op: "rlock", kind: "rwlock", rwlock: true, irq });
+  add([`read_unlock_${restore}`], { op: "runlock", kind: "rwlock", rwlock: true, irq });
+  add([`write_lock_${irq}`], { op: "lock", kind: "rwlock", rwlock: true, irq });
+  add([`write_unlock_${restore}`], { op: "unlock", kind: "rwlock", rwlock: true, irq });
+}
 add(["lockdep_is_held"], { op: "held", kind: "mutex" });
 
 export function isKernelSpelling(name: string): boolean {
@@ -78,21 +87,26 @@ export function lockNameOf(argument: string): string {
 export function kernelReplacement(name: string, lock: string): string | undefined {
   const s = table.get(name);
   if (!s) return undefined;
-  return s.op === "held" || s.op === "locked" ? `${s.op}(${lock})` : `${s.op} ${lock}`;
+  if (s.op === "held" || s.op === "locked") return `${s.op}(${lock})`;
+  // §10's lock forms carry the interrupt state (`spin_lock_irqsave` is `lock_irqsave`); a trylock has none.
+  if (s.irq && s.op !== "trylock" && s.op !== "rtrylock") return `${lockFormOf(s.op, s.irq)} ${lock}`;
+  return `${s.op} ${lock}`;
 }
 
 /**
- * What to write instead of `name(lock, …)`, and a note: interrupt state
- * and rwlock_t are not modelled yet; the lock must be declared.
+ * What to write instead of `name(lock, …)`, and a note: a trylock's
+ * interrupt state is written apart (§10 has no trylock form), rwlock_t is an
+ * `rwlock`; the lock must be declared.
  * `declared` is the kind of the lock if the scenario declares it.
  */
 export function kernelAdvice(name: string, lock: string, declared: LockKind | undefined): { instead: string; note: string } {
   const s = table.get(name)!;
   const instead = s.op === "trylock" || s.op === "rtrylock" ? `if ${s.op} ${lock} { … }` : kernelReplacement(name, lock)!;
   const notes: string[] = [];
-  if (s.irq) notes.push("interrupt state is not modelled yet, so the lock alone is what the scenario can show");
-  if (s.rwlock) notes.push("rwlock_t is not modelled yet; an 'rwsem' is the nearest lock");
-  if (declared === undefined) notes.push(`declare the lock, e.g. '${s.kind} ${lock.replace(/\[.*$/, "")}'`);
-  else if (s.kind === "rwsem" && declared !== "rwsem" && s.op !== "lock" && s.op !== "unlock" && s.op !== "trylock") notes.push(`declare it 'rwsem'`);
+  if (s.irq && (s.op === "trylock" || s.op === "rtrylock"))
+    notes.push(s.irq === "bh" ? "a trylock has no _bh form: write 'local_bh_disable' before it and 'local_bh_enable' after (§10)" : "a trylock has no _irqsave form: write 'local_irq_save' before it and 'local_irq_restore' after (§10)");
+  if (declared === undefined) notes.push(`declare the lock, e.g. '${s.kind} ${lock.replace(/\[.*$/, "")}'${s.rwlock ? " (rwlock_t, §10)" : ""}`);
+  else if (s.rwlock && declared !== "rwlock") notes.push("rwlock_t is §10's 'rwlock': declare it 'rwlock'");
+  else if (s.kind === "rwsem" && declared !== "rwsem" && declared !== "rwlock" && s.op !== "lock" && s.op !== "unlock" && s.op !== "trylock") notes.push(`declare it 'rwsem'`);
   return { instead, note: notes.length === 0 ? "" : ` (${notes.join("; ")})` };
 }

@@ -874,7 +874,7 @@ export const catalogue = {
   importPseudoLock: {
     code: "RACE173",
     severity: "information",
-    text: (cls: string, what: string, kind: string, primitive: string) => `${cls} is ${what}; the scenario writes it as ${article(kind)} until the importer maps it onto ${primitive}.`,
+    text: (cls: string, what: string, primitive: string) => `${cls} is ${what}; the scenario writes it as ${primitive}.`,
   },
   importUnmapped: {
     code: "RACE174",
@@ -883,9 +883,9 @@ export const catalogue = {
   },
   importInterrupt: {
     code: "RACE175",
-    severity: "warning",
-    text: (context: string) =>
-      `The importer does not write interrupt handlers as handlers yet (race-language.md §10): the ${context} is written as a call inside 'either' where lockdep's scenario shows it firing, and its nesting on the CPU is not modelled, so the check shows the deadlock only at that point, not wherever else the interrupt could fire.`,
+    severity: "information",
+    text: (context: string, handler: string, cpu: string) =>
+      `The ${context} is written as the handler '${handler}' on ${cpu} (race-language.md §10): the check lets it fire wherever ${cpu} has ${context === "softirq" ? "softirqs" : "interrupts"} on, not only where lockdep's scenario shows it; check that it can fire there.`,
   },
   importGap: {
     code: "RACE176",
