@@ -28,6 +28,8 @@ const slice: [string, number, number][] = [
   ["call-fan-out", 60, 1],
   ["call-chain", 25, 1],
   ["huge-either", 60, 1],
+  ["many-handlers", 60, 1],
+  ["many-work", 60, 1],
 ];
 
 describe("fuzz slice", () => {

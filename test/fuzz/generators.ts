@@ -14,7 +14,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { raceLexer } from "../../server/src/language/tokens";
-import { generateScenario, Rng } from "../differential/generate";
+import { DECLARATION_WORDS, LOCK_FORMS, VERBS } from "../../server/src/language/verbs";
+import { generateScenario, Rng, type Flavour } from "../differential/generate";
 
 export { Rng };
 
@@ -24,9 +25,16 @@ export interface Generator {
   make(rng: Rng, size: number, corpus: readonly string[]): string;
 }
 
-const KEYWORDS = ["scenario", "mutex", "recursive", "rwsem", "spinlock", "var", "fn", "driver", "cpu", "expect", "lock", "unlock", "rlock", "runlock", "trylock", "if", "else", "while", "either", "or", "wait", "until", "assert", "return", "true", "false", "held", "locked", "deadlock", "violation", "safe"];
+const KEYWORDS = [
+  ...["scenario", "mutex", "recursive", "rwsem", "spinlock", "var", "fn", "driver", "cpu", "expect", "lock", "unlock", "rlock", "runlock", "trylock", "if", "else", "while", "either", "or", "wait", "until", "assert", "return", "true", "false", "held", "locked", "deadlock", "violation", "safe"],
+  // The kernel's wait primitives and interrupt contexts (§9–§10), several files (§11).
+  ...DECLARATION_WORDS,
+  ...Object.keys(VERBS),
+  ...Object.keys(LOCK_FORMS),
+  ...["on", "max_active", "sysfs", "misuse", "rtrylock", "import", "object", "*"],
+];
 const PUNCTUATION = ["{", "}", "(", ")", "[", "]", ",", ";", ".", "=", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!", "+", "-"];
-const OTHER = ["x", "m", "C0", "f", "d", "pf", "0", "1", "-1", "127", "128", '"s"', '"', "//c\n", "/* c */", "/*", "*/", "\n", " ", "\t"];
+const OTHER = ["x", "m", "C0", "f", "d", "pf", "0", "1", "-1", "127", "128", '"s"', '"', '"linux/pci"', '"linux/driver-core"', '"x.race"', "//c\n", "/* c */", "/*", "*/", "\n", " ", "\t"];
 
 const between = (size: number, lo: number, hi: number): number => Math.round(lo + size * (hi - lo));
 
@@ -239,11 +247,52 @@ const hugeEither: Generator = {
 const valid: Generator = {
   name: "valid",
   make(rng) {
-    return generateScenario(rng.int(1, 1_000_000));
+    // The differential run's flavours: v1 statements, loops that may never end, and the kernel wait primitives (§9).
+    const flavour: Flavour = rng.pick([{}, { loops: true }, { loops: true, kernel: true }]);
+    return generateScenario(rng.int(1, 1_000_000), flavour);
   },
 };
 
-export const GENERATORS: readonly Generator[] = [bytes, tokens, mutate, valid, parens, blocks, elseIf, longExpr, manyCpus, manyLocks, manyVars, fanOut, callChain, hugeEither];
+/** Interrupt handlers (§10): up to past the thread limit, on random CPUs, over nested interrupt-off sections of every form. */
+const manyHandlers: Generator = {
+  name: "many-handlers",
+  make(rng, size) {
+    const cpus = rng.int(1, 4);
+    const handlers = rng.int(1, between(size, 2, 40));
+    const depth = rng.int(0, between(size, 2, 300));
+    const out = ["spinlock L", "rwlock R"];
+    for (let h = 0; h < handlers; h++) out.push(`${rng.pick(["irq", "softirq"])} H${h} on C${rng.int(0, cpus - 1)} { ${rng.pick(["lock L; unlock L", "rlock R; runlock R", "lock_irqsave L; unlock_irqrestore L", ""])} }`);
+    const opens = ["local_irq_disable", "local_irq_save", "local_bh_disable", "lock_irqsave L", "lock_bh L", "rlock_irq R"];
+    const closes: Record<string, string> = { local_irq_disable: "local_irq_enable", local_irq_save: "local_irq_restore", local_bh_disable: "local_bh_enable", "lock_irqsave L": "unlock_irqrestore L", "lock_bh L": "unlock_bh L", "rlock_irq R": "runlock_irq R" };
+    for (let c = 0; c < cpus; c++) {
+      const stack: string[] = [];
+      for (let d = 0; d < depth; d++) stack.push(rng.pick(opens));
+      // Mostly balanced; sometimes one close is dropped or doubled (a misuse to report, never a crash).
+      const body = [...stack, ...stack.map((o) => closes[o]!).reverse()];
+      if (rng.chance(0.2) && body.length > 0) body.splice(rng.int(0, body.length - 1), 1);
+      out.push(`cpu C${c} { ${body.join("; ")} }`);
+    }
+    return out.join("\n") + "\n";
+  },
+};
+
+/** Work items, queues and kthreads (§9): many of each, queuing, flushing and stopping one another. */
+const manyWork: Generator = {
+  name: "many-work",
+  make(rng, size) {
+    const n = rng.int(1, between(size, 2, 40));
+    const out = ["mutex M", `workqueue Q${rng.chance(0.3) ? " max_active 1" : ""}`];
+    for (let i = 0; i < n; i++) {
+      const other = rng.int(0, n - 1);
+      out.push(`work W${i} on Q { ${rng.pick([`queue_work W${other}`, `flush_work W${other}`, `cancel_work_sync W${other}`, "lock M; unlock M", "flush_workqueue Q"])} }`);
+    }
+    const calls = Array.from({ length: rng.int(1, between(size, 2, 60)) }, () => rng.pick([`queue_work W${rng.int(0, n - 1)}`, `flush_work W${rng.int(0, n - 1)}`, "lock M", "unlock M", "flush_workqueue Q", "destroy_workqueue Q"]));
+    out.push(`cpu C0 { ${calls.join("; ")} }`);
+    return out.join("\n") + "\n";
+  },
+};
+
+export const GENERATORS: readonly Generator[] = [bytes, tokens, mutate, valid, parens, blocks, elseIf, longExpr, manyCpus, manyLocks, manyVars, fanOut, callChain, hugeEither, manyHandlers, manyWork];
 
 export function generator(name: string): Generator {
   const g = GENERATORS.find((x) => x.name === name);
