@@ -450,6 +450,26 @@ describe("VS Code (code-server) with the packaged extension", () => {
     }
   });
 
+  it("goes to a kernel library function's definition, which opens read-only", async () => {
+    try {
+      await command("View: Close All Editors");
+      await openFile("v11-kill-device.race");
+      await page.locator(".codelens-decoration", { hasText: "safe" }).first().waitFor({ timeout: 60_000 });
+      await page.locator(".editor-group-container .monaco-editor .view-lines").first().click();
+      await goTo(14, 31); // bind_store, declared in linux/driver-core
+      await page.keyboard.press("F12");
+      await page.locator(".tab", { hasText: "driver-core.race" }).first().waitFor({ timeout: 30_000 });
+      await expect.poll(async () => page.locator('[id="status.editor.selection"]').textContent(), { timeout: 30_000 }).toMatch(/Ln \d+, Col \d+/);
+      expect(await page.locator(".editor-group-container .monaco-editor .view-lines").first().textContent()).toMatch(/fn[\s\u00a0]bind_store/);
+      await page.keyboard.type("x");
+      await page.locator(".monaco-editor-overlaymessage", { hasText: /read-only/i }).first().waitFor({ timeout: 30_000 });
+      await shot("library-read-only");
+      await command("View: Close All Editors");
+    } catch (e) {
+      await fail("library", e);
+    }
+  });
+
   it("runs the samples in the Testing view", async () => {
     try {
       await command("Testing: Focus on Test Explorer View");
