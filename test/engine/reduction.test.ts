@@ -221,3 +221,18 @@ describe("merged chains", () => {
     expect(body).toMatchObject({ cpu: "C0", always: ["m"] });
   });
 });
+
+describe("reduction is neutral where a deadlock decides when a hang shows", () => {
+  it("differential seed 44: C0's hang shows once C1's cancel_work takes w0's self-deadlock out of reach, in as few steps as in the full search", () => {
+    // Until then C0's hang belongs to w0's deadlock (§8 precedence: w0
+    // may affect C0). The second search for shortest stuck traces let
+    // only C0 (at a wait nobody else touches) into its stubborn sets, so it
+    // took C2's `lock L3` first and reached the hang a step later.
+    const text = read(join(fixturesDir, "differential", "seed-44.race"));
+    const { full, reduced } = compare(text);
+    const hang = (a: Analysis): number[] => a.report!.problems.filter((p) => p.kind === "hang").map((p) => p.trace.length);
+    expect(hang(full)).toEqual([2]);
+    expect(hang(reduced)).toEqual([2]);
+    expect(reduced.report!.problems.find((p) => p.kind === "hang")!.trace.map((s) => s.action)).toEqual(["queue_work w0 → queued", "cancel_work w0 → dequeued"]);
+  });
+});
