@@ -201,4 +201,41 @@ describe("the differential generator", () => {
     }
     expect([...seen].sort()).toEqual([...words].sort());
   });
+
+  it("with the irq flavour, writes scenarios that check clean, with every §10 construct somewhere, and leaves the other corpora as they were", () => {
+    const words = [
+      "rwlock L",
+      "spinlock L",
+      "irq h0 on C",
+      "softirq h",
+      "lock_irq ",
+      "unlock_irq ",
+      "lock_irqsave ",
+      "unlock_irqrestore ",
+      "lock_bh ",
+      "unlock_bh ",
+      "rlock_irq ",
+      "runlock_irqrestore ",
+      "rlock_bh ",
+      "local_irq_disable",
+      "local_irq_enable",
+      "local_irq_save",
+      "local_irq_restore",
+      "local_bh_disable",
+      "local_bh_enable",
+    ];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 200; seed++) {
+      const text = generateScenario(seed, { loops: true, irq: true });
+      expect(generateScenario(seed, { loops: true, irq: true })).toBe(text);
+      const fe = analyzeFrontEnd(text);
+      expect(fe.diagnostics.filter((d) => d.severity === "error"), `seed ${seed}`).toEqual([]);
+      // Spinning locks only (a handler cannot sleep).
+      expect(text, `seed ${seed}`).not.toMatch(/^(mutex|recursive mutex|rwsem) /m);
+      for (const word of words) if (text.includes(word)) seen.add(word);
+      expect(generateScenario(seed)).not.toMatch(/irq|_bh|rwlock/);
+      expect(generateScenario(seed, { loops: true, kernel: true })).not.toMatch(/irq|_bh|rwlock/);
+    }
+    expect([...seen].sort()).toEqual([...words].sort());
+  });
 });
