@@ -129,7 +129,7 @@ async function main(): Promise<void> {
           disagreements.push(name);
           if (!isNamed) {
             mkdirSync(fixtures, { recursive: true });
-            writeFileSync(join(fixtures, `seed-${seed}.race`), `// spin: ${JSON.stringify(spin)}\n// ${why}\n${text}`);
+            writeFileSync(join(fixtures, `${"irq" in flavour ? "irq-" : ""}seed-${seed}.race`), `// spin: ${JSON.stringify(spin)}\n// ${why}\n${text}`);
           }
           console.error(`DISAGREE ${name}: ${why}; SPIN ${JSON.stringify(spin)}`);
         }
