@@ -1,6 +1,7 @@
-// npm run test:differential [-- --count N --from SEED --plain]: generates scenarios,
-// checks each with our engine and with SPIN 6.5.2 on the exported Promela
-// model (spin -a, gcc, pan), and compares what both can express:
+// npm run test:differential [-- --count N --from SEED --plain | --irq]:
+// generates scenarios, checks each with our engine and with SPIN 6.5.2 on
+// the exported Promela model (spin -a, gcc, pan), and compares what both
+// can express:
 //   stuck:     some reachable state where no CPU can move and one is
 //              unfinished (ours) ⇔ SPIN reports an invalid end state (pan -A);
 //   violation: some assert can fail (ours) ⇔ SPIN reports an assertion
@@ -15,14 +16,21 @@
 //              `either` that may leave it, is a fair cycle for SPIN but no
 //              hang for us, as §8 assumes no unfair choices.)
 // Each scenario is also checked without reduction (--no-reduce): the two
-// searches must report the same (test/observable.ts), traces included.
+// searches must report the same (test/observable.ts), traces included, up
+// to ties: two traces of the same shortest length ending in different
+// states may word their problem differently, if the reduced one replays
+// on the model (agreeUpToTies; seeds 758 and 834).
 // It first replays test/fixtures/differential/*.race (earlier
-// disagreements, SPIN's answers in their first line) and the samples, then
-// the generated seeds. A new disagreement is written there as a fixture and
-// the run exits 1. Two scenarios run at a time (one per core). Seeds are
-// generated with loops that may never end and the kernel wait primitives
-// of race-language.md §9 (generate.ts, flavours `loops` and `kernel`);
-// `--plain` generates the corpus of the earlier runs (loops only).
+// disagreements, SPIN's answers in their first line, what was wrong in
+// the lines after) and the samples, then the generated seeds. A new
+// disagreement is written there as a fixture (seed-N.race; irq-seed-N.race
+// for --irq) and the run exits 1. Two scenarios run at a time (one per
+// core). Flavours (generate.ts): the default generates loops that may
+// never end and the kernel wait primitives of §9 (kernel.ts); `--irq`
+// loops and the interrupt contexts of §10 instead (irq.ts: irq/softirq
+// handlers, spinlocks and rwlocks, the lock forms and local_irq_*/
+// local_bh_* sections); `--plain` the corpus of the earlier runs (loops
+// only). Recorded runs: docs/reliability.md, "Differential runs".
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
