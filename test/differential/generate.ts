@@ -4,8 +4,10 @@
 // waits, asserts, trylock, either and bounded while loops. The same seed
 // always gives the same scenario. Scenarios are kept small enough for both
 // tools to explore completely. Flavours add loops that may never end and
-// the kernel wait primitives of §9 (kernel.ts).
+// the kernel wait primitives of §9 (kernel.ts), or interrupt handlers and
+// the interrupt-state statements and lock forms of §10 (irq.ts).
 
+import { Irq, type IrqHelpers, type IrqLock } from "./irq";
 import { Kernel, type Helpers, type Where } from "./kernel";
 
 export class Rng {
@@ -30,7 +32,7 @@ export class Rng {
 
 interface LockSpec {
   name: string;
-  kind: "mutex" | "recursive mutex" | "spinlock" | "rwsem";
+  kind: "mutex" | "recursive mutex" | "spinlock" | "rwsem" | "rwlock";
   indexed: boolean;
 }
 
@@ -60,13 +62,25 @@ export interface Flavour {
    * gives the scenario it always gave.
    */
   readonly kernel?: boolean;
+  /**
+   * Instead of the kernel primitives, interrupt contexts (race-language.md
+   * §10, irq.ts): spinlocks and rwlocks only, one to three `irq`/`softirq`
+   * handlers on two or three CPUs, each paired with a task's section of a
+   * lock it takes, in a form that keeps it out or not; lock forms and
+   * local_irq_… and local_bh_… sections anywhere, some misused. Off by default.
+   */
+  readonly irq?: boolean;
 }
+
+/** Read-side sections exist on these. */
+const readable = (l: LockSpec): boolean => l.kind === "rwsem" || l.kind === "rwlock";
 
 export function generateScenario(seed: number, flavour: Flavour = {}): string {
   const r = new Rng(seed);
   const locks: LockSpec[] = [];
   const nLocks = r.int(1, 4);
-  for (let i = 0; i < nLocks; i++) locks.push({ name: `L${i}`, kind: r.pick(["mutex", "mutex", "recursive mutex", "spinlock", "rwsem"] as const), indexed: r.chance(0.3) });
+  const kinds = flavour.irq ? (["spinlock", "spinlock", "rwlock"] as const) : (["mutex", "mutex", "recursive mutex", "spinlock", "rwsem"] as const);
+  for (let i = 0; i < nLocks; i++) locks.push({ name: `L${i}`, kind: r.pick(kinds), indexed: r.chance(0.3) });
   // Object names exist only where something is indexed: make sure something is.
   if (!locks.some((l) => l.indexed)) locks[r.int(0, locks.length - 1)]!.indexed = true;
   const vars: VarSpec[] = [];
@@ -75,6 +89,8 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
 
   // The kernel primitives (flavour `kernel`): declared after the locks and variables, so that without them every draw is as it was.
   const kernel = flavour.kernel ? new Kernel(r, OBJECTS) : undefined;
+  // The interrupt handlers (flavour `irq`): two or three CPUs, one to three handlers on them.
+  const irq = flavour.irq && !kernel ? new Irq(r, r.int(2, 3), locks as IrqLock[]) : undefined;
 
   // Inside a function with an object parameter `d`, indexed names use [d].
   const ref = (name: string, indexed: boolean, inFn: boolean): string => (indexed ? `${name}[${inFn ? "d" : r.pick(OBJECTS)}]` : name);
@@ -88,11 +104,12 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
   };
   // A work item's body and a kthread's run again and again (and so may a
   // function they call): there a counter would climb through every int, so
-  // the kernel flavour writes only constants outside the CPUs' own code.
+  // the kernel flavour writes only constants outside the CPUs' own code;
+  // so does the irq flavour (a handler's counting adds states, not shapes).
   const assign = (inFn: boolean, where?: Where): string => {
     const v = r.pick(vars);
     if (v.type === "bool") return `${varRef(v, inFn)} = ${r.pick(["true", "false", `!${varRef(v, inFn)}`])}`;
-    if (kernel && where?.kind !== "cpu") return `${varRef(v, inFn)} = ${r.int(0, 2)}`;
+    if ((kernel || irq) && where?.kind !== "cpu") return `${varRef(v, inFn)} = ${r.int(0, 2)}`;
     return r.chance(0.5) ? `${varRef(v, inFn)} = ${r.int(0, 2)}` : `${varRef(v, inFn)} = ${varRef(v, inFn)} ${r.pick(["+", "-"])} 1`;
   };
 
@@ -104,11 +121,15 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
         out.push(...kernel.statement(depth, inFn, where, helpers(fns)));
         continue;
       }
+      if (irq && r.chance(0.35)) {
+        out.push(...irq.statement(depth, inFn, where, irqHelpers(fns)));
+        continue;
+      }
       const roll = r.next();
       const l = r.pick(locks);
       if (roll < 0.28) {
         // A critical section; sometimes unbalanced on purpose.
-        const read = l.kind === "rwsem" && r.chance(0.4);
+        const read = readable(l) && r.chance(0.4);
         const inner = depth < 2 && r.chance(0.5) ? block(depth + 1, inFn, 2, fns, where) : [assign(inFn, where)];
         out.push(`${read ? "rlock" : "lock"} ${lockRef(l, inFn)}`, ...inner);
         if (!r.chance(0.07)) out.push(`${read ? "runlock" : "unlock"} ${lockRef(l, inFn)}`);
@@ -150,9 +171,15 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
     block: (depth, inFn, budget, where) => block(depth, inFn, budget, fns, where),
     locked(inner, inFn) {
       const l = r.pick(locks);
-      const read = l.kind === "rwsem" && r.chance(0.4);
+      const read = readable(l) && r.chance(0.4);
       return [`${read ? "rlock" : "lock"} ${lockRef(l, inFn)}`, ...inner.map((s) => "  " + s), `${read ? "runlock" : "unlock"} ${lockRef(l, inFn)}`];
     },
+  });
+
+  const irqHelpers = (fns: readonly string[]): IrqHelpers => ({
+    lockRef: (l, inFn) => ref(l.name, l.indexed, inFn),
+    assign: (inFn) => assign(inFn),
+    block: (depth, inFn, budget, where) => block(depth, inFn, budget, fns, where),
   });
 
   const lines: string[] = [`scenario "differential seed ${seed}"`];
@@ -160,7 +187,7 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
   for (const v of vars) lines.push(`var ${v.name}${v.indexed ? `[${OBJECTS.join(", ")}]` : ""} = ${v.type === "bool" ? r.pick(["true", "false"]) : r.int(0, 1)}`);
   const fns: string[] = [];
   // With the kernel's threads beside the CPUs, fewer functions and shorter CPUs keep the state space in reach.
-  const nFns = r.int(0, kernel ? 1 : 2);
+  const nFns = r.int(0, kernel || irq ? 1 : 2);
   for (let i = 0; i < nFns; i++) {
     // A function may call the ones declared before it: never recursion.
     lines.push(`fn f${i}(d) {`, ...block(1, true, 3, [...fns]).map((s) => "  " + s), "}");
@@ -173,6 +200,17 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
     const { pre, post } = kernel.protocol(nCpus, helpers(fns));
     lines.push(...kernel.declarations(), ...kernel.threads(helpers(fns)));
     for (let c = 0; c < nCpus; c++) lines.push(`cpu C${c} {`, ...[...pre[c]!, ...block(0, false, 2, fns), ...post[c]!].map((s) => "  " + s), "}");
+    return lines.join("\n") + "\n";
+  }
+  if (irq) {
+    // Each CPU: its part of the handlers' protocol and random statements, in either order.
+    const h = irqHelpers(fns);
+    const proto = irq.protocol(h);
+    lines.push(...irq.declarations(proto.handlers, h));
+    for (let c = 0; c < irq.cpus; c++) {
+      const random = block(0, false, 2, fns);
+      lines.push(`cpu C${c} {`, ...(r.chance(0.5) ? [...proto.cpus[c]!, ...random] : [...random, ...proto.cpus[c]!]).map((s) => "  " + s), "}");
+    }
     return lines.join("\n") + "\n";
   }
   const nCpus = r.int(2, 4);

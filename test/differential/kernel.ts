@@ -10,6 +10,7 @@
 // who waits for it), and random statements use them anywhere else.
 
 import type { Rng } from "./generate";
+import type { HandlerSpec } from "./irq";
 
 export interface QueueSpec {
   readonly name: string;
@@ -39,7 +40,13 @@ export interface NamedSpec {
 }
 
 /** Where a statement is generated: which thread's body (a function may run in any). */
-export type Where = { readonly kind: "cpu" } | { readonly kind: "fn" } | { readonly kind: "work"; readonly work: WorkSpec } | { readonly kind: "kthread"; readonly kthread: KthreadSpec };
+export type Where =
+  | { readonly kind: "cpu" }
+  | { readonly kind: "fn" }
+  | { readonly kind: "work"; readonly work: WorkSpec }
+  | { readonly kind: "kthread"; readonly kthread: KthreadSpec }
+  /** An interrupt handler's body (flavour `irq`, irq.ts). */
+  | { readonly kind: "handler"; readonly handler: HandlerSpec };
 
 /** What the kernel statements need from the generator around them. */
 export interface Helpers {

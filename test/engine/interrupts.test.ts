@@ -8,6 +8,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
+import { compile } from "../../server/src/engine/compile";
 import { summarize } from "../helpers";
 import { fullAndReduced } from "./both";
 
@@ -210,5 +211,25 @@ describe("lockdep's irq reports", () => {
       cpu C2 { lock c; unlock c }
       expect safe`);
     expect(irqReports(chain.reduced)).toEqual(["possible irq lock inversion dependency detected [a → b → c]: unreached"]);
+  });
+});
+
+describe("RCU in handlers", () => {
+  it("an RCU reader in a handler alone has its domain (it was an internal error: the built-in domain was made only for readers in other bodies)", () => {
+    const x = both(`
+      spinlock L
+      irq h on C0 { rcu_read_lock; lock L; unlock L; rcu_read_unlock }
+      cpu C0 { lock L; unlock L }
+      expect deadlock`);
+    expect(x.reduced.met).toBe(true);
+    // lock L; <Interrupt> h; rcu_read_lock (then h blocks on L).
+    expect(summarize(x.reduced)).toEqual(["deadlock [C0,h] 3 steps"]);
+  });
+
+  it("local_irq_* and local_bh_* (verbs without a target too) make no RCU domain", () => {
+    const x = both(`
+      cpu C0 { local_irq_disable; local_irq_enable; local_bh_disable; local_bh_enable; local_irq_save; local_irq_restore }`);
+    const m = compile(x.reduced.frontEnd.program.ast, x.reduced.frontEnd.checked.scope);
+    expect(m.srcus).toEqual([]);
   });
 });

@@ -12,7 +12,9 @@ import { join } from "node:path";
 import type { Analysis } from "../../server/src/analysis";
 import { generateScenario } from "../differential/generate";
 import { fixturesDir, listRace, read, run, samplesDir, summarize } from "../helpers";
-import { observable } from "../observable";
+import { agreeUpToTies, observable } from "../observable";
+import { compile } from "../../server/src/engine/compile";
+import type { Model } from "../../server/src/engine/model";
 
 function compare(text: string): { full: Analysis; reduced: Analysis } {
   const full = run(text, { reduce: false, maxStates: 3_000_000 });
@@ -219,5 +221,56 @@ describe("merged chains", () => {
     expect(reduced.report!.stats.states).toBe(5);
     const body = reduced.report!.lockFacts.find((f) => f.action === "spins = 1");
     expect(body).toMatchObject({ cpu: "C0", always: ["m"] });
+  });
+});
+
+describe("reduction is neutral where a deadlock decides when a hang shows", () => {
+  it("differential seed 44: C0's hang shows once C1's cancel_work takes w0's self-deadlock out of reach, in as few steps as in the full search", () => {
+    // Until then C0's hang belongs to w0's deadlock (§8 precedence: w0
+    // may affect C0). The second search for shortest stuck traces let
+    // only C0 (at a wait nobody else touches) into its stubborn sets, so it
+    // took C2's `lock L3` first and reached the hang a step later.
+    const text = read(join(fixturesDir, "differential", "seed-44.race"));
+    const { full, reduced } = compare(text);
+    const hang = (a: Analysis): number[] => a.report!.problems.filter((p) => p.kind === "hang").map((p) => p.trace.length);
+    expect(hang(full)).toEqual([2]);
+    expect(hang(reduced)).toEqual([2]);
+    expect(reduced.report!.problems.find((p) => p.kind === "hang")!.trace.map((s) => s.action)).toEqual(["queue_work w0 → queued", "cancel_work w0 → dequeued"]);
+  });
+});
+
+describe("reduction is neutral up to ties between equally short traces", () => {
+  const both = (seed: number): { full: Analysis; reduced: Analysis; model: Model } => {
+    const text = read(join(fixturesDir, "differential", `seed-${seed}.race`));
+    const full = run(text, { reduce: false, maxStates: 3_000_000 });
+    const reduced = run(text, { maxStates: 3_000_000 });
+    expect(reduced.report!.stats.shortestTraces).toBe(true);
+    return { full, reduced, model: compile(reduced.frontEnd.program.ast, reduced.frontEnd.checked.scope) };
+  };
+
+  it("differential seed 758: w1's assert fails before C1 sets x0 (reduced) or passes after (full), both 12 steps; the hang's message words its end state", () => {
+    const { full, reduced, model } = both(758);
+    const message = (a: Analysis): string => a.report!.problems[0]!.message;
+    expect(message(reduced)).toContain("held by w0 and w1, which can no longer release it");
+    expect(message(full)).toContain("C2 waits for (wq_completion)q0, held by w0, which can no longer release it");
+    expect(reduced.report!.problems[0]!.trace).toHaveLength(full.report!.problems[0]!.trace.length);
+    expect(observable(reduced)).not.toEqual(observable(full));
+    expect(agreeUpToTies(reduced, full, model, true)).toBe(true);
+  });
+
+  it("differential seed 834: C0 ends holding L1[o1] taken at its `lock` (reduced) or at its later `trylock` (full), both 16 steps; the site names where", () => {
+    const { full, reduced, model } = both(834);
+    const held = (a: Analysis) => a.report!.problems.find((p) => p.kind === "lock-held-at-exit")!;
+    expect(held(reduced).trace).toHaveLength(held(full).trace.length);
+    expect(held(reduced).sites[0]!.span.start).not.toBe(held(full).sites[0]!.span.start);
+    expect(agreeUpToTies(reduced, full, model, true)).toBe(true);
+  });
+
+  it("is no excuse for a longer trace (seed 44 before its fix: same problems, one trace a step longer) nor for one that does not replay", () => {
+    const { full, reduced, model } = both(758);
+    const longer = { ...reduced, report: { ...reduced.report!, problems: reduced.report!.problems.map((p, i) => (i === 0 ? { ...p, trace: [...p.trace, p.trace[p.trace.length - 1]!] } : p)) } };
+    expect(agreeUpToTies(longer, full, model, true)).toBe(false);
+    const unreal = { ...reduced, report: { ...reduced.report!, problems: reduced.report!.problems.map((p, i) => (i === 0 ? { ...p, trace: [...p.trace].reverse() } : p)) } };
+    expect(agreeUpToTies(unreal, full, model, true)).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
-import { commentText, toPromela } from "../../server/src/export/promela";
+import { commentText, guardAtomic, toPromela } from "../../server/src/export/promela";
 import { fixturesDir, handDir, read, root } from "../helpers";
 import { generateScenario } from "../differential/generate";
 
@@ -200,5 +200,74 @@ describe("the differential generator", () => {
       expect(generateScenario(seed)).not.toMatch(/queue_work|kthread|completion|sysfs|srcu|rcu_/);
     }
     expect([...seen].sort()).toEqual([...words].sort());
+  });
+
+  it("with the irq flavour, writes scenarios that check clean, with every §10 construct somewhere, and leaves the other corpora as they were", () => {
+    const words = [
+      "rwlock L",
+      "spinlock L",
+      "irq h0 on C",
+      "softirq h",
+      "lock_irq ",
+      "unlock_irq ",
+      "lock_irqsave ",
+      "unlock_irqrestore ",
+      "lock_bh ",
+      "unlock_bh ",
+      "rlock_irq ",
+      "runlock_irqrestore ",
+      "rlock_bh ",
+      "local_irq_disable",
+      "local_irq_enable",
+      "local_irq_save",
+      "local_irq_restore",
+      "local_bh_disable",
+      "local_bh_enable",
+    ];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 200; seed++) {
+      const text = generateScenario(seed, { loops: true, irq: true });
+      expect(generateScenario(seed, { loops: true, irq: true })).toBe(text);
+      const fe = analyzeFrontEnd(text);
+      expect(fe.diagnostics.filter((d) => d.severity === "error"), `seed ${seed}`).toEqual([]);
+      // Spinning locks only (a handler cannot sleep).
+      expect(text, `seed ${seed}`).not.toMatch(/^(mutex|recursive mutex|rwsem) /m);
+      for (const word of words) if (text.includes(word)) seen.add(word);
+      expect(generateScenario(seed)).not.toMatch(/irq|_bh|rwlock/);
+      expect(generateScenario(seed, { loops: true, kernel: true })).not.toMatch(/irq|_bh|rwlock/);
+    }
+    expect([...seen].sort()).toEqual([...words].sort());
+  });
+});
+
+describe("the on-top guard of interrupted contexts (§10)", () => {
+  const on = "cpu_top[0] == 0";
+  it("joins a condition's guard, and stands before a statement that is always executable", () => {
+    expect(guardAtomic("atomic { lk_owner[1] == 0 -> lk_owner[1] = 1; goto L0_2 }", on)).toBe("atomic { (cpu_top[0] == 0) && (lk_owner[1] == 0) -> lk_owner[1] = 1; goto L0_2 }");
+    expect(guardAtomic("atomic { t = !(gv[0]); goto L0_3 }", on)).toBe("atomic { (cpu_top[0] == 0) -> t = !(gv[0]); goto L0_3 }");
+    expect(guardAtomic("atomic { cp_done[0] = 0; goto L0_3 }", on)).toBe("atomic { (cpu_top[0] == 0) -> cp_done[0] = 0; goto L0_3 }");
+    expect(guardAtomic("atomic { r--; goto L0_3 }", on)).toBe("atomic { (cpu_top[0] == 0) -> r--; goto L0_3 }");
+    // A selection with `else` is always executable; one without joins each option's guard.
+    expect(guardAtomic("atomic { if :: gv[0] -> goto L0_1 :: else -> goto L0_2 fi }", on)).toBe("atomic { (cpu_top[0] == 0) -> if :: gv[0] -> goto L0_1 :: else -> goto L0_2 fi }");
+    expect(guardAtomic("atomic { if :: (a > 0) -> if :: b -> skip :: else -> skip fi; goto L0_1 :: c == 1 -> goto L0_2 fi }", on)).toBe(
+      "atomic { if :: (cpu_top[0] == 0) && ((a > 0)) -> if :: b -> skip :: else -> skip fi; goto L0_1 :: (cpu_top[0] == 0) && (c == 1) -> goto L0_2 fi }",
+    );
+    expect(guardAtomic("atomic { if :: goto L0_1 :: goto L0_2 fi }", on)).toBe("atomic { if :: (cpu_top[0] == 0) -> goto L0_1 :: (cpu_top[0] == 0) -> goto L0_2 fi }");
+    // Conditional expressions keep their arrows inside parentheses.
+    expect(guardAtomic("atomic { h_run[3] == 0 && (h_run[4] == 1 -> irq_off[4] == 0 : irq_off[2] == 0) -> cpu_top[2] = 4; goto L3_1 }", on)).toBe(
+      "atomic { (cpu_top[0] == 0) && (h_run[3] == 0 && (h_run[4] == 1 -> irq_off[4] == 0 : irq_off[2] == 0)) -> cpu_top[2] = 4; goto L3_1 }",
+    );
+  });
+
+  it("guards every statement of a task with handlers and of the handlers, with no `provided` clause (differential irq seed 23)", () => {
+    const fe = analyzeFrontEnd(read(join(fixturesDir, "differential", "irq-seed-23.race")));
+    const pml = toPromela(compile(fe.ast, fe.checked.scope));
+    expect(pml).not.toContain("provided");
+    const statements = pml.split("\n").filter((l) => /^(end)?L[0-9]+_[0-9]+: atomic/.test(l));
+    const of = (cpu: number): string[] => statements.filter((l) => l.startsWith(`L${cpu}_`) || l.startsWith(`endL${cpu}_`));
+    for (const l of of(2)) expect(l).toContain("cpu_top[2] == 0");
+    for (const l of of(3)) expect(l).toContain("(h_run[3] != 1 || cpu_top[2] == 4)");
+    // C1 has no handler: nothing to guard.
+    for (const l of of(1)) expect(l).not.toContain("cpu_top");
   });
 });

@@ -8,10 +8,13 @@ import type * as A from "../language/ast";
 import { unreachable } from "../language/ast";
 import type { Scope } from "../language/binder";
 import { forEachStmt } from "../language/ast";
-import { RCU_DOMAIN, VERBS, type ConditionVerb, type TargetKind, type Verb } from "../language/verbs";
+import { RCU_DOMAIN, type ConditionVerb, type TargetKind, type Verb } from "../language/verbs";
 import type { HandlerInfo, InstrBase, Instr, KthreadInfo, NamedInfo, PseudoLockInfo, ThreadKind, WorkInfo, WorkqueueInfo } from "./model";
 
 /** The objects of a declaration: `N[a]`, `N[b]`, or `N` alone. */
+/** The verbs of the built-in RCU domain. */
+const RCU_VERBS: ReadonlySet<string> = new Set(["rcu_read_lock", "rcu_read_unlock", "synchronize_rcu"]);
+
 export function instanceNames(name: string, instances: readonly A.Ident[] | undefined): string[] {
   return instances ? instances.map((i) => `${name}[${i.name}]`) : [name];
 }
@@ -73,9 +76,10 @@ export class Primitives {
     }
     let usesRcu = false;
     for (const item of file.items) {
-      if (item.kind !== "FnDecl" && item.kind !== "CpuDecl" && item.kind !== "WorkDecl" && item.kind !== "KthreadDecl" && item.kind !== "DriverDecl") continue;
+      // Interrupt handlers too (an RCU reader in a handler alone once met no domain); only the RCU verbs (not local_irq_*, which take no target either).
+      if (item.kind !== "FnDecl" && item.kind !== "CpuDecl" && item.kind !== "WorkDecl" && item.kind !== "KthreadDecl" && item.kind !== "DriverDecl" && item.kind !== "HandlerDecl") continue;
       const blocks = item.kind === "DriverDecl" ? item.callbacks.map((c) => c.body) : [item.body];
-      for (const b of blocks) forEachStmt(b, (s) => (usesRcu ||= s.kind === "VerbStmt" && VERBS[s.verb].target === undefined));
+      for (const b of blocks) forEachStmt(b, (s) => (usesRcu ||= s.kind === "VerbStmt" && RCU_VERBS.has(s.verb)));
     }
     this.rcu = usesRcu ? this.srcus.push({ name: RCU_DOMAIN, declSpan: { start: 0, end: 0 }, lockClass: pseudo(RCU_DOMAIN, { start: 0, end: 0 }) }) - 1 : -1;
     // Threads: the CPUs, then each work item's (one per object), then each kthread's.

@@ -35,6 +35,14 @@ interface Wanted {
   readonly keys: readonly StuckKey[];
   readonly looping: number;
   readonly quiet: number;
+  /**
+   * The threads that may affect the stuck ones (their code from its entry,
+   * transitively; stuck.ts's `affects`): while one of them can still reach
+   * a deadlock, the stuck threads belong to that deadlock's report (§8
+   * precedence), so where the problem first shows depends on their steps
+   * too. 0 when the search found no deadlock.
+   */
+  readonly affects: number;
 }
 
 export function stuckForever(model: Model, result: ExploreResult, options: ExploreOptions): StuckOutcome {
@@ -45,6 +53,8 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   if (!analysis) return { problems: [], complete: false, shortest: false, states: 0, ms: performance.now() - started };
   const { layout } = result;
   const reduction = new Reduction(model, layout);
+  const affects = affectsOf(model, reduction);
+  const deadlocks = result.problems.some((p) => p.kind === "deadlock");
   const wanted: Wanted[] = stuckProblems(analysis, reduction, model.cpus.map((c) => c.entry)).map((keys) => {
     const pcs = model.cpus.map((c) => c.entry);
     let cpus = 0;
@@ -54,7 +64,9 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
       if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
       else pcs[keyCpu(k)] = keyPc(k);
     }
-    return { keys, looping, quiet: reduction.interactingFrom(pcs, cpus) & ~looping };
+    let affected = 0;
+    if (deadlocks) for (let c = 0; c < model.cpus.length; c++) if (cpus & (1 << c)) affected |= affects[c]!;
+    return { keys, looping, quiet: reduction.interactingFrom(pcs, cpus) & ~looping, affects: affected };
   });
   const outcome = (problems: StuckOutcome["problems"], shortest: boolean, states: number): StuckOutcome => ({ problems, complete: true, shortest, states, ms: performance.now() - started });
   const main = wanted.map((w) => place(result, analysis, w)!);
@@ -116,10 +128,14 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
     loaded = state;
     return search.layout.pc(scratch, cpu);
   };
-  const reduction = new Reduction(search.layout.model, search.layout);
-  const entries = search.layout.model.cpus.map((c) => c.entry);
-  const affects = Int32Array.from(entries.map((_, c) => reduction.interactingFrom(entries, 1 << c) & ~(1 << c)));
+  const affects = affectsOf(search.layout.model, new Reduction(search.layout.model, search.layout));
   return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects);
+}
+
+/** Per thread: the other threads whose code from its entry may affect its own (transitively). */
+function affectsOf(model: Model, reduction: Reduction): Int32Array {
+  const entries = model.cpus.map((c) => c.entry);
+  return Int32Array.from(entries.map((_, c) => reduction.interactingFrom(entries, 1 << c) & ~(1 << c)));
 }
 
 /**
@@ -127,14 +143,16 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
  * waiting CPUs not yet where it hangs must move (only its own steps bring
  * it there); else a CPU that must stop and can still move (only steps of
  * its stubborn closure can stop it); else one among the CPUs whose futures
- * interact with the stuck ones' (steps of others change nothing the
- * problem depends on). A state where the waiting CPUs are where they hang
+ * interact with the stuck ones' or, when the scenario deadlocks somewhere,
+ * with the threads that may affect them (a step that takes a deadlock out
+ * of their reach is what makes them a problem of their own; steps of
+ * others change nothing the problem depends on). A state where the waiting CPUs are where they hang
  * may be a problem's state: chains do not pass it.
  */
 function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
   const parts = problems.map((w) => ({
     waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
-    cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0),
+    cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
     quiet: w.quiet,
   }));
   const scratch = new Int32Array(layout.cpuCount);

@@ -96,9 +96,13 @@ export function toPromela(model: Model, source = "scenario"): string {
   model.cpus.forEach((cpu, ci) => {
     out.push("");
     out.push(`/* ${commentText(cpu.name + (cpu.label ? ` "${cpu.label}"` : ""))} */`);
-    // A CPU's task and its handlers run only while on top of the CPU (§10).
-    const provided = layout.p.irq.promelaProvided(ci);
-    out.push(`proctype CPU${ci}()${provided ? ` provided (${provided})` : ""} {`);
+    // A CPU's task and its handlers run only while on top of the CPU (§10):
+    // every statement's guard says so (onTop). Not a `provided` clause: pan's
+    // weak fairness (-f) counts a process that only its `provided` clause
+    // blocks as enabled, so a handler looping for ever on top of its task
+    // would be no fair cycle (differential seed 23).
+    const onTop = layout.p.irq.promelaProvided(ci);
+    out.push(`proctype CPU${ci}() {`);
     out.push("  int t;");
     out.push(`  goto ${label(model, ci, cpu.entry)};`);
     cpu.code.forEach((ins: Instr, pc) => {
@@ -115,11 +119,86 @@ export function toPromela(model: Model, source = "scenario"): string {
         stop: `${jump(PC_DONE)}goto L${ci}_stop`,
         expr: (e) => expr(e, ci),
       };
-      out.push(`${label(model, ci, pc)}: ${semantics(ins).promela(ins, context)} /* ${commentText(ins.text)} */`);
+      const text = semantics(ins).promela(ins, context);
+      out.push(`${label(model, ci, pc)}: ${onTop ? guardAtomic(text, onTop) : text} /* ${commentText(ins.text)} */`);
     });
     out.push(`L${ci}_stop: skip;`);
     out.push(`L${ci}_done: skip`);
     out.push("}");
   });
   return out.join("\n") + "\n";
+}
+
+/**
+ * `atomic { … }` (one step, as every instruction is written) made
+ * executable only where `on` holds as well: `on` joins the guard of its
+ * first statement (of each option, when that is a selection without
+ * `else`), or stands before it when that statement is always executable.
+ * So the step is taken at once or not at all, as before, never stopping
+ * inside the atomic sequence after `on`.
+ */
+export function guardAtomic(step: string, on: string): string {
+  const m = /^atomic \{ ([^]*) \}$/.exec(step);
+  if (!m) throw new ExportError(`not one atomic step: ${step.slice(0, 80)}`);
+  return `atomic { ${guardSequence(m[1]!, on)} }`;
+}
+
+function guardSequence(seq: string, on: string): string {
+  const body = seq.trimStart();
+  if (/^if\b/.test(body)) {
+    const end = closing(body, 0);
+    const options = splitOptions(body.slice(2, end));
+    const rest = body.slice(end + 2);
+    // With an `else` the selection is always executable: `on` goes first.
+    if (options.some((o) => /^else\b/.test(o.trim()))) return `(${on}) -> ${body}`;
+    return `if ${options.map((o) => `:: ${guardSequence(o, on)}`).join(" ")} fi${rest}`;
+  }
+  const first = topLevel(body, (i) => body.startsWith("->", i) || body[i] === ";");
+  const head = body.slice(0, first).trim();
+  // A condition (no assignment, increment, jump or other statement): `on` joins it.
+  const statement = /^(goto|skip|assert|atomic|run|printf|break)\b/.test(head) || topLevel(head, (i) => head[i] === "=" && !"=!<>".includes(head[i - 1]!) && head[i + 1] !== "=") < head.length || /\+\+|--/.test(head);
+  if (first < body.length && body.startsWith("->", first) && !statement) return `(${on}) && (${head}) ${body.slice(first)}`;
+  return `(${on}) -> ${body}`;
+}
+
+/** The index of the first position at nesting depth 0 (parentheses, braces, if/fi, do/od) where `at` holds, or the length. */
+function topLevel(s: string, at: (i: number) => boolean): number {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    const word = /\w/.test(s[i - 1] ?? " ") ? "" : (/^\w+/.exec(s.slice(i))?.[0] ?? "");
+    if (c === "(" || c === "{" || word === "if" || word === "do") depth++;
+    else if (c === ")" || c === "}" || word === "fi" || word === "od") depth--;
+    else if (depth === 0 && at(i)) return i;
+    if (word.length > 1) i += word.length - 1;
+  }
+  return s.length;
+}
+
+/** The index of the `fi` closing the `if` at `from`. */
+function closing(s: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s[i]!;
+    const word = /\w/.test(s[i - 1] ?? " ") ? "" : (/^\w+/.exec(s.slice(i))?.[0] ?? "");
+    if (c === "(" || c === "{" || word === "if" || word === "do") depth++;
+    else if (c === ")" || c === "}" || word === "od") depth--;
+    else if (word === "fi" && --depth === 0) return i;
+    if (word.length > 1) i += word.length - 1;
+  }
+  throw new ExportError(`no fi closes: ${s.slice(from, from + 80)}`);
+}
+
+/** The options of a selection's inside (between `if` and `fi`), each without its leading `::`. */
+function splitOptions(inside: string): string[] {
+  const out: string[] = [];
+  let rest = inside.trim();
+  if (!rest.startsWith("::")) throw new ExportError(`a selection without options: ${inside.slice(0, 80)}`);
+  rest = rest.slice(2);
+  for (;;) {
+    const next = topLevel(rest, (i) => rest.startsWith("::", i));
+    out.push(rest.slice(0, next).trim());
+    if (next === rest.length) return out;
+    rest = rest.slice(next + 2);
+  }
 }
