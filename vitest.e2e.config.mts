@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Real tools: headless Neovim and VS Code (code-server + Chromium), and SPIN
-// on exported models (spin-imports.test.ts).
+// on exported models (spin.test.ts).
 // `npm run test:e2e`; .ci/run installs what they need first.
 export default defineConfig({
   test: {

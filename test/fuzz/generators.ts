@@ -247,8 +247,8 @@ const hugeEither: Generator = {
 const valid: Generator = {
   name: "valid",
   make(rng) {
-    // The differential run's flavours: v1 statements, loops that may never end, and the kernel wait primitives (§9).
-    const flavour: Flavour = rng.pick([{}, { loops: true }, { loops: true, kernel: true }]);
+    // The differential run's flavours: v1 statements, loops that may never end, the kernel wait primitives (§9), interrupt handlers (§10).
+    const flavour: Flavour = rng.pick([{}, { loops: true }, { loops: true, kernel: true }, { loops: true, irq: true }]);
     return generateScenario(rng.int(1, 1_000_000), flavour);
   },
 };
@@ -261,7 +261,7 @@ const manyHandlers: Generator = {
     const handlers = rng.int(1, between(size, 2, 40));
     const depth = rng.int(0, between(size, 2, 300));
     const out = ["spinlock L", "rwlock R"];
-    for (let h = 0; h < handlers; h++) out.push(`${rng.pick(["irq", "softirq"])} H${h} on C${rng.int(0, cpus - 1)} { ${rng.pick(["lock L; unlock L", "rlock R; runlock R", "lock_irqsave L; unlock_irqrestore L", ""])} }`);
+    for (let h = 0; h < handlers; h++) out.push(`${rng.pick(["irq", "softirq"])} H${h} on C${rng.int(0, cpus - 1)} { ${rng.pick(["lock L; unlock L", "rlock R; runlock R", "lock_irqsave L; unlock_irqrestore L", "rcu_read_lock; rcu_read_unlock", ""])} }`);
     const opens = ["local_irq_disable", "local_irq_save", "local_bh_disable", "lock_irqsave L", "lock_bh L", "rlock_irq R"];
     const closes: Record<string, string> = { local_irq_disable: "local_irq_enable", local_irq_save: "local_irq_restore", local_bh_disable: "local_bh_enable", "lock_irqsave L": "unlock_irqrestore L", "lock_bh L": "unlock_bh L", "rlock_irq R": "runlock_irq R" };
     for (let c = 0; c < cpus; c++) {

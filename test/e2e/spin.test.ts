@@ -1,9 +1,11 @@
-// race export --promela on scenarios with imports (race-language.md §11):
+// SPIN on our exported models, with the real-tool tests. race export
+// --promela on scenarios with imports (race-language.md §11):
 // the CLI flattens the scenario and every file it imports into one model,
 // and SPIN's answer on that model agrees with ours (the differential run's
 // comparison, test/differential/spin.ts). Every sample on the kernel
 // library, and relative imports with objects, [*] and a driver passed as an
-// argument. SPIN is a real tool like the editors here: .ci/run installs it
+// argument; and pan's weak fairness on an interrupt handler looping on top
+// of its task (differential irq seed 23). SPIN is a real tool like the editors here: .ci/run installs it
 // and runs this with them (npm run test:e2e); `npm test` needs only Node.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,8 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../server/src/analysis";
+import { compile } from "../../server/src/engine/compile";
+import { toPromela } from "../../server/src/export/promela";
 import { disagreement, spinVerdict } from "../differential/spin";
-import { listRace, read, runCli, samplesDir } from "../helpers";
+import { fixturesDir, listRace, read, runCli, samplesDir } from "../helpers";
 
 const withImports = listRace(samplesDir).filter((f) => /^import "/m.test(read(join(samplesDir, f))));
 
@@ -67,4 +71,19 @@ describe("race export --promela with imports, under SPIN", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("pan's weak fairness on interrupt handlers", () => {
+  it("irq seed 23: h0 looping for ever on top of C2 is a fair non-progress cycle once no `provided` clause hides C2's being blocked", async () => {
+    const a = analyze(read(join(fixturesDir, "differential", "irq-seed-23.race")), { maxStates: 1_000_000 });
+    expect(a.report!.problems.some((p) => p.form === "livelock" && p.cpus.join() === "C2,h0")).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "race-spin-"));
+    try {
+      const spin = await spinVerdict(toPromela(compile(a.frontEnd.ast, a.frontEnd.checked.scope)), dir);
+      expect(spin).toEqual({ stuck: true, violation: false, cycle: true });
+      expect(disagreement(a, spin)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
