@@ -222,14 +222,7 @@ cpu C {
   });
 
   describe("the quick fix: take the lock with the interrupt off where the handler interrupts its holder", () => {
-    const fixesFor = async (uri: string, text: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> => {
-      await client.open(uri, text);
-      const p = await client.engineDiagnostics(uri, 1);
-      const diagnostic = p.diagnostics.find((x) => x.code === "RACE100")!;
-      expect(diagnostic, "a deadlock").toBeDefined();
-      const actions = await client.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
-      return { actions, diagnostic };
-    };
+    const fixesFor = (uri: string, text: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> => client.fixesFor(uri, text);
 
     it("a hardirq waiting for a lock its CPU's task holds: lock_irqsave/unlock_irqrestore in the task, verified and preferred; the fixed text is safe", async () => {
       const uri = "file:///fix-vblank.race";

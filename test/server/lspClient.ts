@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import { WorkDoneProgress, type Hover, type Position, type ProgressToken, type PublishDiagnosticsParams, type WorkspaceEdit } from "vscode-languageserver-protocol";
+import { WorkDoneProgress, type CodeAction, type Diagnostic, type Hover, type Position, type ProgressToken, type PublishDiagnosticsParams, type WorkspaceEdit } from "vscode-languageserver-protocol";
 import { LineIndex } from "../../server/src/language/span";
 import { applyEdits } from "../../server/src/services/edits";
 import { SEMANTIC_TYPES } from "../../server/src/services/navigation";
@@ -115,6 +115,16 @@ export class LspClient {
       tokens.push({ line: line + 1, text: lines[line]!.slice(char, char + data[i + 2]!), type: SEMANTIC_TYPES[data[i + 3]!]!, decl: (data[i + 4]! & 1) !== 0 });
     }
     return tokens;
+  }
+
+  /** Opens `text` at `uri`, waits for the engine's `code` diagnostic (a deadlock by default), and asks for its code actions. */
+  async fixesFor(uri: string, text: string, code = "RACE100"): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> {
+    await this.open(uri, text);
+    const p = await this.engineDiagnostics(uri, 1);
+    const diagnostic = p.diagnostics.find((x) => x.code === code);
+    if (!diagnostic) throw new Error(`no ${code} at ${uri}: ${p.diagnostics.map((d) => d.code).join(", ")}`);
+    const actions = await this.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+    return { actions, diagnostic };
   }
 
   async close(): Promise<void> {

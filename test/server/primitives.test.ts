@@ -180,14 +180,7 @@ wor
   });
 
   describe("quick fixes for a flush or cancel under a lock the work item takes", () => {
-    const fixesFor = async (uri: string, text: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> => {
-      await client.open(uri, text);
-      const p = await client.engineDiagnostics(uri, 1);
-      const diagnostic = p.diagnostics.find((x) => x.code === "RACE100")!;
-      expect(diagnostic, "a deadlock").toBeDefined();
-      const actions = await client.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
-      return { actions, diagnostic };
-    };
+    const fixesFor = (uri: string, text: string): Promise<{ actions: CodeAction[]; diagnostic: Diagnostic }> => client.fixesFor(uri, text);
 
     it("flush outside the lock: moves flush_work after the unlock, verified; the fixed text is safe", async () => {
       const uri = "file:///fix-flush.race";

@@ -16,6 +16,13 @@ export const enum CpuStatus {
   Idle = 4,
 }
 
+/** A wait for the threads in `mask`: enabled once there are none, else blocked on them (recorded in `waitsFor`). */
+export function waitingFor(waitsFor: Int32Array, cpu: number, mask: number): CpuStatus {
+  if (mask === 0) return CpuStatus.Enabled;
+  waitsFor[cpu] = mask;
+  return CpuStatus.BlockedOnLock;
+}
+
 export const enum StepResult {
   Ok = 0,
   Violation = 1,

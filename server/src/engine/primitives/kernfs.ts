@@ -16,7 +16,7 @@
 // it, held for the block), a removal a write acquire.
 
 import type { InstrBase, Model } from "../model";
-import { CpuStatus, StepResult } from "../status";
+import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { PerThreadCounts } from "./counters";
 import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart, type WaitFacts } from "./types";
@@ -193,10 +193,7 @@ export const sysfsExitOp: OpSemantics<InstrOf<"sysfs_exit">> = {
 /** The return of a removal: once no reference remains; else it waits for the holders. */
 function drainStatus(m: Layout, st: Uint8Array, cpu: number, kn: number, waitsFor: Int32Array): CpuStatus {
   if (!m.waits.waiting(st, cpu)) return CpuStatus.Enabled;
-  const holders = kernfs(m).holders(st, kn);
-  if (holders === 0) return CpuStatus.Enabled;
-  waitsFor[cpu] = holders;
-  return CpuStatus.BlockedOnLock;
+  return waitingFor(waitsFor, cpu, kernfs(m).holders(st, kn));
 }
 
 /** At a removal's call: the threads holding an active reference (a removal by itself drops its own first), or NO_THREAD. */

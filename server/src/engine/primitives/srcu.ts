@@ -13,7 +13,7 @@
 // printed `sync(S)`.
 
 import type { InstrBase, Model } from "../model";
-import { CpuStatus, StepResult } from "../status";
+import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { RCU_DOMAIN } from "../../language/verbs";
 import { PerThreadCounts } from "./counters";
@@ -216,10 +216,7 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
   recordBytes: (_ins, model) => maskBytes(model),
   status(m, st, cpu, _ins, waitsFor) {
     if (!m.waits.waiting(st, cpu)) return CpuStatus.Enabled;
-    const mask = srcu(m).waitingFor(st, cpu);
-    if (mask === 0) return CpuStatus.Enabled;
-    waitsFor[cpu] = mask;
-    return CpuStatus.BlockedOnLock;
+    return waitingFor(waitsFor, cpu, srcu(m).waitingFor(st, cpu));
   },
   step(m, st, cpu, ins) {
     const waits = m.waits;

@@ -21,7 +21,7 @@
 // a pending instance off the queue (cancel) ends the waits for it.
 
 import type { InstrBase, Model } from "../model";
-import { CpuStatus, StepResult } from "../status";
+import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type ObjectState, type StatePart, type StepWords, type WaitFacts } from "./types";
 
@@ -741,10 +741,7 @@ export const flushWorkqueueOp: OpSemantics<InstrOf<"flush_workqueue">> = {
   recordBytes: (ins, model) => model.works.filter((w) => w.queue === ins.queue).length,
   status(m, st, cpu, ins, waitsFor) {
     if (!m.waits.waiting(st, cpu)) return CpuStatus.Enabled;
-    const mask = queueFlushPending(m, st, cpu, ins.queue);
-    if (mask === 0) return CpuStatus.Enabled;
-    waitsFor[cpu] = mask;
-    return CpuStatus.BlockedOnLock;
+    return waitingFor(waitsFor, cpu, queueFlushPending(m, st, cpu, ins.queue));
   },
   step(m, st, cpu, ins) {
     const waits = m.waits;
@@ -803,10 +800,7 @@ const drain: OpSemantics<InstrOf<"drain_workqueue" | "destroy_workqueue">> = {
   recordBytes: () => 0,
   status(m, st, cpu, ins, waitsFor) {
     if (!m.waits.waiting(st, cpu)) return CpuStatus.Enabled;
-    const mask = work(m).busy(st, ins.queue);
-    if (mask === 0) return CpuStatus.Enabled;
-    waitsFor[cpu] = mask;
-    return CpuStatus.BlockedOnLock;
+    return waitingFor(waitsFor, cpu, work(m).busy(st, ins.queue));
   },
   step(m, st, cpu, ins) {
     const waits = m.waits;
