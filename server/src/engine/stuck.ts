@@ -25,12 +25,6 @@ import type { Reduction } from "./reduce";
 
 /** The pc of a livelock key: the CPU loops without end. */
 export const LOOP = 0xffff;
-/**
- * The pc of a key for a task that never moves again because an interrupt
- * handler on top of it never returns: where the handler came in does not
- * make another problem (the report names the handler, not the point).
- */
-export const INTERRUPTED = 0xfffe;
 
 /** A settled stuck CPU: `cpu << 16 | pc` (pc LOOP for a livelock). */
 export type StuckKey = number;
@@ -170,7 +164,7 @@ export function stuckProblems(analysis: StuckAnalysis, reduction: Reduction, ent
   const at = (k: StuckKey): { cpu: number; pc: number; whole: boolean } => {
     const cpu = keyCpu(k);
     const pc = keyPc(k);
-    return pc === LOOP || pc === INTERRUPTED ? { cpu, pc: entries[cpu]!, whole: true } : { cpu, pc, whole: false };
+    return pc === LOOP ? { cpu, pc: entries[cpu]!, whole: true } : { cpu, pc, whole: false };
   };
   for (let i = 0; i < keys.length; i++) {
     for (let j = i + 1; j < keys.length; j++) {

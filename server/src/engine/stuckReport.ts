@@ -10,7 +10,7 @@ import { semantics } from "./primitives";
 import { distanceInCode, loopHead } from "./controlFlow";
 import { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
-import { analyseStuck, findLoop, firstHolding, INTERRUPTED, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
+import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 
 export interface StuckOutcome {
   /** Each problem with the search its state belongs to. */
@@ -62,7 +62,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
     for (const k of keys) {
       cpus |= 1 << keyCpu(k);
       if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
-      else if (keyPc(k) !== INTERRUPTED) pcs[keyCpu(k)] = keyPc(k);
+      else pcs[keyCpu(k)] = keyPc(k);
     }
     let affected = 0;
     if (deadlocks) for (let c = 0; c < model.cpus.length; c++) if (cpus & (1 << c)) affected |= affects[c]!;
@@ -113,7 +113,7 @@ const MIN_SECOND_SEARCH = 20_000;
 function ownSteps(model: Model, keys: readonly StuckKey[]): number {
   let total = 0;
   for (const k of keys) {
-    if (keyPc(k) === LOOP || keyPc(k) === INTERRUPTED) continue;
+    if (keyPc(k) === LOOP) continue;
     const cpu = model.cpus[keyCpu(k)]!;
     total += distanceInCode(cpu.code, cpu.entry, keyPc(k));
   }
@@ -126,7 +126,7 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
   const pcOf = (state: number, cpu: number): number => {
     if (loaded !== state) search.store.load(state, scratch);
     loaded = state;
-    return search.layout.p.irq.interruptedBy(scratch, cpu) >= 0 ? INTERRUPTED : search.layout.pc(scratch, cpu);
+    return search.layout.pc(scratch, cpu);
   };
   const affects = affectsOf(search.layout.model, new Reduction(search.layout.model, search.layout));
   return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects);
@@ -151,7 +151,7 @@ function affectsOf(model: Model, reduction: Reduction): Int32Array {
  */
 function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
   const parts = problems.map((w) => ({
-    waiting: w.keys.filter((k) => keyPc(k) !== LOOP && keyPc(k) !== INTERRUPTED).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
+    waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
     cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
     quiet: w.quiet,
   }));
