@@ -126,6 +126,37 @@ const order: Record<ProblemKind, number> = {
   "irq-state-at-exit": 13,
 };
 
+/**
+ * A task under an interrupt handler that never returns is stuck at the
+ * statement the handler came in at, so the stuck analysis finds one hang
+ * per such statement, each worded the same ("C0 is interrupted by h and
+ * cannot go on until it returns; …"). Those that differ only in where
+ * interrupted tasks were interrupted are one problem to a reader: the one
+ * with the shortest trace stays (the first in the stable order among
+ * equals). Done on the final list, the same for a reduced search as for a
+ * full one, which find the same problems with the same trace lengths when
+ * both are proven shortest (`byLength`); when they are not, the first in
+ * the stable order's search-independent part stays.
+ */
+function oncePerInterruptedTask(problems: readonly Problem[], byLength: boolean): Problem[] {
+  const signature = (p: Problem): string | undefined =>
+    p.kind === "hang" && p.sites.some((x) => x.interrupted !== undefined)
+      ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
+      : undefined;
+  const where = (p: Problem): string => p.sites.map((x) => `${x.cpu}@${String(x.span.start).padStart(10, "0")}`).join(",");
+  const best = new Map<string, Problem>();
+  for (const p of problems) {
+    const k = signature(p);
+    if (k === undefined) continue;
+    const b = best.get(k);
+    if (b === undefined || (byLength ? p.trace.length < b.trace.length || (p.trace.length === b.trace.length && where(p) < where(b)) : where(p) < where(b))) best.set(k, p);
+  }
+  return problems.filter((p) => {
+    const k = signature(p);
+    return k === undefined || best.get(k) === p;
+  });
+}
+
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
   const started = performance.now();
   const result = explore(model, options);
@@ -157,7 +188,10 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
   const lockGraph = buildLockGraph(model, result, { deadline: options.timeoutMs !== undefined ? started + options.timeoutMs : undefined, isCancelled: options.isCancelled });
   return {
     globallyStuck: result.stuckState >= 0,
-    problems: indexed.map((x) => x.p),
+    problems: oncePerInterruptedTask(
+      indexed.map((x) => x.p),
+      exact.complete && (stuck?.shortest ?? true),
+    ),
     lockGraph,
     irqReports: irqReports(model, result, lockGraph),
     irqUsage: lockIrqUsage(model, result),
