@@ -132,13 +132,12 @@ const order: Record<ProblemKind, number> = {
  * per such statement, each worded the same ("C0 is interrupted by h and
  * cannot go on until it returns; …"). Those that differ only in where
  * interrupted tasks were interrupted are one problem to a reader: the one
- * with the shortest trace stays (the first in the stable order among
- * equals). Done on the final list, the same for a reduced search as for a
- * full one, which find the same problems with the same trace lengths when
- * both are proven shortest (`byLength`); when they are not, the first in
- * the stable order's search-independent part stays.
+ * whose interrupted tasks were interrupted earliest in the text stays.
+ * Chosen by the text alone, not by trace length, so that it is the same
+ * for a reduced search as for a full one, which find the same problems but
+ * may not prove the same traces shortest (irq differential seed 907).
  */
-function oncePerInterruptedTask(problems: readonly Problem[], byLength: boolean): Problem[] {
+function oncePerInterruptedTask(problems: readonly Problem[]): Problem[] {
   const signature = (p: Problem): string | undefined =>
     p.kind === "hang" && p.sites.some((x) => x.interrupted !== undefined)
       ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
@@ -149,7 +148,7 @@ function oncePerInterruptedTask(problems: readonly Problem[], byLength: boolean)
     const k = signature(p);
     if (k === undefined) continue;
     const b = best.get(k);
-    if (b === undefined || (byLength ? p.trace.length < b.trace.length || (p.trace.length === b.trace.length && where(p) < where(b)) : where(p) < where(b))) best.set(k, p);
+    if (b === undefined || where(p) < where(b)) best.set(k, p);
   }
   return problems.filter((p) => {
     const k = signature(p);
@@ -188,10 +187,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
   const lockGraph = buildLockGraph(model, result, { deadline: options.timeoutMs !== undefined ? started + options.timeoutMs : undefined, isCancelled: options.isCancelled });
   return {
     globallyStuck: result.stuckState >= 0,
-    problems: oncePerInterruptedTask(
-      indexed.map((x) => x.p),
-      exact.complete && (stuck?.shortest ?? true),
-    ),
+    problems: oncePerInterruptedTask(indexed.map((x) => x.p)),
     lockGraph,
     irqReports: irqReports(model, result, lockGraph),
     irqUsage: lockIrqUsage(model, result),
