@@ -142,18 +142,19 @@ function oncePerInterruptedTask(problems: readonly Problem[]): Problem[] {
     p.kind === "hang" && p.sites.some((x) => x.interrupted !== undefined)
       ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
       : undefined;
-  const where = (p: Problem): string => p.sites.map((x) => `${x.cpu}@${String(x.span.start).padStart(10, "0")}`).join(",");
+  // Same signature: the same threads in the same order, so sites compare pairwise.
+  const earlier = (p: Problem, q: Problem): boolean => {
+    const i = p.sites.findIndex((x, j) => x.span.start !== q.sites[j]!.span.start);
+    return i >= 0 && p.sites[i]!.span.start < q.sites[i]!.span.start;
+  };
+  const keyed = problems.map((p) => ({ p, k: signature(p) }));
   const best = new Map<string, Problem>();
-  for (const p of problems) {
-    const k = signature(p);
+  for (const { p, k } of keyed) {
     if (k === undefined) continue;
     const b = best.get(k);
-    if (b === undefined || where(p) < where(b)) best.set(k, p);
+    if (b === undefined || earlier(p, b)) best.set(k, p);
   }
-  return problems.filter((p) => {
-    const k = signature(p);
-    return k === undefined || best.get(k) === p;
-  });
+  return keyed.filter(({ p, k }) => k === undefined || best.get(k) === p).map(({ p }) => p);
 }
 
 export function runEngine(model: Model, options: ExploreOptions = {}): EngineReport {
