@@ -62,7 +62,7 @@ describe("a handler on top of its CPU", () => {
       cpu D { lock m; assert fired <= 1 "a handler fires once"; unlock m }
       expect safe`);
     expect(x.reduced.verdict).toBe("safe");
-    expect(states(x)).toEqual([30, 10]);
+    expect(states(x)).toEqual([30, 6]);
   });
 
   it("a softirq fires only with softirqs on: lock_bh keeps it out, local_irq_disable too", () => {

@@ -18,7 +18,7 @@
 // reachable from it ("what this CPU may still touch from here").
 
 import { unreachable } from "../language/ast";
-import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
+import { isReaderWriter, PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { semantics } from "./primitives";
 import { LockMode, type AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
@@ -133,6 +133,14 @@ export class Reduction {
   private readonly future: Access;
   /** Some CPU's control flow has a cycle (a `while`): the search needs the cycle proviso. */
   readonly hasLoops: boolean;
+  /**
+   * The same summaries as `own` and `future` without the rules for
+   * handlers (silent locks, transparent handlers): what the stuck analysis
+   * asks (which CPUs can affect which, which may still touch a lock), where
+   * a handler that gates its task for a few steps does affect it.
+   */
+  private readonly ownAll: Access;
+  private readonly futureAll: Access;
   /** Per-state dependency masks, filled on demand (see depsOf). */
   private readonly deps: Int32Array;
 
@@ -153,18 +161,34 @@ export class Reduction {
     });
     this.own = Access.alloc(total, lw, vw);
     this.future = Access.alloc(total, lw, vw);
+    this.ownAll = Access.alloc(total, lw, vw);
+    this.futureAll = Access.alloc(total, lw, vw);
     this.deps = new Int32Array(n);
     this.conflicts = new Array<Uint8Array | undefined | null>(n * n).fill(undefined);
     this.codeLength = Int32Array.from(model.cpus.map((c) => c.code.length));
-    let loops = false;
+    const silent = silentLocks(model, layout);
+    const none = new Uint8Array(Math.max(model.locks.length, n));
+    this.summarize(model, this.own, this.future, silent, transparentHandlers(model, silent));
+    this.hasLoops = this.summarize(model, this.ownAll, this.futureAll, none, none);
+  }
 
+  /**
+   * Fills `own` and `future` for every CPU's statements, leaving out the
+   * `silent` locks and giving `transparent` handlers' firing their whole
+   * body (see transparentHandlers). Returns whether some CPU's control flow
+   * has a cycle.
+   */
+  private summarize(model: Model, own: Access, future: Access, silent: Uint8Array, transparent: Uint8Array): boolean {
+    const { lw, vw } = own;
+    let loops = false;
     model.cpus.forEach((cpu, c) => {
       const b = this.base[c]!;
       const code = cpu.code;
+      const readOnly = transparent[c] ? this.layout.p.irq.contextResource(c) : -1;
       code.forEach((ins, pc) => {
         // What the statement touches, and what arriving at each of its
         // successors touches (a queued rwsem writer blocks new readers).
-        const sink = this.sink((b + pc) * lw, (b + pc) * vw);
+        const sink = this.sink(own, (b + pc) * lw, (b + pc) * vw, silent, readOnly);
         semantics(ins).access(ins, sink, this.layout, c);
         for (const part of this.layout.parts) part.threadAccess?.(c, sink);
         // A step that ends the thread's body also does what its end does (a work item's run ends).
@@ -175,9 +199,11 @@ export class Reduction {
           semantics(t).arrival(t, sink, this.layout);
         }
       });
+      // A transparent handler's firing stands for its whole body.
+      if (transparent[c]) for (let pc = 1; pc < code.length; pc++) mergeInto(own, b, b + pc);
       // Future summaries: a backward fixpoint over the control-flow graph.
-      const ownArrays = [...this.own.lockModes, this.own.reads, this.own.writes];
-      const futureArrays = [...this.future.lockModes, this.future.reads, this.future.writes];
+      const ownArrays = [...own.lockModes, own.reads, own.writes];
+      const futureArrays = [...future.lockModes, future.reads, future.writes];
       const widths = [lw, lw, lw, lw, vw, vw];
       ownArrays.forEach((a, k) => {
         const w = widths[k]!;
@@ -197,14 +223,19 @@ export class Reduction {
         }
       }
     });
-    this.hasLoops = loops;
+    return loops;
   }
 
-  /** Records what one statement touches, into its entry of `own` (lock words at `la`, variable words at `va`). */
-  private sink(la: number, va: number): AccessSink {
-    const own = this.own;
+  /**
+   * Records what one statement touches, into its entry of `own` (lock words
+   * at `la`, variable words at `va`), leaving out `silent` locks; writes of
+   * resource `readOnly` (a transparent handler's CPU context) are recorded
+   * as reads.
+   */
+  private sink(own: Access, la: number, va: number, silent: Uint8Array, readOnly: number): AccessSink {
     const sink: AccessSink = {
       lock: (l, mode) => {
+        if (silent[l]) return;
         own.lockModes[mode]![la + (l >>> 5)]! |= 1 << (l & 31);
       },
       read: (v) => {
@@ -213,7 +244,7 @@ export class Reduction {
       write: (v) => {
         own.writes[va + (v >>> 5)]! |= 1 << (v & 31);
       },
-      resource: (r, write) => (write ? sink.write(r) : sink.read(r)),
+      resource: (r, write) => (write && r !== readOnly ? sink.write(r) : sink.read(r)),
       expr: (e) => exprAccess(e, sink, this.layout),
     };
     return sink;
@@ -394,7 +425,7 @@ export class Reduction {
         if (set & (1 << e)) continue;
         const pcE = pcs[e]!;
         if (pcE === PC_DONE || pcE & PC_STOPPED_FLAG) continue;
-        if (this.overlapsFrom(d, pcD, this.future, e, pcE, this.future, FUTURE_CONFLICTS)) {
+        if (this.overlapsFrom(d, pcD, this.futureAll, e, pcE, this.futureAll, FUTURE_CONFLICTS)) {
           set |= 1 << e;
           todo |= 1 << e;
         }
@@ -409,9 +440,9 @@ export class Reduction {
    * `pcE`, or the other way round?
    */
   mayAffect(d: number, pcD: number, dFuture: boolean, e: number, pcE: number, eFuture: boolean): boolean {
-    const dA = dFuture ? this.future : this.own;
-    const eA = eFuture ? this.future : this.own;
-    return this.overlapsFrom(d, pcD, dA, e, pcE, this.future, FUTURE_CONFLICTS) || this.overlapsFrom(e, pcE, eA, d, pcD, this.future, FUTURE_CONFLICTS);
+    const dA = dFuture ? this.futureAll : this.ownAll;
+    const eA = eFuture ? this.futureAll : this.ownAll;
+    return this.overlapsFrom(d, pcD, dA, e, pcE, this.futureAll, FUTURE_CONFLICTS) || this.overlapsFrom(e, pcE, eA, d, pcD, this.futureAll, FUTURE_CONFLICTS);
   }
 
   /**
@@ -439,10 +470,80 @@ export class Reduction {
       const pc = this.layout.pc(st, e);
       if (pc === PC_DONE || pc & PC_STOPPED_FLAG) continue;
       const at = (this.base[e]! + pc) * lw + (lock >>> 5);
-      if (this.future.lockModes.some((m) => m[at]! & (1 << (lock & 31)))) mask |= 1 << e;
+      if (this.futureAll.lockModes.some((m) => m[at]! & (1 << (lock & 31)))) mask |= 1 << e;
     }
     return mask;
   }
+}
+
+/**
+ * The locks that matter to no interleaving's outcome: every statement
+ * touching one is a plain `lock` in a hardirq handler directly followed by
+ * the `unlock` of it (and that unlock is reached only from there). Such a
+ * section cannot be interrupted or block once entered, so its holder is
+ * always enabled and releases at its next step: the section is a step that
+ * waits for the lock to be free and leaves it free, and any two orders of
+ * two sections reach the same states once both are over (the intermediate
+ * ones are passed by merged chains). See docs/ARCHITECTURE.md "Reduction".
+ */
+export function silentLocks(model: Model, layout: Layout): Uint8Array {
+  const ok = new Uint8Array(model.locks.length).fill(1);
+  model.cpus.forEach((cpu, c) => {
+    const code = cpu.code;
+    const preds = new Map<number, number[]>();
+    code.forEach((ins, pc) => {
+      for (const s of successors(ins)) if (s !== PC_DONE) (preds.get(s) ?? preds.set(s, []).get(s)!).push(pc);
+    });
+    code.forEach((ins, pc) => {
+      const touched: number[] = [];
+      const probe: AccessSink = {
+        lock: (l) => touched.push(l),
+        read: () => {},
+        write: () => {},
+        resource: () => {},
+        expr: (e) => exprAccess(e, probe, layout),
+      };
+      semantics(ins).access(ins, probe, layout, c);
+      for (const l of touched) {
+        const next = ins.op === "lock" ? code[ins.next] : undefined;
+        const emptySection = cpu.kind === "irq" && ins.op === "lock" && next?.op === "unlock" && next.lock === l && ins.lock === l;
+        const itsUnlock = ins.op === "unlock" && ins.lock === l && (preds.get(pc) ?? []).every((q) => code[q]!.op === "lock" && (code[q] as { lock?: number }).lock === l) && (preds.get(pc) ?? []).length > 0;
+        if (!emptySection && !itsUnlock) ok[l] = 0;
+      }
+    });
+  });
+  model.locks.forEach((l, i) => {
+    if (isReaderWriter(l.kind)) ok[i] = 0;
+  });
+  return ok;
+}
+
+/**
+ * The hardirq handlers whose firing matters only through what their body
+ * touches: every statement after the firing is an assignment or the
+ * `lock`/`unlock` of a silent lock. Such a body cannot block (but for a
+ * moment, on a silent lock), loop or be interrupted, so firing it and
+ * running it to its return is one step in effect (Lipton's reduction): it
+ * commutes with its task's steps unless one of them touches what the body
+ * touches or changes the CPU's interrupt state. Its firing is therefore
+ * given the body's accesses and reads (does not write) its CPU's context.
+ */
+export function transparentHandlers(model: Model, silent: Uint8Array): Uint8Array {
+  return Uint8Array.from(
+    model.cpus.map((cpu) =>
+      cpu.kind === "irq" &&
+      cpu.code.every((ins, pc) => (pc === 0 ? ins.op === "start_irq" : ins.op === "assign" || ((ins.op === "lock" || ins.op === "unlock") && silent[ins.lock] === 1)))
+        ? 1
+        : 0,
+    ),
+  );
+}
+
+/** ORs statement `from`'s entry of `a` into statement `to`'s (flat indices). */
+function mergeInto(a: Access, to: number, from: number): void {
+  for (const m of a.lockModes) orInto(m, to * a.lw, from * a.lw, a.lw);
+  orInto(a.reads, to * a.vw, from * a.vw, a.vw);
+  orInto(a.writes, to * a.vw, from * a.vw, a.vw);
 }
 
 function orInto(a: Uint32Array, to: number, from: number, words: number): boolean {

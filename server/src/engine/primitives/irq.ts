@@ -181,6 +181,12 @@ export class IrqState implements StatePart {
     return h < 0 ? undefined : `${this.model.cpus[h]!.name} (the interrupt on top of it) to return`;
   }
 
+  /** The resource of `t`'s CPU context (who is on top of it), or -1 where no handler runs on it. */
+  contextResource(t: number): number {
+    const c = this.cpuOf[t]!;
+    return c >= 0 ? this.ctxRes.get(c)! : -1;
+  }
+
   /** A CPU's contexts read who is on top of it with every step. */
   threadAccess(t: number, a: AccessSink): void {
     const c = this.cpuOf[t]!;
