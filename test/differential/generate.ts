@@ -70,6 +70,14 @@ export interface Flavour {
    * local_irq_… and local_bh_… sections anywhere, some misused. Off by default.
    */
   readonly irq?: boolean;
+  /**
+   * With `irq`: timer-tick handlers beside the others (irq.ts): hardirq
+   * handlers whose body is an empty section of a lock only handlers take
+   * (`tick_lock`) and assignments, the shapes the reduction's silent locks
+   * and transparent handlers are for. Off by default, so that `irq` seeds
+   * give the scenarios they always gave.
+   */
+  readonly ticks?: boolean;
 }
 
 /** Read-side sections exist on these. */
@@ -90,7 +98,7 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
   // The kernel primitives (flavour `kernel`): declared after the locks and variables, so that without them every draw is as it was.
   const kernel = flavour.kernel ? new Kernel(r, OBJECTS) : undefined;
   // The interrupt handlers (flavour `irq`): two or three CPUs, one to three handlers on them.
-  const irq = flavour.irq && !kernel ? new Irq(r, r.int(2, 3), locks as IrqLock[]) : undefined;
+  const irq = flavour.irq && !kernel ? new Irq(r, r.int(2, 3), locks as IrqLock[], flavour.ticks === true) : undefined;
 
   // Inside a function with an object parameter `d`, indexed names use [d].
   const ref = (name: string, indexed: boolean, inFn: boolean): string => (indexed ? `${name}[${inFn ? "d" : r.pick(OBJECTS)}]` : name);
@@ -206,6 +214,7 @@ export function generateScenario(seed: number, flavour: Flavour = {}): string {
     // Each CPU: its part of the handlers' protocol and random statements, in either order.
     const h = irqHelpers(fns);
     const proto = irq.protocol(h);
+    if (flavour.ticks) lines.push("spinlock tick_lock");
     lines.push(...irq.declarations(proto.handlers, h));
     for (let c = 0; c < irq.cpus; c++) {
       const random = block(0, false, 2, fns);

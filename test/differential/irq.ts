@@ -57,11 +57,15 @@ const SECTIONS: readonly (readonly [string, string])[] = [
 
 export class Irq {
   readonly handlers: HandlerSpec[] = [];
+  /** The handlers (by index) that are timer ticks. */
+  private readonly tick = new Set<number>();
 
   constructor(
     private readonly r: Rng,
     readonly cpus: number,
     private readonly locks: readonly IrqLock[],
+    /** Timer ticks among the hardirq handlers (Flavour.ticks). */
+    private readonly ticks = false,
   ) {
     // One to three handlers, at most five threads in all: both searches (ours reduced and full, SPIN's three) stay small.
     const n = r.int(1, 5 - cpus);
@@ -77,7 +81,13 @@ export class Irq {
   protocol(h: IrqHelpers): { cpus: string[][]; handlers: string[][] } {
     const r = this.r;
     const cpus: string[][] = Array.from({ length: this.cpus }, () => []);
-    const handlers: string[][] = this.handlers.map((hd) => {
+    const handlers: string[][] = this.handlers.map((hd, i) => {
+      if (this.ticks && hd.context === "irq" && r.chance(0.6)) {
+        this.tick.add(i);
+        // A tick: an empty section of the handlers' own lock, assignments around it (or only those).
+        const section = ["lock tick_lock", "unlock tick_lock"];
+        return r.pick([section, [h.assign(false), ...section], [...section, h.assign(false)], [h.assign(false)]]);
+      }
       const l = r.pick(this.locks);
       const read = l.kind === "rwlock" && r.chance(0.45);
       // In a handler: mostly the plain form (interrupts are already off as far as they need be), sometimes _irqsave.
@@ -98,7 +108,8 @@ export class Irq {
   declarations(first: readonly (readonly string[])[], h: IrqHelpers): string[] {
     return this.handlers.flatMap((hd, i) => [
       `${hd.context} ${hd.name} on C${hd.cpu} {`,
-      ...[...first[i]!, ...(this.r.chance(0.5) ? h.block(1, false, 2, { kind: "handler", handler: hd }) : [])].map((s) => "  " + s),
+      // A tick mostly stays one (random statements would make it an ordinary handler).
+      ...[...first[i]!, ...(this.r.chance(this.tick.has(i) ? 0.25 : 0.5) ? h.block(1, false, 2, { kind: "handler", handler: hd }) : [])].map((s) => "  " + s),
       "}",
     ]);
   }

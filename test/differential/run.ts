@@ -1,4 +1,4 @@
-// npm run test:differential [-- --count N --from SEED --plain | --irq]:
+// npm run test:differential [-- --count N --from SEED --plain | --irq [--ticks]]:
 // generates scenarios, checks each with our engine and with SPIN 6.5.2 on
 // the exported Promela model (spin -a, gcc, pan), and compares what both
 // can express:
@@ -29,7 +29,8 @@
 // never end and the kernel wait primitives of §9 (kernel.ts); `--irq`
 // loops and the interrupt contexts of §10 instead (irq.ts: irq/softirq
 // handlers, spinlocks and rwlocks, the lock forms and local_irq_*/
-// local_bh_* sections); `--plain` the corpus of the earlier runs (loops
+// local_bh_* sections), with `--ticks` timer-tick handlers among them
+// (empty sections of a handlers-only lock, assignments); `--plain` the corpus of the earlier runs (loops
 // only). Recorded runs: docs/reliability.md, "Differential runs".
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,6 +39,8 @@ import { join } from "node:path";
 import { analyze } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
 import type { Model } from "../../server/src/engine/model";
+import { silentLocks, transparentHandlers } from "../../server/src/engine/reduce";
+import { Layout } from "../../server/src/engine/state";
 import { toPromela } from "../../server/src/export/promela";
 import { agreeUpToTies } from "../observable";
 import { generateScenario } from "./generate";
@@ -59,6 +62,10 @@ function primitivesUsed(model: Model): string[] {
   if (model.handlers.some((h) => h.kind === "irq")) out.push("irq handler");
   if (model.handlers.some((h) => h.kind === "softirq")) out.push("softirq handler");
   if (model.locks.some((l) => l.kind === "rwlock")) out.push("rwlock");
+  // The reduction's rules for handlers (reduce.ts): which scenarios exercise them.
+  const silent = silentLocks(model, new Layout(model));
+  if (model.cpus.some((c) => c.code.some((i) => i.op === "lock" && silent[i.lock] === 1))) out.push("silent lock");
+  if (transparentHandlers(model, silent).some((x) => x === 1)) out.push("transparent handler");
   // The lock forms compile to a state step named after the form, the unlock forms to irq_unlock.
   for (const form of ["lock_irq ", "lock_irqsave ", "lock_bh ", "rlock_irq ", "rlock_irqsave ", "rlock_bh "]) if (texts.some((t) => t.includes(`(${form}`))) out.push(form.trim());
   // A bare statement's text is its name.
@@ -76,7 +83,7 @@ function primitivesUsed(model: Model): string[] {
 async function main(): Promise<void> {
   const count = arg("--count", 1000);
   const from = arg("--from", 1);
-  const flavour = process.argv.includes("--plain") ? { loops: true } : process.argv.includes("--irq") ? { loops: true, irq: true } : { loops: true, kernel: true };
+  const flavour = process.argv.includes("--plain") ? { loops: true } : process.argv.includes("--irq") ? { loops: true, irq: true, ticks: process.argv.includes("--ticks") } : { loops: true, kernel: true };
   const jobs = 2;
   let next = from;
   let seedsCompared = 0;
