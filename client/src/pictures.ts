@@ -118,7 +118,8 @@ export interface SwimlaneInput {
   cpus: readonly string[];
   /** `on`: an interrupt handler's step (§10), the CPU it runs on. */
   steps: readonly { cpu: string; action: string; held: Readonly<Record<string, readonly string[]>>; error: string | undefined; on?: string }[];
-  blocked: readonly { cpu: string; action: string; waitsFor: string | undefined; heldBy: readonly string[]; on?: string }[];
+  /** `waitsOn`: a wait on threads that do not hold what it waits for (a pending work item, a kthread to exit, who may complete): arrows to their lanes. */
+  blocked: readonly { cpu: string; action: string; waitsFor: string | undefined; heldBy: readonly string[]; waitsOn?: readonly string[]; on?: string }[];
 }
 
 const LANE_LEFT = 120;
@@ -236,13 +237,21 @@ export function renderSwimlaneSvg(t: SwimlaneInput): string {
     const at = b.on ? xEnd + 8 : xEnd - 6;
     const who = b.on ? `${b.cpu} (<Interrupt> on ${b.on})` : b.cpu;
     parts.push(`<rect class="blocked-mark${b.on ? " irq" : ""}" x="${at}" y="${from - 6}" width="12" height="12"><title>${esc(`${who} blocked at ${b.action}${b.waitsFor ? `: waits for ${b.waitsFor}` : ""}`)}</title></rect>`);
+    const bend = xEnd + 40 + k * 24;
+    const arrow = (to: number, title: string): void => {
+      parts.push(
+        `<g class="wait"><title>${esc(title)}</title><path d="M${at + 12},${from} C${bend},${from} ${bend},${to} ${xEnd + 2},${to}" marker-end="url(#arrow-wait)"/><text x="${bend + 6}" y="${from + 4}">${esc(`${b.cpu} waits for ${b.waitsFor}`)}</text></g>`,
+      );
+    };
     for (const holder of b.heldBy) {
       const to = b.waitsFor ? lockY(holder, b.waitsFor) : undefined;
-      if (to === undefined) continue;
-      const bend = xEnd + 40 + k * 24;
-      parts.push(
-        `<g class="wait"><title>${esc(`${b.cpu} waits for ${b.waitsFor}, held by ${holder}`)}</title><path d="M${at + 12},${from} C${bend},${from} ${bend},${to} ${xEnd + 2},${to}" marker-end="url(#arrow-wait)"/><text x="${bend + 6}" y="${from + 4}">${esc(`${b.cpu} waits for ${b.waitsFor}`)}</text></g>`,
-      );
+      if (to !== undefined) arrow(to, `${b.cpu} waits for ${b.waitsFor}, held by ${holder}`);
+    }
+    // A wait on threads that hold nothing for it: to the head of each one's lane (not to its own lane: an interrupt's band shows that).
+    for (const thread of b.waitsOn ?? []) {
+      const j = lanes.findIndex((l) => l.cpu === laneOf(thread));
+      if (j < 0 || j === i) continue;
+      arrow(laneTop[j]! + 12, `${b.cpu} waits for ${b.waitsFor ?? thread} (on ${thread})`);
     }
   });
   parts.push(`<line id="cursor" class="cursor" x1="${x(n)}" x2="${x(n)}" y1="18" y2="${y}"/>`);

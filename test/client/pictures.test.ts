@@ -171,3 +171,30 @@ describe("lockdep's pseudo-locks drawn (§9): p2sb's flush_work under the rescan
     ]);
   });
 });
+
+describe("swimlanes of waits on threads that hold nothing for them (race-language.md §9)", () => {
+  function swimlanes(file: string): string {
+    const text = read(join(samplesDir, file));
+    const a = analyze(text);
+    const lines = new LineIndex(text);
+    const p = a.report!.problems[0]!;
+    const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.sites.map((s) => s.cpu)])];
+    return renderSwimlaneSvg({
+      cpus,
+      steps: p.trace.map((s) => ({ ...locateStep(s, lines), error: s.error })),
+      blocked: p.sites.map((s) => ({ cpu: s.cpu, action: s.action, waitsFor: s.waitsFor, heldBy: s.heldBy, waitsOn: [...(s.pending ?? []), ...(s.waitsOn ?? [])] })),
+    });
+  }
+  const waits = (svg: string): string[] => [...svg.matchAll(/<g class="wait"><title>([^<]*)</g)].map((m) => m[1]!);
+
+  it("kthread_stop: an arrow from the stopper to the kthread's lane, beside the kthread's wait for the lock", () => {
+    expect(waits(swimlanes("pvrusb2-nested-kthread-stop-18ecbb4771eb.race"))).toEqual(["A waits for ctl to exit (on ctl)", "ctl waits for kthread_stop_lock, held by A"]);
+  });
+
+  it("a flush of a work item still pending on an ordered queue: an arrow to the item's lane", () => {
+    expect(waits(swimlanes("nvmet-ordered-flush-2922e3507f6d.race"))).toEqual([
+      "async_event_work waits for (wq_completion)nvmet_wq, held by release_work",
+      "release_work waits for (work_completion)(&amp;async_event_work) (on async_event_work)",
+    ]);
+  });
+});

@@ -51,6 +51,8 @@ export interface ProblemSite {
   readonly notALock?: boolean;
   /** Threads it waits for that do not hold `waitsFor` yet: a work item pending, not started. */
   readonly pending?: readonly string[];
+  /** For a wait on threads that is not a lock (kthread_stop, a completion): the threads whose steps could end it. */
+  readonly waitsOn?: readonly string[];
   /** A synchronize: lockdep prints its wait as `sync(S)`. */
   readonly sync?: boolean;
   /** It cannot step because this interrupt handler runs on top of it (§10). */
@@ -365,7 +367,9 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
         else if (l !== undefined && holders === 0 && blockedOn & (1 << c)) pending.push(cpuName(c));
       }
       const sync = semantics(ins).acquires(ins, model)?.sync === true;
-      const extra = { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(sync ? { sync } : {}) };
+      const waitsOn: string[] = [];
+      if (l === undefined) for (let c = 0; c < layout.cpuCount; c++) if (c !== s.cpu && blockedOn & (1 << c)) waitsOn.push(cpuName(c));
+      const extra = { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) };
       return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds, ...extra };
     }
     const heldBy: string[] = [];

@@ -40,6 +40,8 @@ export interface TracePayload {
     file?: string;
     waitsFor: string | undefined;
     heldBy: readonly string[];
+    /** A wait on threads nobody holds yet or that is not a lock: the threads it waits for (a pending work item, a kthread to exit, who may complete). */
+    waitsOn: readonly string[];
     looping: boolean;
     /** For a reader/writer lock: how it is wanted, how held, and the queued writers a reader waits behind. */
     wants: string | undefined;
@@ -86,6 +88,7 @@ export function tracePayload(s: DocumentState, index: number): TracePayload | nu
             ...inFile(s, x.span),
             waitsFor: x.waitsFor,
             heldBy: x.heldBy,
+            waitsOn: [...(x.pending ?? []), ...(x.waitsOn ?? [])],
             looping: x.looping === true,
             wants: x.wants,
             heldMode: x.heldMode,
