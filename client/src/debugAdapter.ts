@@ -130,7 +130,8 @@ export class RaceDebugSession extends DebugSession {
     if (file) {
       const r = replayTraceFile(text, file, source);
       if (!r.ok) throw new Error(`This trace does not apply to ${basename(args.program)}: ${r.error}.`);
-      if (r.changed) this.sendEvent(new OutputEvent(`${basename(args.program)} changed since the trace was written; every step still applies.\n`, "console"));
+      const names = r.changedFiles.map((f) => (f === "the scenario" ? basename(args.program) : f));
+      if (r.changed) this.sendEvent(new OutputEvent(`${names.join(", ")} changed since the trace was written; every step still applies.\n`, "console"));
       this.replay = new Replayed(r.model, r.schedule);
       this.finding = file.finding;
       return;

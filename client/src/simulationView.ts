@@ -199,7 +199,7 @@ function render(p, error) {
   $('jump').innerHTML = '<option value="">Jump to a reported problem…</option>' + v.findings.map(f => '<option value="' + f.index + '">' + (f.index + 1) + '. ' + esc(f.kind) + ' (' + f.steps + ' steps): ' + esc(f.message) + '</option>').join('');
   $('jump').disabled = v.findings.length === 0;
   $('options').innerHTML = v.options.length === 0 ? '<p>No CPU can move.</p>' : v.options.map((o, i) =>
-    '<button class="option' + (o.warning ? ' warn' : '') + '" data-option="' + i + '">' + (o.warning ? '⚠ ' : '▶ ') + esc(o.cpuName) + ': ' + esc(o.label) + ' <span class="mono">(line ' + (o.range.start.line + 1) + ')</span>' +
+    '<button class="option' + (o.warning ? ' warn' : '') + '" data-option="' + i + '">' + (o.warning ? '⚠ ' : '▶ ') + esc(o.cpuName) + ': ' + esc(o.label) + ' <span class="mono">(line ' + (o.range.start.line + 1) + (o.at ? ' → ' + esc(o.at) : '') + ')</span>' +
     (o.warning ? '<div class="warning">' + esc(o.warning) + '</div>' : '') + '</button>').join('');
   $('cpus').tBodies[0].innerHTML = v.cpus.map(c => '<tr><td>' + esc(c.name) + (c.label ? '<div class="label">' + esc(c.label) + '</div>' : '') + '</td>' +
     '<td class="state-' + c.state + '">' + c.state + (c.waitsFor ? (c.state === 'interrupted' ? ' by ' : ' on ') + esc(c.waitsFor) : '') + '</td>' +
@@ -211,7 +211,7 @@ function render(p, error) {
   $('kernel-box').hidden = objects.length === 0;
   $('kernel').tBodies[0].innerHTML = objects.map(o => '<tr><td>' + esc(o.kind) + '</td><td class="mono">' + esc(o.name) + '</td><td>' + esc(o.state) + '</td></tr>').join('');
   $('vars').tBodies[0].innerHTML = v.vars.map(x => '<tr><td class="mono">' + esc(x.name) + '</td><td class="mono">' + esc(x.value) + '</td></tr>').join('') || '<tr><td>none</td></tr>';
-  $('history').innerHTML = v.history.map(h => '<li>' + esc(h.cpu) + ': ' + esc(h.action) + ' · ' + line(h.range) + '</li>').join('');
+  $('history').innerHTML = v.history.map(h => '<li>' + esc(h.cpu) + ': ' + esc(h.action) + ' · ' + line(h.range) + (h.at ? ' <span class="mono">→ ' + esc(h.at) + '</span>' : '') + '</li>').join('');
   window.current = v;
 }
 document.addEventListener('click', e => {

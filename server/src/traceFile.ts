@@ -36,7 +36,8 @@ export interface TraceFileStep {
 export interface TraceFile {
   readonly format: typeof TRACE_FORMAT;
   readonly version: number;
-  readonly scenario: { readonly file?: string; readonly title?: string; readonly sha256: string };
+  /** `imports`: each file the scenario imports (race-language.md §11), by the name messages give it (`linux/pci`), and its text's hash. */
+  readonly scenario: { readonly file?: string; readonly title?: string; readonly sha256: string; readonly imports?: readonly { readonly name: string; readonly sha256: string }[] };
   /** The finding this trace leads to, if it is one the checker reported. */
   readonly finding?: { readonly kind: string; readonly message: string };
   readonly steps: readonly TraceFileStep[];
@@ -44,6 +45,18 @@ export interface TraceFile {
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The hash of each file a program imports (not the scenario itself), in the order they were loaded. */
+function importHashes(sources: Sources): { name: string; sha256: string }[] {
+  return sources.files.slice(1).map((f, i) => ({ name: sources.displayName(i + 1), sha256: sha256(f.text) }));
+}
+
+/** The imported files whose text is not the one a trace was written with (one it no longer imports included). */
+function changedImports(now: readonly { name: string; sha256: string }[], then: readonly { name: string; sha256: string }[]): string[] {
+  const was = new Map(then.map((f) => [f.name, f.sha256]));
+  const is = new Map(now.map((f) => [f.name, f.sha256]));
+  return [...new Set([...now.filter((f) => was.get(f.name) !== f.sha256).map((f) => f.name), ...then.filter((f) => !is.has(f.name)).map((f) => f.name)])];
 }
 
 /**
@@ -68,10 +81,11 @@ export function traceFileOf(text: string, model: Model, schedule: readonly Sched
   const trace = buildTrace(layout, encodeSchedule(schedule));
   const states = statesOf(layout, schedule);
   if (!states) throw new Error("traceFileOf: the schedule cannot be taken");
+  const imports = lines instanceof ScenarioLines ? importHashes(lines.sources) : [];
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
-    scenario: { ...(meta.file ? { file: meta.file } : {}), ...(model.title ? { title: model.title } : {}), sha256: sha256(text) },
+    scenario: { ...(meta.file ? { file: meta.file } : {}), ...(model.title ? { title: model.title } : {}), sha256: sha256(text), ...(imports.length > 0 ? { imports } : {}) },
     ...(meta.finding ? { finding: meta.finding } : {}),
     steps: schedule.map((s, i) => {
       const t = trace[i]!;
@@ -104,8 +118,10 @@ export function parseTraceFile(json: string): TraceFile | { error: string } {
 export type Replay =
   | {
       readonly ok: true;
-      /** The scenario's text is not the one the trace was written for (every step still applied). */
+      /** The scenario's text, or a file it imports, is not the one the trace was written for (every step still applied). */
       readonly changed: boolean;
+      /** Which changed: "the scenario", and each imported file by name. */
+      readonly changedFiles: readonly string[];
       readonly model: Model;
       readonly schedule: readonly ScheduledStep[];
       readonly trace: readonly TraceStep[];
@@ -114,10 +130,14 @@ export type Replay =
 
 /** Replays a trace file on a scenario's current text (its imports read as `source` says). */
 export function replayTraceFile(text: string, file: TraceFile, source?: SourceContext): Replay {
-  const changed = sha256(text) !== file.scenario.sha256;
-  const stale = changed ? "the scenario changed since the trace was written, and " : "";
+  const textChanged = sha256(text) !== file.scenario.sha256;
   const m = modelOf(text, source);
-  if ("error" in m) return { ok: false, changed, error: `${stale}${m.error}` };
+  if ("error" in m) return { ok: false, changed: textChanged, error: `${textChanged ? "the scenario changed since the trace was written, and " : ""}${m.error}` };
+  // A trace file written before `imports` existed says nothing of them: taken as unchanged.
+  const then = file.scenario.imports;
+  const changedFiles = [...(textChanged ? ["the scenario"] : []), ...(then ? changedImports(importHashes(m.sources), then) : [])];
+  const changed = changedFiles.length > 0;
+  const stale = changed ? `${changedFiles.join(", ")} changed since the trace was written, and ` : "";
   const layout = new Layout(m.model);
   const lines = m.lines;
   const st = layout.initial();
@@ -139,5 +159,5 @@ export function replayTraceFile(text: string, file: TraceFile, source?: SourceCo
     layout.step(st, cpu, step.choice);
     schedule.push(step);
   }
-  return { ok: true, changed, model: m.model, schedule, trace: buildTrace(layout, encodeSchedule(schedule)) };
+  return { ok: true, changed, changedFiles, model: m.model, schedule, trace: buildTrace(layout, encodeSchedule(schedule)) };
 }

@@ -8,6 +8,7 @@
 
 import { importInMain, type Program } from "./program";
 import { catalogue, diagnostic, type Diagnostic, type Related } from "./messages";
+import type { Sources } from "./sources";
 import type { LineIndex, LineRange, Position, Span } from "./span";
 
 export interface Placed {
@@ -87,6 +88,16 @@ export class ScenarioLines {
     private readonly lines: LineIndex,
     private readonly program: Where,
   ) {}
+
+  /** The program's files: the scenario and what it imports. */
+  get sources(): Sources {
+    return this.program.sources;
+  }
+
+  /** Where a span of an imported file is in it (`linux/pci:74:3`); undefined for the scenario's own. */
+  imported(s: Span): string | undefined {
+    return this.program.sources.inMain(s) ? undefined : this.program.sources.where(s);
+  }
 
   span(s: Span, stack: readonly { readonly call: Span }[] = []): Span {
     const { sources } = this.program;

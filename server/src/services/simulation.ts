@@ -27,6 +27,8 @@ import type { LineRange, Span } from "../language/span";
  */
 export interface ScenarioRanges {
   range(s: Span, stack?: readonly { readonly call: Span }[]): LineRange;
+  /** For a span in a file the scenario imports: where it is there (`linux/pci:74:3`); undefined in the scenario. */
+  imported?(s: Span): string | undefined;
 }
 import { traceFileOf, type TraceFile } from "../traceFile";
 
@@ -154,6 +156,8 @@ export interface SimOption {
   /** `lock device_lock[pf]`, `either → branch 2 of 2: lock A`. */
   readonly label: string;
   readonly range: LineRange;
+  /** A statement of an imported file: where it is there (`range` is the scenario's call on the way). */
+  readonly at?: string;
   /** Set when this step runs into a problem, or into a state from which one cannot be avoided. */
   readonly warning: string | undefined;
   /** The checker's findings the warning is about (indices into its findings). */
@@ -163,7 +167,7 @@ export interface SimOption {
 export interface SimView extends StateView {
   readonly title: string | undefined;
   readonly steps: number;
-  readonly history: readonly { readonly cpu: string; readonly action: string; readonly range: LineRange }[];
+  readonly history: readonly { readonly cpu: string; readonly action: string; readonly range: LineRange; readonly at?: string }[];
   readonly options: readonly SimOption[];
   /** Problems that show in this state (or in the step that led here). */
   readonly problems: readonly { readonly text: string; readonly finding: number | undefined }[];
@@ -266,7 +270,8 @@ export class Simulation {
             warning = `leads into a state from which a problem can no longer be avoided: ${ahead.map((p) => this.describe(p)).join("; ")}`;
           }
         }
-        options.push({ cpu: cpu.index, cpuName: cpu.name, choice: k, label, range: lines.range(ins.span, ins.stack), warning, findings });
+        const at = lines.imported?.(ins.span);
+        options.push({ cpu: cpu.index, cpuName: cpu.name, choice: k, label, range: lines.range(ins.span, ins.stack), ...(at ? { at } : {}), warning, findings });
       }
     }
     const trace = buildTrace(layout, encodeSchedule(this.schedule));
@@ -275,7 +280,10 @@ export class Simulation {
       ...base,
       title: model.title,
       steps: this.schedule.length,
-      history: trace.map((t) => ({ cpu: t.cpu, action: t.action, range: lines.range(t.span, t.stack) })),
+      history: trace.map((t) => {
+        const at = lines.imported?.(t.span);
+        return { cpu: t.cpu, action: t.action, range: lines.range(t.span, t.stack), ...(at ? { at } : {}) };
+      }),
       options,
       problems: showing.map((p) => ({ text: this.describe(p), finding: this.findingOf(p) })),
       outlook: this.outlook(id),
