@@ -129,3 +129,62 @@ describe("the reduction with transparent handlers reports what the full search d
     expect(states(x)).toEqual([73_899, 28]);
   });
 });
+
+// Found by review (adversarial scenarios beside the differential's): with
+// two transparent hardirqs on one CPU, the one kept out while the other
+// runs had no enabler in the stubborn sets (both only read the CPU's
+// context), so an observer on another CPU could run before it ever fired.
+// The idle handler's enabler is now the handler on top of its CPU
+// (startIrqOp.idleEnablers).
+describe("two transparent handlers on one CPU, and a thread elsewhere that sees what the later one writes", () => {
+  const pair = "var a = 0\nvar b = 0\nirq h2 on C { b = 1 }\nirq h1 on C { a = 1 }\ncpu C { }\ncpu X { }\n";
+
+  it("an assert that fails only after h2 fired: found reduced as full", () => {
+    const x = fullAndReduced(pair + 'irq d on X { assert b == 0 "h2 fired before d" }\nexpect violation\n');
+    expect(found(x.reduced)).toEqual(["violation (4 steps)"]);
+    expect(states(x)).toEqual([27, 6]);
+  });
+
+  it("a wait that can never pass once h2 fired: the hang is found", () => {
+    const x = fullAndReduced(pair + "irq d on X { wait until b == 0 }\n");
+    expect(found(x.reduced)).toEqual(["hang (5 steps)"]);
+  });
+
+  it("a deadlock only after h2 fired (a softirq taking a spinlock twice): found", () => {
+    const x = fullAndReduced(pair + "spinlock m\nsoftirq d on X { if b == 1 { lock m; lock m; unlock m; unlock m } }\n");
+    expect(found(x.reduced)).toEqual(["deadlock (5 steps)"]);
+  });
+
+  it("an overflow in the third handler of a CPU has its shortest trace", () => {
+    const x = fullAndReduced(`
+      var a = 0
+      var b = 0
+      var c = 0
+      cpu C { }
+      cpu X { assert b != 1 "A74" }
+      irq d0 on C { a = 1 }
+      irq t1 on C { a = a + 1; c = c + 126 }
+      irq t0 on C { a = a + 126 }`);
+    expect(found(x.reduced).filter((f) => f.startsWith("overflow"))).toEqual(["overflow (6 steps)", "overflow (7 steps)"]);
+  });
+
+  it("every statement the full search reaches is reached (coverage), with the same interrupt state", () => {
+    const x = fullAndReduced(`
+      spinlock j
+      var a = 0
+      var c = 0
+      cpu C1 { }
+      irq h1 on C0 { a = 2; a = a + 1; c = a }
+      cpu C0 { }
+      irq h0 on C0 { lock j; unlock j }
+      irq h2 on C1 {
+        either { a = c } or { c = 2 }
+        local_bh_disable
+        assert a != 0 "A87"
+        local_bh_enable
+      }`);
+    expect(x.reduced.coverage).toEqual(x.full.coverage);
+    expect(x.full.coverage!.unreached).toEqual([]);
+  });
+});
+

@@ -336,8 +336,12 @@ export class Reduction {
     if (s === CpuStatus.Enabled || s === CpuStatus.BlockedOnWait || s === CpuStatus.Idle) {
       // A blocked `wait until` (or an idle thread's start) is released only
       // by a write to what it reads: the same conflict test, from the
-      // reading side.
+      // reading side; an idle thread also by whoever its primitive names.
       mask = this.conflicting(d);
+      if (s === CpuStatus.Idle) {
+        const ins = layout.instrAt(st, d)!;
+        mask |= semantics(ins).idleEnablers?.(layout, st, d, ins) ?? 0;
+      }
     } else if (s === CpuStatus.BlockedOnLock) {
       const ins = layout.instrAt(st, d)!;
       const sem = semantics(ins);

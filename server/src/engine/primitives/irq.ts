@@ -408,6 +408,13 @@ export const startIrqOp: OpSemantics<InstrOf<"start_irq">> = {
     const h = m.model.handlers[ins.handler]!;
     return irq(m).canFire(st, cpu, h.cpu) ? CpuStatus.Enabled : CpuStatus.Idle;
   },
+  // A handler running on top of its CPU keeps it out until it returns. The
+  // context resource says so too, except between transparent handlers
+  // (reduce.ts), whose firing and return only read it.
+  idleEnablers(m, st, cpu, ins) {
+    const top = irq(m).top(st, m.model.handlers[ins.handler]!.cpu);
+    return top !== cpu && top !== m.model.handlers[ins.handler]!.cpu ? 1 << top : 0;
+  },
   step: (_m, _st, _cpu, ins) => ins.next,
   // Firing changes who is on top of its CPU.
   access: (_ins, a, m, thread) => irq(m).touchContext(thread, a),

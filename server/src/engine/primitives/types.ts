@@ -97,6 +97,13 @@ export interface OpSemantics<I extends Instr> {
    * release it (the reduction's condition D), `waitsFor` and any more.
    */
   unblockers(m: Layout, st: Uint8Array, cpu: number, ins: I, waitsFor: number): number;
+  /**
+   * For a thread idle at it (its step not enabled, nothing held): the
+   * threads whose step could enable it besides the writers of what it
+   * reads, which the reduction adds anyway (an interrupt handler kept out
+   * by another one running on top of its CPU: that one's return).
+   */
+  idleEnablers?(m: Layout, st: Uint8Array, cpu: number, ins: I): number;
   /** Takes the step in place: the next pc, or a negated StepResult error, which stops the CPU there. */
   step(m: Layout, st: Uint8Array, cpu: number, ins: I, choice: number): number;
   /** What the step touches (reduce.ts), when thread `thread` takes it. */
