@@ -36,6 +36,8 @@ export function observable(a: Analysis, withTraceLengths = true): unknown {
     problems: withTraceLengths ? problems : problems.map((p) => JSON.stringify(p)).sort(),
     facts: r.lockFacts.map((f) => `${f.cpu}@${f.span.start}:${f.stack.map((s) => s.call.start).join("/")} always[${f.always}] sometimes[${f.sometimes}]${f.wait ? ` wait${JSON.stringify(f.wait)}` : ""}${f.irq ? ` irq${JSON.stringify(f.irq)}` : ""}`),
     irqUsage: r.irqUsage.map((u) => `${u.lock}: ${u.usage}`),
+    // Lockdep's irq reports with the statement each cites (its anchor in the editor and SARIF).
+    irqReports: r.irqReports.map((x) => `${x.title} [${x.locks.join(" → ")}] ${x.status} ${x.sites.map((s) => `${s.usage}@${s.cpu}:${s.span?.start ?? "-"}`).join(" ")}`),
     edges: r.lockGraph.edges.map((e) => `${e.from}>${e.to} ${e.sites.map((s) => `${s.cpu}@${s.span.start}(${s.alsoHeld})`).join(" ")}`),
     inversions: r.lockGraph.inversions.map((i) => `${i.locks} ${i.status} ${i.gate ?? ""}`),
   };

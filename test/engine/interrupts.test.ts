@@ -212,6 +212,33 @@ describe("lockdep's irq reports", () => {
       expect safe`);
     expect(irqReports(chain.reduced)).toEqual(["possible irq lock inversion dependency detected [a → b → c]: unreached"]);
   });
+
+  it("cite the same statements reduced and full: the lowest-numbered one a usage is seen at, not the first the search met", () => {
+    // Found by review: the full search met C's `lock m` with interrupts on
+    // first, the reduced one X's; both are HARDIRQ-ON-W usages of m.
+    const x = both(`
+      spinlock m
+      var a = 0
+      var b = 0
+      var c = 0
+      cpu C { if a != 1 { lock m; c = c + 1; unlock m } }
+      cpu X { either { c = c + 126 } or { lock m; assert c <= 0 "A31"; unlock m } }
+      cpu Y { }
+      irq d0 on Y {
+        either { c = b } or { c = c }
+        local_irq_disable
+        lock m
+        while a == 1 { }
+        unlock m
+        local_irq_enable
+      }
+      irq t2 on C { a = a + 126 }
+      irq t1 on C { c = c + 1 }
+      irq t0 on C { b = b + 1; a = a + 126 }`);
+    const report = x.reduced.report!.irqReports[0]!;
+    expect(report.sites.map((s) => `${s.usage} on ${s.cpu}`)).toEqual(["HARDIRQ-ON-W on C", "IN-HARDIRQ-W on d0"]);
+    expect(x.reduced.diagnostics.find((d) => d.code === "RACE120")!.span).toEqual(x.full.diagnostics.find((d) => d.code === "RACE120")!.span);
+  });
 });
 
 describe("RCU in handlers", () => {

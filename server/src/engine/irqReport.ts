@@ -40,7 +40,7 @@ export interface IrqReport {
   readonly title: string;
   /** The lock (inconsistent), or the chain from the irq-safe lock to the irq-unsafe one. */
   readonly locks: readonly string[];
-  /** Where each usage involved was first seen. */
+  /** Where each usage involved is seen: the lowest-numbered such statement (threads in declaration order, then their code), whatever order the search met them in. */
   readonly sites: readonly UsageSite[];
   readonly status: "confirmed" | "unreached";
 }

@@ -98,7 +98,8 @@ export class FactsRecorder {
     this.occurred = new Uint8Array(rows * this.lockCount);
     this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
     this.usage = new Uint8Array(model.handlers.length > 0 ? model.locks.length : 0);
-    this.usageSite = new Int32Array(this.usage.length * 8).fill(-1);
+    // -2: not seen; -1: seen only at a thread's end.
+    this.usageSite = new Int32Array(this.usage.length * 8).fill(-2);
     this.irqSeen = new Uint8Array(layout.p.irq.observed ? sites : 0);
   }
 
@@ -163,10 +164,15 @@ export class FactsRecorder {
         if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31)))) continue;
         const read = heldRead.length > 0 && (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
         const bits = ((ctx.inHard ? 1 << IrqUsage.InHardirqW : 0) | (ctx.inSoft ? 1 << IrqUsage.InSoftirqW : 0) | (ctx.hardOn ? 1 << IrqUsage.HardirqOnW : 0) | (ctx.softOn ? 1 << IrqUsage.SoftirqOnW : 0)) << read;
-        const fresh = bits & ~this.usage[l]!;
-        if (fresh === 0) continue;
-        this.usage[l] = this.usage[l]! | fresh;
-        for (let b = 0; b < 8; b++) if (fresh & (1 << b)) this.usageSite[l * 8 + b] = site;
+        this.usage[l] = this.usage[l]! | bits;
+        // The site a usage is cited at: the lowest-numbered one it is seen at
+        // (a thread's end only if none), not the first met, which depends on
+        // the order the search goes in (reduced and full must cite the same).
+        for (let b = 0; b < 8; b++) {
+          if (!(bits & (1 << b))) continue;
+          const was = this.usageSite[l * 8 + b]!;
+          if (was === -2 || (site >= 0 && (was < 0 || site < was))) this.usageSite[l * 8 + b] = site;
+        }
       }
     }
   }
