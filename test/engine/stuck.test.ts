@@ -229,3 +229,35 @@ describe("precedence (§8): a thread only a deadlock could let finish belongs to
   });
 });
 
+
+describe("precedence (§8) needs a thread that may affect the stuck one", () => {
+  it("a handler no other thread can affect hangs at once, whatever deadlock is still reachable elsewhere", () => {
+    // d1 waits for a `c` nobody writes; d0 may deadlock on itself (`lock m`
+    // twice) until t1 sets b. Nothing d1 does or waits for meets d0 or t1,
+    // so that deadlock does not claim d1's hang: it shows once d1 fires.
+    // It did only where the deadlock was out of reach (an empty set of
+    // threads that may affect d1 counted as all deadlocked): 3 steps in the
+    // full search (t1 fires, b = 2, d1 fires), 5 in the reduced one, whose
+    // second search never let t1 into its stubborn sets.
+    const { full, reduced } = both(`
+      spinlock m
+      var b = 0
+      var c = 0
+      cpu C { }
+      cpu X { }
+      cpu Y { }
+      irq t0 on C { }
+      irq d0 on X {
+        wait until b <= 0
+        lock m
+        lock m
+      }
+      irq t1 on C { b = 2 }
+      softirq d1 on Y { wait until c == 1 }
+      expect deadlock`);
+    expect(summarize(reduced)).toEqual(["deadlock [d0] 3 steps", "hang [d0] 4 steps", "hang [d1] 1 steps"]);
+    const hang = full.report!.problems[2]!;
+    expect(hang.title).toBe("task hung: d1 can never finish (other CPUs still run)");
+    expect(hang.trace.map((s) => `${s.cpu} ${s.action}`)).toEqual(["d1 <Interrupt> d1"]);
+  });
+});

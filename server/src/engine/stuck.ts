@@ -56,6 +56,7 @@ const POLL = 1 << 16;
  * of one of them is reachable belongs to that deadlock's report (§8
  * precedence: the kthread spinning in `while !kthread_should_stop()` whose
  * only stopper is deadlocked is part of that deadlock, not a livelock).
+ * A CPU no other may affect is claimed by no deadlock but its own.
  */
 export function analyseStuck(
   graph: StateGraph,
@@ -115,7 +116,7 @@ export function analyseStuck(
     canSettle[k] = settle;
     const stuck = all & ~finish;
     let explainedHere = explain;
-    if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && (affects[c]! & ~explain) === 0) explainedHere |= 1 << c;
+    if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && affects[c]! !== 0 && (affects[c]! & ~explain) === 0) explainedHere |= 1 << c;
     const hang = stuck & settledHere & ~explainedHere;
     const live = stuck & ~settle & ~explainedHere;
     if ((hang | live) === 0) continue;
