@@ -261,3 +261,29 @@ describe("precedence (§8) needs a thread that may affect the stuck one", () => 
     expect(hang.trace.map((s) => `${s.cpu} ${s.action}`)).toEqual(["d1 <Interrupt> d1"]);
   });
 });
+
+describe("a hang whose threads include one that never stops", () => {
+  it("ends where its keys first hold, at the same distance in the reduced search", () => {
+    // Y livelocks once d1's `c = 0` follows t2's write. The threads whose
+    // code meets Y's (t2 and t1 share C; t1 writes the `a` d0 loops on)
+    // include d0, which loops for ever on X: no state has them all stopped,
+    // so the trace ends where Y's livelock first holds (3 steps). The
+    // second reduced search steered towards stopping d0, which never
+    // stops, and reached it a step later without proving it shortest.
+    const { reduced } = both(`
+      var a = 0
+      var b = 0
+      var c = 0
+      cpu C { }
+      cpu X { if b <= 0 { } }
+      cpu Y { while c == 0 { } }
+      softirq d1 on Y { c = 0 }
+      softirq d0 on X { while a == 0 { } }
+      irq t2 on C { c = c + 126 }
+      irq t1 on C { a = 0 }
+      irq t0 on C { }
+      expect deadlock`);
+    expect(summarize(reduced)).toEqual(["hang [X,d0] 9 steps", "hang [Y] 3 steps"]);
+    expect(reduced.report!.problems[1]!.form).toBe("livelock");
+  });
+});

@@ -77,7 +77,13 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   // distance, and so is any state reached by the stuck CPUs' own steps
   // alone; other problems need a second search.
   const movable = model.cpus.reduce((m, c, i) => (c.entry === PC_DONE ? m : m | (1 << i)), 0);
-  const unsure = wanted.filter((w, i) => !main[i]!.quiet || !((w.looping === 0 && (w.quiet & movable) === movable) || result.depth(main[i]!.problem.state) === ownSteps(model, w.keys)));
+  // Where the main search found no state with the CPUs involved stopped
+  // (one of them never stops: it loops, yet is not part of this problem),
+  // the trace ends where the keys first hold, and the second search aims
+  // there: steering it to stop a CPU that never stops would not keep that
+  // distance.
+  const aims = wanted.map((w, i) => (main[i]!.quiet ? w : { ...w, quiet: 0 }));
+  const unsure = aims.filter((w, i) => !main[i]!.quiet || !((w.looping === 0 && (w.quiet & movable) === movable) || result.depth(main[i]!.problem.state) === ownSteps(model, w.keys)));
   if (unsure.length === 0) return outcome(problems, true, 0);
   // It may cost as much as the main search, no more: past that the main
   // search's traces stand, and the report says they may not be shortest.
@@ -87,7 +93,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const second = explore(model, { ...options, maxStates, timeoutMs }, { kind: "stuck", targets: targetsOf(unsure, layout) });
   const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
   let shortest = secondAnalysis !== undefined;
-  wanted.forEach((w, i) => {
+  aims.forEach((w, i) => {
     if (!secondAnalysis || !unsure.includes(w)) return;
     const better = place(second, secondAnalysis, w);
     if (better) problems[i] = { problem: better.problem, search: second };
