@@ -152,8 +152,9 @@ function affectsOf(model: Model, reduction: Reduction): Int32Array {
  * interact with the stuck ones' or, when the scenario deadlocks somewhere,
  * with the threads that may affect them (a step that takes a deadlock out
  * of their reach is what makes them a problem of their own; steps of
- * others change nothing the problem depends on). A state where the waiting CPUs are where they hang
- * may be a problem's state: chains do not pass it.
+ * others change nothing the problem depends on). A state where the
+ * waiting CPUs are where they hang and none of the CPUs that must stop can
+ * move may be a problem's state: chains do not pass it.
  */
 function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
   const parts = problems.map((w) => ({
@@ -175,7 +176,7 @@ function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
       }
       return needs;
     },
-    candidate: (st) => parts.some((p) => p.waiting.every((w) => layout.pc(st, w.cpu) === w.pc)),
+    candidate: (st) => parts.some((p) => p.waiting.every((w) => layout.pc(st, w.cpu) === w.pc) && moving(st, p.quiet) === 0),
   };
 }
 
