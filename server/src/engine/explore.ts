@@ -85,6 +85,15 @@ class Search {
   private readonly nextPacked: Int32Array;
   private readonly scratch: [WorkState, WorkState];
   private transitions = 0;
+  /**
+   * Per stored state, what chainStep worked out about it when a chain ended
+   * there as a new state (main and stuck searches): -2 nothing, -1 its
+   * facts recorded, else also its expansion (a CPU mask), which expandState
+   * then need not work out again.
+   */
+  private analysed = new Int32Array(1024).fill(-2);
+  /** The expansion chainStep last worked out, or -1. */
+  private lastSet = -1;
   private stoppedBy: Stats["stoppedBy"];
   private stuckState = -1;
 
@@ -152,7 +161,8 @@ class Search {
     const { view, cur } = this;
     this.store.load(id, cur.bytes, this.curPacked);
     view.look(cur.bytes);
-    this.facts.record(cur.bytes, view.status);
+    const known = id < this.analysed.length ? this.analysed[id]! : -2;
+    if (known === -2) this.facts.record(cur.bytes, view.status);
     this.detect(id);
     if (this.goals) {
       this.goals.closeAt(this.frontier.depth);
@@ -160,7 +170,7 @@ class Search {
     }
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    const expand = this.expansion(cur.bytes);
+    const expand = known >= 0 ? known : this.expansion(cur.bytes);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
     let reachedOld = false;
@@ -213,12 +223,14 @@ class Search {
    */
   private chainStep(st: Uint8Array, record: boolean): number {
     const { view, layout } = this;
+    this.lastSet = -1;
     view.look(st);
     if (record) this.facts.record(st, view.status);
     if (view.enabled === 0) return -1;
     if (view.blockedOnLock > 0 && findDeadlocks(layout, st, -1, view.status, view.waitsFor, this.reach, () => {}) !== 0) return -1;
     if (this.targets?.candidate(st)) return -1;
     const set = this.expansion(st);
+    this.lastSet = set;
     if (set === 0 || set & (set - 1)) return -1;
     const e = 31 - Math.clz32(set);
     if (layout.choices(st, e) !== 1) return -1;
@@ -263,6 +275,8 @@ class Search {
       moved = end.moved;
       // A new state is packed in chains.key, and the store's last lookup missed it.
       to = end.to >= 0 ? end.to : this.store.insertMissed(this.chains.key, id, via);
+      // A new state the chain ended at after analysing it: keep what that found (its expansion only where goals cannot change it).
+      if (end.to < 0 && end.analysed) this.keepAnalysis(to, this.goals ? -1 : this.lastSet);
       this.chains.remember(to, steps);
     } else {
       this.packer.packDelta(this.curPacked, this.cur, x, this.nextPacked);
@@ -271,6 +285,15 @@ class Search {
     this.frontier.reached(to, id, via, dist + steps, epoch);
     this.graph?.edge(to, via, moved);
     return to;
+  }
+
+  private keepAnalysis(id: number, set: number): void {
+    if (id >= this.analysed.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.analysed.length * 2)).fill(-2);
+      grown.set(this.analysed);
+      this.analysed = grown;
+    }
+    this.analysed[id] = set;
   }
 
   /** The steps of the path the search found to `id` (chains followed again). */

@@ -20,6 +20,8 @@ export interface ChainEnd {
   steps: number;
   /** The CPUs that stepped along it (the first step's included). */
   moved: number;
+  /** The state it ended in was analysed (chainStep ran on it, last): a new one needs no second analysis. */
+  analysed: boolean;
 }
 
 export class Chains {
@@ -43,6 +45,8 @@ export class Chains {
   private tries = 0;
   private hits = 0;
   private skipped = 0;
+  /** Whether the last sampledStep asked chainStep. */
+  private asked = false;
 
   constructor(
     private readonly layout: Layout,
@@ -73,11 +77,12 @@ export class Chains {
     }
     this.passed = 0;
     this.tail = 0;
-    const end: ChainEnd = { to: -1, steps: 1, moved: 1 << cpu };
+    const end: ChainEnd = { to: -1, steps: 1, moved: 1 << cpu, analysed: false };
     for (; ; end.steps++) {
       this.packer.packDelta(curPacked, cur, x, this.key);
       if (this.ends(end)) break;
       const e = this.sampledStep(x.bytes, end.steps === 1);
+      end.analysed = this.asked;
       if (e < 0) break;
       for (let w = 0; w < x.words.length; w++) spare.words[w] = x.words[w]!;
       // A failing step ends the chain before it: the state it fails in is stored.
@@ -112,7 +117,9 @@ export class Chains {
 
   /** chainStep, or -1 without asking where chains are rare (for a chain's first state only). */
   private sampledStep(st: Uint8Array, first: boolean): number {
+    this.asked = false;
     if (first && !this.chaining && ++this.skipped % SAMPLE !== 0) return -1;
+    this.asked = true;
     const e = this.chainStep(st);
     if (!first) return e;
     this.tries++;
