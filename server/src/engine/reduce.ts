@@ -159,17 +159,24 @@ export class Reduction {
       this.base[i] = total;
       total += c.code.length;
     });
-    this.own = Access.alloc(total, lw, vw);
-    this.future = Access.alloc(total, lw, vw);
-    this.ownAll = Access.alloc(total, lw, vw);
-    this.futureAll = Access.alloc(total, lw, vw);
     this.deps = new Int32Array(n);
     this.conflicts = new Array<Uint8Array | undefined | null>(n * n).fill(undefined);
     this.codeLength = Int32Array.from(model.cpus.map((c) => c.code.length));
     const silent = silentLocks(model, layout);
-    const none = new Uint8Array(Math.max(model.locks.length, n));
-    this.summarize(model, this.own, this.future, silent, transparentHandlers(model, silent));
-    this.hasLoops = this.summarize(model, this.ownAll, this.futureAll, none, none);
+    const transparent = transparentHandlers(model, silent);
+    this.own = Access.alloc(total, lw, vw);
+    this.future = Access.alloc(total, lw, vw);
+    this.hasLoops = this.summarize(model, this.own, this.future, silent, transparent);
+    // Where neither rule applies (every scenario without such handlers), both kinds of summary are the same.
+    if (silent.some((x) => x === 1) || transparent.some((x) => x === 1)) {
+      const none = new Uint8Array(Math.max(model.locks.length, n));
+      this.ownAll = Access.alloc(total, lw, vw);
+      this.futureAll = Access.alloc(total, lw, vw);
+      this.summarize(model, this.ownAll, this.futureAll, none, none);
+    } else {
+      this.ownAll = this.own;
+      this.futureAll = this.future;
+    }
   }
 
   /**
@@ -491,6 +498,10 @@ export class Reduction {
  * ones are passed by merged chains). See docs/ARCHITECTURE.md "Reduction".
  */
 export function silentLocks(model: Model, layout: Layout): Uint8Array {
+  const silent = new Uint8Array(model.locks.length);
+  // Without hardirq handlers there is no such section (and nothing to work out).
+  if (!model.cpus.some((cpu) => cpu.kind === "irq")) return silent;
+  // Per lock: 1 while every statement touching it is one of its empty sections' two, 0 once one is not.
   const ok = new Uint8Array(model.locks.length).fill(1);
   model.cpus.forEach((cpu, c) => {
     const code = cpu.code;
@@ -498,28 +509,32 @@ export function silentLocks(model: Model, layout: Layout): Uint8Array {
     code.forEach((ins, pc) => {
       for (const s of successors(ins)) if (s !== PC_DONE) (preds.get(s) ?? preds.set(s, []).get(s)!).push(pc);
     });
+    const touched: number[] = [];
+    const probe: AccessSink = {
+      lock: (l) => touched.push(l),
+      read: () => {},
+      write: () => {},
+      resource: () => {},
+      expr: (e) => exprAccess(e, probe, layout),
+    };
     code.forEach((ins, pc) => {
-      const touched: number[] = [];
-      const probe: AccessSink = {
-        lock: (l) => touched.push(l),
-        read: () => {},
-        write: () => {},
-        resource: () => {},
-        expr: (e) => exprAccess(e, probe, layout),
-      };
+      touched.length = 0;
       semantics(ins).access(ins, probe, layout, c);
+      const from = preds.get(pc) ?? [];
       for (const l of touched) {
         const next = ins.op === "lock" ? code[ins.next] : undefined;
-        const emptySection = cpu.kind === "irq" && ins.op === "lock" && next?.op === "unlock" && next.lock === l && ins.lock === l;
-        const itsUnlock = ins.op === "unlock" && ins.lock === l && (preds.get(pc) ?? []).every((q) => code[q]!.op === "lock" && (code[q] as { lock?: number }).lock === l) && (preds.get(pc) ?? []).length > 0;
-        if (!emptySection && !itsUnlock) ok[l] = 0;
+        const emptySection = cpu.kind === "irq" && ins.op === "lock" && ins.lock === l && next?.op === "unlock" && next.lock === l;
+        const itsUnlock = ins.op === "unlock" && ins.lock === l && from.length > 0 && from.every((q) => { const p = code[q]!; return p.op === "lock" && p.lock === l; });
+        if (emptySection || itsUnlock) silent[l] = 1;
+        else ok[l] = 0;
       }
     });
   });
+  // Only a lock something touches (an untouched one changes no summary), never a reader/writer lock.
   model.locks.forEach((l, i) => {
-    if (isReaderWriter(l.kind)) ok[i] = 0;
+    silent[i] = silent[i]! & ok[i]! & (isReaderWriter(l.kind) ? 0 : 1);
   });
-  return ok;
+  return silent;
 }
 
 /**
