@@ -189,14 +189,14 @@ export class IrqState implements StatePart {
 
   /** A CPU's contexts read who is on top of it with every step. */
   threadAccess(t: number, a: AccessSink): void {
-    const c = this.cpuOf[t]!;
-    if (c >= 0) a.resource(this.ctxRes.get(c)!, false);
+    const r = this.contextResource(t);
+    if (r >= 0) a.resource(r, false);
   }
 
   /** What changing `t`'s interrupt state, or a handler of it firing or returning, writes. */
   touchContext(t: number, a: AccessSink): void {
-    const c = this.cpuOf[t]!;
-    if (c >= 0) a.resource(this.ctxRes.get(c)!, true);
+    const r = this.contextResource(t);
+    if (r >= 0) a.resource(r, true);
   }
 
   endAccess(t: number, a: AccessSink): void {
@@ -412,8 +412,9 @@ export const startIrqOp: OpSemantics<InstrOf<"start_irq">> = {
   // context resource says so too, except between transparent handlers
   // (reduce.ts), whose firing and return only read it.
   idleEnablers(m, st, cpu, ins) {
-    const top = irq(m).top(st, m.model.handlers[ins.handler]!.cpu);
-    return top !== cpu && top !== m.model.handlers[ins.handler]!.cpu ? 1 << top : 0;
+    const task = m.model.handlers[ins.handler]!.cpu;
+    const top = irq(m).top(st, task);
+    return top !== cpu && top !== task ? 1 << top : 0;
   },
   step: (_m, _st, _cpu, ins) => ins.next,
   // Firing changes who is on top of its CPU.
