@@ -40,7 +40,7 @@ import { describeState, problemText, Replayed, type CpuView, type ScenarioRanges
 import { ScenarioLines } from "../../server/src/language/relocate";
 import type { Sources } from "../../server/src/language/sources";
 import type { Span } from "../../server/src/language/span";
-import { parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
+import { changedNames, parseTraceFile, replayTraceFile, type TraceFile } from "../../server/src/traceFile";
 
 export interface RaceLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The scenario (.race file). */
@@ -130,8 +130,7 @@ export class RaceDebugSession extends DebugSession {
     if (file) {
       const r = replayTraceFile(text, file, source);
       if (!r.ok) throw new Error(`This trace does not apply to ${basename(args.program)}: ${r.error}.`);
-      const names = r.changedFiles.map((f) => (f === "the scenario" ? basename(args.program) : f));
-      if (r.changed) this.sendEvent(new OutputEvent(`${names.join(", ")} changed since the trace was written; every step still applies.\n`, "console"));
+      if (r.changed) this.sendEvent(new OutputEvent(`${changedNames(r, basename(args.program)).join(", ")} changed since the trace was written; every step still applies.\n`, "console"));
       this.replay = new Replayed(r.model, r.schedule);
       this.finding = file.finding;
       return;

@@ -120,8 +120,10 @@ export type Replay =
       readonly ok: true;
       /** The scenario's text, or a file it imports, is not the one the trace was written for (every step still applied). */
       readonly changed: boolean;
-      /** Which changed: "the scenario", and each imported file by name. */
-      readonly changedFiles: readonly string[];
+      /** The scenario's own text changed. */
+      readonly scenarioChanged: boolean;
+      /** The imported files that changed, by name (`linux/pci`). */
+      readonly changedImports: readonly string[];
       readonly model: Model;
       readonly schedule: readonly ScheduledStep[];
       readonly trace: readonly TraceStep[];
@@ -135,9 +137,9 @@ export function replayTraceFile(text: string, file: TraceFile, source?: SourceCo
   if ("error" in m) return { ok: false, changed: textChanged, error: `${textChanged ? "the scenario changed since the trace was written, and " : ""}${m.error}` };
   // A trace file written before `imports` existed says nothing of them: taken as unchanged.
   const then = file.scenario.imports;
-  const changedFiles = [...(textChanged ? ["the scenario"] : []), ...(then ? changedImports(importHashes(m.sources), then) : [])];
-  const changed = changedFiles.length > 0;
-  const stale = changed ? `${changedFiles.join(", ")} changed since the trace was written, and ` : "";
+  const imports = then ? changedImports(importHashes(m.sources), then) : [];
+  const changed = textChanged || imports.length > 0;
+  const stale = changed ? `${changedNames({ scenarioChanged: textChanged, changedImports: imports }, "the scenario").join(", ")} changed since the trace was written, and ` : "";
   const layout = new Layout(m.model);
   const lines = m.lines;
   const st = layout.initial();
@@ -159,5 +161,10 @@ export function replayTraceFile(text: string, file: TraceFile, source?: SourceCo
     layout.step(st, cpu, step.choice);
     schedule.push(step);
   }
-  return { ok: true, changed, changedFiles, model: m.model, schedule, trace: buildTrace(layout, encodeSchedule(schedule)) };
+  return { ok: true, changed, scenarioChanged: textChanged, changedImports: imports, model: m.model, schedule, trace: buildTrace(layout, encodeSchedule(schedule)) };
+}
+
+/** What changed since a trace was written, named for a sentence: the scenario as `scenario` says, then each imported file. */
+export function changedNames(r: { readonly scenarioChanged: boolean; readonly changedImports: readonly string[] }, scenario: string): string[] {
+  return [...(r.scenarioChanged ? [scenario] : []), ...r.changedImports];
 }

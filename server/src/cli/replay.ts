@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { analyzeFrontEnd } from "../analysis";
 import type { Span } from "../language/span";
 import { problemText, Replayed } from "../services/simulation";
-import { parseTraceFile, replayTraceFile } from "../traceFile";
+import { changedNames, parseTraceFile, replayTraceFile } from "../traceFile";
 import { cliLocator } from "./places";
 import { textLines } from "./text";
 
@@ -47,9 +47,7 @@ export function replayCommand(argv: readonly string[], write: (s: string) => voi
   const where = (at: Span): string => `${lines.file?.(at) ?? file}:${lines.range(at).start.line + 1}`;
   // The trace file and the scenario are outside text: every line goes out escaped.
   const out: string[] = [];
-  // Which file changed: the scenario (named by its path), or a file it imports (by its name).
-  const changedNames = r.changedFiles.map((f) => (f === "the scenario" ? file : f));
-  if (r.changed) out.push(`note: ${changedNames.join(", ")} changed since ${trace} was written; every step still applies (replayed by statement).`);
+  if (r.changed) out.push(`note: ${changedNames(r, file).join(", ")} changed since ${trace} was written; every step still applies (replayed by statement).`);
   out.push(`Replaying ${trace} on ${file}: ${r.trace.length} step${r.trace.length === 1 ? "" : "s"}`, "");
   const width = Math.max(4, ...r.trace.map((s) => s.cpu.length));
   r.trace.forEach((s, i) => out.push(`  ${String(i + 1).padStart(3)}  ${where(s.span)}  ${s.cpu.padEnd(width)}  ${s.action}`));
