@@ -460,7 +460,8 @@ describe("VS Code (code-server) with the packaged extension", () => {
       await page.keyboard.press("F12");
       await page.locator(".tab", { hasText: "driver-core.race" }).first().waitFor({ timeout: 30_000 });
       await expect.poll(async () => page.locator('[id="status.editor.selection"]').textContent(), { timeout: 30_000 }).toMatch(/Ln \d+, Col \d+/);
-      expect(await page.locator(".editor-group-container .monaco-editor .view-lines").first().textContent()).toMatch(/fn[\s\u00a0]bind_store/);
+      // The new editor draws its lines after the tab and the status bar appear: wait for the text, not one read of it.
+      await expect.poll(async () => page.locator(".editor-group-container .monaco-editor .view-lines").first().textContent(), { timeout: 30_000 }).toMatch(/fn[\s\u00a0]bind_store/);
       await page.keyboard.type("x");
       await page.locator(".monaco-editor-overlaymessage", { hasText: /read-only/i }).first().waitFor({ timeout: 30_000 });
       await shot("library-read-only");
@@ -608,7 +609,7 @@ describe("VS Code (code-server) with the packaged extension", () => {
       expect(await page.locator(".action-widget .monaco-list-row.focused").textContent()).toContain("lock_irqsave");
       await page.keyboard.press("Enter");
       await expect.poll(async () => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 120_000 }).toBe(0);
-      expect(await page.locator(".editor-group-container .view-lines").first().textContent()).toMatch(/lock_irqsave[\s\u00a0]event_lock/);
+      await expect.poll(async () => page.locator(".editor-group-container .view-lines").first().textContent(), { timeout: 30_000 }).toMatch(/lock_irqsave[\s\u00a0]event_lock/);
     } catch (e) {
       await fail("interrupts", e);
     }
