@@ -1,10 +1,15 @@
 // A CPU's code as a control-flow graph: which statements reach which, how
 // far, and where its loops start. Static: worked out from the code alone.
 
-import { PC_DONE, type CpuCode } from "./model";
-import { successors } from "./reduce";
+import { PC_DONE, type CpuCode, type Instr } from "./model";
+import { semantics } from "./primitives";
 
 type Code = CpuCode["code"];
+
+/** The statements control can go to from `ins` (PC_DONE for the thread's end). */
+export function successors(ins: Instr): readonly number[] {
+  return semantics(ins).successors(ins);
+}
 
 /** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
 export function reachers(code: Code, target: number): Uint8Array {
@@ -20,6 +25,70 @@ export function reachers(code: Code, target: number): Uint8Array {
     }
   }
   return from;
+}
+
+/**
+ * Per statement of `code`, the fewest steps from it to `target` (a pc, or
+ * PC_DONE) in the CPU's control flow; Infinity where it cannot get there.
+ * Breadth first backwards from `target`.
+ */
+export function distancesTo(code: Code, target: number): Float64Array {
+  const preds: number[][] = code.map(() => []);
+  const into: number[] = [];
+  code.forEach((ins, pc) => {
+    for (const s of successors(ins)) {
+      if (s === target) into.push(pc);
+      else if (s !== PC_DONE) preds[s]!.push(pc);
+    }
+  });
+  const dist = new Float64Array(code.length).fill(Infinity);
+  if (target !== PC_DONE) dist[target] = 0;
+  const queue: number[] = [];
+  for (const pc of into) {
+    if (dist[pc] !== Infinity) continue;
+    dist[pc] = 1;
+    queue.push(pc);
+  }
+  if (target !== PC_DONE) queue.unshift(target);
+  for (let i = 0; i < queue.length; i++) {
+    const pc = queue[i]!;
+    for (const p of preds[pc]!) {
+      if (dist[p] !== Infinity) continue;
+      dist[p] = dist[pc]! + 1;
+      queue.push(p);
+    }
+  }
+  return dist;
+}
+
+/**
+ * Per statement of `code`, which loop it is on: statements that reach each
+ * other share a number (the least pc among them); -1 for a statement on
+ * no cycle of the control flow.
+ */
+export function loopComponents(code: Code): Int32Array {
+  const comp = new Int32Array(code.length).fill(-1);
+  const ahead = code.map((_, pc) => forwardFrom(code, pc));
+  for (let pc = 0; pc < code.length; pc++) {
+    if (comp[pc] !== -1 || !ahead[pc]!.has(pc)) continue;
+    for (const q of ahead[pc]!) if (ahead[q]!.has(pc)) comp[q] = pc;
+  }
+  return comp;
+}
+
+/** The statements reachable from `pc` by one step or more. */
+function forwardFrom(code: Code, pc: number): Set<number> {
+  const seen = new Set<number>();
+  const todo = [pc];
+  while (todo.length > 0) {
+    const x = todo.pop()!;
+    for (const t of successors(code[x]!)) {
+      if (t === PC_DONE || seen.has(t)) continue;
+      seen.add(t);
+      todo.push(t);
+    }
+  }
+  return seen;
 }
 
 /** Steps from `from` to `to` in a CPU's control flow (breadth first). */
@@ -46,20 +115,7 @@ export function distanceInCode(code: Code, from: number, to: number): number {
  * depend on where in the loop the trace happens to leave it.
  */
 export function loopHead(code: Code, pc: number): number {
-  const reach = (from: number): Set<number> => {
-    const seen = new Set<number>();
-    const todo = [from];
-    while (todo.length > 0) {
-      const x = todo.pop()!;
-      if (x === PC_DONE) continue;
-      for (const t of successors(code[x]!)) {
-        if (t === PC_DONE || seen.has(t)) continue;
-        seen.add(t);
-        todo.push(t);
-      }
-    }
-    return seen;
-  };
+  const reach = (from: number): Set<number> => (from === PC_DONE ? new Set<number>() : forwardFrom(code, from));
   const ahead = reach(pc);
   // Statements on a cycle with `pc`: reachable from it and reaching it.
   if (ahead.has(pc)) return Math.min(...[...ahead].filter((x) => reach(x).has(pc)));

@@ -14,7 +14,8 @@
 import { StateGraph } from "./graph";
 import { PC_DONE, type Model } from "./model";
 import { Packer, workState, type WorkState } from "./pack";
-import { Reduction, successors } from "./reduce";
+import { successors } from "./controlFlow";
+import { Reduction } from "./reduce";
 import { Chains } from "./search/chains";
 import { behindWaits, deadEndHang, findDeadlocks, reportStep, type Found } from "./search/detect";
 import { FactsRecorder } from "./search/facts";
@@ -84,6 +85,8 @@ class Search {
   private readonly curPacked: Int32Array;
   private readonly nextPacked: Int32Array;
   private readonly scratch: [WorkState, WorkState];
+  /** The state the last successor() ended at (one of `scratch`). */
+  private endState: WorkState;
   private transitions = 0;
   /**
    * Per stored state, what chainStep worked out about it when a chain ended
@@ -121,6 +124,7 @@ class Search {
     this.curPacked = new Int32Array(this.packer.words);
     this.nextPacked = new Int32Array(this.packer.words);
     this.scratch = [workState(layout.size), workState(layout.size)];
+    this.endState = this.scratch[0];
     this.loopsBack = new Uint8Array(this.facts.sites);
     model.cpus.forEach((cpu, c) => cpu.code.forEach((ins, pc) => (this.loopsBack[this.facts.siteBase[c]! + pc] = successors(ins).some((t) => t !== PC_DONE && t <= pc) ? 1 : 0)));
     this.store.insert(layout.initial(), -1, 0);
@@ -167,6 +171,7 @@ class Search {
     if (this.goals) {
       this.goals.closeAt(this.frontier.depth);
       if (this.goals.left === 0) return false;
+      if (!this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     }
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
@@ -256,7 +261,7 @@ class Search {
       const result = layout.step(x.bytes, c, choice);
       this.transitions++;
       const to = this.successor(x, spare, c, choice, id, dist, result);
-      if (to <= id) old = true;
+      if (to <= id && !old && this.reduction?.mayCloseCycle(cur.bytes, this.endState.bytes) !== false) old = true;
       if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, to, this.found);
     }
     return old;
@@ -271,6 +276,7 @@ class Search {
     let moved = 1 << c;
     if (this.merge && result === StepResult.Ok) {
       const end = this.chains.follow(this.curPacked, this.cur, x, spare, c, epoch);
+      this.endState = end.state;
       steps = end.steps;
       moved = end.moved;
       // A new state is packed in chains.key, and the store's last lookup missed it.
@@ -279,6 +285,7 @@ class Search {
       if (end.to < 0 && end.analysed) this.keepAnalysis(to, this.goals ? -1 : this.lastSet);
       this.chains.remember(to, steps);
     } else {
+      this.endState = x;
       this.packer.packDelta(this.curPacked, this.cur, x, this.nextPacked);
       to = this.store.insertPacked(this.nextPacked, id, via);
     }

@@ -18,7 +18,8 @@
 // reachable from it ("what this CPU may still touch from here").
 
 import { unreachable } from "../language/ast";
-import { isReaderWriter, PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
+import { isReaderWriter, PC_DONE, PC_STOPPED_FLAG, type CExpr, type Model } from "./model";
+import { loopComponents, successors } from "./controlFlow";
 import { semantics } from "./primitives";
 import { LockMode, type AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
@@ -118,11 +119,6 @@ function exprAccess(e: CExpr, a: AccessSink, layout: Layout): void {
   }
 }
 
-/** Where control can go after `ins` (pcs, or PC_DONE). */
-export function successors(ins: Instr): readonly number[] {
-  return semantics(ins).successors(ins);
-}
-
 export class Reduction {
   readonly cpuCount: number;
   /** Per CPU: index of its pc 0 in the flat per-statement arrays. */
@@ -133,6 +129,8 @@ export class Reduction {
   private readonly future: Access;
   /** Some CPU's control flow has a cycle (a `while`): the search needs the cycle proviso. */
   readonly hasLoops: boolean;
+  /** Per CPU, per statement: the loop of its control flow it is on (controlFlow.loopComponents). */
+  private readonly loops: readonly Int32Array[];
   /**
    * The same summaries as `own` and `future` without the rules for
    * handlers (silent locks, transparent handlers): what the stuck analysis
@@ -167,6 +165,7 @@ export class Reduction {
     this.own = Access.alloc(total, lw, vw);
     this.future = Access.alloc(total, lw, vw);
     this.hasLoops = this.summarize(model, this.own, this.future, silent, transparent);
+    this.loops = model.cpus.map((c) => loopComponents(c.code));
     // Where neither rule applies (every scenario without such handlers), both kinds of summary are the same.
     if (silent.some((x) => x === 1) || transparent.some((x) => x === 1)) {
       const none = new Uint8Array(Math.max(model.locks.length, n));
@@ -373,6 +372,26 @@ export class Reduction {
       if (this.conflict(d, pcD, e, pcE)) mask |= 1 << e;
     }
     return mask;
+  }
+
+  /**
+   * Can a step from `from` to `to` be part of a cycle of states? Only if
+   * every CPU is where it was or on the same loop of its code (a pc changes
+   * only along the control flow, by the CPU's own steps); the cycle
+   * proviso need not fire for any other step.
+   */
+  mayCloseCycle(from: Uint8Array, to: Uint8Array): boolean {
+    const { layout } = this;
+    for (let c = 0; c < this.cpuCount; c++) {
+      const a = layout.pc(from, c);
+      const b = layout.pc(to, c);
+      if (a === b) continue;
+      const loops = this.loops[c]!;
+      if (a >= loops.length || b >= loops.length) return false;
+      const l = loops[a]!;
+      if (l < 0 || l !== loops[b]) return false;
+    }
+    return true;
   }
 
   /** The smallest stubborn set (as a CPU mask) that contains all of `seeds`. */

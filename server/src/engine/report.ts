@@ -12,7 +12,7 @@ import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
-import { distanceInCode, loopHead, reachers } from "./controlFlow";
+import { distanceInCode, distancesTo, loopHead, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -229,6 +229,15 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       return pc === target || (pc < from.length && from[pc] === 1);
     };
   };
+  // The fewest steps before the CPU is at the site (a thread's end: has taken its last step).
+  const stepsTo = (cpu: number, site: number): ((st: Uint8Array) => number) => {
+    const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
+    const dist = distancesTo(model.cpus[cpu]!.code, target);
+    return (st) => {
+      const pc = result.layout.pc(st, cpu);
+      return pc === target ? 0 : pc < dist.length ? dist[pc]! : Infinity;
+    };
+  };
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
     const bound = result.depth(p.state);
@@ -241,12 +250,20 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       for (const s of p.sites) cpus |= 1 << s.cpu;
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
       const reach = p.sites.map((s) => canReach(s.cpu, s.pc));
-      goals.push({ key: p.key, bound, needs: (st, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0) });
+      const steps = p.sites.map((s) => stepsTo(s.cpu, s.pc));
+      goals.push({
+        key: p.key,
+        bound,
+        needs: (st, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0),
+        least: (st) => steps.reduce((sum, f) => sum + f(st), 0),
+      });
     } else {
-      // A failed step or a CPU's last step: that CPU must move.
-      const cpu = p.sites[0]!.cpu;
-      const reach = canReach(cpu, p.sites[0]!.pc);
-      goals.push({ key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0) });
+      // A failed step or a CPU's last step: that CPU must move (and a failed step is itself a step).
+      const { cpu, pc } = p.sites[0]!;
+      const reach = canReach(cpu, pc);
+      const steps = stepsTo(cpu, pc);
+      const failing = pc === PC_DONE ? 0 : 1;
+      goals.push({ key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0), least: (st) => steps(st) + failing });
     }
   }
   if (goals.length === 0) return { searches: [], complete: true, states: 0, ms: 0 };

@@ -22,6 +22,8 @@ export interface ChainEnd {
   moved: number;
   /** The state it ended in was analysed (chainStep ran on it, last): a new one needs no second analysis. */
   analysed: boolean;
+  /** Which of the two work states passed to follow() holds the state it ended in. */
+  state: WorkState;
 }
 
 export class Chains {
@@ -77,7 +79,7 @@ export class Chains {
     }
     this.passed = 0;
     this.tail = 0;
-    const end: ChainEnd = { to: -1, steps: 1, moved: 1 << cpu, analysed: false };
+    const end: ChainEnd = { to: -1, steps: 1, moved: 1 << cpu, analysed: false, state: x };
     for (; ; end.steps++) {
       this.packer.packDelta(curPacked, cur, x, this.key);
       if (this.ends(end)) break;
@@ -94,6 +96,7 @@ export class Chains {
       end.moved |= 1 << e;
       [x, spare] = [spare, x];
     }
+    end.state = x;
     return end;
   }
 

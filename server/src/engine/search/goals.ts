@@ -49,6 +49,17 @@ export class GoalBook {
     this.left--;
   }
 
+  /**
+   * Whether expanding a state at `depth` can still lead to an open goal by
+   * a trace no longer than its bound: the goal-directed search's pruning
+   * (an admissible estimate, as in A*; docs/ARCHITECTURE.md "The
+   * goal-directed search").
+   */
+  worthExpanding(st: Uint8Array, depth: number): boolean {
+    for (const g of this.goals) if (this.isOpen(g.key) && depth + g.least(st) <= g.bound) return true;
+    return false;
+  }
+
   /** The CPUs one of which must move before some open goal can show. */
   needs(st: Uint8Array, reduction: Reduction): number {
     let needs = 0;

@@ -27,6 +27,13 @@ export interface Goal {
   readonly needs: (st: Uint8Array, reduction: Reduction) => number;
   /** A trace of this length is known: the search need not look at or past this depth for it. */
   readonly bound: number;
+  /**
+   * At least how many more steps a trace through `st` takes to this goal
+   * (counted as `bound` is); Infinity if it cannot get there. A lower bound
+   * that no step lowers by more than one, so a state whose depth plus this
+   * exceeds `bound` leads to no trace as short as the known one.
+   */
+  readonly least: (st: Uint8Array) => number;
 }
 
 /**
