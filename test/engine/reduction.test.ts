@@ -294,7 +294,7 @@ describe("the cycle proviso fires only where a cycle can close", () => {
     const model = compile(a.frontEnd.program.ast, a.frontEnd.checked.scope);
     const code = model.cpus[0]!.code;
     const loops = loopComponents(code);
-    const actions = code.map((ins, pc) => `${ins.kind}:${loops[pc]}`);
+    const actions = code.map((ins, pc) => `${ins.op}:${loops[pc]}`);
     // The straight-line statements are on no loop; each while's test and body share one number.
     expect(loops[0]).toBe(-1);
     const numbered = [...new Set([...loops].filter((l) => l >= 0))];
