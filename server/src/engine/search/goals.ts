@@ -12,40 +12,51 @@ import type { Goal } from "./types";
 export class GoalBook {
   /** Open goals left. */
   left: number;
-  private readonly keys: ReadonlySet<string>;
-  private readonly stopped = new Map<string, number>();
+  /** Goal index by key. */
+  private readonly index: ReadonlyMap<string, number>;
+  /** Per goal: the epoch at which it stopped being open, or -1 (asked once per state of the search: no map lookups). */
+  private readonly stoppedAt: Int32Array;
+  private stopped = 0;
+  /** The depth closeAt last looked at: goals close only as it grows. */
+  private closedTo = -1;
   /** During replay: the epoch of the edge being followed (goals stopped at or after it count as open); -1 otherwise. */
   replayEpoch = -1;
 
   constructor(private readonly goals: readonly Goal[]) {
     this.left = goals.length;
-    this.keys = new Set(goals.map((g) => g.key));
+    this.index = new Map(goals.map((g, i) => [g.key, i]));
+    this.stoppedAt = new Int32Array(goals.length).fill(-1);
   }
 
   /** How many goals have stopped being open. */
   get epoch(): number {
-    return this.stopped.size;
+    return this.stopped;
   }
 
-  private isOpen(key: string): boolean {
-    const at = this.stopped.get(key);
-    return at === undefined || (this.replayEpoch >= 0 && at >= this.replayEpoch);
+  private isOpen(i: number): boolean {
+    const at = this.stoppedAt[i]!;
+    return at < 0 || (this.replayEpoch >= 0 && at >= this.replayEpoch);
   }
 
   /** A problem found: true if it is an open goal, which it closes. */
   reach(key: string): boolean {
-    if (!this.keys.has(key) || this.stopped.has(key)) return false; // not a goal, or closed at its bound
-    this.close(key);
+    const i = this.index.get(key);
+    if (i === undefined || this.stoppedAt[i]! >= 0) return false; // not a goal, or closed at its bound
+    this.close(i);
     return true;
   }
 
   /** A goal still open at its bound's depth has no shorter trace than the one known. */
   closeAt(depth: number): void {
-    for (const g of this.goals) if (depth >= g.bound && !this.stopped.has(g.key)) this.close(g.key);
+    if (depth <= this.closedTo) return;
+    this.closedTo = depth;
+    this.goals.forEach((g, i) => {
+      if (depth >= g.bound && this.stoppedAt[i]! < 0) this.close(i);
+    });
   }
 
-  private close(key: string): void {
-    this.stopped.set(key, this.stopped.size);
+  private close(i: number): void {
+    this.stoppedAt[i] = this.stopped++;
     this.left--;
   }
 
@@ -56,14 +67,16 @@ export class GoalBook {
    * goal-directed search").
    */
   worthExpanding(st: Uint8Array, depth: number): boolean {
-    for (const g of this.goals) if (this.isOpen(g.key) && depth + g.least(st) <= g.bound) return true;
+    const { goals } = this;
+    for (let i = 0; i < goals.length; i++) if (this.isOpen(i) && depth + goals[i]!.least(st) <= goals[i]!.bound) return true;
     return false;
   }
 
   /** The CPUs one of which must move before some open goal can show. */
   needs(st: Uint8Array, reduction: Reduction): number {
+    const { goals } = this;
     let needs = 0;
-    for (const g of this.goals) if (this.isOpen(g.key)) needs |= g.needs(st, reduction);
+    for (let i = 0; i < goals.length; i++) if (this.isOpen(i)) needs |= goals[i]!.needs(st, reduction);
     return needs;
   }
 }
