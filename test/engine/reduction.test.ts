@@ -183,8 +183,10 @@ describe("reduction pays on the philosophers", () => {
   it("ring-16 and ordered-16, out of reach of the full search, are verified completely", () => {
     const ring = run(philosophers(16, false));
     // Steps include those of merged chains; chains that meet are walked once
-    // (the chain cache), so they stay near the stored graph's edges.
-    expect(ring.report!.stats).toMatchObject({ complete: true, shortestTraces: true, states: 1_923, transitions: 34_542 });
+    // (the chain cache), so they stay near the stored graph's edges. The
+    // cache is direct-mapped: how often two chains evict each other (and a
+    // chain is walked again) depends on its slots, hence the exact count.
+    expect(ring.report!.stats).toMatchObject({ complete: true, shortestTraces: true, states: 1_923, transitions: 34_501 });
     expect(ring.report!.problems.map((p) => [p.kind, p.trace.length])).toEqual([["deadlock", 16]]);
     const ordered = run(philosophers(16, true));
     expect(ordered.report!.stats).toMatchObject({ complete: true, states: 1_242, transitions: 18_968 });

@@ -81,10 +81,13 @@ export class StateStore {
   private missSlot = -1;
   private missTag = 0;
 
+  /** The hash of the key the last find() looked up (chains.ts keys its cache with it too). */
+  lastHash = 0;
+
   /** The id of the packed state `key`, or -1 if it is not stored. */
   find(key: Int32Array): number {
     const w = this.stateWords;
-    const h = this.hashAt(key, 0);
+    const h = (this.lastHash = this.hashAt(key, 0));
     const tag = h >>> ID_BITS;
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = this.table[slot]!;

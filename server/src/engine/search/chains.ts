@@ -5,7 +5,7 @@
 // that meet are walked once, mostly: a bounded cache remembers, for each
 // state a chain passed through, the stored state its chain ended in.
 
-import type { Packer, WorkState } from "../pack";
+import { workState, type Packer, type WorkState } from "../pack";
 import { StepResult, type Layout } from "../state";
 import type { StateStore } from "../store";
 
@@ -36,7 +36,10 @@ export class Chains {
   private readonly keys: Int32Array;
   private readonly passedAt: Int32Array;
   private readonly passedCpu: Int32Array;
+  private readonly passedHash: Int32Array;
   private passed = 0;
+  /** The one ChainEnd follow() fills and returns (read before the next call). */
+  private readonly end: ChainEnd;
   /** The CPUs that step after a chain-cache hit. */
   private tail = 0;
   // Finding out whether a chain passes a new state costs its analysis, and
@@ -64,6 +67,8 @@ export class Chains {
     this.keys = new Int32Array((sites + 1) * w);
     this.passedAt = new Int32Array(sites + 1);
     this.passedCpu = new Int32Array(sites + 1);
+    this.passedHash = new Int32Array(sites + 1);
+    this.end = { to: -1, steps: 1, moved: 0, analysed: false, state: workState(0) }; // state: set by each follow()
   }
 
   /**
@@ -79,7 +84,11 @@ export class Chains {
     }
     this.passed = 0;
     this.tail = 0;
-    const end: ChainEnd = { to: -1, steps: 1, moved: 1 << cpu, analysed: false, state: x };
+    const end = this.end;
+    end.to = -1;
+    end.steps = 1;
+    end.moved = 1 << cpu;
+    end.analysed = false;
     for (; ; end.steps++) {
       this.packer.packDelta(curPacked, cur, x, this.key);
       if (this.ends(end)) break;
@@ -92,6 +101,7 @@ export class Chains {
       this.steps++;
       this.keys.set(this.key, this.passed * this.key.length);
       this.passedAt[this.passed] = end.steps;
+      this.passedHash[this.passed] = this.store.lastHash;
       this.passedCpu[this.passed++] = e;
       end.moved |= 1 << e;
       [x, spare] = [spare, x];
@@ -108,7 +118,7 @@ export class Chains {
       end.to = known;
       return true;
     }
-    const hit = this.cache.get(this.key);
+    const hit = this.cache.get(this.key, this.store.lastHash);
     if (hit < 0) return false;
     // Another chain went on from here: it ends where this one would.
     end.to = this.cache.end[hit]!;
@@ -139,7 +149,7 @@ export class Chains {
     let tail = this.tail;
     for (let i = this.passed - 1; i >= 0; i--) this.passedCpu[i] = tail |= 1 << this.passedCpu[i]!;
     const w = this.key.length;
-    for (let i = 0; i < this.passed; i++) this.cache.set(this.keys, i * w, to, steps - this.passedAt[i]!, this.passedCpu[i]!);
+    for (let i = 0; i < this.passed; i++) this.cache.set(this.keys, i * w, this.passedHash[i]!, to, steps - this.passedAt[i]!, this.passedCpu[i]!);
   }
 }
 
@@ -174,25 +184,23 @@ class ChainCache {
     this.moved = new Int32Array(n);
   }
 
-  private slot(key: Int32Array, off: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < this.words; i++) h = Math.imul(h ^ key[off + i]!, 0x9e3779b1);
-    h ^= h >>> 16;
-    return Math.imul(h, 0x2c1b3c6d) >>> (32 - this.bits);
+  /** A slot from the store's hash of the key (its table uses the low bits: take the high ones of a remix). */
+  private slot(hash: number): number {
+    return Math.imul(hash ^ (hash >>> 16), 0x2c1b3c6d) >>> (32 - this.bits);
   }
 
-  /** The slot holding `key`, or -1. */
-  get(key: Int32Array): number {
-    const s = this.slot(key, 0);
+  /** The slot holding `key` (whose store hash is `hash`), or -1. */
+  get(key: Int32Array, hash: number): number {
+    const s = this.slot(hash);
     if (this.end[s]! < 0) return -1;
     const at = s * this.words;
     for (let i = 0; i < this.words; i++) if (this.keys[at + i] !== key[i]) return -1;
     return s;
   }
 
-  /** Caches the key at `keys[off…]`. */
-  set(keys: Int32Array, off: number, end: number, steps: number, moved: number): void {
-    const s = this.slot(keys, off);
+  /** Caches the key at `keys[off…]` (store hash `hash`). */
+  set(keys: Int32Array, off: number, hash: number, end: number, steps: number, moved: number): void {
+    const s = this.slot(hash);
     for (let i = 0; i < this.words; i++) this.keys[s * this.words + i] = keys[off + i]!;
     this.end[s] = end;
     this.steps[s] = steps;
