@@ -34,9 +34,27 @@ export class Frontier {
     return (this.expandedBits[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
 
-  /** State `to` reached at `dist` from `parent` by `via` (an expanded state's successors are settled). */
+  /** Per state not yet expanded (weighted): the least distance it was pushed at, or 0 if never. */
+  private best = new Int32Array(64);
+
+  /**
+   * State `to` reached at `dist` from `parent` by `via` (an expanded
+   * state's successors are settled). Only an entry nearer than every
+   * earlier one for `to` goes into a bucket: the first entry at its least
+   * distance is the one that comes out first, as if all had gone in.
+   */
   reached(to: number, parent: number, via: number, dist: number, epoch: number): void {
-    if (this.weighted && !this.isExpanded(to)) this.push(dist, to, parent, via, epoch);
+    if (!this.weighted || this.isExpanded(to)) return;
+    if (to >= this.best.length) {
+      const grown = new Int32Array(Math.max(this.best.length * 2, to + 1));
+      grown.set(this.best);
+      this.best = grown;
+    }
+    // Stored as dist + 1 (0: not pushed yet).
+    const known = this.best[to]!;
+    if (known !== 0 && known <= dist + 1) return;
+    this.best[to] = dist + 1;
+    this.push(dist, to, parent, via, epoch);
   }
 
   private push(dist: number, id: number, parent: number, via: number, epoch: number): void {
