@@ -51,7 +51,7 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "nvmet-ordered-flush-2922e3507f6d-fixed.race": { verdict: "safe", problems: [], states: 14, reduced: 8 },
   // Completions have no owner: the wait no thread can complete is a hang, not a cycle.
   "ipoib-join-completion-rtnl-e8224e4b804b.race": { verdict: "hang", problems: ["hang [STOP,mcast_work] 10 steps"], states: 81, reduced: 16 },
-  "ipoib-join-completion-rtnl-e8224e4b804b-fixed.race": { verdict: "safe", problems: [], states: 182, reduced: 38 },
+  "ipoib-join-completion-rtnl-e8224e4b804b-fixed.race": { verdict: "safe", problems: [], states: 182, reduced: 37 },
   "kvm-xen-srcu-under-kvm-lock-a79b53aaaab5.race": { verdict: "deadlock", problems: ["deadlock [VCPU,VMM] 3 steps"], states: 20, reduced: 6, inversions: ["confirmed"] },
   "kvm-xen-srcu-under-kvm-lock-a79b53aaaab5-fixed.race": { verdict: "safe", problems: [], states: 40, reduced: 9 },
   // The store's own active reference: kernfs_remove waits for itself.

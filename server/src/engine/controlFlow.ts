@@ -64,14 +64,57 @@ export function distancesTo(code: Code, target: number): Float64Array {
 /**
  * Per statement of `code`, which loop it is on: statements that reach each
  * other share a number (the least pc among them); -1 for a statement on
- * no cycle of the control flow.
+ * no cycle of the control flow. Tarjan's strongly connected components,
+ * iteratively (linear in the code, however long).
  */
 export function loopComponents(code: Code): Int32Array {
-  const comp = new Int32Array(code.length).fill(-1);
-  const ahead = code.map((_, pc) => forwardFrom(code, pc));
-  for (let pc = 0; pc < code.length; pc++) {
-    if (comp[pc] !== -1 || !ahead[pc]!.has(pc)) continue;
-    for (const q of ahead[pc]!) if (ahead[q]!.has(pc)) comp[q] = pc;
+  const n = code.length;
+  const comp = new Int32Array(n).fill(-1);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const succs = code.map((ins) => successors(ins).filter((t) => t !== PC_DONE));
+  const selfLoop = (pc: number): boolean => succs[pc]!.includes(pc);
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    // Frames of the depth-first walk: a statement and how many of its successors it has tried.
+    const frames: [number, number][] = [[root, 0]];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const [v, i] = frame;
+      if (i < succs[v]!.length) {
+        frame[1]++;
+        const w = succs[v]![i]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          frames.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      frames.pop();
+      if (frames.length > 0) {
+        const u = frames[frames.length - 1]![0];
+        low[u] = Math.min(low[u]!, low[v]!);
+      }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      for (let w = -1; w !== v; ) {
+        w = stack.pop()!;
+        onStack[w] = 0;
+        members.push(w);
+      }
+      if (members.length > 1 || selfLoop(v)) {
+        const id = members.reduce((a, b) => Math.min(a, b));
+        for (const w of members) comp[w] = id;
+      }
+    }
   }
   return comp;
 }
