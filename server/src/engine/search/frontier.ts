@@ -2,10 +2,11 @@
 // chains every edge is one step: ids are handed out level by level and the
 // store's arena is the BFS queue. With chains, edges weigh their steps and
 // the queue is a bucket per distance (Dijkstra with small integer
-// weights): each time a state is reached, (state, parent, step, goals
-// closed) goes into the bucket of that distance; the first time a state
-// comes out of a bucket is at its shortest distance, and that entry's
-// parent and step become the stored ones (later entries are skipped).
+// weights): each time a state is reached nearer than before, (state,
+// parent, step, goals closed) goes into the bucket of that distance; the
+// first time a state comes out of a bucket is at its shortest distance,
+// and that entry's parent and step become the stored ones (later entries
+// are skipped).
 
 import type { StateStore } from "../store";
 
