@@ -62,13 +62,13 @@ export class GoalBook {
 
   /**
    * Whether expanding a state at `depth` can still lead to an open goal by
-   * a trace no longer than its bound: the goal-directed search's pruning
+   * a trace shorter than its bound: the goal-directed search's pruning
    * (an admissible estimate, as in A*; docs/ARCHITECTURE.md "The
    * goal-directed search").
    */
   worthExpanding(st: Uint8Array, depth: number): boolean {
     const { goals } = this;
-    for (let i = 0; i < goals.length; i++) if (this.isOpen(i) && depth + goals[i]!.least(st) <= goals[i]!.bound) return true;
+    for (let i = 0; i < goals.length; i++) if (this.isOpen(i) && depth + goals[i]!.least(st) < goals[i]!.bound) return true;
     return false;
   }
 
