@@ -15,7 +15,9 @@ export class Frontier {
   depth = 0;
   private levelEnd = 1;
   private nextId = 0;
-  private readonly buckets: (number[] | undefined)[] = [];
+  /** Per distance: entries of four numbers (state, parent, step, goals closed), `bucketLength` of them used. */
+  private readonly buckets: (Int32Array | undefined)[] = [];
+  private readonly bucketLength: number[] = [];
   private bucketAt = 0;
   private bucketPos = 0;
   private expandedBits = new Uint32Array(32);
@@ -59,7 +61,18 @@ export class Frontier {
   }
 
   private push(dist: number, id: number, parent: number, via: number, epoch: number): void {
-    (this.buckets[dist] ??= []).push(id, parent, via, epoch);
+    let b = this.buckets[dist];
+    const at = this.bucketLength[dist] ?? 0;
+    if (b === undefined || at + 4 > b.length) {
+      const grown = new Int32Array(Math.max(64, (b?.length ?? 0) * 2));
+      if (b) grown.set(b);
+      b = this.buckets[dist] = grown;
+    }
+    b[at] = id;
+    b[at + 1] = parent;
+    b[at + 2] = via;
+    b[at + 3] = epoch;
+    this.bucketLength[dist] = at + 4;
   }
 
   /** The next state to expand, or -1. */
@@ -80,7 +93,7 @@ export class Frontier {
     for (;;) {
       if (this.bucketAt >= this.buckets.length) return -1;
       const b = this.buckets[this.bucketAt];
-      if (b === undefined || this.bucketPos >= b.length) {
+      if (b === undefined || this.bucketPos >= this.bucketLength[this.bucketAt]!) {
         this.buckets[this.bucketAt] = undefined;
         this.bucketAt++;
         this.bucketPos = 0;
