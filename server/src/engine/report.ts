@@ -12,7 +12,7 @@ import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
-import { distanceInCode, distancesTo, loopHead, reachers } from "./controlFlow";
+import { distancesTo, loopHead, reachers } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -238,11 +238,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       return pc === target ? 0 : pc < dist.length ? dist[pc]! : Infinity;
     };
   };
-  for (const p of result.problems) {
-    if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
-    const bound = result.depth(p.state);
-    // As short as the CPUs' own steps to where it shows: nothing shorter exists.
-    if (bound === ownSteps(model, p)) continue;
+  const goalOf = (p: FoundProblem, bound: number): Goal => {
     if (p.kind === "deadlock") {
       // The cycle is a function of its CPUs' own positions and of who holds
       // its locks: one of them, or a CPU that may still touch those locks, moves.
@@ -251,20 +247,27 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
       const reach = p.sites.map((s) => canReach(s.cpu, s.pc));
       const steps = p.sites.map((s) => stepsTo(s.cpu, s.pc));
-      goals.push({
+      return {
         key: p.key,
         bound,
         needs: (st, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0),
         least: (st) => steps.reduce((sum, f) => sum + f(st), 0),
-      });
-    } else {
-      // A failed step or a CPU's last step: that CPU must move (and a failed step is itself a step).
-      const { cpu, pc } = p.sites[0]!;
-      const reach = canReach(cpu, pc);
-      const steps = stepsTo(cpu, pc);
-      const failing = pc === PC_DONE ? 0 : 1;
-      goals.push({ key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0), least: (st) => steps(st) + failing });
+      };
     }
+    // A failed step or a CPU's last step: that CPU must move (and a failed step is itself a step).
+    const { cpu, pc } = p.sites[0]!;
+    const reach = canReach(cpu, pc);
+    const steps = stepsTo(cpu, pc);
+    const failing = pc === PC_DONE ? 0 : 1;
+    return { key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0), least: (st) => steps(st) + failing };
+  };
+  const initial = result.layout.initial();
+  for (const p of result.problems) {
+    if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
+    const goal = goalOf(p, result.depth(p.state));
+    // As short as the CPUs' own steps to where it shows: nothing shorter exists.
+    if (goal.least(initial) >= goal.bound) continue;
+    goals.push(goal);
   }
   if (goals.length === 0) return { searches: [], complete: true, states: 0, ms: 0 };
   const spent = result.stats.states;
@@ -274,19 +277,6 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   // A goal the search did not reach was closed at its bound (the main trace is
   // then a shortest one), unless the search stopped early.
   return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: search.stats.ms };
-}
-
-/**
- * The fewest steps a problem's trace can have: its CPUs' own steps to
- * where it shows (a failed step is itself a step; a CPU's end, its last).
- */
-function ownSteps(model: Model, p: FoundProblem): number {
-  let total = 0;
-  for (const s of p.sites) {
-    const cpu = model.cpus[s.cpu]!;
-    total += distanceInCode(cpu.code, cpu.entry, s.pc) + (p.kind === "violation" || p.kind === "bad-unlock" || p.kind === "overflow" ? 1 : 0);
-  }
-  return total;
 }
 
 function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
