@@ -36,6 +36,19 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/✓ test\/fixtures\/seed-by-hand\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 6 states \(reduced\) · /);
   });
 
+  it("a call stack's locations line up in one column, however long a frame", () => {
+    const r = race("check", "samples/v9-remove-vs-unbind.race");
+    const stacks = r.stdout.split(/\n(?=CPU\d .* call stack:\n)/).slice(1).map((part) => part.split("\n\n")[0]!.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  locks held") && !l.startsWith("   #")));
+    expect(stacks).toHaveLength(2);
+    for (const frames of stacks) {
+      // Each frame: two spaces, the frame, at least one space, its file:line:column.
+      const columns = frames.map((l) => l.search(/\S+\.race:\d+:\d+$/));
+      expect(frames.some((l) => l.includes("device_release_driver(pf, pf_drv)")), frames.join("\n")).toBe(true);
+      expect(new Set(columns).size, frames.join("\n")).toBe(1);
+      expect(frames.every((l, i) => l[columns[i]! - 1] === " ")).toBe(true);
+    }
+  });
+
   it("a livelock shows its loop in the text, JSON and SARIF reports, and fails expect safe", () => {
     const file = scratch(
       "livelock.race",

@@ -17,6 +17,9 @@ import type { Diagnostic } from "../language/messages";
 import type { Locator } from "../language/sources";
 import type { Span } from "../language/span";
 
+/** Call-stack frames longer than this push their location further right, alone. */
+const MAX_FRAME_COLUMN = 60;
+
 const RULE = "=".repeat(62);
 const DASH = "-".repeat(62);
 
@@ -167,8 +170,10 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   // Call stacks, innermost first, as the kernel prints them.
   for (const s of p.sites) {
     out.push(`${label(s.cpu)} call stack:`);
-    out.push(`  ${s.action.padEnd(32)} ${at(s.span)}`);
-    for (let i = s.stack.length - 1; i >= 0; i--) out.push(`  ${s.stack[i]!.fn.padEnd(32)} ${at(s.stack[i]!.call)}`);
+    // One column for the locations, as wide as the longest frame needs (up to a point).
+    const column = Math.min(MAX_FRAME_COLUMN, Math.max(32, s.action.length, ...s.stack.map((f) => f.fn.length)));
+    out.push(`  ${s.action.padEnd(column)} ${at(s.span)}`);
+    for (let i = s.stack.length - 1; i >= 0; i--) out.push(`  ${s.stack[i]!.fn.padEnd(column)} ${at(s.stack[i]!.call)}`);
     if (s.holds.length > 0) {
       out.push(`  locks held by ${s.cpu}:`);
       s.holds.forEach((h, i) => out.push(`   #${i}: ${h.lock}${h.mode ? ` (${h.mode})` : ""}${h.span ? `, taken at ${at(h.span)}${h.stack.length > 0 ? ` in ${h.stack[h.stack.length - 1]!.fn}` : ""}` : ""}`));
