@@ -314,6 +314,22 @@ describe("the search for shortest traces looks only where a shorter one can stil
   // A state whose depth plus the fewest steps its goal's CPUs still need
   // (their distance in their code to the goal's statements) reaches the
   // known trace's length is not expanded: no trace through it is shorter.
+  it("a goal shown past its bound (pruning leaves depths with no state) does not replace the shorter known trace", () => {
+    // Review (generated seed 50063, shrunk): the goal search prunes every
+    // state at depth 4 and next takes the deadlock's state at depth 6, by a
+    // chain; looked at before the goal closed at its bound of 5, it replaced
+    // the main search's 5-step trace with a 6-step one.
+    const { full, reduced } = compare(`
+      spinlock M
+      mutex L
+      var x = true
+      cpu C0 { if x { } else { lock L; if trylock M { x = !x }; lock L } }
+      cpu C1 { assert !x; if trylock M { } }
+      cpu C2 { x = !x }`);
+    expect(summarize(reduced)).toEqual(summarize(full));
+    expect(reduced.report!.problems.find((p) => p.kind === "deadlock")!.trace).toHaveLength(5);
+  });
+
   it("differential seed 11: the same report, its traces proven shortest from 75 states (214 without the estimate)", () => {
     const { reduced } = compare(generateScenario(11));
     expect(reduced.report!.stats.traceSearchStates).toBe(75);

@@ -167,12 +167,15 @@ class Search {
     view.look(cur.bytes);
     const known = id < this.analysed.length ? this.analysed[id]! : -2;
     if (known === -2) this.facts.record(cur.bytes, view.status);
-    this.detect(id);
+    // Goals close at their bound before this state's own problems are looked
+    // at: pruning leaves depths with no state, so the next one may be past
+    // a bound, and a goal shown there is no shorter than its known trace.
     if (this.goals) {
       this.goals.closeAt(this.frontier.depth);
       if (this.goals.left === 0) return false;
-      if (!this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     }
+    this.detect(id);
+    if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
     const expand = known >= 0 ? known : this.expansion(cur.bytes);

@@ -168,9 +168,10 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
   const stuck = result.stats.complete ? stuckForever(model, result, options) : undefined;
   const found = stuck?.complete ? result.problems.filter((p) => p.kind !== "hang") : result.problems;
   const problems = found.map((p) => {
+    // The goal-directed search's trace where it is shorter; of two as short, the main search's.
     for (const s of exact.searches) {
       const q = s.problems.find((x) => x.key === p.key);
-      if (q) return describe(model, s, q);
+      if (q && s.depth(q.state) < result.depth(p.state)) return describe(model, s, q);
     }
     return describe(model, result, p);
   });
