@@ -363,8 +363,8 @@ class Search {
         ms: performance.now() - this.started,
         complete: this.stoppedBy === undefined,
         stoppedBy: this.stoppedBy,
-        // The graph kept for the stuck-forever analysis counts too.
-        bytesPerState: store.bytesPerState + (graph ? graph.bytes / Math.max(1, store.count) : 0),
+        // The graph kept for the stuck-forever analysis counts too, and the frontier's per-state arrays.
+        bytesPerState: store.bytesPerState + ((graph?.bytes ?? 0) + this.frontier.bytes) / Math.max(1, store.count),
         reduced: this.reduction !== undefined,
       },
     };

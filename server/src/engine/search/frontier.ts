@@ -33,11 +33,16 @@ export class Frontier {
     if (weighted) this.push(0, 0, -1, 0, 0);
   }
 
+  /** What its per-state arrays hold (the buckets come and go). */
+  get bytes(): number {
+    return this.best.byteLength + this.expandedBits.byteLength;
+  }
+
   isExpanded(id: number): boolean {
     return (this.expandedBits[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
 
-  /** Per state not yet expanded (weighted): the least distance it was pushed at, or 0 if never. */
+  /** Per state (weighted): the least distance it was pushed at, plus one; 0 if never. */
   private best = new Int32Array(64);
 
   /**

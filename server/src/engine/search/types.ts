@@ -30,8 +30,8 @@ export interface Goal {
   /**
    * At least how many more steps a trace through `st` takes to this goal
    * (counted as `bound` is); Infinity if it cannot get there. A lower bound
-   * that no step lowers by more than one, so a state whose depth plus this
-   * reaches `bound` leads to no trace shorter than the known one.
+   * (admissible), so a state whose depth plus this reaches `bound` leads to
+   * no trace shorter than the known one.
    */
   readonly least: (st: Uint8Array) => number;
 }
