@@ -105,6 +105,17 @@ describe("reduction is neutral on scenarios that stress each rule", () => {
       cpu C1 { lock b; k2 = 1; lock a; unlock a; unlock b }
       cpu C2 { x = 1; x = 2; x = 3; assert x == 0 "x stays 0" }
       var k2 = 0`,
+    // Review (generated seed 33514, loops + kernel): a kthread stopped at an
+    // error has exited, so the step that can stop it writes what
+    // kthread_stop reads; without that the reduced search never saw the
+    // stop find it still running.
+    "kthread_stop finds its kthread running, or stopped at a bad unlock": `
+      spinlock A
+      spinlock B
+      var x = false
+      var y = true
+      kthread t { while !kthread_should_stop() { if trylock A { x = true; unlock B } } }
+      cpu C1 { kthread_run t; if x { } else { assert !y }; kthread_stop t }`,
     "merged chains stop at loops: a CPU spinning on its own": `
       mutex m
       var stop = false

@@ -197,8 +197,10 @@ export class Reduction {
         const sink = this.sink(own, (b + pc) * lw, (b + pc) * vw, silent, readOnly);
         semantics(ins).access(ins, sink, this.layout, c);
         for (const part of this.layout.parts) part.threadAccess?.(c, sink);
-        // A step that ends the thread's body also does what its end does (a work item's run ends).
+        // A step that ends the thread's body also does what its end does (a work item's run ends);
+        // one that can stop it at an error, what stopping does (a kthread stopped so has exited).
         if (successors(ins).includes(this.layout.endPc[c]!)) for (const part of this.layout.parts) part.endAccess?.(c, sink);
+        if (semantics(ins).canStop(ins, this.layout)) for (const part of this.layout.parts) part.stopAccess?.(c, sink);
         for (const s of successors(ins)) {
           if (s === PC_DONE) continue;
           const t = code[s]!;

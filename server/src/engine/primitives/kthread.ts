@@ -76,6 +76,11 @@ export class KthreadState implements StatePart {
     if (k >= 0) a.resource(this.res(k), true);
   }
 
+  /** A kthread stopped at an error has exited too (`exited`): kthread_stop finds it so. */
+  stopAccess(thread: number, a: AccessSink): void {
+    this.endAccess(thread, a);
+  }
+
   /** Each kthread: not started, running, asked to stop, exited. */
   describe(m: Layout, st: Uint8Array, add: (o: ObjectState) => void): void {
     this.model.kthreads.forEach((k, i) => {

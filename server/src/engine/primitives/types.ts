@@ -196,6 +196,8 @@ export interface StatePart {
   threadEnd?(m: Layout, st: Uint8Array, thread: number): StepResult;
   /** What a thread's end touches, for the reduction (added to every statement that can end it). */
   endAccess?(thread: number, a: AccessSink): void;
+  /** What a thread's stopping at an error touches, for the reduction (added to every statement that can stop it). */
+  stopAccess?(thread: number, a: AccessSink): void;
   /**
    * Its objects' state in `st`, in words, for the guided simulation and the
    * trace debugger (a work item pending or running, a completion's count,
