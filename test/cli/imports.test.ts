@@ -29,7 +29,7 @@ describe("race check with imports", () => {
     const sysfs = lineIn("pci-reentrant.race", "sysfs remove_attr[d]");
     expect(r.stdout).toContain(`\n  pci-reentrant.race:${sysfs}  sysfs remove_attr[pf] → active reference taken\n`);
     // Call stacks: the library's frames by path, the scenario's own by its name as given.
-    expect(r.stdout).toMatch(/^  remove_store_v9\(pf, pf_drv\) +samples\/v9-remove-vs-unbind\.race:19:/m);
+    expect(r.stdout).toMatch(/^ {2}remove_store_v9\(pf, pf_drv\) +samples\/v9-remove-vs-unbind\.race:19:/m);
     expect(r.stdout).toMatch(/✓ samples\/v9-remove-vs-unbind\.race \(v9: remove_store vs unbind_store \(AB-BA\)\): deadlock · expect deadlock: met/);
   });
 
