@@ -15,7 +15,7 @@ import { fixturesDir, listRace, read, run, samplesDir, summarize } from "../help
 import { agreeUpToTies, observable } from "../observable";
 import { compile } from "../../server/src/engine/compile";
 import type { Model } from "../../server/src/engine/model";
-import { distanceInCode, distancesTo, loopComponents } from "../../server/src/engine/controlFlow";
+import { distancesTo, loopComponents, loopHead, successors } from "../../server/src/engine/controlFlow";
 
 function compare(text: string): { full: Analysis; reduced: Analysis } {
   const full = run(text, { reduce: false, maxStates: 3_000_000 });
@@ -316,12 +316,18 @@ describe("the cycle proviso fires only where a cycle can close", () => {
     expect(loops[0]).toBe(-1);
     const numbered = [...new Set([...loops].filter((l) => l >= 0))];
     expect(numbered, actions.join(" ")).toHaveLength(2);
-    // From every statement, the steps to the last one: 0 there, Infinity nowhere (all reach it).
+    // From every statement, the steps to the last one: 0 there, Infinity nowhere (all reach it),
+    // and elsewhere one more than from the nearest successor.
     const last = code.length - 1;
     const dist = distancesTo(code, last);
     expect(dist[last]).toBe(0);
     expect([...dist].every((d) => Number.isFinite(d))).toBe(true);
-    expect(dist[0]).toBe(distanceInCode(code, 0, last));
+    code.forEach((ins, pc) => {
+      if (pc !== last) expect(dist[pc], `pc ${pc}`).toBe(1 + Math.min(...successors(ins).map((s) => (s === last ? 0 : s < code.length ? dist[s]! : Infinity))));
+    });
+    // Each loop's number is its first statement: loopHead of any statement in it.
+    loops.forEach((l, pc) => l >= 0 && expect(loopHead(code, pc)).toBe(l));
+    expect(loopHead(code, 0)).toBe(numbered[0]);
   });
 });
 

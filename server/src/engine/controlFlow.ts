@@ -11,22 +11,6 @@ export function successors(ins: Instr): readonly number[] {
   return semantics(ins).successors(ins);
 }
 
-/** Statements of `code` from which `target` (a pc, or PC_DONE) can be reached: 1, else 0. */
-export function reachers(code: Code, target: number): Uint8Array {
-  const from = new Uint8Array(code.length);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (let pc = code.length - 1; pc >= 0; pc--) {
-      if (from[pc]) continue;
-      if (successors(code[pc]!).some((s) => s === target || (s !== PC_DONE && from[s] === 1))) {
-        from[pc] = 1;
-        changed = true;
-      }
-    }
-  }
-  return from;
-}
-
 /**
  * Per statement of `code`, the fewest steps from it to `target` (a pc, or
  * PC_DONE) in the CPU's control flow; Infinity where it cannot get there.
@@ -119,38 +103,6 @@ export function loopComponents(code: Code): Int32Array {
   return comp;
 }
 
-/** The statements reachable from `pc` by one step or more. */
-function forwardFrom(code: Code, pc: number): Set<number> {
-  const seen = new Set<number>();
-  const todo = [pc];
-  while (todo.length > 0) {
-    const x = todo.pop()!;
-    for (const t of successors(code[x]!)) {
-      if (t === PC_DONE || seen.has(t)) continue;
-      seen.add(t);
-      todo.push(t);
-    }
-  }
-  return seen;
-}
-
-/** Steps from `from` to `to` in a CPU's control flow (breadth first). */
-export function distanceInCode(code: Code, from: number, to: number): number {
-  const dist = new Map<number, number>([[from, 0]]);
-  const queue = [from];
-  for (let i = 0; i < queue.length; i++) {
-    const pc = queue[i]!;
-    if (pc === to) return dist.get(pc)!;
-    if (pc === PC_DONE) continue;
-    for (const s of successors(code[pc]!)) {
-      if (dist.has(s)) continue;
-      dist.set(s, dist.get(pc)! + 1);
-      queue.push(s);
-    }
-  }
-  return 0;
-}
-
 /**
  * Where a looping CPU at `pc` loops: the first statement of the loop it is
  * in (its code's strongly connected part around `pc`), or else of the first
@@ -158,19 +110,18 @@ export function distanceInCode(code: Code, from: number, to: number): number {
  * depend on where in the loop the trace happens to leave it.
  */
 export function loopHead(code: Code, pc: number): number {
-  const reach = (from: number): Set<number> => (from === PC_DONE ? new Set<number>() : forwardFrom(code, from));
-  const ahead = reach(pc);
-  // Statements on a cycle with `pc`: reachable from it and reaching it.
-  if (ahead.has(pc)) return Math.min(...[...ahead].filter((x) => reach(x).has(pc)));
-  // Otherwise the statement ahead, in the order control reaches it, that is on a cycle.
+  if (pc >= code.length) return pc;
+  // Each loop is numbered by its least pc: that is its first statement.
+  const loops = loopComponents(code);
+  if (loops[pc]! >= 0) return loops[pc]!;
+  // Otherwise the statement ahead, in the order control reaches it, that is on a loop.
   const queue = [pc];
   const seen = new Set<number>([pc]);
   for (let i = 0; i < queue.length; i++) {
     const x = queue[i]!;
-    if (x !== pc && reach(x).has(x)) return Math.min(...[...reach(x)].filter((y) => reach(y).has(x)));
-    if (x === PC_DONE) continue;
+    if (x !== pc && loops[x]! >= 0) return loops[x]!;
     for (const t of successors(code[x]!)) {
-      if (seen.has(t)) continue;
+      if (t === PC_DONE || seen.has(t)) continue;
       seen.add(t);
       queue.push(t);
     }

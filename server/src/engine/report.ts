@@ -12,7 +12,7 @@ import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
-import { distancesTo, loopHead, reachers } from "./controlFlow";
+import { distancesTo, loopHead } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
@@ -218,19 +218,11 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
 function shortestTraces(model: Model, result: ExploreResult, options: ExploreOptions): { searches: ExploreResult[]; complete: boolean; states: number; ms: number } {
   const n = model.cpus.length;
   const goals: Goal[] = [];
-  // A goal whose CPUs can no longer get to its statements needs nothing.
-  // A thread's end (the site of a lock held at exit, a section left open)
-  // is PC_DONE, but a work item's body ends by going back to its `start`
-  // (Layout.endPc): that is what its statements reach.
-  const canReach = (cpu: number, site: number): ((st: Uint8Array) => boolean) => {
-    const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
-    const from = reachers(model.cpus[cpu]!.code, target);
-    return (st) => {
-      const pc = result.layout.pc(st, cpu);
-      return pc === target || (pc < from.length && from[pc] === 1);
-    };
-  };
-  // The fewest steps before the CPU is at the site (a thread's end: has taken its last step).
+  // The fewest steps before the CPU is at the site (a thread's end: has
+  // taken its last step); Infinity once it can no longer get there, where
+  // its goal needs nothing. A thread's end (the site of a lock held at
+  // exit, a section left open) is PC_DONE, but a work item's body ends by
+  // going back to its `start` (Layout.endPc): that is what its statements reach.
   const stepsTo = (cpu: number, site: number): ((st: Uint8Array) => number) => {
     const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
     const dist = distancesTo(model.cpus[cpu]!.code, target);
@@ -246,21 +238,19 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
       let cpus = 0;
       for (const s of p.sites) cpus |= 1 << s.cpu;
       const locks = p.sites.map((s) => s.lock).filter((l): l is number => l !== undefined);
-      const reach = p.sites.map((s) => canReach(s.cpu, s.pc));
       const steps = p.sites.map((s) => stepsTo(s.cpu, s.pc));
       return {
         key: p.key,
         bound,
-        needs: (st, red) => (reach.every((r) => r(st)) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0),
+        needs: (st, red) => (steps.every((f) => f(st) < Infinity) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0),
         least: (st) => steps.reduce((sum, f) => sum + f(st), 0),
       };
     }
     // A failed step or a CPU's last step: that CPU must move (and a failed step is itself a step).
     const { cpu, pc } = p.sites[0]!;
-    const reach = canReach(cpu, pc);
     const steps = stepsTo(cpu, pc);
     const failing = pc === PC_DONE ? 0 : 1;
-    return { key: p.key, bound, needs: (st) => (reach(st) ? 1 << cpu : 0), least: (st) => steps(st) + failing };
+    return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least: (st) => steps(st) + failing };
   };
   const initial = result.layout.initial();
   for (const p of result.problems) {

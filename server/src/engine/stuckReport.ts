@@ -7,7 +7,7 @@
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Site, type StuckTargets } from "./explore";
 import { PC_DONE, type Model } from "./model";
 import { semantics } from "./primitives";
-import { distanceInCode, loopHead } from "./controlFlow";
+import { distancesTo, loopHead } from "./controlFlow";
 import { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
@@ -131,7 +131,7 @@ function ownSteps(model: Model, keys: readonly StuckKey[]): number {
   for (const k of keys) {
     if (keyPc(k) === LOOP) continue;
     const cpu = model.cpus[keyCpu(k)]!;
-    total += distanceInCode(cpu.code, cpu.entry, keyPc(k));
+    if (cpu.entry !== keyPc(k)) total += distancesTo(cpu.code, keyPc(k))[cpu.entry] ?? 0;
   }
   return total;
 }
