@@ -178,7 +178,7 @@ class Search {
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    const expand = known >= 0 ? known : this.expansion(cur.bytes);
+    const expand = known >= 0 ? known : this.expansion(cur.bytes, this.frontier.depth);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
     let reachedOld = false;
@@ -210,11 +210,11 @@ class Search {
   }
 
   /** The CPUs to expand in the state the view just looked at (enabled ones only). */
-  private expansion(st: Uint8Array): number {
+  private expansion(st: Uint8Array, depth = -1): number {
     const { view, reduction } = this;
     if (!reduction || view.enabled === 0) return view.enabledMask;
     reduction.prepare(st, view.status, view.waitsFor);
-    if (this.goals) return reduction.closure(this.goals.needs(st, reduction)) & view.enabledMask;
+    if (this.goals) return reduction.closure(this.goals.needs(st, reduction, depth)) & view.enabledMask;
     if (this.targets) {
       // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
       const set = reduction.closure(this.targets.needs(st, reduction)) & view.enabledMask;

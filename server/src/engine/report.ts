@@ -14,6 +14,7 @@ import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
 import { distancesTo, loopHead } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
+import { Growth } from "./search/growth";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
 
@@ -250,8 +251,12 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
     const { cpu, pc } = p.sites[0]!;
     const steps = stepsTo(cpu, pc);
     const failing = pc === PC_DONE ? 0 : 1;
-    return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least: (st) => steps(st) + failing };
+    // An overflow also waits for the values to climb that far.
+    const climb = p.kind === "overflow" && pc !== PC_DONE && model.cpus[cpu]!.code[pc]!.op === "assign" ? (growth ??= new Growth(model, result.layout)).least(cpu, pc) : undefined;
+    const least = climb ? (st: Uint8Array) => Math.max(steps(st) + failing, climb(st)) : (st: Uint8Array) => steps(st) + failing;
+    return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least };
   };
+  let growth: Growth | undefined;
   const initial = result.layout.initial();
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there

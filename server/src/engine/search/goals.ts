@@ -72,11 +72,20 @@ export class GoalBook {
     return false;
   }
 
-  /** The CPUs one of which must move before some open goal can show. */
-  needs(st: Uint8Array, reduction: Reduction): number {
+  /**
+   * The CPUs one of which must move before some open goal can show. With
+   * the state's depth, only the goals worth expanding it for count: a goal
+   * no trace through here reaches within its bound needs nothing here.
+   * (Chains ask without a depth, so that what they do is a function of the
+   * state and the goals open, which replay repeats.)
+   */
+  needs(st: Uint8Array, reduction: Reduction, depth = -1): number {
     const { goals } = this;
     let needs = 0;
-    for (let i = 0; i < goals.length; i++) if (this.isOpen(i)) needs |= goals[i]!.needs(st, reduction);
+    for (let i = 0; i < goals.length; i++) {
+      const g = goals[i]!;
+      if (this.isOpen(i) && (depth < 0 || depth + g.least(st) < g.bound)) needs |= g.needs(st, reduction);
+    }
     return needs;
   }
 }
