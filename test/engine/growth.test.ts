@@ -75,7 +75,17 @@ describe("an overflow's estimate counts the climb", () => {
     t!.estimates.forEach((e, i) => expect(e).toBeLessThanOrEqual(t!.left[i]!));
   });
 
-  it("`x = y + z` leaves no bound upwards", () => {
+  it("a variable that cannot feed the overflowing one does not bring it nearer: exact for each of two counters", () => {
+    const traces = alongTraces(`
+      var x = 0
+      var y = 100
+      cpu C0 { while true { x = x + 1 } }
+      cpu C1 { while true { y = y + 1 } }`);
+    expect(traces.map((t) => t.left[0])).toEqual([56, 256]);
+    for (const t of traces) expect(t.estimates).toEqual(t.left);
+  });
+
+  it("`x = x + y` leaves no bound upwards", () => {
     expect(alongTraces(`
       var x = 1
       var y = 1

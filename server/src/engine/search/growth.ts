@@ -7,7 +7,10 @@
 // bound counts the climb.
 //
 // Every stored value lies in -128..127. Let `top` be the largest value
-// held by any variable. An assignment `x = y + k` can raise `top` by at most
+// held by any variable that can feed the one overflowing (itself, and
+// whatever is added into an assignment to one of them, transitively: no
+// other variable can bring it nearer). An assignment to one of them
+// `x = y + k` can raise `top` by at most
 // k; one whose value is bounded by a constant K raises it to at most K; an
 // overflow upwards is a step whose value exceeds 127. So from `top`, at
 // least ceil((128 - max(top, K)) / k) raising steps are taken, the last of
@@ -119,10 +122,25 @@ class Climb {
   }
 }
 
+/** The variables whose values an arithmetic expression adds up (not those a truth value only compares). */
+function summands(e: CExpr, out: number[]): void {
+  if (e.k === "var") out.push(e.id);
+  else if (e.k === "neg") summands(e.e, out);
+  else if (e.k === "bin" && (e.op === "+" || e.op === "-")) {
+    summands(e.l, out);
+    summands(e.r, out);
+  }
+}
+
+/** What the climb of one variable depends on: the variables that feed it, and each direction's climb. */
+interface Feeding {
+  readonly vars: Int32Array;
+  readonly up: Climb;
+  readonly down: Climb;
+}
+
 export class Growth {
-  private readonly up: Climb;
-  private readonly down: Climb;
-  private readonly pcs: Int32Array;
+  private readonly feeding = new Map<number, Feeding>();
   // Scratch for the cheapest costs: per CPU, its first step's cost, and its further steps' cost and number.
   private readonly costs: Float64Array;
   private readonly counts: Float64Array;
@@ -131,50 +149,80 @@ export class Growth {
     private readonly model: Model,
     private readonly layout: Layout,
   ) {
-    this.up = new Climb(model, 128);
-    this.down = new Climb(model, 129);
-    model.cpus.forEach((cpu, c) =>
-      cpu.code.forEach((ins, pc) => {
-        if (ins.op !== "assign") return;
-        const [hi, lo] = hiLo(ins.value);
-        this.up.assignment(c, pc, hi);
-        // The mirror image: x ≥ top·a + bottom·b + c, so -x ≤ (-bottom)·b + (-top)·a - c.
-        this.down.assignment(c, pc, { a: lo.b, b: lo.a, c: -lo.c });
-      }),
-    );
-    this.up.finish(model);
-    this.down.finish(model);
-    this.pcs = new Int32Array(model.cpus.length);
     this.costs = new Float64Array(2 * model.cpus.length);
     this.counts = new Float64Array(2 * model.cpus.length);
   }
 
   /**
+   * The variables that can feed variable `v`'s value (itself, and what is
+   * added up into an assignment to one of them), and how they climb: the
+   * others cannot bring it nearer an overflow.
+   */
+  private feed(v: number): Feeding {
+    const known = this.feeding.get(v);
+    if (known) return known;
+    const { model } = this;
+    const assigns = model.cpus.flatMap((cpu, c) => cpu.code.flatMap((ins, pc) => (ins.op === "assign" ? [{ c, pc, target: ins.target, value: ins.value }] : [])));
+    const inSet = new Uint8Array(model.vars.length);
+    inSet[v] = 1;
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const a of assigns) {
+        if (!inSet[a.target]) continue;
+        const read: number[] = [];
+        summands(a.value, read);
+        for (const r of read) {
+          if (inSet[r]) continue;
+          inSet[r] = 1;
+          grew = true;
+        }
+      }
+    }
+    const up = new Climb(model, 128);
+    const down = new Climb(model, 129);
+    for (const a of assigns) {
+      if (!inSet[a.target]) continue;
+      const [hi, lo] = hiLo(a.value);
+      up.assignment(a.c, a.pc, hi);
+      // The mirror image: x ≥ top·a + bottom·b + c, so -x ≤ (-bottom)·b + (-top)·a - c.
+      down.assignment(a.c, a.pc, { a: lo.b, b: lo.a, c: -lo.c });
+    }
+    up.finish(model);
+    down.finish(model);
+    const f: Feeding = { vars: Int32Array.from(inSet.keys()).filter((i) => inSet[i] === 1), up, down };
+    this.feeding.set(v, f);
+    return f;
+  }
+
+  /**
    * For an overflow at assignment `pc` of `cpu`: at least how many steps
-   * from `st` to it, the overflowing step included (0 where nothing is known).
+   * from `st` to it, the overflowing step included (undefined where nothing is known).
    */
   least(cpu: number, pc: number): ((st: Uint8Array) => number) | undefined {
-    const dirs = [this.up, this.down].filter((d) => !d.unbounded && d.raises[cpu]![pc] === 1);
+    const ins = this.model.cpus[cpu]!.code[pc]!;
+    if (ins.op !== "assign") return undefined;
+    const f = this.feed(ins.target);
+    const dirs = [f.up, f.down].filter((d) => !d.unbounded && d.raises[cpu]![pc] === 1);
     if (dirs.length === 0) return undefined;
     return (st) => {
       let best = Infinity;
-      for (const d of dirs) best = Math.min(best, this.steps(st, d, d === this.up));
+      for (const d of dirs) best = Math.min(best, this.steps(st, f.vars, d, d === f.up));
       return best;
     };
   }
 
-  private steps(st: Uint8Array, d: Climb, up: boolean): number {
-    const { layout, model, pcs, costs, counts } = this;
+  private steps(st: Uint8Array, feeding: Int32Array, d: Climb, up: boolean): number {
+    const { layout, model, costs, counts } = this;
     const vars = layout.vars;
     let top = d.ceiling;
-    for (let v = 0; v < model.vars.length; v++) {
-      const x = vars.value(st, v);
+    for (let i = 0; i < feeding.length; i++) {
+      const x = vars.value(st, feeding[i]!);
       top = Math.max(top, up ? x : -x);
     }
     let need = Math.ceil((d.over - top) / d.step);
     let n = 0;
     for (let c = 0; c < model.cpus.length; c++) {
-      const pc = (pcs[c] = layout.pc(st, c));
+      const pc = layout.pc(st, c);
       const first = pc < d.first[c]!.length ? d.first[c]![pc]! : Infinity;
       if (first === Infinity) continue;
       costs[n] = first;
