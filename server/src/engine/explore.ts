@@ -66,6 +66,8 @@ class Search {
   private readonly store: StateStore;
   private readonly view: StateView;
   private readonly facts: FactsRecorder;
+  /** Lock facts come from the main search: the searches for shortest traces do not collect them. */
+  private readonly recordFacts: boolean;
   private readonly reduction: Reduction | undefined;
   /** Who could release a `wait until`, for CPUs waiting on a deadlock through one. */
   private readonly releasers: Reduction;
@@ -113,6 +115,7 @@ class Search {
     this.store = new StateStore(this.packer);
     this.view = new StateView(layout);
     this.facts = new FactsRecorder(model, layout);
+    this.recordFacts = mode.kind === "main";
     this.goals = mode.kind === "goals" ? new GoalBook(mode.goals) : undefined;
     this.targets = mode.kind === "stuck" ? mode.targets : undefined;
     this.reduction = options.reduce === false && mode.kind === "main" ? undefined : new Reduction(model, layout);
@@ -166,7 +169,7 @@ class Search {
     this.store.load(id, cur.bytes, this.curPacked);
     view.look(cur.bytes);
     const known = id < this.analysed.length ? this.analysed[id]! : -2;
-    if (known === -2) this.facts.record(cur.bytes, view.status);
+    if (known === -2 && this.recordFacts) this.facts.record(cur.bytes, view.status);
     // Goals close at their bound before this state's own problems are looked
     // at: pruning leaves depths with no state, so the next one may be past
     // a bound, and a goal shown there is no shorter than its known trace.
@@ -233,7 +236,7 @@ class Search {
     const { view, layout } = this;
     this.lastSet = -1;
     view.look(st);
-    if (record) this.facts.record(st, view.status);
+    if (record && this.recordFacts) this.facts.record(st, view.status);
     if (view.enabled === 0) return -1;
     if (view.blockedOnLock > 0 && findDeadlocks(layout, st, -1, view.status, view.waitsFor, this.reach, () => {}) !== 0) return -1;
     if (this.targets?.candidate(st)) return -1;
