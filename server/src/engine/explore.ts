@@ -181,7 +181,9 @@ class Search {
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    const expand = known >= 0 ? known : this.expansion(cur.bytes, this.frontier.depth);
+    // (What a chain worked out for a stuck search's targets is not what a state past their bound expands.)
+    const targeted = this.targets !== undefined && this.frontier.depth < this.targets.bound;
+    const expand = known >= 0 && (targeted || !this.targets) ? known : this.expansion(cur.bytes, this.frontier.depth);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
     let reachedOld = false;
@@ -218,7 +220,8 @@ class Search {
     if (!reduction || view.enabled === 0) return view.enabledMask;
     reduction.prepare(st, view.status, view.waitsFor);
     if (this.goals) return reduction.closure(this.goals.needs(st, reduction, depth)) & view.enabledMask;
-    if (this.targets) {
+    // Past the targets' bound, any stubborn set will do (depth -1: a chain's state, which cannot tell).
+    if (this.targets && (depth < 0 || depth < this.targets.bound)) {
       // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
       const set = reduction.closure(this.targets.needs(st, reduction)) & view.enabledMask;
       if (set !== 0) return set;

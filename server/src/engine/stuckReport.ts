@@ -91,7 +91,8 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const maxStates = Math.min((options.maxStates ?? DEFAULT_MAX_STATES) - result.stats.states, Math.max(SECOND_SEARCH_FACTOR * result.stats.states, MIN_SECOND_SEARCH));
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
   if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
-  const second = explore(model, { ...options, maxStates, timeoutMs }, { kind: "stuck", targets: targetsOf(unsure, layout) });
+  const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? result.depth(main[i]!.problem.state) : 0)));
+  const second = explore(model, { ...options, maxStates, timeoutMs }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) });
   const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
   let shortest = secondAnalysis !== undefined;
   aims.forEach((w, i) => {
@@ -166,7 +167,7 @@ function affectsOf(model: Model, reduction: Reduction): Int32Array {
  * waiting CPUs are where they hang and none of the CPUs that must stop can
  * move may be a problem's state: chains do not pass it.
  */
-function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
+function targetsOf(problems: readonly Wanted[], layout: Layout, bound: number): StuckTargets {
   const parts = problems.map((w) => ({
     waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
     cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
@@ -187,6 +188,7 @@ function targetsOf(problems: readonly Wanted[], layout: Layout): StuckTargets {
       return needs;
     },
     candidate: (st) => parts.some((p) => p.waiting.every((w) => layout.pc(st, w.cpu) === w.pc) && moving(st, p.quiet) === 0),
+    bound,
   };
 }
 

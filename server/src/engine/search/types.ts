@@ -46,6 +46,12 @@ export interface StuckTargets {
   readonly needs: (st: Uint8Array, reduction: Reduction) => number;
   /** A state that may be a target: chains do not pass it, so it is stored. */
   readonly candidate: (st: Uint8Array) => boolean;
+  /**
+   * The depth of the traces known (the main search's, the longest of
+   * them): no target at or past it is nearer, so a state there needs only
+   * a stubborn set, any one, for the graph's stuck analysis.
+   */
+  readonly bound: number;
 }
 
 /**
