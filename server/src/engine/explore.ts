@@ -97,6 +97,8 @@ class Search {
    * then need not work out again.
    */
   private analysed = new Int32Array(1024).fill(-2);
+  /** A stuck search has expanded a state at its targets' bound (passBound). */
+  private pastBound = false;
   /** The expansion chainStep last worked out, or -1. */
   private lastSet = -1;
   private stoppedBy: Stats["stoppedBy"];
@@ -181,9 +183,8 @@ class Search {
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    // (What a chain worked out for a stuck search's targets is not what a state past their bound expands.)
-    const targeted = this.targets !== undefined && this.frontier.depth < this.targets.bound;
-    const expand = known >= 0 && (targeted || !this.targets) ? known : this.expansion(cur.bytes, this.frontier.depth);
+    if (this.targets && !this.pastBound && this.frontier.depth >= this.targets.bound) this.passBound();
+    const expand = known >= 0 ? known : this.expansion(cur.bytes, this.frontier.depth);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
     let reachedOld = false;
@@ -220,8 +221,7 @@ class Search {
     if (!reduction || view.enabled === 0) return view.enabledMask;
     reduction.prepare(st, view.status, view.waitsFor);
     if (this.goals) return reduction.closure(this.goals.needs(st, reduction, depth)) & view.enabledMask;
-    // Past the targets' bound, any stubborn set will do (depth -1: a chain's state, which cannot tell).
-    if (this.targets && (depth < 0 || depth < this.targets.bound)) {
+    if (this.targets && !this.pastBound) {
       // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
       const set = reduction.closure(this.targets.needs(st, reduction)) & view.enabledMask;
       if (set !== 0) return set;
@@ -279,7 +279,7 @@ class Search {
   /** Stores (or finds) the state a step led to, at the end of its chain; its id. */
   private successor(x: WorkState, spare: WorkState, c: number, choice: number, id: number, dist: number, result: StepResult): number {
     const via = encodeStep(c, choice);
-    const epoch = this.goals?.epoch ?? 0;
+    const epoch = this.goals?.epoch ?? (this.pastBound ? 1 : 0);
     let to: number;
     let steps = 1;
     let moved = 1 << c;
@@ -303,6 +303,19 @@ class Search {
     return to;
   }
 
+  /**
+   * A stuck search's expansions from the first state at its targets' bound
+   * on: no target there or later is nearer than the traces known, so any
+   * stubborn set will do, the smallest. What chains do changes with it
+   * (their states cannot tell their own depth: they follow the state they
+   * start from, and replay does so from its distance), so their cache
+   * starts again (epoch 1), and expansions worked out before are forgotten.
+   */
+  private passBound(): void {
+    this.pastBound = true;
+    for (let i = 0; i < this.analysed.length; i++) if (this.analysed[i]! >= 0) this.analysed[i] = -1;
+  }
+
   private keepAnalysis(id: number, set: number): void {
     if (id >= this.analysed.length) {
       const grown = new Int32Array(Math.max(id + 1, this.analysed.length * 2)).fill(-2);
@@ -319,12 +332,15 @@ class Search {
     for (let s = id; s > 0; s = this.store.parent[s]!) edges.push(s);
     const st = this.layout.initial();
     const steps: number[] = [];
+    const pastBound = this.pastBound;
     for (let i = edges.length - 1; i >= 0; i--) {
       const to = edges[i]!;
       if (this.goals) this.goals.replayEpoch = this.frontier.edgeEpoch[to]!;
+      this.replayFrom(this.store.parent[to]!);
       this.follow(st, this.store.via[to]!, to, steps);
     }
     if (this.goals) this.goals.replayEpoch = -1;
+    this.pastBound = pastBound;
     return steps;
   }
 
@@ -347,8 +363,16 @@ class Search {
     const st = new Uint8Array(this.layout.size);
     this.store.load(from, st);
     const steps: number[] = [];
+    const pastBound = this.pastBound;
+    this.replayFrom(from);
     this.follow(st, via, to, steps);
+    this.pastBound = pastBound;
     return steps;
+  }
+
+  /** For replay: chains from expanded state `from` went as they did then (a stuck search: before its bound or past it). */
+  private replayFrom(from: number): void {
+    if (this.targets) this.pastBound = this.frontier.distance(from) >= this.targets.bound;
   }
 
   private result(): ExploreResult {

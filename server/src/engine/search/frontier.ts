@@ -38,6 +38,11 @@ export class Frontier {
     return this.best.byteLength + this.expandedBits.byteLength;
   }
 
+  /** An expanded state's distance (weighted: its least one, at which it came out; the first state, never pushed by `reached`, 0). */
+  distance(id: number): number {
+    return Math.max(0, this.best[id]! - 1);
+  }
+
   isExpanded(id: number): boolean {
     return (this.expandedBits[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
