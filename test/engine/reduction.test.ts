@@ -297,6 +297,27 @@ describe("reduction is neutral up to ties between equally short traces", () => {
     expect(agreeUpToTies(reduced, full, model, true)).toBe(true);
   });
 
+  it("a livelock is placed at the loop its CPU goes round, whichever of two equally short traces shows it", () => {
+    // Found by fuzzing growth.ts: C1 can never leave its second loop. The
+    // full search's 5-step trace ends with C1 not yet started (C0 done),
+    // the reduced one's with C1 inside that loop (C0 stopped by its
+    // overflow). Placed at the first loop ahead of where the trace ends,
+    // the full search's said C1 loops for ever at `while x0 > 14`, a loop
+    // it leaves at once; both now name the loop of the cycle it goes round.
+    const { full, reduced } = compare(`
+      mutex m
+      var x0 = 5
+      var x1 = 81
+      var x2 = 38
+      cpu C0 { if x1 != 61 { x1 = x2 + x0 } else { x2 = x0 - 1 }; x1 = x1 - 2; x2 = x1 + x2; x1 = x1 - 1 }
+      cpu C1 { while x0 > 14 { if x1 < 82 { x1 = x2 } else { lock m };  }; while x2 != -81 { x0 = 124;  }; while x2 >= 57 { unlock m;  }; while x1 != -25 { lock m;  } }`);
+    for (const a of [full, reduced]) {
+      const hang = a.report!.problems.find((p) => p.kind === "hang")!;
+      expect(hang.trace).toHaveLength(5);
+      expect(hang.message).toContain("in the loop at 'while x2 != -81'");
+    }
+  });
+
   it("is no excuse for a longer trace (seed 44 before its fix: same problems, one trace a step longer) nor for one that does not replay", () => {
     const { full, reduced, model } = both(758);
     const longer = { ...reduced, report: { ...reduced.report!, problems: reduced.report!.problems.map((p, i) => (i === 0 ? { ...p, trace: [...p.trace, p.trace[p.trace.length - 1]!] } : p)) } };

@@ -12,7 +12,7 @@ import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
-import { distancesTo, loopHead } from "./controlFlow";
+import { distancesTo } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { Growth } from "./search/growth";
 import { buildTrace, type TraceStep } from "./trace";
@@ -421,10 +421,11 @@ function heldPseudoLocks(layout: Layout, st: Uint8Array): Map<number, number[]> 
  * For a thread stuck at a wait that statements of other threads could end
  * (wait_for_completion): what it waits for, and each such statement with
  * where its thread is in `st`. A thread of the problem that loops for ever
- * (`looping`) is named by its loop, not by where in it the trace leaves it:
- * two shortest traces of one problem may leave it at different places.
+ * (`loops`: each with its loop's head) is named by its loop, not by where
+ * in it the trace leaves it: two shortest traces of one problem may leave
+ * it at different places.
  */
-function waitsOnWords(layout: Layout, st: Uint8Array, cpuIndex: number, pc: number, looping: number): SiteWords["waitsOn"] {
+function waitsOnWords(layout: Layout, st: Uint8Array, cpuIndex: number, pc: number, loops: ReadonlyMap<number, number>): SiteWords["waitsOn"] {
   const model = layout.model;
   const ins = model.cpus[cpuIndex]!.code[pc];
   const sem = ins && semantics(ins);
@@ -437,8 +438,8 @@ function waitsOnWords(layout: Layout, st: Uint8Array, cpuIndex: number, pc: numb
     const where: ReleaserWhere =
       status === CpuStatus.Finished
         ? { kind: here === PC_DONE ? "finished" : "stopped" }
-        : looping & (1 << thread)
-          ? { kind: "loops", action: t.code[loopHead(t.code, here)]!.text }
+        : loops.has(thread)
+          ? { kind: "loops", action: t.code[loops.get(thread)!]!.text }
           : status === CpuStatus.Idle
             ? { kind: "idle" }
             : here === at
@@ -485,9 +486,9 @@ function lastAcquireIndex(trace: readonly TraceStep[], cpu: string, lock: string
 }
 
 /** A site as a finding's words need it; who could unblock a stuck `wait until` only where a hang says so. */
-function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number; looping: number }): SiteWords {
+function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uint8Array; cpu: number; pc: number; loops: ReadonlyMap<number, number> }): SiteWords {
   const stuckAtWait = hang && !s.looping && s.waitsFor === undefined;
-  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, at.cpu, at.pc, at.looping) : undefined;
+  const waitsOn = stuckAtWait && at ? waitsOnWords(layout, at.st, at.cpu, at.pc, at.loops) : undefined;
   return {
     ...(waitsOn ? { waitsOn } : {}),
     cpu: s.cpu,
@@ -515,8 +516,11 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
   switch (p.kind) {
     case "deadlock":
       return { kind: p.kind, sites: sites.map((s) => siteWords(s, layout, false)) };
-    case "hang":
-      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc, looping: p.looping ?? 0 })) };
+    case "hang": {
+      // A looping thread's site is the head of the loop it goes round (stuckReport.ts problemAt).
+      const loops = new Map(p.sites.filter((x) => (p.looping ?? 0) & (1 << x.cpu)).map((x) => [x.cpu, x.pc]));
+      return { kind: p.kind, form: form!, sites: sites.map((s, i) => siteWords(s, layout, true, { st, cpu: p.sites[i]!.cpu, pc: p.sites[i]!.pc, loops })) };
+    }
     case "violation":
       return { kind: p.kind, site, message: firstIns?.op === "assert" ? firstIns.message : undefined };
     case "bad-unlock":

@@ -196,24 +196,27 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   const { layout, store } = search;
   const st = store.bytes(state, layout.size);
   let looping = 0;
-  const sites: Site[] = keys.map((k) => {
-    const cpu = keyCpu(k);
-    if (keyPc(k) === LOOP) {
-      looping |= 1 << cpu;
-      return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(st, cpu)), lock: undefined };
-    }
-    const ins = layout.instrAt(st, cpu);
-    const lock = ins ? semantics(ins).acquires(ins, layout.model)?.lock : undefined;
-    return { cpu, pc: layout.pc(st, cpu), lock };
-  });
+  for (const k of keys) if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
   let loop: FoundProblem["loop"];
+  // A looping CPU is placed at the loop it goes round, where its cycle
+  // starts: the statement it stands at may still be ahead of loops it will
+  // leave (and two equally short traces may end before or inside it).
+  let round = st;
   if (looping !== 0) {
     const found = findLoop(search.graph!, analysis, state, looping);
     if (found) {
       const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => search.edgeSteps(e.from, search.graph!.edgeVia(e.edge), search.graph!.edgeTo(e.edge)));
       loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
+      if (found.cycle.length > 0) round = store.bytes(found.cycle[0]!.from, layout.size);
     }
   }
+  const sites: Site[] = keys.map((k) => {
+    const cpu = keyCpu(k);
+    if (keyPc(k) === LOOP) return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(round, cpu)), lock: undefined };
+    const ins = layout.instrAt(st, cpu);
+    const lock = ins ? semantics(ins).acquires(ins, layout.model)?.lock : undefined;
+    return { cpu, pc: layout.pc(st, cpu), lock };
+  });
   return { kind: "hang", key: `stuck:${keys.join(",")}`, state, sites, locks: [], looping, loop };
 }
 
