@@ -104,4 +104,55 @@ describe("an overflow's estimate counts the climb", () => {
     }
     expect(traces).toBeGreaterThanOrEqual(seeds.length);
   });
+
+  // Random counter programs (1–3 variables, assignments `x = y ± k`, constants,
+  // `x + y`, `-x`, `while` and `if` on them, a mutex; 1–3 CPUs): the kinds
+  // of climb the estimate reasons about, and those it must give up on.
+  it("never above the steps left along the shortest overflow traces of 300 random counter programs", () => {
+    let bounded = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const text = counterProgram(seed);
+      const fe = analyzeFrontEnd(text);
+      if (fe.diagnostics.some((d) => d.severity === "error")) continue;
+      const m = compile(fe.program.ast, fe.checked!.scope);
+      if (!explore(m, { reduce: false, maxStates: 50_000 }).stats.complete) continue;
+      for (const { estimates, left } of alongTraces(text)) {
+        bounded++;
+        estimates.forEach((e, i) => expect(e, `program ${seed}, step ${i}:\n${text}`).toBeLessThanOrEqual(left[i]!));
+      }
+    }
+    expect(bounded).toBeGreaterThan(20);
+  });
 });
+
+function counterProgram(seed: number): string {
+  let s = seed * 7919 + 1;
+  const r = (): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const vars = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => `x${i}`);
+  const expr = (): string => {
+    const v = pick(vars);
+    const k = 1 + Math.floor(r() * 3);
+    const f = r();
+    if (f < 0.45) return `${v} + ${k}`;
+    if (f < 0.65) return `${v} - ${k}`;
+    if (f < 0.8) return `${Math.floor(r() * 250) - 125}`;
+    if (f < 0.9) return v;
+    if (f < 0.95) return `-${v}`;
+    return `${v} + ${pick(vars)}`;
+  };
+  const cond = (): string => `${pick(vars)} ${pick(["<", ">", "!=", ">="])} ${Math.floor(r() * 200) - 100}`;
+  const stmt = (depth: number): string => {
+    const f = r();
+    if (depth < 2 && f < 0.3) return `while ${cond()} { ${stmt(depth + 1)}; ${r() < 0.5 ? stmt(depth + 1) : ""} }`;
+    if (depth < 2 && f < 0.4) return `if ${cond()} { ${stmt(depth + 1)} } else { ${stmt(depth + 1)} }`;
+    if (f < 0.45) return "lock m";
+    if (f < 0.5) return "unlock m";
+    return `${pick(vars)} = ${expr()}`;
+  };
+  const cpus = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, c) => `cpu C${c} { ${Array.from({ length: 1 + Math.floor(r() * 4) }, () => stmt(0)).join("; ")} }`);
+  return ["mutex m", ...vars.map((v) => `var ${v} = ${Math.floor(r() * 240) - 120}`), ...cpus].join("\n");
+}
