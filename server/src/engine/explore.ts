@@ -170,6 +170,7 @@ class Search {
     const { view, cur } = this;
     this.store.load(id, cur.bytes, this.curPacked);
     view.look(cur.bytes);
+    if (this.targets && !this.pastBound && this.frontier.depth >= this.targets.bound) this.passBound();
     const known = id < this.analysed.length ? this.analysed[id]! : -2;
     if (known === -2 && this.recordFacts) this.facts.record(cur.bytes, view.status);
     // Goals close at their bound before this state's own problems are looked
@@ -183,7 +184,6 @@ class Search {
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    if (this.targets && !this.pastBound && this.frontier.depth >= this.targets.bound) this.passBound();
     const expand = known >= 0 ? known : this.expansion(cur.bytes, this.frontier.depth);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
