@@ -318,6 +318,27 @@ describe("reduction is neutral up to ties between equally short traces", () => {
     }
   });
 
+  it("a livelock's loop is the nearest in the code that the CPU can go round for ever, not the first cycle the graph reaches", () => {
+    // Review: the reduced graph merges the first branch into one chain edge,
+    // so its first cycle (one edge away) was the first loop, the full
+    // graph's (one step away) the second.
+    const text = `
+      var x = 0
+      cpu A {
+        either {
+          x = 1
+          x = 2
+          x = 3
+          while true { }
+        } or {
+          while true { }
+        }
+      }`;
+    const { full, reduced } = compare(text);
+    // The `or` branch's loop (compare() has checked that both name the same site).
+    for (const a of [full, reduced]) expect(a.report!.problems[0]!.sites[0]!.span.start).toBeGreaterThan(text.indexOf("} or {"));
+  });
+
   it("is no excuse for a longer trace (seed 44 before its fix: same problems, one trace a step longer) nor for one that does not replay", () => {
     const { full, reduced, model } = both(758);
     const longer = { ...reduced, report: { ...reduced.report!, problems: reduced.report!.problems.map((p, i) => (i === 0 ? { ...p, trace: [...p.trace, p.trace[p.trace.length - 1]!] } : p)) } };

@@ -112,19 +112,27 @@ export function loopComponents(code: Code): Int32Array {
 export function loopHead(code: Code, pc: number): number {
   if (pc >= code.length) return pc;
   // Each loop is numbered by its least pc: that is its first statement.
-  const loops = loopComponents(code);
-  if (loops[pc]! >= 0) return loops[pc]!;
-  // Otherwise the statement ahead, in the order control reaches it, that is on a loop.
+  const head = nearestLoop(code, loopComponents(code), pc, (loop) => loop >= 0);
+  return head >= 0 ? head : pc;
+}
+
+/**
+ * The first loop `accept`s (by its number in `loops`, from loopComponents)
+ * in the order control reaches statements from `pc`, breadth first, `pc`
+ * itself first; -1 if none. A function of the code alone.
+ */
+export function nearestLoop(code: Code, loops: Int32Array, pc: number, accept: (loop: number) => boolean): number {
+  if (pc >= code.length) return -1;
   const queue = [pc];
   const seen = new Set<number>([pc]);
   for (let i = 0; i < queue.length; i++) {
     const x = queue[i]!;
-    if (x !== pc && loops[x]! >= 0) return loops[x]!;
+    if (loops[x]! >= 0 && accept(loops[x]!)) return loops[x]!;
     for (const t of successors(code[x]!)) {
       if (t === PC_DONE || seen.has(t)) continue;
       seen.add(t);
       queue.push(t);
     }
   }
-  return pc;
+  return -1;
 }

@@ -228,10 +228,24 @@ export interface LoopEdge {
  * the livelock; one where the looping CPUs move is the one a reader
  * expects. Undefined if none is found (then any cycle is taken).
  */
-export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: number, movers: number): { prefix: LoopEdge[]; cycle: LoopEdge[] } | undefined {
+export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: number, movers: number, where: (s: number) => boolean = () => true): { prefix: LoopEdge[]; cycle: LoopEdge[] } | undefined {
+  const { comps } = analysis;
+  const movedWithin = moversWithin(graph, analysis);
+  for (const strict of [true, false]) {
+    const entry = bfs(graph, from, (s) => comps.cyclic[comps.of[s]!] === 1 && (!strict || ((movedWithin(comps.of[s]!) & movers) === movers && where(s))), () => true);
+    if (!entry) continue;
+    const k = comps.of[entry.state]!;
+    const cycle = bfs(graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k);
+    if (cycle) return { prefix: entry.edges, cycle: cycle.edges };
+  }
+  return undefined;
+}
+
+/** Per component (asked lazily): the CPUs that step on an edge inside it. */
+function moversWithin(graph: StateGraph, analysis: StuckAnalysis): (k: number) => number {
   const { comps, memberStart, members } = analysis;
   const moversIn = new Map<number, number>();
-  const movedWithin = (k: number): number => {
+  return (k) => {
     let m = moversIn.get(k);
     if (m !== undefined) return m;
     m = 0;
@@ -244,14 +258,44 @@ export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: numbe
     moversIn.set(k, m);
     return m;
   };
-  for (const strict of [true, false]) {
-    const entry = bfs(graph, from, (s) => comps.cyclic[comps.of[s]!] === 1 && (!strict || (movedWithin(comps.of[s]!) & movers) === movers), () => true);
-    if (!entry) continue;
-    const k = comps.of[entry.state]!;
-    const cycle = bfs(graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k);
-    if (cycle) return { prefix: entry.edges, cycle: cycle.edges };
+}
+
+/**
+ * For each CPU of `cpus`, the loops of its code (their numbers, as
+ * controlFlow.loopComponents gives them: `loopOf(cpu, state)`) that it goes
+ * round on some cycle of the graph reachable from `from`: where it can
+ * loop for ever from there. On a cycle of states where a CPU steps, its
+ * pcs reach each other in its code, so they are all on one of its loops.
+ */
+export function loopsAhead(graph: StateGraph, analysis: StuckAnalysis, from: number, cpus: number, loopOf: (cpu: number, state: number) => number): Map<number, Set<number>> {
+  const { comps, members, memberStart } = analysis;
+  const movedWithin = moversWithin(graph, analysis);
+  const out = new Map<number, Set<number>>();
+  const seenComp = new Set<number>();
+  const seen = new Uint8Array(comps.of.length);
+  seen[from] = 1;
+  for (const queue = [from]; queue.length > 0; ) {
+    const s = queue.pop()!;
+    const k = comps.of[s]!;
+    if (comps.cyclic[k] === 1 && !seenComp.has(k)) {
+      seenComp.add(k);
+      const moved = movedWithin(k) & cpus;
+      for (let c = 0; moved >> c !== 0; c++) {
+        if (!(moved & (1 << c))) continue;
+        const loop = loopOf(c, members[memberStart[k]!]!);
+        if (loop < 0) continue;
+        if (!out.has(c)) out.set(c, new Set());
+        out.get(c)!.add(loop);
+      }
+    }
+    for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
+      const t = graph.edgeTo(e);
+      if (seen[t]) continue;
+      seen[t] = 1;
+      queue.push(t);
+    }
   }
-  return undefined;
+  return out;
 }
 
 /**

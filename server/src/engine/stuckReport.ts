@@ -7,10 +7,10 @@
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Site, type StuckTargets } from "./explore";
 import { PC_DONE, type Model } from "./model";
 import { semantics } from "./primitives";
-import { distancesTo, loopHead } from "./controlFlow";
+import { distancesTo, loopComponents, loopHead, nearestLoop } from "./controlFlow";
 import { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
-import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
+import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 
 export interface StuckOutcome {
   /** Each problem with the search its state belongs to. */
@@ -198,21 +198,41 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   let looping = 0;
   for (const k of keys) if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
   let loop: FoundProblem["loop"];
-  // A looping CPU is placed at the loop it goes round, where its cycle
-  // starts: the statement it stands at may still be ahead of loops it will
-  // leave (and two equally short traces may end before or inside it).
-  let round = st;
+  // A looping CPU is placed at the first loop, in the order its code
+  // reaches them from where it stands, that it can go round for ever from
+  // this state (a cycle of the graph where it steps): not simply the first
+  // loop ahead, which it may pass and leave (two equally short traces, one
+  // ending before such a loop and one inside the endless one, named
+  // different loops), nor the first cycle the graph reaches, which
+  // depends on what the search merged and left out. The loop shown is one
+  // round it.
+  const heads = new Map<number, number>();
   if (looping !== 0) {
-    const found = findLoop(search.graph!, analysis, state, looping);
+    const codes = layout.model.cpus.map((c) => c.code);
+    const loops = codes.map((code, c) => (looping & (1 << c) ? loopComponents(code) : new Int32Array(0)));
+    const scratch = new Uint8Array(layout.size);
+    const loopOf = (cpu: number, s: number): number => {
+      store.load(s, scratch);
+      const pc = layout.pc(scratch, cpu);
+      return pc < loops[cpu]!.length ? loops[cpu]![pc]! : -1;
+    };
+    const ahead = loopsAhead(search.graph!, analysis, state, looping, loopOf);
+    for (let c = 0; c < codes.length; c++) {
+      if (!(looping & (1 << c))) continue;
+      const pc = layout.pc(st, c);
+      const among = ahead.get(c);
+      const head = among ? nearestLoop(codes[c]!, loops[c]!, pc, (l) => among.has(l)) : -1;
+      heads.set(c, head >= 0 ? head : loopHead(codes[c]!, pc));
+    }
+    const found = findLoop(search.graph!, analysis, state, looping, (s) => [...heads].every(([c, head]) => loopOf(c, s) === head));
     if (found) {
       const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => search.edgeSteps(e.from, search.graph!.edgeVia(e.edge), search.graph!.edgeTo(e.edge)));
       loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
-      if (found.cycle.length > 0) round = store.bytes(found.cycle[0]!.from, layout.size);
     }
   }
   const sites: Site[] = keys.map((k) => {
     const cpu = keyCpu(k);
-    if (keyPc(k) === LOOP) return { cpu, pc: loopHead(layout.model.cpus[cpu]!.code, layout.pc(round, cpu)), lock: undefined };
+    if (keyPc(k) === LOOP) return { cpu, pc: heads.get(cpu)!, lock: undefined };
     const ins = layout.instrAt(st, cpu);
     const lock = ins ? semantics(ins).acquires(ins, layout.model)?.lock : undefined;
     return { cpu, pc: layout.pc(st, cpu), lock };
