@@ -184,7 +184,7 @@ class Search {
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
-    const expand = known >= 0 ? known : this.expansion(cur.bytes, this.frontier.depth);
+    const expand = known >= 0 ? known : this.expansion(cur.bytes, true);
     const all = view.enabledMask;
     const depth = this.frontier.depth;
     let reachedOld = false;
@@ -215,12 +215,12 @@ class Search {
     if (stuck && !cycle) deadEndHang(layout, cur.bytes, id, view, this.found);
   }
 
-  /** The CPUs to expand in the state the view just looked at (enabled ones only). */
-  private expansion(st: Uint8Array, depth = -1): number {
+  /** The CPUs to expand in the state the view just looked at (enabled ones only); `expanding`: the state being expanded, not a chain's. */
+  private expansion(st: Uint8Array, expanding = false): number {
     const { view, reduction } = this;
     if (!reduction || view.enabled === 0) return view.enabledMask;
     reduction.prepare(st, view.status, view.waitsFor);
-    if (this.goals) return reduction.closure(this.goals.needs(st, reduction, depth)) & view.enabledMask;
+    if (this.goals) return reduction.closure(this.goals.needs(st, reduction, expanding)) & view.enabledMask;
     if (this.targets && !this.pastBound) {
       // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
       const set = reduction.closure(this.targets.needs(st, reduction)) & view.enabledMask;

@@ -26,6 +26,7 @@ export class GoalBook {
     this.left = goals.length;
     this.index = new Map(goals.map((g, i) => [g.key, i]));
     this.stoppedAt = new Int32Array(goals.length).fill(-1);
+    this.worth = new Uint8Array(goals.length);
   }
 
   /** How many goals have stopped being open. */
@@ -67,25 +68,30 @@ export class GoalBook {
    * goal-directed search").
    */
   worthExpanding(st: Uint8Array, depth: number): boolean {
-    const { goals } = this;
-    for (let i = 0; i < goals.length; i++) if (this.isOpen(i) && depth + goals[i]!.least(st) < goals[i]!.bound) return true;
-    return false;
+    const { goals, worth } = this;
+    let any = false;
+    for (let i = 0; i < goals.length; i++) {
+      worth[i] = this.isOpen(i) && depth + goals[i]!.least(st) < goals[i]!.bound ? 1 : 0;
+      if (worth[i]) any = true;
+    }
+    return any;
   }
 
+  /** Per goal: worth expanding the state worthExpanding last looked at (1) or not. */
+  private readonly worth: Uint8Array;
+
   /**
-   * The CPUs one of which must move before some open goal can show. With
-   * the state's depth, only the goals worth expanding it for count: a goal
-   * no trace through here reaches within its bound needs nothing here.
-   * (Chains ask without a depth, so that what they do is a function of the
-   * state and the goals open, which replay repeats.)
+   * The CPUs one of which must move before some open goal can show. For
+   * the state being expanded (`expanding`, after worthExpanding), only the
+   * goals worth expanding it for count: a goal no trace through here
+   * reaches within its bound needs nothing here. (Chains ask for every
+   * open goal, so that what they do is a function of the state and the
+   * goals open, which replay repeats.)
    */
-  needs(st: Uint8Array, reduction: Reduction, depth = -1): number {
+  needs(st: Uint8Array, reduction: Reduction, expanding = false): number {
     const { goals } = this;
     let needs = 0;
-    for (let i = 0; i < goals.length; i++) {
-      const g = goals[i]!;
-      if (this.isOpen(i) && (depth < 0 || depth + g.least(st) < g.bound)) needs |= g.needs(st, reduction);
-    }
+    for (let i = 0; i < goals.length; i++) if (expanding ? this.worth[i] : this.isOpen(i)) needs |= goals[i]!.needs(st, reduction);
     return needs;
   }
 }
