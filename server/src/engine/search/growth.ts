@@ -96,11 +96,11 @@ class Climb {
     }
   }
 
-  finish(model: Model): void {
+  /** `loops`: per CPU, its code's loops (controlFlow.loopComponents). */
+  finish(model: Model, loops: readonly Int32Array[]): void {
     model.cpus.forEach((cpu, c) => {
       const { code } = cpu;
       const raising = [...this.raises[c]!.keys()].filter((pc) => this.raises[c]![pc]);
-      const loops = loopComponents(code);
       const dists = raising.map((r) => distancesTo(code, r));
       const first = new Float64Array(code.length).fill(Infinity);
       const cap = new Float64Array(code.length);
@@ -110,7 +110,7 @@ class Climb {
         for (let pc = 0; pc < code.length; pc++) {
           if (d[pc] === Infinity) continue;
           first[pc] = Math.min(first[pc]!, d[pc]! + 1);
-          cap[pc] = loops[r]! >= 0 ? Infinity : cap[pc]! + 1;
+          cap[pc] = loops[c]![r]! >= 0 ? Infinity : cap[pc]! + 1;
         }
         // From a raising statement to the next raising one: its own step, the moves between, the next one's step.
         for (const s of successors(code[r]!)) if (s !== PC_DONE) for (const d2 of dists) gap = Math.min(gap, d2[s]! + 1);
@@ -141,6 +141,9 @@ interface Feeding {
 
 export class Growth {
   private readonly feeding = new Map<number, Feeding>();
+  /** Every assignment, where, and each CPU's loops: what each variable's climb is worked out from. */
+  private readonly assigns: readonly { c: number; pc: number; target: number; value: CExpr }[];
+  private readonly loops: readonly Int32Array[];
   // Scratch for the cheapest costs: per CPU, its first step's cost, and its further steps' cost and number.
   private readonly costs: Float64Array;
   private readonly counts: Float64Array;
@@ -151,6 +154,8 @@ export class Growth {
   ) {
     this.costs = new Float64Array(2 * model.cpus.length);
     this.counts = new Float64Array(2 * model.cpus.length);
+    this.assigns = model.cpus.flatMap((cpu, c) => cpu.code.flatMap((ins, pc) => (ins.op === "assign" ? [{ c, pc, target: ins.target, value: ins.value }] : [])));
+    this.loops = model.cpus.map((cpu) => loopComponents(cpu.code));
   }
 
   /**
@@ -161,8 +166,7 @@ export class Growth {
   private feed(v: number): Feeding {
     const known = this.feeding.get(v);
     if (known) return known;
-    const { model } = this;
-    const assigns = model.cpus.flatMap((cpu, c) => cpu.code.flatMap((ins, pc) => (ins.op === "assign" ? [{ c, pc, target: ins.target, value: ins.value }] : [])));
+    const { model, assigns } = this;
     const inSet = new Uint8Array(model.vars.length);
     inSet[v] = 1;
     for (let grew = true; grew; ) {
@@ -187,8 +191,8 @@ export class Growth {
       // The mirror image: x ≥ top·a + bottom·b + c, so -x ≤ (-bottom)·b + (-top)·a - c.
       down.assignment(a.c, a.pc, { a: lo.b, b: lo.a, c: -lo.c });
     }
-    up.finish(model);
-    down.finish(model);
+    up.finish(model, this.loops);
+    down.finish(model, this.loops);
     const f: Feeding = { vars: Int32Array.from(inSet.keys()).filter((i) => inSet[i] === 1), up, down };
     this.feeding.set(v, f);
     return f;
