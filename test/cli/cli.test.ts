@@ -207,8 +207,8 @@ describe("race check --json", () => {
     expect(v9.irqReports).toEqual([]);
     expect(v9).toMatchObject({ title: "v9: remove_store vs unbind_store (AB-BA)", expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true });
     expect(v9.inversions).toEqual([{ locks: ["rescan_remove", "device_lock[pf]"], status: "confirmed" }]);
-    expect(Object.keys(v9.stats).sort()).toEqual(["complete", "inversionsComplete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
-    expect(v9.stats).toMatchObject({ states: 6, reduced: true, shortestTraces: true, traceSearchStates: 0, inversionsComplete: true });
+    expect(Object.keys(v9.stats).sort()).toEqual(["chains", "complete", "inversionsComplete", "ms", "reduced", "shortestTraces", "states", "traceSearchStates", "transitions"]);
+    expect(v9.stats).toMatchObject({ states: 6, reduced: true, chains: true, shortestTraces: true, traceSearchStates: 0, inversionsComplete: true });
     const p = v9.problems[0];
     expect(p).toMatchObject({ kind: "deadlock", code: "RACE100", cpus: ["CPU0", "CPU1"], expected: true });
     // line 24 of the sample: "  lock device_lock[d]", CPU0's blocked statement

@@ -17,10 +17,11 @@ import { compile } from "../../server/src/engine/compile";
 import type { Model } from "../../server/src/engine/model";
 import { distancesTo, loopComponents, loopHead, successors } from "../../server/src/engine/controlFlow";
 
-function compare(text: string): { full: Analysis; reduced: Analysis } {
+/** `chains`: force merged chains on or off (by default the search chooses: explore.ts PILOT_STATES). */
+function compare(text: string, chains?: boolean): { full: Analysis; reduced: Analysis } {
   const full = run(text, { reduce: false, maxStates: 3_000_000 });
   expect(full.verdict, "the scenario is well-formed").not.toBe("invalid");
-  const reduced = run(text, { maxStates: 3_000_000 });
+  const reduced = run(text, { maxStates: 3_000_000, chains });
   expect(full.report?.stats.complete, "the full search completes").toBe(true);
   expect(reduced.report?.stats.complete).toBe(true);
   expect(reduced.report?.stats.shortestTraces).toBe(true);
@@ -154,6 +155,7 @@ describe("reduction is neutral on the differential corpus (a slice)", () => {
 
 describe("reduction is neutral where shortest traces are not proven", () => {
   it("differential seed 233: proven within four times the main search's states; with less, the same problems, the reduced traces ending later", () => {
+    // With merged chains (its search would drop them: explore.ts PILOT_STATES).
     // Its second search for stuck problems needs about 1.25 times the main
     // search's 62,007 states (77,568). Given the whole budget it proves the traces
     // shortest; with 100,000 states in all it runs out, and the reduced
@@ -164,10 +166,10 @@ describe("reduction is neutral where shortest traces are not proven", () => {
     const text = read(join(fixturesDir, "differential", "seed-233.race"));
     const full = run(text, { reduce: false, maxStates: 5_000_000 });
     const lengths = (a: Analysis): number[] => a.report!.problems.filter((p) => p.kind === "hang").map((p) => p.trace.length);
-    const proven = run(text, { maxStates: 5_000_000 });
+    const proven = run(text, { maxStates: 5_000_000, chains: true });
     expect(proven.report!.stats.shortestTraces).toBe(true);
     expect(observable(proven)).toEqual(observable(full));
-    const reduced = run(text, { maxStates: 100_000 });
+    const reduced = run(text, { maxStates: 100_000, chains: true });
     expect(reduced.report!.stats).toMatchObject({ complete: true, shortestTraces: false });
     expect(observable(reduced, false)).toEqual(observable(full, false));
     expect(lengths(full)).toEqual([21, 22, 23, 25, 26]);
@@ -183,7 +185,8 @@ describe("the second search for stuck traces follows its targets only where a sh
   // do likewise), as the main search does: the graph stays whole for the
   // stuck analysis, the distances that matter are kept.
   it("differential seed 541: the same report, from a second search of 28,500 states (55,146 when every state expanded the targets' set)", () => {
-    const { reduced } = compare(generateScenario(541));
+    // With merged chains (its search would drop them: explore.ts PILOT_STATES).
+    const { reduced } = compare(generateScenario(541), true);
     expect(reduced.report!.problems.filter((p) => p.kind === "hang").map((p) => p.trace.length)).toEqual([12, 14, 11, 15, 13, 15]);
     // The goal-directed search's 3,837 states and the second search's.
     expect(reduced.report!.stats.traceSearchStates).toBe(3837 + 28500);
@@ -255,6 +258,35 @@ describe("merged chains", () => {
   });
 });
 
+describe("merged chains are kept only where they pay", () => {
+  // The main search starts with them and, at 256 stored states, keeps them
+  // only if its chains passed at least 3 states per stored one; else it
+  // starts again without (explore.ts PILOT_STATES). Either way the report
+  // is the full search's.
+  it("the philosophers keep them: ring-16 passes about 5 states per stored one by then", () => {
+    expect(run(philosophers(16, false)).report!.stats).toMatchObject({ chains: true, states: 1_923 });
+    expect(run(philosophers(16, true)).report!.stats).toMatchObject({ chains: true, states: 1_242 });
+  });
+
+  it("a scenario smaller than the pilot keeps them", () => {
+    const { reduced } = compare(philosophers(6, false));
+    expect(reduced.report!.stats).toMatchObject({ chains: true, states: 93 });
+  });
+
+  it("differential seed 16, where every CPU touches x0, drops them: the same report from 2,683 states (1,697 with chains, 3,928 in full)", () => {
+    const text = generateScenario(16);
+    const { full, reduced } = compare(text);
+    expect(reduced.report!.stats).toMatchObject({ chains: false, states: 2_683 });
+    expect(full.report!.stats.states).toBe(3_928);
+    // The pilot's steps count; its 256 states are dropped.
+    const forced = compare(text, false).reduced.report!.stats;
+    expect(forced).toMatchObject({ chains: false, states: 2_683 });
+    expect(reduced.report!.stats.transitions).toBeGreaterThan(forced.transitions);
+    const chained = compare(text, true).reduced.report!.stats;
+    expect(chained).toMatchObject({ chains: true, states: 1_697 });
+  });
+});
+
 describe("reduction is neutral where a deadlock decides when a hang shows", () => {
   it("differential seed 44: C0's hang shows once C1's cancel_work takes w0's self-deadlock out of reach, in as few steps as in the full search", () => {
     // Until then C0's hang belongs to w0's deadlock (§8 precedence: w0
@@ -271,10 +303,11 @@ describe("reduction is neutral where a deadlock decides when a hang shows", () =
 });
 
 describe("reduction is neutral up to ties between equally short traces", () => {
+  // With merged chains: the ties below are between their traces and the full search's.
   const both = (seed: number): { full: Analysis; reduced: Analysis; model: Model } => {
     const text = read(join(fixturesDir, "differential", `seed-${seed}.race`));
     const full = run(text, { reduce: false, maxStates: 3_000_000 });
-    const reduced = run(text, { maxStates: 3_000_000 });
+    const reduced = run(text, { maxStates: 3_000_000, chains: true });
     expect(reduced.report!.stats.shortestTraces).toBe(true);
     return { full, reduced, model: compile(reduced.frontEnd.program.ast, reduced.frontEnd.checked.scope) };
   };
@@ -411,9 +444,13 @@ describe("the search for shortest traces looks only where a shorter one can stil
     expect(reduced.report!.stats.traceSearchStates).toBe(75);
   });
 
-  it("differential seed 417: its 259-step overflow proven shortest from 1,954 states (311,339 when the estimate did not count the counter's climb)", () => {
-    const { reduced } = compare(generateScenario(417));
-    expect(reduced.report!.problems.find((p) => p.kind === "overflow")!.trace).toHaveLength(259);
-    expect(reduced.report!.stats.traceSearchStates).toBe(1954);
+  it("differential seed 417: its 259-step overflow proven shortest from 1,954 states with merged chains, 2,040 without (311,339 when the estimate did not count the counter's climb)", () => {
+    for (const [chains, states] of [[true, 1954], [undefined, 2040]] as const) {
+      const { reduced } = compare(generateScenario(417), chains);
+      // Its search drops merged chains unless told to keep them.
+      expect(reduced.report!.stats.chains).toBe(chains === true);
+      expect(reduced.report!.problems.find((p) => p.kind === "overflow")!.trace).toHaveLength(259);
+      expect(reduced.report!.stats.traceSearchStates).toBe(states);
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface JsonFile {
     complete: boolean;
     /** Partial-order reduction was on (`--no-reduce` turns it off). */
     reduced: boolean;
+    /** The reduced search merged chains (it drops them where they do not pay: docs/ARCHITECTURE.md "Reduction"). */
+    chains: boolean;
     /** States of the goal-directed search that makes traces shortest (reduced searches only). */
     traceSearchStates: number;
     shortestTraces: boolean;
@@ -105,6 +107,7 @@ export function toJsonFile(file: string, a: Analysis, lines: Locator): JsonFile 
       ms: Math.round(s.ms * 10) / 10,
       complete: s.complete,
       reduced: s.reduced,
+      chains: s.chains,
       traceSearchStates: s.traceSearchStates,
       shortestTraces: s.shortestTraces,
       inversionsComplete: a.report.lockGraph.cyclesComplete,

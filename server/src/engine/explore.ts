@@ -33,12 +33,34 @@ export const DEFAULT_MAX_STATES = 1_000_000;
 const POLL_EVERY = 4096;
 
 /**
+ * Whether merged chains pay is worked out on the scenario itself: a main
+ * search that may choose starts with them and, once it has stored
+ * PILOT_STATES states, goes on only if its chains passed at least
+ * CHAINS_PAY states per stored one; else it starts again without. A chain
+ * saves storing and expanding the states it passes but costs an analysis
+ * of every new state, the bucket queue and the chain cache: about 1.5 to
+ * 1.8 times the work per stored state (docs/benchmarks.md). Where CPUs
+ * share locks a few at a time (the philosophers: ring-16 has passed 5
+ * states per stored one at the pilot, 15 by its end) chains cut the states
+ * by an order of magnitude; where every statement touches the same
+ * variable (the differential corpus: at most 2.1 at the pilot) they cost
+ * more than they save. Scenarios smaller than the pilot keep their chains.
+ */
+const PILOT_STATES = 256;
+const CHAINS_PAY = 3;
+
+/**
  * The search. In `goals` mode a goal-directed search instead (see
  * exploreGoals); in `stuck` mode a complete search for stuck.ts (see
  * exploreStuck).
  */
 export function explore(model: Model, options: ExploreOptions = {}, mode: SearchMode = { kind: "main" }): ExploreResult {
-  return new Search(model, options, mode).run();
+  const started = performance.now();
+  const search = new Search(model, options, mode, started);
+  const result = search.run();
+  if (!search.chainsDontPay) return result;
+  // The pilot's time and steps count; its states are dropped.
+  return new Search(model, { ...options, chains: false }, mode, started, result.stats.transitions).run();
 }
 
 /**
@@ -57,7 +79,6 @@ export function exploreStuck(model: Model, options: ExploreOptions, targets: Stu
 }
 
 class Search {
-  private readonly started = performance.now();
   private readonly maxStates: number;
   private readonly deadline: number;
   private readonly layout: Layout;
@@ -103,11 +124,18 @@ class Search {
   private lastSet = -1;
   private stoppedBy: Stats["stoppedBy"];
   private stuckState = -1;
+  /** A search that chooses whether to merge chains has yet to (PILOT_STATES). */
+  private piloting: boolean;
+  /** The pilot found that chains do not pay here: the search stopped, to start again without them. */
+  chainsDontPay = false;
 
   constructor(
     model: Model,
     private readonly options: ExploreOptions,
     mode: SearchMode,
+    private readonly started: number,
+    /** Steps a pilot took before this search started again. */
+    private readonly pilotSteps = 0,
   ) {
     this.maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, MAX_STORED_STATES);
     this.deadline = options.timeoutMs !== undefined ? this.started + options.timeoutMs : Infinity;
@@ -122,7 +150,8 @@ class Search {
     this.targets = mode.kind === "stuck" ? mode.targets : undefined;
     this.reduction = options.reduce === false && mode.kind === "main" ? undefined : new Reduction(model, layout);
     this.releasers = this.reduction ?? new Reduction(model, layout);
-    this.merge = this.reduction !== undefined;
+    this.merge = this.reduction !== undefined && options.chains !== false;
+    this.piloting = this.merge && options.chains === undefined && mode.kind === "main";
     this.graph = this.goals ? undefined : new StateGraph(this.merge, this.n);
     this.reach = new Int32Array(this.n);
     this.cur = workState(layout.size);
@@ -148,8 +177,16 @@ class Search {
     for (let id = this.frontier.next(); id >= 0; id = this.frontier.next()) {
       if (this.outOfBudget()) break;
       if (!this.expandState(id)) break;
+      if (this.piloting && this.store.count >= PILOT_STATES && this.pilotDone()) break;
     }
     return this.result();
+  }
+
+  /** The pilot's verdict, once it has stored PILOT_STATES states: true to stop and start again without chains. */
+  private pilotDone(): boolean {
+    this.piloting = false;
+    this.chainsDontPay = this.chains.steps < CHAINS_PAY * this.store.count;
+    return this.chainsDontPay;
   }
 
   /** Polled by steps taken, not states: one expansion may follow long chains. */
@@ -389,13 +426,14 @@ class Search {
       facts: this.facts.result(),
       stats: {
         states: store.count,
-        transitions: this.transitions + this.chains.steps,
+        transitions: this.pilotSteps + this.transitions + this.chains.steps,
         ms: performance.now() - this.started,
         complete: this.stoppedBy === undefined,
         stoppedBy: this.stoppedBy,
         // The graph kept for the stuck-forever analysis counts too, and the frontier's per-state arrays.
         bytesPerState: store.bytesPerState + ((graph?.bytes ?? 0) + this.frontier.bytes) / Math.max(1, store.count),
         reduced: this.reduction !== undefined,
+        chains: this.merge,
       },
     };
   }

@@ -92,7 +92,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
   if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
   const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? result.depth(main[i]!.problem.state) : 0)));
-  const second = explore(model, { ...options, maxStates, timeoutMs }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) });
+  const second = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) });
   const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
   let shortest = secondAnalysis !== undefined;
   aims.forEach((w, i) => {

@@ -16,6 +16,12 @@ export interface ExploreOptions {
   readonly isCancelled?: () => boolean;
   /** Partial-order reduction (stubborn sets; default on). `false` explores every interleaving. */
   readonly reduce?: boolean;
+  /**
+   * Merged chains in a reduced search (docs/ARCHITECTURE.md "Reduction").
+   * Unset: the main search chooses (explore.ts, `PILOT_STATES`), and the
+   * searches for shortest traces follow its choice.
+   */
+  readonly chains?: boolean;
 }
 
 /**
@@ -110,6 +116,8 @@ export interface Stats {
   readonly stoppedBy: "states" | "time" | "cancelled" | undefined;
   readonly bytesPerState: number;
   readonly reduced: boolean;
+  /** The search merged chains (reduced only). */
+  readonly chains: boolean;
 }
 
 /** Lock sets as bitmask words (W = ceil(lock classes / 32) words each: the locks, then the pseudo-locks). */
