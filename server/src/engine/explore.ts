@@ -54,13 +54,19 @@ const CHAINS_PAY = 3;
  * exploreGoals); in `stuck` mode a complete search for stuck.ts (see
  * exploreStuck).
  */
-export function explore(model: Model, options: ExploreOptions = {}, mode: SearchMode = { kind: "main" }): ExploreResult {
+export function explore(model: Model, options: ExploreOptions = {}, mode: SearchMode = { kind: "main" }, shared?: SharedParts): ExploreResult {
   const started = performance.now();
-  const search = new Search(model, options, mode, started);
+  const search = new Search(model, options, mode, started, shared);
   const result = search.run();
   if (!search.chainsDontPay) return result;
   // The pilot's time and steps count; its states are dropped.
-  return new Search(model, { ...options, chains: false }, mode, started, result.stats.transitions).run();
+  return new Search(model, { ...options, chains: false }, mode, started, result, result.stats.transitions).run();
+}
+
+/** What a search may take over from an earlier one of the same model (both are functions of the model alone). */
+export interface SharedParts {
+  readonly layout: Layout;
+  readonly reduction: Reduction;
 }
 
 /**
@@ -134,12 +140,13 @@ class Search {
     private readonly options: ExploreOptions,
     mode: SearchMode,
     private readonly started: number,
+    shared: SharedParts | undefined,
     /** Steps a pilot took before this search started again. */
     private readonly pilotSteps = 0,
   ) {
     this.maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, MAX_STORED_STATES);
     this.deadline = options.timeoutMs !== undefined ? this.started + options.timeoutMs : Infinity;
-    const layout = (this.layout = new Layout(model));
+    const layout = (this.layout = shared?.layout ?? new Layout(model));
     this.n = model.cpus.length;
     this.packer = new Packer(layout);
     this.store = new StateStore(this.packer);
@@ -148,8 +155,8 @@ class Search {
     this.recordFacts = mode.kind === "main";
     this.goals = mode.kind === "goals" ? new GoalBook(mode.goals) : undefined;
     this.targets = mode.kind === "stuck" ? mode.targets : undefined;
-    this.reduction = options.reduce === false && mode.kind === "main" ? undefined : new Reduction(model, layout);
-    this.releasers = this.reduction ?? new Reduction(model, layout);
+    this.releasers = shared?.reduction ?? new Reduction(model, layout);
+    this.reduction = options.reduce === false && mode.kind === "main" ? undefined : this.releasers;
     this.merge = this.reduction !== undefined && options.chains !== false;
     this.piloting = this.merge && options.chains === undefined && mode.kind === "main";
     this.graph = this.goals ? undefined : new StateGraph(this.merge, this.n);
@@ -417,6 +424,7 @@ class Search {
     return {
       stuckState: this.stuckState,
       layout: this.layout,
+      reduction: this.releasers,
       store,
       graph,
       path: (id) => this.path(id),

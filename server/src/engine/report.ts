@@ -269,7 +269,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const spent = result.stats.states;
   const maxStates = Math.max(1, (options.maxStates ?? DEFAULT_MAX_STATES) - spent);
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, options.timeoutMs - result.stats.ms) : undefined;
-  const search = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "goals", goals });
+  const search = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "goals", goals }, result);
   // A goal the search did not reach was closed at its bound (the main trace is
   // then a shortest one), unless the search stopped early.
   return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: search.stats.ms };

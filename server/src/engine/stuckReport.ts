@@ -8,7 +8,7 @@ import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, t
 import { PC_DONE, type Model } from "./model";
 import { semantics } from "./primitives";
 import { distancesTo, loopComponents, loopHead, nearestLoop } from "./controlFlow";
-import { Reduction } from "./reduce";
+import type { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 
@@ -52,7 +52,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const analysis = analyse(result, model.cpus.length, expired);
   if (!analysis) return { problems: [], complete: false, shortest: false, states: 0, ms: performance.now() - started };
   const { layout } = result;
-  const reduction = new Reduction(model, layout);
+  const { reduction } = result;
   const affects = affectsOf(model, reduction);
   const deadlocks = result.problems.some((p) => p.kind === "deadlock");
   const wanted: Wanted[] = stuckProblems(analysis, reduction, model.cpus.map((c) => c.entry)).map((keys) => {
@@ -92,7 +92,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
   if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
   const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? result.depth(main[i]!.problem.state) : 0)));
-  const second = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) });
+  const second = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) }, result);
   const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
   let shortest = secondAnalysis !== undefined;
   aims.forEach((w, i) => {
@@ -145,7 +145,7 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
     loaded = state;
     return search.layout.pc(scratch, cpu);
   };
-  const affects = affectsOf(search.layout.model, new Reduction(search.layout.model, search.layout));
+  const affects = affectsOf(search.layout.model, search.reduction);
   return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects);
 }
 

@@ -167,6 +167,8 @@ export interface ExploreResult {
   /** The first state where no CPU can move and one is unfinished (SPIN's invalid end state), or -1. */
   readonly stuckState: number;
   readonly layout: Layout;
+  /** The model's access summaries (the stubborn sets' in a reduced search; who releases a wait in any). */
+  readonly reduction: Reduction;
   readonly store: StateStore;
   /** Every edge between stored states (not in the goal-directed search). */
   readonly graph: StateGraph | undefined;
