@@ -191,6 +191,34 @@ describe("the second search for stuck traces follows its targets only where a sh
     // The goal-directed search's 3,837 states and the second search's.
     expect(reduced.report!.stats.traceSearchStates).toBe(3837 + 28500);
   });
+
+  // Past the bound, a state the main search holds is left unexpanded (a
+  // leaf) and takes the main analysis's masks: what can happen from a
+  // state does not depend on the search that found it. A livelock's loop
+  // is then shown from the main graph, from the same state, or from the
+  // second graph where nothing reachable from its state is a leaf; else the
+  // second search runs again, expanding everything. Without chains, as
+  // these seeds' searches choose; compare() checks each report against the
+  // full search's, loops and their wording included.
+  const hangs = (a: Analysis): number[] => a.report!.problems.filter((p) => p.kind === "hang").map((p) => p.trace.length);
+  it("seed 541: its livelocks' loops shown from the main graph, the same report from 12,058 states in both searches for traces (48,449 before leaves)", () => {
+    const { reduced } = compare(generateScenario(541));
+    expect(reduced.report!.stats.chains).toBe(false);
+    expect(hangs(reduced)).toEqual([12, 14, 11, 15, 13, 15]);
+    expect(reduced.report!.stats.traceSearchStates).toBe(12_058);
+  });
+
+  it("seed 75: a livelock first shows in a state the main search never stored, its future all expanded by the second search: the loop shown from there, from 30,926 states", () => {
+    const { reduced } = compare(generateScenario(75));
+    expect(hangs(reduced)).toEqual([17, 18, 18, 22, 22, 22, 22, 19, 21]);
+    expect(reduced.report!.stats.traceSearchStates).toBe(30_926);
+  });
+
+  it("seed 658: a livelock first shows in a state the main search never stored, from which a leaf is reachable: the second search runs again (6,911 states in all)", () => {
+    const { reduced } = compare(generateScenario(658));
+    expect(hangs(reduced)).toEqual([24, 25, 27]);
+    expect(reduced.report!.stats.traceSearchStates).toBe(6_911);
+  });
 });
 
 describe("reduction pays on the philosophers", () => {

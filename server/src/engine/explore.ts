@@ -123,7 +123,7 @@ class Search {
    * facts recorded, else also its expansion (a CPU mask), which expandState
    * then need not work out again.
    */
-  private analysed = new Int32Array(1024).fill(-2);
+  private analysed: Int32Array = new Int32Array(1024).fill(-2);
   /** A stuck search has expanded a state at its targets' bound (passBound). */
   private pastBound = false;
   /** The expansion chainStep last worked out, or -1. */
@@ -226,6 +226,7 @@ class Search {
     }
     this.detect(id);
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
+    if (this.pastBound && this.leafFor(id)) return true;
     // Which CPUs to expand: all enabled ones, or a stubborn set of them.
     // (Following chains overwrites the view: keep these.)
     const expand = known >= 0 ? known : this.expansion(cur.bytes, true);
@@ -360,12 +361,20 @@ class Search {
     for (let i = 0; i < this.analysed.length; i++) if (this.analysed[i]! >= 0) this.analysed[i] = -1;
   }
 
+  /** Per state of a stuck search past its bound: the main search's state it stands for, -1 if expanded (grown on demand). */
+  private leafOf: Int32Array | undefined;
+
+  /** Is state `id` (packed in `curPacked`) one the main search holds? Then it is a leaf here (StuckTargets.main). */
+  private leafFor(id: number): boolean {
+    const at = this.targets?.main?.find(this.curPacked) ?? -1;
+    if (at < 0) return false;
+    this.leafOf = withRoom(this.leafOf ?? new Int32Array(512).fill(-1), id, -1);
+    this.leafOf[id] = at;
+    return true;
+  }
+
   private keepAnalysis(id: number, set: number): void {
-    if (id >= this.analysed.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.analysed.length * 2)).fill(-2);
-      grown.set(this.analysed);
-      this.analysed = grown;
-    }
+    this.analysed = withRoom(this.analysed, id, -2);
     this.analysed[id] = set;
   }
 
@@ -432,6 +441,7 @@ class Search {
       depth: (id) => (this.merge ? this.path(id).length : store.depth(id)),
       problems: this.problems,
       facts: this.facts.result(),
+      ...(this.leafOf ? { leafOf: this.leafOf } : {}),
       stats: {
         states: store.count,
         transitions: this.pilotSteps + this.transitions + this.chains.steps,
@@ -445,6 +455,14 @@ class Search {
       },
     };
   }
+}
+
+/** `a`, or a copy at least twice as long if index `id` is past its end, the new part filled with `fill`. */
+function withRoom(a: Int32Array, id: number, fill: number): Int32Array {
+  if (id < a.length) return a;
+  const grown = new Int32Array(Math.max(id + 1, a.length * 2)).fill(fill);
+  grown.set(a);
+  return grown;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {

@@ -41,6 +41,18 @@ export interface StuckAnalysis {
   readonly setOfComp: Int32Array;
   /** Distinct sets of settled keys, each sorted. */
   readonly sets: readonly (readonly StuckKey[])[];
+  /** Per component, the masks of CPUs (see the top of this file). */
+  readonly canFinish: Int32Array;
+  readonly canMove: Int32Array;
+  readonly explained: Int32Array;
+  readonly canSettle: Int32Array;
+}
+
+/** States whose masks come from another analysis of the same model (a stuck search's leaves: `ExploreResult.leafOf`). */
+export interface Imported {
+  /** Per state: its id in `from`'s graph, or -1 (past the array's end: -1). */
+  readonly of: Int32Array;
+  readonly from: StuckAnalysis;
 }
 
 /** How often (in units of work) the analysis looks at the clock. */
@@ -65,6 +77,7 @@ export function analyseStuck(
   pcOf: (state: number, cpu: number) => number,
   expired: () => boolean,
   affects?: Int32Array,
+  imported?: Imported,
 ): StuckAnalysis | undefined {
   const comps = components(graph, states);
   const all = cpuCount >= 31 ? 0x7fffffff : (1 << cpuCount) - 1;
@@ -94,6 +107,16 @@ export function analyseStuck(
       const s = members[m]!;
       finish |= graph.done(s);
       explain |= graph.dead(s);
+      // A leaf: what the other analysis found for its state (it has no edges here).
+      const there = imported && s < imported.of.length ? imported.of[s]! : -1;
+      if (there >= 0) {
+        const { from } = imported!;
+        const t = from.comps.of[there]!;
+        finish |= from.canFinish[t]!;
+        move |= from.canMove[t]!;
+        explain |= from.explained[t]!;
+        settle |= from.canSettle[t]!;
+      }
       for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
         move |= graph.edgeMoved(e);
         const t = comps.of[graph.edgeTo(e)]!;
@@ -134,7 +157,7 @@ export function analyseStuck(
     }
     setOfComp[k] = at;
   }
-  return { comps, memberStart, members, setOfComp, sets };
+  return { comps, memberStart, members, setOfComp, sets, canFinish, canMove, explained, canSettle };
 }
 
 /** Does `set` (sorted) contain every key of `wanted` (sorted)? */

@@ -10,7 +10,8 @@ import { semantics } from "./primitives";
 import { distancesTo, loopComponents, loopHead, nearestLoop } from "./controlFlow";
 import type { Reduction } from "./reduce";
 import { CpuStatus, type Layout } from "./state";
-import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
+import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type Imported, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
+import type { StateStore } from "./store";
 
 export interface StuckOutcome {
   /** Each problem with the search its state belongs to. */
@@ -92,26 +93,52 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
   if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
   const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? result.depth(main[i]!.problem.state) : 0)));
-  const second = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound) }, result);
-  const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired) : undefined;
-  let shortest = secondAnalysis !== undefined;
-  aims.forEach((w, i) => {
-    if (!secondAnalysis || !unsure.includes(w)) return;
-    const better = place(second, secondAnalysis, w);
-    if (better) problems[i] = { problem: better.problem, search: second };
-    if (!better?.quiet) shortest = false;
-  });
-  return outcome(problems, shortest, second.stats.states);
+  // Past the bound, the second search leaves the states the main search
+  // holds unexpanded and takes the main analysis for them; a livelock's
+  // loop is then shown from the main graph, which goes on past them. If a
+  // livelock shows first in a state the main search does not hold, the
+  // second search runs again, expanding everything. (With merged chains the
+  // main search holds too few states for that to pay where a problem loops.)
+  const rounds = result.stats.chains && unsure.some((w) => w.looping !== 0) ? [undefined] : [result.store, undefined];
+  let states = 0;
+  for (const leaves of rounds) {
+    const second = explore(model, { ...options, maxStates: maxStates - states, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound, leaves) }, result);
+    states += second.stats.states;
+    const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired, second.leafOf ? { of: second.leafOf, from: analysis } : undefined) : undefined;
+    const placed = aims.map((w) => (secondAnalysis && unsure.includes(w) ? place(second, secondAnalysis, w, leaves ? { search: result, analysis } : undefined) : undefined));
+    if (leaves && placed.includes(null) && states < maxStates) continue;
+    let shortest = secondAnalysis !== undefined;
+    aims.forEach((w, i) => {
+      if (!secondAnalysis || !unsure.includes(w)) return;
+      const better = placed[i];
+      if (better) problems[i] = { problem: better.problem, search: second };
+      if (!better?.quiet) shortest = false;
+    });
+    return outcome(problems, shortest, states);
+  }
+  throw new Error("internal error: the second stuck search ran out of rounds");
 }
 
-/** The problem at its first state, and whether that is one where the CPUs involved have stopped. */
-function place(search: ExploreResult, analysis: StuckAnalysis, w: Wanted): { problem: FoundProblem; quiet: boolean } | undefined {
+/** Where a livelock's loop is looked for: another search of the same model (it must hold the state). */
+interface LoopsFrom {
+  readonly search: ExploreResult;
+  readonly analysis: StuckAnalysis;
+}
+
+/**
+ * The problem at its first state, and whether that is one where the CPUs
+ * involved have stopped; null if it loops and its loop can be shown
+ * neither from `shownFrom` nor from `search` (problemAt).
+ */
+function place(search: ExploreResult, analysis: StuckAnalysis, w: Wanted, shownFrom?: LoopsFrom): { problem: FoundProblem; quiet: boolean } | undefined | null {
   let state = firstHolding(analysis, search.graph!, w.keys, w.quiet);
   const quiet = state >= 0;
   // Some CPU involved may never stop (it loops, yet is not part of this
   // problem): then the first state where the keys hold.
   if (!quiet) state = firstHolding(analysis, search.graph!, w.keys, 0);
-  return state < 0 ? undefined : { problem: problemAt(search, analysis, w.keys, state), quiet };
+  if (state < 0) return undefined;
+  const problem = problemAt(search, analysis, w.keys, state, shownFrom);
+  return problem ? { problem, quiet } : null;
 }
 
 /** At least this many states for the second search, however small the main one. */
@@ -137,7 +164,7 @@ function ownSteps(model: Model, keys: readonly StuckKey[]): number {
   return total;
 }
 
-function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean): StuckAnalysis | undefined {
+function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean, imported?: Imported): StuckAnalysis | undefined {
   const scratch = new Uint8Array(search.layout.size);
   let loaded = -1;
   const pcOf = (state: number, cpu: number): number => {
@@ -146,7 +173,7 @@ function analyse(search: ExploreResult, cpuCount: number, expired: () => boolean
     return search.layout.pc(scratch, cpu);
   };
   const affects = affectsOf(search.layout.model, search.reduction);
-  return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects);
+  return analyseStuck(search.graph!, search.store.count, cpuCount, pcOf, expired, affects, imported);
 }
 
 /** Per thread: the other threads whose code from its entry may affect its own (transitively). */
@@ -167,7 +194,7 @@ function affectsOf(model: Model, reduction: Reduction): Int32Array {
  * waiting CPUs are where they hang and none of the CPUs that must stop can
  * move may be a problem's state: chains do not pass it.
  */
-function targetsOf(problems: readonly Wanted[], layout: Layout, bound: number): StuckTargets {
+function targetsOf(problems: readonly Wanted[], layout: Layout, bound: number, main: StateStore | undefined): StuckTargets {
   const parts = problems.map((w) => ({
     waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
     cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
@@ -189,12 +216,18 @@ function targetsOf(problems: readonly Wanted[], layout: Layout, bound: number): 
     },
     candidate: (st) => parts.some((p) => p.waiting.every((w) => layout.pc(st, w.cpu) === w.pc) && moving(st, p.quiet) === 0),
     bound,
+    main,
   };
 }
 
-function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonly StuckKey[], state: number): FoundProblem {
-  const { layout, store } = search;
-  const st = store.bytes(state, layout.size);
+/**
+ * Undefined if its loop is to be shown from `shownFrom` (a livelock), that
+ * search does not hold its state, and this one left unexpanded a state
+ * reachable from it.
+ */
+function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonly StuckKey[], state: number, shownFrom?: LoopsFrom): FoundProblem | undefined {
+  const { layout } = search;
+  const st = search.store.bytes(state, layout.size);
   let looping = 0;
   for (const k of keys) if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
   let loop: FoundProblem["loop"];
@@ -208,6 +241,18 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   // round it.
   const heads = new Map<number, number>();
   if (looping !== 0) {
+    // The same state in the search the loop is shown from; or in this one,
+    // if what can happen from there is all in its graph.
+    let from: LoopsFrom = { search, analysis };
+    let at = state;
+    if (shownFrom) {
+      const there = shownFrom.search.store.find(packedState(search, state));
+      if (there >= 0) {
+        from = shownFrom;
+        at = there;
+      } else if (reachesLeaf(search, state)) return undefined;
+    }
+    const { store, graph } = from.search;
     const codes = layout.model.cpus.map((c) => c.code);
     const loops = codes.map((code, c) => (looping & (1 << c) ? loopComponents(code) : new Int32Array(0)));
     const scratch = new Uint8Array(layout.size);
@@ -216,7 +261,7 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
       const pc = layout.pc(scratch, cpu);
       return pc < loops[cpu]!.length ? loops[cpu]![pc]! : -1;
     };
-    const ahead = loopsAhead(search.graph!, analysis, state, looping, loopOf);
+    const ahead = loopsAhead(graph!, from.analysis, at, looping, loopOf);
     for (let c = 0; c < codes.length; c++) {
       if (!(looping & (1 << c))) continue;
       const pc = layout.pc(st, c);
@@ -224,9 +269,9 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
       const head = among ? nearestLoop(codes[c]!, loops[c]!, pc, (l) => among.has(l)) : -1;
       heads.set(c, head >= 0 ? head : loopHead(codes[c]!, pc));
     }
-    const found = findLoop(search.graph!, analysis, state, looping, (s) => [...heads].every(([c, head]) => loopOf(c, s) === head));
+    const found = findLoop(graph!, from.analysis, at, looping, (s) => [...heads].every(([c, head]) => loopOf(c, s) === head));
     if (found) {
-      const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => search.edgeSteps(e.from, search.graph!.edgeVia(e.edge), search.graph!.edgeTo(e.edge)));
+      const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => from.search.edgeSteps(e.from, graph!.edgeVia(e.edge), graph!.edgeTo(e.edge)));
       loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
     }
   }
@@ -240,3 +285,29 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
   return { kind: "hang", key: `stuck:${keys.join(",")}`, state, sites, locks: [], looping, loop };
 }
 
+/** State `state` of `search` in its packed form (the same for every search of the model). */
+function packedState(search: ExploreResult, state: number): Int32Array {
+  const words = new Int32Array(search.store.stateWords);
+  search.store.load(state, new Uint8Array(search.layout.size), words);
+  return words;
+}
+
+/** Can a leaf of a stuck search (`ExploreResult.leafOf`) be reached from `state` in its graph? */
+function reachesLeaf(search: ExploreResult, state: number): boolean {
+  const { graph, leafOf } = search;
+  if (!leafOf) return false;
+  const seen = new Uint8Array(search.store.count);
+  seen[state] = 1;
+  for (const todo = [state]; todo.length > 0; ) {
+    const s = todo.pop()!;
+    if (s < leafOf.length && leafOf[s]! >= 0) return true;
+    for (let e = graph!.edgesBegin(s); e < graph!.edgesEnd(s); e++) {
+      const t = graph!.edgeTo(e);
+      if (!seen[t]) {
+        seen[t] = 1;
+        todo.push(t);
+      }
+    }
+  }
+  return false;
+}

@@ -58,6 +58,12 @@ export interface StuckTargets {
    * a stubborn set, any one, for the graph's stuck analysis.
    */
   readonly bound: number;
+  /**
+   * The main search's store: a state at or past the bound that it holds
+   * is not expanded (`ExploreResult.leafOf`), since the main search's
+   * analysis already says what can happen from there.
+   */
+  readonly main?: StateStore;
 }
 
 /**
@@ -181,4 +187,6 @@ export interface ExploreResult {
   readonly problems: readonly FoundProblem[];
   readonly facts: Facts;
   readonly stats: Stats;
+  /** A stuck search's states left unexpanded, as the main search's (`StuckTargets.main`): per state its id there, or -1 (past the end too). */
+  readonly leafOf?: Int32Array;
 }
