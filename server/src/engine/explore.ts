@@ -41,7 +41,7 @@ const POLL_EVERY = 4096;
  * of every new state, the bucket queue and the chain cache: about 1.5 to
  * 1.8 times the work per stored state (docs/benchmarks.md). Where CPUs
  * share locks a few at a time (the philosophers: ring-16 has passed 5
- * states per stored one at the pilot, 15 by its end) chains cut the states
+ * states per stored one at the pilot, 15 at 1,024) chains cut the states
  * by an order of magnitude; where every statement touches the same
  * variable (the differential corpus: at most 2.1 at the pilot) they cost
  * more than they save. Scenarios smaller than the pilot keep their chains.
