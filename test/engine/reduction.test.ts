@@ -313,6 +313,17 @@ describe("merged chains are kept only where they pay", () => {
     const chained = compare(text, true).reduced.report!.stats;
     expect(chained).toMatchObject({ chains: true, states: 1_697 });
   });
+
+  it("a search that runs out of its state budget without them tries again with them: seed 16 within 2,000 states", () => {
+    const text = generateScenario(16);
+    // Without chains it needs 2,683 states: over budget, incomplete.
+    expect(run(text, { maxStates: 2_000, chains: false }).report!.stats).toMatchObject({ complete: false, stoppedBy: "states" });
+    // Left to choose, the pilot drops them, the budget stops that search, and with them it completes.
+    const chosen = run(text, { maxStates: 2_000 });
+    expect(chosen.report!.stats).toMatchObject({ complete: true, chains: true, states: 1_697 });
+    // The same problems as the full search (trace lengths aside: the searches for them share what is left of the budget).
+    expect(observable(chosen, false)).toEqual(observable(run(text, { reduce: false }), false));
+  });
 });
 
 describe("reduction is neutral where a deadlock decides when a hang shows", () => {
