@@ -99,24 +99,27 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   // livelock shows first in a state the main search does not hold, the
   // second search runs again, expanding everything. (With merged chains the
   // main search holds too few states for that to pay where a problem loops.)
-  const rounds = result.stats.chains && unsure.some((w) => w.looping !== 0) ? [undefined] : [result.store, undefined];
-  let states = 0;
-  for (const leaves of rounds) {
-    const second = explore(model, { ...options, maxStates: maxStates - states, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound, leaves) }, result);
-    states += second.stats.states;
+  const round = (leaves: StateStore | undefined, budget: number) => {
+    const second = explore(model, { ...options, maxStates: budget, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound, leaves) }, result);
     const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired, second.leafOf ? { of: second.leafOf, from: analysis } : undefined) : undefined;
     const placed = aims.map((w) => (secondAnalysis && unsure.includes(w) ? place(second, secondAnalysis, w, leaves ? { search: result, analysis } : undefined) : undefined));
-    if (leaves && placed.includes(null) && states < maxStates) continue;
-    let shortest = secondAnalysis !== undefined;
-    aims.forEach((w, i) => {
-      if (!secondAnalysis || !unsure.includes(w)) return;
-      const better = placed[i];
-      if (better) problems[i] = { problem: better.problem, search: second };
-      if (!better?.quiet) shortest = false;
-    });
-    return outcome(problems, shortest, states);
+    return { second, secondAnalysis, placed };
+  };
+  const leaves = result.stats.chains && unsure.some((w) => w.looping !== 0) ? undefined : result.store;
+  let { second, secondAnalysis, placed } = round(leaves, maxStates);
+  let states = second.stats.states;
+  if (placed.includes(null) && states < maxStates) {
+    ({ second, secondAnalysis, placed } = round(undefined, maxStates - states));
+    states += second.stats.states;
   }
-  throw new Error("internal error: the second stuck search ran out of rounds");
+  let shortest = secondAnalysis !== undefined;
+  aims.forEach((w, i) => {
+    if (!secondAnalysis || !unsure.includes(w)) return;
+    const better = placed[i];
+    if (better) problems[i] = { problem: better.problem, search: second };
+    if (!better?.quiet) shortest = false;
+  });
+  return outcome(problems, shortest, states);
 }
 
 /** Where a livelock's loop is looked for: another search of the same model (it must hold the state). */
