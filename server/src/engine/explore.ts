@@ -19,7 +19,7 @@ import { Reduction } from "./reduce";
 import { Chains } from "./search/chains";
 import { behindWaits, deadEndHang, findDeadlocks, reportStep, type Found } from "./search/detect";
 import { FactsRecorder } from "./search/facts";
-import { Frontier } from "./search/frontier";
+import { Frontier, withRoom } from "./search/frontier";
 import { GoalBook } from "./search/goals";
 import type { ExploreOptions, ExploreResult, FoundProblem, Goal, SearchMode, Stats, StuckTargets } from "./search/types";
 import { StateView } from "./search/view";
@@ -461,14 +461,6 @@ class Search {
       },
     };
   }
-}
-
-/** `a`, or a copy at least twice as long if index `id` is past its end, the new part filled with `fill`. */
-function withRoom(a: Int32Array, id: number, fill: number): Int32Array {
-  if (id < a.length) return a;
-  const grown = new Int32Array(Math.max(id + 1, a.length * 2)).fill(fill);
-  grown.set(a);
-  return grown;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {

@@ -48,7 +48,7 @@ export class Frontier {
   }
 
   /** Per state (weighted): the least distance it was pushed at, plus one; 0 if never. */
-  private best = new Int32Array(64);
+  private best: Int32Array = new Int32Array(64);
 
   /**
    * State `to` reached at `dist` from `parent` by `via` (an expanded
@@ -58,11 +58,7 @@ export class Frontier {
    */
   reached(to: number, parent: number, via: number, dist: number, epoch: number): void {
     if (!this.weighted || this.isExpanded(to)) return;
-    if (to >= this.best.length) {
-      const grown = new Int32Array(Math.max(this.best.length * 2, to + 1));
-      grown.set(this.best);
-      this.best = grown;
-    }
+    this.best = withRoom(this.best, to, 0);
     // Stored as dist + 1 (0: not pushed yet).
     const known = this.best[to]!;
     if (known !== 0 && known <= dist + 1) return;
@@ -131,4 +127,12 @@ export class Frontier {
     }
     this.expandedBits[id >>> 5]! |= 1 << (id & 31);
   }
+}
+
+/** `a`, or a copy at least twice as long if index `id` is past its end, the new part filled with `fill`. */
+export function withRoom(a: Int32Array, id: number, fill: number): Int32Array {
+  if (id < a.length) return a;
+  const grown = new Int32Array(Math.max(id + 1, a.length * 2)).fill(fill);
+  grown.set(a);
+  return grown;
 }
