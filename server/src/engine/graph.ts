@@ -147,6 +147,27 @@ export interface Components {
 }
 
 /**
+ * Visits the states reachable from `from` in the graph (`from` too; in no
+ * particular order), each once, until `visit` returns true; whether it did.
+ * `states`: how many the graph has.
+ */
+export function someReachable(graph: StateGraph, from: number, states: number, visit: (s: number) => boolean): boolean {
+  const seen = new Uint8Array(states);
+  seen[from] = 1;
+  for (const todo = [from]; todo.length > 0; ) {
+    const s = todo.pop()!;
+    if (visit(s)) return true;
+    for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
+      const t = graph.edgeTo(e);
+      if (seen[t]) continue;
+      seen[t] = 1;
+      todo.push(t);
+    }
+  }
+  return false;
+}
+
+/**
  * Tarjan's strongly connected components, iteratively. A component is
  * numbered when it is complete, that is after every component it reaches:
  * component numbers increase from the sinks up.

@@ -20,7 +20,7 @@
 // every state it contains; the shortest distance to a problem's state comes
 // from a second complete search (explore's `stuck` mode).
 
-import { components, type Components, type StateGraph } from "./graph";
+import { components, someReachable, type Components, type StateGraph } from "./graph";
 import type { Reduction } from "./reduce";
 
 /** The pc of a livelock key: the CPU loops without end. */
@@ -295,29 +295,20 @@ export function loopsAhead(graph: StateGraph, analysis: StuckAnalysis, from: num
   const movedWithin = moversWithin(graph, analysis);
   const out = new Map<number, Set<number>>();
   const seenComp = new Set<number>();
-  const seen = new Uint8Array(comps.of.length);
-  seen[from] = 1;
-  for (const queue = [from]; queue.length > 0; ) {
-    const s = queue.pop()!;
+  someReachable(graph, from, comps.of.length, (s) => {
     const k = comps.of[s]!;
-    if (comps.cyclic[k] === 1 && !seenComp.has(k)) {
-      seenComp.add(k);
-      const moved = movedWithin(k) & cpus;
-      for (let c = 0; moved >> c !== 0; c++) {
-        if (!(moved & (1 << c))) continue;
-        const loop = loopOf(c, members[memberStart[k]!]!);
-        if (loop < 0) continue;
-        if (!out.has(c)) out.set(c, new Set());
-        out.get(c)!.add(loop);
-      }
+    if (comps.cyclic[k] !== 1 || seenComp.has(k)) return false;
+    seenComp.add(k);
+    const moved = movedWithin(k) & cpus;
+    for (let c = 0; moved >> c !== 0; c++) {
+      if (!(moved & (1 << c))) continue;
+      const loop = loopOf(c, members[memberStart[k]!]!);
+      if (loop < 0) continue;
+      if (!out.has(c)) out.set(c, new Set());
+      out.get(c)!.add(loop);
     }
-    for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
-      const t = graph.edgeTo(e);
-      if (seen[t]) continue;
-      seen[t] = 1;
-      queue.push(t);
-    }
-  }
+    return false;
+  });
   return out;
 }
 

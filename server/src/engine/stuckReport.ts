@@ -9,6 +9,7 @@ import { PC_DONE, type Model } from "./model";
 import { semantics } from "./primitives";
 import { distancesTo, loopComponents, loopHead, nearestLoop } from "./controlFlow";
 import type { Reduction } from "./reduce";
+import { someReachable } from "./graph";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type Imported, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
 import type { StateStore } from "./store";
@@ -297,20 +298,6 @@ function packedState(search: ExploreResult, state: number): Int32Array {
 
 /** Can a leaf of a stuck search (`ExploreResult.leafOf`) be reached from `state` in its graph? */
 function reachesLeaf(search: ExploreResult, state: number): boolean {
-  const { graph, leafOf } = search;
-  if (!leafOf) return false;
-  const seen = new Uint8Array(search.store.count);
-  seen[state] = 1;
-  for (const todo = [state]; todo.length > 0; ) {
-    const s = todo.pop()!;
-    if (s < leafOf.length && leafOf[s]! >= 0) return true;
-    for (let e = graph!.edgesBegin(s); e < graph!.edgesEnd(s); e++) {
-      const t = graph!.edgeTo(e);
-      if (!seen[t]) {
-        seen[t] = 1;
-        todo.push(t);
-      }
-    }
-  }
-  return false;
+  const { leafOf } = search;
+  return leafOf !== undefined && someReachable(search.graph!, state, search.store.count, (s) => s < leafOf.length && leafOf[s]! >= 0);
 }
