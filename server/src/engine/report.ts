@@ -15,6 +15,7 @@ import { CpuStatus, type Layout } from "./state";
 import { distancesTo } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { Growth } from "./search/growth";
+import { valueDistance } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
 
@@ -217,7 +218,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
  * shortest path to a goal (docs/ARCHITECTURE.md, "Reduction").
  */
 function shortestTraces(model: Model, result: ExploreResult, options: ExploreOptions): { searches: ExploreResult[]; complete: boolean; states: number; ms: number } {
-  // Its time includes working out the goals and their estimates.
+  // Its time includes working out the goals' estimates.
   const started = performance.now();
   const n = model.cpus.length;
   const goals: Goal[] = [];
@@ -226,9 +227,9 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   // its goal needs nothing. A thread's end (the site of a lock held at
   // exit, a section left open) is PC_DONE, but a work item's body ends by
   // going back to its `start` (Layout.endPc): that is what its statements reach.
-  const stepsTo = (cpu: number, site: number): ((st: Uint8Array) => number) => {
-    const target = site === PC_DONE ? result.layout.endPc[cpu]! : site;
-    const dist = distancesTo(model.cpus[cpu]!.code, target);
+  const targetOf = (cpu: number, site: number): number => (site === PC_DONE ? result.layout.endPc[cpu]! : site);
+  const stepsTo = (cpu: number, site: number, dist = distancesTo(model.cpus[cpu]!.code, targetOf(cpu, site))): ((st: Uint8Array) => number) => {
+    const target = targetOf(cpu, site);
     return (st) => {
       const pc = result.layout.pc(st, cpu);
       return pc === target ? 0 : pc < dist.length ? dist[pc]! : Infinity;
@@ -251,11 +252,16 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
     }
     // A failed step or a CPU's last step: that CPU must move (and a failed step is itself a step).
     const { cpu, pc } = p.sites[0]!;
-    const steps = stepsTo(cpu, pc);
+    const plain = distancesTo(model.cpus[cpu]!.code, targetOf(cpu, pc));
+    const steps = stepsTo(cpu, pc, plain);
     const failing = pc === PC_DONE ? 0 : 1;
     // An overflow also waits for the values to climb that far.
-    const climb = p.kind === "overflow" && pc !== PC_DONE && model.cpus[cpu]!.code[pc]!.op === "assign" ? (growth ??= new Growth(model, result.layout)).least(cpu, pc) : undefined;
-    const least = climb ? (st: Uint8Array) => Math.max(steps(st) + failing, climb(st)) : (st: Uint8Array) => steps(st) + failing;
+    const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc]!;
+    const climb = p.kind === "overflow" && ins?.op === "assign" ? (growth ??= new Growth(model, result.layout)).least(cpu, pc) : undefined;
+    // Otherwise the way there may need values written first (and a failed assert, its condition false).
+    const valued = climb || steps(initial) + failing >= bound ? undefined : valueDistance(model, result.layout, { cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
+    const further = climb ?? valued;
+    const least = further ? (st: Uint8Array) => Math.max(steps(st) + failing, further(st)) : (st: Uint8Array) => steps(st) + failing;
     return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least };
   };
   let growth: Growth | undefined;
