@@ -26,7 +26,9 @@
 
 import { unreachable } from "../../language/ast";
 import { successors } from "../controlFlow";
+import { semantics } from "../primitives";
 import { PC_DONE, type CExpr, type Instr, type Model } from "../model";
+import type { AccessSink } from "../primitives/types";
 import type { Layout } from "../state";
 
 /** Values further than this from every constant the code uses are outside the window. */
@@ -51,7 +53,7 @@ export function valueDistance(model: Model, layout: Layout, goal: ValueGoal, pla
   const code = model.cpus[goal.cpu]!.code;
   const v = trackedVar(code, goal.cond);
   if (v === undefined) return undefined;
-  const abstraction = new Abstraction(model, goal, v, plain);
+  const abstraction = new Abstraction(model, layout, goal, v, plain);
   const { lo, width, dist } = abstraction;
   const done = code.length;
   return (st) => {
@@ -126,6 +128,7 @@ class Abstraction {
 
   constructor(
     model: Model,
+    private readonly layout: Layout,
     private readonly goal: ValueGoal,
     private readonly v: number,
     plain: Float64Array,
@@ -134,8 +137,8 @@ class Abstraction {
     const done = (this.done = code.length);
     const consts: number[] = [model.vars[v]!.init];
     for (const ins of code) for (const e of exprsOf(ins)) constsOf(e, consts);
-    const writes = othersAssigns(model, goal.cpu, v);
-    for (const e of writes) constsOf(e, consts);
+    const writes = othersWrites(model, layout, goal.cpu, v);
+    for (const e of writes) if (e) constsOf(e, consts);
     this.lo = Math.max(-128, Math.min(...consts) - PAD);
     const hi = Math.min(127, Math.max(...consts) + PAD);
     const width = (this.width = hi - this.lo + 1);
@@ -201,23 +204,25 @@ class Abstraction {
         return;
       }
       default:
-        for (const s of successors(ins)) edge(s);
+        // A statement of another kind that writes `v` (none does today) writes a value the window cannot tell.
+        if (writesVar(ins, v, this.layout, this.goal.cpu)) {
+          if (x === this.lo) for (const s of successors(ins)) this.havocInto[s === PC_DONE ? this.done : s]!.push(pc);
+        } else for (const s of successors(ins)) edge(s);
     }
   }
 
-  /** Another CPU's assignment of `e` to `v`, as edges between values. */
-  private addEnv(e: CExpr): void {
-    for (let xi = 0; xi < this.width && !this.envHavoc; xi++) {
-      const x = xi + this.lo;
-      const y = valueOf(e, this.v, x);
+  /** Another CPU's write of `e` (undefined: any value) to `v`, as edges between values. */
+  private addEnv(e: CExpr | undefined): void {
+    const { width, lo, done } = this;
+    for (let xi = 0; xi < width && !this.envHavoc; xi++) {
+      const y = e && valueOf(e, this.v, xi + lo);
       if (y === undefined) this.envHavoc = true;
-      else if (y !== x && y >= -128 && y <= 127) {
-        const yi = y - this.lo;
-        if (yi >= 0 && yi < this.width) this.envInto[yi]!.push(xi);
-        else for (let pc = 0; pc <= this.done; pc++) this.offer(pc * this.width + xi, 1 + this.outside[pc]!);
+      else if (y !== xi + lo && y >= -128 && y <= 127) {
+        if (y - lo >= 0 && y - lo < width) this.envInto[y - lo]!.push(xi);
+        else for (let pc = 0; pc <= done; pc++) this.offer(pc * width + xi, 1 + this.outside[pc]!);
       }
     }
-    if (this.envHavoc) for (let pc = 0; pc <= this.done; pc++) for (let xi = 0; xi < this.width; xi++) this.offer(pc * this.width + xi, 1 + this.outside[pc]!);
+    if (this.envHavoc) for (let pc = 0; pc <= done; pc++) for (let xi = 0; xi < width; xi++) this.offer(pc * width + xi, 1 + this.outside[pc]!);
   }
 
   /** The goal's nodes: at the target, with the condition false (or not known). */
@@ -298,9 +303,17 @@ function constsOf(e: CExpr, into: number[]): void {
   }
 }
 
-/** The values other CPUs assign to `v`. */
-function othersAssigns(model: Model, cpu: number, v: number): CExpr[] {
-  return model.cpus.flatMap((c, i) => (i === cpu ? [] : c.code.flatMap((ins) => (ins.op === "assign" && ins.target === v ? [ins.value] : []))));
+/** The values other CPUs' statements write to `v`: an assignment's value; undefined (any value) for a statement of another kind that writes it. */
+function othersWrites(model: Model, layout: Layout, cpu: number, v: number): (CExpr | undefined)[] {
+  return model.cpus.flatMap((c, i) => (i === cpu ? [] : c.code.flatMap((ins) => (ins.op === "assign" ? (ins.target === v ? [ins.value] : []) : writesVar(ins, v, layout, i) ? [undefined] : []))));
+}
+
+/** Does the statement write variable `v`, by what its primitive says it touches? */
+function writesVar(ins: Instr, v: number, layout: Layout, thread: number): boolean {
+  let writes = false;
+  const sink: AccessSink = { lock: () => {}, read: () => {}, write: (x) => (writes ||= x === v), expr: () => {}, resource: () => {} };
+  semantics(ins).access(ins, sink, layout, thread);
+  return writes;
 }
 
 /** `e`'s value with `v` at `x`, undefined if it depends on anything else. */
