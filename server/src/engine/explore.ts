@@ -69,10 +69,11 @@ export function explore(model: Model, options: ExploreOptions = {}, mode: Search
   return new Search(model, { ...options, chains: true }, mode, started, result, result.stats.transitions).run();
 }
 
-/** What a search may take over from an earlier one of the same model (both are functions of the model alone). */
+/** What a search may take over from an earlier one of the same model (each a function of the model alone). */
 export interface SharedParts {
   readonly layout: Layout;
   readonly reduction: Reduction;
+  readonly store: { readonly packer: Packer };
 }
 
 /**
@@ -154,7 +155,7 @@ class Search {
     this.deadline = options.timeoutMs !== undefined ? this.started + options.timeoutMs : Infinity;
     const layout = (this.layout = shared?.layout ?? new Layout(model));
     this.n = model.cpus.length;
-    this.packer = new Packer(layout);
+    this.packer = shared?.store.packer ?? new Packer(layout);
     this.store = new StateStore(this.packer);
     this.view = new StateView(layout);
     this.facts = new FactsRecorder(model, layout);

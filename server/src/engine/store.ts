@@ -29,7 +29,7 @@ export class StateStore {
   private readonly scratch: Int32Array;
 
   constructor(
-    private readonly packer: Packer,
+    readonly packer: Packer,
     initialCapacity = 64,
   ) {
     this.stateWords = packer.words;
