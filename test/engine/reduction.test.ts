@@ -478,9 +478,16 @@ describe("the search for shortest traces looks only where a shorter one can stil
     expect(reduced.report!.problems.find((p) => p.kind === "deadlock")!.trace).toHaveLength(5);
   });
 
-  it("differential seed 11: the same report, its traces proven shortest from 60 states (75 when the estimate counted only the CPU's own steps, 214 without an estimate)", () => {
+  it("differential seed 11: the same report, its traces proven shortest from 75 states (214 without the estimate)", () => {
     const { reduced } = compare(generateScenario(11));
-    expect(reduced.report!.stats.traceSearchStates).toBe(60);
+    expect(reduced.report!.stats.traceSearchStates).toBe(75);
+  });
+
+  it("differential seed 73: the same report, its 24 traces proven shortest from 2,253 states, the estimates counting the values the failing CPUs' ways need (4,141 counting only their own steps)", () => {
+    const { reduced } = compare(generateScenario(73));
+    expect(reduced.report!.stats.states).toBeGreaterThanOrEqual(4096); // large enough for the values' estimate (report.ts VALUE_ESTIMATES_FROM)
+    expect(reduced.report!.stats.traceSearchStates).toBe(2253);
+    expect(reduced.report!.problems.map((p) => p.trace.length)).toEqual([14, 13, 14, 16, 17, 17, 21, 23, 24, 24, 24, 24, 25, 26, 1, 2, 5, 6, 9, 10, 9, 3, 16, 8]);
   });
 
   it("differential seed 417: its 259-step overflow proven shortest from 1,954 states with merged chains, 2,040 without (311,339 when the estimate did not count the counter's climb)", () => {

@@ -11,7 +11,7 @@ import { compile } from "../../server/src/engine/compile";
 import { distancesTo } from "../../server/src/engine/controlFlow";
 import { explore } from "../../server/src/engine/explore";
 import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../../server/src/engine/model";
-import { valueDistance } from "../../server/src/engine/search/valueDistance";
+import { ValueEstimates } from "../../server/src/engine/search/valueDistance";
 import { generateScenario, type Flavour } from "../differential/generate";
 
 function model(text: string): Model {
@@ -68,7 +68,7 @@ function check(text: string): { checked: number; tighter: number; over: string[]
       const ins = site === PC_DONE ? undefined : cpu.code[site]!;
       const plain = distancesTo(cpu.code, target);
       const failing = site === PC_DONE ? 0 : 1;
-      const least = valueDistance(m, layout, { cpu: c, target, failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
+      const least = new ValueEstimates(m, layout).estimate({ cpu: c, target, failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
       if (!least) continue;
       for (let s = 0; s < n; s++) {
         if (dist[s] === Infinity || dist[s] === 0) continue;
@@ -96,7 +96,7 @@ describe("a goal's estimate counts the values its way needs", () => {
     expect(r.path(violation.state)).toHaveLength(5);
     const { cpu, pc } = violation.sites[0]!;
     const ins = m.cpus[cpu]!.code[pc]!;
-    const least = valueDistance(m, r.layout, { cpu, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(m.cpus[cpu]!.code, pc))!;
+    const least = new ValueEstimates(m, r.layout).estimate({ cpu, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(m.cpus[cpu]!.code, pc))!;
     // C1's two increments, the wait, C1's third, the failing assert; the CPU's own steps alone: 2.
     expect(least(r.layout.initial())).toBe(5);
     const { over, tighter } = check(text);
@@ -113,8 +113,26 @@ describe("a goal's estimate counts the values its way needs", () => {
     const pc = code.findIndex((i) => i.op === "assert");
     const ins = code[pc]!;
     const r = explore(m, { reduce: false });
-    const least = valueDistance(m, r.layout, { cpu: 0, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(code, pc))!;
+    const least = new ValueEstimates(m, r.layout).estimate({ cpu: 0, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(code, pc))!;
     expect(least(r.layout.initial())).toBe(Infinity);
+  });
+
+  it("a value written from another variable may lie outside the values worked out: there the CPU's own distance stands", () => {
+    // The assert fails only with x at -10, below the window around the constants (0, 50, 60).
+    const text = `
+      var x = 0
+      var y = -10
+      cpu C0 { x = y; assert x - 50 != 0 - 60 }`;
+    const m = model(text);
+    const r = explore(m, { reduce: false });
+    const violation = r.problems.find((p) => p.kind === "violation")!;
+    expect(r.path(violation.state)).toHaveLength(2);
+    const code = m.cpus[0]!.code;
+    const pc = violation.sites[0]!.pc;
+    const ins = code[pc]!;
+    const least = new ValueEstimates(m, r.layout).estimate({ cpu: 0, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(code, pc))!;
+    expect(least(r.layout.initial())).toBe(2);
+    expect(check(text).over).toEqual([]);
   });
 
   const flavours: [string, Flavour, number, number][] = [

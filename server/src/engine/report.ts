@@ -15,7 +15,7 @@ import { CpuStatus, type Layout } from "./state";
 import { distancesTo } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { Growth } from "./search/growth";
-import { valueDistance } from "./search/valueDistance";
+import { ValueEstimates } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
 
@@ -210,6 +210,15 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
 }
 
 /**
+ * Below this many states in the main search, the search for shortest
+ * traces does without the values' estimate (search/valueDistance.ts):
+ * working it out costs more than the states it saves there (corpus seeds
+ * 1–200: the traces' phase 9% faster with it from 4,096 states on, no
+ * faster with it everywhere; docs/benchmarks.md).
+ */
+const VALUE_ESTIMATES_FROM = 4096;
+
+/**
  * A reduced search reaches every problem, and a state where no CPU can move
  * at its true shortest distance, but a problem that shows while other CPUs
  * can still move (a failed step, a partial deadlock) may be reached later
@@ -259,12 +268,13 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
     const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc]!;
     const climb = p.kind === "overflow" && ins?.op === "assign" ? (growth ??= new Growth(model, result.layout)).least(cpu, pc) : undefined;
     // Otherwise the way there may need values written first (and a failed assert, its condition false).
-    const valued = climb || steps(initial) + failing >= bound ? undefined : valueDistance(model, result.layout, { cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
+    const valued = climb || steps(initial) + failing >= bound || result.stats.states < VALUE_ESTIMATES_FROM ? undefined : (values ??= new ValueEstimates(model, result.layout)).estimate({ cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
     const further = climb ?? valued;
     const least = further ? (st: Uint8Array) => Math.max(steps(st) + failing, further(st)) : (st: Uint8Array) => steps(st) + failing;
     return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least };
   };
   let growth: Growth | undefined;
+  let values: ValueEstimates | undefined;
   const initial = result.layout.initial();
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
