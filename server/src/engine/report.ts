@@ -236,6 +236,9 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   // its goal needs nothing. A thread's end (the site of a lock held at
   // exit, a section left open) is PC_DONE, but a work item's body ends by
   // going back to its `start` (Layout.endPc): that is what its statements reach.
+  const initial = result.layout.initial();
+  let growth: Growth | undefined;
+  let values: ValueEstimates | undefined;
   const targetOf = (cpu: number, site: number): number => (site === PC_DONE ? result.layout.endPc[cpu]! : site);
   const stepsTo = (cpu: number, site: number, dist = distancesTo(model.cpus[cpu]!.code, targetOf(cpu, site))): ((st: Uint8Array) => number) => {
     const target = targetOf(cpu, site);
@@ -267,15 +270,15 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
     // An overflow also waits for the values to climb that far.
     const ins = pc === PC_DONE ? undefined : model.cpus[cpu]!.code[pc]!;
     const climb = p.kind === "overflow" && ins?.op === "assign" ? (growth ??= new Growth(model, result.layout)).least(cpu, pc) : undefined;
-    // Otherwise the way there may need values written first (and a failed assert, its condition false).
-    const valued = climb || steps(initial) + failing >= bound || result.stats.states < VALUE_ESTIMATES_FROM ? undefined : (values ??= new ValueEstimates(model, result.layout)).estimate({ cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain);
+    // Otherwise the way there may need values written first (and a failed
+    // assert, its condition false): worked out where the CPU's own steps
+    // leave room under the bound and the search is large enough to pay.
+    const worthValues = !climb && steps(initial) + failing < bound && result.stats.states >= VALUE_ESTIMATES_FROM;
+    const valued = worthValues ? (values ??= new ValueEstimates(model, result.layout)).estimate({ cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain) : undefined;
     const further = climb ?? valued;
     const least = further ? (st: Uint8Array) => Math.max(steps(st) + failing, further(st)) : (st: Uint8Array) => steps(st) + failing;
     return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least };
   };
-  let growth: Growth | undefined;
-  let values: ValueEstimates | undefined;
-  const initial = result.layout.initial();
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
     const goal = goalOf(p, result.depth(p.state));
