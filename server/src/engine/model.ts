@@ -4,6 +4,7 @@
 // returns and block ends are not steps and do not appear), and each
 // instruction keeps its source span and call stack for traces and hover.
 
+import { unreachable } from "../language/ast";
 import type { Callee } from "../language/referent";
 import type { Span } from "../language/span";
 import type { FlowInstr } from "./primitives/flow";
@@ -61,6 +62,33 @@ export type CExpr =
   | { readonly k: "locked"; readonly lock: number }
   /** `kthread_should_stop()` inside kthread `kthread` (its index in Model.kthreads). */
   | { readonly k: "shouldStop"; readonly kthread: number };
+
+/** The operators of a binary expression that evaluate both sides (`&&` and `||` need only the left one sometimes). */
+export type StrictOperator = Exclude<Extract<CExpr, { k: "bin" }>["op"], "&&" | "||">;
+
+/** `a op b`: a truth value (1 or 0) or a number. */
+export function applyOperator(op: StrictOperator, a: number, b: number): number {
+  switch (op) {
+    case "==":
+      return a === b ? 1 : 0;
+    case "!=":
+      return a !== b ? 1 : 0;
+    case "<":
+      return a < b ? 1 : 0;
+    case "<=":
+      return a <= b ? 1 : 0;
+    case ">":
+      return a > b ? 1 : 0;
+    case ">=":
+      return a >= b ? 1 : 0;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    default:
+      return unreachable(op);
+  }
+}
 
 export interface InstrBase {
   readonly span: Span;

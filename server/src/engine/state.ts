@@ -8,7 +8,7 @@
 // `status` and `step` here, so they cannot disagree.
 
 import { unreachable } from "../language/ast";
-import { PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
+import { applyOperator, PC_DONE, PC_STOPPED_FLAG, type CExpr, type Instr, type Model } from "./model";
 import { PARTS, semantics, type Parts } from "./primitives";
 import type { LockState } from "./primitives/locks";
 import type { OpSemantics, StatePart } from "./primitives/types";
@@ -119,29 +119,9 @@ export class Layout {
   private binary(op: Extract<CExpr, { k: "bin" }>["op"], l: CExpr, r: CExpr, st: Uint8Array, cpu: number): number {
     if (op === "&&") return this.eval(l, st, cpu) && this.eval(r, st, cpu) ? 1 : 0;
     if (op === "||") return this.eval(l, st, cpu) || this.eval(r, st, cpu) ? 1 : 0;
-    const a = this.eval(l, st, cpu);
-    const b = this.eval(r, st, cpu);
-    switch (op) {
-      case "==":
-        return a === b ? 1 : 0;
-      case "!=":
-        return a !== b ? 1 : 0;
-      case "<":
-        return a < b ? 1 : 0;
-      case "<=":
-        return a <= b ? 1 : 0;
-      case ">":
-        return a > b ? 1 : 0;
-      case ">=":
-        return a >= b ? 1 : 0;
-      case "+":
-        return a + b;
-      case "-":
-        return a - b;
-      default:
-        return unreachable(op);
-    }
+    return applyOperator(op, this.eval(l, st, cpu), this.eval(r, st, cpu));
   }
+
 
   /**
    * Can `cpu` take a step? For a CPU blocked on others that hold what it

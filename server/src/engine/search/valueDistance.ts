@@ -27,7 +27,7 @@
 import { unreachable } from "../../language/ast";
 import { successors } from "../controlFlow";
 import { semantics } from "../primitives";
-import { PC_DONE, type CExpr, type Instr, type Model } from "../model";
+import { applyOperator, PC_DONE, type CExpr, type Instr, type Model } from "../model";
 import type { AccessSink } from "../primitives/types";
 import type { Layout } from "../state";
 
@@ -117,22 +117,26 @@ function mostRead(code: readonly Instr[]): number | undefined {
 }
 
 function varsOf(e: CExpr, into: Set<number>): void {
+  eachLeaf(e, (x) => void (x.k === "var" && into.add(x.id)));
+}
+
+/** Calls `leaf` on each operand of `e` that has none of its own (constants, variables, lock and kthread questions). */
+function eachLeaf(e: CExpr, leaf: (x: CExpr) => void): void {
   switch (e.k) {
-    case "var":
-      into.add(e.id);
-      return;
     case "not":
     case "neg":
-      varsOf(e.e, into);
+      eachLeaf(e.e, leaf);
       return;
     case "bin":
-      varsOf(e.l, into);
-      varsOf(e.r, into);
+      eachLeaf(e.l, leaf);
+      eachLeaf(e.r, leaf);
       return;
     case "const":
+    case "var":
     case "held":
     case "locked":
     case "shouldStop":
+      leaf(e);
       return;
     default:
       unreachable(e);
@@ -328,26 +332,7 @@ function exprsOf(ins: Instr): CExpr[] {
 }
 
 function constsOf(e: CExpr, into: number[]): void {
-  switch (e.k) {
-    case "const":
-      into.push(e.v);
-      return;
-    case "not":
-    case "neg":
-      constsOf(e.e, into);
-      return;
-    case "bin":
-      constsOf(e.l, into);
-      constsOf(e.r, into);
-      return;
-    case "var":
-    case "held":
-    case "locked":
-    case "shouldStop":
-      return;
-    default:
-      unreachable(e);
-  }
+  eachLeaf(e, (x) => void (x.k === "const" && into.push(x.v)));
 }
 
 /** The variables a statement of a kind other than an assignment writes, by what its primitive says it touches (none today). */
@@ -391,27 +376,7 @@ function valueOf(e: CExpr, v: number, x: number): number | undefined {
       if (e.op === "&&") return a === 0 ? 0 : both(a, valueOf(e.r, v, x), (p, q) => (p && q ? 1 : 0), 0);
       if (e.op === "||") return a !== undefined && a !== 0 ? 1 : both(a, valueOf(e.r, v, x), (p, q) => (p || q ? 1 : 0), 1);
       const b = valueOf(e.r, v, x);
-      if (a === undefined || b === undefined) return undefined;
-      switch (e.op) {
-        case "==":
-          return a === b ? 1 : 0;
-        case "!=":
-          return a !== b ? 1 : 0;
-        case "<":
-          return a < b ? 1 : 0;
-        case "<=":
-          return a <= b ? 1 : 0;
-        case ">":
-          return a > b ? 1 : 0;
-        case ">=":
-          return a >= b ? 1 : 0;
-        case "+":
-          return a + b;
-        case "-":
-          return a - b;
-        default:
-          return unreachable(e.op);
-      }
+      return a === undefined || b === undefined ? undefined : applyOperator(e.op, a, b);
     }
     default:
       return unreachable(e);
