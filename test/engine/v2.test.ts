@@ -1,7 +1,7 @@
 // The engine side of design v2 §7: expectation lists and the `hang`
 // verdict, rtrylock, trylock conditions of if/while, either labels in
 // traces, local variables (one per CPU and call instance; a step only in a
-// loop). Each scenario is also checked reduced against full: the reduction
+// loop or a work item's body). Each scenario is also checked reduced against full: the reduction
 // must not see the difference.
 
 import { describe, expect, it } from "vitest";
@@ -154,6 +154,26 @@ describe("local variables", () => {
       }
       expect violation`);
     expect(actions(a)).toEqual(["A: while i < 2 → true", "A: var j = 5", "A: j = j + i", "A: i = i + 1", "A: assert j == 5", "A: while i < 2 → true", "A: var j = 5", "A: j = j + i", "A: i = i + 1", "A: assert j == 5 → FAILED"]);
+  });
+
+  it("a work item's body runs each time the item is queued: its locals start afresh each time, a step", () => {
+    const safe = both(`
+      workqueue events
+      var runs = 0
+      work W on events { var got = 0; assert got == 0; got = 1; runs = runs + 1 }
+      cpu C0 { queue_work W; wait until runs == 1; queue_work W }
+      expect safe`);
+    expect(safe.verdict).toBe("safe");
+    expect(safe.met).toBe(true);
+    // The declaration is a step of each run (a deadlock shows the trace).
+    const twice = both(`
+      workqueue events
+      mutex m
+      var runs = 0
+      work W on events { var got = 0; got = 1; runs = runs + 1; if runs == 2 { lock m; lock m } }
+      cpu C0 { queue_work W; wait until runs == 1; queue_work W }
+      expect deadlock`);
+    expect(actions(twice).filter((a) => a.startsWith("W: var got"))).toEqual(["W: var got = 0", "W: var got = 0"]);
   });
 
   it("a second local of one name in one instance gets a suffix", () => {

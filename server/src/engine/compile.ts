@@ -123,7 +123,11 @@ class CpuCompiler {
       default:
         unreachable(t.kind);
     }
+    // A work item's body runs each time the item is queued: as in a loop,
+    // its locals start afresh each time (an assignment step).
+    if (t.kind === "work") this.loops++;
     this.block(t.body, env, [], end);
+    if (t.kind === "work") this.loops--;
     this.place(end);
     // A work item's body ends back at its `start` (Layout's thread end).
     if (t.kind === "work") this.jump(start);
@@ -298,8 +302,9 @@ class CpuCompiler {
   localVarStmt(s: A.LocalVarStmt, { env, stack }: Where): void {
     const init = !s.init ? 0 : s.init.kind === "IntLiteral" ? s.init.value : s.init.value ? 1 : 0;
     const id = this.declareLocal(s, init, env);
-    // Run at most once (no loop around it), nothing can read it before: its value is in the
-    // initial state. In a loop each iteration starts it afresh: an assignment step.
+    // Run at most once (no loop around it, not in a work item's body), nothing can read it
+    // before: its value is in the initial state. In a loop each iteration starts it afresh:
+    // an assignment step.
     if (this.loops === 0) return;
     const text = `var ${s.name.name} = ${s.init ? render(s.init, env) : "0"}`;
     this.step((next) => ({ op: "assign", target: id, value: { k: "const", v: init }, next, span: s.span, stack, text }));
