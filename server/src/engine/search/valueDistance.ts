@@ -179,8 +179,15 @@ class Abstraction {
     const consts: number[] = [model.vars[v]!.init];
     for (const ins of code) for (const e of exprsOf(ins)) constsOf(e, consts);
     for (const e of others) if (e) constsOf(e, consts);
-    const lo = (this.lo = Math.max(-128, Math.min(...consts) - PAD));
-    const width = (this.width = Math.min(127, Math.max(...consts) + PAD) - lo + 1);
+    // (A loop, not Math.min(...consts): a huge model's constants would overflow the call stack.)
+    let least = consts[0]!;
+    let most = consts[0]!;
+    for (const c of consts) {
+      least = Math.min(least, c);
+      most = Math.max(most, c);
+    }
+    const lo = (this.lo = Math.max(-128, least - PAD));
+    const width = (this.width = Math.min(127, most + PAD) - lo + 1);
     this.havocInto = Array.from({ length: done + 1 }, () => []);
     this.envInto = Array.from({ length: width }, () => []);
     for (const e of others) this.addEnv(e);
