@@ -124,3 +124,32 @@ describe("a pending item that can never start", () => {
     expect(o.full.report!.problems[0]!.message).toBe("Hang: b waits for (wq_completion)q, held by a, which can no longer release it; nothing can ever let it go on.");
   });
 });
+
+describe("waiting for a slot on a max_active queue", () => {
+  it("waits for any one running item, not for each: a cycle through one of two running items, the other of which ends, is no deadlock", () => {
+    // Z needs one of wq's two slots, taken by X (which flushes Z) and Y
+    // (which waits for `go`, which CPU0 always sets): Y ends, Z runs, X's
+    // flush returns (found by review: reported as a deadlock X ↔ Z before).
+    const o = outcome(`
+      workqueue wq max_active 2
+      var go = false
+      work X on wq { queue_work Z; flush_work Z }
+      work Y on wq { wait until go }
+      work Z on wq { }
+      cpu CPU0 { queue_work Y; queue_work X; go = true }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 20, reduced: 14 });
+  });
+
+  it("is a deadlock when every running item waits for it", () => {
+    const o = outcome(`
+      workqueue wq max_active 2
+      work X on wq { queue_work Z; flush_work Z }
+      work Y on wq { flush_work Z }
+      work Z on wq { }
+      cpu CPU0 { queue_work Y; queue_work X }
+      expect deadlock`);
+    expect(o.verdict).toBe("deadlock");
+    expect(o.full.report!.problems[0]!.message).toContain("Z waits for (wq_completion)wq, held by X and Y");
+  });
+});

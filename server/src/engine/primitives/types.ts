@@ -93,6 +93,12 @@ export interface OpSemantics<I extends Instr> {
    */
   status(m: Layout, st: Uint8Array, cpu: number, ins: I, waitsFor: Int32Array): CpuStatus;
   /**
+   * Blocked on others, the CPU waits for any one of `waitsFor` (a free
+   * slot: one running item's end is enough), not for each of them (a lock's
+   * holders): it is deadlocked only if all of them are (search/detect.ts).
+   */
+  readonly waitsForAny?: true;
+  /**
    * For a CPU blocked on others (`waitsFor`): every CPU whose step could
    * release it (the reduction's condition D), `waitsFor` and any more.
    */

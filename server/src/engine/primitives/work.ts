@@ -461,6 +461,8 @@ function chained(m: Layout, cpu: number, q: number): boolean {
 export const startWorkOp: OpSemantics<InstrOf<"start_work">> = {
   ...plain,
   waitsOn: (ins, model) => `its turn on ${model.workqueues[model.works[ins.work]!.queue]!.name}`,
+  // Waiting for a slot, one running item's end will do.
+  waitsForAny: true,
   unblockers: byOwners,
   successors: one,
   status(m, st, cpu, ins, waitsFor) {

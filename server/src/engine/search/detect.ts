@@ -80,25 +80,31 @@ export function deadEndHang(layout: Layout, st: Uint8Array, state: number, view:
 }
 
 /**
- * The CPUs each blocked CPU waits for, directly or not (into `reach`), if
- * the blocked ones contain a cycle at all; else false.
+ * The CPUs each blocked CPU waits for, directly or not (into `reach`), among
+ * those that can never move again by their waits alone, if the blocked
+ * ones contain a cycle at all; else false. `any`: the CPUs that wait for
+ * any one of their `waitsFor` rather than for each (OpSemantics.waitsForAny).
  */
-function waitClosure(n: number, status: Int32Array, waitsFor: Int32Array, reach: Int32Array): boolean {
+function waitClosure(n: number, status: Int32Array, waitsFor: Int32Array, any: number, reach: Int32Array): boolean {
   // Peel CPUs whose waits lead out of the blocked set (to a CPU that can
-  // move): what is left, if anything, contains a cycle. Usually nothing is.
+  // move; for one that waits for any of several, one such is enough): what
+  // is left, if anything, contains a cycle. Usually nothing is.
   let candidates = 0;
   for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock) candidates |= 1 << c;
   for (let changed = true; changed && candidates !== 0; ) {
     changed = false;
     for (let c = 0; c < n; c++) {
-      if (candidates & (1 << c) && (waitsFor[c]! & candidates) === 0) {
+      if (!(candidates & (1 << c))) continue;
+      const out = any & (1 << c) ? (waitsFor[c]! & ~candidates) !== 0 : (waitsFor[c]! & candidates) === 0;
+      if (out) {
         candidates &= ~(1 << c);
         changed = true;
       }
     }
   }
   if (candidates === 0) return false;
-  for (let c = 0; c < n; c++) reach[c] = status[c] === CpuStatus.BlockedOnLock ? waitsFor[c]! : 0;
+  // Waits among those left only: a cycle through one that waits for any of several, one of which can move, is none.
+  for (let c = 0; c < n; c++) reach[c] = candidates & (1 << c) ? waitsFor[c]! & candidates : 0;
   for (let changed = true; changed; ) {
     changed = false;
     for (let c = 0; c < n; c++) {
@@ -123,7 +129,9 @@ function waitClosure(n: number, status: Int32Array, waitsFor: Int32Array, reach:
  */
 export function findDeadlocks(layout: Layout, st: Uint8Array, stateId: number, status: Int32Array, waitsFor: Int32Array, reach: Int32Array, found: Found): number {
   const n = layout.cpuCount;
-  if (!waitClosure(n, status, waitsFor, reach)) return 0;
+  let any = 0;
+  for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock && semantics(layout.instrAt(st, c)!).waitsForAny) any |= 1 << c;
+  if (!waitClosure(n, status, waitsFor, any, reach)) return 0;
   let done = 0;
   for (let c = 0; c < n; c++) {
     if (!(reach[c]! & (1 << c)) || done & (1 << c)) continue;
