@@ -109,6 +109,33 @@ describe("a handler on top of its CPU", () => {
   });
 });
 
+describe("held() in a handler", () => {
+  it("sees the locks of the task it interrupted, as lockdep_is_held does (found by review: it saw only the handler's own)", () => {
+    const x = both(`
+      spinlock L
+      var inside = false
+      irq H on CPU0 { if inside { assert held(L) } }
+      cpu CPU0 { lock L; inside = true; inside = false; unlock L }
+      expect safe`);
+    expect(x.reduced.verdict).toBe("safe");
+  });
+
+  it("and of a softirq it interrupted, but not those of another CPU's task", () => {
+    const x = both(`
+      spinlock L
+      var inside = false
+      softirq S on CPU0 { lock L; inside = true; inside = false; unlock L }
+      irq H on CPU0 { if inside { assert held(L) "seen under S" } }
+      irq G on CPU1 { if inside { assert held(L) "not held on CPU1" } }
+      cpu CPU0 { }
+      cpu CPU1 { }
+      expect violation`);
+    // S fires, takes L, sets inside; G fires on CPU1, tests inside, fails: 6 steps. H never fails.
+    expect(summarize(x.reduced)).toEqual(["violation [G] 6 steps"]);
+    expect(x.reduced.report!.problems[0]!.message).toContain("not held on CPU1");
+  });
+});
+
 describe("interrupt state", () => {
   it("unlock_irq turns hardirqs on whatever was disabled before (omapdrm), so a nested _irq pair opens a window", () => {
     const x = both(`

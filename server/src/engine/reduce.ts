@@ -109,7 +109,9 @@ function exprAccess(e: CExpr, a: AccessSink, layout: Layout): void {
       a.resource(layout.p.kthreads.res(e.kthread), false);
       return;
     case "held":
-      // Only the CPU itself can change whether it holds a lock: no conflict.
+      // Only the CPU itself can change whether it holds a lock (a handler's
+      // also counts the contexts below it, which cannot step until it
+      // returns): no conflict.
       return;
     case "locked":
       a.lock(e.lock, LockMode.Query);

@@ -104,7 +104,7 @@ export class Layout {
       case "neg":
         return -this.eval(e.e, st, cpu);
       case "held":
-        return this.locks.holds(st, cpu, e.lock) ? 1 : 0;
+        return this.locks.holds(st, cpu, e.lock) || this.heldBelow(st, cpu, e.lock) ? 1 : 0;
       case "locked":
         return this.locks.isLocked(st, e.lock) ? 1 : 0;
       case "shouldStop":
@@ -114,6 +114,13 @@ export class Layout {
       default:
         return unreachable(e);
     }
+  }
+
+  /** In an interrupt handler, a lock held by a context it runs on top of (IrqState.below) is held too. */
+  private heldBelow(st: Uint8Array, cpu: number, lock: number): boolean {
+    const below = this.p.irq.below(st, cpu);
+    for (let t = 0; below >> t !== 0; t++) if (below & (1 << t) && this.locks.holds(st, t, lock)) return true;
+    return false;
   }
 
   private binary(op: Extract<CExpr, { k: "bin" }>["op"], l: CExpr, r: CExpr, st: Uint8Array, cpu: number): number {

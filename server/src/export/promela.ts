@@ -65,8 +65,14 @@ export function toPromela(model: Model, source = "scenario"): string {
         return `!(${expr(e.e, cpu)})`;
       case "neg":
         return `-(${expr(e.e, cpu)})`;
-      case "held":
-        return layout.locks.promelaHeld(e.lock, cpu);
+      case "held": {
+        // In an interrupt handler, also a lock of a context it runs on top of (IrqState.below).
+        const below = model.cpus.flatMap((_, t) => {
+          const when = layout.p.irq.promelaBelow(cpu, t);
+          return when === undefined ? [] : [`(${when} && ${layout.locks.promelaHeld(e.lock, t)})`];
+        });
+        return below.length === 0 ? layout.locks.promelaHeld(e.lock, cpu) : `(${[layout.locks.promelaHeld(e.lock, cpu), ...below].join(" || ")})`;
+      }
       case "locked":
         return layout.locks.promelaLocked(e.lock);
       case "bin":

@@ -159,6 +159,29 @@ export class IrqState implements StatePart {
     return top === c && !this.softOff(st, c);
   }
 
+  /**
+   * The contexts handler thread `h`, running, runs on top of: its CPU's
+   * task and, for a hardirq, a softirq of that CPU that has fired and not
+   * returned (a mask; 0 for a thread that is no handler). Lockdep counts
+   * their locks as held by the handler (`held`: lockdep_is_held sees the
+   * interrupted task's held locks).
+   */
+  below(st: Uint8Array, h: number): number {
+    const c = this.cpuOf[h]!;
+    if (c < 0 || c === h) return 0;
+    let mask = 1 << c;
+    if (this.kinds[h] === "irq") for (const s of this.softirqs.get(c) ?? []) if (this.running(st, s)) mask |= 1 << s;
+    return mask;
+  }
+
+  /** below() in Promela: whether thread `t` is one of handler `h`'s, for its `held`. */
+  promelaBelow(h: number, t: number): string | undefined {
+    const c = this.cpuOf[h]!;
+    if (c < 0 || c === h) return undefined;
+    if (t === c) return "true";
+    return this.kinds[h] === "irq" && (this.softirqs.get(c) ?? []).includes(t) ? `h_run[${t}] == 1` : undefined;
+  }
+
   /** The thread on top of `t`'s CPU when that is not `t`: the handler `t` waits for. */
   interruptedBy(st: Uint8Array, t: number): number {
     const c = this.cpuOf[t]!;
