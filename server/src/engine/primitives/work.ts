@@ -145,10 +145,21 @@ export class WorkState implements StatePart {
   /** On a max_active queue: the first item in FIFO order that is pending and not running, or -1. */
   head(st: Uint8Array, q: number): number {
     const at = this.fifoAt[q]!;
+    const i = this.headIndex(st, q);
+    return i < 0 ? -1 : st[at + i]! - 1;
+  }
+
+  /**
+   * The head's place in q's FIFO, or -1. The items before it are queued
+   * again while they run: as in the kernel, each such instance was
+   * activated in its turn and takes a slot, waiting for its running one.
+   */
+  headIndex(st: Uint8Array, q: number): number {
+    const at = this.fifoAt[q]!;
     for (let i = 0; i < this.items[q]!.length; i++) {
       const v = st[at + i]!;
       if (v === 0) break;
-      if (this.state(st, v - 1) === Work.Pending) return v - 1;
+      if (this.state(st, v - 1) === Work.Pending) return i;
     }
     return -1;
   }
@@ -403,8 +414,12 @@ export class WorkState implements StatePart {
     return `(${this.items[q]!.map((w) => `(wk_state[${w}] >= 2)`).join(" + ") || "0"})`;
   }
 
-  /** Promela: w is the first pending, not running item of its (max_active) queue. */
-  promelaHead(w: number): string {
+  /**
+   * Promela: w is the first pending, not running item of its (max_active)
+   * queue, and a slot is free for it: fewer than `max` items run or, queued
+   * again while they run, stand before it (WorkState.headIndex).
+   */
+  promelaHead(w: number, max: number): string {
     const q = this.queueOf(w);
     const b = this.fifoBase(q);
     const k = this.items[q]!.length;
@@ -412,7 +427,7 @@ export class WorkState implements StatePart {
     for (let i = 0; i < k; i++) {
       const before: string[] = [];
       for (let j = 0; j < i; j++) before.push(`(wq_fifo[${b + j}] == 0 || wk_state[wq_fifo[${b + j}] - 1] != 1)`);
-      terms.push(`(wq_fifo[${b + i}] == ${w + 1}${before.map((x) => ` && ${x}`).join("")})`);
+      terms.push(`(wq_fifo[${b + i}] == ${w + 1}${before.map((x) => ` && ${x}`).join("")} && ${this.promelaRunning(q)} + ${i} < ${max})`);
     }
     return `(${terms.join(" || ")})`;
   }
@@ -471,7 +486,8 @@ export const startWorkOp: OpSemantics<InstrOf<"start_work">> = {
     const q = k.queueOf(ins.work);
     if (!k.bounded(q)) return CpuStatus.Enabled;
     const running = k.running(st, q);
-    if (popcount(running) >= m.model.workqueues[q]!.maxActive) {
+    // Slots: the running items' and those of the items queued again while they run, ahead of the head (WorkState.headIndex).
+    if (popcount(running) + Math.max(0, k.headIndex(st, q)) >= m.model.workqueues[q]!.maxActive) {
       // Every slot is taken: it waits for a running item of its queue to end.
       waitsFor[cpu] = running;
       return CpuStatus.BlockedOnLock;
@@ -501,7 +517,7 @@ export const startWorkOp: OpSemantics<InstrOf<"start_work">> = {
     const k = work(p.layout);
     const w = ins.work;
     const q = k.queueOf(w);
-    const guard = k.bounded(q) ? `wk_state[${w}] == 1 && ${k.promelaRunning(q)} < ${p.model.workqueues[q]!.maxActive} && ${k.promelaHead(w)}` : `wk_state[${w}] == 1`;
+    const guard = k.bounded(q) ? `wk_state[${w}] == 1 && ${k.promelaHead(w, p.model.workqueues[q]!.maxActive)}` : `wk_state[${w}] == 1`;
     return `atomic { ${guard} -> wk_state[${w}] = 2; ${k.promelaRemove(w)}${p.go(ins.next)} }`;
   },
 };
