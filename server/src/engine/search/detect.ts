@@ -79,6 +79,19 @@ export function deadEndHang(layout: Layout, st: Uint8Array, state: number, view:
   found({ kind: "hang", key: "hang:" + sites.map((s) => `${s.cpu}@${s.pc}`).join(","), state, sites, locks: [] });
 }
 
+const waitsAny = new WeakMap<Layout, readonly Uint8Array[] | null>();
+
+/** Per thread and pc: 1 where a blocked thread waits for any one of several (OpSemantics.waitsForAny); null if nowhere (most models). */
+function waitsAnyAt(layout: Layout): readonly Uint8Array[] | null {
+  let at = waitsAny.get(layout);
+  if (at === undefined) {
+    const table = layout.model.cpus.map((c) => Uint8Array.from(c.code, (ins) => (semantics(ins).waitsForAny ? 1 : 0)));
+    at = table.some((t) => t.includes(1)) ? table : null;
+    waitsAny.set(layout, at);
+  }
+  return at;
+}
+
 /**
  * The CPUs each blocked CPU waits for, directly or not (into `reach`), among
  * those that can never move again by their waits alone, if the blocked
@@ -130,7 +143,8 @@ function waitClosure(n: number, status: Int32Array, waitsFor: Int32Array, any: n
 export function findDeadlocks(layout: Layout, st: Uint8Array, stateId: number, status: Int32Array, waitsFor: Int32Array, reach: Int32Array, found: Found): number {
   const n = layout.cpuCount;
   let any = 0;
-  for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock && semantics(layout.instrAt(st, c)!).waitsForAny) any |= 1 << c;
+  const anyAt = waitsAnyAt(layout);
+  if (anyAt) for (let c = 0; c < n; c++) if (status[c] === CpuStatus.BlockedOnLock && anyAt[c]![layout.pc(st, c)] === 1) any |= 1 << c;
   if (!waitClosure(n, status, waitsFor, any, reach)) return 0;
   let done = 0;
   for (let c = 0; c < n; c++) {
