@@ -117,6 +117,17 @@ describe("trylock conditions", () => {
     expect(a.met).toBe(true);
   });
 
+  it("a trylock taking a recursive mutex past depth 255 is an overflow, as `lock` is (found by review: the depth wrapped to 0)", () => {
+    const a = both(`
+      recursive mutex R
+      cpu A { while true { if trylock R { } } }
+      expect misuse`);
+    // 256 rounds of the condition and the trylock; the 256th trylock overflows.
+    expect(summarize(a)).toEqual(["overflow [A] 512 steps"]);
+    expect(actions(a).at(-1)).toBe("A: trylock R → overflow");
+    expect(a.met).toBe(true);
+  });
+
   it("a trylock whose branches meet still says it acquired", () => {
     const a = both("mutex m\ncpu T { if trylock m { } }\nexpect misuse");
     expect(actions(a)).toEqual(["T: trylock m → acquired"]);

@@ -380,18 +380,22 @@ export const trylockOp: OpSemantics<InstrOf<"trylock">> = {
     const at = locks.base + 2 * l;
     const owner = st[at]!;
     if ((owner === 0 && !locks.anyReader(st, l)) || (owner === cpu + 1 && locks.isRecursive[l])) {
+      // As `lock`: a recursive mutex taken again past depth 255 is an overflow (found by review: it wrapped to 0).
+      if (st[at + 1] === 255) return -StepResult.Overflow;
       st[at] = cpu + 1;
       st[at + 1] = st[at + 1]! + 1;
       return ins.next;
     }
     return ins.alt;
   },
-  canStop: () => false,
+  // Only a recursive mutex can be taken again, up to depth 255.
+  canStop: (ins, m) => m.locks.isRecursive[ins.lock] === 1,
   promela(ins, p) {
     const l = ins.lock;
     const free = `(lk_owner[${l}] == 0 && ${promelaLocks(p).promelaReaders(l)} == 0)`;
-    const mine = p.model.locks[l]!.kind === "recursive mutex" ? ` || lk_owner[${l}] == ${p.me}` : "";
-    return `atomic { if :: (${free}${mine}) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} :: else -> ${p.go(ins.alt)} fi }`;
+    if (p.model.locks[l]!.kind !== "recursive mutex") return `atomic { if :: (${free}) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} :: else -> ${p.go(ins.alt)} fi }`;
+    const take = `if :: lk_depth[${l}] == 255 -> ${p.stop} :: else -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} fi`;
+    return `atomic { if :: (${free} || lk_owner[${l}] == ${p.me}) -> ${take} :: else -> ${p.go(ins.alt)} fi }`;
   },
 };
 
