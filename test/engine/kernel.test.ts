@@ -155,31 +155,24 @@ describe("waiting for a slot on a max_active queue", () => {
 });
 
 describe("an item queued again while it runs, on a max_active queue", () => {
-  it("takes a slot of its own in its turn, so an item queued after it waits (the kernel activates the second instance; found by review: B overtook it)", () => {
-    // A runs, queues itself and then B: A's second instance takes the
-    // second slot, B stays behind it, and A waits for B's flag: a hang.
-    const o = outcome(`
-      workqueue wq max_active 2
+  // A runs, queues itself and then B, and waits for B's flag.
+  const requeue = (maxActive: number, expectation: string): string => `
+      workqueue wq max_active ${maxActive}
       var flag = false
       var started = false
       work A on wq { if !started { started = true; queue_work A; queue_work B; wait until flag } }
       work B on wq { flag = true }
       cpu CPU0 { queue_work A }
-      expect deadlock`);
+      expect ${expectation}`;
+
+  it("takes a slot of its own in its turn, so an item queued after it waits (the kernel activates the second instance; found by review: B overtook it)", () => {
+    // With two slots A's second instance takes the second one, B stays behind it: a hang.
+    const o = outcome(requeue(2, "deadlock"));
     expect(o.verdict).toBe("hang");
     expect(o.full.report!.problems.map((p) => p.cpus.join(","))).toEqual(["A,B"]);
   });
 
   it("with three slots the item queued after it still starts", () => {
-    const o = outcome(`
-      workqueue wq max_active 3
-      var flag = false
-      var started = false
-      work A on wq { if !started { started = true; queue_work A; queue_work B; wait until flag } }
-      work B on wq { flag = true }
-      cpu CPU0 { queue_work A }
-      expect safe`);
-    expect(o.verdict).toBe("safe");
+    expect(outcome(requeue(3, "safe")).verdict).toBe("safe");
   });
 });
-
