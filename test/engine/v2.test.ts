@@ -125,6 +125,7 @@ describe("trylock conditions", () => {
     // 256 rounds of the condition and the trylock; the 256th trylock overflows.
     expect(summarize(a)).toEqual(["overflow [A] 512 steps"]);
     expect(actions(a).at(-1)).toBe("A: trylock R → overflow");
+    expect(a.report!.problems[0]!.message).toBe("Integer overflow on A: 'trylock R' takes the depth of R past 255.");
     expect(a.met).toBe(true);
   });
 

@@ -548,8 +548,15 @@ function findingWords(p: FoundProblem, sites: readonly ProblemSite[], layout: La
       return { kind: p.kind, site, lock: firstIns && (firstIns.op === "unlock" || firstIns.op === "runlock") ? model.locks[firstIns.lock]!.name : "?", shared: firstIns?.op === "runlock" };
     case "lock-held-at-exit":
       return { kind: p.kind, site, locks: p.locks.map((l) => model.locks[l]!.name) };
-    case "overflow":
+    case "overflow": {
+      // A lock's own counts are bounded at 255: a recursive mutex's depth, a CPU's read count.
+      const op = firstIns?.op;
+      if (firstIns && (op === "lock" || op === "trylock" || op === "rlock" || op === "rtrylock")) {
+        const name = model.locks[firstIns.lock]!.name;
+        return { kind: p.kind, site, counter: op === "rlock" || op === "rtrylock" ? `${site.cpu}'s read count of ${name}` : `the depth of ${name}` };
+      }
       return { kind: p.kind, site };
+    }
     case "section-unbalanced":
     case "kthread-run-twice":
     case "remove-self-outside":

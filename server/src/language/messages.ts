@@ -170,7 +170,7 @@ export type FindingWords =
   | { readonly kind: "violation"; readonly site: SiteWords; readonly message: string | undefined }
   | { readonly kind: "bad-unlock"; readonly site: SiteWords; readonly lock: string; readonly shared: boolean }
   | { readonly kind: "lock-held-at-exit"; readonly site: SiteWords; readonly locks: readonly string[] }
-  | { readonly kind: "overflow"; readonly site: SiteWords }
+  | { readonly kind: "overflow"; readonly site: SiteWords; /** A lock's depth or read count (bounded at 255), not a variable (-128..127). */ readonly counter?: string }
   /** The misuses of §9's primitives: `target` names the domain, queue, kthread or node. */
   | { readonly kind: "section-unbalanced"; readonly site: SiteWords; readonly target: string }
   | { readonly kind: "section-open-at-exit"; readonly site: SiteWords; readonly targets: readonly string[] }
@@ -276,7 +276,12 @@ export function findingText(w: FindingWords): { title: string; message: string }
         message: `${w.site.cpu} finishes while still holding ${w.locks.join(", ")}; release ${w.locks.length === 1 ? "it" : "them"} on every path.`,
       };
     case "overflow":
-      return { title: "integer overflow", message: `Integer overflow on ${w.site.cpu}${inCall(w.site)}: '${w.site.action}' leaves the range -128..127.` };
+      return {
+        title: "integer overflow",
+        message: w.counter
+          ? `Integer overflow on ${w.site.cpu}${inCall(w.site)}: '${w.site.action}' takes ${w.counter} past 255.`
+          : `Integer overflow on ${w.site.cpu}${inCall(w.site)}: '${w.site.action}' leaves the range -128..127.`,
+      };
     case "section-unbalanced":
       return { title: "bad unlock balance detected", message: `Bad unlock balance: ${w.site.cpu} closes a read-side section of ${w.target}${inCall(w.site)} but has none open.` };
     case "section-open-at-exit":
