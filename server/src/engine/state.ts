@@ -129,7 +129,6 @@ export class Layout {
     return applyOperator(op, this.eval(l, st, cpu), this.eval(r, st, cpu));
   }
 
-
   /**
    * Can `cpu` take a step? For a CPU blocked on others that hold what it
    * needs, `waitsFor` gets the bitmask of the CPUs it waits for (itself for

@@ -142,16 +142,10 @@ export class WorkState implements StatePart {
     return mask;
   }
 
-  /** On a max_active queue: the first item in FIFO order that is pending and not running, or -1. */
-  head(st: Uint8Array, q: number): number {
-    const at = this.fifoAt[q]!;
-    const i = this.headIndex(st, q);
-    return i < 0 ? -1 : st[at + i]! - 1;
-  }
-
   /**
-   * The head's place in q's FIFO, or -1. The items before it are queued
-   * again while they run: as in the kernel, each such instance was
+   * On a max_active queue: the place in q's FIFO of its head, the first
+   * item that is pending and not running, or -1. The items before it are
+   * queued again while they run: as in the kernel, each such instance was
    * activated in its turn and takes a slot, waiting for its running one.
    */
   headIndex(st: Uint8Array, q: number): number {
@@ -162,6 +156,11 @@ export class WorkState implements StatePart {
       if (this.state(st, v - 1) === Work.Pending) return i;
     }
     return -1;
+  }
+
+  /** The item at place `i` of q's FIFO. */
+  itemAt(st: Uint8Array, q: number, i: number): number {
+    return st[this.fifoAt[q]! + i]! - 1;
   }
 
   /** The items in q's FIFO, in order (for traces and hovers). */
@@ -423,11 +422,12 @@ export class WorkState implements StatePart {
     const q = this.queueOf(w);
     const b = this.fifoBase(q);
     const k = this.items[q]!.length;
+    const running = this.promelaRunning(q);
     const terms: string[] = [];
     for (let i = 0; i < k; i++) {
       const before: string[] = [];
       for (let j = 0; j < i; j++) before.push(`(wq_fifo[${b + j}] == 0 || wk_state[wq_fifo[${b + j}] - 1] != 1)`);
-      terms.push(`(wq_fifo[${b + i}] == ${w + 1}${before.map((x) => ` && ${x}`).join("")} && ${this.promelaRunning(q)} + ${i} < ${max})`);
+      terms.push(`(wq_fifo[${b + i}] == ${w + 1}${before.map((x) => ` && ${x}`).join("")} && ${running} + ${i} < ${max})`);
     }
     return `(${terms.join(" || ")})`;
   }
@@ -486,13 +486,14 @@ export const startWorkOp: OpSemantics<InstrOf<"start_work">> = {
     const q = k.queueOf(ins.work);
     if (!k.bounded(q)) return CpuStatus.Enabled;
     const running = k.running(st, q);
-    // Slots: the running items' and those of the items queued again while they run, ahead of the head (WorkState.headIndex).
-    if (popcount(running) + Math.max(0, k.headIndex(st, q)) >= m.model.workqueues[q]!.maxActive) {
+    const head = k.headIndex(st, q);
+    // Slots: the running items' and those of the items queued again while they run, ahead of the head.
+    if (popcount(running) + Math.max(0, head) >= m.model.workqueues[q]!.maxActive) {
       // Every slot is taken: it waits for a running item of its queue to end.
       waitsFor[cpu] = running;
       return CpuStatus.BlockedOnLock;
     }
-    return k.head(st, q) === ins.work ? CpuStatus.Enabled : CpuStatus.BlockedOnWait;
+    return head >= 0 && k.itemAt(st, q, head) === ins.work ? CpuStatus.Enabled : CpuStatus.BlockedOnWait;
   },
   step(m, st, _cpu, ins) {
     const k = work(m);
