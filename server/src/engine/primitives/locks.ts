@@ -245,6 +245,19 @@ const release: Omit<OpSemantics<LockOp>, "step" | "promela"> = {
   words: (ins, _m, _b, _a, _c, _ch, failed) => ({ outcome: failed ? " → not held" : "", lock: ins.lock, acquired: false, released: !failed }),
 };
 
+/** Taking lock state `at` (owner, depth) for `cpu`: one deeper; past depth 255 (only a recursive mutex gets there) an overflow. */
+function takeLock(st: Uint8Array, at: number, cpu: number, next: number): number {
+  if (st[at + 1] === 255) return -StepResult.Overflow;
+  st[at] = cpu + 1;
+  st[at + 1] = st[at + 1]! + 1;
+  return next;
+}
+
+/** takeLock in Promela, for a recursive mutex. */
+function promelaTakeRecursive(l: number, p: PromelaContext, next: number): string {
+  return `if :: lk_depth[${l}] == 255 -> ${p.stop} :: else -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(next)} fi`;
+}
+
 export const lockOp: OpSemantics<InstrOf<"lock">> = {
   ...acquire,
   unblockers: byOwners,
@@ -260,13 +273,7 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
     waitsFor[cpu] = mask;
     return CpuStatus.BlockedOnLock;
   },
-  step(m, st, cpu, ins) {
-    const at = m.locks.base + 2 * ins.lock;
-    if (st[at + 1] === 255) return -StepResult.Overflow;
-    st[at] = cpu + 1;
-    st[at + 1] = st[at + 1]! + 1;
-    return ins.next;
-  },
+  step: (m, st, cpu, ins) => takeLock(st, m.locks.base + 2 * ins.lock, cpu, ins.next),
   // On an rwsem a CPU standing at `lock` is a queued writer, which new readers wait behind.
   arrival: (ins, a, m) => {
     if (m.locks.isRwsem[ins.lock]) a.lock(ins.lock, LockMode.Try);
@@ -278,9 +285,7 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
     const l = ins.lock;
     const kind = p.model.locks[l]!.kind;
     const locks = promelaLocks(p);
-    if (kind === "recursive mutex") {
-      return `atomic { (lk_owner[${l}] == 0 || lk_owner[${l}] == ${p.me}) -> if :: lk_depth[${l}] == 255 -> ${p.stop} :: else -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} fi }`;
-    }
+    if (kind === "recursive mutex") return `atomic { (lk_owner[${l}] == 0 || lk_owner[${l}] == ${p.me}) -> ${promelaTakeRecursive(l, p, ins.next)} }`;
     if (isReaderWriter(kind)) return `atomic { (lk_owner[${l}] == 0 && ${locks.promelaReaders(l)} == 0) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}] = 1; ${p.go(ins.next)} }`;
     return `atomic { lk_owner[${l}] == 0 -> lk_owner[${l}] = ${p.me}; lk_depth[${l}] = 1; ${p.go(ins.next)} }`;
   },
@@ -379,13 +384,8 @@ export const trylockOp: OpSemantics<InstrOf<"trylock">> = {
     const l = ins.lock;
     const at = locks.base + 2 * l;
     const owner = st[at]!;
-    if ((owner === 0 && !locks.anyReader(st, l)) || (owner === cpu + 1 && locks.isRecursive[l])) {
-      // As `lock`: a recursive mutex taken again past depth 255 is an overflow (found by review: it wrapped to 0).
-      if (st[at + 1] === 255) return -StepResult.Overflow;
-      st[at] = cpu + 1;
-      st[at + 1] = st[at + 1]! + 1;
-      return ins.next;
-    }
+    // As `lock`: a recursive mutex taken again past depth 255 is an overflow (found by review: it wrapped to 0).
+    if ((owner === 0 && !locks.anyReader(st, l)) || (owner === cpu + 1 && locks.isRecursive[l])) return takeLock(st, at, cpu, ins.next);
     return ins.alt;
   },
   // Only a recursive mutex can be taken again, up to depth 255.
@@ -394,8 +394,7 @@ export const trylockOp: OpSemantics<InstrOf<"trylock">> = {
     const l = ins.lock;
     const free = `(lk_owner[${l}] == 0 && ${promelaLocks(p).promelaReaders(l)} == 0)`;
     if (p.model.locks[l]!.kind !== "recursive mutex") return `atomic { if :: (${free}) -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} :: else -> ${p.go(ins.alt)} fi }`;
-    const take = `if :: lk_depth[${l}] == 255 -> ${p.stop} :: else -> lk_owner[${l}] = ${p.me}; lk_depth[${l}]++; ${p.go(ins.next)} fi`;
-    return `atomic { if :: (${free} || lk_owner[${l}] == ${p.me}) -> ${take} :: else -> ${p.go(ins.alt)} fi }`;
+    return `atomic { if :: (${free} || lk_owner[${l}] == ${p.me}) -> ${promelaTakeRecursive(l, p, ins.next)} :: else -> ${p.go(ins.alt)} fi }`;
   },
 };
 
