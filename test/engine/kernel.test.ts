@@ -105,6 +105,28 @@ describe("who could release a completion, in a livelock", () => {
   });
 });
 
+describe("a kthread stopped before it is scheduled", () => {
+  it("exits without running its body, even after kthread_run (kernel/kthread.c kthread() tests the stop flag before threadfn)", () => {
+    // kthread_run only wakes t; kthread_stop may set the stop flag before
+    // t is first scheduled, and then threadfn never runs (kthread_stop
+    // returns -EINTR). So `ran` may still be false after the stop: A's
+    // run, its stop (waits), t's start (exits), A's wake-up, the assert.
+    // States (full): A at kthread_run; A at kthread_stop with t at its
+    // start; t at `ran = true`, or A waiting with t at its start; t done
+    // before the stop, t at `ran = true` with A waiting, or t exited
+    // unrun; then A at its assert with ran true (by either way), t done
+    // with A waiting, A at its assert with ran false; A done, or stopped
+    // at the failed assert: 12.
+    const o = outcome(`
+      var ran = false
+      kthread t { ran = true }
+      cpu A { kthread_run t; kthread_stop t; assert ran }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [A] 5 steps"], states: 12, reduced: 6 });
+    expect(steps(o.red)).toEqual(["A: kthread_run t", "A: kthread_stop t → waits for t to exit", "t: start t → stopped before it ran: exits", "A: kthread_stop t → t has exited", "A: assert ran → FAILED"]);
+  });
+});
+
 describe("a pending item that can never start", () => {
   it("is stuck: its ordered queue's one slot is held by an item stopped at an error (differential seed 381)", () => {
     // s0 C to queue a; s1 a pending; s2 a, b pending (C done); s3 a running,

@@ -5,8 +5,9 @@
 // A kthread's thread stands at its pc 0 (`start T`) until kthread_run sets
 // its `started` flag; its start is then a step of its own. kthread_stop
 // sets its `stop` flag and waits (two steps, waits.ts) until the thread has
-// exited; a kthread never started exits at its `start T` step without
-// running its body, once stopped. One byte per kthread: started (bit 0),
+// exited; a kthread stopped before its `start T` step (never run, or run
+// but not yet scheduled: kernel/kthread.c kthread() tests the stop flag
+// before calling threadfn) exits there without running its body. One byte per kthread: started (bit 0),
 // stop (bit 1).
 
 import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
@@ -143,13 +144,13 @@ export const startKthreadOp: OpSemantics<InstrOf<"start_kthread">> = {
   ...plain,
   successors: (ins) => [ins.next, PC_DONE],
   status: (m, st, _cpu, ins) => (kthreads(m).started(st, ins.kthread) || kthreads(m).stopping(st, ins.kthread) ? CpuStatus.Enabled : CpuStatus.Idle),
-  step: (m, st, _cpu, ins) => (kthreads(m).started(st, ins.kthread) ? ins.next : PC_DONE),
+  step: (m, st, _cpu, ins) => (kthreads(m).stopping(st, ins.kthread) ? PC_DONE : ins.next),
   access: (ins, a, m) => a.resource(kthreads(m).res(ins.kthread), false),
   canStop: () => false,
-  words: (ins, m, before) => (kthreads(m).started(before, ins.kthread) ? NO_WORDS : { ...NO_WORDS, outcome: " → stopped before it ran: exits" }),
+  words: (ins, m, before) => (kthreads(m).stopping(before, ins.kthread) ? { ...NO_WORDS, outcome: " → stopped before it ran: exits" } : NO_WORDS),
   promela(ins, p) {
     const k = ins.kthread;
-    return `atomic { if :: (kt_flags[${k}] & 1) != 0 -> ${p.go(ins.next)} :: (kt_flags[${k}] & 3) == 2 -> ${p.go(PC_DONE)} fi }`;
+    return `atomic { if :: (kt_flags[${k}] & 3) == 1 -> ${p.go(ins.next)} :: (kt_flags[${k}] & 2) != 0 -> ${p.go(PC_DONE)} fi }`;
   },
 };
 
