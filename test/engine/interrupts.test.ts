@@ -206,6 +206,45 @@ describe("rwlock_t", () => {
     // C0's first read; C1 queues to write; C0's second read waits behind it.
     expect(summarize(x.reduced)).toEqual(["deadlock [C0,C1] 1 steps"]);
   });
+
+  it("a task reader with softirqs disabled does not queue (in_interrupt() counts local_bh_disable): found by review, a false deadlock before", () => {
+    // kernel/locking/qrwlock.c queued_read_lock_slowpath() lets any reader
+    // in_interrupt() in unless a writer holds the lock, and in_interrupt()
+    // counts the bh-disable count: nested read_lock_bh never waits behind
+    // a writer that only waits.
+    for (const reader of ["rlock_bh l; rlock_bh l; runlock_bh l; runlock_bh l", "local_bh_disable; rlock l; rlock l; runlock l; runlock l; local_bh_enable"]) {
+      const x = both(`
+        rwlock l
+        cpu C0 { ${reader} }
+        cpu C1 { lock l; unlock l }
+        expect safe`);
+      expect(x.reduced.verdict, reader).toBe("safe");
+    }
+    // Hardirqs off alone is not in_interrupt(): that reader still queues.
+    const off = both(`
+      rwlock l
+      cpu C0 { local_irq_disable; rlock l; rlock l; runlock l; runlock l; local_irq_enable }
+      cpu C1 { lock l; unlock l }
+      expect deadlock`);
+    expect(summarize(off.reduced)).toEqual(["deadlock [C0,C1] 2 steps"]);
+  });
+
+  it("read_trylock fails behind a waiting writer in a handler too, where a blocking read would get in: found by review, safe before", () => {
+    // include/asm-generic/qrwlock.h queued_read_trylock() tests _QW_WMASK
+    // (a writer waiting or holding) whatever the context. The trace: s
+    // fires, C1 reads, C1 sets r, s tests r, its trylock fails (C2 stands
+    // at its `lock l`, queued), the assert.
+    const x = both(`
+      rwlock l
+      var r = false
+      softirq s on C0 { if r { if rtrylock l { runlock l } else { assert false } } }
+      cpu C0 { }
+      cpu C1 { rlock l; r = true; r = false; runlock l }
+      cpu C2 { lock l; unlock l }
+      expect violation`);
+    expect(summarize(x.reduced)).toEqual(["violation [s] 6 steps"]);
+    expect(states(x)).toEqual([57, 20]);
+  });
 });
 
 describe("lockdep's irq reports", () => {

@@ -134,6 +134,21 @@ export class IrqState implements StatePart {
     return this.kinds[t] === "irq" || this.irqOff(st, t);
   }
 
+  /**
+   * The kernel's in_interrupt() in context `t`: in a handler, or with
+   * softirqs disabled by local_bh_disable (its count is in the preempt
+   * count in_interrupt() reads); hardirqs disabled alone do not count.
+   */
+  inInterrupt(st: Uint8Array, t: number): boolean {
+    return this.kinds[t] === "irq" || this.kinds[t] === "softirq" || this.bh(st, t) > 0;
+  }
+
+  /** Promela: inInterrupt(), for thread t ("1" in a handler, "0" where its code never disables softirqs). */
+  promelaInInterrupt(t: number): string {
+    if (this.kinds[t] === "irq" || this.kinds[t] === "softirq") return "1";
+    return this.at[t]! >= 0 ? `irq_bh[${t}] != 0` : "0";
+  }
+
   /** Are softirqs disabled in context `t` (in any handler, under local_bh_disable, or with hardirqs off)? */
   softOff(st: Uint8Array, t: number): boolean {
     return this.kinds[t] === "irq" || this.kinds[t] === "softirq" || this.bh(st, t) > 0 || this.hardOff(st, t);

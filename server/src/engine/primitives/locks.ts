@@ -54,7 +54,6 @@ export class LockState implements StatePart {
       if (l.kind === "recursive mutex") this.isRecursive[i] = 1;
     });
     this.size = off - base;
-    this.inHandler = Uint8Array.from(model.cpus.map((c) => (c.kind === "irq" || c.kind === "softirq" ? 1 : 0)));
     this.derivedDepths = Int32Array.from(model.locks.flatMap((_, l) => (this.isRecursive[l] ? [] : [base + 2 * l])));
   }
 
@@ -100,13 +99,16 @@ export class LockState implements StatePart {
     return this.isLocked(st, lock) && this.queuedWriters(m, st, lock, except) !== 0;
   }
 
-  /** Does a reader `cpu` of `lock` wait behind queued writers? Not an interrupt handler's read of an rwlock_t. */
-  readerQueues(lock: number, cpu: number): boolean {
-    return !(this.model.locks[lock]!.kind === "rwlock" && this.inHandler[cpu] === 1);
+  /**
+   * Does a reader `cpu` of `lock` wait behind queued writers? Not a read of
+   * an rwlock_t in_interrupt(): in a handler, or with softirqs disabled by
+   * the thread itself (local_bh_disable, read_lock_bh), whose preempt
+   * count in_interrupt() also counts (kernel/locking/qrwlock.c
+   * queued_read_lock_slowpath()).
+   */
+  readerQueues(m: Layout, st: Uint8Array, lock: number, cpu: number): boolean {
+    return !(this.model.locks[lock]!.kind === "rwlock" && m.p.irq.inInterrupt(st, cpu));
   }
-
-  /** Per thread: 1 for an interrupt handler's. */
-  private readonly inHandler: Uint8Array;
 
   /** The CPUs other than `except` queued to write-lock rwsem `lock` (standing at `lock` of it). */
   queuedWriters(m: Layout, st: Uint8Array, lock: number, except: number): number {
@@ -177,11 +179,17 @@ export class LockState implements StatePart {
     return `(lk_owner[${l}] == ${cpu + 1}${isReaderWriter(this.model.locks[l]!.kind) ? ` || lk_readers[${l * this.cpuCount + cpu}] > 0` : ""})`;
   }
 
-  /** A guard: no other CPU is queued to write-lock rwsem l while it is held. */
-  promelaNoQueuedWriter(l: number, cpu: number): string {
-    if (!this.readerQueues(l, cpu)) return "";
+  /**
+   * A guard: no other CPU is queued to write-lock rwsem l while it is held;
+   * `exempt`, a Promela condition under which that does not matter (a read
+   * of an rwlock_t in_interrupt(), IrqState.promelaInInterrupt), or "0".
+   */
+  promelaNoQueuedWriter(l: number, cpu: number, exempt: string): string {
+    if (exempt === "1") return "";
     const others = this.model.cpus.map((_, c) => c).filter((c) => c !== cpu);
-    return others.length > 0 ? ` && !(${this.promelaLocked(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")}))` : "";
+    if (others.length === 0) return "";
+    const queued = `${this.promelaLocked(l)} && (${others.map((c) => `lk_wwait[${c}] == ${l + 1}`).join(" || ")})`;
+    return exempt === "0" ? ` && !(${queued})` : ` && (${exempt} || !(${queued}))`;
   }
 
   /** Readers (rlock, rtrylock) look for queued writers: then a CPU's position at a write lock is mirrored in lk_wwait. */
@@ -308,7 +316,7 @@ export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
       return CpuStatus.BlockedOnLock;
     }
     // A fair rwsem: a writer queued while readers hold it goes first.
-    const mask = locks.anyReader(st, l) && locks.readerQueues(l, cpu) ? locks.queuedWriters(m, st, l, cpu) : 0;
+    const mask = locks.anyReader(st, l) && locks.readerQueues(m, st, l, cpu) ? locks.queuedWriters(m, st, l, cpu) : 0;
     if (mask === 0) return CpuStatus.Enabled;
     waitsFor[cpu] = mask;
     return CpuStatus.BlockedOnLock;
@@ -323,7 +331,8 @@ export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
   acquires: (ins) => ({ lock: ins.lock, read: true }),
   promela(ins, p) {
     const l = ins.lock;
-    return `atomic { (lk_owner[${l}] == 0${promelaLocks(p).promelaNoQueuedWriter(l, p.cpu)}) -> lk_readers[${l * p.model.cpus.length + p.cpu}]++; ${p.go(ins.next)} }`;
+    const exempt = p.model.locks[l]!.kind === "rwlock" ? p.layout.p.irq.promelaInInterrupt(p.cpu) : "0";
+    return `atomic { (lk_owner[${l}] == 0${promelaLocks(p).promelaNoQueuedWriter(l, p.cpu, exempt)}) -> lk_readers[${l * p.model.cpus.length + p.cpu}]++; ${p.go(ins.next)} }`;
   },
 };
 
@@ -398,12 +407,18 @@ export const trylockOp: OpSemantics<InstrOf<"trylock">> = {
   },
 };
 
-/** `if rtrylock L` (down_read_trylock): takes the read side exactly when `rlock` would be enabled. */
+/**
+ * `if rtrylock L` (down_read_trylock, read_trylock): takes the read side
+ * unless a writer holds it or is queued, in any context: an rwlock_t's
+ * read_trylock fails on a waiting writer in a handler too, where a blocking
+ * read would get in (include/asm-generic/qrwlock.h queued_read_trylock()
+ * tests _QW_WMASK, waiting or locked).
+ */
 export const rtrylockOp: OpSemantics<InstrOf<"rtrylock">> = {
   ...attempt,
   step(m, st, cpu, ins) {
     const l = ins.lock;
-    if (m.locks.owner(st, l) !== 0 || (m.locks.readerQueues(l, cpu) && m.locks.writerWaiting(m, st, l, cpu))) return ins.alt;
+    if (m.locks.owner(st, l) !== 0 || m.locks.writerWaiting(m, st, l, cpu)) return ins.alt;
     const at = m.locks.readerBase[l]! + cpu;
     if (st[at] === 255) return -StepResult.Overflow;
     st[at] = st[at]! + 1;
@@ -413,7 +428,7 @@ export const rtrylockOp: OpSemantics<InstrOf<"rtrylock">> = {
   promela(ins, p) {
     const l = ins.lock;
     const r = `lk_readers[${l * p.model.cpus.length + p.cpu}]`;
-    return `atomic { if :: (lk_owner[${l}] == 0${promelaLocks(p).promelaNoQueuedWriter(l, p.cpu)}) -> if :: ${r} == 255 -> ${p.stop} :: else -> ${r}++; ${p.go(ins.next)} fi :: else -> ${p.go(ins.alt)} fi }`;
+    return `atomic { if :: (lk_owner[${l}] == 0${promelaLocks(p).promelaNoQueuedWriter(l, p.cpu, "0")}) -> if :: ${r} == 255 -> ${p.stop} :: else -> ${r}++; ${p.go(ins.next)} fi :: else -> ${p.go(ins.alt)} fi }`;
   },
 };
 
