@@ -105,6 +105,66 @@ describe("who could release a completion, in a livelock", () => {
   });
 });
 
+describe("kernfs_remove_self as fs/kernfs/dir.c has it (found by review: its reference never came back, and any removal decided it)", () => {
+  it("a loser waits for the winner's whole sysfs operation: the winner's lock after its remove_self, held by the loser, is a deadlock", () => {
+    // A wins (its removal waits for B's reference), B loses and waits for
+    // A's removal and A's reference, taken back, to go; A returns and waits
+    // for L, which B holds: 6 steps. (Safe before: B's wait ended with A's
+    // removal, before A's block had ended.)
+    const o = outcome(`
+      kernfs kn
+      mutex L
+      cpu A { sysfs kn { if kernfs_remove_self kn { lock L; unlock L } } }
+      cpu B { lock L; sysfs kn { if kernfs_remove_self kn { } }; unlock L }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [A,B] 6 steps"], states: 36, reduced: 12 });
+    expect(steps(o.red)[4]).toBe("B: kernfs_remove_self kn → own reference dropped; A is removing it: waits for its sysfs operation to end");
+  });
+
+  it("so a loser never returns before the winning store has ended", () => {
+    const o = outcome(`
+      kernfs kn
+      var winner_done = false
+      fn store() { if kernfs_remove_self kn { winner_done = true } else { assert winner_done } }
+      cpu A { sysfs kn { store() } }
+      cpu B { sysfs kn { store() } }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 30, reduced: 10 });
+  });
+
+  it("the winner holds kn->active again after it: a kernfs_remove under L that waits for the drain deadlocks with its lock L", () => {
+    // B, holding L, waits in kernfs_remove's drain for A's reference; A
+    // drops it (the drain is done for a moment), removes, takes it back,
+    // and waits for L; B, not having looked in that moment, waits for A's
+    // reference again: 5 steps. (Safe before: A's reference never came back.)
+    const o = outcome(`
+      kernfs kn
+      mutex L
+      cpu A { sysfs kn { if kernfs_remove_self kn { lock L; unlock L } } }
+      cpu B { lock L; kernfs_remove kn; unlock L }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [A,B] 5 steps"], states: 27, reduced: 10 });
+    expect(steps(o.red).slice(3)).toEqual(["A: kernfs_remove_self kn → own reference dropped; another removal is under way; drained", "A: kernfs_remove_self kn → removed: true"]);
+  });
+
+  it("only kernfs_remove_self callers take part in the arbitration: with a kernfs_remove under way the one caller still wins", () => {
+    const o = outcome(`
+      kernfs kn
+      cpu A { sysfs kn { if kernfs_remove_self kn { } else { assert false } } }
+      cpu B { kernfs_remove kn }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 13, reduced: 6 });
+  });
+
+  it("drops one reference of the caller's: with two (nested blocks) it waits for itself", () => {
+    const o = outcome(`
+      kernfs kn
+      cpu A { sysfs kn { sysfs kn { if kernfs_remove_self kn { } } } }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [A] 3 steps"], states: 4, reduced: 2 });
+  });
+});
+
 describe("a kthread stopped before it is scheduled", () => {
   it("exits without running its body, even after kthread_run (kernel/kthread.c kthread() tests the stop flag before threadfn)", () => {
     // kthread_run only wakes t; kthread_stop may set the stop flag before
