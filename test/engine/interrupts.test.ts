@@ -168,6 +168,43 @@ describe("interrupt state", () => {
     expect(x.reduced.met).toBe(true);
   });
 
+  it("unlock_irqrestore restores its own lock's flags, out of order too (found by review: it took the last save's)", () => {
+    // A's save saw hardirqs on, B's off: restoring A's first turns them on
+    // while B is held (h fires and spins on B), and B's last leaves them
+    // off at the end. Traces: the two lock forms (4 steps), A's restore,
+    // <Interrupt> h; and the same then B's restore for the misuse.
+    const x = both(`
+      spinlock A
+      spinlock B
+      irq h on C { lock B; unlock B }
+      cpu C { lock_irqsave A; lock_irqsave B; unlock_irqrestore A; unlock_irqrestore B }
+      expect deadlock, misuse`);
+    expect(summarize(x.reduced)).toEqual(["deadlock [C,h] 6 steps", "irq-state-at-exit [C] 6 steps"]);
+    expect(states(x)).toEqual([17, 6]);
+    // In order, or a local_irq_save paired with an unlock_irqrestore as the kernel often writes it: safe.
+    for (const body of ["lock_irqsave A; lock_irqsave B; unlock_irqrestore B; unlock_irqrestore A", "local_irq_save; lock A; unlock_irqrestore A; lock_irqsave B; unlock B; local_irq_restore"]) {
+      const ok = both(`
+        spinlock A
+        spinlock B
+        irq h on C { lock A; unlock A; lock B; unlock B }
+        cpu C { ${body} }
+        expect safe`);
+      expect(ok.reduced.verdict, body).toBe("safe");
+    }
+  });
+
+  it("an enable after a save, or a save never restored with interrupts on again, is no misuse (found by review)", () => {
+    // local_irq_save; local_irq_enable; …; local_irq_disable; local_irq_restore,
+    // and spin_lock_irqsave then spin_unlock_irq, are both kernel idioms.
+    const x = both(`
+      spinlock l
+      irq h on C { lock l; unlock l }
+      cpu C { local_irq_save; local_irq_enable; local_irq_disable; lock l; unlock l; local_irq_restore; lock_irqsave l; unlock_irq l }
+      expect safe`);
+    expect(summarize(x.reduced)).toEqual([]);
+    expect(states(x)).toEqual([28, 4]);
+  });
+
   it("a handler's own state is restored when it returns, and one that leaves its section open is a misuse", () => {
     const x = both(`
       spinlock l

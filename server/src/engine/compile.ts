@@ -229,7 +229,8 @@ class CpuCompiler {
     }
     // spin_lock_irq() is local_irq_disable() then spin_lock(): it spins with interrupts off.
     const before = s.irq === "irq" ? "irq_disable" : s.irq === "irqsave" ? "irq_save" : "bh_disable";
-    this.step((next) => ({ op: before, next, span: s.span, stack, text: `${IRQ_STEP[before]} (${form})` }));
+    // lock_irqsave's flags go with its lock, for its unlock_irqrestore (irq.ts).
+    this.step((next) => ({ op: before, ...(before === "irq_save" ? { lock } : {}), next, span: s.span, stack, text: `${IRQ_STEP[before]} (${form})` }));
     this.step((next) => ({ op: s.op, lock, next, span: s.span, stack, text }));
   }
 

@@ -17,9 +17,16 @@
 //
 // Each thread (a CPU's task, a handler, a work item, a kthread) has its own
 // interrupt state, one byte each where its code changes it: hardirqs
-// disabled by it, its bh-disable count, the stack of local_irq_save flags
-// (depth and bits), and how many local_irq_disable (lock_irq) it has not
-// yet enabled. As in the kernel, local_irq_enable turns hardirqs on whatever
+// disabled by it, its bh-disable count, the stack of saved flags (which
+// of its 8 slots are in use, and their bits), and how many
+// local_irq_disable (lock_irq) it has not yet enabled. A save pushes; a
+// restore takes the topmost slot saved by the same kind of call (the
+// same lock's lock_irqsave for an unlock_irqrestore, a local_irq_save for
+// a local_irq_restore), else the topmost one: each spin_lock_irqsave() has
+// its own flags variable, so unlock_irqrestore out of order restores its
+// own lock's flags, while `local_irq_save; lock L; unlock_irqrestore L`
+// still pairs as written. The slots' owners (0, or a lock + 1) are kept
+// only for threads whose code has lock_irqsave or unlock_irqrestore. As in the kernel, local_irq_enable turns hardirqs on whatever
 // the count (an inner spin_unlock_irq() inside an outer irq-off section
 // enables them early: omapdrm's bug); only an enable with no disable before
 // it is a misuse. A hardirq handler runs with hardirqs disabled, a
@@ -35,7 +42,9 @@ import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type ObjectState, ty
 export type IrqInstr =
   /** pc 0 of a handler's thread: it fires on its CPU. */
   | (InstrBase & { readonly op: "start_irq"; readonly handler: number; readonly next: number })
-  | (InstrBase & { readonly op: "irq_disable" | "irq_enable" | "irq_save" | "irq_restore" | "bh_disable" | "bh_enable"; readonly next: number })
+  | (InstrBase & { readonly op: "irq_disable" | "irq_enable" | "irq_restore" | "bh_disable" | "bh_enable"; readonly next: number })
+  /** `lock`: the save of `lock_irqsave lock` (its slot is that lock's, for its `unlock_irqrestore`). */
+  | (InstrBase & { readonly op: "irq_save"; readonly lock?: number; readonly next: number })
   /** `unlock_irq L` and friends: the unlock (`runlock` for `read`), then `after`, in one step. */
   | (InstrBase & { readonly op: "irq_unlock"; readonly lock: number; readonly read: boolean; readonly after: "irq_enable" | "irq_restore" | "bh_enable"; readonly next: number });
 
@@ -63,15 +72,17 @@ export interface IrqSiteFacts {
 
 type StateOp = InstrOf<"irq_disable" | "irq_enable" | "irq_save" | "irq_restore" | "bh_disable" | "bh_enable">;
 
-/** The deepest local_irq_save nesting (its flags are bits of one byte). */
+/** The saved-flags slots of a thread (its flags are bits of one byte). */
 const MAX_SAVES = 8;
 
 export class IrqState implements StatePart {
   readonly size: number;
   readonly resources: number;
   readonly gates: readonly number[];
-  /** Per thread: offset of its 5 bytes (irq off, bh count, save depth, save bits, disables not yet enabled), or -1 if its code never changes them. */
+  /** Per thread: offset of its 5 bytes (irq off, bh count, saved slots in use, their bits, disables not yet enabled), or -1 if its code never changes them. */
   private readonly at: Int32Array;
+  /** Per thread: offset of its MAX_SAVES bytes naming each slot's saver (0: local_irq_save, l + 1: lock_irqsave of lock l), or -1 (all 0). */
+  private readonly tagAt: Int32Array;
   /** Per thread: the CPU (task thread) it runs on as a context, or -1 (work items, kthreads; CPUs without handlers). */
   private readonly cpuOf: Int32Array;
   /** Per CPU task thread with handlers: its hardirq and softirq handlers' threads. */
@@ -106,6 +117,13 @@ export class IrqState implements StatePart {
       if (c.code.some((ins) => STATE_OPS.has(ins.op))) {
         this.at[t] = off;
         off += 5;
+      }
+    });
+    this.tagAt = new Int32Array(n).fill(-1);
+    model.cpus.forEach((c, t) => {
+      if (c.code.some((ins) => (ins.op === "irq_save" && ins.lock !== undefined) || (ins.op === "irq_unlock" && ins.after === "irq_restore"))) {
+        this.tagAt[t] = off;
+        off += MAX_SAVES;
       }
     });
     this.size = off - base;
@@ -245,11 +263,24 @@ export class IrqState implements StatePart {
   threadEnd(_m: Layout, st: Uint8Array, t: number): StepResult {
     const a = this.at[t]!;
     if (a < 0) return StepResult.Ok;
-    return st[a] !== 0 || st[a + 1] !== 0 || st[a + 2] !== 0 || st[a + 4] !== 0 ? StepResult.IrqStateAtExit : StepResult.Ok;
+    // What the thread leaves behind: interrupts disabled. Saved flags never
+    // restored, or a local_irq_disable matched by a restore, leave nothing
+    // wrong once interrupts are on again (flags are a local variable).
+    return st[a] !== 0 || st[a + 1] !== 0 ? StepResult.IrqStateAtExit : StepResult.Ok;
   }
 
-  /** Applies an interrupt-state operation of thread `t`: OK, or the misuse it is. */
-  apply(st: Uint8Array, t: number, op: StateOp["op"]): StepResult {
+  /** The slot a restore by thread `t` takes: the topmost saved by the same kind of call (`lock`'s lock_irqsave, or a local_irq_save), else the topmost; -1 if none is in use. */
+  private restoredSlot(st: Uint8Array, t: number, lock: number | undefined): number {
+    const used = st[this.at[t]! + 2]!;
+    if (used === 0) return -1;
+    const tags = this.tagAt[t]!;
+    const want = lock === undefined ? 0 : lock + 1;
+    if (tags >= 0) for (let k = MAX_SAVES - 1; k >= 0; k--) if (used & (1 << k) && st[tags + k] === want) return k;
+    return 31 - Math.clz32(used);
+  }
+
+  /** Applies an interrupt-state operation of thread `t`: OK, or the misuse it is; `lock`, the lock of a lock_irqsave's save or an unlock_irqrestore's restore. */
+  apply(st: Uint8Array, t: number, op: StateOp["op"], lock?: number): StepResult {
     const a = this.at[t]!;
     switch (op) {
       case "irq_disable":
@@ -258,24 +289,27 @@ export class IrqState implements StatePart {
         st[a] = 1;
         return StepResult.Ok;
       case "irq_enable":
-        if (st[a + 4] === 0) return StepResult.IrqUnbalanced;
-        st[a + 4] = st[a + 4]! - 1;
+        // Unbalanced only where this context disabled nothing: a save disables too (local_irq_save; local_irq_enable; … is the kernel's own idiom).
+        if (st[a + 4] === 0 && st[a + 2] === 0) return StepResult.IrqUnbalanced;
+        if (st[a + 4]! > 0) st[a + 4] = st[a + 4]! - 1;
         st[a] = 0;
         return StepResult.Ok;
       case "irq_save": {
-        const depth = st[a + 2]!;
-        if (depth === MAX_SAVES) return StepResult.Overflow;
-        st[a + 3] = (st[a + 3]! & ~(1 << depth)) | (st[a]! << depth);
-        st[a + 2] = depth + 1;
+        const top = 32 - Math.clz32(st[a + 2]!);
+        if (top === MAX_SAVES) return StepResult.Overflow;
+        st[a + 3] = (st[a + 3]! & ~(1 << top)) | (st[a]! << top);
+        st[a + 2] = st[a + 2]! | (1 << top);
+        if (this.tagAt[t]! >= 0) st[this.tagAt[t]! + top] = lock === undefined ? 0 : lock + 1;
         st[a] = 1;
         return StepResult.Ok;
       }
       case "irq_restore": {
-        const depth = st[a + 2]!;
-        if (depth === 0) return StepResult.IrqUnbalanced;
-        st[a] = (st[a + 3]! >> (depth - 1)) & 1;
-        st[a + 3] = st[a + 3]! & ~(1 << (depth - 1));
-        st[a + 2] = depth - 1;
+        const k = this.restoredSlot(st, t, lock);
+        if (k < 0) return StepResult.IrqUnbalanced;
+        st[a] = (st[a + 3]! >> k) & 1;
+        st[a + 3] = st[a + 3]! & ~(1 << k);
+        st[a + 2] = st[a + 2]! & ~(1 << k);
+        if (this.tagAt[t]! >= 0) st[this.tagAt[t]! + k] = 0;
         return StepResult.Ok;
       }
       case "bh_disable":
@@ -303,7 +337,7 @@ export class IrqState implements StatePart {
       if (handler ? !this.running(st, t) : this.at[t]! < 0 && this.cpuOf[t] !== t) return;
       const words = [`hardirqs ${onOff(this.hardOff(st, t))}, softirqs ${onOff(this.softOff(st, t))}`];
       const a = this.at[t]!;
-      if (a >= 0 && st[a + 2]! > 0) words.push(`local_irq_save depth ${st[a + 2]!}`);
+      if (a >= 0 && st[a + 2]! > 0) words.push(`saved flags ${popcount8(st[a + 2]!)}`);
       if (a >= 0 && st[a + 1]! > 1) words.push(`local_bh_disable ×${st[a + 1]!}`);
       // local_irq_disable (lock_irq) calls not yet matched by an enable: nested, or hardirqs already on again (omapdrm's inner spin_unlock_irq).
       if (a >= 0 && st[a + 4]! > 0 && (st[a + 4]! > 1 || st[a] === 0)) words.push(`${st[a + 4]!} local_irq_disable not yet enabled`);
@@ -353,23 +387,27 @@ export class IrqState implements StatePart {
       if (a < 0) return;
       field(a, 1);
       field(a + 1, 8);
-      field(a + 2, 4);
+      field(a + 2, 8);
       field(a + 3, 8);
       field(a + 4, 8);
     });
+    const tagBits = Math.max(1, Math.ceil(Math.log2(this.model.locks.length + 1)));
+    for (const b of this.tagAt) if (b >= 0) for (let k = 0; k < MAX_SAVES; k++) field(b + k, tagBits);
   }
 
   derive(): void {}
 
   // ---- Promela --------------------------------------------------------------
-  // irq_off[t], irq_bh[t], irq_depth[t], irq_saved[t]; cpu_top[c] = the thread
+  // irq_off[t], irq_bh[t], irq_used[t], irq_saved[t]; cpu_top[c] = the thread
   // number + 1 of the context on top of CPU task c (0: the task), kept by
   // handlers firing and returning; each context's proctype is `provided` it is
   // on top (export/promela.ts asks promelaProvided).
 
   promelaDecls(): string[] {
     const n = this.model.cpus.length;
-    const decls = [`byte irq_off[${n}];`, `byte irq_bh[${n}];`, `byte irq_depth[${n}];`, `byte irq_saved[${n}];`, `byte irq_dis[${n}];`];
+    // irq_used[t]: the saved slots in use (a mask); irq_tag[t * MAX_SAVES + k]: slot k's saver, for threads with lock_irqsave.
+    const decls = [`byte irq_off[${n}];`, `byte irq_bh[${n}];`, `byte irq_used[${n}];`, `byte irq_saved[${n}];`, `byte irq_dis[${n}];`];
+    if (this.tagAt.some((b) => b >= 0)) decls.push(`byte irq_tag[${n * MAX_SAVES}];`);
     // h_run[h]: 0 not fired, 1 running, 2 returned.
     if (this.ctxRes.size > 0) decls.push(`byte cpu_top[${n}];`, `byte h_run[${n}];`);
     return this.at.some((a) => a >= 0) || this.ctxRes.size > 0 ? decls : [];
@@ -404,6 +442,11 @@ export class IrqState implements StatePart {
     if (t === c) return `cpu_top[${c}] == 0`;
     // A handler: before it fires its start statement's own guard decides; then it must be on top.
     return `(h_run[${t}] != 1 || cpu_top[${c}] == ${t + 1})`;
+  }
+
+  /** Does thread t keep its slots' savers (it has lock_irqsave or unlock_irqrestore)? */
+  tagged(t: number): boolean {
+    return this.tagAt[t]! >= 0;
   }
 
   /** Promela: hardirqs off in context t. */
@@ -470,17 +513,36 @@ export const startIrqOp: OpSemantics<InstrOf<"start_irq">> = {
   },
 };
 
-/** How each operation writes its Promela state change (a misuse stops the thread). */
-function promelaApply(op: StateOp["op"], t: number, p: PromelaContext, then: string): string {
+/**
+ * How each operation writes its Promela state change (a misuse stops the
+ * thread); `lock` as for IrqState.apply. The proctype's `t` is scratch:
+ * the slot, 0 again after.
+ */
+function promelaApply(op: StateOp["op"], t: number, p: PromelaContext, then: string, lock?: number): string {
+  const used = `irq_used[${t}]`;
+  const tagged = irq(p.layout).tagged(t);
+  const tag = (k: string): string => `irq_tag[${t * MAX_SAVES} + ${k}]`;
+  // t = the number of slots up to the topmost in use (0: none).
+  const top = `t = ${MAX_SAVES}; do :: t > 0 && (${used} & (1 << (t - 1))) == 0 -> t-- :: else -> break od`;
   switch (op) {
     case "irq_disable":
       return `if :: irq_dis[${t}] == 255 -> ${p.stop} :: else -> irq_dis[${t}]++; irq_off[${t}] = 1; ${then} fi`;
     case "irq_enable":
-      return `if :: irq_dis[${t}] == 0 -> ${p.stop} :: else -> irq_dis[${t}]--; irq_off[${t}] = 0; ${then} fi`;
+      return `if :: irq_dis[${t}] == 0 && ${used} == 0 -> ${p.stop} :: else -> if :: irq_dis[${t}] > 0 -> irq_dis[${t}]-- :: else -> skip fi; irq_off[${t}] = 0; ${then} fi`;
     case "irq_save":
-      return `if :: irq_depth[${t}] == ${MAX_SAVES} -> ${p.stop} :: else -> if :: irq_off[${t}] != 0 -> irq_saved[${t}] = irq_saved[${t}] | (1 << irq_depth[${t}]) :: else -> irq_saved[${t}] = irq_saved[${t}] & (255 - (1 << irq_depth[${t}])) fi; irq_depth[${t}]++; irq_off[${t}] = 1; ${then} fi`;
-    case "irq_restore":
-      return `if :: irq_depth[${t}] == 0 -> ${p.stop} :: else -> irq_depth[${t}]--; irq_off[${t}] = (irq_saved[${t}] >> irq_depth[${t}]) & 1; irq_saved[${t}] = irq_saved[${t}] & (255 - (1 << irq_depth[${t}])); ${then} fi`;
+      return (
+        `${top}; if :: t == ${MAX_SAVES} -> t = 0; ${p.stop} :: else -> irq_saved[${t}] = (irq_saved[${t}] & (255 - (1 << t))) | (irq_off[${t}] << t); ${used} = ${used} | (1 << t); ` +
+        `${tagged ? `${tag("t")} = ${lock === undefined ? 0 : lock + 1}; ` : ""}irq_off[${t}] = 1; t = 0; ${then} fi`
+      );
+    case "irq_restore": {
+      // t = the topmost slot saved by the same kind of call, + 1; else the topmost.
+      const want = lock === undefined ? 0 : lock + 1;
+      const mine = tagged ? `t = ${MAX_SAVES}; do :: t > 0 && !((${used} & (1 << (t - 1))) != 0 && ${tag("t - 1")} == ${want}) -> t-- :: else -> break od; if :: t == 0 -> ${top} :: else -> skip fi` : top;
+      return (
+        `${mine}; if :: t == 0 -> ${p.stop} :: else -> t--; irq_off[${t}] = (irq_saved[${t}] >> t) & 1; irq_saved[${t}] = irq_saved[${t}] & (255 - (1 << t)); ${used} = ${used} & (255 - (1 << t)); ` +
+        `${tagged ? `${tag("t")} = 0; ` : ""}t = 0; ${then} fi`
+      );
+    }
     case "bh_disable":
       return `if :: irq_bh[${t}] == 255 -> ${p.stop} :: else -> irq_bh[${t}]++; ${then} fi`;
     case "bh_enable":
@@ -505,7 +567,7 @@ const stateOp: OpSemantics<StateOp> = {
   choices: () => 1,
   status: () => CpuStatus.Enabled,
   step(m, st, cpu, ins) {
-    const r = irq(m).apply(st, cpu, ins.op);
+    const r = irq(m).apply(st, cpu, ins.op, ins.op === "irq_save" ? ins.lock : undefined);
     return r === StepResult.Ok ? ins.next : -r;
   },
   access: (_ins, a, m, thread) => irq(m).touchContext(thread, a),
@@ -514,7 +576,7 @@ const stateOp: OpSemantics<StateOp> = {
   acquires: () => undefined,
   releases: () => undefined,
   words: (ins, _m, _b, _a, _c, _ch, failed) => (failed ? { ...NO_WORDS, outcome: ins.op === "irq_save" || ins.op === "bh_disable" ? " → overflow" : " → was not disabled" } : { ...NO_WORDS, outcome: WORDS[ins.op] }),
-  promela: (ins, p) => `atomic { ${promelaApply(ins.op, p.cpu, p, p.go(ins.next))} }`,
+  promela: (ins, p) => `atomic { ${promelaApply(ins.op, p.cpu, p, p.go(ins.next), ins.op === "irq_save" ? ins.lock : undefined)} }`,
 };
 
 export const irqDisableOp: OpSemantics<InstrOf<"irq_disable">> = stateOp;
@@ -534,7 +596,7 @@ export const irqUnlockOp: OpSemantics<InstrOf<"irq_unlock">> = {
     const plain = { op: ins.read ? "runlock" : "unlock", lock: ins.lock, next: ins.next, span: ins.span, stack: ins.stack, text: ins.text } as const;
     const r = ins.read ? runlockOp.step(m, st, cpu, plain as InstrOf<"runlock">, 0) : unlockOp.step(m, st, cpu, plain as InstrOf<"unlock">, 0);
     if (r < 0) return r;
-    const s = irq(m).apply(st, cpu, ins.after);
+    const s = irq(m).apply(st, cpu, ins.after, ins.lock);
     return s === StepResult.Ok ? ins.next : -s;
   },
   access(ins, a, m, thread) {
@@ -551,7 +613,7 @@ export const irqUnlockOp: OpSemantics<InstrOf<"irq_unlock">> = {
   },
   promela(ins, p) {
     const l = ins.lock;
-    const then = promelaApply(ins.after, p.cpu, p, p.go(ins.next));
+    const then = promelaApply(ins.after, p.cpu, p, p.go(ins.next), ins.lock);
     if (ins.read) {
       const r = `lk_readers[${l * p.model.cpus.length + p.cpu}]`;
       return `atomic { if :: ${r} > 0 -> ${r}--; ${then} :: else -> ${p.stop} fi }`;
@@ -559,3 +621,9 @@ export const irqUnlockOp: OpSemantics<InstrOf<"irq_unlock">> = {
     return `atomic { if :: lk_owner[${l}] == ${p.me} -> lk_depth[${l}]--; if :: lk_depth[${l}] == 0 -> lk_owner[${l}] = 0 :: else -> skip fi; ${then} :: else -> ${p.stop} fi }`;
   },
 };
+
+function popcount8(x: number): number {
+  let n = 0;
+  for (let v = x; v !== 0; v &= v - 1) n++;
+  return n;
+}
