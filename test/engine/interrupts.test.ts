@@ -297,6 +297,19 @@ describe("lockdep's irq reports", () => {
     expect(x.reduced.diagnostics.map((d) => d.code)).toContain("RACE120");
   });
 
+  it("are confirmed only by a deadlock through a handler of their own class (found by review: a hardirq's confirmed the softirq report too)", () => {
+    // C0 holds l with both kinds of interrupt on: h (a hardirq on C0) can
+    // deadlock on it; s runs on C1, where nothing holds l under it.
+    const x = both(`
+      spinlock l
+      irq h on C0 { lock l; unlock l }
+      softirq s on C1 { lock l; unlock l }
+      cpu C0 { lock l; unlock l }
+      cpu C1 { }
+      expect deadlock`);
+    expect(irqReports(x.reduced)).toEqual(["inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage [l]: confirmed", "inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W} usage [l]: unreached"]);
+  });
+
   it("two read usages never conflict; a longer chain is lockdep's irq lock inversion", () => {
     const reads = both(`
       rwlock l

@@ -80,7 +80,7 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
       const pair = conflict(l, l);
       if (!pair) return;
       const [a, b] = pair;
-      const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, [l]));
+      const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, [l], irq));
       out.push({ kind: "inconsistent", irq, title: `inconsistent {${NAMES[b]}} -> {${NAMES[a]}} usage`, locks: [lock.name], sites: [where(l, b), where(l, a)], status: confirmed ? "confirmed" : "unreached" });
     });
     // Chains from an irq-safe lock to an irq-unsafe one along lock-order edges (breadth first: the shortest).
@@ -107,7 +107,7 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
           const [a, b] = pair;
           const direct = chain.length === 2;
           const title = direct ? `${irq}-safe -> ${irq}-unsafe lock order detected` : "possible irq lock inversion dependency detected";
-          const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, chain));
+          const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, chain, irq));
           out.push({ kind: direct ? "safe-unsafe" : "inversion", irq, title, locks: chain.map((c) => model.locks[c]!.name), sites: [where(s, a), where(y, b)], status: confirmed ? "confirmed" : "unreached" });
         }
       }
@@ -134,8 +134,13 @@ export function lockIrqUsage(model: Model, result: ExploreResult): LockIrqUsage[
   return out;
 }
 
-/** Does deadlock `d` have an interrupt handler waiting for one of `locks`, with the cycle's locks among them? */
-function handlerWaitsFor(model: Model, d: FoundProblem, locks: readonly number[]): boolean {
-  const handlers = new Set(model.handlers.map((h) => h.thread));
+/**
+ * Does deadlock `d` have an interrupt handler of the report's class (a
+ * hardirq for HARDIRQ, a softirq for SOFTIRQ) waiting for one of `locks`?
+ * (A hardirq's deadlock does not show a softirq one: found by review.)
+ */
+function handlerWaitsFor(model: Model, d: FoundProblem, locks: readonly number[], irq: IrqReport["irq"]): boolean {
+  const kind = irq === "HARDIRQ" ? "irq" : "softirq";
+  const handlers = new Set(model.handlers.filter((h) => h.kind === kind).map((h) => h.thread));
   return d.sites.some((s) => handlers.has(s.cpu) && s.lock !== undefined && locks.includes(s.lock));
 }
