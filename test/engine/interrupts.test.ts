@@ -310,6 +310,31 @@ describe("lockdep's irq reports", () => {
     expect(irqReports(x.reduced)).toEqual(["inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage [l]: confirmed", "inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W} usage [l]: unreached"]);
   });
 
+  it("along a chain two read usages do conflict, as lockdep has them since v5.10, unless the chain ends in a recursive read (found by review)", () => {
+    // kernel/locking/lockdep.c exclusive_mask()'s own example: l1 read in a
+    // hardirq, l1 → l2 with interrupts off, l2 read with interrupts on.
+    const readRead = both(`
+      rwlock l1
+      rwlock l2
+      irq h on C1 { rlock l1; runlock l1 }
+      cpu C0 { local_irq_disable; lock l1; lock l2; unlock l2; unlock l1; local_irq_enable }
+      cpu C1 { rlock l2; runlock l2 }
+      expect deadlock`);
+    expect(irqReports(readRead.reduced)).toEqual(["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected [l1 → l2]: confirmed"]);
+    // A → B where B is only ever taken as a recursive read (an rwlock_t in a
+    // softirq): lockdep's usage_match() then sees only B's write usages.
+    const recursive = both(`
+      spinlock A
+      rwlock B
+      irq h on C1 { lock A; unlock A }
+      softirq s0 on C0 { lock_irq A; rlock B; runlock B; unlock_irq A }
+      softirq s1 on C1 { rlock B; runlock B }
+      cpu C0 { }
+      cpu C1 { }
+      expect safe`);
+    expect(irqReports(recursive.reduced)).toEqual([]);
+  });
+
   it("two read usages never conflict; a longer chain is lockdep's irq lock inversion", () => {
     const reads = both(`
       rwlock l

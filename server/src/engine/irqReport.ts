@@ -10,8 +10,13 @@
 //  - "possible irq lock inversion dependency detected": the same through a
 //    longer chain of edges [choice: lockdep prints one or the other by which
 //    event it sees last; here the chain's length decides];
-// and the softirq forms. Two read usages never conflict (a reader in a
-// handler of an rwlock_t is recursive). Each report is confirmed by a
+// and the softirq forms. On one lock two read usages never conflict (a
+// reader in a handler of an rwlock_t is recursive); along a chain they do,
+// as lockdep has them since v5.10 (kernel/locking/lockdep.c
+// exclusive_mask(): USED_IN_IRQ_*_READ -> ENABLED_IRQ_*_READ may
+// deadlock), except that a chain whose last edge only ever acquires its
+// lock as a recursive read (an rwlock_t read in_interrupt()) counts only
+// that lock's write usages (lockdep's usage_match() with only_xr). Each report is confirmed by a
 // deadlock the search found in which an interrupt handler waits for one of
 // its locks, or marked unreached: lockdep would warn, no interleaving
 // deadlocks on it.
@@ -21,6 +26,7 @@ import type { ExploreResult, FoundProblem } from "./explore";
 import type { LockGraph } from "./lockgraph";
 import type { Frame, Model } from "./model";
 import { IrqUsage } from "./search/types";
+import { IrqSeen } from "./primitives/irq";
 
 export type IrqReportKind = "inconsistent" | "safe-unsafe" | "inversion";
 
@@ -67,13 +73,26 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   };
   const has = (l: number, b: number): boolean => (bits[l]! & (1 << b)) !== 0;
   const deadlocks = result.problems.filter((p) => p.kind === "deadlock");
+  // Does every occurrence of the edge x → y acquire y as a recursive read (an rwlock_t's, in_interrupt())?
+  const recursiveReadOnly = (x: number, y: number): boolean => {
+    let any = false;
+    for (const e of result.facts.edges) {
+      if (e.from !== x || e.to !== y) continue;
+      any = true;
+      const ins = model.cpus[siteCpu[e.site]!]!.code[sitePc[e.site]!]!;
+      const seen = result.facts.irqSeen[e.site] ?? 0;
+      if (!(ins.op === "rlock" && model.locks[ins.lock]!.kind === "rwlock" && seen & IrqSeen.InInterrupt && !(seen & IrqSeen.NotInInterrupt))) return false;
+    }
+    return any;
+  };
   const index = new Map(model.locks.map((l, i) => [l.name, i]));
   const out: IrqReport[] = [];
 
   for (const { irq, inW, onW } of CLASSES) {
-    // A conflicting pair of usages: in the handler and enabled, not both reads.
-    const conflict = (inL: number, onL: number): [number, number] | undefined => {
-      for (const a of [inW, inW + 1]) for (const b of [onW, onW + 1]) if (has(inL, a) && has(onL, b) && !(a === inW + 1 && b === onW + 1)) return [a, b];
+    // A conflicting pair of usages: in the handler and enabled; on one lock not both reads; at the end of a chain into a recursive read, not its read usages.
+    const conflict = (inL: number, onL: number, chain?: { onlyWrites: boolean }): [number, number] | undefined => {
+      for (const a of [inW, inW + 1])
+        for (const b of chain?.onlyWrites ? [onW] : [onW, onW + 1]) if (has(inL, a) && has(onL, b) && (chain !== undefined || !(a === inW + 1 && b === onW + 1))) return [a, b];
       return undefined;
     };
     model.locks.forEach((lock, l) => {
@@ -100,7 +119,7 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
           if (prev.has(y)) continue;
           prev.set(y, x);
           queue.push(y);
-          const pair = conflict(s, y);
+          const pair = conflict(s, y, { onlyWrites: recursiveReadOnly(x, y) });
           if (!pair) continue;
           const chain: number[] = [];
           for (let z = y; z !== -1; z = prev.get(z)!) chain.unshift(z);

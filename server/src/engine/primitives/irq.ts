@@ -54,6 +54,9 @@ export const enum IrqSeen {
   HardOff = 2,
   SoftOn = 4,
   SoftOff = 8,
+  /** in_interrupt() (a handler, or softirqs disabled by the thread), where a read of an rwlock_t is recursive; and not. */
+  InInterrupt = 16,
+  NotInInterrupt = 32,
 }
 
 /**
@@ -364,7 +367,7 @@ export class IrqState implements StatePart {
    * the same bits as the full one (the lock-facts argument).
    */
   observeAt(st: Uint8Array, t: number): number {
-    return (this.hardOff(st, t) ? IrqSeen.HardOff : IrqSeen.HardOn) | (this.softOff(st, t) ? IrqSeen.SoftOff : IrqSeen.SoftOn);
+    return (this.hardOff(st, t) ? IrqSeen.HardOff : IrqSeen.HardOn) | (this.softOff(st, t) ? IrqSeen.SoftOff : IrqSeen.SoftOn) | (this.inInterrupt(st, t) ? IrqSeen.InInterrupt : IrqSeen.NotInInterrupt);
   }
 
   /** Those bits at a statement of thread `t`, in words (SiteFacts.irq). */
