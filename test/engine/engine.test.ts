@@ -307,6 +307,28 @@ describe("lock-order graph", () => {
     expect(a.diagnostics.filter((d) => d.code === "RACE107").map((d) => d.severity)).toEqual(["hint"]);
   });
 
+  it("a lock both sides hold only for reading gates nothing: the AB/BA then deadlocks, confirmed (found once kernfs_remove_self kept its reference: kn->active gated v11's)", () => {
+    // Both hold `outer` as readers at once, so it keeps neither out.
+    const a = run(`
+      rwsem outer
+      mutex A
+      mutex B
+      cpu C0 { rlock outer; lock A; lock B; unlock B; unlock A; runlock outer }
+      cpu C1 { rlock outer; lock B; lock A; unlock A; unlock B; runlock outer }
+      expect deadlock`);
+    expect(a.report!.lockGraph.inversions).toMatchObject([{ locks: ["A", "B"], status: "confirmed" }]);
+    // Where no interleaving deadlocks (here A is taken only inside C0's sysfs block, ended before C1's), a read-held lock is no gate: unreached.
+    const b = run(`
+      kernfs kn
+      mutex A
+      mutex B
+      var done = false
+      cpu C0 { sysfs kn { lock A; lock B; unlock B; unlock A }; done = true }
+      cpu C1 { wait until done; sysfs kn { lock B; lock A; unlock A; unlock B } }`);
+    expect(b.verdict).toBe("safe");
+    expect(b.report!.lockGraph.inversions).toMatchObject([{ locks: ["A", "B"], status: "unreached", gate: undefined }]);
+  });
+
   it("an inversion that deadlocks is confirmed", () => {
     const a = run("mutex A\nmutex B\ncpu C0 { lock A; lock B; unlock B; unlock A }\ncpu C1 { lock B; lock A; unlock A; unlock B }");
     expect(a.report!.lockGraph.inversions).toMatchObject([{ locks: ["A", "B"], status: "confirmed" }]);

@@ -2,9 +2,10 @@
 // to each lock it goes on to acquire (trylock adds none), over the explored
 // states. Each cycle is an inversion, classified as confirmed (a deadlock
 // the search found involves exactly its locks), gated (every occurrence of
-// every edge holds a common outer lock) or unreached. The cycles come from
-// cycles.ts, bounded by a cap, a work budget, the search's deadline and its
-// cancellation; `cyclesComplete` says whether every cycle was found.
+// every edge holds a common outer lock, exclusively: facts.ts) or
+// unreached. The cycles come from cycles.ts, bounded by a cap, a work
+// budget, the search's deadline and its cancellation; `cyclesComplete` says
+// whether every cycle was found.
 
 import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";

@@ -35,6 +35,8 @@ export class FactsRecorder {
   /** Per CPU, the locks it holds in the state being looked at (and those for reading). */
   private readonly held: Uint32Array;
   private readonly heldRead: Uint32Array;
+  /** Per CPU, the locks it holds for reading, pseudo-locks included (whatever `modes`). */
+  private readonly heldShared: Uint32Array;
   /**
    * Lock-order occurrences, indexed densely: a row per lock a site
    * acquires (most acquire one; a flush on an ordered queue two).
@@ -76,6 +78,7 @@ export class FactsRecorder {
     this.sometimesWritten = new Uint32Array(this.modes ? sites * words : 0);
     this.held = new Uint32Array(n * words);
     this.heldRead = new Uint32Array(this.modes ? n * words : 0);
+    this.heldShared = new Uint32Array(n * words);
     this.siteRows = new Int32Array(sites + 1);
     model.cpus.forEach((c, i) =>
       c.code.forEach((ins, pc) => {
@@ -131,11 +134,12 @@ export class FactsRecorder {
     }
   }
 
-  /** Who holds which lock in `st` (into `held`, `heldRead`). */
+  /** Who holds which lock in `st` (into `held`, `heldRead`, `heldShared`). */
   private holdings(st: Uint8Array): void {
-    const { held, heldRead, words } = this;
+    const { held, heldRead, heldShared, words } = this;
     held.fill(0);
     heldRead.fill(0);
+    heldShared.fill(0);
     const locks = this.layout.locks;
     // The real locks from their own bytes; the pseudo-locks after them, from the parts that say who holds them.
     for (let l = 0; l < this.realLocks; l++) {
@@ -147,6 +151,7 @@ export class FactsRecorder {
         if (st[rb + c]! === 0) continue;
         held[c * words + (l >>> 5)]! |= 1 << (l & 31);
         heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+        heldShared[c * words + (l >>> 5)]! |= 1 << (l & 31);
       }
     }
     for (const holding of this.partsHolding) holding(st, this.addHeld);
@@ -179,9 +184,10 @@ export class FactsRecorder {
 
   /** A pseudo-lock a part says thread c holds (for reading: kn->active, an SRCU domain). */
   private readonly addHeld = (c: number, l: number, read: boolean): void => {
-    const { held, heldRead, words } = this;
+    const { held, heldRead, heldShared, words } = this;
     held[c * words + (l >>> 5)]! |= 1 << (l & 31);
     if (read && this.modes) heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
+    if (read) heldShared[c * words + (l >>> 5)]! |= 1 << (l & 31);
   };
 
   /** CPU c is at `site` holding `held[c]`. */
@@ -199,16 +205,22 @@ export class FactsRecorder {
     }
   }
 
-  /** CPU c is about to acquire row's lock: an edge from each lock it holds (not re-taking one it holds). */
+  /**
+   * CPU c is about to acquire row's lock: an edge from each lock it holds
+   * (not re-taking one it holds). An edge's common locks (a gate, when a
+   * cycle's edges share one) count only locks held exclusively: two
+   * threads can both hold a lock for reading (kn->active, an SRCU
+   * section, an rwsem's read side), which then keeps neither out.
+   */
   private occurrence(rowIndex: number, c: number, target: number): void {
-    const { held, words, lockCount } = this;
+    const { held, heldShared, words, lockCount } = this;
     if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) return;
     const row = rowIndex * lockCount;
     for (let h = 0; h < lockCount; h++) {
       if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
       this.occurred[row + h] = 1;
       const at = (row + h) * words;
-      for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]!;
+      for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]! & ~heldShared[c * words + w]!;
     }
   }
 
