@@ -84,8 +84,8 @@ const EXPECTED: Readonly<Record<string, Expected>> = {
     deadlock: ["&timer->lock", "tasklist_lock"],
     natures: { "&timer->lock": "spinlock", tasklist_lock: "rwlock" },
     roles: ["irq-unsafe", "irq-chain", "writer"],
-    // The softirq fires on the CPU that reads tasklist_lock; the chain takes the irq-safe &timer->lock with softirqs off.
-    mapped: ["rwlock tasklist_lock  // tasklist_lock {.+.+}-{2:2}: an rwlock_t, `rwlock` (race-language.md §10)", "softirq snd_timer_interrupt_softirq on kworker_do_wait {", "lock_bh timer_lock  // lockdep's chain: where this path took it is not in the report", "unlock_bh timer_lock"],
+    // The softirq fires on the CPU that reads tasklist_lock; the chain takes the irq-safe &timer->lock with interrupts off (lockdep's scenario: local_irq_disable()).
+    mapped: ["rwlock tasklist_lock  // tasklist_lock {.+.+}-{2:2}: an rwlock_t, `rwlock` (race-language.md §10)", "softirq snd_timer_interrupt_softirq on kworker_do_wait {", "lock_irqsave timer_lock  // lockdep's chain: where this path took it is not in the report", "unlock_irqrestore timer_lock"],
     unmapped: ["rwsem tasklist_lock"],
     // The engine names an inversion whose chain it sees as one edge "safe -> unsafe" (lockdep: by which event came last).
     irq: "SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected: timer_lock -> tasklist_lock",

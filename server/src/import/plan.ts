@@ -484,14 +484,19 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
     const forwards = r.kind === "safe-unsafe" || r.otherIs === "unsafe";
     const acquired = (forwards ? r.blocks.find((b) => b.lock.cls === last)?.acquiredAt : undefined) ?? [];
     if (acquired.length === 0) gaps.push(`a stack for the chain's last step (${last})`);
-    const holds = chain.slice(0, -1).map((cls, i) => ({ cls, at: undefined, read: holdsForReading(classes, cls), note: "lockdep's chain: where this path took it is not in the report", ...(i === 0 ? { irqsOff: context } : {}) }));
+    // Where the chain's path took the irq-safe lock is not in the report: as
+    // lockdep's scenario prints it, with local_irq_disable() for either class
+    // (`lock_irqsave`, which keeps a softirq out too). A `lock_bh` would make
+    // a later read of an rwlock_t in_interrupt(), recursive, which lockdep's
+    // report of the chain rules out (it would not have followed that edge).
+    const holds = chain.slice(0, -1).map((cls, i) => ({ cls, at: undefined, read: holdsForReading(classes, cls), note: "lockdep's chain: where this path took it is not in the report", ...(i === 0 ? { irqsOff: "hardirq" as const } : {}) }));
     const path = placePath(classes, acquired, holds, { cls: last, take: { read: unsafeRead || primitivesOf(acquired).some((p) => p.read), wait: undefined }, note: `the chain's last step: ${last}` }, false);
     threads.push({
       role: "irq-chain",
       name: `chain_${innermostName(path, identifier(last))}`,
       label: `CPU1: ${chain.join(" -> ")}`,
       heading: [
-        `CPU1 of lockdep's scenario: the chain ${chain.join(" --> ")}, ${context === "softirq" ? "softirqs" : "interrupts"} off from the irq-safe ${chain[0]} on.`,
+        `CPU1 of lockdep's scenario: the chain ${chain.join(" --> ")}, interrupts off from the irq-safe ${chain[0]} on (lockdep's local_irq_disable()).`,
         `Lockdep recorded each step of the chain on some path; written here as one path (assumption 1).`,
       ],
       path,
