@@ -56,9 +56,10 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   "kvm-xen-srcu-under-kvm-lock-a79b53aaaab5-fixed.race": { verdict: "safe", problems: [], states: 40, reduced: 9 },
   // The store's own active reference: kernfs_remove waits for itself.
   "sysfs-remove-self-6b0afc2a2172.race": { verdict: "deadlock", problems: ["deadlock [CPU0] 2 steps"], states: 3, reduced: 2 },
-  "sysfs-remove-self-6b0afc2a2172-fixed.race": { verdict: "safe", problems: [], states: 36, reduced: 18 },
+  "sysfs-remove-self-6b0afc2a2172-fixed.race": { verdict: "safe", problems: [], states: 40, reduced: 14 },
   // The worker, spinning in its kthread_should_stop() loop, is part of the deadlock: only ctl would stop it (§8 precedence).
-  "pvrusb2-nested-kthread-stop-18ecbb4771eb.race": { verdict: "deadlock", problems: ["deadlock [A,ctl] 6 steps"], states: 17, reduced: 11 },
+  // Also: ctl stopped before its first step exits without its body (kernel/kthread.c kthread()), so nothing stops the worker, which polls for ever.
+  "pvrusb2-nested-kthread-stop-18ecbb4771eb.race": { verdict: "deadlock", problems: ["deadlock [A,ctl] 6 steps", "hang [worker] 7 steps"], states: 23, reduced: 14 },
   "pvrusb2-nested-kthread-stop-18ecbb4771eb-fixed.race": { verdict: "safe", problems: [], states: 28, reduced: 10 },
   // Safe whatever the interleaving, though lockdep before d6e89786bed9 flagged it; with flush_work it deadlocks (lockdep's cycle, confirmed).
   "cancel-work-sync-ordered-d6e89786bed9.race": { verdict: "safe", problems: [], states: 21, reduced: 12 },

@@ -388,7 +388,8 @@ describe("VS Code (code-server) with the packaged extension", () => {
       expect(await sim.locator("#history li").last().textContent()).toContain("CPU1: if !dead[pf] && !bound[pf] → false");
       expect(await sim.locator("#vars").textContent()).toContain("dead[pf]true");
       expect(await sim.locator("#cpus").textContent()).toContain("unlock device_lock[pf]");
-      expect(await sim.locator("#kernel").textContent()).toContain("remove_attr[pf]removed (deactivated, no active reference)");
+      // CPU0's store is still in its sysfs block: kernfs_remove_self took its reference back.
+      expect(await sim.locator("#kernel").textContent()).toContain("remove_attr[pf]removed; active references: CPU0");
       // A CPU's line links to its statement in the editor (its call in the scenario, for library code).
       await sim.locator("#cpus a", { hasText: "line 14" }).first().click();
       // The cursor goes there: the breadcrumbs name the CPU block it is in.

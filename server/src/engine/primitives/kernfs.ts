@@ -156,7 +156,7 @@ export class KernfsState implements StatePart {
       const held = refs.length > 0 ? `active references: ${refs.join(", ")}` : "no active reference";
       const w = this.winner(st, kn);
       const self = w >= 0 && !this.suicided(st, kn) ? `; kernfs_remove_self by ${this.model.cpus[w]!.name} under way` : "";
-      const state = this.removed(st, kn) ? `removed; ${held}` : this.deactivated(st, kn) ? `deactivated (being removed); ${held}${self}` : refs.length > 0 ? `active; ${held}` : "active, no active reference";
+      const state = this.removed(st, kn) ? (refs.length > 0 ? `removed; ${held}` : "removed (deactivated, no active reference)") : this.deactivated(st, kn) ? `deactivated (being removed); ${held}${self}` : refs.length > 0 ? `active; ${held}` : "active, no active reference";
       add({ kind: "kernfs", name: k.name, state });
     });
   }
