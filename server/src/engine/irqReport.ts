@@ -16,10 +16,10 @@
 // exclusive_mask(): USED_IN_IRQ_*_READ -> ENABLED_IRQ_*_READ may
 // deadlock), except that a chain whose last edge only ever acquires its
 // lock as a recursive read (an rwlock_t read in_interrupt()) counts only
-// that lock's write usages (lockdep's usage_match() with only_xr). Each report is confirmed by a
-// deadlock the search found in which an interrupt handler waits for one of
-// its locks, or marked unreached: lockdep would warn, no interleaving
-// deadlocks on it.
+// that lock's write usages (lockdep's usage_match() with only_xr). Each
+// report is confirmed by a deadlock the search found in which an interrupt
+// handler of its class waits for one of its locks, or marked unreached:
+// lockdep would warn, no interleaving deadlocks on it.
 
 import type { Span } from "../language/span";
 import type { ExploreResult, FoundProblem } from "./explore";

@@ -26,12 +26,16 @@
 // its own flags variable, so unlock_irqrestore out of order restores its
 // own lock's flags, while `local_irq_save; lock L; unlock_irqrestore L`
 // still pairs as written. The slots' owners (0, or a lock + 1) are kept
-// only for threads whose code has lock_irqsave or unlock_irqrestore. As in the kernel, local_irq_enable turns hardirqs on whatever
-// the count (an inner spin_unlock_irq() inside an outer irq-off section
-// enables them early: omapdrm's bug); only an enable with no disable before
-// it is a misuse. A hardirq handler runs with hardirqs disabled, a
-// softirq handler with softirqs disabled; when a handler returns, its CPU's
-// state is its task's again (the task's own bytes were never touched).
+// only for threads whose code has lock_irqsave or unlock_irqrestore.
+//
+// As in the kernel, local_irq_enable turns hardirqs on whatever the count
+// (an inner spin_unlock_irq() inside an outer irq-off section enables them
+// early: omapdrm's bug); only an enable where the context disabled nothing
+// (no disable, no save) is a misuse, and only ending with hardirqs or
+// softirqs disabled is one at a thread's end. A hardirq handler runs with
+// hardirqs disabled, a softirq handler with softirqs disabled; when a
+// handler returns, its CPU's state is its task's again (the task's own
+// bytes were never touched).
 
 import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";

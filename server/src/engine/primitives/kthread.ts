@@ -7,8 +7,8 @@
 // sets its `stop` flag and waits (two steps, waits.ts) until the thread has
 // exited; a kthread stopped before its `start T` step (never run, or run
 // but not yet scheduled: kernel/kthread.c kthread() tests the stop flag
-// before calling threadfn) exits there without running its body. One byte per kthread: started (bit 0),
-// stop (bit 1).
+// before calling threadfn) exits there without running its body. One byte
+// per kthread: started (bit 0), stop (bit 1).
 
 import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
