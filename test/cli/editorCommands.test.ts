@@ -205,7 +205,7 @@ describe("trace files: race check --trace-out and race replay", () => {
     const cases = [
       ["p2sb-rescan-flush-work-5913320eb0b3", "    4  samples/p2sb-rescan-flush-work-5913320eb0b3.race:21  wfc   start wfc", "step 2 no longer applies: CPU0 should run 'queue_work wfc' but is at 'cached = true' (line 32)"],
       // ctl starts before A stops it: stopped before its first step, it would exit without its body (kthread()).
-      ["pvrusb2-nested-kthread-stop-18ecbb4771eb", "    4  samples/pvrusb2-nested-kthread-stop-18ecbb4771eb.race:26  ctl   start ctl", "step 5 no longer applies: A should run 'kthread_stop ctl' but is at 'kthread_stop worker' (line 18)"],
+      ["pvrusb2-nested-kthread-stop-18ecbb4771eb", "    4  samples/pvrusb2-nested-kthread-stop-18ecbb4771eb.race:32  ctl   start ctl", "step 5 no longer applies: A should run 'kthread_stop ctl' but is at 'kthread_stop worker' (line 18)"],
       ["omapdrm-vblank-event-lock-7fd5b25499bc", "    6  samples/omapdrm-vblank-event-lock-7fd5b25499bc.race:23  vblank  <Interrupt> vblank", "step 1 no longer applies: CPU0 should run 'local_irq_disable (lock_irq event_lock)' but is at 'local_irq_disable (lock_irq vbl_lock)' (line 13)"],
     ] as const;
     for (const [name, lastStep, stale] of cases) {
