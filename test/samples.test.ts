@@ -61,6 +61,10 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   // Also: ctl stopped before its first step exits without its body (kernel/kthread.c kthread()), so nothing stops the worker, which polls for ever.
   "pvrusb2-nested-kthread-stop-18ecbb4771eb.race": { verdict: "deadlock", problems: ["deadlock [A,ctl] 6 steps", "hang [worker] 7 steps"], states: 23, reduced: 14 },
   "pvrusb2-nested-kthread-stop-18ecbb4771eb-fixed.race": { verdict: "safe", problems: [], states: 28, reduced: 10 },
+  // ipvs: kthread_run, kthread_stop (waits), the thread's start finds the stop flag and exits without
+  // threadfn, kthread_stop returns, the assert that tinfo was freed fails: 5 steps.
+  "ipvs-sync-thread-tinfo-998e7a76804b.race": { verdict: "violation", problems: ["violation [C0] 5 steps"], states: 12, reduced: 7 },
+  "ipvs-sync-thread-tinfo-998e7a76804b-fixed.race": { verdict: "safe", problems: [], states: 9, reduced: 5 },
   // Safe whatever the interleaving, though lockdep before d6e89786bed9 flagged it; with flush_work it deadlocks (lockdep's cycle, confirmed).
   "cancel-work-sync-ordered-d6e89786bed9.race": { verdict: "safe", problems: [], states: 21, reduced: 12 },
   // Queue both, lock, flush (it waits), work1 starts and waits for m: work2 waits behind work1.
