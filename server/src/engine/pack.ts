@@ -10,9 +10,9 @@
 
 import { PC_DONE, PC_STOPPED_FLAG } from "./model";
 import { semantics } from "./primitives";
+import { bitsFor } from "./primitives/types";
 import type { Layout } from "./state";
 
-const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
 
 /** An unpacked state: its bytes, and the same memory as words (padded with zeros). */
 export interface WorkState {

@@ -21,7 +21,7 @@ import { unreachable } from "../language/ast";
 import { isReaderWriter, PC_DONE, PC_STOPPED_FLAG, type CExpr, type Model } from "./model";
 import { loopComponents, successors } from "./controlFlow";
 import { semantics } from "./primitives";
-import { LockMode, type AccessSink } from "./primitives/types";
+import { LockMode, popcount, type AccessSink } from "./primitives/types";
 import { CpuStatus, type Layout } from "./state";
 
 /**
@@ -601,8 +601,3 @@ function orInto(a: Uint32Array, to: number, from: number, words: number): boolea
   return changed;
 }
 
-export function popcount(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}

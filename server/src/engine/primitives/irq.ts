@@ -41,7 +41,7 @@ import { PC_DONE, PC_STOPPED_FLAG, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { unlockOp, runlockOp } from "./locks";
-import { byOwners, NO_WORDS, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type PromelaContext, type StatePart } from "./types";
+import { bitsFor, byOwners, NO_WORDS, popcount, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type PromelaContext, type StatePart } from "./types";
 
 export type IrqInstr =
   /** pc 0 of a handler's thread: it fires on its CPU. */
@@ -344,7 +344,7 @@ export class IrqState implements StatePart {
       if (handler ? !this.running(st, t) : this.at[t]! < 0 && this.cpuOf[t] !== t) return;
       const words = [`hardirqs ${onOff(this.hardOff(st, t))}, softirqs ${onOff(this.softOff(st, t))}`];
       const a = this.at[t]!;
-      if (a >= 0 && st[a + 2]! > 0) words.push(`saved flags ${popcount8(st[a + 2]!)}`);
+      if (a >= 0 && st[a + 2]! > 0) words.push(`saved flags ${popcount(st[a + 2]!)}`);
       if (a >= 0 && st[a + 1]! > 1) words.push(`local_bh_disable ×${st[a + 1]!}`);
       // local_irq_disable (lock_irq) calls not yet matched by an enable: nested, or hardirqs already on again (omapdrm's inner spin_unlock_irq).
       if (a >= 0 && st[a + 4]! > 0 && (st[a + 4]! > 1 || st[a] === 0)) words.push(`${st[a + 4]!} local_irq_disable not yet enabled`);
@@ -398,7 +398,7 @@ export class IrqState implements StatePart {
       field(a + 3, 8);
       field(a + 4, 8);
     });
-    const tagBits = Math.max(1, Math.ceil(Math.log2(this.model.locks.length + 1)));
+    const tagBits = bitsFor(this.model.locks.length + 1);
     for (const b of this.tagAt) if (b >= 0) for (let k = 0; k < MAX_SAVES; k++) field(b + k, tagBits);
   }
 
@@ -628,9 +628,3 @@ export const irqUnlockOp: OpSemantics<InstrOf<"irq_unlock">> = {
     return `atomic { if :: lk_owner[${l}] == ${p.me} -> lk_depth[${l}]--; if :: lk_depth[${l}] == 0 -> lk_owner[${l}] = 0 :: else -> skip fi; ${then} :: else -> ${p.stop} fi }`;
   },
 };
-
-function popcount8(x: number): number {
-  let n = 0;
-  for (let v = x; v !== 0; v &= v - 1) n++;
-  return n;
-}

@@ -29,7 +29,7 @@ import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { PerThreadCounts } from "./counters";
-import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart, type WaitFacts } from "./types";
+import { bitsFor, byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type InstrOf, type ObjectState, type OpSemantics, type StatePart, type WaitFacts } from "./types";
 
 export type KernfsInstr =
   /** next: the body (a reference taken); alt: after the block (the node is deactivated). */
@@ -163,15 +163,13 @@ export class KernfsState implements StatePart {
 
   pack(field: (byte: number, bits: number) => void): void {
     const K = this.model.kernfs.length;
-    const plain = new Set<number>();
     const self = new Set<number>();
-    for (const c of this.model.cpus) for (const ins of c.code) if (ins.op === "kernfs_remove") plain.add(ins.kn);
     for (const c of this.model.cpus) for (const ins of c.code) if (ins.op === "kernfs_remove_self") self.add(ins.kn);
     for (let kn = 0; kn < K; kn++) {
       if (self.has(kn)) {
         field(this.base + kn, 3);
-        field(this.base + K + kn, Math.max(1, Math.ceil(Math.log2(this.threads + 1))));
-      } else if (plain.has(kn)) field(this.base + kn, 2);
+        field(this.base + K + kn, bitsFor(this.threads + 1));
+      } else if (this.plainRemovers[kn] !== 0) field(this.base + kn, 2);
     }
     this.refCounts.pack(field);
   }

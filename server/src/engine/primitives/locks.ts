@@ -10,7 +10,7 @@
 import { isReaderWriter, PC_DONE, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { byOwners, LockMode, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
+import { bitsFor, byOwners, LockMode, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
 
 export type LockInstr =
   | (InstrBase & { readonly op: "lock" | "rlock"; readonly lock: number; readonly next: number })
@@ -21,7 +21,6 @@ export type LockInstr =
 type LockOp = InstrOf<"lock" | "unlock" | "rlock" | "runlock">;
 type TryOp = InstrOf<"trylock" | "rtrylock">;
 
-const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
 
 /** The locks' part of the state. */
 export class LockState implements StatePart {

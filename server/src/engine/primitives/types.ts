@@ -232,6 +232,16 @@ export interface StatePart {
 export const byOwners = (_m: Layout, _st: Uint8Array, _cpu: number, _ins: unknown, waitsFor: number): number => waitsFor;
 
 /** In a mask of threads (at most 31) that `observe` returns: none was found (a wait that returns at once). */
+/** The number of bits set in a 32-bit mask (of CPUs, of slots). */
+export function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/** The bits a packed field needs to tell `values` values apart (at least one). */
+export const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
+
 export const NO_THREAD = 1 << 31;
 
 /** The threads of a mask, by name, in thread order. */

@@ -23,7 +23,7 @@
 import type { InstrBase, Model } from "../model";
 import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
-import { byOwners, NO_THREAD, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type ObjectState, type StatePart, type StepWords, type WaitFacts } from "./types";
+import { bitsFor, byOwners, NO_THREAD, popcount, NO_WORDS, threadNames, type AccessSink, type Acquire, type InstrOf, type OpSemantics, type ObjectState, type StatePart, type StepWords, type WaitFacts } from "./types";
 
 export type WorkInstr =
   /** pc 0 of a work item's thread: the item starts on a worker. */
@@ -41,7 +41,6 @@ export const enum Work {
   RunningPending = 3,
 }
 
-const bitsFor = (values: number): number => Math.max(1, Math.ceil(Math.log2(values)));
 
 export class WorkState implements StatePart {
   readonly size: number;
@@ -522,12 +521,6 @@ export const startWorkOp: OpSemantics<InstrOf<"start_work">> = {
     return `atomic { ${guard} -> wk_state[${w}] = 2; ${k.promelaRemove(w)}${p.go(ins.next)} }`;
   },
 };
-
-function popcount(x: number): number {
-  let n = 0;
-  for (; x !== 0; x &= x - 1) n++;
-  return n;
-}
 
 const workClass = (model: Model, w: number): Acquire => ({ lock: model.works[w]!.lockClass, read: false });
 const queueClass = (model: Model, q: number): Acquire => ({ lock: model.workqueues[q]!.lockClass, read: false });
