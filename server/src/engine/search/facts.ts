@@ -34,9 +34,8 @@ export class FactsRecorder {
   private readonly sometimesWritten: Uint32Array;
   /** Per CPU, the locks it holds in the state being looked at (and those for reading). */
   private readonly held: Uint32Array;
+  /** Per CPU, the locks it holds for reading, pseudo-locks (kn->active, SRCU sections) included. */
   private readonly heldRead: Uint32Array;
-  /** Per CPU, the locks it holds for reading, pseudo-locks included (whatever `modes`). */
-  private readonly heldShared: Uint32Array;
   /**
    * Lock-order occurrences, indexed densely: a row per lock a site
    * acquires (most acquire one; a flush on an ordered queue two).
@@ -77,8 +76,7 @@ export class FactsRecorder {
     this.sometimesRead = new Uint32Array(this.modes ? sites * words : 0);
     this.sometimesWritten = new Uint32Array(this.modes ? sites * words : 0);
     this.held = new Uint32Array(n * words);
-    this.heldRead = new Uint32Array(this.modes ? n * words : 0);
-    this.heldShared = new Uint32Array(n * words);
+    this.heldRead = new Uint32Array(n * words);
     this.siteRows = new Int32Array(sites + 1);
     model.cpus.forEach((c, i) =>
       c.code.forEach((ins, pc) => {
@@ -134,12 +132,11 @@ export class FactsRecorder {
     }
   }
 
-  /** Who holds which lock in `st` (into `held`, `heldRead`, `heldShared`). */
+  /** Who holds which lock in `st` (into `held`, `heldRead`). */
   private holdings(st: Uint8Array): void {
-    const { held, heldRead, heldShared, words } = this;
+    const { held, heldRead, words } = this;
     held.fill(0);
     heldRead.fill(0);
-    heldShared.fill(0);
     const locks = this.layout.locks;
     // The real locks from their own bytes; the pseudo-locks after them, from the parts that say who holds them.
     for (let l = 0; l < this.realLocks; l++) {
@@ -151,7 +148,6 @@ export class FactsRecorder {
         if (st[rb + c]! === 0) continue;
         held[c * words + (l >>> 5)]! |= 1 << (l & 31);
         heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
-        heldShared[c * words + (l >>> 5)]! |= 1 << (l & 31);
       }
     }
     for (const holding of this.partsHolding) holding(st, this.addHeld);
@@ -167,7 +163,7 @@ export class FactsRecorder {
       const site = pc === PC_DONE || pc & PC_STOPPED_FLAG ? -1 : this.siteBase[c]! + pc;
       for (let l = 0; l < this.realLocks; l++) {
         if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31)))) continue;
-        const read = heldRead.length > 0 && (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
+        const read = (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
         const bits = ((ctx.inHard ? 1 << IrqUsage.InHardirqW : 0) | (ctx.inSoft ? 1 << IrqUsage.InSoftirqW : 0) | (ctx.hardOn ? 1 << IrqUsage.HardirqOnW : 0) | (ctx.softOn ? 1 << IrqUsage.SoftirqOnW : 0)) << read;
         this.usage[l] = this.usage[l]! | bits;
         // The site a usage is cited at: the lowest-numbered one it is seen at
@@ -184,10 +180,9 @@ export class FactsRecorder {
 
   /** A pseudo-lock a part says thread c holds (for reading: kn->active, an SRCU domain). */
   private readonly addHeld = (c: number, l: number, read: boolean): void => {
-    const { held, heldRead, heldShared, words } = this;
+    const { held, heldRead, words } = this;
     held[c * words + (l >>> 5)]! |= 1 << (l & 31);
-    if (read && this.modes) heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
-    if (read) heldShared[c * words + (l >>> 5)]! |= 1 << (l & 31);
+    if (read) heldRead[c * words + (l >>> 5)]! |= 1 << (l & 31);
   };
 
   /** CPU c is at `site` holding `held[c]`. */
@@ -213,14 +208,14 @@ export class FactsRecorder {
    * section, an rwsem's read side), which then keeps neither out.
    */
   private occurrence(rowIndex: number, c: number, target: number): void {
-    const { held, heldShared, words, lockCount } = this;
+    const { held, heldRead, words, lockCount } = this;
     if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) return;
     const row = rowIndex * lockCount;
     for (let h = 0; h < lockCount; h++) {
       if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
       this.occurred[row + h] = 1;
       const at = (row + h) * words;
-      for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]! & ~heldShared[c * words + w]!;
+      for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]! & ~heldRead[c * words + w]!;
     }
   }
 
