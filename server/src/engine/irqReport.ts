@@ -73,18 +73,16 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   };
   const has = (l: number, b: number): boolean => (bits[l]! & (1 << b)) !== 0;
   const deadlocks = result.problems.filter((p) => p.kind === "deadlock");
-  // Does every occurrence of the edge x → y acquire y as a recursive read (an rwlock_t's, in_interrupt())?
-  const recursiveReadOnly = (x: number, y: number): boolean => {
-    let any = false;
-    for (const e of result.facts.edges) {
-      if (e.from !== x || e.to !== y) continue;
-      any = true;
-      const ins = model.cpus[siteCpu[e.site]!]!.code[sitePc[e.site]!]!;
-      const seen = result.facts.irqSeen[e.site] ?? 0;
-      if (!(ins.op === "rlock" && model.locks[ins.lock]!.kind === "rwlock" && seen & IrqSeen.InInterrupt && !(seen & IrqSeen.NotInInterrupt))) return false;
-    }
-    return any;
-  };
+  // Per edge x → y (pseudo-locks included): does every occurrence acquire y as a recursive read (an rwlock_t's, in_interrupt())?
+  const recursive = new Map<string, boolean>();
+  for (const e of result.facts.edges) {
+    const ins = model.cpus[siteCpu[e.site]!]!.code[sitePc[e.site]!]!;
+    const seen = result.facts.irqSeen[e.site] ?? 0;
+    const read = ins.op === "rlock" && model.locks[ins.lock]!.kind === "rwlock" && (seen & IrqSeen.InInterrupt) !== 0 && !(seen & IrqSeen.NotInInterrupt);
+    const key = `${e.from}>${e.to}`;
+    recursive.set(key, (recursive.get(key) ?? true) && read);
+  }
+  const recursiveReadOnly = (x: number, y: number): boolean => recursive.get(`${x}>${y}`) ?? false;
   const index = new Map(model.locks.map((l, i) => [l.name, i]));
   const out: IrqReport[] = [];
 
