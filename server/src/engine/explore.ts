@@ -275,7 +275,7 @@ class Search {
     if (this.goals) return reduction.closure(this.goals.needs(st, reduction, expanding)) & view.enabledMask;
     if (this.targets && !this.pastBound) {
       // A set without an enabled CPU cannot lead to a target: any stubborn set will do then.
-      const set = reduction.closure(this.targets.needs(st, reduction)) & view.enabledMask;
+      const set = reduction.closure(this.targets.needs(st, reduction, expanding ? this.frontier.depth : undefined)) & view.enabledMask;
       if (set !== 0) return set;
     }
     return view.enabled > 1 ? reduction.smallest(view.enabledMask) : view.enabledMask;

@@ -93,7 +93,8 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const maxStates = Math.min((options.maxStates ?? DEFAULT_MAX_STATES) - result.stats.states, Math.max(SECOND_SEARCH_FACTOR * result.stats.states, MIN_SECOND_SEARCH));
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, deadline - performance.now()) : undefined;
   if (maxStates <= 0 || expired()) return outcome(problems, false, 0);
-  const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? result.depth(main[i]!.problem.state) : 0)));
+  const depths = aims.map((_, i) => result.depth(main[i]!.problem.state));
+  const bound = Math.max(...aims.map((w, i) => (unsure.includes(w) ? depths[i]! : 0)));
   // Past the bound, the second search leaves the states the main search
   // holds unexpanded and takes the main analysis for them; a livelock's
   // loop is then shown from the main graph, which goes on past them. If a
@@ -101,7 +102,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   // second search runs again, expanding everything. (With merged chains the
   // main search holds too few states for that to pay where a problem loops.)
   const round = (leaves: StateStore | undefined, budget: number) => {
-    const second = explore(model, { ...options, maxStates: budget, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, layout, bound, leaves) }, result);
+    const second = explore(model, { ...options, maxStates: budget, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, unsure.map((w) => depths[aims.indexOf(w)]!), layout, bound, leaves) }, result);
     const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired, second.leafOf ? { of: second.leafOf, from: analysis } : undefined) : undefined;
     const placed = aims.map((w) => (secondAnalysis && unsure.includes(w) ? place(second, secondAnalysis, w, leaves ? { search: result, analysis } : undefined) : undefined));
     return { second, secondAnalysis, placed };
@@ -117,8 +118,13 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   aims.forEach((w, i) => {
     if (!secondAnalysis || !unsure.includes(w)) return;
     const better = placed[i];
-    if (better) problems[i] = { problem: better.problem, search: second };
-    if (!better?.quiet) shortest = false;
+    // The second search followed this problem wherever a trace shorter than
+    // the main one could pass (targetsOf), and only there: a state as it
+    // aims at (its CPUs stopped, where it aims there) nearer than the main
+    // trace's end replaces it; without one, the main trace is a shortest.
+    // (Where it could not show a livelock's loop, the main trace stands, unproven.)
+    if (better === null) shortest = false;
+    else if (better?.quiet && second.depth(better.problem.state) < depths[i]!) problems[i] = { problem: better.problem, search: second };
   });
   return outcome(problems, shortest, states);
 }
@@ -198,21 +204,38 @@ function affectsOf(model: Model, reduction: Reduction): Int32Array {
  * waiting CPUs are where they hang and none of the CPUs that must stop can
  * move may be a problem's state: chains do not pass it.
  */
-function targetsOf(problems: readonly Wanted[], layout: Layout, bound: number, main: StateStore | undefined): StuckTargets {
-  const parts = problems.map((w) => ({
-    waiting: w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k) })),
-    cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
-    quiet: w.quiet,
-  }));
+function targetsOf(problems: readonly Wanted[], known: readonly number[], layout: Layout, bound: number, main: StateStore | undefined): StuckTargets {
+  const codes = layout.model.cpus.map((c) => c.code);
+  const parts = problems.map((w, i) => {
+    const waiting = w.keys.filter((k) => keyPc(k) !== LOOP).map((k) => ({ cpu: keyCpu(k), pc: keyPc(k), dist: distancesTo(codes[keyCpu(k)]!, keyPc(k)) }));
+    return {
+      waiting,
+      cpus: w.keys.reduce((m, k) => m | (1 << keyCpu(k)), 0) | w.affects,
+      quiet: w.quiet,
+      known: known[i]!,
+      // The fewest steps before the waiting CPUs are all where they hang
+      // (each moves only by its own steps): admissible, as the goals' estimates.
+      least: (st: Uint8Array): number => {
+        let sum = 0;
+        for (const x of waiting) {
+          const pc = layout.pc(st, x.cpu);
+          sum += pc === x.pc ? 0 : pc < x.dist.length ? x.dist[pc]! : Infinity;
+        }
+        return sum;
+      },
+    };
+  });
   const scratch = new Int32Array(layout.cpuCount);
   const moving = (st: Uint8Array, mask: number): number => {
     for (let c = 0; c < layout.cpuCount; c++) if (mask & (1 << c) && layout.status(st, c, scratch) === CpuStatus.Enabled) return 1 << c;
     return 0;
   };
   return {
-    needs: (st, r) => {
+    needs: (st, r, depth) => {
       let needs = 0;
       for (const p of parts) {
+        // No trace through here reaches it sooner than the known one: it needs nothing here.
+        if (depth !== undefined && depth + p.least(st) >= p.known) continue;
         const away = p.waiting.find((w) => layout.pc(st, w.cpu) !== w.pc);
         needs |= away ? 1 << away.cpu : moving(st, p.quiet) || r.interacting(st, p.cpus);
       }

@@ -49,7 +49,13 @@ export interface Goal {
  * around the CPUs one of which must move before such a state can show.
  */
 export interface StuckTargets {
-  readonly needs: (st: Uint8Array, reduction: Reduction) => number;
+  /**
+   * The CPUs one of which must move before a target can show. With the
+   * depth of the state being expanded, only the targets a trace through
+   * it could reach sooner than their known one (chains ask without it, so
+   * that what they do is a function of the state alone, which replay repeats).
+   */
+  readonly needs: (st: Uint8Array, reduction: Reduction, depth?: number) => number;
   /** A state that may be a target: chains do not pass it, so it is stored. */
   readonly candidate: (st: Uint8Array) => boolean;
   /**
