@@ -445,7 +445,8 @@ class Search {
       graph,
       path: (id) => this.path(id),
       edgeSteps: (from, via, to) => this.edgeSteps(from, via, to),
-      depth: (id) => (this.merge ? this.path(id).length : store.depth(id)),
+      // An expanded state came out of the queue at its least distance, the length of its path (no chains followed again).
+      depth: (id) => (!this.merge ? store.depth(id) : this.frontier.isExpanded(id) ? this.frontier.distance(id) : this.path(id).length),
       problems: this.problems,
       facts: this.facts.result(),
       ...(this.leafOf ? { leafOf: this.leafOf } : {}),
