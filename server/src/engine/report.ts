@@ -337,78 +337,9 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const trace = full.slice(0, path.length);
   const loop = p.loop ? { prefix: full.slice(path.length, path.length + p.loop.prefix.length), cycle: full.slice(path.length + p.loop.prefix.length) } : undefined;
   const st = store.bytes(p.state, layout.size);
-  const cpuName = (c: number): string => model.cpus[c]!.name;
   const classes = lockClassNames(model);
-  const lockName = (l: number): string => classes[l]!;
-  const pseudoHeld = heldPseudoLocks(layout, st);
-
-  const mode = (l: number, c: number): LockMode | undefined => (l >= model.locks.length || !isReaderWriter(model.locks[l]!.kind) ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
-  const sites: ProblemSite[] = p.sites.map((s) => {
-    const cpu = model.cpus[s.cpu]!;
-    // In the order they were taken, as lockdep numbers them (#0 first); pseudo-locks too.
-    const holds = [...layout.locks.heldLocks(st, s.cpu), ...(pseudoHeld.get(s.cpu) ?? [])]
-      // A running work item's (wq_completion) is held since its start, as its (work_completion) is.
-      .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, lockName(l), l >= model.locks.length ? "start_work" : undefined) }))
-      .sort((a, b) => a.at - b.at)
-      .map(({ l, at }): HeldLock => ({ lock: lockName(l), mode: mode(l, s.cpu), span: trace[at]?.span, stack: trace[at]?.stack ?? [] }));
-    if (s.pc === PC_DONE) {
-      const first = holds[0];
-      return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: END_OF[cpu.kind], waitsFor: undefined, heldBy: [], holds };
-    }
-    const ins = cpu.code[s.pc]!;
-    if (p.looping !== undefined && p.looping & (1 << s.cpu)) {
-      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: undefined, heldBy: [], holds, looping: true };
-    }
-    const stuck = p.kind === "deadlock" || p.kind === "hang";
-    // A task (or softirq) under an interrupt handler waits for the handler to return.
-    const gated = stuck ? layout.gatedOn(st, s.cpu) : undefined;
-    if (gated !== undefined) {
-      const by = layout.p.irq.interruptedBy(st, s.cpu);
-      const interrupted = by >= 0 ? model.cpus[by]!.name : "an interrupt";
-      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor: gated, heldBy: [], holds, notALock: true, interrupted };
-    }
-    const scratch = new Int32Array(layout.cpuCount);
-    const blockedOn = stuck && layout.status(st, s.cpu, scratch) === CpuStatus.BlockedOnLock ? scratch[s.cpu]! : 0;
-    // A wait no lock class stands for (kthread_stop, a completion): what it waits for, in words.
-    const waitsFor = stuck ? (s.lock !== undefined ? lockName(s.lock) : blockedOn !== 0 ? semantics(ins).waitsOn?.(ins, model) : undefined) : undefined;
-    if (waitsFor === undefined) return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy: [], holds };
-    const l = s.lock;
-    if (l === undefined || l >= model.locks.length) {
-      // A wait for threads (a flush, a stop, a drain, a synchronize): it is
-      // "held" by the threads holding its pseudo-lock in this state, as
-      // lockdep prints a class's holders and as a real lock's are named (a
-      // flush of a queue: its running items; a synchronize: every reader
-      // inside a section). Which of them the wait itself counts on depends
-      // on the order things happened before it (what was queued, which
-      // sections were open at the call), which two traces of one problem
-      // need not share. Where nobody holds it, those it waits for are
-      // pending (a work item holds its pseudo-lock only once it runs).
-      const holders = l === undefined ? 0 : [...pseudoHeld].reduce((m, [t, ls]) => (ls.includes(l) ? m | (1 << t) : m), 0);
-      const heldBy: string[] = [];
-      const pending: string[] = [];
-      for (let c = 0; c < layout.cpuCount; c++) {
-        if (holders & (1 << c)) heldBy.push(cpuName(c));
-        else if (l !== undefined && holders === 0 && blockedOn & (1 << c)) pending.push(cpuName(c));
-      }
-      const sync = semantics(ins).acquires(ins, model)?.sync === true;
-      const waitsOn: string[] = [];
-      if (l === undefined) for (let c = 0; c < layout.cpuCount; c++) if (c !== s.cpu && blockedOn & (1 << c)) waitsOn.push(cpuName(c));
-      const extra = { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) };
-      return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, heldBy, holds, ...extra };
-    }
-    const heldBy: string[] = [];
-    for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(cpuName(c));
-    const rw = isReaderWriter(model.locks[l]!.kind);
-    const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins, model)?.read ? "read" : "write") : undefined;
-    // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
-    const behind: string[] = [];
-    if (wants === "read" && layout.locks.owner(st, l) === 0) {
-      const queued = layout.locks.queuedWriters(layout, st, l, s.cpu);
-      for (let c = 0; c < layout.cpuCount; c++) if (queued & (1 << c)) behind.push(cpuName(c));
-    }
-    const heldMode: LockMode | undefined = rw ? (layout.locks.owner(st, l) !== 0 ? "write" : "read") : undefined;
-    return { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text, waitsFor, wants, heldBy, heldMode, behind, holds };
-  });
+  const at: SiteContext = { model, layout, st, trace, p, pseudoHeld: heldPseudoLocks(layout, st), lockName: (l) => classes[l]!, cpuName: (c) => model.cpus[c]!.name };
+  const sites: ProblemSite[] = p.sites.map((s) => describeSite(at, s));
 
   // An interrupt handler's site says which CPU it runs on (lockdep's `<Interrupt>` scenario).
   p.sites.forEach((s, i) => {
@@ -426,6 +357,94 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   const words = findingWords(p, sites, layout, layout.model.cpus[p.sites[0]!.cpu]!.code[p.sites[0]!.pc], form, st);
   const { title, message } = findingText(words);
   return { kind: p.kind, form, loop, words, title, message, span: first.span, cpus, sites, trace };
+}
+
+/** What describing one problem's sites needs: its state, its trace so far, names. */
+interface SiteContext {
+  readonly model: Model;
+  readonly layout: Layout;
+  readonly st: Uint8Array;
+  readonly trace: readonly TraceStep[];
+  readonly p: FoundProblem;
+  /** Per thread, the pseudo-locks it holds in `st`. */
+  readonly pseudoHeld: ReadonlyMap<number, readonly number[]>;
+  readonly lockName: (l: number) => string;
+  readonly cpuName: (c: number) => string;
+}
+
+function describeSite(at: SiteContext, s: FoundProblem["sites"][number]): ProblemSite {
+  const { model, layout, st, trace, p } = at;
+  const cpu = model.cpus[s.cpu]!;
+  const mode = (l: number, c: number): LockMode | undefined => (l >= model.locks.length || !isReaderWriter(model.locks[l]!.kind) ? undefined : layout.locks.owner(st, l) === c + 1 ? "write" : "read");
+  // In the order they were taken, as lockdep numbers them (#0 first); pseudo-locks too.
+  const holds = [...layout.locks.heldLocks(st, s.cpu), ...(at.pseudoHeld.get(s.cpu) ?? [])]
+    // A running work item's (wq_completion) is held since its start, as its (work_completion) is.
+    .map((l) => ({ l, at: lastAcquireIndex(trace, cpu.name, at.lockName(l), l >= model.locks.length ? "start_work" : undefined) }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ l, at: i }): HeldLock => ({ lock: at.lockName(l), mode: mode(l, s.cpu), span: trace[i]?.span, stack: trace[i]?.stack ?? [] }));
+  if (s.pc === PC_DONE) {
+    const first = holds[0];
+    return { cpu: cpu.name, label: cpu.label, span: first?.span ?? cpu.declSpan, stack: first?.stack ?? [], action: END_OF[cpu.kind], waitsFor: undefined, heldBy: [], holds };
+  }
+  const ins = cpu.code[s.pc]!;
+  const here = { cpu: cpu.name, label: cpu.label, span: ins.span, stack: ins.stack, action: ins.text };
+  if (p.looping !== undefined && p.looping & (1 << s.cpu)) return { ...here, waitsFor: undefined, heldBy: [], holds, looping: true };
+  const stuck = p.kind === "deadlock" || p.kind === "hang";
+  // A task (or softirq) under an interrupt handler waits for the handler to return.
+  const gated = stuck ? layout.gatedOn(st, s.cpu) : undefined;
+  if (gated !== undefined) {
+    const by = layout.p.irq.interruptedBy(st, s.cpu);
+    const interrupted = by >= 0 ? model.cpus[by]!.name : "an interrupt";
+    return { ...here, waitsFor: gated, heldBy: [], holds, notALock: true, interrupted };
+  }
+  const scratch = new Int32Array(layout.cpuCount);
+  const blockedOn = stuck && layout.status(st, s.cpu, scratch) === CpuStatus.BlockedOnLock ? scratch[s.cpu]! : 0;
+  // A wait no lock class stands for (kthread_stop, a completion): what it waits for, in words.
+  const waitsFor = stuck ? (s.lock !== undefined ? at.lockName(s.lock) : blockedOn !== 0 ? semantics(ins).waitsOn?.(ins, model) : undefined) : undefined;
+  if (waitsFor === undefined) return { ...here, waitsFor, heldBy: [], holds };
+  const l = s.lock;
+  if (l === undefined || l >= model.locks.length) {
+    const { heldBy, extra } = threadWait(at, s.cpu, ins, l, blockedOn);
+    return { ...here, waitsFor, heldBy, holds, ...extra };
+  }
+  const heldBy: string[] = [];
+  for (let c = 0; c < layout.cpuCount; c++) if (layout.locks.holds(st, c, l)) heldBy.push(at.cpuName(c));
+  const rw = isReaderWriter(model.locks[l]!.kind);
+  const wants: LockMode | undefined = rw ? (semantics(ins).acquires(ins, model)?.read ? "read" : "write") : undefined;
+  // A reader blocked while no writer holds the lock waits behind a queued writer (fair rwsem).
+  const behind: string[] = [];
+  if (wants === "read" && layout.locks.owner(st, l) === 0) {
+    const queued = layout.locks.queuedWriters(layout, st, l, s.cpu);
+    for (let c = 0; c < layout.cpuCount; c++) if (queued & (1 << c)) behind.push(at.cpuName(c));
+  }
+  const heldMode: LockMode | undefined = rw ? (layout.locks.owner(st, l) !== 0 ? "write" : "read") : undefined;
+  return { ...here, waitsFor, wants, heldBy, heldMode, behind, holds };
+}
+
+/**
+ * A wait for threads (a flush, a stop, a drain, a synchronize; `l` its
+ * pseudo-lock, if it has one): it is "held" by the threads holding its
+ * pseudo-lock in this state, as lockdep prints a class's holders and as a
+ * real lock's are named (a flush of a queue: its running items; a
+ * synchronize: every reader inside a section). Which of them the wait
+ * itself counts on depends on the order things happened before it (what
+ * was queued, which sections were open at the call), which two traces of
+ * one problem need not share. Where nobody holds it, those it waits for
+ * are pending (a work item holds its pseudo-lock only once it runs).
+ */
+function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefined, blockedOn: number): { heldBy: string[]; extra: Pick<ProblemSite, "notALock" | "pending" | "waitsOn" | "sync"> } {
+  const { layout, model } = at;
+  const holders = l === undefined ? 0 : [...at.pseudoHeld].reduce((m, [t, ls]) => (ls.includes(l) ? m | (1 << t) : m), 0);
+  const heldBy: string[] = [];
+  const pending: string[] = [];
+  for (let c = 0; c < layout.cpuCount; c++) {
+    if (holders & (1 << c)) heldBy.push(at.cpuName(c));
+    else if (l !== undefined && holders === 0 && blockedOn & (1 << c)) pending.push(at.cpuName(c));
+  }
+  const sync = semantics(ins).acquires(ins, model)?.sync === true;
+  const waitsOn: string[] = [];
+  if (l === undefined) for (let c = 0; c < layout.cpuCount; c++) if (c !== me && blockedOn & (1 << c)) waitsOn.push(at.cpuName(c));
+  return { heldBy, extra: { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) } };
 }
 
 /** How a site at a thread's end is named. */
