@@ -61,8 +61,7 @@ const POLL = 1 << 16;
 /**
  * The analysis of a complete graph of `states` states. `pcOf(state, cpu)`
  * reads a CPU's pc. Undefined if `expired` said to stop.
- */
-/**
+ *
  * `affects[c]`: the CPUs whose code may affect CPU c's (its whole code
  * from its entry, transitively): a stuck CPU from whose state a deadlock
  * of one of them is reachable belongs to that deadlock's report (§8
@@ -81,67 +80,34 @@ export function analyseStuck(
 ): StuckAnalysis | undefined {
   const comps = components(graph, states);
   const all = cpuCount >= 31 ? 0x7fffffff : (1 << cpuCount) - 1;
-  // Members of each component, as CSR.
-  const memberStart = new Int32Array(comps.count + 1);
-  for (let s = 0; s < states; s++) memberStart[comps.of[s]! + 1]!++;
-  for (let k = 0; k < comps.count; k++) memberStart[k + 1]! += memberStart[k]!;
-  const members = new Int32Array(states);
-  const fill = memberStart.slice(0, comps.count);
-  for (let s = 0; s < states; s++) members[fill[comps.of[s]!]!++] = s;
-
-  const canFinish = new Int32Array(comps.count);
-  const canMove = new Int32Array(comps.count);
-  const explained = new Int32Array(comps.count);
-  const canSettle = new Int32Array(comps.count);
+  const a: Parts = {
+    graph,
+    comps,
+    ...membersOf(comps, states),
+    canFinish: new Int32Array(comps.count),
+    canMove: new Int32Array(comps.count),
+    explained: new Int32Array(comps.count),
+    canSettle: new Int32Array(comps.count),
+    imported,
+  };
   const setOfComp = new Int32Array(comps.count).fill(-1);
   const sets: StuckKey[][] = [];
   const interned = new Map<string, number>();
   let work = 0;
   // Components are numbered sinks first: each one's successors are done before it.
   for (let k = 0; k < comps.count; k++) {
-    let finish = 0;
-    let move = 0;
-    let explain = 0;
-    let settle = 0;
-    for (let m = memberStart[k]!; m < memberStart[k + 1]!; m++) {
-      const s = members[m]!;
-      finish |= graph.done(s);
-      explain |= graph.dead(s);
-      // A leaf: what the other analysis found for its state (it has no edges here).
-      const there = imported && s < imported.of.length ? imported.of[s]! : -1;
-      if (there >= 0) {
-        const { from } = imported!;
-        const t = from.comps.of[there]!;
-        finish |= from.canFinish[t]!;
-        move |= from.canMove[t]!;
-        explain |= from.explained[t]!;
-        settle |= from.canSettle[t]!;
-      }
-      for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
-        move |= graph.edgeMoved(e);
-        const t = comps.of[graph.edgeTo(e)]!;
-        if (t === k) continue;
-        finish |= canFinish[t]!;
-        move |= canMove[t]!;
-        explain |= explained[t]!;
-        settle |= canSettle[t]!;
-      }
-      if (++work % POLL === 0 && expired()) return undefined;
-    }
-    const first = members[memberStart[k]!]!;
+    work = gather(a, k, work, expired);
+    if (work < 0) return undefined;
+    const first = a.members[a.memberStart[k]!]!;
     // Finished CPUs are the same throughout a component (finishing is for good).
-    const done = graph.done(first);
-    const settledHere = all & ~done & ~move;
-    settle |= settledHere;
-    canFinish[k] = finish;
-    canMove[k] = move;
-    explained[k] = explain;
-    canSettle[k] = settle;
-    const stuck = all & ~finish;
+    const settledHere = all & ~graph.done(first) & ~a.canMove[k]!;
+    a.canSettle[k]! |= settledHere;
+    const stuck = all & ~a.canFinish[k]!;
+    const explain = a.explained[k]!;
     let explainedHere = explain;
     if (affects && explain !== 0) for (let c = 0; c < cpuCount; c++) if (stuck & (1 << c) && affects[c]! !== 0 && (affects[c]! & ~explain) === 0) explainedHere |= 1 << c;
     const hang = stuck & settledHere & ~explainedHere;
-    const live = stuck & ~settle & ~explainedHere;
+    const live = stuck & ~a.canSettle[k]! & ~explainedHere;
     if ((hang | live) === 0) continue;
     const keys: StuckKey[] = [];
     for (let c = 0; c < cpuCount; c++) {
@@ -157,7 +123,68 @@ export function analyseStuck(
     }
     setOfComp[k] = at;
   }
+  const { memberStart, members, canFinish, canMove, explained, canSettle } = a;
   return { comps, memberStart, members, setOfComp, sets, canFinish, canMove, explained, canSettle };
+}
+
+/** An analysis under way: the graph, its components and their masks so far. */
+interface Parts extends Pick<StuckAnalysis, "comps" | "memberStart" | "members" | "canFinish" | "canMove" | "explained" | "canSettle"> {
+  readonly graph: StateGraph;
+  readonly imported: Imported | undefined;
+}
+
+/** The states of each component, as CSR. */
+function membersOf(comps: Components, states: number): { memberStart: Int32Array; members: Int32Array } {
+  const memberStart = new Int32Array(comps.count + 1);
+  for (let s = 0; s < states; s++) memberStart[comps.of[s]! + 1]!++;
+  for (let k = 0; k < comps.count; k++) memberStart[k + 1]! += memberStart[k]!;
+  const members = new Int32Array(states);
+  const fill = memberStart.slice(0, comps.count);
+  for (let s = 0; s < states; s++) members[fill[comps.of[s]!]!++] = s;
+  return { memberStart, members };
+}
+
+/**
+ * Sets component k's masks from its own states and edges and from the
+ * components its edges lead to (each done before it). Returns the units of
+ * work done so far (`work` plus its states), or -1 if `expired` said to stop.
+ */
+function gather(a: Parts, k: number, work: number, expired: () => boolean): number {
+  const { graph, comps, imported, canFinish, canMove, explained, canSettle } = a;
+  let finish = 0;
+  let move = 0;
+  let explain = 0;
+  let settle = 0;
+  for (let m = a.memberStart[k]!; m < a.memberStart[k + 1]!; m++) {
+    const s = a.members[m]!;
+    finish |= graph.done(s);
+    explain |= graph.dead(s);
+    // A leaf: what the other analysis found for its state (it has no edges here).
+    const there = imported && s < imported.of.length ? imported.of[s]! : -1;
+    if (there >= 0) {
+      const { from } = imported!;
+      const t = from.comps.of[there]!;
+      finish |= from.canFinish[t]!;
+      move |= from.canMove[t]!;
+      explain |= from.explained[t]!;
+      settle |= from.canSettle[t]!;
+    }
+    for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
+      move |= graph.edgeMoved(e);
+      const t = comps.of[graph.edgeTo(e)]!;
+      if (t === k) continue;
+      finish |= canFinish[t]!;
+      move |= canMove[t]!;
+      explain |= explained[t]!;
+      settle |= canSettle[t]!;
+    }
+    if (++work % POLL === 0 && expired()) return -1;
+  }
+  canFinish[k] = finish;
+  canMove[k] = move;
+  explained[k] = explain;
+  canSettle[k] = settle;
+  return work;
 }
 
 /** Does `set` (sorted) contain every key of `wanted` (sorted)? */
