@@ -54,22 +54,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const analysis = analyse(result, model.cpus.length, expired);
   if (!analysis) return { problems: [], complete: false, shortest: false, states: 0, ms: performance.now() - started };
   const { layout } = result;
-  const { reduction } = result;
-  const affects = affectsOf(model, reduction);
-  const deadlocks = result.problems.some((p) => p.kind === "deadlock");
-  const wanted: Wanted[] = stuckProblems(analysis, reduction, model.cpus.map((c) => c.entry)).map((keys) => {
-    const pcs = model.cpus.map((c) => c.entry);
-    let cpus = 0;
-    let looping = 0;
-    for (const k of keys) {
-      cpus |= 1 << keyCpu(k);
-      if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
-      else pcs[keyCpu(k)] = keyPc(k);
-    }
-    let affected = 0;
-    if (deadlocks) for (let c = 0; c < model.cpus.length; c++) if (cpus & (1 << c)) affected |= affects[c]!;
-    return { keys, looping, quiet: reduction.interactingFrom(pcs, cpus) & ~looping, affects: affected };
-  });
+  const wanted = wantedOf(model, result, analysis);
   const outcome = (problems: StuckOutcome["problems"], shortest: boolean, states: number): StuckOutcome => ({ problems, complete: true, shortest, states, ms: performance.now() - started });
   const main = wanted.map((w) => place(result, analysis, w)!);
   const problems = main.map(({ problem }) => ({ problem, search: result }));
@@ -127,6 +112,26 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
     else if (better?.quiet && second.depth(better.problem.state) < depths[i]!) problems[i] = { problem: better.problem, search: second };
   });
   return outcome(problems, shortest, states);
+}
+
+/** The stuck problems the analysis found, each with the CPUs its trace waits for (Wanted). */
+function wantedOf(model: Model, result: ExploreResult, analysis: StuckAnalysis): Wanted[] {
+  const { reduction } = result;
+  const affects = affectsOf(model, reduction);
+  const deadlocks = result.problems.some((p) => p.kind === "deadlock");
+  return stuckProblems(analysis, reduction, model.cpus.map((c) => c.entry)).map((keys) => {
+    const pcs = model.cpus.map((c) => c.entry);
+    let cpus = 0;
+    let looping = 0;
+    for (const k of keys) {
+      cpus |= 1 << keyCpu(k);
+      if (keyPc(k) === LOOP) looping |= 1 << keyCpu(k);
+      else pcs[keyCpu(k)] = keyPc(k);
+    }
+    let affected = 0;
+    if (deadlocks) for (let c = 0; c < model.cpus.length; c++) if (cpus & (1 << c)) affected |= affects[c]!;
+    return { keys, looping, quiet: reduction.interactingFrom(pcs, cpus) & ~looping, affects: affected };
+  });
 }
 
 /** Where a livelock's loop is looked for: another search of the same model (it must hold the state). */
