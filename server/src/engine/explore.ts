@@ -342,8 +342,11 @@ class Search {
       moved = end.moved;
       // A new state is packed in chains.key, and the store's last lookup missed it.
       to = end.to >= 0 ? end.to : this.store.insertMissed(this.chains.key, id, via);
-      // A new state the chain ended at after analysing it: keep what that found (its expansion only where goals cannot change it).
-      if (end.to < 0 && end.analysed) this.keepAnalysis(to, this.goals ? -1 : this.lastSet);
+      // A new state the chain ended at after analysing it: keep what that
+      // found (its expansion only where neither goals nor the depth can
+      // change it: a chain asks for every open goal or target, an expanded
+      // state only for those a shorter trace through it can still reach).
+      if (end.to < 0 && end.analysed) this.keepAnalysis(to, this.goals || (this.targets && !this.pastBound) ? -1 : this.lastSet);
       this.chains.remember(to, steps);
     } else {
       this.endState = x;
