@@ -19,7 +19,7 @@ export interface StuckOutcome {
   readonly problems: readonly { readonly problem: FoundProblem; readonly search: ExploreResult }[];
   /** False if the analysis itself ran out of time (nothing stuck is then claimed or denied). */
   readonly complete: boolean;
-  /** The traces are shortest (false if a second search ran out of budget). */
+  /** The traces are shortest (false if a second search ran out of budget, or found a nearer livelock whose loop it could not show). */
   readonly shortest: boolean;
   readonly states: number;
   readonly ms: number;
@@ -89,7 +89,7 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
   const round = (leaves: StateStore | undefined, budget: number) => {
     const second = explore(model, { ...options, maxStates: budget, timeoutMs, chains: result.stats.chains }, { kind: "stuck", targets: targetsOf(unsure, unsure.map((w) => depths[aims.indexOf(w)]!), layout, bound, leaves) }, result);
     const secondAnalysis = second.stats.complete ? analyse(second, model.cpus.length, expired, second.leafOf ? { of: second.leafOf, from: analysis } : undefined) : undefined;
-    const placed = aims.map((w) => (secondAnalysis && unsure.includes(w) ? place(second, secondAnalysis, w, leaves ? { search: result, analysis } : undefined) : undefined));
+    const placed = aims.map((w, i) => (secondAnalysis && unsure.includes(w) ? place(second, secondAnalysis, w, leaves ? { search: result, analysis } : undefined, depths[i]) : undefined));
     return { second, secondAnalysis, placed };
   };
   const leaves = result.stats.chains && unsure.some((w) => w.looping !== 0) ? undefined : result.store;
@@ -105,11 +105,11 @@ export function stuckForever(model: Model, result: ExploreResult, options: Explo
     const better = placed[i];
     // The second search followed this problem wherever a trace shorter than
     // the main one could pass (targetsOf), and only there: a state as it
-    // aims at (its CPUs stopped, where it aims there) nearer than the main
-    // trace's end replaces it; without one, the main trace is a shortest.
-    // (Where it could not show a livelock's loop, the main trace stands, unproven.)
+    // aims at nearer than the main trace's end replaces it (place); without
+    // one, the main trace is a shortest. (Where such a state's livelock
+    // loop could not be shown, the main trace stands, unproven.)
     if (better === null) shortest = false;
-    else if (better?.quiet && second.depth(better.problem.state) < depths[i]!) problems[i] = { problem: better.problem, search: second };
+    else if (better) problems[i] = { problem: better.problem, search: second };
   });
   return outcome(problems, shortest, states);
 }
@@ -143,11 +143,14 @@ interface LoopsFrom {
 /**
  * The problem at its first state, and whether that is one where the CPUs
  * involved have stopped; null if it loops and its loop can be shown
- * neither from `shownFrom` nor from `search` (problemAt).
+ * neither from `shownFrom` nor from `search` (problemAt). With `nearerThan`
+ * (the main trace's length, for a second search): only a state where they
+ * have stopped, nearer than that, else undefined.
  */
-function place(search: ExploreResult, analysis: StuckAnalysis, w: Wanted, shownFrom?: LoopsFrom): { problem: FoundProblem; quiet: boolean } | undefined | null {
+function place(search: ExploreResult, analysis: StuckAnalysis, w: Wanted, shownFrom?: LoopsFrom, nearerThan?: number): { problem: FoundProblem; quiet: boolean } | undefined | null {
   let state = firstHolding(analysis, search.graph!, w.keys, w.quiet);
   const quiet = state >= 0;
+  if (nearerThan !== undefined && !(quiet && search.depth(state) < nearerThan)) return undefined;
   // Some CPU involved may never stop (it loops, yet is not part of this
   // problem): then the first state where the keys hold.
   if (!quiet) state = firstHolding(analysis, search.graph!, w.keys, 0);
