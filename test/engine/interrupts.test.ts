@@ -335,6 +335,56 @@ describe("lockdep's irq reports", () => {
     expect(irqReports(recursive.reduced)).toEqual([]);
   });
 
+  it("a chain is lockdep's strong dependency path: the safe lock's read usage counts only if the chain can start by holding it exclusively", () => {
+    // kernel/locking/lockdep.c usage_accumulate() with only_xr: R held for
+    // reading when C0 takes L (-(SN)->), so only R's write usages in a
+    // handler count. h reads R in a hardirq: a recursive read, which C0's
+    // read never keeps out, so it cannot deadlock under C1's L.
+    const shared = both(`
+      rwlock R
+      spinlock L
+      irq h on C1 { rlock R; runlock R }
+      cpu C0 { local_irq_disable; rlock R; lock L; unlock L; runlock R; local_irq_enable }
+      cpu C1 { lock L; unlock L }
+      expect safe`);
+    expect(irqReports(shared.reduced)).toEqual([]);
+    // C0 holding R for writing (-(EN)->): h waits for it under C1's L.
+    const exclusive = both(`
+      rwlock R
+      spinlock L
+      irq h on C1 { rlock R; runlock R }
+      cpu C0 { local_irq_disable; lock R; lock L; unlock L; unlock R; local_irq_enable }
+      cpu C1 { lock L; unlock L }
+      expect deadlock`);
+    expect(irqReports(exclusive.reduced)).toEqual(["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected [R → L]: confirmed"]);
+  });
+
+  it("a chain is lockdep's strong dependency path: no lock taken as a recursive read and then held for reading on the next edge", () => {
+    // __bfs(): -(*R)-> followed by -(S*)-> is no dependency. h takes R as a
+    // recursive read under A (-(ER)->); C1 holds R for reading while it
+    // takes B (-(SN)->). h, firing under C2's B, gets R past C1's read.
+    const weak = both(`
+      spinlock A
+      rwlock R
+      spinlock B
+      irq h on C2 { lock A; rlock R; runlock R; unlock A }
+      cpu C1 { local_irq_disable; rlock R; lock B; unlock B; runlock R; local_irq_enable }
+      cpu C2 { lock B; unlock B }
+      expect safe`);
+    expect(irqReports(weak.reduced)).toEqual([]);
+    // C1 holding R for writing (-(EN)->): the path is strong, and h waits
+    // for R under C2's B; so does R's own read in h, one edge from B.
+    const strong = both(`
+      spinlock A
+      rwlock R
+      spinlock B
+      irq h on C2 { lock A; rlock R; runlock R; unlock A }
+      cpu C1 { local_irq_disable; lock R; lock B; unlock B; unlock R; local_irq_enable }
+      cpu C2 { lock B; unlock B }
+      expect deadlock`);
+    expect(irqReports(strong.reduced)).toEqual(["possible irq lock inversion dependency detected [A → R → B]: confirmed", "HARDIRQ-safe -> HARDIRQ-unsafe lock order detected [R → B]: confirmed"]);
+  });
+
   it("two read usages never conflict; a longer chain is lockdep's irq lock inversion", () => {
     const reads = both(`
       rwlock l

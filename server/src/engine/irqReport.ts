@@ -14,9 +14,15 @@
 // reader in a handler of an rwlock_t is recursive); along a chain they do,
 // as lockdep has them since v5.10 (kernel/locking/lockdep.c
 // exclusive_mask(): USED_IN_IRQ_*_READ -> ENABLED_IRQ_*_READ may
-// deadlock), except that a chain whose last edge only ever acquires its
-// lock as a recursive read (an rwlock_t read in_interrupt()) counts only
-// that lock's write usages (lockdep's usage_match() with only_xr). Each
+// deadlock). A chain is one of lockdep's strong dependency paths: each
+// edge has the kinds of dependency seen on it (the lock held shared or
+// exclusively, the next taken as a recursive read — an rwlock_t read
+// in_interrupt() — or not: search/facts.ts), and no -(*R)-> dependency is
+// followed by an -(S*)-> one (__bfs()); its safe lock's read usages count
+// only if it can start -(E*)-> (usage_accumulate() with only_xr), its
+// unsafe lock's only if it can end -(*N)-> (usage_match() with only_xr).
+// [choice: a chain is reported if such a path exists; lockdep's search,
+// visiting each lock once, can miss a longer one whose kinds would match.] Each
 // report is confirmed by a deadlock the search found in which an interrupt
 // handler of its class waits for one of its locks, or marked unreached:
 // lockdep would warn, no interleaving deadlocks on it.
@@ -25,8 +31,7 @@ import type { Span } from "../language/span";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { LockGraph } from "./lockgraph";
 import type { Frame, Model } from "./model";
-import { IrqUsage } from "./search/types";
-import { IrqSeen } from "./primitives/irq";
+import { DepKind, IrqUsage } from "./search/types";
 
 export type IrqReportKind = "inconsistent" | "safe-unsafe" | "inversion";
 
@@ -73,24 +78,28 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   };
   const has = (l: number, b: number): boolean => (bits[l]! & (1 << b)) !== 0;
   const deadlocks = result.problems.filter((p) => p.kind === "deadlock");
-  // Per edge x → y (pseudo-locks included): does every occurrence acquire y as a recursive read (an rwlock_t's, in_interrupt())?
-  const recursive = new Map<string, boolean>();
-  for (const e of result.facts.edges) {
-    const ins = model.cpus[siteCpu[e.site]!]!.code[sitePc[e.site]!]!;
-    const seen = result.facts.irqSeen[e.site] ?? 0;
-    const read = ins.op === "rlock" && model.locks[ins.lock]!.kind === "rwlock" && (seen & IrqSeen.InInterrupt) !== 0 && !(seen & IrqSeen.NotInInterrupt);
-    const key = `${e.from}>${e.to}`;
-    recursive.set(key, (recursive.get(key) ?? true) && read);
-  }
-  const recursiveReadOnly = (x: number, y: number): boolean => recursive.get(`${x}>${y}`) ?? false;
+  // Per edge x → y between real locks, the kinds of dependency seen (lockdep's SR/ER/SN/EN bits), in the lock-order graph's order.
+  const n = model.locks.length;
+  const deps = new Map<number, number>();
+  for (const e of result.facts.edges) if (e.from < n && e.to < n) deps.set(e.from * n + e.to, (deps.get(e.from * n + e.to) ?? 0) | e.deps);
   const index = new Map(model.locks.map((l, i) => [l.name, i]));
+  const succ = new Map<number, { to: number; deps: number }[]>();
+  for (const e of graph.edges) {
+    const f = index.get(e.from);
+    const t = index.get(e.to);
+    if (f !== undefined && t !== undefined) succ.set(f, [...(succ.get(f) ?? []), { to: t, deps: deps.get(f * n + t) ?? DepKind.EN }]);
+  }
   const out: IrqReport[] = [];
 
   for (const { irq, inW, onW } of CLASSES) {
-    // A conflicting pair of usages: in the handler and enabled; on one lock not both reads; at the end of a chain into a recursive read, not its read usages.
-    const conflict = (inL: number, onL: number, chain?: { onlyWrites: boolean }): [number, number] | undefined => {
-      for (const a of [inW, inW + 1])
-        for (const b of chain?.onlyWrites ? [onW] : [onW, onW + 1]) if (has(inL, a) && has(onL, b) && (chain !== undefined || !(a === inW + 1 && b === onW + 1))) return [a, b];
+    // A conflicting pair of usages: in the handler and enabled; on one lock
+    // not both reads; along a chain, the safe lock's read usage only if its
+    // first dependency can hold it exclusively, the unsafe lock's only if
+    // the last does not take it as a recursive read (usage_accumulate() and
+    // usage_match() with only_xr).
+    const conflict = (inL: number, onL: number, chain?: { anyIn: boolean; anyOn: boolean }): [number, number] | undefined => {
+      for (const a of !chain || chain.anyIn ? [inW, inW + 1] : [inW])
+        for (const b of !chain || chain.anyOn ? [onW, onW + 1] : [onW]) if (has(inL, a) && has(onL, b) && (chain !== undefined || !(a === inW + 1 && b === onW + 1))) return [a, b];
       return undefined;
     };
     model.locks.forEach((lock, l) => {
@@ -100,37 +109,70 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
       const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, [l], irq));
       out.push({ kind: "inconsistent", irq, title: `inconsistent {${NAMES[b]}} -> {${NAMES[a]}} usage`, locks: [lock.name], sites: [where(l, b), where(l, a)], status: confirmed ? "confirmed" : "unreached" });
     });
-    // Chains from an irq-safe lock to an irq-unsafe one along lock-order edges (breadth first: the shortest).
-    const succ = new Map<number, number[]>();
-    for (const e of graph.edges) {
-      const f = index.get(e.from);
-      const t = index.get(e.to);
-      if (f !== undefined && t !== undefined) succ.set(f, [...(succ.get(f) ?? []), t]);
-    }
     model.locks.forEach((_, s) => {
       if (!has(s, inW) && !has(s, inW + 1)) return;
-      const prev = new Map<number, number>([[s, -1]]);
-      const queue = [s];
-      for (let q = 0; q < queue.length; q++) {
-        const x = queue[q]!;
-        for (const y of succ.get(x) ?? []) {
-          if (prev.has(y)) continue;
-          prev.set(y, x);
-          queue.push(y);
-          const pair = conflict(s, y, { onlyWrites: recursiveReadOnly(x, y) });
-          if (!pair) continue;
-          const chain: number[] = [];
-          for (let z = y; z !== -1; z = prev.get(z)!) chain.unshift(z);
-          const [a, b] = pair;
-          const direct = chain.length === 2;
-          const title = direct ? `${irq}-safe -> ${irq}-unsafe lock order detected` : "possible irq lock inversion dependency detected";
-          const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, chain, irq));
-          out.push({ kind: direct ? "safe-unsafe" : "inversion", irq, title, locks: chain.map((c) => model.locks[c]!.name), sites: [where(s, a), where(y, b)], status: confirmed ? "confirmed" : "unreached" });
-        }
-      }
+      strongChains(s, succ, (chain, anyIn, anyOn) => {
+        const y = chain[chain.length - 1]!;
+        const pair = conflict(s, y, { anyIn, anyOn });
+        if (!pair) return false;
+        const [a, b] = pair;
+        const direct = chain.length === 2;
+        const title = direct ? `${irq}-safe -> ${irq}-unsafe lock order detected` : "possible irq lock inversion dependency detected";
+        const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, chain, irq));
+        out.push({ kind: direct ? "safe-unsafe" : "inversion", irq, title, locks: chain.map((c) => model.locks[c]!.name), sites: [where(s, a), where(y, b)], status: confirmed ? "confirmed" : "unreached" });
+        return true;
+      });
     });
   }
   return out;
+}
+
+const R_DEPS = DepKind.SR | DepKind.ER;
+const N_DEPS = DepKind.SN | DepKind.EN;
+const S_DEPS = DepKind.SR | DepKind.SN;
+const E_DEPS = DepKind.ER | DepKind.EN;
+
+/**
+ * Lockdep's strong dependency paths from lock `s` (kernel/locking/lockdep.c
+ * __bfs(): none has a -(*R)-> dependency followed by an -(S*)-> one),
+ * breadth first, shortest first: `found(chain, anyIn, anyOn)` for each
+ * path's end in turn, until it says it reported that lock (true). anyIn:
+ * the path can start by holding `s` exclusively (-(E*)->), so `s`'s read
+ * usages count too; anyOn: it can end by taking its lock other than as a
+ * recursive read (-(*N)->), so that lock's read usages count too.
+ */
+function strongChains(s: number, succ: ReadonlyMap<number, readonly { to: number; deps: number }[]>, found: (chain: number[], anyIn: boolean, anyOn: boolean) => boolean): void {
+  // A search state: lock × 4 + (arrived by an -(*R)-> dependency: 1) + (the first was -(E*)->: 2).
+  const prev = new Map<number, number>();
+  const queue: number[] = [];
+  const enter = (state: number, from: number): void => {
+    if (prev.has(state)) return;
+    prev.set(state, from);
+    queue.push(state);
+  };
+  // From a state arrived at by an -(*R)-> dependency, no -(S*)-> one follows.
+  const step = (from: number, y: number, deps: number, first: number): void => {
+    for (const r of [0, 1]) {
+      const kinds = deps & (r ? R_DEPS : N_DEPS);
+      if (from < 0) {
+        if (kinds & E_DEPS) enter(y * 4 + r + 2, from);
+        if (kinds & S_DEPS) enter(y * 4 + r, from);
+      } else if (kinds) enter(y * 4 + r + first, from);
+    }
+  };
+  for (const { to, deps } of succ.get(s) ?? []) if (to !== s) step(-1, to, deps, 0);
+  const reported = new Set<number>([s]);
+  for (let q = 0; q < queue.length; q++) {
+    const state = queue[q]!;
+    const x = state >> 2;
+    if (!reported.has(x)) {
+      const chain: number[] = [];
+      for (let z = state; z >= 0; z = prev.get(z)!) chain.unshift(z >> 2);
+      if (found([s, ...chain], (state & 2) !== 0, (state & 1) === 0)) reported.add(x);
+    }
+    const viaRecursive = (state & 1) !== 0;
+    for (const { to, deps } of succ.get(x) ?? []) if (to !== s) step(state, to, viaRecursive ? deps & ~S_DEPS : deps, state & 2);
+  }
 }
 
 /** A lock's irq usage as lockdep would record it (race-language.md §10). */

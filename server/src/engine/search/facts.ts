@@ -46,7 +46,10 @@ export class FactsRecorder {
   private readonly rowTarget: number[] = [];
   private readonly partsHolding: readonly ((st: Uint8Array, add: (thread: number, lockClass: number, read: boolean) => void) => void)[];
   private readonly occurrences: Uint32Array;
+  /** Per (row, held lock): the kinds of dependency seen (EdgeOccurrence.deps; 0: none). */
   private readonly occurred: Uint8Array;
+  /** Per site: an rwlock_t read, which lockdep takes as a recursive read where the thread is in_interrupt(). */
+  private readonly recursiveSite: Uint8Array;
   /** Per site: what a thread about to take its step found (OR of the primitive's bits), and the function that looks, if its op has one. */
   private readonly seen: Uint32Array;
   private readonly observers: (((st: Uint8Array, cpu: number) => number) | undefined)[] = [];
@@ -78,9 +81,11 @@ export class FactsRecorder {
     this.held = new Uint32Array(n * words);
     this.heldRead = new Uint32Array(n * words);
     this.siteRows = new Int32Array(sites + 1);
+    this.recursiveSite = new Uint8Array(sites);
     model.cpus.forEach((c, i) =>
       c.code.forEach((ins, pc) => {
         const site = this.siteBase[i]! + pc;
+        if (ins.op === "rlock" && model.locks[ins.lock]!.kind === "rwlock") this.recursiveSite[site] = 1;
         this.siteRows[site] = this.rowSite.length;
         const sem = semantics(ins);
         const observe = sem.observe;
@@ -128,7 +133,10 @@ export class FactsRecorder {
       const observe = this.observers[site];
       if (observe) this.seen[site]! |= observe(st, c);
       if (this.irqSeen.length > 0) this.irqSeen[site]! |= this.layout.p.irq.observeAt(st, c);
-      for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!);
+      const rows = this.siteRows[site + 1]! - this.siteRows[site]!;
+      if (rows === 0) continue;
+      const recursive = this.recursiveSite[site] === 1 && this.irqSeen.length > 0 && this.layout.p.irq.inInterrupt(st, c);
+      for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!, recursive);
     }
   }
 
@@ -201,19 +209,23 @@ export class FactsRecorder {
   }
 
   /**
-   * CPU c is about to acquire row's lock: an edge from each lock it holds
-   * (not re-taking one it holds). An edge's common locks (a gate, when a
-   * cycle's edges share one) count only locks held exclusively: two
-   * threads can both hold a lock for reading (kn->active, an SRCU
-   * section, an rwsem's read side), which then keeps neither out.
+   * CPU c is about to acquire row's lock (`recursive`: as a recursive
+   * read): an edge from each lock it holds (not re-taking one it holds),
+   * of lockdep's kind (EdgeOccurrence.deps) by how that one is held. An
+   * edge's common locks (a gate, when a cycle's edges share one) count only
+   * locks held exclusively: two threads can both hold a lock for reading
+   * (kn->active, an SRCU section, an rwsem's read side), which then keeps
+   * neither out.
    */
-  private occurrence(rowIndex: number, c: number, target: number): void {
+  private occurrence(rowIndex: number, c: number, target: number, recursive: boolean): void {
     const { held, heldRead, words, lockCount } = this;
     if (held[c * words + (target >>> 5)]! & (1 << (target & 31))) return;
     const row = rowIndex * lockCount;
     for (let h = 0; h < lockCount; h++) {
       if (!(held[c * words + (h >>> 5)]! & (1 << (h & 31)))) continue;
-      this.occurred[row + h] = 1;
+      // lockdep's __calc_dep_bit(): (prev->read == 0) + ((next->read != 2) << 1).
+      const shared = (heldRead[c * words + (h >>> 5)]! & (1 << (h & 31))) !== 0;
+      this.occurred[row + h]! |= 1 << ((shared ? 0 : 1) + (recursive ? 0 : 2));
       const at = (row + h) * words;
       for (let w = 0; w < words; w++) this.occurrences[at + w]! &= held[c * words + w]! & ~heldRead[c * words + w]!;
     }
@@ -225,7 +237,7 @@ export class FactsRecorder {
     for (let row = 0; row < this.rowSite.length; row++) {
       for (let h = 0; h < lockCount; h++) {
         const k = row * lockCount + h;
-        if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
+        if (this.occurred[k]) edges.push({ site: this.rowSite[row]!, from: h, to: this.rowTarget[row]!, deps: this.occurred[k]!, common: this.occurrences.slice(k * words, (k + 1) * words) });
       }
     }
     const { siteBase, reached, always, sometimes, sometimesRead, sometimesWritten, seen, irqSeen } = this;

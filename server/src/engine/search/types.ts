@@ -172,7 +172,21 @@ export interface EdgeOccurrence {
   readonly site: number;
   readonly from: number;
   readonly to: number;
+  /**
+   * The kinds of dependency seen, as lockdep's bits (kernel/locking/lockdep.c
+   * __calc_dep_bit): `from` held shared or exclusively, `to` taken as a
+   * recursive read or not — DepKind.SR, ER, SN, EN, OR-ed.
+   */
+  readonly deps: number;
   readonly common: Uint32Array;
+}
+
+/** Lockdep's kinds of dependency x → y: x held (S)hared or (E)xclusively, y taken as a (R)ecursive read or (N)ot. */
+export const enum DepKind {
+  SR = 1,
+  ER = 2,
+  SN = 4,
+  EN = 8,
 }
 
 export interface ExploreResult {
