@@ -9,6 +9,8 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
+import { strongCycle } from "../../server/src/engine/lockgraph";
+import { DepKind } from "../../server/src/engine/search/types";
 import { summarize } from "../helpers";
 import { fullAndReduced } from "./both";
 
@@ -429,6 +431,48 @@ describe("lockdep's irq reports", () => {
     const report = x.reduced.report!.irqReports[0]!;
     expect(report.sites.map((s) => `${s.usage} on ${s.cpu}`)).toEqual(["HARDIRQ-ON-W on C", "IN-HARDIRQ-W on d0"]);
     expect(x.reduced.diagnostics.find((d) => d.code === "RACE120")!.span).toEqual(x.full.diagnostics.find((d) => d.code === "RACE120")!.span);
+  });
+});
+
+describe("the lock-order graph's cycles are lockdep's strong ones", () => {
+  const inversions = (a: Analysis): string[] => a.report!.lockGraph.inversions.map((i) => `${i.locks.join(" → ")}: ${i.status}`);
+
+  it("a cycle through an rwlock_t taken as a recursive read and then held for reading is no inversion (lockdep's -(*R)-> -(S*)->)", () => {
+    // s takes R as a recursive read under A (a softirq: in_interrupt());
+    // C1 holds R for reading (lock_bh: in_interrupt() too) while it takes
+    // A. Readers share R, so no interleaving deadlocks, and lockdep's
+    // check_noncircular() finds no strong cycle: before, RACE108 said
+    // lockdep would report it.
+    const weak = both(`
+      rwlock R
+      spinlock A
+      softirq s on C0 { lock A; rlock R; runlock R; unlock A }
+      cpu C0 { }
+      cpu C1 { rlock_bh R; lock_bh A; unlock_bh A; runlock_bh R }
+      expect safe`);
+    expect(inversions(weak.reduced)).toEqual([]);
+    expect(weak.reduced.diagnostics.map((d) => d.code)).not.toContain("RACE108");
+    // C1 holding R for writing: a strong cycle, and the deadlock.
+    const strong = both(`
+      rwlock R
+      spinlock A
+      softirq s on C0 { lock A; rlock R; runlock R; unlock A }
+      cpu C0 { }
+      cpu C1 { lock_bh R; lock_bh A; unlock_bh A; unlock_bh R }
+      expect deadlock`);
+    expect(inversions(strong.reduced)).toEqual(["R → A: confirmed"]);
+  });
+
+  it("strongCycle: some choice of each edge's kinds with no -(*R)-> before an -(S*)->, around the cycle", () => {
+    const [SR, ER, SN, EN] = [DepKind.SR, DepKind.ER, DepKind.SN, DepKind.EN];
+    expect(strongCycle([EN, EN])).toBe(true);
+    expect(strongCycle([ER, SN])).toBe(false); // the weak cycle above
+    expect(strongCycle([SN, ER])).toBe(false); // the same, from the other lock
+    expect(strongCycle([ER, SN | EN])).toBe(true); // the second edge can hold its lock exclusively
+    expect(strongCycle([SR | SN, SR])).toBe(false); // SN then SR: around the cycle, SR's R meets SN's S
+    expect(strongCycle([EN, SR])).toBe(true);
+    expect(strongCycle([ER])).toBe(true); // a lock held exclusively taken again as a recursive read
+    expect(strongCycle([SR])).toBe(false); // a read taken again recursively
   });
 });
 

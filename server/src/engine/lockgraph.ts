@@ -1,6 +1,9 @@
 // The lock-order graph, lockdep's way: an edge from each lock a CPU holds
 // to each lock it goes on to acquire (trylock adds none), over the explored
-// states. Each cycle is an inversion, classified as confirmed (a deadlock
+// states. Each of lockdep's strong cycles (kernel/locking/lockdep.c: no
+// dependency that takes its lock as a recursive read followed by one that
+// holds it shared, -(*R)-> -(S*)->; facts.ts records each edge's kinds)
+// is an inversion, classified as confirmed (a deadlock
 // the search found involves exactly its locks), gated (every occurrence of
 // every edge holds a common outer lock, exclusively: facts.ts) or
 // unreached. The cycles come from cycles.ts, bounded by a cap, a work
@@ -12,6 +15,7 @@ import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycl
 import type { ExploreResult, FoundProblem } from "./explore";
 import { lockClassNames, type Frame, type Model } from "./model";
 import { semantics } from "./primitives";
+import { DepKind } from "./search/types";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -62,18 +66,21 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
     to: number;
     sites: EdgeSite[];
     mask: Uint32Array;
+    /** Lockdep's kinds of dependency seen on the edge (DepKind bits). */
+    deps: number;
   }
   const edges = new Map<string, Acc>();
-  for (const { site, from, to, common: occ } of facts.edges) {
+  for (const { site, from, to, deps, common: occ } of facts.edges) {
     const cpu = siteCpu[site]!;
     const pc = site - facts.siteBase[cpu]!;
     const ins = model.cpus[cpu]!.code[pc]!;
     const id = `${from}>${to}`;
     let acc = edges.get(id);
     if (!acc) {
-      acc = { from, to, sites: [], mask: new Uint32Array(facts.words).fill(0xffffffff) };
+      acc = { from, to, sites: [], mask: new Uint32Array(facts.words).fill(0xffffffff), deps: 0 };
       edges.set(id, acc);
     }
+    acc.deps |= deps;
     const alsoHeld = maskNames(occ, names).filter((n) => n !== names[from]);
     acc.sites.push({ cpu: model.cpus[cpu]!.name, span: ins.span, stack: ins.stack, alsoHeld });
     for (let w = 0; w < facts.words; w++) acc.mask[w]! &= occ[w]!;
@@ -83,7 +90,7 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
   for (const e of edges.values()) adjacency[e.from]!.push(e.to);
   for (const succ of adjacency) succ.sort((a, b) => a - b);
   const search = elementaryCycles(adjacency, limits);
-  const cycles = search.cycles;
+  const cycles = search.cycles.filter((cycle) => strongCycle(cycle.map((l, i) => edges.get(`${l}>${cycle[(i + 1) % cycle.length]}`)!.deps)));
 
   // Per deadlock, per site, the lock classes its statement acquires (a flush
   // on an ordered queue: its (work_completion) and its queue's (wq_completion)).
@@ -133,4 +140,31 @@ export function maskNames(mask: Uint32Array, names: readonly string[]): string[]
   const out: string[] = [];
   for (let l = 0; l < names.length; l++) if (mask[l >>> 5]! & (1 << (l & 31))) out.push(names[l]!);
   return out;
+}
+
+/**
+ * Is a cycle whose edges have the kinds of dependency `deps` (DepKind bits,
+ * in order, the last edge leading back to the first) one of lockdep's
+ * strong cycles: can each edge be given one of its kinds so that no edge
+ * taking its lock as a recursive read (-(*R)->) is followed, around the
+ * cycle, by one that holds that lock shared (-(S*)->)? (check_noncircular()
+ * with hlock_conflict(): a cycle of recursive reads and shared holds is no
+ * deadlock, the readers share.)
+ */
+export function strongCycle(deps: readonly number[]): boolean {
+  const R = DepKind.SR | DepKind.ER;
+  const S = DepKind.SR | DepKind.SN;
+  // For each kind of the first edge, carry which kinds of the last edge
+  // can end the chain: its -(*R)-> or -(*N)-> ending (bit 1: R, bit 2: N).
+  for (const first of [DepKind.SR, DepKind.ER, DepKind.SN, DepKind.EN]) {
+    if (!(deps[0]! & first)) continue;
+    let ends = first & R ? 1 : 2;
+    for (let i = 1; i < deps.length && ends; i++) {
+      const allowed = ends & 2 ? deps[i]! : deps[i]! & ~S;
+      ends = (allowed & R ? 1 : 0) | (allowed & ~R ? 2 : 0);
+    }
+    // Around the cycle: the last edge into the first one's lock.
+    if (ends & 2 || (ends & 1 && !(first & S))) return true;
+  }
+  return false;
 }
