@@ -58,33 +58,7 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
   const { facts } = result;
   const names = lockClassNames(model);
   const lockCount = names.length;
-  const siteCpu: number[] = [];
-  model.cpus.forEach((c, i) => c.code.forEach(() => siteCpu.push(i)));
-
-  interface Acc {
-    from: number;
-    to: number;
-    sites: EdgeSite[];
-    mask: Uint32Array;
-    /** Lockdep's kinds of dependency seen on the edge (DepKind bits). */
-    deps: number;
-  }
-  const edges = new Map<string, Acc>();
-  for (const { site, from, to, deps, common: occ } of facts.edges) {
-    const cpu = siteCpu[site]!;
-    const pc = site - facts.siteBase[cpu]!;
-    const ins = model.cpus[cpu]!.code[pc]!;
-    const id = `${from}>${to}`;
-    let acc = edges.get(id);
-    if (!acc) {
-      acc = { from, to, sites: [], mask: new Uint32Array(facts.words).fill(0xffffffff), deps: 0 };
-      edges.set(id, acc);
-    }
-    acc.deps |= deps;
-    const alsoHeld = maskNames(occ, names).filter((n) => n !== names[from]);
-    acc.sites.push({ cpu: model.cpus[cpu]!.name, span: ins.span, stack: ins.stack, alsoHeld });
-    for (let w = 0; w < facts.words; w++) acc.mask[w]! &= occ[w]!;
-  }
+  const edges = edgesOf(model, result, names);
 
   const adjacency: number[][] = Array.from({ length: lockCount }, () => []);
   for (const e of edges.values()) adjacency[e.from]!.push(e.to);
@@ -134,6 +108,41 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
     cyclesComplete: search.complete,
     ...(search.stoppedBy ? { cyclesStoppedBy: search.stoppedBy } : {}),
   };
+}
+
+/** An edge of the graph as its occurrences add up. */
+interface Acc {
+  from: number;
+  to: number;
+  sites: EdgeSite[];
+  /** The locks held at every occurrence. */
+  mask: Uint32Array;
+  /** Lockdep's kinds of dependency seen on the edge (DepKind bits). */
+  deps: number;
+}
+
+/** The edges, keyed `from>to`, from the search's lock-order occurrences. */
+function edgesOf(model: Model, result: ExploreResult, names: readonly string[]): Map<string, Acc> {
+  const { facts } = result;
+  const siteCpu: number[] = [];
+  model.cpus.forEach((c, i) => c.code.forEach(() => siteCpu.push(i)));
+  const edges = new Map<string, Acc>();
+  for (const { site, from, to, deps, common: occ } of facts.edges) {
+    const cpu = siteCpu[site]!;
+    const pc = site - facts.siteBase[cpu]!;
+    const ins = model.cpus[cpu]!.code[pc]!;
+    const id = `${from}>${to}`;
+    let acc = edges.get(id);
+    if (!acc) {
+      acc = { from, to, sites: [], mask: new Uint32Array(facts.words).fill(0xffffffff), deps: 0 };
+      edges.set(id, acc);
+    }
+    acc.deps |= deps;
+    const alsoHeld = maskNames(occ, names).filter((n) => n !== names[from]);
+    acc.sites.push({ cpu: model.cpus[cpu]!.name, span: ins.span, stack: ins.stack, alsoHeld });
+    for (let w = 0; w < facts.words; w++) acc.mask[w]! &= occ[w]!;
+  }
+  return edges;
 }
 
 export function maskNames(mask: Uint32Array, names: readonly string[]): string[] {
