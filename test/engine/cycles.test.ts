@@ -59,6 +59,22 @@ describe("lock-order cycles", () => {
     );
   });
 
+  it("keep: only the cycles it keeps are listed and count toward the cap, the others still found", () => {
+    // (lockgraph.ts keeps lockdep's strong cycles: a graph full of weak ones must not crowd the strong ones out.)
+    const graphs = fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 25 })));
+    fc.assert(
+      fc.property(graphs, fc.constantFrom(2, MAX_CYCLES), ([n, edges], cap) => {
+        const adjacency = graph(n, edges);
+        const even = (c: readonly number[]): boolean => c.length % 2 === 0;
+        const search = elementaryCycles(adjacency, { keep: even }, cap);
+        const plain = plainCycles(adjacency, 1_000_000).filter(even);
+        expect(search.cycles).toEqual(plain.slice(0, cap));
+        expect(search.stoppedBy).toBe(plain.length <= cap ? undefined : "cap");
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+
   it("finds no cycle among 28 nested locks without walking their 2^26 paths", () => {
     const search = elementaryCycles(nested(28));
     expect(search).toMatchObject({ cycles: [], complete: true, stoppedBy: undefined });

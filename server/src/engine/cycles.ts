@@ -23,6 +23,8 @@ export interface CycleLimits {
   readonly deadline?: number;
   readonly isCancelled?: () => boolean;
   readonly workBudget?: number;
+  /** Only the cycles this keeps are listed, and only they count toward the cap. */
+  readonly keep?: (cycle: readonly number[]) => boolean;
 }
 
 export type CyclesStoppedBy = "cap" | "budget" | "time" | "cancelled";
@@ -143,8 +145,10 @@ class Johnson {
         const w = succ[next[top]!++]!;
         if (this.spend(1) || !inside(w)) continue;
         if (w === s) {
-          this.cycles.push([...path]);
+          // (A cycle not kept still unblocks its vertices: it exists.)
           found[top] = true;
+          if (this.limits.keep && !this.limits.keep(path)) continue;
+          this.cycles.push([...path]);
           if (this.cycles.length > this.maxCycles) this.stoppedBy = "cap";
         } else if (!blocked[w]) {
           blocked[w] = 1;
