@@ -3,7 +3,7 @@
 // states. Each of lockdep's strong cycles (kernel/locking/lockdep.c: no
 // dependency that takes its lock as a recursive read followed by one that
 // holds it shared, -(*R)-> -(S*)->; facts.ts records each edge's kinds)
-// is an inversion, classified as confirmed (a deadlock
+// is an inversion (only those count toward the cap), classified as confirmed (a deadlock
 // the search found involves exactly its locks), gated (every occurrence of
 // every edge holds a common outer lock, exclusively: facts.ts) or
 // unreached. The cycles come from cycles.ts, bounded by a cap, a work
@@ -16,6 +16,7 @@ import type { ExploreResult, FoundProblem } from "./explore";
 import { lockClassNames, type Frame, type Model } from "./model";
 import { semantics } from "./primitives";
 import { DepKind } from "./search/types";
+import { RCU_DOMAIN } from "../language/verbs";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -45,7 +46,7 @@ export interface LockGraph {
   readonly locks: readonly string[];
   readonly edges: readonly LockEdge[];
   readonly inversions: readonly Inversion[];
-  /** Every cycle of the graph is an inversion above (false: the search for them stopped early). */
+  /** Every strong cycle of the graph is an inversion above (false: the search for them stopped early). */
   readonly cyclesComplete: boolean;
   /** Why it stopped: after 100 cycles ("cap"), its work budget, the deadline, or cancellation. */
   readonly cyclesStoppedBy?: CyclesStoppedBy;
@@ -63,8 +64,8 @@ export function buildLockGraph(model: Model, result: ExploreResult, limits: Cycl
   const adjacency: number[][] = Array.from({ length: lockCount }, () => []);
   for (const e of edges.values()) adjacency[e.from]!.push(e.to);
   for (const succ of adjacency) succ.sort((a, b) => a - b);
-  const search = elementaryCycles(adjacency, limits);
-  const cycles = search.cycles.filter((cycle) => strongCycle(cycle.map((l, i) => edges.get(`${l}>${cycle[(i + 1) % cycle.length]}`)!.deps)));
+  const search = elementaryCycles(adjacency, { ...limits, keep: (cycle) => strongCycle(cycle.map((l, i) => edges.get(`${l}>${cycle[(i + 1) % cycle.length]}`)!.deps)) });
+  const cycles = search.cycles;
 
   // Per deadlock, per site, the lock classes its statement acquires (a flush
   // on an ordered queue: its (work_completion) and its queue's (wq_completion)).
@@ -126,8 +127,14 @@ function edgesOf(model: Model, result: ExploreResult, names: readonly string[]):
   const { facts } = result;
   const siteCpu: number[] = [];
   model.cpus.forEach((c, i) => c.code.forEach(() => siteCpu.push(i)));
+  // Lockdep records no dependency through RCU: rcu_read_lock() acquires
+  // with check=0, and synchronize_rcu() acquires nothing (include/linux/
+  // rcupdate.h rcu_lock_acquire(); its lockdep check is only a warning
+  // inside a section of its own).
+  const rcu = model.srcus.find((d) => d.name === RCU_DOMAIN)?.lockClass;
   const edges = new Map<string, Acc>();
   for (const { site, from, to, deps, common: occ } of facts.edges) {
+    if (from === rcu || to === rcu) continue;
     const cpu = siteCpu[site]!;
     const pc = site - facts.siteBase[cpu]!;
     const ins = model.cpus[cpu]!.code[pc]!;
