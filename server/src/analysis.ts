@@ -156,6 +156,7 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     const d = r.status === "confirmed" ? diagnostic("irqConfirmed", at, r.title, r.locks) : diagnostic("irqUnreached", at, r.title, r.locks, report.stats.complete);
     diagnostics.push(withRelated(report.stats.complete || r.status === "confirmed" ? d : withSeverity(d, "warning"), related));
   }
+  for (const s of report.sleepsInAtomic) diagnostics.push(diagnostic("sleepInAtomic", s.span, s.cpu, s.action, s.why));
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);

@@ -23,6 +23,9 @@ export type LockKind = "mutex" | "recursive mutex" | "spinlock" | "rwsem" | "rwl
 /** Has a read side (reader counts, `rlock`): an rwsem or an rwlock_t. */
 export const isReaderWriter = (kind: LockKind): boolean => kind === "rwsem" || kind === "rwlock";
 
+/** Spins rather than sleeps: a spinlock or an rwlock_t (holding one, a thread cannot sleep). */
+export const spins = (kind: LockKind): boolean => kind === "spinlock" || kind === "rwlock";
+
 export interface LockInfo {
   readonly name: string; // `L` or `L[obj]`
   readonly kind: LockKind;

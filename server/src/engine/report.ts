@@ -14,6 +14,7 @@ import type { IrqSiteFacts } from "./primitives/irq";
 import { CpuStatus, type Layout } from "./state";
 import { distancesTo } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
+import { sleepsInAtomic, type SleepInAtomic } from "./sleepReport";
 import { Growth } from "./search/growth";
 import { ValueEstimates } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
@@ -104,6 +105,8 @@ export interface EngineReport {
   readonly irqReports: readonly IrqReport[];
   /** Lockdep's irq usage of each lock held in some explored state, where the scenario has interrupt handlers: `IN-HARDIRQ-W`, `HARDIRQ-ON-W`, … */
   readonly irqUsage: readonly LockIrqUsage[];
+  /** Statements that may sleep, reached where their thread cannot (sleepReport.ts): the kernel's might_sleep() warning. */
+  readonly sleepsInAtomic: readonly SleepInAtomic[];
   readonly lockFacts: readonly SiteFacts[];
   readonly stats: Stats & {
     /** Every problem's trace is a shortest one (false only if the goal-directed search ran out of budget). */
@@ -196,6 +199,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
     problems: oncePerInterruptedTask(indexed.map((x) => x.p)),
     lockGraph,
     irqReports: irqReports(model, result, lockGraph),
+    sleepsInAtomic: sleepsInAtomic(model, result),
     irqUsage: lockIrqUsage(model, result),
     lockFacts: lockFacts(model, result),
     // Time to verdict includes the searches for shortest traces and the stuck analysis.

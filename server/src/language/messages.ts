@@ -789,6 +789,11 @@ export const catalogue = {
         ? `lockdep would report "${title}" on ${locks.join(" → ")}, but no interleaving of this scenario deadlocks through an interrupt on it.`
         : `lockdep would report "${title}" on ${locks.join(" → ")}; no deadlock on it found before the search stopped.`,
   },
+  sleepInAtomic: {
+    code: "RACE122",
+    severity: "warning",
+    text: (cpu: string, action: string, why: string) => `${cpu} may sleep in ${q(action)} ${why}: the kernel reports "BUG: sleeping function called from invalid context" (might_sleep()).`,
+  },
   irqConfirmed: {
     code: "RACE121",
     severity: "hint",

@@ -118,6 +118,7 @@ function completers(model: Model, c: number): { thread: number; pc: number }[] {
 
 /** `wait_for_completion C`: blocks until C's count is positive (or complete_all), then takes one. */
 export const waitForCompletionOp: OpSemantics<InstrOf<"wait_for_completion">> = {
+  sleeps: () => true,
   ...plain,
   waitsOn: (ins, model) => `completion ${model.completions[ins.completion]!.name}`,
   releasers: (ins, model) => completers(model, ins.completion),

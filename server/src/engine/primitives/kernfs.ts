@@ -290,6 +290,7 @@ function holdersSeen(model: Model, kn: number, thread: number, bits: number): Wa
 
 /** `kernfs_remove KN`: returns at once on a removed node; else deactivates KN, then waits until no active reference remains. */
 export const kernfsRemoveOp: OpSemantics<InstrOf<"kernfs_remove">> = {
+  sleeps: () => true,
   ...plain,
   successors: (ins) => [ins.next],
   releasedByWrites: true,
@@ -368,6 +369,7 @@ function removeSelfReturn(k: KernfsState, st: Uint8Array, cpu: number, kn: numbe
  * drain (which may see it done in between).
  */
 export const kernfsRemoveSelfOp: OpSemantics<InstrOf<"kernfs_remove_self">> = {
+  sleeps: () => true,
   ...plain,
   successors: (ins) => [ins.next, ins.alt],
   releasedByWrites: true,

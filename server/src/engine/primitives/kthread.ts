@@ -156,6 +156,7 @@ export const startKthreadOp: OpSemantics<InstrOf<"start_kthread">> = {
 
 /** `kthread_run T`: starts T; running it a second time (or after kthread_stop) is a misuse. */
 export const kthreadRunOp: OpSemantics<InstrOf<"kthread_run">> = {
+  sleeps: () => true,
   ...plain,
   status: () => CpuStatus.Enabled,
   step(m, st, _cpu, ins) {
@@ -172,6 +173,7 @@ export const kthreadRunOp: OpSemantics<InstrOf<"kthread_run">> = {
 
 /** `kthread_stop T`: sets T's stop flag, then waits until T has exited. */
 export const kthreadStopOp: OpSemantics<InstrOf<"kthread_stop">> = {
+  sleeps: () => true,
   ...plain,
   waitsOn: (ins, model) => `${model.kthreads[ins.kthread]!.name} to exit`,
   releasedByWrites: true,

@@ -7,7 +7,7 @@
 // a reader in an interrupt handler, which gets the lock as long as no writer
 // holds it (qrwlock's in_interrupt() rule).
 
-import { isReaderWriter, PC_DONE, type InstrBase, type Model } from "../model";
+import { isReaderWriter, PC_DONE, spins, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
 import { bitsFor, byOwners, LockMode, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
@@ -266,6 +266,8 @@ function promelaTakeRecursive(l: number, p: PromelaContext, next: number): strin
 }
 
 export const lockOp: OpSemantics<InstrOf<"lock">> = {
+  // A mutex or an rwsem sleeps; a spinlock or an rwlock_t spins.
+  sleeps: (ins, m) => !spins(m.locks[ins.lock]!.kind),
   ...acquire,
   unblockers: byOwners,
   status(m, st, cpu, ins, waitsFor) {
@@ -299,6 +301,8 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
 };
 
 export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
+  // A mutex or an rwsem sleeps; a spinlock or an rwlock_t spins.
+  sleeps: (ins, m) => !spins(m.locks[ins.lock]!.kind),
   ...acquire,
   // Behind a queued writer, a reader is also released when the current readers leave.
   unblockers(m, st, _cpu, ins, waitsFor) {

@@ -211,6 +211,7 @@ export const srcuReadUnlockOp: OpSemantics<InstrOf<"srcu_read_unlock">> = {
 
 /** `synchronize_srcu S` / `synchronize_rcu`: waits for the sections open at the call. */
 export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
+  sleeps: () => true,
   ...plain,
   releasedByWrites: true,
   recordBytes: (_ins, model) => maskBytes(model),

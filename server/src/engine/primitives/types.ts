@@ -93,6 +93,15 @@ export interface OpSemantics<I extends Instr> {
    */
   status(m: Layout, st: Uint8Array, cpu: number, ins: I, waitsFor: Int32Array): CpuStatus;
   /**
+   * The op may sleep: it calls might_sleep() (a mutex or rwsem taken, a
+   * flush, a stop, a wait for a completion, a synchronize, a removal, a
+   * kthread created). Where its thread cannot sleep there (a spinlock
+   * held, interrupts or softirqs off, in a handler, inside an RCU
+   * read-side section), the kernel reports "BUG: sleeping function called
+   * from invalid context" (engine/sleepReport.ts).
+   */
+  sleeps?(ins: I, model: Model): boolean;
+  /**
    * Blocked on others, the CPU waits for any one of `waitsFor` (a free
    * slot: one running item's end is enough), not for each of them (a lock's
    * holders): it is deadlocked only if all of them are (search/detect.ts).

@@ -630,6 +630,7 @@ const itemWait = {
 
 /** `flush_work W`: waits for the instance pending or running at the call; returns at once if W is idle. */
 export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
+  sleeps: () => true,
   ...itemWait,
   step(m, st, cpu, ins) {
     const waits = m.waits;
@@ -667,6 +668,7 @@ export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
  * does nothing (the kernel holds its PENDING bit).
  */
 export const cancelWorkSyncOp: OpSemantics<InstrOf<"cancel_work_sync">> = {
+  sleeps: () => true,
   ...itemWait,
   step(m, st, cpu, ins) {
     const waits = m.waits;
@@ -746,6 +748,7 @@ function queueSeen(model: Model, q: number, bits: number): WaitFacts {
 
 /** `flush_workqueue Q`: waits until every item queued on Q before the call has finished. */
 export const flushWorkqueueOp: OpSemantics<InstrOf<"flush_workqueue">> = {
+  sleeps: () => true,
   ...plain,
   unblockers: byOwners,
   releasedByWrites: true,
@@ -805,6 +808,7 @@ export const flushWorkqueueOp: OpSemantics<InstrOf<"flush_workqueue">> = {
  * misuse, as the kernel warns); a destroyed queue takes no more work.
  */
 const drain: OpSemantics<InstrOf<"drain_workqueue" | "destroy_workqueue">> = {
+  sleeps: () => true,
   ...plain,
   unblockers: byOwners,
   releasedByWrites: true,
