@@ -156,7 +156,12 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     const d = r.status === "confirmed" ? diagnostic("irqConfirmed", at, r.title, r.locks) : diagnostic("irqUnreached", at, r.title, r.locks, report.stats.complete);
     diagnostics.push(withRelated(report.stats.complete || r.status === "confirmed" ? d : withSeverity(d, "warning"), related));
   }
-  for (const s of report.sleepsInAtomic) diagnostics.push(diagnostic("sleepInAtomic", s.span, s.cpu, s.action, s.why));
+  for (const s of report.sleepsInAtomic) {
+    const d = diagnostic("sleepInAtomic", s.span, s.cpu, s.action, s.why);
+    // In imported code: at the innermost call in the scenario, as a problem's site.
+    const call = program.sources.inMain(s.span) ? undefined : ([...s.stack].reverse().find((f) => program.sources.inMain(f.call))?.call ?? importLine(program, s.span));
+    diagnostics.push(call ? placeElsewhere(d, program, call) : d);
+  }
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);

@@ -76,6 +76,17 @@ expect safe`),
     ).toEqual([]);
   });
 
+  it("a function called twice in atomic context is one statement: one warning (found by review: one per call)", () => {
+    expect(
+      warnings(`scenario "s"
+spinlock s
+mutex m
+fn f() { lock m; unlock m }
+cpu C0 { lock s; f(); f(); unlock s }
+expect safe`),
+    ).toEqual([`4: C0 may sleep in 'lock m' holding spinlock s: ${BUG}`]);
+  });
+
   it("a statement never reached in atomic context is not reported (the facts are of the explored states)", () => {
     expect(
       warnings(`scenario "s"

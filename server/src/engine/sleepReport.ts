@@ -3,9 +3,9 @@
 // op may sleep (OpSemantics.sleeps) that its thread reaches, in some
 // explored state, where it cannot sleep — in an interrupt handler, holding
 // a spinlock or an rwlock_t, with hardirqs or softirqs off, or inside an
-// RCU read-side section (a preempt-disabled one, or with preemptible RCU
-// rcu_note_context_switch()'s "Illegal context switch in RCU read-side
-// critical section"). From the lock facts (search/facts.ts), which are the
+// RCU read-side section (kernel/sched/core.c __might_resched(): a preempt
+// count, irqs disabled, or an RCU nesting depth; non-PREEMPT_RT, where
+// spinlock_t and rwlock_t spin). From the lock facts (search/facts.ts), which are the
 // thread's own state at its arrival, so reduced and full searches say the
 // same. A warning beside the verdict, not a problem: the kernel prints it
 // and goes on, and the search goes on as the code would.
@@ -54,7 +54,8 @@ export function sleepsInAtomic(model: Model, result: ExploreResult): SleepInAtom
                   : rcu !== undefined && held(rcu)
                     ? "inside an RCU read-side section"
                     : undefined;
-      if (why) out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, why });
+      // A function called twice in one thread is one statement twice over: one warning.
+      if (why && !out.some((o) => o.span.start === ins.span.start && o.span.end === ins.span.end && o.cpu === cpu.name && o.why === why)) out.push({ cpu: cpu.name, span: ins.span, stack: ins.stack, action: ins.text, why });
     });
   });
   return out;
