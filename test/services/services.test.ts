@@ -96,6 +96,15 @@ describe("completion", () => {
     expect(at("rtrylock s", "rtrylock ".length)).toEqual(["s"]);
   });
 
+  it("offers only spinlocks and rwlocks after §10's lock forms (a mutex or rwsem has none: RACE029), only rwlocks after their read forms", () => {
+    const code = "mutex m\nrwsem sem\nspinlock s\nrwlock r\ncpu C { lock_irqsave s; unlock_irqrestore s; rlock_bh r; runlock_bh r; lock m; unlock m }";
+    const cfe = analyzeFrontEnd(code);
+    const at = (needle: string): string[] => complete(code, code.indexOf(needle) + needle.length, cfe.ast, cfe.checked).map((c) => c.label);
+    expect(at("lock_irqsave ")).toEqual(["s", "r"]);
+    expect(at("rlock_bh ")).toEqual(["r"]);
+    expect(at("r; lock ")).toEqual(["m", "sem", "s", "r"]);
+  });
+
   it("offers keywords and names elsewhere", () => {
     const l = labels(text.indexOf("f(pf)"));
     expect(l).toContain("either");

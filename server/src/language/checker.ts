@@ -304,7 +304,7 @@ class Checker {
   private stmt(s: A.Stmt, ctx: Ctx): void {
     switch (s.kind) {
       case "LockStmt":
-        this.lockOp(s.op, s.lock, ctx);
+        this.lockOp(s.op, s.lock, ctx, s.irq);
         break;
       case "TrylockStmt":
         this.report(diagnostic("trylockOutsideIf", s.span, s.op));
@@ -387,11 +387,16 @@ class Checker {
     this.report(found.kind === "unknown" ? diagnostic("unknownPrimitive", r.name.span, TARGETS[kind].noun, name, TARGETS[kind].example(name)) : diagnostic("wrongTarget", r.name.span, verb, TARGETS[kind].noun, name, noun(found)));
   }
 
-  /** A lock statement or trylock: the lock, and the shared side only on an rwsem. */
-  private lockOp(op: A.LockOp | A.TrylockOp, lock: A.Ref, ctx: Ctx): void {
+  /** A lock statement or trylock: the lock, the shared side only on an rwsem or rwlock_t, §10's interrupt forms only on a lock that spins. */
+  private lockOp(op: A.LockOp | A.TrylockOp, lock: A.Ref, ctx: Ctx, irq?: A.LockStmt["irq"]): void {
     const sym = this.lockRef(lock, ctx);
     if (sym && (op === "rlock" || op === "runlock" || op === "rtrylock") && sym.decl.lockKind !== "rwsem" && sym.decl.lockKind !== "rwlock") {
       this.report(diagnostic("notRwsem", lock.name.span, op, lock.name.name, sym.decl.lockKind));
+    }
+    // spin_lock_irq() and friends exist for spinlocks and rwlock_t only: a mutex or an rwsem sleeps, which it cannot with interrupts off.
+    if (sym && irq && sym.decl.lockKind !== "spinlock" && sym.decl.lockKind !== "rwlock") {
+      const form = irq === "irqsave" ? (op === "unlock" || op === "runlock" ? `${op}_irqrestore` : `${op}_irqsave`) : `${op}_${irq}`;
+      this.report(diagnostic("irqFormOnSleepingLock", lock.name.span, form, lock.name.name, sym.decl.lockKind));
     }
   }
 

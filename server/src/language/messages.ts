@@ -504,6 +504,12 @@ export const catalogue = {
     text: (name: string, known: readonly string[]) =>
       `${q(name)} has one instance per object; say which, e.g. '${name}[${known[0] ?? "obj"}]'.`,
   },
+  irqFormOnSleepingLock: {
+    code: "RACE029",
+    severity: "error",
+    text: (form: string, name: string, kind: string) =>
+      `'${form}' is for a spinlock or an rwlock_t (the kernel's spin_lock_irq() and friends), but ${q(name)} is ${article(kind)}, which sleeps and cannot be taken with interrupts or softirqs off; use '${form.replace(/_(irqsave|irqrestore|irq|bh)$/, "")}'.`,
+  },
   notRwsem: {
     code: "RACE024",
     severity: "error",

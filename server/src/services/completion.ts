@@ -44,11 +44,15 @@ export function complete(text: string, offset: number, file: A.SourceFile, check
   const locks = [...scope.globals.values()].filter((s) => s.kind === "lock");
   const lockEntry = (s: (typeof locks)[number]): CompletionEntry => ({ label: s.decl.name.name, kind: "lock", detail: s.decl.lockKind + (s.decl.instances ? `[${s.decl.instances.map((i) => i.name).join(", ")}]` : "") });
 
-  // A lock operation (and §10's forms, `lock_irqsave L`) then a space, or `held(`/`locked(`: the locks; the read side only on rwsems and rwlocks.
+  // A lock operation (and §10's forms, `lock_irqsave L`) then a space, or `held(`/`locked(`: the locks; the read side only on rwsems and rwlocks, §10's forms only on spinlocks and rwlocks (RACE029).
   const lockOp = /\b(r?(?:un)?lock(?:_irq|_irqsave|_irqrestore|_bh)?|r?trylock)[ \t]+[A-Za-z_0-9]*$|\b(?:held|locked)\s*\(\s*[A-Za-z_0-9]*$/.exec(before);
   if (lockOp) {
     const shared = lockOp[1] !== undefined && /^(?:rlock|runlock|rtrylock)/.test(lockOp[1]);
-    return locks.filter((s) => !shared || s.decl.lockKind === "rwsem" || s.decl.lockKind === "rwlock").map(lockEntry);
+    const irqForm = lockOp[1] !== undefined && /_(?:irq|irqsave|irqrestore|bh)$/.test(lockOp[1]);
+    return locks
+      .filter((s) => !shared || s.decl.lockKind === "rwsem" || s.decl.lockKind === "rwlock")
+      .filter((s) => !irqForm || s.decl.lockKind === "spinlock" || s.decl.lockKind === "rwlock")
+      .map(lockEntry);
   }
   // §10: `irq H on C { … }`: `on` after the handler's name, then the CPUs.
   const handler = /(?:^|\n)[ \t]*(?:irq|softirq)[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]+(on[ \t]+)?[A-Za-z_0-9]*$/.exec(before);
