@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeFrontEnd } from "../../server/src/analysis";
 import { importLockdep, type ImportedScenario } from "../../server/src/import";
 import { catalogue } from "../../server/src/language/messages";
+import { natureOf } from "../../server/src/import/writeAs";
 import { summarize } from "../helpers";
 import { checkBoth, confirmedIrqReports, deadlockLocks, fixture, inNoise, splat, withoutTimestamps } from "./splats";
 
@@ -173,6 +174,15 @@ describe("reports made for the cases the splats lack", () => {
       expect(checkBoth(s.text).reduced.verdict).toBe("deadlock");
     }
     expect(all[0]!.lastLine).toBeLessThan(all[1]!.firstLine);
+  });
+});
+
+describe("a lock class's nature from its evidence", () => {
+  it("a class read somewhere and used in an interrupt handler spins: an rwlock_t, not an rwsem (which takes none of §10's lock forms)", () => {
+    const read = { wait: undefined, readTaken: true, spins: false, rwlock: false, rwsemOp: false };
+    expect(natureOf("&foo->lock", { ...read, usage: "-.-." })).toBe("rwlock");
+    expect(natureOf("&foo->sem", { ...read, usage: "++++" })).toBe("rwsem");
+    expect(natureOf("&foo->lock", { ...read, readTaken: false, usage: "-..." })).toBe("spinlock");
   });
 });
 

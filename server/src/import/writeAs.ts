@@ -251,7 +251,8 @@ export function natureOf(cls: string, e: Evidence): Nature {
   if (/^fs_reclaim$|^mmu_notifier_invalidate_range_start$|^memalloc/.test(cls)) return "reclaim";
   if (/^\(.*\)$/.test(cls) || /^rcu_callback$/.test(cls)) return "map";
   if (e.rwlock) return "rwlock";
-  if (e.rwsemOp || e.readTaken || usageHasRead(e.usage)) return e.spins ? "rwlock" : "rwsem";
+  // Used in an interrupt handler, it spins: an rwlock_t, never an rwsem (which would sleep there, and take none of §10's lock forms: RACE029).
+  if (e.rwsemOp || e.readTaken || usageHasRead(e.usage)) return e.spins || usedInIrq(e.usage) ? "rwlock" : "rwsem";
   if (e.spins || usedInIrq(e.usage) || e.wait === "2:2") return "spinlock";
   return "mutex";
 }
