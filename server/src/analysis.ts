@@ -10,11 +10,11 @@ import { threadCount } from "./language/binder";
 import { catalogue, diagnostic, relatedText, withRelated, withSeverity, type CycleRelation, type Diagnostic, type Related } from "./language/messages";
 import { loadProgram, type Program, type SourceContext } from "./language/program";
 import { importLine, placeElsewhere, placeFrontEnd } from "./language/relocate";
-import { span } from "./language/span";
+import { span, type Span } from "./language/span";
 import { diskHost } from "./files";
 import { compile, CompileError } from "./engine/compile";
 import type { ExploreOptions, ProblemKind } from "./engine/explore";
-import type { Model } from "./engine/model";
+import type { Frame, Model } from "./engine/model";
 import { runEngine, type EngineReport, type Problem } from "./engine/report";
 import { coverage, vacuityDiagnostics, type Coverage } from "./coverage";
 import { lockdepReportDiagnostic } from "./import/editor";
@@ -156,12 +156,7 @@ function judge(frontEnd: FrontEnd, model: Model, report: EngineReport, expectati
     const d = r.status === "confirmed" ? diagnostic("irqConfirmed", at, r.title, r.locks) : diagnostic("irqUnreached", at, r.title, r.locks, report.stats.complete);
     diagnostics.push(withRelated(report.stats.complete || r.status === "confirmed" ? d : withSeverity(d, "warning"), related));
   }
-  for (const s of report.sleepsInAtomic) {
-    const d = diagnostic("sleepInAtomic", s.span, s.cpu, s.action, s.why);
-    // In imported code: at the innermost call in the scenario, as a problem's site.
-    const call = program.sources.inMain(s.span) ? undefined : ([...s.stack].reverse().find((f) => program.sources.inMain(f.call))?.call ?? importLine(program, s.span));
-    diagnostics.push(call ? placeElsewhere(d, program, call) : d);
-  }
+  for (const s of report.sleepsInAtomic) diagnostics.push(inScenario(diagnostic("sleepInAtomic", s.span, s.cpu, s.action, s.why), s, program));
   for (const inv of report.lockGraph.inversions) {
     if (inv.status === "confirmed") continue;
     const at = inv.edges[0]?.sites[0]?.span ?? span(0, 0);
@@ -244,12 +239,14 @@ export function problemCode(kind: Problem["kind"]): string {
 export function problemDiagnostics(p: Problem, expected: boolean, program?: Pick<Program, "sources" | "via">): Diagnostic[] {
   const id = problemCodes[p.kind];
   const sites = p.kind === "deadlock" ? p.sites : [p.sites[0]!];
-  return sites.map((site) => {
-    const d = siteDiagnostic(p, site, id, expected);
-    if (!program || program.sources.inMain(site.span)) return d;
-    const call = [...site.stack].reverse().find((f) => program.sources.inMain(f.call))?.call;
-    return placeElsewhere(d, program, call ?? importLine(program, site.span));
-  });
+  return sites.map((site) => inScenario(siteDiagnostic(p, site, id, expected), site, program));
+}
+
+/** A diagnostic at a statement in imported code, placed at the innermost call in the scenario on the way there (else at the import). */
+function inScenario(d: Diagnostic, site: { readonly span: Span; readonly stack: readonly Frame[] }, program?: Pick<Program, "sources" | "via">): Diagnostic {
+  if (!program || program.sources.inMain(site.span)) return d;
+  const call = [...site.stack].reverse().find((f) => program.sources.inMain(f.call))?.call;
+  return placeElsewhere(d, program, call ?? importLine(program, site.span));
 }
 
 function siteDiagnostic(p: Problem, site: Problem["sites"][number], id: (typeof problemCodes)[Problem["kind"]], expected: boolean): Diagnostic {
