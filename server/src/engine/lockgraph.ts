@@ -13,10 +13,9 @@
 import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
-import { lockClassNames, type Frame, type Model } from "./model";
+import { lockClassNames, rcuLockClass, type Frame, type Model } from "./model";
 import { semantics } from "./primitives";
-import { DepKind } from "./search/types";
-import { RCU_DOMAIN } from "../language/verbs";
+import { DepKind, R_DEPS, S_DEPS } from "./search/types";
 
 export interface EdgeSite {
   readonly cpu: string;
@@ -131,7 +130,7 @@ function edgesOf(model: Model, result: ExploreResult, names: readonly string[]):
   // with check=0, and synchronize_rcu() acquires nothing (include/linux/
   // rcupdate.h rcu_lock_acquire(); its lockdep check is only a warning
   // inside a section of its own).
-  const rcu = model.srcus.find((d) => d.name === RCU_DOMAIN)?.lockClass;
+  const rcu = rcuLockClass(model);
   const edges = new Map<string, Acc>();
   for (const { site, from, to, deps, common: occ } of facts.edges) {
     if (from === rcu || to === rcu) continue;
@@ -168,19 +167,17 @@ export function maskNames(mask: Uint32Array, names: readonly string[]): string[]
  * deadlock, the readers share.)
  */
 export function strongCycle(deps: readonly number[]): boolean {
-  const R = DepKind.SR | DepKind.ER;
-  const S = DepKind.SR | DepKind.SN;
   // For each kind of the first edge, carry which kinds of the last edge
   // can end the chain: its -(*R)-> or -(*N)-> ending (bit 1: R, bit 2: N).
   for (const first of [DepKind.SR, DepKind.ER, DepKind.SN, DepKind.EN]) {
     if (!(deps[0]! & first)) continue;
-    let ends = first & R ? 1 : 2;
+    let ends = first & R_DEPS ? 1 : 2;
     for (let i = 1; i < deps.length && ends; i++) {
-      const allowed = ends & 2 ? deps[i]! : deps[i]! & ~S;
-      ends = (allowed & R ? 1 : 0) | (allowed & ~R ? 2 : 0);
+      const allowed = ends & 2 ? deps[i]! : deps[i]! & ~S_DEPS;
+      ends = (allowed & R_DEPS ? 1 : 0) | (allowed & ~R_DEPS ? 2 : 0);
     }
     // Around the cycle: the last edge into the first one's lock.
-    if (ends & 2 || (ends & 1 && !(first & S))) return true;
+    if (ends & 2 || (ends & 1 && !(first & S_DEPS))) return true;
   }
   return false;
 }

@@ -7,6 +7,7 @@
 import { unreachable } from "../language/ast";
 import type { Callee } from "../language/referent";
 import type { Span } from "../language/span";
+import { RCU_DOMAIN } from "../language/verbs";
 import type { FlowInstr } from "./primitives/flow";
 import type { LockInstr } from "./primitives/locks";
 import type { VarInstr } from "./primitives/vars";
@@ -192,6 +193,11 @@ export interface Model {
   readonly srcus: readonly NamedInfo[];
   readonly handlers: readonly HandlerInfo[];
   readonly pseudoLocks: readonly PseudoLockInfo[];
+}
+
+/** The lock class of the built-in RCU domain (`rcu_read_lock` sections), if the scenario uses RCU. */
+export function rcuLockClass(model: Model): number | undefined {
+  return model.srcus.find((d) => d.name === RCU_DOMAIN)?.lockClass;
 }
 
 /** Every lock class by index: the locks, then the pseudo-locks. */

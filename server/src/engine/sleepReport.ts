@@ -11,12 +11,11 @@
 // and goes on, and the search goes on as the code would.
 
 import type { Frame } from "./model";
-import { lockClassNames, spins, type Model } from "./model";
+import { lockClassNames, rcuLockClass, spins, type Model } from "./model";
 import type { ExploreResult } from "./explore";
 import type { Span } from "../language/span";
 import { semantics } from "./primitives";
 import { IrqSeen } from "./primitives/irq";
-import { RCU_DOMAIN } from "../language/verbs";
 
 export interface SleepInAtomic {
   readonly cpu: string;
@@ -31,7 +30,7 @@ export function sleepsInAtomic(model: Model, result: ExploreResult): SleepInAtom
   const { facts } = result;
   const names = lockClassNames(model);
   const w = facts.words;
-  const rcu = model.srcus.find((d) => d.name === RCU_DOMAIN)?.lockClass;
+  const rcu = rcuLockClass(model);
   const out: SleepInAtomic[] = [];
   model.cpus.forEach((cpu, c) => {
     cpu.code.forEach((ins, pc) => {
