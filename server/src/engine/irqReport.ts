@@ -31,7 +31,7 @@ import type { Span } from "../language/span";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { LockGraph } from "./lockgraph";
 import type { Frame, Model } from "./model";
-import { DepKind, IrqUsage } from "./search/types";
+import { DepKind, E_DEPS, IrqUsage, N_DEPS, R_DEPS, S_DEPS } from "./search/types";
 
 export type IrqReportKind = "inconsistent" | "safe-unsafe" | "inversion";
 
@@ -126,11 +126,6 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   }
   return out;
 }
-
-const R_DEPS = DepKind.SR | DepKind.ER;
-const N_DEPS = DepKind.SN | DepKind.EN;
-const S_DEPS = DepKind.SR | DepKind.SN;
-const E_DEPS = DepKind.ER | DepKind.EN;
 
 /**
  * Lockdep's strong dependency paths from lock `s` (kernel/locking/lockdep.c

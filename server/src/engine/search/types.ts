@@ -189,6 +189,12 @@ export const enum DepKind {
   EN = 8,
 }
 
+/** The kinds that take the next lock as a recursive read (-(*R)->), or not (-(*N)->); that leave the lock held shared (-(S*)->), or exclusively (-(E*)->). */
+export const R_DEPS = DepKind.SR | DepKind.ER;
+export const N_DEPS = DepKind.SN | DepKind.EN;
+export const S_DEPS = DepKind.SR | DepKind.SN;
+export const E_DEPS = DepKind.ER | DepKind.EN;
+
 export interface ExploreResult {
   /** The first state where no CPU can move and one is unfinished (SPIN's invalid end state), or -1. */
   readonly stuckState: number;
