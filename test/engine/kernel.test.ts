@@ -288,3 +288,97 @@ describe("the lock-order graph through SRCU and RCU, as lockdep records it", () 
     expect(rcu.red.report!.lockGraph.edges.map((e) => `${e.from} → ${e.to}`)).toEqual([]);
   });
 });
+
+describe("consolidated RCU: synchronize_rcu also waits for atomic regions (Documentation/RCU/checklist.rst, item 7; v4.20 on)", () => {
+  it("a spinlock section open at the call holds the grace period off: spinning in it for the caller is a hang", () => {
+    // C0 locks A (1), C1 calls synchronize_rcu and waits for C0 (2); C0
+    // then waits for a flag only C1 sets after it returns.
+    const o = outcome(`
+      spinlock A
+      var flag = false
+      cpu C0 { lock A; wait until flag; unlock A }
+      cpu C1 { synchronize_rcu; flag = true }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [C0,C1] 2 steps"], states: 9, reduced: 3 });
+    expect(steps(o.red)).toEqual(["C0: lock A", "C1: synchronize_rcu → waits for C0 (holding A)"]);
+    expect(o.red.report!.problems[0]!.message).toBe(
+      "Hang: C0 is stuck at 'wait until flag', which only C1 writes; C1 waits for an RCU grace period, which C0 (holding A) holds off; nothing can ever let them go on.",
+    );
+  });
+
+  it("returns only once every region open at the call has ended: hardirqs off, softirqs off, an rwlock_t read-held, a handler running", () => {
+    const regions = outcome(`
+      rwlock R
+      var a = 0
+      var b = 0
+      var c = 0
+      var go = false
+      cpu C0 { local_irq_disable; a = 1; wait until go; a = 2; local_irq_enable }
+      cpu C1 { local_bh_disable; b = 1; wait until go; b = 2; local_bh_enable }
+      cpu C2 { rlock R; c = 1; wait until go; c = 2; runlock R }
+      cpu S {
+        wait until a == 1 && b == 1 && c == 1
+        go = true
+        synchronize_rcu
+        assert a == 2 && b == 2 && c == 2
+      }
+      expect safe`);
+    expect(pick(regions)).toEqual({ verdict: "safe", problems: [], states: 158, reduced: 67 });
+    const handler = outcome(`
+      var d = 0
+      irq H on C0 { d = 1; d = 2 }
+      cpu C0 { wait until d == 2 }
+      cpu S { wait until d != 0; synchronize_rcu; assert d == 2 }
+      expect safe`);
+    expect(pick(handler)).toEqual({ verdict: "safe", problems: [], states: 15, reduced: 4 });
+  });
+
+  it("an rcu_read_unlock inside a spinlock section leaves it a reader; a region entered after the call does not delay it", () => {
+    const o = outcome(`
+      spinlock A
+      var x = 0
+      var round = 0
+      cpu C0 {
+        rcu_read_lock; lock A; x = 1; rcu_read_unlock; x = 2; unlock A
+        wait until round == 1
+        lock A; x = 1; x = 2; unlock A
+      }
+      cpu C1 {
+        wait until x != 0
+        synchronize_rcu
+        assert x == 2
+        round = 1
+        synchronize_rcu
+        assert x != 1
+      }
+      expect safe`);
+    // Only the second assert fails, after C0's first section (6 steps),
+    // C1's wait, call (no reader: returns), assert, round = 1 and second
+    // call (5), C0's wait, lock A and x = 1 (3), and the assert.
+    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [C1] 15 steps"], states: 42, reduced: 16 });
+    expect(o.red.report!.problems[0]!.message).toBe("Assertion failed on C1: assert x != 1.");
+  });
+
+  it("the caller's own region does not delay it (RACE122 says it may sleep there), nor a CPU waiting at spin_lock", () => {
+    const o = outcome(`
+      spinlock A
+      cpu C0 { lock A; synchronize_rcu; unlock A }
+      cpu C1 { lock A; unlock A }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 10, reduced: 2 });
+    expect(o.red.report!.sleepsInAtomic.map((s) => `${s.cpu}: ${s.action}: ${s.why}`)).toEqual(["C0: synchronize_rcu: holding spinlock A"]);
+  });
+
+  it("SRCU is not consolidated: synchronize_srcu waits for its own domain's sections only", () => {
+    const o = outcome(`
+      srcu S
+      spinlock A
+      var flag = false
+      cpu C0 { lock A; wait until flag; unlock A }
+      cpu C1 { synchronize_srcu S; flag = true }
+      cpu C2 { synchronize_rcu }
+      expect safe`);
+    // C2's synchronize_rcu may wait for C0's section of A, which ends once C1's synchronize_srcu has returned.
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 21, reduced: 4 });
+  });
+});

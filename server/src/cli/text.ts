@@ -117,6 +117,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
       if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
       if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
+      if (s.atomic && s.atomic.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
       if (s.pending && s.pending.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.pending.map(label).join(" and ")} ${s.pending.length === 1 ? "is" : "are"} queued and will hold it once ${s.pending.length === 1 ? "it runs" : "they run"}.`);
       out.push("");
     }

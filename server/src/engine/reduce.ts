@@ -198,6 +198,7 @@ export class Reduction {
         // successors touches (a queued rwsem writer blocks new readers).
         const sink = this.sink(own, (b + pc) * lw, (b + pc) * vw, silent, readOnly);
         semantics(ins).access(ins, sink, this.layout, c);
+        if (this.layout.quiescing?.[c]![pc]) this.layout.p.srcus.quiescingAccess(sink);
         for (const part of this.layout.parts) part.threadAccess?.(c, sink);
         // A step that ends the thread's body also does what its end does (a work item's run ends);
         // one that can stop it at an error, what stopping does (a kthread stopped so has exited).

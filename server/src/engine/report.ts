@@ -54,6 +54,8 @@ export interface ProblemSite {
   readonly notALock?: boolean;
   /** Threads it waits for that do not hold `waitsFor` yet: a work item pending, not started. */
   readonly pending?: readonly string[];
+  /** Threads a synchronize_rcu waits for in an atomic region (consolidated RCU), each with why: `C0 (holding A)`. */
+  readonly atomic?: readonly string[];
   /** For a wait on threads that is not a lock (kthread_stop, a completion): the threads whose steps could end it. */
   readonly waitsOn?: readonly string[];
   /** A synchronize: lockdep prints its wait as `sync(S)`. */
@@ -436,19 +438,23 @@ function describeSite(at: SiteContext, s: FoundProblem["sites"][number]): Proble
  * one problem need not share. Where nobody holds it, those it waits for
  * are pending (a work item holds its pseudo-lock only once it runs).
  */
-function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefined, blockedOn: number): { heldBy: string[]; extra: Pick<ProblemSite, "notALock" | "pending" | "waitsOn" | "sync"> } {
+function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefined, blockedOn: number): { heldBy: string[]; extra: Pick<ProblemSite, "notALock" | "pending" | "atomic" | "waitsOn" | "sync"> } {
   const { layout, model } = at;
+  const sem = semantics(ins);
+  const atomic: string[] = [];
   const holders = l === undefined ? 0 : [...at.pseudoHeld].reduce((m, [t, ls]) => (ls.includes(l) ? m | (1 << t) : m), 0);
   const heldBy: string[] = [];
   const pending: string[] = [];
   for (let c = 0; c < layout.cpuCount; c++) {
+    const why = holders & (1 << c) || !(blockedOn & (1 << c)) ? undefined : sem.awaitedWhy?.(ins, layout, at.st, c);
     if (holders & (1 << c)) heldBy.push(at.cpuName(c));
+    else if (why !== undefined) atomic.push(`${at.cpuName(c)} (${why})`);
     else if (l !== undefined && holders === 0 && blockedOn & (1 << c)) pending.push(at.cpuName(c));
   }
-  const sync = semantics(ins).acquires(ins, model)?.sync === true;
+  const sync = sem.acquires(ins, model)?.sync === true;
   const waitsOn: string[] = [];
   if (l === undefined) for (let c = 0; c < layout.cpuCount; c++) if (c !== me && blockedOn & (1 << c)) waitsOn.push(at.cpuName(c));
-  return { heldBy, extra: { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) } };
+  return { heldBy, extra: { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(atomic.length > 0 ? { atomic } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) } };
 }
 
 /** How a site at a thread's end is named. */
@@ -548,6 +554,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.interrupted ? { interrupted: s.interrupted } : {}),
     ...(s.on ? { on: s.on } : {}),
     ...(s.pending ? { pending: s.pending } : {}),
+    ...(s.atomic ? { atomic: s.atomic } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

@@ -33,6 +33,12 @@ export class Layout {
   /** Per thread: the pc its body's end goes to (PC_DONE; 0, its `start W`, for a work item). */
   readonly endPc: Int32Array;
   private readonly codes: readonly (readonly Instr[])[];
+  /**
+   * Per thread and pc: does the step enter or leave a region consolidated
+   * RCU waits for (primitives/srcu.ts)? Undefined where no synchronize_rcu
+   * waits for such regions.
+   */
+  readonly quiescing: readonly Uint8Array[] | undefined;
   /** Each statement's semantics, looked up once (the hot path calls through it). */
   private readonly sems: readonly (readonly OpSemantics<Instr>[])[];
 
@@ -62,6 +68,9 @@ export class Layout {
     this.endPc = Int32Array.from(model.cpus.map((c) => (c.kind === "work" ? 0 : PC_DONE)));
     this.ending = parts.filter((part) => part.threadEnd !== undefined);
     this.gating = model.cpus.map((_, t) => parts.filter((part) => part.gates?.includes(t)));
+    this.quiescing = this.p.srcus.waitsForAtomic
+      ? model.cpus.map((c, t) => Uint8Array.from(c.code, (ins, pc) => (c.kind === "irq" || c.kind === "softirq" || this.sems[t]![pc]!.atomicContext?.(ins, model) ? 1 : 0)))
+      : undefined;
     for (const part of parts) part.link?.(this);
   }
 
@@ -167,12 +176,19 @@ export class Layout {
   step(st: Uint8Array, cpu: number, choice: number): StepResult {
     const pc = this.pc(st, cpu);
     const next = this.sems[cpu]![pc]!.step(this, st, cpu, this.codes[cpu]![pc]!, choice);
+    if (this.quiescing?.[cpu]![pc]) this.afterAtomic(st, cpu, pc, next);
     if (next < 0) {
       this.setPc(st, cpu, pc | PC_STOPPED_FLAG);
       return -next as StepResult;
     }
     this.setPc(st, cpu, next);
     return next === this.endPc[cpu] ? this.threadEnd(st, cpu) : StepResult.Ok;
+  }
+
+  /** After a step that may leave an atomic region (`quiescing`): the thread, at its new pc, may be quiescent for RCU. */
+  private afterAtomic(st: Uint8Array, cpu: number, pc: number, next: number): void {
+    this.setPc(st, cpu, next < 0 ? pc | PC_STOPPED_FLAG : next);
+    this.p.srcus.quiesce(st, cpu);
   }
 
   /** Thread `cpu`'s body has just ended: each part's bookkeeping, then what was left behind. */

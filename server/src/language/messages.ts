@@ -137,6 +137,8 @@ export interface SiteWords {
   readonly notALock?: boolean;
   /** Work items it waits for that are pending, not started: they hold `waitsFor` only once they run. */
   readonly pending?: readonly string[];
+  /** Threads a synchronize_rcu waits for in an atomic region, with why: `C0 (holding A)`. */
+  readonly atomic?: readonly string[];
   /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
   readonly interrupted?: string;
   /** §10: an interrupt handler's site: the CPU it runs on. */
@@ -190,12 +192,15 @@ function waiting(s: SiteWords): string {
   if (s.notALock) return `waits for ${s.waitsFor}${inCall(s)}`;
   const pending = s.pending && s.pending.length > 0 ? `${joined(s.pending)} (pending, not started)` : "";
   if (pending && s.heldBy.length === 0) return `waits for ${s.waitsFor}${inCall(s)}, which ${pending} will hold once it runs`;
+  // Consolidated RCU: a grace period also waits for preemption, softirqs or hardirqs disabled.
+  const atomic = s.atomic && s.atomic.length > 0 ? `an RCU grace period, which ${joined(s.atomic)} ${s.atomic.length === 1 ? "holds" : "hold"} off` : "";
+  if (atomic && s.heldBy.length === 0) return `waits for ${atomic}${inCall(s)}`;
   const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${joined(s.heldBy)}` : "";
   if (s.behind && s.behind.length > 0) {
     return `waits to read ${s.waitsFor}${inCall(s)} behind the queued writer ${joined(s.behind)}${held ? ` (it is ${held})` : ""}`;
   }
   const verb = s.wants === "read" ? "waits to read" : s.wants === "write" ? "waits to write" : "waits for";
-  return `${verb} ${s.waitsFor}${inCall(s)}${held ? `, ${held}` : ""}${pending ? `, and for ${pending}` : ""}`;
+  return `${verb} ${s.waitsFor}${inCall(s)}${held ? `, ${held}` : ""}${pending ? `, and for ${pending}` : ""}${atomic ? `, and for ${atomic}` : ""}`;
 }
 
 /** For a CPU stuck at `wait until e`: who could make `e` true. */
@@ -233,7 +238,7 @@ function stuckPart(s: SiteWords): string {
   if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${inCall(s)} and can never finish`;
   if (s.waitsOn) return `${s.cpu} waits for ${s.waitsOn.what} at '${s.action}'${inCall(s)}${releasersNote(s.waitsOn)}`;
   if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${inCall(s)}${writersNote(s.writers)}`;
-  const who = s.notALock || (s.pending?.length ?? 0) > 0 || (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+  const who = s.notALock || (s.pending?.length ?? 0) > 0 || (s.atomic?.length ?? 0) > 0 || (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
   return `${s.cpu} ${waiting(s)}${who}`;
 }
 

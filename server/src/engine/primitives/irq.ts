@@ -179,6 +179,27 @@ export class IrqState implements StatePart {
     return this.kinds[t] === "irq" || this.kinds[t] === "softirq" || this.bh(st, t) > 0 || this.hardOff(st, t);
   }
 
+  /**
+   * Is context `t` one RCU's grace period waits for as a reader (a
+   * consolidated-RCU quiescent state is not possible there): a handler
+   * running, or a task with hardirqs or softirqs disabled (srcu.ts).
+   */
+  atomic(st: Uint8Array, t: number): boolean {
+    return this.kinds[t] === "irq" || this.kinds[t] === "softirq" ? this.running(st, t) : this.bh(st, t) > 0 || this.irqOff(st, t);
+  }
+
+  /** Promela: atomic() for thread t in the state as it is. */
+  promelaAtomicNow(t: number): string {
+    if (this.kinds[t] === "irq" || this.kinds[t] === "softirq") return `h_run[${t}] == 1`;
+    return this.at[t]! >= 0 ? `(irq_off[${t}] != 0 || irq_bh[${t}] != 0)` : "0";
+  }
+
+  /** Promela: atomic() for thread t after a jump of its to `to` (a handler runs until it jumps to its end). */
+  promelaAtomic(t: number, to: number): string {
+    if (this.kinds[t] === "irq" || this.kinds[t] === "softirq") return to === PC_DONE || (to & PC_STOPPED_FLAG) !== 0 ? "0" : "1";
+    return this.at[t]! >= 0 ? `(irq_off[${t}] != 0 || irq_bh[${t}] != 0)` : "0";
+  }
+
   /** Has handler thread `h` fired and not yet returned? */
   private running(st: Uint8Array, h: number): boolean {
     const pc = this.layout!.pc(st, h);
@@ -570,6 +591,7 @@ const WORDS: Readonly<Record<StateOp["op"], string>> = {
 
 const stateOp: OpSemantics<StateOp> = {
   unblockers: byOwners,
+  atomicContext: () => true,
   successors: one,
   choices: () => 1,
   status: () => CpuStatus.Enabled,
@@ -596,6 +618,7 @@ export const bhEnableOp: OpSemantics<InstrOf<"bh_enable">> = stateOp;
 /** `unlock_irq L`, `unlock_irqrestore L`, `unlock_bh L` (and the `runlock_` forms): the unlock, then the interrupt state, one step. */
 export const irqUnlockOp: OpSemantics<InstrOf<"irq_unlock">> = {
   unblockers: byOwners,
+  atomicContext: () => true,
   successors: one,
   choices: () => 1,
   status: () => CpuStatus.Enabled,

@@ -228,10 +228,13 @@ const two = (ins: { readonly next: number; readonly alt: number }): readonly num
 /** Every operation on an rwsem is `try` for the reduction: readers, writers and the queue interact. */
 const modeOf = (m: Layout, lock: number, mode: LockMode): LockMode => (m.locks.isRwsem[lock] ? LockMode.Try : mode);
 const noArrival = (): void => {};
+/** Holding a spinlock or an rwlock_t disables preemption (an RCU reader, for consolidated RCU). */
+const spinning = (ins: { readonly lock: number }, model: Model): boolean => spins(model.locks[ins.lock]!.kind);
 
 /** `lock L` (on an rwsem: the write side) and `rlock L`. */
 const acquire: Omit<OpSemantics<LockOp>, "status" | "step" | "canStop" | "acquires" | "promela" | "unblockers"> = {
   successors: one,
+  atomicContext: spinning,
   choices: () => 1,
   access: (ins, a, m) => a.lock(ins.lock, modeOf(m, ins.lock, LockMode.Acquire)),
   arrival: noArrival,
@@ -241,6 +244,7 @@ const acquire: Omit<OpSemantics<LockOp>, "status" | "step" | "canStop" | "acquir
 
 const release: Omit<OpSemantics<LockOp>, "step" | "promela"> = {
   successors: one,
+  atomicContext: spinning,
   unblockers: byOwners,
   choices: () => 1,
   status: () => CpuStatus.Enabled,
@@ -372,6 +376,7 @@ export const runlockOp: OpSemantics<InstrOf<"runlock">> = {
 
 const attempt: Omit<OpSemantics<TryOp>, "step" | "canStop" | "promela"> = {
   successors: two,
+  atomicContext: spinning,
   unblockers: byOwners,
   choices: () => 1,
   status: () => CpuStatus.Enabled,

@@ -8,11 +8,25 @@
 // clears its bit in every such record. Sections opened later never delay
 // it.
 //
+// RCU is consolidated RCU, as in every kernel since v4.20
+// (Documentation/RCU/checklist.rst, item 7): synchronize_rcu also waits
+// for code that disables preemption, softirqs or hardirqs. So its call
+// records, besides the threads in an rcu_read_lock section, every other
+// thread holding a spinlock or an rwlock_t (spin_lock disables
+// preemption), with hardirqs or softirqs disabled, or running an interrupt
+// handler; such a thread stops delaying it once it is in none of these
+// (a quiescent state), and a step that may take it there says so
+// (OpSemantics.atomicContext, and every step of a handler), which
+// Layout.step follows with quiesce(). The caller's own region does not
+// delay it: sleeping there is RACE122's bug, and the kernel's context
+// switch is a quiescent state. A thread waiting at spin_lock has not yet
+// disabled preemption here (the lock is taken in one step).
+//
 // Lockdep's view: a section is a recursive read of the domain (no edge into
 // it, held while open), a synchronize an acquire and release of it,
 // printed `sync(S)`.
 
-import type { InstrBase, Model } from "../model";
+import { spins, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { RCU_DOMAIN } from "../../language/verbs";
@@ -31,6 +45,12 @@ export class SrcuState implements StatePart {
   private readonly depths: PerThreadCounts;
   private readonly threads: number;
   private layout: Layout | undefined;
+  /** The RCU domain's index, if the scenario synchronizes it (then RCU's grace period also waits for atomic regions), else -1. */
+  private readonly consolidated: number;
+  /** The spinning locks (spinlock, rwlock_t): holding one disables preemption. */
+  private readonly spinning: readonly number[];
+  /** The resource a consolidated synchronize_rcu writes and each step entering or leaving an atomic region reads. */
+  private readonly quiescence: number;
 
   constructor(
     private readonly model: Model,
@@ -40,7 +60,82 @@ export class SrcuState implements StatePart {
     this.threads = model.cpus.length;
     this.depths = new PerThreadCounts(model, model.srcus.length, base, (t) => model.cpus[t]!.code.flatMap((ins) => (ins.op === "srcu_read_lock" ? [ins.domain] : [])));
     this.size = this.depths.size;
-    this.resources = model.srcus.length;
+    const rcu = model.srcus.findIndex((d) => d.name === RCU_DOMAIN);
+    this.consolidated = rcu >= 0 && model.cpus.some((c) => c.code.some((ins) => ins.op === "synchronize_srcu" && ins.domain === rcu)) ? rcu : -1;
+    this.spinning = model.locks.flatMap((l, i) => (spins(l.kind) ? [i] : []));
+    this.quiescence = resBase + model.srcus.length;
+    this.resources = model.srcus.length + 1;
+  }
+
+  /** Does synchronize_rcu wait for atomic regions here (the scenario calls it)? Then Layout.quiescing says which steps may enter or leave one. */
+  get waitsForAtomic(): boolean {
+    return this.consolidated >= 0;
+  }
+
+  /** What a step Layout.quiescing names touches besides its own: what synchronize_rcu's call reads. */
+  quiescingAccess(a: AccessSink): void {
+    a.resource(this.quiescence, false);
+  }
+
+  /** Does a synchronize of domain d wait for atomic regions too (consolidated RCU)? */
+  quiescesFor(d: number): boolean {
+    return d === this.consolidated;
+  }
+
+  get quiescenceResource(): number {
+    return this.quiescence;
+  }
+
+  /** Is thread t somewhere consolidated RCU's grace period must wait for it to leave? */
+  private inReader(st: Uint8Array, t: number): boolean {
+    const m = this.layout!;
+    if (this.depth(st, this.consolidated, t) > 0 || m.p.irq.atomic(st, t)) return true;
+    for (const l of this.spinning) if (m.locks.holds(st, t, l)) return true;
+    return false;
+  }
+
+  /** Where thread t is an RCU reader, in words: what keeps it from a quiescent state. */
+  readerWords(st: Uint8Array, t: number): string {
+    const m = this.layout!;
+    const kind = this.model.cpus[t]!.kind;
+    const why: string[] = [];
+    if (this.depth(st, this.consolidated, t) > 0) why.push("in rcu_read_lock");
+    for (const l of this.spinning) if (m.locks.holds(st, t, l)) why.push(`holding ${this.model.locks[l]!.name}`);
+    if (kind === "irq" || kind === "softirq") why.push(`in its ${kind === "irq" ? "hardirq" : "softirq"} handler`);
+    else if (m.p.irq.atomic(st, t)) why.push(m.p.irq.hardOff(st, t) ? "hardirqs off" : "softirqs off");
+    return why.join(", ");
+  }
+
+  /** Thread t may have reached a quiescent state: if so, no synchronize_rcu waits for it any more. */
+  quiesce(st: Uint8Array, t: number): void {
+    if (!this.inReader(st, t)) this.release(st, this.consolidated, t);
+  }
+
+  /** The threads a synchronize of domain d by `cpu` waits for, found at its call. */
+  awaited(st: Uint8Array, d: number, cpu: number): number {
+    let mask = this.readers(st, d);
+    if (d === this.consolidated) for (let t = 0; t < this.threads; t++) if (t !== cpu && this.inReader(st, t)) mask |= 1 << t;
+    return mask;
+  }
+
+  /** Promela: quiesce() after thread t's jump from `from` to `to`, where quiescing() says so. */
+  promelaJump(t: number, from: number, to: number): string {
+    if (!this.layout!.quiescing?.[t]![from]) return "";
+    return this.promelaQuiesce(t, this.layout!.p.irq.promelaAtomic(t, to));
+  }
+
+  /** Promela: inReader() for thread t, in the state as it is. */
+  promelaReader(t: number): string {
+    return this.promelaReaderWith(t, this.layout!.p.irq.promelaAtomicNow(t));
+  }
+
+  private promelaReaderWith(t: number, atomic: string): string {
+    const locks = this.layout!.locks;
+    return `(${[`sr_depth[${this.consolidated * this.threads + t}] > 0`, atomic, ...this.spinning.map((l) => locks.promelaHeld(l, t))].join(" || ")})`;
+  }
+
+  private promelaQuiesce(t: number, atomic: string): string {
+    return `if :: !${this.promelaReaderWith(t, atomic)} -> ${this.promelaRelease(this.consolidated, t)}skip :: else -> skip fi; `;
   }
 
   link(m: Layout): void {
@@ -66,8 +161,13 @@ export class SrcuState implements StatePart {
     return this.resBase + d;
   }
 
-  /** Thread t's section of d has closed: no synchronize waits for it any more. */
+  /** Thread t's section of d has closed: no synchronize waits for it any more (for consolidated RCU: unless it is still atomic). */
   closed(st: Uint8Array, d: number, t: number): void {
+    if (d === this.consolidated) this.quiesce(st, t);
+    else this.release(st, d, t);
+  }
+
+  private release(st: Uint8Array, d: number, t: number): void {
     const m = this.layout!;
     const waits = m.waits;
     for (let u = 0; u < this.threads; u++) {
@@ -134,12 +234,13 @@ export class SrcuState implements StatePart {
     return [];
   }
 
-  promelaJump(): string {
-    return "";
+  /** Promela: thread t's section of d closed: its bit cleared in every synchronize of d waiting (closed()). */
+  promelaClosed(d: number, t: number): string {
+    // (An rcu_read_unlock in a handler leaves it running: pc 1 is in its body.)
+    return d === this.consolidated ? this.promelaQuiesce(t, this.layout!.p.irq.promelaAtomic(t, 1)) : this.promelaRelease(d, t);
   }
 
-  /** Promela: thread t's section of d closed: its bit cleared in every synchronize of d waiting. */
-  promelaClosed(d: number, t: number): string {
+  private promelaRelease(d: number, t: number): string {
     const waits = this.layout!.waits;
     let s = "";
     this.model.cpus.forEach((c, u) =>
@@ -225,28 +326,39 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
       waits.clear(st, cpu);
       return ins.next;
     }
-    const readers = srcu(m).readers(st, ins.domain);
+    const readers = srcu(m).awaited(st, ins.domain, cpu);
     if (readers === 0) return ins.next;
     waits.setWaiting(st, cpu, true);
     for (let i = 0; i < maskBytes(m.model); i++) st[waits.data(cpu, i)] = (readers >>> (8 * i)) & 0xff;
     return m.pc(st, cpu);
   },
-  access: (ins, a, m) => touch(ins, a, m, false),
+  // Consolidated RCU's call also reads who is in an atomic region: written
+  // here, so that it is ordered against every step entering or leaving one
+  // (which read it, and so commute with each other).
+  access: (ins, a, m) => {
+    touch(ins, a, m, false);
+    if (srcu(m).quiescesFor(ins.domain)) a.resource(srcu(m).quiescenceResource, true);
+  },
   canStop: () => false,
   acquires: (ins, model) => ({ lock: model.srcus[ins.domain]!.lockClass, read: false, sync: true }),
-  words(_ins, m, before, after, cpu) {
+  words(ins, m, before, after, cpu) {
     if (m.waits.waiting(before, cpu)) return { ...NO_WORDS, outcome: " → grace period over" };
     if (!m.waits.waiting(after, cpu)) return { ...NO_WORDS, outcome: " → no reader: returns" };
-    const names = m.model.cpus.filter((_, t) => srcu(m).waitingFor(after, cpu) & (1 << t)).map((c) => c.name);
-    return { ...NO_WORDS, outcome: ` → waits for the sections of ${names.join(", ")}` };
+    const s = srcu(m);
+    const awaited = m.model.cpus.flatMap((c, t) => (s.waitingFor(after, cpu) & (1 << t) ? [{ name: c.name, t }] : []));
+    if (!s.quiescesFor(ins.domain)) return { ...NO_WORDS, outcome: ` → waits for the sections of ${awaited.map((a) => a.name).join(", ")}` };
+    return { ...NO_WORDS, outcome: ` → waits for ${awaited.map((a) => `${a.name} (${s.readerWords(after, a.t)})`).join(", ")}` };
   },
-  observe: (ins, m, st, cpu) => (m.waits.waiting(st, cpu) ? 0 : srcu(m).readers(st, ins.domain) || NO_THREAD),
+  awaitedWhy: (ins, m, st, t) => (srcu(m).quiescesFor(ins.domain) ? srcu(m).readerWords(st, t) || undefined : undefined),
+  observe: (ins, m, st, cpu) => (m.waits.waiting(st, cpu) ? 0 : srcu(m).awaited(st, ins.domain, cpu) || NO_THREAD),
   seen(ins, model, thread, bits) {
     const name = model.srcus[ins.domain]!.name;
     const readers = bits & ~NO_THREAD;
     const found = [
       ...(bits & NO_THREAD ? ["no section open: returns at once"] : []),
-      ...threadNames(model, readers).map((t) => (t === model.cpus[thread]!.name ? "its own section open: waits for itself" : `${t} in a section: waits for it to close`)),
+      ...threadNames(model, readers).map((t) =>
+        t === model.cpus[thread]!.name ? "its own section open: waits for itself" : name === RCU_DOMAIN ? `${t} in a section or an atomic region: waits for it to leave` : `${t} in a section: waits for it to close`,
+      ),
     ];
     return { on: name === RCU_DOMAIN ? "the RCU read-side sections" : `the sections of ${name}`, found, threads: threadNames(model, readers) };
   },
@@ -254,9 +366,11 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
     const waits = p.layout.waits;
     const n = p.model.cpus.length;
     const bytes = maskBytes(p.model);
-    const anyReader = p.model.cpus.map((_, t) => `sr_depth[${ins.domain * n + t}] > 0`).join(" || ");
+    const s = srcu(p.layout);
+    const reader = (t: number): string => (s.quiescesFor(ins.domain) && t !== p.cpu ? s.promelaReader(t) : `sr_depth[${ins.domain * n + t}] > 0`);
+    const anyReader = p.model.cpus.map((_, t) => reader(t)).join(" || ");
     let fill = "";
-    for (let t = 0; t < n; t++) fill += `if :: sr_depth[${ins.domain * n + t}] > 0 -> ${waits.promelaData(p.cpu, t >>> 3)} = ${waits.promelaData(p.cpu, t >>> 3)} | ${1 << (t & 7)} :: else -> skip fi; `;
+    for (let t = 0; t < n; t++) fill += `if :: ${reader(t)} -> ${waits.promelaData(p.cpu, t >>> 3)} = ${waits.promelaData(p.cpu, t >>> 3)} | ${1 << (t & 7)} :: else -> skip fi; `;
     const done = Array.from({ length: bytes }, (_, i) => `${waits.promelaData(p.cpu, i)} == 0`).join(" && ");
     return (
       `atomic { if :: wt_phase[${p.cpu}] == 0 && !(${anyReader}) -> ${p.go(ins.next)} ` +

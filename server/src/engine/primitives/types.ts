@@ -102,6 +102,21 @@ export interface OpSemantics<I extends Instr> {
    */
   sleeps?(ins: I, model: Model): boolean;
   /**
+   * Its step may enter or leave a region where the thread cannot pass an
+   * RCU quiescent state (a spinning lock taken or released, hardirqs or
+   * softirqs disabled or enabled): consolidated RCU's synchronize_rcu
+   * waits for such regions (primitives/srcu.ts). Every step of an
+   * interrupt handler counts so too.
+   */
+  atomicContext?(ins: I, model: Model): boolean;
+  /**
+   * For a wait on threads, blocked in `st`: why thread `thread`, which does
+   * not hold the wait's pseudo-lock, still keeps it waiting, in words
+   * (consolidated RCU: `holding A`); undefined where it will hold it once
+   * it runs (a pending work item).
+   */
+  awaitedWhy?(ins: I, m: Layout, st: Uint8Array, thread: number): string | undefined;
+  /**
    * Blocked on others, the CPU waits for any one of `waitsFor` (a free
    * slot: one running item's end is enough), not for each of them (a lock's
    * holders): it is deadlocked only if all of them are (search/detect.ts).
