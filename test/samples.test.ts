@@ -104,6 +104,10 @@ const expected: Record<string, { verdict: string; problems: string[]; states: nu
   },
   // The writer still takes leddev_list_lock with interrupts on: lockdep would still warn, no interleaving here deadlocks.
   "leds-trigger-libata-27af8e2c90fb-fixed.race": { verdict: "safe", problems: [], states: 210, reduced: 26, irq: ["HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: unreached"] },
+  // The other NIC's NAPI poll fires after gve_close() freed the rings: 3 steps. Fixed, the grace period waits
+  // for the poll (softirqs disabled: consolidated RCU), which no longer passes the check once it is over.
+  "gve-xdp-xmit-close-ff7c2dea9dd1.race": { verdict: "violation", problems: ["violation [redirect_napi] 3 steps"], states: 11, reduced: 8 },
+  "gve-xdp-xmit-close-ff7c2dea9dd1-fixed.race": { verdict: "safe", problems: [], states: 20, reduced: 8 },
   "flush-work-ordered-d6e89786bed9.race": { verdict: "deadlock", problems: ["deadlock [CPU0,work1,work2] 5 steps"], states: 20, reduced: 13, inversions: ["confirmed"] },
   // Lockdep reports through `race import` (docs/import.md), settled as history did; test/importSamples.test.ts
   // ties each to the importer's output. A real deadlock: all three assumptions hold, lockdep's cycle in

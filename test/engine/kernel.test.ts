@@ -9,7 +9,8 @@
 
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
-import { run, summarize } from "../helpers";
+import { join } from "node:path";
+import { read, run, samplesDir, summarize } from "../helpers";
 import { observable } from "../observable";
 
 interface Outcome {
@@ -367,6 +368,15 @@ describe("consolidated RCU: synchronize_rcu also waits for atomic regions (Docum
       expect safe`);
     expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 10, reduced: 2 });
     expect(o.red.report!.sleepsInAtomic.map((s) => `${s.cpu}: ${s.action}: ${s.why}`)).toEqual(["C0: synchronize_rcu: holding spinlock A"]);
+  });
+
+  it("gve's fix (samples/gve-xdp-xmit-close-ff7c2dea9dd1-fixed.race) needs its synchronize_net(): the napi_enabled check alone lets the poll pass it just before the close", () => {
+    const fixed = read(join(samplesDir, "gve-xdp-xmit-close-ff7c2dea9dd1-fixed.race"));
+    expect(pick(outcome(fixed))).toEqual({ verdict: "safe", problems: [], states: 20, reduced: 8 });
+    const checkOnly = fixed.replace(/^ {2}synchronize_rcu .*\n/m, "").replace("expect safe", "expect violation");
+    expect(checkOnly).not.toMatch(/^\s+synchronize_rcu\b/m);
+    // The poll passes the check (2), the close clears napi_enabled and frees the rings (2), the assert fails.
+    expect(pick(outcome(checkOnly))).toEqual({ verdict: "violation", problems: ["violation [redirect_napi] 5 steps"], states: 17, reduced: 9 });
   });
 
   it("SRCU is not consolidated: synchronize_srcu waits for its own domain's sections only", () => {
