@@ -71,6 +71,14 @@ describe("race check (text)", () => {
     expect(result.codeFlows[1].message.text).toBe("livelock: then 0 steps into a loop of 2 steps that repeats for ever");
   });
 
+  it("a livelock whose loop is reached through an interrupt handler's steps draws them in its CPU's column (found by review: the reduced search's trace has none of them, and check crashed)", () => {
+    const file = scratch("loop-handler.race", "var x = 0\nvar y = 0\nsoftirq H0 on C2 { x = 1 }\ncpu C2 { local_bh_disable; x = 2; local_bh_enable; while y == 0 { x = 1 } }\n");
+    const text = race("check", file);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(/then:\n(.*\n)*\s+3  <Interrupt> H0\n\s+3    x = 1\n\s+then, repeating for ever:/);
+    expect(race("check", "--no-reduce", file).code).toBe(1);
+  });
+
   it("--no-reduce explores every interleaving: the same report from more states", () => {
     const reduced = race("check", sample("v9-remove-vs-unbind.race"));
     const full = race("check", "--no-reduce", sample("v9-remove-vs-unbind.race"));

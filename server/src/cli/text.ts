@@ -124,12 +124,14 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   }
   // The CPU-column table of the shortest trace; an interrupt handler's steps
   // are nested in its CPU's column, under `<Interrupt> H` (§10).
+  // A livelock's loop (its prefix and cycle) may have steps of threads the trace has not: they get columns too.
+  const steps = [...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])];
   const handlerOn = new Map<string, string>();
-  for (const s of p.trace) if (s.on) handlerOn.set(s.cpu, s.on);
+  for (const s of steps) if (s.on) handlerOn.set(s.cpu, s.on);
   for (const s of p.sites) if (s.on) handlerOn.set(s.cpu, s.on);
   const columnOf = (cpu: string): string => handlerOn.get(cpu) ?? cpu;
-  const cpus = [...new Set([...p.trace.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])];
-  const width = Math.max(24, ...p.trace.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
+  const cpus = [...new Set([...steps.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])];
+  const width = Math.max(24, ...steps.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
   out.push(`Shortest trace (${p.trace.length} step${p.trace.length === 1 ? "" : "s"}):`);
   out.push("");
   out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
@@ -140,7 +142,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     const file = lines.file?.(step.span);
     return file === undefined ? line : `${file.replace(/^.*[\\/]/, "")}:${line}`;
   };
-  const labelWidth = Math.max(3, ...[...p.trace, ...(p.loop?.prefix ?? []), ...(p.loop?.cycle ?? [])].map((step) => lineLabel(step).length));
+  const labelWidth = Math.max(3, ...steps.map((step) => lineLabel(step).length));
   const row = (step: TraceStep): string => {
     const col = cpus.indexOf(columnOf(step.cpu));
     const nested = step.on && step.op !== "start_irq" ? "  " : "";
