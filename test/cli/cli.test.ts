@@ -75,7 +75,7 @@ describe("race check (text)", () => {
     const file = scratch("loop-handler.race", "var x = 0\nvar y = 0\nsoftirq H0 on C2 { x = 1 }\ncpu C2 { local_bh_disable; x = 2; local_bh_enable; while y == 0 { x = 1 } }\n");
     const text = race("check", file);
     expect(text.code, text.stderr).toBe(1);
-    expect(text.stdout).toMatch(/then:\n(.*\n)*\s+3  <Interrupt> H0\n\s+3    x = 1\n\s+then, repeating for ever:/);
+    expect(text.stdout).toMatch(/then:\n(.*\n)*\s+3 {2}<Interrupt> H0\n\s+3 {4}x = 1\n\s+then, repeating for ever:/);
     expect(race("check", "--no-reduce", file).code).toBe(1);
   });
 
