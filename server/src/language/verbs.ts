@@ -82,7 +82,7 @@ export const VERBS = {
   synchronize_srcu: { target: "srcu", doc: "synchronize_srcu(): waits until every section of the domain open at the call has closed; sections opened later do not delay it. Lockdep: sync(S)." },
   rcu_read_lock: { target: undefined, doc: "rcu_read_lock(): opens an RCU read-side section (nestable, never blocks)." },
   rcu_read_unlock: { target: undefined, doc: "rcu_read_unlock(): closes the innermost RCU section; without one open it is a misuse." },
-  synchronize_rcu: { target: undefined, doc: "synchronize_rcu(): waits until every RCU read-side section open at the call has closed, and (consolidated RCU, v4.20 on) every other thread then holding a spinlock or rwlock_t, with hardirqs or softirqs off, or running a handler has left that region." },
+  synchronize_rcu: { target: undefined, doc: "synchronize_rcu(): waits until every RCU read-side section open at the call has closed, and (consolidated RCU, v4.20 on) every other thread then holding (or spinning on) a spinlock or rwlock_t, with hardirqs or softirqs off, or running a handler has left that region." },
   // §10: the running context's interrupt state.
   local_irq_disable: { target: undefined, doc: "local_irq_disable(): hardirqs off on this CPU until local_irq_enable (no handler fires meanwhile)." },
   local_irq_enable: { target: undefined, doc: "local_irq_enable(): hardirqs on again; enabling where this context disabled nothing (no local_irq_disable, no save) is a misuse." },

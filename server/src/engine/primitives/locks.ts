@@ -10,7 +10,7 @@
 import { isReaderWriter, PC_DONE, spins, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult } from "../status";
 import type { Layout } from "../state";
-import { bitsFor, byOwners, LockMode, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
+import { bitsFor, byOwners, LockMode, type AccessSink, type InstrOf, type OpSemantics, type PromelaContext, type StatePart, type StepWords } from "./types";
 
 export type LockInstr =
   | (InstrBase & { readonly op: "lock" | "rlock"; readonly lock: number; readonly next: number })
@@ -230,6 +230,10 @@ const modeOf = (m: Layout, lock: number, mode: LockMode): LockMode => (m.locks.i
 const noArrival = (): void => {};
 /** Holding a spinlock or an rwlock_t disables preemption (an RCU reader, for consolidated RCU). */
 const spinning = (ins: { readonly lock: number }, model: Model): boolean => spins(model.locks[ins.lock]!.kind);
+/** A thread arriving at the acquire of a spinning lock may spin there: consolidated RCU's synchronize_rcu reads that (srcu.ts). */
+const spinArrival = (ins: { readonly lock: number }, a: AccessSink, m: Layout): void => {
+  if (m.p.srcus.waitsForAtomic && spins(m.model.locks[ins.lock]!.kind)) m.p.srcus.quiescingAccess(a);
+};
 
 /** `lock L` (on an rwsem: the write side) and `rlock L`. */
 const acquire: Omit<OpSemantics<LockOp>, "status" | "step" | "canStop" | "acquires" | "promela" | "unblockers"> = {
@@ -290,6 +294,7 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
   // On an rwsem a CPU standing at `lock` is a queued writer, which new readers wait behind.
   arrival: (ins, a, m) => {
     if (m.locks.isRwsem[ins.lock]) a.lock(ins.lock, LockMode.Try);
+    spinArrival(ins, a, m);
   },
   // Only a recursive mutex can be taken again, up to depth 255.
   canStop: (ins, m) => m.locks.isRecursive[ins.lock] === 1,
@@ -308,6 +313,7 @@ export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
   // A mutex or an rwsem sleeps; a spinlock or an rwlock_t spins.
   sleeps: (ins, m) => !spins(m.locks[ins.lock]!.kind),
   ...acquire,
+  arrival: spinArrival,
   // Behind a queued writer, a reader is also released when the current readers leave.
   unblockers(m, st, _cpu, ins, waitsFor) {
     let mask = waitsFor;

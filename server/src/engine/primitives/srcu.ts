@@ -19,14 +19,18 @@
 // (OpSemantics.atomicContext, and every step of a handler), which
 // Layout.step follows with quiesce(). The caller's own region does not
 // delay it: sleeping there is RACE122's bug, and the kernel's context
-// switch is a quiescent state. A thread waiting at spin_lock has not yet
-// disabled preemption here (the lock is taken in one step).
+// switch is a quiescent state. A thread standing at the acquire of a
+// spinning lock that is taken (spinning: the kernel disables preemption
+// before it spins) counts too; the checklist's item 8 warns of "other
+// CPUs spinning on the lock". The arrival there is a step the reduction
+// orders against the call (the lock ops' `arrival`), and the Promela
+// export mirrors where a thread stands in rc_spin[].
 //
 // Lockdep's view: a section is a recursive read of the domain (no edge into
 // it, held while open), a synchronize an acquire and release of it,
 // printed `sync(S)`.
 
-import { spins, type InstrBase, type Model } from "../model";
+import { PC_DONE, spins, type InstrBase, type Model } from "../model";
 import { CpuStatus, StepResult, waitingFor } from "../status";
 import type { Layout } from "../state";
 import { RCU_DOMAIN } from "../../language/verbs";
@@ -48,9 +52,11 @@ export class SrcuState implements StatePart {
   /** The RCU domain's index, if the scenario synchronizes it (then RCU's grace period also waits for atomic regions), else -1. */
   private readonly consolidated: number;
   /** The spinning locks (spinlock, rwlock_t): holding one disables preemption. */
-  private readonly spinning: readonly number[];
+  private readonly spinLocks: readonly number[];
   /** The resource a consolidated synchronize_rcu writes and each step entering or leaving an atomic region reads. */
   private readonly quiescence: number;
+  /** Per thread and pc, for consolidated RCU: 1 + 2 * lock + (1 for a read) at the acquire of a spinning lock, else 0. */
+  private readonly spinAt: readonly Int32Array[];
 
   constructor(
     private readonly model: Model,
@@ -62,9 +68,39 @@ export class SrcuState implements StatePart {
     this.size = this.depths.size;
     const rcu = model.srcus.findIndex((d) => d.name === RCU_DOMAIN);
     this.consolidated = rcu >= 0 && model.cpus.some((c) => c.code.some((ins) => ins.op === "synchronize_srcu" && ins.domain === rcu)) ? rcu : -1;
-    this.spinning = model.locks.flatMap((l, i) => (spins(l.kind) ? [i] : []));
+    this.spinLocks = model.locks.flatMap((l, i) => (spins(l.kind) ? [i] : []));
     this.quiescence = resBase + model.srcus.length;
     this.resources = model.srcus.length + 1;
+    this.spinAt = model.cpus.map((c) =>
+      Int32Array.from(c.code, (ins) => ((ins.op === "lock" || ins.op === "rlock") && this.consolidated >= 0 && spins(model.locks[ins.lock]!.kind) ? 1 + 2 * ins.lock + (ins.op === "rlock" ? 1 : 0) : 0)),
+    );
+  }
+
+  /** Does thread t stand at the acquire of a spinning lock that is taken (spinning, preemption disabled)? */
+  private spinning(st: Uint8Array, t: number): number {
+    const pc = this.layout!.pc(st, t);
+    const mark = pc < this.spinAt[t]!.length ? this.spinAt[t]![pc]! : 0;
+    if (mark === 0) return -1;
+    const l = (mark - 1) >>> 1;
+    const locks = this.layout!.locks;
+    return (mark & 1 ? locks.owner(st, l) !== 0 : locks.isLocked(st, l)) ? l : -1;
+  }
+
+  /** Promela: where thread t stands, as spinAt says (rc_spin[t]), after a jump from `from` to `to`. */
+  private promelaSpinMark(t: number, from: number, to: number): string {
+    const mark = (pc: number): number => (pc < this.spinAt[t]!.length ? this.spinAt[t]![pc]! : 0);
+    return mark(from) === mark(to) ? "" : `rc_spin[${t}] = ${mark(to)}; `;
+  }
+
+  /** Promela: spinning() for thread t, over the spinning acquires its code has. */
+  private promelaSpinning(t: number): string {
+    const locks = this.layout!.locks;
+    const marks = [...new Set(this.spinAt[t]!)].filter((m) => m !== 0);
+    return marks.map((m) => `(rc_spin[${t}] == ${m} && ${m & 1 ? `lk_owner[${(m - 1) >>> 1}] != 0` : locks.promelaLocked((m - 1) >>> 1)})`).join(" || ") || "0";
+  }
+
+  private get tracksSpinners(): boolean {
+    return this.spinAt.some((a) => a.some((m) => m !== 0));
   }
 
   /** Does synchronize_rcu wait for atomic regions here (the scenario calls it)? Then Layout.quiescing says which steps may enter or leave one. */
@@ -89,8 +125,8 @@ export class SrcuState implements StatePart {
   /** Is thread t somewhere consolidated RCU's grace period must wait for it to leave? */
   private inReader(st: Uint8Array, t: number): boolean {
     const m = this.layout!;
-    if (this.depth(st, this.consolidated, t) > 0 || m.p.irq.atomic(st, t)) return true;
-    for (const l of this.spinning) if (m.locks.holds(st, t, l)) return true;
+    if (this.depth(st, this.consolidated, t) > 0 || m.p.irq.atomic(st, t) || this.spinning(st, t) >= 0) return true;
+    for (const l of this.spinLocks) if (m.locks.holds(st, t, l)) return true;
     return false;
   }
 
@@ -100,7 +136,9 @@ export class SrcuState implements StatePart {
     const kind = this.model.cpus[t]!.kind;
     const why: string[] = [];
     if (this.depth(st, this.consolidated, t) > 0) why.push("in rcu_read_lock");
-    for (const l of this.spinning) if (m.locks.holds(st, t, l)) why.push(`holding ${this.model.locks[l]!.name}`);
+    for (const l of this.spinLocks) if (m.locks.holds(st, t, l)) why.push(`holding ${this.model.locks[l]!.name}`);
+    const spin = this.spinning(st, t);
+    if (spin >= 0) why.push(`spinning on ${this.model.locks[spin]!.name}`);
     if (kind === "irq" || kind === "softirq") why.push(`in its ${kind === "irq" ? "hardirq" : "softirq"} handler`);
     else if (m.p.irq.atomic(st, t)) why.push(m.p.irq.hardOff(st, t) ? "hardirqs off" : "softirqs off");
     return why.join(", ");
@@ -120,8 +158,9 @@ export class SrcuState implements StatePart {
 
   /** Promela: quiesce() after thread t's jump from `from` to `to`, where quiescing() says so. */
   promelaJump(t: number, from: number, to: number): string {
-    if (!this.layout!.quiescing?.[t]![from]) return "";
-    return this.promelaQuiesce(t, this.layout!.p.irq.promelaAtomic(t, to));
+    const mark = this.consolidated >= 0 ? this.promelaSpinMark(t, from, to) : "";
+    if (!this.layout!.quiescing?.[t]![from]) return mark;
+    return mark + this.promelaQuiesce(t, this.layout!.p.irq.promelaAtomic(t, to));
   }
 
   /** Promela: inReader() for thread t, in the state as it is. */
@@ -131,7 +170,8 @@ export class SrcuState implements StatePart {
 
   private promelaReaderWith(t: number, atomic: string): string {
     const locks = this.layout!.locks;
-    return `(${[`sr_depth[${this.consolidated * this.threads + t}] > 0`, atomic, ...this.spinning.map((l) => locks.promelaHeld(l, t))].join(" || ")})`;
+    const spin = this.tracksSpinners ? [this.promelaSpinning(t)] : [];
+    return `(${[`sr_depth[${this.consolidated * this.threads + t}] > 0`, atomic, ...spin, ...this.spinLocks.map((l) => locks.promelaHeld(l, t))].join(" || ")})`;
   }
 
   private promelaQuiesce(t: number, atomic: string): string {
@@ -227,11 +267,12 @@ export class SrcuState implements StatePart {
   // Promela: sr_depth[d * threads + t]; a synchronize's record in wt_data, one bit per thread.
   promelaDecls(): string[] {
     const D = this.model.srcus.length;
-    return D > 0 ? [`byte sr_depth[${D * this.threads}];`] : [];
+    return [...(D > 0 ? [`byte sr_depth[${D * this.threads}];`] : []), ...(this.tracksSpinners ? [`byte rc_spin[${this.threads}];`] : [])];
   }
 
   promelaInit(): string[] {
-    return [];
+    if (!this.tracksSpinners) return [];
+    return this.model.cpus.flatMap((c, t) => (c.entry !== PC_DONE && this.spinAt[t]![c.entry]! !== 0 ? [`rc_spin[${t}] = ${this.spinAt[t]![c.entry]};`] : []));
   }
 
   /** Promela: thread t's section of d closed: its bit cleared in every synchronize of d waiting (closed()). */
@@ -355,7 +396,7 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
     const name = model.srcus[ins.domain]!.name;
     const readers = bits & ~NO_THREAD;
     const found = [
-      ...(bits & NO_THREAD ? ["no section open: returns at once"] : []),
+      ...(bits & NO_THREAD ? [name === RCU_DOMAIN ? "no reader: returns at once" : "no section open: returns at once"] : []),
       ...threadNames(model, readers).map((t) =>
         t === model.cpus[thread]!.name ? "its own section open: waits for itself" : name === RCU_DOMAIN ? `${t} in a section or an atomic region: waits for it to leave` : `${t} in a section: waits for it to close`,
       ),
