@@ -356,18 +356,32 @@ describe("consolidated RCU: synchronize_rcu also waits for atomic regions (Docum
     // Only the second assert fails, after C0's first section (6 steps),
     // C1's wait, call (no reader: returns), assert, round = 1 and second
     // call (5), C0's wait, lock A and x = 1 (3), and the assert.
-    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [C1] 15 steps"], states: 42, reduced: 16 });
+    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [C1] 15 steps"], states: 42, reduced: 17 });
     expect(o.red.report!.problems[0]!.message).toBe("Assertion failed on C1: assert x != 1.");
   });
 
-  it("the caller's own region does not delay it (RACE122 says it may sleep there), nor a CPU waiting at spin_lock", () => {
+  it("the caller's own region does not delay it (RACE122 says it may sleep there)", () => {
+    const o = outcome(`
+      spinlock A
+      var x = 0
+      cpu C0 { lock A; synchronize_rcu; unlock A }
+      cpu C1 { x = 1; x = 2 }
+      expect safe`);
+    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 12, reduced: 2 });
+    expect(o.red.report!.sleepsInAtomic.map((s) => `${s.cpu}: ${s.action}: ${s.why}`)).toEqual(["C0: synchronize_rcu: holding spinlock A"]);
+  });
+
+  it("a CPU spinning at spin_lock holds it off (checklist.rst item 8: \"other CPUs spinning on the lock\"): waiting for it under that lock is a deadlock lockdep cannot see (found by review)", () => {
+    // C0 takes A and calls synchronize_rcu while C1 spins on A (C1's lock A is blocked, so it counts).
     const o = outcome(`
       spinlock A
       cpu C0 { lock A; synchronize_rcu; unlock A }
       cpu C1 { lock A; unlock A }
       expect safe`);
-    expect(pick(o)).toEqual({ verdict: "safe", problems: [], states: 10, reduced: 2 });
-    expect(o.red.report!.sleepsInAtomic.map((s) => `${s.cpu}: ${s.action}: ${s.why}`)).toEqual(["C0: synchronize_rcu: holding spinlock A"]);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [C0,C1] 2 steps"], states: 8, reduced: 3 });
+    expect(o.red.report!.problems[0]!.title).toBe("possible deadlock through an RCU grace period");
+    expect(o.red.report!.problems[0]!.message).toBe("Deadlock: C0 waits for an RCU grace period, which C1 (spinning on A) holds off; C1 waits for A, held by C0.");
+    expect(o.red.report!.lockGraph.inversions).toEqual([]);
   });
 
   it("gve's fix (samples/gve-xdp-xmit-close-ff7c2dea9dd1-fixed.race) needs its synchronize_net(): the napi_enabled check alone lets the poll pass it just before the close", () => {

@@ -73,7 +73,8 @@ export function verdictLine(file: string, a: Analysis): string {
  */
 function unsafeScenario(p: Problem): string[] {
   const sites = p.sites;
-  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined)) return [];
+  // Lockdep prints nothing for a cycle through a grace period an atomic region holds off (synchronize_rcu acquires nothing).
+  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || (s.atomic?.length ?? 0) > 0)) return [];
   // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
   const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
   const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);
@@ -112,12 +113,17 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     if (s.waitsFor && s.notALock) {
       out.push(`${label(s.cpu)} waits for ${s.waitsFor}, at ${at(s.span)}`);
       out.push("");
+    } else if (s.waitsFor && s.atomic && s.atomic.length > 0) {
+      // Consolidated RCU: no lock stands for what the grace period waits for.
+      out.push(`${label(s.cpu)} waits for an RCU grace period, at ${at(s.span)}`);
+      if (s.heldBy.length > 0) out.push(`and ${s.heldBy.map(label).join(" and ")} ${s.heldBy.length === 1 ? "is" : "are"} in a read-side section (${s.waitsFor}).`);
+      out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
+      out.push("");
     } else if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
       out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
       if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
       if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
-      if (s.atomic && s.atomic.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
       if (s.pending && s.pending.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.pending.map(label).join(" and ")} ${s.pending.length === 1 ? "is" : "are"} queued and will hold it once ${s.pending.length === 1 ? "it runs" : "they run"}.`);
       out.push("");
     }
@@ -190,7 +196,8 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       out.push("the dependency chain:");
       for (const s of chain) {
         const holding = s.holds.map((h) => `${h.lock}${h.mode ? ` (${h.mode})` : ""}`).join(", ") || "(nothing)";
-        out.push(`  ${s.cpu}: holds ${holding} → wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`);
+        const wants = s.atomic && s.atomic.length > 0 ? `waits for an RCU grace period, held off by ${s.atomic.join(" and ")}` : `wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`;
+        out.push(`  ${s.cpu}: holds ${holding} → ${wants}`);
       }
       out.push("");
     }

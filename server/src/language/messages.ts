@@ -254,7 +254,12 @@ export function findingText(w: FindingWords): { title: string; message: string }
         };
       }
       const who = (x: SiteWords): string => (x.on ? `${x.cpu} (an interrupt on ${x.on})` : x.cpu);
-      const title = w.sites.some((x) => x.interrupted) ? "possible deadlock through an interrupt" : "possible circular locking dependency detected";
+      // Through a grace period an atomic region holds off, the cycle is one lockdep cannot see (synchronize_rcu acquires nothing).
+      const title = w.sites.some((x) => x.interrupted)
+        ? "possible deadlock through an interrupt"
+        : w.sites.some((x) => (x.atomic?.length ?? 0) > 0)
+          ? "possible deadlock through an RCU grace period"
+          : "possible circular locking dependency detected";
       return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
     }
     case "hang": {
