@@ -498,3 +498,35 @@ describe("RCU in handlers", () => {
     expect(m.srcus).toEqual([]);
   });
 });
+
+describe("lockdep's pseudo-locks in the irq reports", () => {
+  it("a flush under an irq-safe lock: the running item holds its (work_completion) with hardirqs on, HARDIRQ-unsafe, as process_one_work()'s lock_map_acquire() marks it", () => {
+    // Found open by an earlier review: lockdep warns here, the reports took real locks only.
+    const x = both(`
+      spinlock s
+      mutex L
+      workqueue q
+      work W on q { lock L; unlock L }
+      irq H on C1 { lock s; unlock s }
+      cpu C0 { queue_work W; lock_irqsave s; flush_work W; unlock_irqrestore s }
+      cpu C1 { lock L; unlock L }
+      expect deadlock`);
+    expect(irqReports(x.reduced)).toEqual([
+      "HARDIRQ-safe -> HARDIRQ-unsafe lock order detected [s → (work_completion)(&W)]: confirmed",
+      "possible irq lock inversion dependency detected [s → (work_completion)(&W) → L]: confirmed",
+    ]);
+    expect(irqReports(x.full)).toEqual(irqReports(x.reduced));
+    const usage = x.reduced.report!.irqUsage.find((u) => u.lock === "(work_completion)(&W)");
+    expect(usage?.usage).toEqual(["HARDIRQ-ON-W", "SOFTIRQ-ON-W"]);
+  });
+
+  it("RCU marks no usage (rcu_read_lock() acquires with check=0): a section in a handler and one with interrupts on is no inconsistency", () => {
+    const x = both(`
+      var x = 0
+      irq H on C0 { rcu_read_lock; x = 1; rcu_read_unlock }
+      cpu C0 { rcu_read_lock; x = 2; rcu_read_unlock }
+      cpu C1 { synchronize_rcu }`);
+    expect(x.reduced.report!.irqUsage.map((u) => u.lock)).toEqual([]);
+    expect(irqReports(x.reduced)).toEqual([]);
+  });
+});

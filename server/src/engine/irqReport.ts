@@ -1,6 +1,7 @@
 // Lockdep's irq-state analysis (race-language.md §10) over the explored
 // states, as the lock-order graph is lockdep's dependency analysis: from
-// each lock's usage (held in a hardirq or softirq handler, held with
+// each lock class's usage (pseudo-locks too; not RCU's, which lockdep
+// acquires with check=0) (held in a hardirq or softirq handler, held with
 // hardirqs or softirqs enabled, for reading or writing: search/facts.ts)
 // and the lock-order edges, lockdep's three reports —
 //  - "inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage": one lock used in
@@ -30,7 +31,7 @@
 import type { Span } from "../language/span";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { LockGraph } from "./lockgraph";
-import type { Frame, Model } from "./model";
+import { lockClassNames, type Frame, type Model } from "./model";
 import { DepKind, E_DEPS, IrqUsage, N_DEPS, R_DEPS, S_DEPS } from "./search/types";
 
 export type IrqReportKind = "inconsistent" | "safe-unsafe" | "inversion";
@@ -78,11 +79,13 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   };
   const has = (l: number, b: number): boolean => (bits[l]! & (1 << b)) !== 0;
   const deadlocks = result.problems.filter((p) => p.kind === "deadlock");
-  // Per edge x → y between real locks, the kinds of dependency seen (lockdep's SR/ER/SN/EN bits), in the lock-order graph's order.
-  const n = model.locks.length;
+  // Per edge x → y between lock classes (lockdep's pseudo-locks too: a flush under an irq-safe lock),
+  // the kinds of dependency seen (lockdep's SR/ER/SN/EN bits), in the lock-order graph's order.
+  const names = lockClassNames(model);
+  const n = names.length;
   const deps = new Map<number, number>();
-  for (const e of result.facts.edges) if (e.from < n && e.to < n) deps.set(e.from * n + e.to, (deps.get(e.from * n + e.to) ?? 0) | e.deps);
-  const index = new Map(model.locks.map((l, i) => [l.name, i]));
+  for (const e of result.facts.edges) deps.set(e.from * n + e.to, (deps.get(e.from * n + e.to) ?? 0) | e.deps);
+  const index = new Map(names.map((name, i) => [name, i]));
   const succ = new Map<number, { to: number; deps: number }[]>();
   for (const e of graph.edges) {
     const f = index.get(e.from);
@@ -102,14 +105,14 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
         for (const b of !chain || chain.anyOn ? [onW, onW + 1] : [onW]) if (has(inL, a) && has(onL, b) && (chain !== undefined || !(a === inW + 1 && b === onW + 1))) return [a, b];
       return undefined;
     };
-    model.locks.forEach((lock, l) => {
+    names.forEach((name, l) => {
       const pair = conflict(l, l);
       if (!pair) return;
       const [a, b] = pair;
       const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, [l], irq));
-      out.push({ kind: "inconsistent", irq, title: `inconsistent {${NAMES[b]}} -> {${NAMES[a]}} usage`, locks: [lock.name], sites: [where(l, b), where(l, a)], status: confirmed ? "confirmed" : "unreached" });
+      out.push({ kind: "inconsistent", irq, title: `inconsistent {${NAMES[b]}} -> {${NAMES[a]}} usage`, locks: [name], sites: [where(l, b), where(l, a)], status: confirmed ? "confirmed" : "unreached" });
     });
-    model.locks.forEach((_, s) => {
+    names.forEach((_, s) => {
       if (!has(s, inW) && !has(s, inW + 1)) return;
       strongChains(s, succ, (chain, anyIn, anyOn) => {
         const y = chain[chain.length - 1]!;
@@ -119,7 +122,7 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
         const direct = chain.length === 2;
         const title = direct ? `${irq}-safe -> ${irq}-unsafe lock order detected` : "possible irq lock inversion dependency detected";
         const confirmed = deadlocks.some((d) => handlerWaitsFor(model, d, chain, irq));
-        out.push({ kind: direct ? "safe-unsafe" : "inversion", irq, title, locks: chain.map((c) => model.locks[c]!.name), sites: [where(s, a), where(y, b)], status: confirmed ? "confirmed" : "unreached" });
+        out.push({ kind: direct ? "safe-unsafe" : "inversion", irq, title, locks: chain.map((c) => names[c]!), sites: [where(s, a), where(y, b)], status: confirmed ? "confirmed" : "unreached" });
         return true;
       });
     });
@@ -180,10 +183,11 @@ export interface LockIrqUsage {
 /** Each lock's usage bits in words, for the locks held in some explored state; none without handlers. */
 export function lockIrqUsage(model: Model, result: ExploreResult): LockIrqUsage[] {
   const { bits } = result.facts.irqUsage;
+  const names = lockClassNames(model);
   const out: LockIrqUsage[] = [];
   for (let l = 0; l < bits.length; l++) {
     const usage = NAMES.filter((_, b) => (bits[l]! & (1 << b)) !== 0);
-    if (usage.length > 0) out.push({ lock: model.locks[l]!.name, usage });
+    if (usage.length > 0) out.push({ lock: names[l]!, usage });
   }
   return out;
 }
