@@ -83,7 +83,7 @@ export class SrcuState implements StatePart {
     if (mark === 0) return -1;
     const l = (mark - 1) >>> 1;
     const locks = this.layout!.locks;
-    return (mark & 1 ? locks.owner(st, l) !== 0 : locks.isLocked(st, l)) ? l : -1;
+    return (isReadMark(mark) ? locks.owner(st, l) !== 0 : locks.isLocked(st, l)) ? l : -1;
   }
 
   /** Promela: where thread t stands, as spinAt says (rc_spin[t]), after a jump from `from` to `to`. */
@@ -96,7 +96,7 @@ export class SrcuState implements StatePart {
   private promelaSpinning(t: number): string {
     const locks = this.layout!.locks;
     const marks = [...new Set(this.spinAt[t]!)].filter((m) => m !== 0);
-    return marks.map((m) => `(rc_spin[${t}] == ${m} && ${m & 1 ? `lk_owner[${(m - 1) >>> 1}] != 0` : locks.promelaLocked((m - 1) >>> 1)})`).join(" || ") || "0";
+    return marks.map((m) => `(rc_spin[${t}] == ${m} && ${isReadMark(m) ? `lk_owner[${(m - 1) >>> 1}] != 0` : locks.promelaLocked((m - 1) >>> 1)})`).join(" || ") || "0";
   }
 
   private get tracksSpinners(): boolean {
@@ -296,6 +296,9 @@ export class SrcuState implements StatePart {
 }
 
 const srcu = (m: Layout): SrcuState => m.p.srcus;
+
+/** A spinAt mark (1 + 2 * lock + read) of a read acquire (`rlock`)? */
+const isReadMark = (mark: number): boolean => ((mark - 1) & 1) === 1;
 
 const plain = {
   unblockers: byOwners,
