@@ -10,6 +10,9 @@
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "../../server/src/analysis";
 import { join } from "node:path";
+import { analyzeFrontEnd } from "../../server/src/analysis";
+import { compile } from "../../server/src/engine/compile";
+import { Layout } from "../../server/src/engine/state";
 import { read, run, samplesDir, summarize } from "../helpers";
 import { observable } from "../observable";
 
@@ -287,6 +290,8 @@ describe("the lock-order graph through SRCU and RCU, as lockdep records it", () 
     expect(rcu.verdict).toBe("deadlock");
     expect(inversions(rcu.red)).toEqual([]);
     expect(rcu.red.report!.lockGraph.edges.map((e) => `${e.from} → ${e.to}`)).toEqual([]);
+    // Nor is it titled as lockdep's circular dependency (found by review).
+    expect(rcu.red.report!.problems[0]!.title).toBe("possible deadlock through an RCU grace period");
   });
 });
 
@@ -382,6 +387,26 @@ describe("consolidated RCU: synchronize_rcu also waits for atomic regions (Docum
     expect(o.red.report!.problems[0]!.title).toBe("possible deadlock through an RCU grace period");
     expect(o.red.report!.problems[0]!.message).toBe("Deadlock: C0 waits for an RCU grace period, which C1 (spinning on A) holds off; C1 waits for A, held by C0.");
     expect(o.red.report!.lockGraph.inversions).toEqual([]);
+  });
+
+  it("an rwlock_t: a writer at write_lock while readers hold it spins, a reader at read_lock then gets in at once and does not (found by review: the two were swapped)", () => {
+    // T0 read-holds R, then calls synchronize_rcu: whom does the call record?
+    const recorded = (other: string): number => {
+      const fe = analyzeFrontEnd(`rwlock R\ncpu T0 { rlock R; synchronize_rcu; runlock R }\ncpu T1 { ${other}; unlock R }\n`);
+      const m = compile(fe.program.ast, fe.checked!.scope);
+      const layout = new Layout(m);
+      const st = layout.initial();
+      layout.step(st, 0, 0);
+      return layout.p.srcus.awaited(st, m.srcus.findIndex((d) => d.name === "rcu_read_lock"), 0);
+    };
+    expect(recorded("lock R")).toBe(0b10);
+    expect(recorded("rlock R").toString(2)).toBe("0");
+    const writer = outcome(`
+      rwlock R
+      cpu T0 { rlock R; synchronize_rcu; runlock R }
+      cpu T1 { lock R; unlock R }
+      expect safe`);
+    expect(pick(writer)).toEqual({ verdict: "deadlock", problems: ["deadlock [T0,T1] 2 steps"], states: 8, reduced: 3 });
   });
 
   it("gve's fix (samples/gve-xdp-xmit-close-ff7c2dea9dd1-fixed.race) needs its synchronize_net(): the napi_enabled check alone lets the poll pass it just before the close", () => {

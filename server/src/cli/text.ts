@@ -16,6 +16,7 @@ import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
 import type { Locator } from "../language/sources";
 import type { Span } from "../language/span";
+import { RCU_DOMAIN } from "../language/verbs";
 
 /** Call-stack frames longer than this push their location further right, alone. */
 const MAX_FRAME_COLUMN = 60;
@@ -73,8 +74,8 @@ export function verdictLine(file: string, a: Analysis): string {
  */
 function unsafeScenario(p: Problem): string[] {
   const sites = p.sites;
-  // Lockdep prints nothing for a cycle through a grace period an atomic region holds off (synchronize_rcu acquires nothing).
-  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || (s.atomic?.length ?? 0) > 0)) return [];
+  // Lockdep prints nothing for a cycle through an RCU grace period (synchronize_rcu() acquires nothing).
+  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || (s.atomic?.length ?? 0) > 0 || (s.sync && s.waitsFor === RCU_DOMAIN))) return [];
   // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
   const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
   const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);
@@ -116,7 +117,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     } else if (s.waitsFor && s.atomic && s.atomic.length > 0) {
       // Consolidated RCU: no lock stands for what the grace period waits for.
       out.push(`${label(s.cpu)} waits for an RCU grace period, at ${at(s.span)}`);
-      if (s.heldBy.length > 0) out.push(`and ${s.heldBy.map(label).join(" and ")} ${s.heldBy.length === 1 ? "is" : "are"} in a read-side section (${s.waitsFor}).`);
+      if (s.heldBy.length > 0) out.push(`but ${s.heldBy.map(label).join(" and ")} ${s.heldBy.length === 1 ? "is" : "are"} in a read-side section (${s.waitsFor}).`);
       out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
       out.push("");
     } else if (s.waitsFor) {
@@ -196,7 +197,8 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       out.push("the dependency chain:");
       for (const s of chain) {
         const holding = s.holds.map((h) => `${h.lock}${h.mode ? ` (${h.mode})` : ""}`).join(", ") || "(nothing)";
-        const wants = s.atomic && s.atomic.length > 0 ? `waits for an RCU grace period, held off by ${s.atomic.join(" and ")}` : `wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`;
+        const holdingOff = [...s.heldBy.map((h) => `${h} (in ${s.waitsFor})`), ...(s.atomic ?? [])];
+        const wants = s.atomic && s.atomic.length > 0 ? `waits for an RCU grace period, held off by ${holdingOff.join(" and ")}` : `wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`;
         out.push(`  ${s.cpu}: holds ${holding} → ${wants}`);
       }
       out.push("");

@@ -19,6 +19,7 @@ import { Growth } from "./search/growth";
 import { ValueEstimates } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
+import { RCU_DOMAIN } from "../language/verbs";
 
 /** How a reader/writer lock is held or wanted. */
 export type LockMode = "read" | "write";
@@ -555,6 +556,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.on ? { on: s.on } : {}),
     ...(s.pending ? { pending: s.pending } : {}),
     ...(s.atomic ? { atomic: s.atomic } : {}),
+    ...(s.sync && s.waitsFor === RCU_DOMAIN ? { graceperiod: true } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }
