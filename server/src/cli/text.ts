@@ -16,7 +16,6 @@ import { expectationText } from "../language/ast";
 import type { Diagnostic } from "../language/messages";
 import type { Locator } from "../language/sources";
 import type { Span } from "../language/span";
-import { RCU_DOMAIN } from "../language/verbs";
 
 /** Call-stack frames longer than this push their location further right, alone. */
 const MAX_FRAME_COLUMN = 60;
@@ -75,7 +74,7 @@ export function verdictLine(file: string, a: Analysis): string {
 function unsafeScenario(p: Problem): string[] {
   const sites = p.sites;
   // Lockdep prints nothing for a cycle through an RCU grace period (synchronize_rcu() acquires nothing).
-  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || (s.atomic?.length ?? 0) > 0 || (s.sync && s.waitsFor === RCU_DOMAIN))) return [];
+  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || s.gracePeriod)) return [];
   // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
   const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
   const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);

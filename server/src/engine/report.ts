@@ -7,7 +7,7 @@ import type { Span } from "../language/span";
 import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
 import { irqReports, lockIrqUsage, type IrqReport, type LockIrqUsage } from "./irqReport";
-import { isReaderWriter, lockClassNames, PC_DONE, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
+import { isReaderWriter, lockClassNames, PC_DONE, rcuLockClass, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
 import { semantics } from "./primitives";
 import type { AccessSink, WaitFacts } from "./primitives/types";
 import type { IrqSiteFacts } from "./primitives/irq";
@@ -19,7 +19,6 @@ import { Growth } from "./search/growth";
 import { ValueEstimates } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
 import { unreachable } from "../language/ast";
-import { RCU_DOMAIN } from "../language/verbs";
 
 /** How a reader/writer lock is held or wanted. */
 export type LockMode = "read" | "write";
@@ -61,6 +60,8 @@ export interface ProblemSite {
   readonly waitsOn?: readonly string[];
   /** A synchronize: lockdep prints its wait as `sync(S)`. */
   readonly sync?: boolean;
+  /** A synchronize_rcu: lockdep sees no dependency through it (synchronize_rcu() acquires nothing). */
+  readonly gracePeriod?: true;
   /** It cannot step because this interrupt handler runs on top of it (§10). */
   readonly interrupted?: string;
   /** An interrupt handler's site: the CPU it runs on. */
@@ -439,7 +440,7 @@ function describeSite(at: SiteContext, s: FoundProblem["sites"][number]): Proble
  * one problem need not share. Where nobody holds it, those it waits for
  * are pending (a work item holds its pseudo-lock only once it runs).
  */
-function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefined, blockedOn: number): { heldBy: string[]; extra: Pick<ProblemSite, "notALock" | "pending" | "atomic" | "waitsOn" | "sync"> } {
+function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefined, blockedOn: number): { heldBy: string[]; extra: Pick<ProblemSite, "notALock" | "pending" | "atomic" | "waitsOn" | "sync" | "gracePeriod"> } {
   const { layout, model } = at;
   const sem = semantics(ins);
   const atomic: string[] = [];
@@ -455,7 +456,7 @@ function threadWait(at: SiteContext, me: number, ins: Instr, l: number | undefin
   const sync = sem.acquires(ins, model)?.sync === true;
   const waitsOn: string[] = [];
   if (l === undefined) for (let c = 0; c < layout.cpuCount; c++) if (c !== me && blockedOn & (1 << c)) waitsOn.push(at.cpuName(c));
-  return { heldBy, extra: { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(atomic.length > 0 ? { atomic } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}) } };
+  return { heldBy, extra: { ...(l === undefined ? { notALock: true } : {}), ...(pending.length > 0 ? { pending } : {}), ...(atomic.length > 0 ? { atomic } : {}), ...(waitsOn.length > 0 ? { waitsOn } : {}), ...(sync ? { sync } : {}), ...(sync && l === rcuLockClass(model) ? { gracePeriod: true } : {}) } };
 }
 
 /** How a site at a thread's end is named. */
@@ -556,7 +557,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.on ? { on: s.on } : {}),
     ...(s.pending ? { pending: s.pending } : {}),
     ...(s.atomic ? { atomic: s.atomic } : {}),
-    ...(s.sync && s.waitsFor === RCU_DOMAIN ? { graceperiod: true } : {}),
+    ...(s.gracePeriod ? { gracePeriod: true } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

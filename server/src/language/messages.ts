@@ -140,7 +140,7 @@ export interface SiteWords {
   /** Threads a synchronize_rcu waits for in an atomic region, with why: `C0 (holding A)`. */
   readonly atomic?: readonly string[];
   /** It waits in synchronize_rcu: lockdep sees no dependency through it (synchronize_rcu() acquires nothing). */
-  readonly graceperiod?: true;
+  readonly gracePeriod?: true;
   /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
   readonly interrupted?: string;
   /** §10: an interrupt handler's site: the CPU it runs on. */
@@ -256,10 +256,10 @@ export function findingText(w: FindingWords): { title: string; message: string }
         };
       }
       const who = (x: SiteWords): string => (x.on ? `${x.cpu} (an interrupt on ${x.on})` : x.cpu);
-      // Through a grace period an atomic region holds off, the cycle is one lockdep cannot see (synchronize_rcu acquires nothing).
+      // Through an RCU grace period the cycle is one lockdep cannot see (synchronize_rcu acquires nothing).
       const title = w.sites.some((x) => x.interrupted)
         ? "possible deadlock through an interrupt"
-        : w.sites.some((x) => x.graceperiod || (x.atomic?.length ?? 0) > 0)
+        : w.sites.some((x) => x.gracePeriod)
           ? "possible deadlock through an RCU grace period"
           : "possible circular locking dependency detected";
       return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
