@@ -176,19 +176,11 @@ export class Layout {
   step(st: Uint8Array, cpu: number, choice: number): StepResult {
     const pc = this.pc(st, cpu);
     const next = this.sems[cpu]![pc]!.step(this, st, cpu, this.codes[cpu]![pc]!, choice);
-    if (this.quiescing?.[cpu]![pc]) this.afterAtomic(st, cpu, pc, next);
-    if (next < 0) {
-      this.setPc(st, cpu, pc | PC_STOPPED_FLAG);
-      return -next as StepResult;
-    }
-    this.setPc(st, cpu, next);
-    return next === this.endPc[cpu] ? this.threadEnd(st, cpu) : StepResult.Ok;
-  }
-
-  /** After a step that may leave an atomic region (`quiescing`): the thread, at its new pc, may be quiescent for RCU. */
-  private afterAtomic(st: Uint8Array, cpu: number, pc: number, next: number): void {
     this.setPc(st, cpu, next < 0 ? pc | PC_STOPPED_FLAG : next);
-    this.p.srcus.quiesce(st, cpu);
+    // After a step that may leave an atomic region, the thread at its new pc may be quiescent for RCU.
+    if (this.quiescing?.[cpu]![pc]) this.p.srcus.quiesce(st, cpu);
+    if (next < 0) return -next as StepResult;
+    return next === this.endPc[cpu] ? this.threadEnd(st, cpu) : StepResult.Ok;
   }
 
   /** Thread `cpu`'s body has just ended: each part's bookkeeping, then what was left behind. */
