@@ -185,18 +185,22 @@ export class IrqState implements StatePart {
    * running, or a task with hardirqs or softirqs disabled (srcu.ts).
    */
   atomic(st: Uint8Array, t: number): boolean {
-    return this.kinds[t] === "irq" || this.kinds[t] === "softirq" ? this.running(st, t) : this.bh(st, t) > 0 || this.irqOff(st, t);
+    return this.contextOf(t) ? this.running(st, t) : this.bh(st, t) > 0 || this.irqOff(st, t);
   }
 
   /** Promela: atomic() for thread t in the state as it is. */
   promelaAtomicNow(t: number): string {
-    if (this.kinds[t] === "irq" || this.kinds[t] === "softirq") return `h_run[${t}] == 1`;
-    return this.at[t]! >= 0 ? `(irq_off[${t}] != 0 || irq_bh[${t}] != 0)` : "0";
+    return this.contextOf(t) ? `h_run[${t}] == 1` : this.promelaTaskAtomic(t);
   }
 
   /** Promela: atomic() for thread t after a jump of its to `to` (a handler runs until it jumps to its end). */
   promelaAtomic(t: number, to: number): string {
-    if (this.kinds[t] === "irq" || this.kinds[t] === "softirq") return to === PC_DONE || (to & PC_STOPPED_FLAG) !== 0 ? "0" : "1";
+    if (this.contextOf(t)) return to === PC_DONE || (to & PC_STOPPED_FLAG) !== 0 ? "0" : "1";
+    return this.promelaTaskAtomic(t);
+  }
+
+  /** Promela: a task's hardirqs or softirqs disabled ("0" where its code never changes them). */
+  private promelaTaskAtomic(t: number): string {
     return this.at[t]! >= 0 ? `(irq_off[${t}] != 0 || irq_bh[${t}] != 0)` : "0";
   }
 

@@ -232,7 +232,7 @@ const noArrival = (): void => {};
 const spinning = (ins: { readonly lock: number }, model: Model): boolean => spins(model.locks[ins.lock]!.kind);
 /** A thread arriving at the acquire of a spinning lock may spin there: consolidated RCU's synchronize_rcu reads that (srcu.ts). */
 const spinArrival = (ins: { readonly lock: number }, a: AccessSink, m: Layout): void => {
-  if (m.p.srcus.waitsForAtomic && spins(m.model.locks[ins.lock]!.kind)) m.p.srcus.quiescingAccess(a);
+  if (m.p.srcus.waitsForAtomic && spinning(ins, m.model)) m.p.srcus.quiescingAccess(a);
 };
 
 /** `lock L` (on an rwsem: the write side) and `rlock L`. */
@@ -275,7 +275,7 @@ function promelaTakeRecursive(l: number, p: PromelaContext, next: number): strin
 
 export const lockOp: OpSemantics<InstrOf<"lock">> = {
   // A mutex or an rwsem sleeps; a spinlock or an rwlock_t spins.
-  sleeps: (ins, m) => !spins(m.locks[ins.lock]!.kind),
+  sleeps: (ins, m) => !spinning(ins, m),
   ...acquire,
   unblockers: byOwners,
   status(m, st, cpu, ins, waitsFor) {
@@ -311,7 +311,7 @@ export const lockOp: OpSemantics<InstrOf<"lock">> = {
 
 export const rlockOp: OpSemantics<InstrOf<"rlock">> = {
   // A mutex or an rwsem sleeps; a spinlock or an rwlock_t spins.
-  sleeps: (ins, m) => !spins(m.locks[ins.lock]!.kind),
+  sleeps: (ins, m) => !spinning(ins, m),
   ...acquire,
   arrival: spinArrival,
   // Behind a queued writer, a reader is also released when the current readers leave.

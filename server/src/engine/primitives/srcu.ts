@@ -78,25 +78,29 @@ export class SrcuState implements StatePart {
 
   /** Does thread t stand at the acquire of a spinning lock that is taken (spinning, preemption disabled)? */
   private spinning(st: Uint8Array, t: number): number {
-    const pc = this.layout!.pc(st, t);
-    const mark = pc < this.spinAt[t]!.length ? this.spinAt[t]![pc]! : 0;
+    const mark = this.markAt(t, this.layout!.pc(st, t));
     if (mark === 0) return -1;
-    const l = (mark - 1) >>> 1;
+    const l = markLock(mark);
     const locks = this.layout!.locks;
     return (isReadMark(mark) ? locks.owner(st, l) !== 0 : locks.isLocked(st, l)) ? l : -1;
   }
 
   /** Promela: where thread t stands, as spinAt says (rc_spin[t]), after a jump from `from` to `to`. */
   private promelaSpinMark(t: number, from: number, to: number): string {
-    const mark = (pc: number): number => (pc < this.spinAt[t]!.length ? this.spinAt[t]![pc]! : 0);
-    return mark(from) === mark(to) ? "" : `rc_spin[${t}] = ${mark(to)}; `;
+    const mark = this.markAt(t, to);
+    return this.markAt(t, from) === mark ? "" : `rc_spin[${t}] = ${mark}; `;
+  }
+
+  /** spinAt at pc (PC_DONE or a stopped pc: 0). */
+  private markAt(t: number, pc: number): number {
+    return pc < this.spinAt[t]!.length ? this.spinAt[t]![pc]! : 0;
   }
 
   /** Promela: spinning() for thread t, over the spinning acquires its code has. */
   private promelaSpinning(t: number): string {
     const locks = this.layout!.locks;
     const marks = [...new Set(this.spinAt[t]!)].filter((m) => m !== 0);
-    return marks.map((m) => `(rc_spin[${t}] == ${m} && ${isReadMark(m) ? `lk_owner[${(m - 1) >>> 1}] != 0` : locks.promelaLocked((m - 1) >>> 1)})`).join(" || ") || "0";
+    return marks.map((m) => `(rc_spin[${t}] == ${m} && ${isReadMark(m) ? `lk_owner[${markLock(m)}] != 0` : locks.promelaLocked(markLock(m))})`).join(" || ") || "0";
   }
 
   private get tracksSpinners(): boolean {
@@ -108,18 +112,17 @@ export class SrcuState implements StatePart {
     return this.consolidated >= 0;
   }
 
-  /** What a step Layout.quiescing names touches besides its own: what synchronize_rcu's call reads. */
-  quiescingAccess(a: AccessSink): void {
-    a.resource(this.quiescence, false);
+  /**
+   * What a step Layout.quiescing names touches besides its own: what a
+   * consolidated synchronize_rcu's call reads, and writes (`write`).
+   */
+  quiescingAccess(a: AccessSink, write = false): void {
+    a.resource(this.quiescence, write);
   }
 
   /** Does a synchronize of domain d wait for atomic regions too (consolidated RCU)? */
   quiescesFor(d: number): boolean {
     return d === this.consolidated;
-  }
-
-  get quiescenceResource(): number {
-    return this.quiescence;
   }
 
   /** Is thread t somewhere consolidated RCU's grace period must wait for it to leave? */
@@ -299,6 +302,8 @@ const srcu = (m: Layout): SrcuState => m.p.srcus;
 
 /** A spinAt mark (1 + 2 * lock + read) of a read acquire (`rlock`)? */
 const isReadMark = (mark: number): boolean => ((mark - 1) & 1) === 1;
+/** The lock of a spinAt mark. */
+const markLock = (mark: number): number => (mark - 1) >>> 1;
 
 const plain = {
   unblockers: byOwners,
@@ -381,7 +386,7 @@ export const synchronizeSrcuOp: OpSemantics<InstrOf<"synchronize_srcu">> = {
   // (which read it, and so commute with each other).
   access: (ins, a, m) => {
     touch(ins, a, m, false);
-    if (srcu(m).quiescesFor(ins.domain)) a.resource(srcu(m).quiescenceResource, true);
+    if (srcu(m).quiescesFor(ins.domain)) srcu(m).quiescingAccess(a, true);
   },
   canStop: () => false,
   acquires: (ins, model) => ({ lock: model.srcus[ins.domain]!.lockClass, read: false, sync: true }),
