@@ -79,6 +79,18 @@ describe("race check (text)", () => {
     expect(race("check", "--no-reduce", file).code).toBe(1);
   });
 
+  it("the trace's CPU headers and its last row start where the steps do, however long the labels of imported files (they started 7 columns in)", () => {
+    const out = race("check", join(root, "samples", "v9-remove-vs-unbind.race")).stdout.split("\n");
+    const header = out.findIndex((l) => /^\s+CPU0\s+CPU1$/.test(l));
+    const step = out[header + 2]!;
+    expect(step).toMatch(/^\s+pci-reentrant\.race:\d+ {2}sysfs remove_attr/);
+    const column = (l: string): number => l.length - l.trimStart().length;
+    expect(column(out[header]!)).toBe(step.indexOf("sysfs"));
+    expect(column(out[header + 1]!)).toBe(step.indexOf("sysfs"));
+    const waits = out.find((l) => l.includes("<-- WAITS"))!;
+    expect(column(waits)).toBe(step.indexOf("sysfs"));
+  });
+
   it("--no-reduce explores every interleaving: the same report from more states", () => {
     const reduced = race("check", sample("v9-remove-vs-unbind.race"));
     const full = race("check", "--no-reduce", sample("v9-remove-vs-unbind.race"));

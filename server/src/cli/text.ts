@@ -138,10 +138,6 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   const columnOf = (cpu: string): string => handlerOn.get(cpu) ?? cpu;
   const cpus = [...new Set([...steps.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])];
   const width = Math.max(24, ...steps.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
-  out.push(`Shortest trace (${p.trace.length} step${p.trace.length === 1 ? "" : "s"}):`);
-  out.push("");
-  out.push("       " + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
-  out.push("       " + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
   // The line of each step's code; in an imported file, `name.race:line` (the call stacks below give its path), every label as wide as the widest.
   const lineLabel = (step: TraceStep): string => {
     const line = String(lines.range(step.span).start.line + 1);
@@ -149,6 +145,12 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     return file === undefined ? line : `${file.replace(/^.*[\\/]/, "")}:${line}`;
   };
   const labelWidth = Math.max(3, ...steps.map((step) => lineLabel(step).length));
+  // The columns start after the labels: headers and the last row line up with the steps (imported files have long labels).
+  const indent = " ".repeat(labelWidth + 4);
+  out.push(`Shortest trace (${p.trace.length} step${p.trace.length === 1 ? "" : "s"}):`);
+  out.push("");
+  out.push(indent + cpus.map((c) => c.padEnd(width)).join("").trimEnd());
+  out.push(indent + cpus.map((c) => "-".repeat(c.length).padEnd(width)).join("").trimEnd());
   const row = (step: TraceStep): string => {
     const col = cpus.indexOf(columnOf(step.cpu));
     const nested = step.on && step.op !== "start_irq" ? "  " : "";
@@ -171,7 +173,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       const site = handler ?? p.sites.find((s) => s.cpu === c);
       return site ? `${handler ? "  " : ""}${site.action} <-- ${site.looping ? "LOOPS" : "WAITS"}` : "";
     });
-    out.push("       " + cells.map((c) => c.padEnd(width)).join("").trimEnd());
+    out.push(indent + cells.map((c) => c.padEnd(width)).join("").trimEnd());
     out.push("");
     out.push(p.kind === "deadlock" ? " *** DEADLOCK ***" : p.form === "livelock" ? " *** LIVELOCK ***" : " *** HANG ***");
   }
