@@ -253,7 +253,7 @@ const valid: Generator = {
   },
 };
 
-/** Interrupt handlers (§10): up to past the thread limit, on random CPUs, over nested interrupt-off sections of every form. */
+/** Interrupt handlers (§10): up to past the thread limit, on random CPUs, over nested interrupt-off sections of every form; half the time a synchronize_rcu waiting for them. */
 const manyHandlers: Generator = {
   name: "many-handlers",
   make(rng, size) {
@@ -272,6 +272,8 @@ const manyHandlers: Generator = {
       if (rng.chance(0.2) && body.length > 0) body.splice(rng.int(0, body.length - 1), 1);
       out.push(`cpu C${c} { ${body.join("; ")} }`);
     }
+    // Consolidated RCU: a grace period waits for every one of those sections and handlers.
+    if (rng.chance(0.5)) out.push("cpu S { synchronize_rcu }");
     return out.join("\n") + "\n";
   },
 };
