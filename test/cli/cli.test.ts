@@ -36,6 +36,16 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/✓ test\/fixtures\/seed-by-hand\/v9-remove-vs-unbind.race .*: deadlock · expect deadlock: met · 6 states \(reduced\) · /);
   });
 
+  it("a synchronize in its caller's own read-side section: what it waits for is a grace period, not a lock it takes again", () => {
+    const file = scratch("rcu-self.race", "var p = 1\ncpu CPU0 { rcu_read_lock; p = 2; synchronize_rcu; rcu_read_unlock }\nexpect deadlock\n");
+    const r = race("check", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("NOTE (expected): suspicious RCU usage   [RACE100]");
+    expect(r.stdout).toMatch(/^CPU0 waits for an RCU grace period, at .*rcu-self\.race:2:34\nbut CPU0 itself is in a read-side section \(rcu_read_lock\)\.$/m);
+    expect(r.stdout).not.toContain("is trying to acquire lock");
+    expect(r.stdout).toContain("  CPU0: holds rcu_read_lock → waits for an RCU grace period, held off by CPU0 (in rcu_read_lock)\n");
+  });
+
   it("a call stack's locations line up in one column, however long a frame", () => {
     const r = race("check", "samples/v9-remove-vs-unbind.race");
     const stacks = r.stdout.split(/\n(?=CPU\d .* call stack:\n)/).slice(1).map((part) => part.split("\n\n")[0]!.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  locks held") && !l.startsWith("   #")));

@@ -86,7 +86,7 @@ describe("what a hang names as holding a thread-wait's pseudo-lock", () => {
       expect deadlock`);
     // R0 and R1 open their sections, S calls (3 steps); or S calls after R0 alone, then R1 opens its own.
     expect(pick(o)).toEqual({ verdict: "hang", problems: ["hang [R0,R1,S] 3 steps"], states: 13, reduced: 8 });
-    expect(o.full.report!.problems[0]!.message).toContain("S waits for rcu_read_lock, held by R0 and R1, which can no longer release it");
+    expect(o.full.report!.problems[0]!.message).toContain("S waits for an RCU grace period, which R0 (in rcu_read_lock) and R1 (in rcu_read_lock) hold off; nothing can ever let them go on.");
   });
 });
 
@@ -292,6 +292,45 @@ describe("the lock-order graph through SRCU and RCU, as lockdep records it", () 
     expect(rcu.red.report!.lockGraph.edges.map((e) => `${e.from} → ${e.to}`)).toEqual([]);
     // Nor is it titled as lockdep's circular dependency (found by review).
     expect(rcu.red.report!.problems[0]!.title).toBe("possible deadlock through an RCU grace period");
+  });
+});
+
+describe("a synchronize inside its caller's own read-side section (found trying the product as a new user)", () => {
+  // The kernel warns before the wait: RCU_LOCKDEP_WARN in synchronize_rcu()
+  // (kernel/rcu/tree.c; syzbot's "WARNING: suspicious RCU usage …
+  // Illegal synchronize_rcu() in RCU read-side critical section!") and in
+  // synchronize_srcu() (a488eee517ba for Tiny SRCU, "in line with Tree").
+  // It was titled "possible recursive locking detected", as if the call
+  // took rcu_read_lock again.
+  it("synchronize_rcu: lockdep's suspicious RCU usage, a grace period the caller holds off", () => {
+    const o = outcome(`
+      cpu C0 { rcu_read_lock; synchronize_rcu; rcu_read_unlock }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [C0] 2 steps"], states: 3, reduced: 2 });
+    const p = o.red.report!.problems[0]!;
+    expect(p.title).toBe("suspicious RCU usage");
+    expect(p.message).toBe(
+      "Illegal synchronize_rcu() in RCU read-side critical section: C0 calls 'synchronize_rcu' inside its own read-side section of rcu_read_lock, and the grace period waits for that section to end; it deadlocks on itself.",
+    );
+  });
+
+  it("synchronize_srcu on the domain whose section it is in: the same, with SRCU's words", () => {
+    const o = outcome(`
+      srcu S
+      cpu C0 { srcu_read_lock S; synchronize_srcu S; srcu_read_unlock S }
+      expect deadlock`);
+    expect(pick(o)).toEqual({ verdict: "deadlock", problems: ["deadlock [C0] 2 steps"], states: 3, reduced: 2 });
+    expect(o.red.report!.problems[0]!.title).toBe("suspicious RCU usage");
+    expect(o.red.report!.problems[0]!.message).toMatch(/^Illegal synchronize_srcu\(\) in same-type SRCU \(or in RCU\) read-side critical section: C0 calls 'synchronize_srcu S'/);
+  });
+
+  it("synchronize_rcu under a mutex a reader takes: the grace period is what it waits for, which the reader holds off", () => {
+    const o = outcome(`
+      mutex A
+      cpu C0 { lock A; synchronize_rcu; unlock A }
+      cpu C1 { rcu_read_lock; lock A; unlock A; rcu_read_unlock }
+      expect deadlock`);
+    expect(o.red.report!.problems[0]!.message).toBe("Deadlock: C0 waits for an RCU grace period, which C1 (in rcu_read_lock) holds off; C1 waits for A, held by C0.");
   });
 });
 

@@ -97,6 +97,20 @@ function unsafeScenario(p: Problem): string[] {
   return out;
 }
 
+/**
+ * A site that waits for a grace period rather than for a lock, as lockdep
+ * sees it: a synchronize_rcu (which acquires nothing), or a synchronize
+ * inside its caller's own read-side section (the kernel's
+ * RCU_LOCKDEP_WARN, "suspicious RCU usage", not a lock report).
+ */
+function waitsForGracePeriod(s: ProblemSite): boolean {
+  return s.gracePeriod === true || (s.atomic?.length ?? 0) > 0 || (s.sync === true && s.heldBy.includes(s.cpu));
+}
+
+function gracePeriodOf(s: ProblemSite): string {
+  return s.gracePeriod || (s.atomic?.length ?? 0) > 0 ? "an RCU grace period" : `a grace period of ${s.waitsFor}`;
+}
+
 function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: Locator): string[] {
   const out: string[] = [""];
   const code = problemCode(p.kind);
@@ -113,11 +127,17 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     if (s.waitsFor && s.notALock) {
       out.push(`${label(s.cpu)} waits for ${s.waitsFor}, at ${at(s.span)}`);
       out.push("");
-    } else if (s.waitsFor && s.atomic && s.atomic.length > 0) {
-      // Consolidated RCU: no lock stands for what the grace period waits for.
-      out.push(`${label(s.cpu)} waits for an RCU grace period, at ${at(s.span)}`);
-      if (s.heldBy.length > 0) out.push(`but ${s.heldBy.map(label).join(" and ")} ${s.heldBy.length === 1 ? "is" : "are"} in a read-side section (${s.waitsFor}).`);
-      out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
+    } else if (s.waitsFor && waitsForGracePeriod(s)) {
+      // synchronize_rcu acquires nothing, and a synchronize inside its own
+      // section acquires nothing lockdep reports as a lock: what it waits
+      // for is a grace period, which readers (and, for consolidated RCU,
+      // atomic regions) hold off.
+      out.push(`${label(s.cpu)} waits for ${gracePeriodOf(s)}, at ${at(s.span)}`);
+      const readers = s.heldBy.map((h) => (h === s.cpu ? `${label(h)} itself` : label(h)));
+      if (readers.length > 0) out.push(`but ${readers.join(" and ")} ${readers.length === 1 ? "is" : "are"} in a read-side section (${s.waitsFor}).`);
+      if (s.atomic && s.atomic.length > 0) {
+        out.push(`${readers.length > 0 ? "and" : "but"} ${s.atomic.map(label).join(" and ")} ${s.atomic.length === 1 ? "is" : "are"} in a region the grace period waits for (consolidated RCU: preemption, softirqs or hardirqs disabled).`);
+      }
       out.push("");
     } else if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
@@ -199,7 +219,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
       for (const s of chain) {
         const holding = s.holds.map((h) => `${h.lock}${h.mode ? ` (${h.mode})` : ""}`).join(", ") || "(nothing)";
         const holdingOff = [...s.heldBy.map((h) => `${h} (in ${s.waitsFor})`), ...(s.atomic ?? [])];
-        const wants = s.atomic && s.atomic.length > 0 ? `waits for an RCU grace period, held off by ${holdingOff.join(" and ")}` : `wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`;
+        const wants = waitsForGracePeriod(s) ? `waits for ${gracePeriodOf(s)}, held off by ${holdingOff.join(" and ")}` : `wants ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}`;
         out.push(`  ${s.cpu}: holds ${holding} → ${wants}`);
       }
       out.push("");

@@ -558,6 +558,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.pending ? { pending: s.pending } : {}),
     ...(s.atomic ? { atomic: s.atomic } : {}),
     ...(s.gracePeriod ? { gracePeriod: true } : {}),
+    ...(s.sync ? { sync: true } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

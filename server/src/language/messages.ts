@@ -141,6 +141,8 @@ export interface SiteWords {
   readonly atomic?: readonly string[];
   /** It waits in synchronize_rcu: lockdep sees no dependency through it (synchronize_rcu() acquires nothing). */
   readonly gracePeriod?: true;
+  /** It waits in a synchronize (synchronize_srcu, or synchronize_rcu with `gracePeriod`). */
+  readonly sync?: true;
   /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
   readonly interrupted?: string;
   /** §10: an interrupt handler's site: the CPU it runs on. */
@@ -194,7 +196,12 @@ function waiting(s: SiteWords): string {
   if (s.notALock) return `waits for ${s.waitsFor}${inCall(s)}`;
   const pending = s.pending && s.pending.length > 0 ? `${joined(s.pending)} (pending, not started)` : "";
   if (pending && s.heldBy.length === 0) return `waits for ${s.waitsFor}${inCall(s)}, which ${pending} will hold once it runs`;
-  // Consolidated RCU: a grace period also waits for preemption, softirqs or hardirqs disabled.
+  // synchronize_rcu waits for a grace period, which readers hold off, and
+  // (consolidated RCU) so do preemption, softirqs or hardirqs disabled.
+  if (s.gracePeriod) {
+    const off = [...s.heldBy.map((h) => `${h} (in ${s.waitsFor})`), ...(s.atomic ?? [])];
+    return `waits for an RCU grace period${inCall(s)}, which ${joined(off)} ${off.length === 1 ? "holds" : "hold"} off`;
+  }
   const atomic = s.atomic && s.atomic.length > 0 ? `an RCU grace period, which ${joined(s.atomic)} ${s.atomic.length === 1 ? "holds" : "hold"} off` : "";
   if (atomic && s.heldBy.length === 0) return `waits for ${atomic}${inCall(s)}`;
   const held = s.heldBy.length > 0 ? `held${s.heldMode === "read" ? " for reading" : s.heldMode === "write" ? " for writing" : ""} by ${joined(s.heldBy)}` : "";
@@ -240,7 +247,7 @@ function stuckPart(s: SiteWords): string {
   if (s.looping) return `${s.cpu} loops for ever in the loop at '${s.action}'${inCall(s)} and can never finish`;
   if (s.waitsOn) return `${s.cpu} waits for ${s.waitsOn.what} at '${s.action}'${inCall(s)}${releasersNote(s.waitsOn)}`;
   if (s.waitsFor === undefined) return `${s.cpu} is stuck at '${s.action}'${inCall(s)}${writersNote(s.writers)}`;
-  const who = s.notALock || (s.pending?.length ?? 0) > 0 || (s.atomic?.length ?? 0) > 0 || (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
+  const who = s.notALock || s.gracePeriod || (s.pending?.length ?? 0) > 0 || (s.atomic?.length ?? 0) > 0 || (s.behind?.length ?? 0) > 0 ? "" : s.heldBy.length > 0 ? ", which can no longer release it" : ", which it cannot get";
   return `${s.cpu} ${waiting(s)}${who}`;
 }
 
@@ -249,6 +256,18 @@ export function findingText(w: FindingWords): { title: string; message: string }
   switch (w.kind) {
     case "deadlock": {
       const s = w.sites[0]!;
+      if (w.sites.length === 1 && s.heldBy.includes(s.cpu) && s.sync) {
+        // A synchronize inside the caller's own read-side section: the
+        // kernel's RCU_LOCKDEP_WARN in synchronize_rcu()/synchronize_srcu()
+        // says so ("WARNING: suspicious RCU usage"), before the wait.
+        const illegal = s.gracePeriod
+          ? "Illegal synchronize_rcu() in RCU read-side critical section"
+          : "Illegal synchronize_srcu() in same-type SRCU (or in RCU) read-side critical section";
+        return {
+          title: "suspicious RCU usage",
+          message: `${illegal}: ${s.cpu} calls '${s.action}'${inCall(s)} inside its own read-side section of ${s.waitsFor}, and the grace period waits for that section to end; it deadlocks on itself.`,
+        };
+      }
       if (w.sites.length === 1 && s.heldBy.includes(s.cpu)) {
         return {
           title: "possible recursive locking detected",
