@@ -43,6 +43,24 @@ describe("a handler on top of its CPU", () => {
     expect(states(x)).toEqual([11, 4]);
   });
 
+  it("is one deadlock however many statements of the section it can come in at (found trying the product as a new user: one per statement)", () => {
+    const x = both(`
+      spinlock l
+      var a = 0
+      irq h on C { lock l; unlock l }
+      cpu C { lock l; a = 1; a = 2; a = 3; unlock l }
+      cpu D { lock l; a = 4; unlock l }
+      expect deadlock`);
+    // The handler can come in at 'a = 1', 'a = 2', 'a = 3' or 'unlock l' of
+    // C's section: the same deadlock, shown where it comes in first.
+    expect(summarize(x.reduced)).toEqual(["deadlock [C,h] 2 steps"]);
+    const p = x.reduced.report!.problems[0]!;
+    expect(p.trace.map((s) => `${s.cpu} ${s.action}`)).toEqual(["C lock l", "h <Interrupt> h"]);
+    expect(p.sites[0]!.action).toBe("a = 1");
+    // D's section is another CPU's: the handler on C waits for it only while it spins, no deadlock.
+    expect(summarize(x.full)).toEqual(summarize(x.reduced));
+  });
+
   it("cannot fire while its CPU has interrupts off: lock_irq makes the same code safe, and lockdep is quiet", () => {
     const x = both(`
       spinlock l

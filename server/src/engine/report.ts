@@ -140,17 +140,20 @@ const order: Record<ProblemKind, number> = {
 /**
  * A task under an interrupt handler that never returns is stuck at the
  * statement the handler came in at, so the stuck analysis finds one hang
- * per such statement, each worded the same ("C0 is interrupted by h and
- * cannot go on until it returns; …"). Those that differ only in where
- * interrupted tasks were interrupted are one problem to a reader: the one
- * whose interrupted tasks were interrupted earliest in the text stays.
+ * per such statement, and the search one deadlock per statement of a
+ * critical section the handler's lock can come in at, each worded the
+ * same ("C0 is interrupted by h and cannot go on until it returns; …").
+ * Those that differ only in where interrupted tasks were interrupted are
+ * one problem to a reader (lockdep, too, reports the lock's inconsistent
+ * usage once): the one whose interrupted tasks were interrupted earliest
+ * in the text stays.
  * Chosen by the text alone, not by trace length, so that it is the same
  * for a reduced search as for a full one, which find the same problems but
  * may not prove the same traces shortest (irq differential seed 907).
  */
 function oncePerInterruptedTask(problems: readonly Problem[]): Problem[] {
   const signature = (p: Problem): string | undefined =>
-    p.kind === "hang" && p.sites.some((x) => x.interrupted !== undefined)
+    (p.kind === "hang" || p.kind === "deadlock") && p.sites.some((x) => x.interrupted !== undefined)
       ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
       : undefined;
   // Same signature: the same threads in the same order, so sites compare pairwise.
