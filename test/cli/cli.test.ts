@@ -303,4 +303,24 @@ describe("race check --sarif", () => {
     }
     expect(run.properties.scenarios).toEqual([{ file: expect.stringMatching(/v9-remove-vs-unbind\.race$/), expect: "deadlock", expectKinds: ["deadlock"], verdict: "deadlock", met: true }]);
   });
+
+  it("keeps SARIF 2.1.0's minimums: every codeFlow has a threadFlow, every threadFlow a location (found trying the product: a thread with no step, or a 0-step trace, gave empty ones)", () => {
+    // C0 loops from the start (a 0-step trace); in the samples, threads the trace names that take no step of it.
+    const file = scratch("spin-at-start.race", "var x = 0\ncpu C0 { while true { } }\ncpu C1 { x = 1 }\n");
+    const files = [file, join(root, "samples", "flush-work-ordered-d6e89786bed9.race"), join(root, "samples", "nvmet-ordered-flush-2922e3507f6d.race")];
+    let flows = 0;
+    for (const f of files) {
+      const log = JSON.parse(race("check", "--sarif", f).stdout);
+      for (const res of log.runs[0].results as { codeFlows?: { threadFlows: { locations: unknown[] }[] }[] }[]) {
+        if (res.codeFlows === undefined) continue;
+        expect(res.codeFlows.length).toBeGreaterThan(0);
+        for (const cf of res.codeFlows) {
+          expect(cf.threadFlows.length).toBeGreaterThan(0);
+          for (const t of cf.threadFlows) expect(t.locations.length).toBeGreaterThan(0);
+          flows++;
+        }
+      }
+    }
+    expect(flows).toBeGreaterThan(2);
+  });
 });

@@ -65,23 +65,29 @@ export function sarifFile({ file, analysis, lines }: Entry): SarifFile {
     if (finding) {
       const p = finding.problem;
       const cpus = [...new Set([...p.trace.map((s) => s.cpu), ...p.cpus])];
-      const flow = (text: string, steps: readonly TraceStep[]): object => ({
-        message: { text },
-        threadFlows: cpus.map((cpu) => ({
-          id: cpu,
-          locations: steps
-            .map((s, order) => ({ s, order }))
-            .filter(({ s }) => s.cpu === cpu)
-            .map(({ s, order }) => ({
-              executionOrder: order + 1,
-              nestingLevel: s.stack.length,
-              location: location(s.span, `${cpu}: ${s.action}`),
-            })),
-        })),
-      });
-      result["codeFlows"] = [flow(`shortest trace: ${p.trace.length} steps`, p.trace)];
+      // SARIF 2.1.0 wants at least one location per threadFlow and one
+      // threadFlow per codeFlow: a thread with no step in it is left out,
+      // and so is a flow with no step at all (a 0-step trace).
+      const flow = (text: string, steps: readonly TraceStep[]): object[] => {
+        const threadFlows = cpus
+          .map((cpu) => ({
+            id: cpu,
+            locations: steps
+              .map((s, order) => ({ s, order }))
+              .filter(({ s }) => s.cpu === cpu)
+              .map(({ s, order }) => ({
+                executionOrder: order + 1,
+                nestingLevel: s.stack.length,
+                location: location(s.span, `${cpu}: ${s.action}`),
+              })),
+          }))
+          .filter((t) => t.locations.length > 0);
+        return threadFlows.length > 0 ? [{ message: { text }, threadFlows }] : [];
+      };
+      const codeFlows = flow(`shortest trace: ${p.trace.length} steps`, p.trace);
       // A livelock's loop: the trace, then into the loop, then once round it (it repeats for ever).
-      if (p.loop) (result["codeFlows"] as object[]).push(flow(`livelock: then ${p.loop.prefix.length} steps into a loop of ${p.loop.cycle.length} steps that repeats for ever`, [...p.trace, ...p.loop.prefix, ...p.loop.cycle]));
+      if (p.loop) codeFlows.push(...flow(`livelock: then ${p.loop.prefix.length} steps into a loop of ${p.loop.cycle.length} steps that repeats for ever`, [...p.trace, ...p.loop.prefix, ...p.loop.cycle]));
+      if (codeFlows.length > 0) result["codeFlows"] = codeFlows;
     }
     results.push(result);
   }
