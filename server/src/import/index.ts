@@ -50,7 +50,7 @@ function notesOf(plan: ScenarioPlan, written: WrittenScenario): ImportNote[] {
     const row = WRITE_AS[l.nature];
     // A pseudo-lock or rwlock_t written as its construct; a pseudo-lock that has none.
     if (row.primitive) notes.push(note("importPseudoLock", l.cls, row.what, row.primitive));
-    else if (row.pseudo) notes.push(note("importUnmapped", l.cls, row.what, (row.declare("") ?? "mutex").trim()));
+    else if (row.pseudo) notes.push(note("importUnmapped", l.cls, row.what, (row.declare("", l.inHandler) ?? "mutex").trim()));
   }
   for (const h of written.handlers) notes.push(note("importInterrupt", h.keyword === "irq" ? "hardirq" : "softirq", h.name, h.cpu));
   for (const g of plan.gaps) notes.push(note("importGap", g));

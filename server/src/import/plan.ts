@@ -10,7 +10,7 @@
 
 import { contextWord, irqContextOf, pathOf, type Frame, type IrqContext, type Primitive } from "./frames";
 import { identifier, lockIdentifier } from "./names";
-import type { ChainEntry, DependencyBlock, LockdepReport, LockLine } from "./report";
+import type { ChainEntry, DependencyBlock, LockdepReport, LockLine, ScenarioOp } from "./report";
 import { natureOf, usageHasRead, usageHasWrite, WRITE_AS, type Evidence, type Nature, type Take, type Wait } from "./writeAs";
 import { unreachable } from "../language/ast";
 
@@ -66,6 +66,10 @@ export interface PlannedLock {
   readonly nature: Nature;
   readonly usage: string | undefined;
   readonly wait: string | undefined;
+  /** Only lockdep's scenario table says it spins (taken there with interrupts off or under a spinning lock). */
+  readonly spinsByScenario?: true;
+  /** Held or taken by an interrupt handler of the scenario: a lock declared with no kind of its own (a plain mutex) spins there. */
+  readonly inHandler?: true;
 }
 
 export interface ScenarioPlan {
@@ -100,18 +104,45 @@ class Classes {
     e.prims.push(...prims);
   }
 
-  nature(cls: string): Nature {
+  nature(cls: string, scenario = true): Nature {
     const e = this.evidence.get(cls);
     const prims = e?.prims ?? [];
     const ev: Evidence = {
       usage: e?.usage,
       wait: e?.wait,
       readTaken: prims.some((p) => p.read && p.wait === undefined),
-      spins: prims.some((p) => p.spins),
+      spins: prims.some((p) => p.spins) || (scenario && this.atomic.has(cls)),
       rwlock: prims.some((p) => p.rwlock),
       rwsemOp: prims.some((p) => p.rwsem),
     };
     return natureOf(cls, ev);
+  }
+
+  /** Classes lockdep's scenario table shows taken with interrupts off or under a spinning lock. */
+  private readonly atomic = new Set<string>();
+
+  /**
+   * What lockdep's "Possible unsafe locking scenario" says of the classes
+   * in it: one a column takes after `local_irq_disable()`, or while it
+   * holds a lock that spins, is taken in atomic context, so it spins too
+   * (a sleeping lock there would be a bug of its own; splat 08's
+   * `&new->fa_lock`, an rwlock_t the report shows no usage of, was
+   * written as a mutex, and the check then warned that the import's own
+   * mutex slept under a spinlock). Call after every other note.
+   */
+  noteScenario(ops: readonly ScenarioOp[]): void {
+    for (const cpu of [0, 1] as const) {
+      let atomic = false;
+      for (const o of ops) {
+        if (o.cpu !== cpu) continue;
+        if (o.op === "irqs-off") atomic = true;
+        if ((o.op === "lock" || o.op === "rlock") && o.cls !== undefined) {
+          if (atomic) this.atomic.add(o.cls);
+          const n = this.nature(o.cls);
+          if (n === "spinlock" || n === "rwlock") atomic = true;
+        }
+      }
+    }
   }
 
   usage(cls: string): string | undefined {
@@ -119,7 +150,11 @@ class Classes {
   }
 
   all(): PlannedLock[] {
-    return this.order.map((cls) => ({ cls, nature: this.nature(cls), usage: this.usage(cls), wait: this.evidence.get(cls)?.wait }));
+    return this.order.map((cls) => {
+      const nature = this.nature(cls);
+      const byScenario = nature !== this.nature(cls, false);
+      return { cls, nature, usage: this.usage(cls), wait: this.evidence.get(cls)?.wait, ...(byScenario ? { spinsByScenario: true as const } : {}) };
+    });
   }
 }
 
@@ -264,6 +299,7 @@ function planCircular(r: Extract<LockdepReport, { kind: "circular" }>): Omit<Sce
   classes.note(r.trying);
   classes.note(r.holding);
   for (const h of r.held) classes.note(h);
+  classes.noteScenario(r.scenario);
   const A = (k: number): string => byN.get(k)?.lock.cls ?? (k === 0 ? r.trying.cls : r.holding.cls);
 
   const threads: ThreadPlan[] = [];
@@ -320,6 +356,7 @@ function planRecursive(r: Extract<LockdepReport, { kind: "recursive" }>): Omit<S
   classes.note(r.trying, primitivesOf(stack));
   classes.note(r.holding);
   for (const h of r.held) classes.note(h);
+  classes.noteScenario(r.scenario);
   const heldList = r.held.length > 0 ? r.held : [r.holding];
   const holds = heldList.map((h) => ({
     cls: h.cls,
@@ -383,6 +420,7 @@ function planInconsistent(r: Extract<LockdepReport, { kind: "inconsistent" }>): 
   classes.note(r.lock, [...primitivesOf(hStack), ...primitivesOf(tStack)]);
   const held = heldOnPath(r.held, toIsIrq ? hStack : tStack);
   for (const h of held) classes.note(h);
+  classes.noteScenario(r.scenario);
   const heldHolds = held.map((h) => ({ cls: h.cls, at: h.at, read: holdsForReading(classes, h.cls), note: heldNote(h, r.task) }));
   const handler = placePath(classes, hStack, toIsIrq ? heldHolds : [], { cls: r.lock.cls, take: { read: /-R$/.test(irqUsage), wait: undefined }, note: `{${irqUsage}}: the handler takes ${r.lock.cls}` }, true);
   const task = placePath(classes, tStack, toIsIrq ? [] : heldHolds, { cls: r.lock.cls, take: { read: /-R$/.test(onUsage), wait: undefined }, note: `{${onUsage}}: taken with ${context === "softirq" ? "softirqs" : "interrupts"} enabled` }, true);
@@ -449,6 +487,7 @@ function planIrqChain(r: Extract<LockdepReport, { kind: "irq-inversion" | "safe-
     classes.note(r.trying, primitivesOf(r.backtrace));
     classes.note(r.holding);
   }
+  classes.noteScenario(r.scenario);
   const handler = placePath(classes, hStack, [], { cls: safe.cls, take: takeOf(classes, safe.cls, hStack, undefined), note: `IN-${irq}: the handler takes ${safe.cls}` }, true);
   const unsafePath = placePath(classes, uStack, [], { cls: unsafe.cls, take: { read: unsafeRead, wait: undefined }, note: `${irq}-ON-${unsafeRead ? "R" : "W"}: taken with ${context === "softirq" ? "softirqs" : "interrupts"} enabled` }, true);
   const threads: ThreadPlan[] = [
@@ -532,11 +571,14 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
   const plan = planOf(r);
   const nature = new Map(plan.locks.map((l) => [l.cls, l.nature]));
   const ordered = new Set<string>();
-  const visit = (p: PathPlan): void => {
+  const inHandler = new Set<string>();
+  const visit = (p: PathPlan, handler: boolean): void => {
     if (nature.get(p.target.cls) === "workqueue" && p.target.take.wait === "flush_work") ordered.add(p.target.cls);
-    if (p.interrupt) visit(p.interrupt.handler);
+    if (handler) for (const cls of [p.target.cls, ...[...p.holds.values()].flat().map((h) => h.cls)]) inHandler.add(cls);
+    if (p.interrupt) visit(p.interrupt.handler, true);
   };
-  plan.threads.forEach((t) => visit(t.path));
+  plan.threads.forEach((t) => visit(t.path, false));
+  const locks = plan.locks.map((l) => (inHandler.has(l.cls) ? { ...l, inHandler: true as const } : l));
   for (const l of plan.locks) if (l.nature === "workqueue" && /ordered/i.test(l.cls)) ordered.add(l.cls);
   const threads = plan.threads.map((t): ThreadPlan => {
     const own = t.path.holds.get(-1) ?? [];
@@ -545,5 +587,5 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
     // A handler fires on a `cpu`: a path an interrupt fires on stays one (its item's hold is then not written).
     return (cls === undefined && queue === undefined) || t.path.interrupt ? t : { ...t, work: { cls, queue } };
   });
-  return { ...plan, threads, ordered };
+  return { ...plan, locks, threads, ordered };
 }

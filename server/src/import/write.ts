@@ -5,7 +5,7 @@
 
 import type { Frame } from "./frames";
 import { commentText, identifier, lockIdentifier, Namer, stringLiteral } from "./names";
-import type { Hold, PathPlan, ScenarioPlan, ThreadPlan } from "./plan";
+import type { Hold, PathPlan, PlannedLock, ScenarioPlan, ThreadPlan } from "./plan";
 import { INTERRUPTS, WRITE_AS, type Nature, type Row } from "./writeAs";
 
 export interface WrittenScenario {
@@ -140,10 +140,11 @@ class Writer {
       const decl = this.declaration(l.cls);
       if (row.pseudo) {
         this.push(`// ${commentText(printed)}: ${row.what}.`);
-        this.push(row.primitive ? `// Written as ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row)}.`);
+        this.push(row.primitive ? `// Written as ${row.primitive}.` : `// No construct of the language models it: written as a plain ${kindOf(row, l)}.`);
         if (decl) this.push(decl, "decl");
       } else if (decl) {
-        this.push(`${decl}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, ${row.primitive}` : ""}`, "decl");
+        const spins = l.spinsByScenario ? `: lockdep's scenario takes it with interrupts off or under a spinning lock, so it spins (the report does not say whether it is a spinlock_t or an rwlock_t)` : "";
+        this.push(`${decl}  // ${commentText(printed)}${row.primitive ? `: ${row.what}, ${row.primitive}` : spins}`, "decl");
       }
       const two = this.twoInstances(l.cls);
       if (two) this.push(two);
@@ -183,7 +184,7 @@ class Writer {
       return w.bodies.length > 0 ? undefined : `work ${id} on ${w.queue} { }  // its body is not in the report`;
     }
     if (nature === "workqueue") return `${this.plan.ordered.has(cls) ? "ordered " : ""}workqueue ${id}`;
-    return WRITE_AS[nature].declare(id);
+    return WRITE_AS[nature].declare(id, this.plan.locks.find((l) => l.cls === cls)?.inHandler);
   }
 
   private twoInstances(cls: string): string | undefined {
@@ -196,7 +197,7 @@ class Writer {
       const w = this.works.get(cls)!;
       return `// work ${id}[a, b] on ${w.queue} { … }  // (2) two items: ${where}`;
     }
-    return `// ${WRITE_AS[nature].declare(id)}[a, b]  // (2) two instances: write ${where}`;
+    return `// ${WRITE_AS[nature].declare(id, this.plan.locks.find((l) => l.cls === cls)?.inHandler)}[a, b]  // (2) two instances: write ${where}`;
   }
 
   /** The statements of a path's innermost point: the (3) marker, then the acquisition or wait and its release. */
@@ -350,9 +351,10 @@ class Writer {
   }
 }
 
-/** The declaration keyword a row writes (`mutex`, `rwsem`) for a class it writes as a plain lock. */
-function kindOf(row: Row): string {
-  return (row.declare("") ?? "").trim();
+/** The declaration keyword a row writes (`mutex`, `rwsem`) for a class it writes as a plain lock (`spinlock` where a handler holds a would-be mutex). */
+function kindOf(row: Row, l: PlannedLock): string {
+  const kind = (row.declare("", l.inHandler) ?? "").trim();
+  return l.inHandler && kind === "spinlock" ? "spinlock (an interrupt handler holds it)" : kind;
 }
 
 /** `lines 12, 30 and 41`, `line 7`. */
@@ -444,7 +446,7 @@ function header(plan: ScenarioPlan, at: (tag: Tag) => number[], w: Written): str
     out.push(...wrap("Lockdep's pseudo-locks and interrupt contexts, written as what they are (race-language.md §9–§10):"));
     for (const l of pseudo) {
       const row = WRITE_AS[l.nature];
-      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `written as ${row.primitive}` : `no construct models it: a plain ${kindOf(row)}`}.`, 78, "//   "));
+      out.push(...wrap(`${l.cls}: ${row.what}; ${row.primitive ? `written as ${row.primitive}` : `written as a plain ${kindOf(row, l)}`}.`, 78, "//   "));
     }
     if (w.kinds.includes("work")) {
       out.push(

@@ -73,8 +73,11 @@ export interface Row {
   /**
    * The declaration (`mutex X`, `kernfs X`, `srcu X`, `workqueue X`), or
    * undefined: `rcu` is built in, and a work item is declared with its body.
+   * `inHandler`: an interrupt handler holds or takes it, where what is
+   * otherwise written as a plain mutex is a spinlock (lockdep saw it there,
+   * so it does not sleep; as a mutex the check would say it may).
    */
-  declare(id: string): string | undefined;
+  declare(id: string, inHandler?: boolean): string | undefined;
   /** The name the check's reports give it: lockdep's own form (`(work_completion)(&W)`, `kn->active#KN`). */
   reported(id: string): string;
   /** How a path that holds it writes the holding. */
@@ -123,7 +126,7 @@ const unmapped = (row: Pick<Row, "what" | "holderFrames">): Row => ({
   ...row,
   primitive: undefined,
   pseudo: true,
-  declare: (id) => `mutex ${id}`,
+  declare: (id, inHandler) => `${inHandler ? "spinlock" : "mutex"} ${id}`,
   reported: (id) => id,
   hold: (id) => lockOrRead(id, false),
   take: (id) => ({ acquire: [`lock ${id}`], release: [`unlock ${id}`] }),
@@ -134,7 +137,7 @@ const unmapped = (row: Pick<Row, "what" | "holderFrames">): Row => ({
 const waitOnly = (line: string): Statements => ({ acquire: [line], release: [] });
 
 export const WRITE_AS: Readonly<Record<Nature, Row>> = {
-  mutex: plainLock("mutex", "a sleeping lock"),
+  mutex: { ...plainLock("mutex", "a sleeping lock"), declare: (id, inHandler) => `${inHandler ? "spinlock" : "mutex"} ${id}` },
   spinlock: plainLock("spinlock", "a spinlock"),
   rwsem: plainLock("rwsem", "a reader/writer semaphore", true),
   hotplug: plainLock("rwsem", "the CPU hotplug lock, a per-CPU rwsem (cpus_read_lock / cpus_write_lock)", true),
