@@ -46,6 +46,14 @@ describe("race check (text)", () => {
     expect(r.stdout).toContain("  CPU0: holds rcu_read_lock → waits for an RCU grace period, held off by CPU0 (in rcu_read_lock)\n");
   });
 
+  it("a reader behind a queued writer says the rule of its kind of lock: an rwlock_t's, not a fair rwsem's (found trying the product as a new user)", () => {
+    const text = "R S\ncpu A { rlock R; lock S; unlock S; runlock R }\ncpu B { lock S; rlock R; runlock R; unlock S }\ncpu W { lock R; unlock R }\nexpect deadlock\n";
+    const rwlock = race("check", scratch("rwlock.race", text.replace("R S", "rwlock R\nspinlock S")));
+    expect(rwlock.stdout).toContain("but W is queued to write it first (a queued rwlock_t lets a waiting writer go before new readers in task context).");
+    const rwsem = race("check", scratch("rwsem.race", text.replace("R S", "rwsem R\nmutex S")));
+    expect(rwsem.stdout).toContain("but W is queued to write it first (a fair rwsem lets a waiting writer go before new readers).");
+  });
+
   it("a call stack's locations line up in one column, however long a frame", () => {
     const r = race("check", "samples/v9-remove-vs-unbind.race");
     const stacks = r.stdout.split(/\n(?=CPU\d .* call stack:\n)/).slice(1).map((part) => part.split("\n\n")[0]!.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  locks held") && !l.startsWith("   #")));

@@ -111,6 +111,14 @@ function gracePeriodOf(s: ProblemSite): string {
   return s.gracePeriod || (s.atomic?.length ?? 0) > 0 ? "an RCU grace period" : `a grace period of ${s.waitsFor}`;
 }
 
+/** Why a reader waits behind a queued writer, by the kind of lock (an rwlock_t's readers queue only in task context). */
+function queueRule(a: Analysis, lock: string): string {
+  const kind = a.model?.locks.find((l) => l.name === lock)?.kind;
+  return kind === "rwlock"
+    ? "a queued rwlock_t lets a waiting writer go before new readers in task context"
+    : "a fair rwsem lets a waiting writer go before new readers";
+}
+
 function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span) => string, lines: Locator): string[] {
   const out: string[] = [""];
   const code = problemCode(p.kind);
@@ -142,7 +150,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
     } else if (s.waitsFor) {
       out.push(`${label(s.cpu)} is trying to acquire lock:`);
       out.push(`  ${s.waitsFor}${s.wants ? ` (${s.wants})` : ""}, at ${at(s.span)}`);
-      if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (a fair rwsem lets a waiting writer go before new readers).`);
+      if (s.behind && s.behind.length > 0) out.push(`but ${s.behind.map(label).join(" and ")} ${s.behind.length === 1 ? "is" : "are"} queued to write it first (${queueRule(a, s.waitsFor)}).`);
       if (s.heldBy.length > 0) out.push(`${s.behind?.length ? "and" : "but"} ${s.heldBy.map(label).join(" and ")} already hold${s.heldBy.length === 1 ? "s" : ""} this lock${s.heldMode ? ` (${s.heldMode})` : ""}.`);
       if (s.pending && s.pending.length > 0) out.push(`${s.heldBy.length > 0 ? "and" : "but"} ${s.pending.map(label).join(" and ")} ${s.pending.length === 1 ? "is" : "are"} queued and will hold it once ${s.pending.length === 1 ? "it runs" : "they run"}.`);
       out.push("");
