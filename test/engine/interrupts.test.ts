@@ -452,6 +452,35 @@ describe("lockdep's irq reports", () => {
   });
 });
 
+describe("where lockdep's irq usage is cited (found trying the product as a new user: the statement after the lock)", () => {
+  const text = (s: string, span: { start: number; end: number } | undefined): string => (span ? s.slice(span.start, span.end) : "?");
+
+  it("at the acquisition: lockdep marks usage in __lock_acquire()", () => {
+    const src = `
+      spinlock l
+      var n = 0
+      cpu C { lock l; n = n + 1; unlock l }
+      irq h on C { lock l; n = 0; unlock l }
+      expect deadlock`;
+    const x = both(src);
+    const r = x.reduced.report!.irqReports[0]!;
+    expect(r.sites.map((s) => `${s.usage} on ${s.cpu} at '${text(src, s.span)}'`)).toEqual(["HARDIRQ-ON-W on C at 'lock l'", "IN-HARDIRQ-W on h at 'lock l'"]);
+    expect(x.full.report!.irqReports[0]!.sites).toEqual(r.sites);
+  });
+
+  it("at the enable when interrupts come on with the lock held: mark_held_locks()", () => {
+    const src = `
+      spinlock l
+      var n = 0
+      cpu C { local_irq_disable; lock l; local_irq_enable; n = 1; unlock l }
+      irq h on C { lock l; unlock l }
+      expect deadlock`;
+    const x = both(src);
+    const r = x.reduced.report!.irqReports[0]!;
+    expect(r.sites.map((s) => `${s.usage} on ${s.cpu} at '${text(src, s.span)}'`)).toEqual(["HARDIRQ-ON-W on C at 'local_irq_enable'", "IN-HARDIRQ-W on h at 'lock l'"]);
+  });
+});
+
 describe("the lock-order graph's cycles are lockdep's strong ones", () => {
   const inversions = (a: Analysis): string[] => a.report!.lockGraph.inversions.map((i) => `${i.locks.join(" → ")}: ${i.status}`);
 

@@ -32,6 +32,8 @@ import type { Span } from "../language/span";
 import type { ExploreResult, FoundProblem } from "./explore";
 import type { LockGraph } from "./lockgraph";
 import { lockClassNames, type Frame, type Model } from "./model";
+import { successors } from "./controlFlow";
+import { semantics } from "./primitives";
 import { DepKind, E_DEPS, IrqUsage, N_DEPS, R_DEPS, S_DEPS } from "./search/types";
 
 export type IrqReportKind = "inconsistent" | "safe-unsafe" | "inversion";
@@ -65,6 +67,25 @@ const CLASSES = [
   { irq: "SOFTIRQ", inW: IrqUsage.InSoftirqW, onW: IrqUsage.SoftirqOnW },
 ] as const;
 
+/**
+ * The statement lockdep marks a usage at, given the first statement a
+ * thread is seen standing at with the usage (holding `lock` in that
+ * state): the step that brought it there, if it took the lock (lockdep
+ * marks usage in __lock_acquire()) or turned interrupts on while the lock
+ * was held (mark_held_locks() at the enable); else that statement itself.
+ */
+function markedAt(model: Model, cpu: number, pc: number, lock: number): number {
+  const code = model.cpus[cpu]!.code;
+  let enabled = -1;
+  for (let q = 0; q < code.length; q++) {
+    const ins = code[q]!;
+    if (!successors(ins).includes(pc)) continue;
+    if (semantics(ins).acquires(ins, model)?.lock === lock) return q;
+    if (ins.op === "irq_enable" || ins.op === "irq_restore" || ins.op === "bh_enable" || ins.op === "irq_unlock") enabled = q;
+  }
+  return enabled >= 0 ? enabled : pc;
+}
+
 export function irqReports(model: Model, result: ExploreResult, graph: LockGraph): IrqReport[] {
   const { bits, sites } = result.facts.irqUsage;
   if (bits.length === 0) return [];
@@ -74,8 +95,9 @@ export function irqReports(model: Model, result: ExploreResult, graph: LockGraph
   const where = (lock: number, bit: number): UsageSite => {
     const site = sites[lock * 8 + bit]!;
     if (site < 0) return { usage: NAMES[bit]!, cpu: "?", span: undefined, stack: [] };
-    const ins = model.cpus[siteCpu[site]!]!.code[sitePc[site]!]!;
-    return { usage: NAMES[bit]!, cpu: model.cpus[siteCpu[site]!]!.name, span: ins.span, stack: ins.stack };
+    const cpu = siteCpu[site]!;
+    const ins = model.cpus[cpu]!.code[markedAt(model, cpu, sitePc[site]!, lock)]!;
+    return { usage: NAMES[bit]!, cpu: model.cpus[cpu]!.name, span: ins.span, stack: ins.stack };
   };
   const has = (l: number, b: number): boolean => (bits[l]! & (1 << b)) !== 0;
   const deadlocks = result.problems.filter((p) => p.kind === "deadlock");
