@@ -287,3 +287,33 @@ describe("a hang whose threads include one that never stops", () => {
     expect(reduced.report!.problems[1]!.form).toBe("livelock");
   });
 });
+
+describe("a livelock's way into its loop", () => {
+  it("has no step of a thread that never touches what the looping ones do: reduced and full show the same (found trying the product as a new user)", () => {
+    // The reduced graph expands C1 first (the smaller stubborn set of two
+    // independent CPUs) and meets C0's loop only after 'x = 1'; the full
+    // one meets it at once. That step has nothing to do with the loop.
+    const { full, reduced } = both(`
+      var x = 0
+      cpu C0 { while true { } }
+      cpu C1 { x = 1 }`);
+    for (const a of [full, reduced]) {
+      const p = a.report!.problems[0]!;
+      expect(p.form).toBe("livelock");
+      expect(p.trace).toEqual([]);
+      expect(p.loop!.prefix).toEqual([]);
+      expect(p.loop!.cycle.map((s) => `${s.cpu} ${s.action}`)).toEqual(["C0 while true → true"]);
+    }
+  });
+
+  it("keeps the steps of a thread the looping one interacts with", () => {
+    const { full, reduced } = both(`
+      var x = 0
+      cpu C0 { while x == 0 { } while true { } }
+      cpu C1 { x = 1 }`);
+    for (const a of [full, reduced]) {
+      const p = a.report!.problems.find((q) => q.form === "livelock")!;
+      expect([...p.trace, ...p.loop!.prefix, ...p.loop!.cycle].some((s) => s.cpu === "C1")).toBe(true);
+    }
+  });
+});

@@ -12,7 +12,7 @@ import type { Reduction } from "./reduce";
 import { someReachable } from "./graph";
 import { CpuStatus, type Layout } from "./state";
 import { analyseStuck, findLoop, firstHolding, keyCpu, keyPc, loopsAhead, LOOP, stuckProblems, type Imported, type LoopEdge, type StuckAnalysis, type StuckKey } from "./stuck";
-import type { StateStore } from "./store";
+import { stepCpu, type StateStore } from "./store";
 
 export interface StuckOutcome {
   /** Each problem with the search its state belongs to. */
@@ -307,7 +307,13 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
     const found = findLoop(graph!, from.analysis, at, looping, (s) => [...heads].every(([c, head]) => loopOf(c, s) === head));
     if (found) {
       const steps = (edges: readonly LoopEdge[]): number[] => edges.flatMap((e) => from.search.edgeSteps(e.from, graph!.edgeVia(e.edge), graph!.edgeTo(e.edge)));
-      loop = { prefix: steps(found.prefix), cycle: steps(found.cycle) };
+      // The way into the loop leaves out the steps of threads that never
+      // touch, now or later, anything the looping ones do: they commute
+      // with every step of those, so the rest still runs, and they have
+      // nothing to do with the loop (a reduced graph may enter it only
+      // after them, the full one from here; found trying the product).
+      const matter = search.reduction.interacting(st, looping);
+      loop = { prefix: steps(found.prefix).filter((x) => (matter >> stepCpu(x)) & 1), cycle: steps(found.cycle) };
     }
   }
   const sites: Site[] = keys.map((k) => {
