@@ -85,7 +85,12 @@ describe("race test", () => {
     const out = join(dir, "junit.xml");
     const r = race("test", dir, "--junit", out);
     expect(r.code).toBe(2); // an invalid scenario outranks failures
-    expect(r.stdout).toContain("race test: 0 of 3 scenarios met their expectation");
+    expect(r.stdout).toContain("race test: 0 of 3 scenarios met their expectation (1 file without `expect` left out)\n");
+    // Named on the command line, a file without expect says it is no test (found trying the product: "0 of 0", silently).
+    const sketch = race("test", join(dir, "sketch.race"));
+    expect(sketch.code).toBe(0);
+    expect(sketch.stdout).toMatch(/^- .*sketch\.race: no `expect` line, so not a test/m);
+    expect(sketch.stdout).toContain("race test: 0 of 0 scenarios met their expectation (1 file without `expect` left out)");
     const cases = parseXml(readFileSync(out, "utf8")).children[0]!.children;
     expect(cases.map((c) => [c.attrs["name"], c.children[0]!.name])).toEqual([
       ["abba.race", "failure"],

@@ -75,6 +75,11 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
   const texts = new Map(files.map((f) => [f, read(f)] as const));
   if ([...texts.values()].includes(undefined)) return 2;
   const tests = files.filter((f) => isScenarioTest(texts.get(f)!)).filter((_, i) => i % shard.n === shard.k - 1);
+  // A file named on the command line that is no test says so: else the run
+  // reports "0 of 0" as if there were nothing there (found trying the product).
+  const named = new Set(paths.filter((p) => !statSync(p).isDirectory()));
+  const notTests = files.filter((f) => !isScenarioTest(texts.get(f)!));
+  for (const f of notTests) if (named.has(f)) write(textLines([`- ${relative(".", f) || f}: no \`expect\` line, so not a test (say what the check should find: \`expect safe\`, \`expect deadlock\`, …)`]));
   const cases: JUnitCase[] = [];
   for (const file of tests) {
     const text = texts.get(file)!;
@@ -89,7 +94,8 @@ export function testCommand(argv: readonly string[], write: (s: string) => void,
   }
   const passed = cases.filter((c) => c.status === "passed").length;
   const shardNote = shard.n > 1 ? ` (shard ${shard.k} of ${shard.n})` : "";
-  write(textLines([`race test: ${passed} of ${cases.length} scenarios met their expectation${shardNote}`]));
+  const skipped = notTests.length > 0 ? ` (${notTests.length} ${notTests.length === 1 ? "file" : "files"} without \`expect\` left out)` : "";
+  write(textLines([`race test: ${passed} of ${cases.length} scenarios met their expectation${shardNote}${skipped}`]));
   if (junit) writeFileSync(junit, toJUnit(cases));
   if (cases.some((c) => c.status === "errored")) return 2;
   return cases.some((c) => c.status === "failed") ? 1 : 0;
