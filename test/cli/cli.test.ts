@@ -54,6 +54,13 @@ describe("race check (text)", () => {
     expect(rwsem.stdout).toContain("but W is queued to write it first (a fair rwsem lets a waiting writer go before new readers).");
   });
 
+  it("the trace's columns are the CPUs in the order the scenario declares them, not the order they first step in (found trying the product as a new user)", () => {
+    const file = scratch("order.race", "mutex rtnl\nvar done = false\ncpu CPU0 { while !trylock rtnl { } done = true; unlock rtnl }\ncpu CPU1 { lock rtnl; wait until done; unlock rtnl }\n");
+    const r = race("check", file);
+    // CPU1 takes rtnl first; CPU0 then loops.
+    expect(r.stdout).toMatch(/^ {7}CPU0 +CPU1\n {7}---- +----\n +4 +lock rtnl\n/m);
+  });
+
   it("a call stack's locations line up in one column, however long a frame", () => {
     const r = race("check", "samples/v9-remove-vs-unbind.race");
     const stacks = r.stdout.split(/\n(?=CPU\d .* call stack:\n)/).slice(1).map((part) => part.split("\n\n")[0]!.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  locks held") && !l.startsWith("   #")));

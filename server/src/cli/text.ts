@@ -164,7 +164,12 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   for (const s of steps) if (s.on) handlerOn.set(s.cpu, s.on);
   for (const s of p.sites) if (s.on) handlerOn.set(s.cpu, s.on);
   const columnOf = (cpu: string): string => handlerOn.get(cpu) ?? cpu;
-  const cpus = [...new Set([...steps.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])];
+  // In the order the scenario declares them, as lockdep's CPU0, CPU1 (not the order they first step in).
+  const declared = (cpu: string): number => {
+    const i = a.model?.cpus.findIndex((c) => c.name === cpu) ?? -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const cpus = [...new Set([...steps.map((s) => columnOf(s.cpu)), ...p.cpus.map(columnOf)])].sort((x, y) => declared(x) - declared(y));
   const width = Math.max(24, ...steps.map((s) => s.action.length + 2), ...p.sites.map((s) => s.action.length + 13));
   // The line of each step's code; in an imported file, `name.race:line` (the call stacks below give its path), every label as wide as the widest.
   const lineLabel = (step: TraceStep): string => {
