@@ -61,6 +61,17 @@ describe("a handler on top of its CPU", () => {
     expect(summarize(x.full)).toEqual(summarize(x.reduced));
   });
 
+  it("but two critical sections of the task are two deadlocks: fixing one leaves the other (found by review)", () => {
+    const x = both(`
+      spinlock a
+      var n = 0
+      irq h on C { lock a; unlock a }
+      cpu C { lock a; n = 1; unlock a; n = 5; lock a; n = 2; unlock a }
+      expect deadlock`);
+    expect(summarize(x.reduced)).toEqual(["deadlock [C,h] 2 steps", "deadlock [C,h] 6 steps"]);
+    expect(summarize(x.full)).toEqual(summarize(x.reduced));
+  });
+
   it("cannot fire while its CPU has interrupts off: lock_irq makes the same code safe, and lockdep is quiet", () => {
     const x = both(`
       spinlock l
@@ -466,6 +477,17 @@ describe("where lockdep's irq usage is cited (found trying the product as a new 
     const r = x.reduced.report!.irqReports[0]!;
     expect(r.sites.map((s) => `${s.usage} on ${s.cpu} at '${text(src, s.span)}'`)).toEqual(["HARDIRQ-ON-W on C at 'lock l'", "IN-HARDIRQ-W on h at 'lock l'"]);
     expect(x.full.report!.irqReports[0]!.sites).toEqual(r.sites);
+  });
+
+  it("where several ways lead to the statement, that statement: the state does not say which way was taken (found by review: a lock with interrupts off was cited)", () => {
+    const src = `
+      spinlock l
+      var n = 0
+      cpu C { either { local_irq_disable; lock l } or { n = 7; lock l } n = 1; unlock l; local_irq_enable }
+      irq h on C { lock l; n = 0; unlock l }
+      expect deadlock`;
+    const x = both(src);
+    expect(x.reduced.report!.irqReports[0]!.sites.map((s) => `${s.usage} at '${text(src, s.span)}'`)).toEqual(["HARDIRQ-ON-W at 'n = 1'", "IN-HARDIRQ-W at 'lock l'"]);
   });
 
   it("at the enable when interrupts come on with the lock held: mark_held_locks()", () => {

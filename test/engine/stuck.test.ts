@@ -306,6 +306,19 @@ describe("a livelock's way into its loop", () => {
     }
   });
 
+  it("goes round the looping thread's own loop, not another thread's in the same part of the graph, and replays (found by review)", () => {
+    const { full, reduced } = both(`
+      var x = 0
+      cpu C0 { while true { } }
+      cpu C1 { x = 1; while true { } }`);
+    for (const a of [full, reduced]) {
+      const byCpu = new Map(a.report!.problems.map((p) => [p.cpus.join(","), p]));
+      expect(byCpu.get("C0")!.loop!.cycle.map((s) => `${s.cpu} ${s.action}`)).toEqual(["C0 while true → true"]);
+      expect(byCpu.get("C1")!.loop!.cycle.map((s) => `${s.cpu} ${s.action}`)).toEqual(["C1 while true → true"]);
+      expect([...byCpu.get("C1")!.trace, ...byCpu.get("C1")!.loop!.prefix].map((s) => `${s.cpu} ${s.action}`)).toEqual(["C1 x = 1"]);
+    }
+  });
+
   it("keeps the steps of a thread the looping one interacts with", () => {
     const { full, reduced } = both(`
       var x = 0

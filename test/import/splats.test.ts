@@ -222,3 +222,27 @@ describe("the real reports of ../shared/splats", () => {
     });
   }
 });
+
+describe("a lock a handler holds, or lockdep's scenario takes in atomic context, spins: unless lockdep says it sleeps (found by review)", () => {
+  const original = splat("16_syz_inconsistent_softirq_io_uring.txt");
+  const held = "(rcu_callback){....}-{0:0}, at: rcu_core";
+  const sleepIn = (text: string): string[] => checkBoth(importOne(text).text).reduced.diagnostics.filter((d) => d.code === "RACE122").map((d) => d.message);
+
+  it("a lockdep map a softirq holds is a spinlock: no sleep the import made up", () => {
+    expect(original).toContain(held);
+    expect(importOne(original).text).toMatch(/^spinlock rcu_callback {2}\/\//m);
+    expect(sleepIn(original)).toEqual([]);
+  });
+
+  it("a mutex with lockdep's sleeping wait type stays one: held in the softirq, the report's own bug (RACE122)", () => {
+    const text = original.replace(held, "(&dev->mutex){+.+.}-{4:4}, at: rcu_core");
+    expect(importOne(text).text).toMatch(/^mutex dev_mutex {2}\/\//m);
+    expect(sleepIn(text)).toHaveLength(1);
+  });
+
+  it("memory reclaim stays what it is: an allocation that may reclaim, in a softirq, is the report's own bug", () => {
+    const text = original.replace(held, "(fs_reclaim){+.+.}-{0:0}, at: rcu_core");
+    expect(importOne(text).text).toMatch(/^mutex fs_reclaim {2}\/\//m);
+    expect(sleepIn(text)).toHaveLength(1);
+  });
+});

@@ -70,20 +70,27 @@ const CLASSES = [
 /**
  * The statement lockdep marks a usage at, given the first statement a
  * thread is seen standing at with the usage (holding `lock` in that
- * state): the step that brought it there, if it took the lock (lockdep
- * marks usage in __lock_acquire()) or turned interrupts on while the lock
- * was held (mark_held_locks() at the enable); else that statement itself.
+ * state): the step that brought it there, if that statement is the only
+ * way there and it took the lock (lockdep marks usage in
+ * __lock_acquire()) or turned interrupts on while the lock was held
+ * (mark_held_locks() at the enable); else that statement itself. With
+ * several ways there (a loop's head, the statement after an `either`)
+ * the state does not say which one was taken (found by review: a `lock`
+ * with interrupts off was cited for a usage with them on).
  */
 function markedAt(model: Model, cpu: number, pc: number, lock: number): number {
   const code = model.cpus[cpu]!.code;
-  let enabled = -1;
+  let only = -1;
   for (let q = 0; q < code.length; q++) {
-    const ins = code[q]!;
-    if (!successors(ins).includes(pc)) continue;
-    if (semantics(ins).acquires(ins, model)?.lock === lock) return q;
-    if (ins.op === "irq_enable" || ins.op === "irq_restore" || ins.op === "bh_enable" || ins.op === "irq_unlock") enabled = q;
+    if (!successors(code[q]!).includes(pc)) continue;
+    if (only >= 0) return pc;
+    only = q;
   }
-  return enabled >= 0 ? enabled : pc;
+  if (only < 0) return pc;
+  const ins = code[only]!;
+  const takes = semantics(ins).acquires(ins, model)?.lock === lock || ((ins.op === "trylock" || ins.op === "rtrylock") && ins.lock === lock && ins.next === pc);
+  const enables = ins.op === "irq_enable" || ins.op === "irq_restore" || ins.op === "bh_enable" || ins.op === "irq_unlock";
+  return takes || enables ? only : pc;
 }
 
 export function irqReports(model: Model, result: ExploreResult, graph: LockGraph): IrqReport[] {

@@ -143,10 +143,12 @@ const order: Record<ProblemKind, number> = {
  * per such statement, and the search one deadlock per statement of a
  * critical section the handler's lock can come in at, each worded the
  * same ("C0 is interrupted by h and cannot go on until it returns; …").
- * Those that differ only in where interrupted tasks were interrupted are
- * one problem to a reader (lockdep, too, reports the lock's inconsistent
- * usage once): the one whose interrupted tasks were interrupted earliest
- * in the text stays.
+ * Those that differ only in where interrupted tasks were interrupted,
+ * holding the same locks taken at the same statements (one critical
+ * section; two sections are two bugs, found by review), are one problem
+ * to a reader (lockdep, too, reports the lock's inconsistent usage once):
+ * the one whose interrupted tasks were interrupted earliest in the text
+ * stays.
  * Chosen by the text alone, not by trace length, so that it is the same
  * for a reduced search as for a full one, which find the same problems but
  * may not prove the same traces shortest (irq differential seed 907).
@@ -154,7 +156,7 @@ const order: Record<ProblemKind, number> = {
 function oncePerInterruptedTask(problems: readonly Problem[]): Problem[] {
   const signature = (p: Problem): string | undefined =>
     (p.kind === "hang" || p.kind === "deadlock") && p.sites.some((x) => x.interrupted !== undefined)
-      ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
+      ? [p.form ?? "", p.message, ...p.sites.map((x) => (x.interrupted !== undefined ? `${x.cpu}<${x.interrupted}:${x.holds.map((h) => [h.span?.start ?? -1, ...h.stack.map((f) => f.call.start)].join("/")).join("+")}` : `${x.cpu}@${x.span.start}`))].join("\u0000")
       : undefined;
   // Same signature: the same threads in the same order, so sites compare pairwise.
   const earlier = (p: Problem, q: Problem): boolean => {

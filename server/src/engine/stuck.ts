@@ -285,7 +285,11 @@ export function findLoop(graph: StateGraph, analysis: StuckAnalysis, from: numbe
     const entry = bfs(graph, from, (s) => comps.cyclic[comps.of[s]!] === 1 && (!strict || ((movedWithin(comps.of[s]!) & movers) === movers && where(s))), () => true);
     if (!entry) continue;
     const k = comps.of[entry.state]!;
-    const cycle = bfs(graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k);
+    // Round the looping CPUs' own steps where they go round alone (else
+    // another thread's loop in the same component may be the shorter
+    // cycle, shown as theirs; found by review), else any cycle there.
+    const round = (edgeOk?: (e: number) => boolean): ReturnType<typeof bfs> => bfs(graph, entry.state, (s, depth) => depth > 0 && s === entry.state, (t) => comps.of[t] === k, edgeOk);
+    const cycle = round((e) => (graph.edgeMoved(e) & ~movers) === 0) ?? round();
     if (cycle) return { prefix: entry.edges, cycle: cycle.edges };
   }
   return undefined;
@@ -349,6 +353,7 @@ function bfs(
   from: number,
   goal: (s: number, depth: number) => boolean,
   allowed: (s: number) => boolean,
+  edgeAllowed: (e: number) => boolean = () => true,
 ): { state: number; edges: { from: number; edge: number }[] } | undefined {
   if (goal(from, 0)) return { state: from, edges: [] };
   const parent = new Map<number, { from: number; edge: number }>();
@@ -359,7 +364,7 @@ function bfs(
     for (const s of frontier) {
       for (let e = graph.edgesBegin(s); e < graph.edgesEnd(s); e++) {
         const t = graph.edgeTo(e);
-        if (!allowed(t)) continue;
+        if (!allowed(t) || !edgeAllowed(e)) continue;
         if (goal(t, depth)) {
           const edges = [{ from: s, edge: e }];
           for (let x = s; x !== from; ) {

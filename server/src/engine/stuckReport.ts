@@ -312,8 +312,11 @@ function problemAt(search: ExploreResult, analysis: StuckAnalysis, keys: readonl
       // with every step of those, so the rest still runs, and they have
       // nothing to do with the loop (a reduced graph may enter it only
       // after them, the full one from here; found trying the product).
-      const matter = search.reduction.interacting(st, looping);
-      loop = { prefix: steps(found.prefix).filter((x) => (matter >> stepCpu(x)) & 1), cycle: steps(found.cycle) };
+      // (The cycle's own threads too: a loop the graph shows through another
+      // thread's steps replays only with that thread's way in; found by review.)
+      const cycle = steps(found.cycle);
+      const matter = search.reduction.interacting(st, cycle.reduce((m, x) => m | (1 << stepCpu(x)), looping));
+      loop = { prefix: steps(found.prefix).filter((x) => (matter >> stepCpu(x)) & 1), cycle };
     }
   }
   const sites: Site[] = keys.map((k) => {

@@ -87,6 +87,9 @@ export interface ScenarioPlan {
   readonly ordered: ReadonlySet<string>;
 }
 
+/** Lockdep's wait type of a sleeping lock (`-{4:4}`: LD_WAIT_SLEEP where PROVE_RAW_LOCK_NESTING numbers spinlock_t 3; without it 3 is a sleeping lock too, but also spinlock_t's with it, so 3 says nothing). */
+const SLEEPS = "4:4";
+
 /** Everything the report says about each class, for natureOf. */
 class Classes {
   private readonly evidence = new Map<string, { usage?: string; wait?: string; prims: Primitive[] }>();
@@ -111,7 +114,8 @@ class Classes {
       usage: e?.usage,
       wait: e?.wait,
       readTaken: prims.some((p) => p.read && p.wait === undefined),
-      spins: prims.some((p) => p.spins) || (scenario && this.atomic.has(cls)),
+      // Lockdep's own wait type 4:4 (LD_WAIT_SLEEP with PROVE_RAW_LOCK_NESTING) says it sleeps, wherever the table has it.
+      spins: prims.some((p) => p.spins) || (scenario && this.atomic.has(cls) && e?.wait !== SLEEPS),
       rwlock: prims.some((p) => p.rwlock),
       rwsemOp: prims.some((p) => p.rwsem),
     };
@@ -578,7 +582,9 @@ export function planScenario(r: LockdepReport): ScenarioPlan {
     if (p.interrupt) visit(p.interrupt.handler, true);
   };
   plan.threads.forEach((t) => visit(t.path, false));
-  const locks = plan.locks.map((l) => (inHandler.has(l.cls) ? { ...l, inHandler: true as const } : l));
+  // Not where lockdep's wait type says the lock sleeps, nor for memory reclaim:
+  // held in a handler, those are the report's own bug (RACE122 then says so; found by review).
+  const locks = plan.locks.map((l) => (inHandler.has(l.cls) && l.wait !== SLEEPS && l.nature !== "reclaim" ? { ...l, inHandler: true as const } : l));
   for (const l of plan.locks) if (l.nature === "workqueue" && /ordered/i.test(l.cls)) ordered.add(l.cls);
   const threads = plan.threads.map((t): ThreadPlan => {
     const own = t.path.holds.get(-1) ?? [];
