@@ -61,6 +61,13 @@ describe("race check (text)", () => {
     expect(r.stdout).toMatch(/^ {7}CPU0 +CPU1\n {7}---- +----\n +4 +lock rtnl\n/m);
   });
 
+  it("a deadlock lockdep cannot see says why, and prints no lockdep scenario table", () => {
+    const r = race("check", "samples/v9-remove-vs-unbind.race");
+    expect(r.stdout).toContain("NOTE (expected): possible deadlock that lockdep cannot see   [RACE100]");
+    expect(r.stdout).toContain("Lockdep records no dependency for this cycle: device_lock[pf] is not validated (declared novalidate: lockdep_set_novalidate_class()).");
+    expect(r.stdout).not.toContain("Possible unsafe locking scenario");
+  });
+
   it("a call stack's locations line up in one column, however long a frame", () => {
     const r = race("check", "samples/v9-remove-vs-unbind.race");
     const stacks = r.stdout.split(/\n(?=CPU\d .* call stack:\n)/).slice(1).map((part) => part.split("\n\n")[0]!.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  locks held") && !l.startsWith("   #")));

@@ -446,3 +446,55 @@ describe("determinism", () => {
     expect(strip(run(text))).toBe(strip(run(text)));
   });
 });
+
+describe("a lock lockdep does not validate (`novalidate`: lockdep_set_novalidate_class(), the driver core's dev->mutex)", () => {
+  const abba = (decl: string): string => `
+      ${decl}
+      mutex B
+      cpu C0 { lock A; lock B; unlock B; unlock A }
+      cpu C1 { lock B; lock A; unlock A; unlock B }
+      expect deadlock`;
+
+  it("deadlocks as it would otherwise, in the same states, but in no edge of lockdep's graph, and titled as a cycle lockdep cannot see", () => {
+    const o = outcome(abba("mutex A novalidate"));
+    expect(o).toEqual({ verdict: "deadlock", met: true, problems: ["deadlock [C0,C1] 2 steps"], states: 19 });
+    const a = run(abba("mutex A novalidate"));
+    expect(a.report!.lockGraph.edges).toEqual([]);
+    expect(a.report!.lockGraph.inversions).toEqual([]);
+    const p = a.report!.problems[0]!;
+    expect(p.title).toBe("possible deadlock that lockdep cannot see");
+    expect(p.sites.map((s) => s.lockdepBlind)).toEqual([undefined, "A is not validated (declared novalidate: lockdep_set_novalidate_class())"]);
+    // Without the word: lockdep's cycle, as before.
+    const plain = run(abba("mutex A"));
+    expect(plain.report!.problems[0]!.title).toBe("possible circular locking dependency detected");
+    expect(plain.report!.lockGraph.inversions.map((i) => i.status)).toEqual(["confirmed"]);
+  });
+
+  it("taken twice: recursive locking lockdep cannot see (check=0 skips its recursion check too)", () => {
+    const a = run("mutex m novalidate\ncpu C0 { lock m; lock m }\nexpect deadlock");
+    expect(summarize(a)).toEqual(["deadlock [C0] 1 steps"]);
+    expect(a.report!.problems[0]!.title).toBe("possible recursive locking that lockdep cannot see");
+  });
+
+  it("marks no irq usage: no lockdep irq report, while the deadlock through the handler stays", () => {
+    const text = (decl: string): string => `
+      ${decl}
+      irq h on C { lock l; unlock l }
+      cpu C { lock l; unlock l }
+      expect deadlock`;
+    const a = run(text("spinlock l novalidate"));
+    expect(summarize(a)).toEqual(["deadlock [C,h] 2 steps"]);
+    expect(a.report!.irqReports).toEqual([]);
+    expect(a.report!.irqUsage).toEqual([]);
+    expect(run(text("spinlock l")).report!.irqReports.map((r) => r.status)).toEqual(["confirmed"]);
+  });
+
+  it("is a contextual word: parsed after a declaration and its instances, a name elsewhere", () => {
+    for (const decl of ["mutex A novalidate", "mutex A[a, b] novalidate", "recursive mutex A novalidate", "rwsem A novalidate", "spinlock A novalidate", "rwlock A novalidate"]) {
+      const a = run(`${decl}\nmutex novalidate\ncpu C0 { lock novalidate }`);
+      expect(a.frontEnd.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), decl).toEqual([]);
+    }
+    const twice = run("mutex A novalidate novalidate\ncpu C0 { }");
+    expect(twice.frontEnd.diagnostics.some((d) => d.severity === "error")).toBe(true);
+  });
+});

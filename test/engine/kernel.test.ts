@@ -295,6 +295,20 @@ describe("the lock-order graph through SRCU and RCU, as lockdep records it", () 
   });
 });
 
+describe("a deadlock through a wait lockdep has no class for (found trying the product as a new user: titled and drawn as lockdep's circular dependency)", () => {
+  it("kthread_stop under a lock the kthread takes: a deadlock lockdep cannot see, without lockdep's scenario table", () => {
+    const o = outcome(`
+      mutex cfg_lock
+      kthread poller { while !kthread_should_stop() { lock cfg_lock; unlock cfg_lock } }
+      cpu CPU0 { kthread_run poller; lock cfg_lock; kthread_stop poller; unlock cfg_lock }
+      expect deadlock`);
+    expect(o.verdict).toBe("deadlock");
+    const p = o.red.report!.problems[0]!;
+    expect(p.title).toBe("possible deadlock that lockdep cannot see");
+    expect(p.sites.flatMap((s) => (s.lockdepBlind ? [s.lockdepBlind] : []))).toEqual(["'kthread_stop poller' takes no lock class lockdep tracks"]);
+  });
+});
+
 describe("a synchronize inside its caller's own read-side section (found trying the product as a new user)", () => {
   // The kernel warns before the wait: RCU_LOCKDEP_WARN in synchronize_rcu()
   // (kernel/rcu/tree.c; syzbot's "WARNING: suspicious RCU usage …

@@ -60,6 +60,12 @@ describe("TextMate grammar", () => {
   /** The scopes of `word` (its `nth` occurrence) in `line`, tokenized alone. */
   const scopes = (line: string, word: string, nth = 0): readonly string[] => scopesOf(tokenize(grammar as unknown as Grammar, line)[0]!, line, word, nth);
 
+  it("colours `novalidate` after a lock's declaration, and the lock's name as a lock", () => {
+    expect(scopes("mutex device_lock[*] novalidate", "novalidate")).toEqual(["storage.modifier.novalidate.race"]);
+    expect(scopes("mutex device_lock[*] novalidate  // dev->mutex", "novalidate")).toEqual(["storage.modifier.novalidate.race"]);
+    expect(scopes("mutex m novalidate", "m")).toEqual(["variable.other.lock.race"]);
+  });
+
   it("the test tokenizer reads the grammar as before: lock words, comments, strings, calls", () => {
     expect(scopes("cpu C { lock m; f(x) }", "lock")).toEqual(["keyword.control.lock.race"]);
     expect(scopes("cpu C { lock m; f(x) }", "f")).toEqual(["entity.name.function.race"]);

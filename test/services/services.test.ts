@@ -122,6 +122,13 @@ describe("hover and navigation", () => {
     expect(hover(fe, undefined, at)?.markdown).toContain("Lock facts appear once the scenario checks clean");
   });
 
+  it("says a lock declared novalidate is not validated by lockdep", () => {
+    const text = "mutex dev_mutex novalidate\ncpu C { lock dev_mutex; unlock dev_mutex }";
+    const fe = analyzeFrontEnd(text);
+    expect(hover(fe, undefined, text.indexOf("lock dev_mutex") + 6)?.markdown).toContain("Not validated by lockdep (`novalidate`: lockdep_set_novalidate_class())");
+    expect(hover(fe, undefined, "mutex dev_mutex ".length + 3)).toBeUndefined();
+  });
+
   it("hovers a local with its type, start value and trace names, and an either with its branches", () => {
     const text = 'var x = 0\nfn f() { var got = 3; x = got }\ncpu C {\n  f()\n  either "kzalloc fails" { x = 1 }\n  or { x = 2 }\n}';
     const fe = analyzeFrontEnd(text);

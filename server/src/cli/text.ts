@@ -73,8 +73,9 @@ export function verdictLine(file: string, a: Analysis): string {
  */
 function unsafeScenario(p: Problem): string[] {
   const sites = p.sites;
-  // Lockdep prints nothing for a cycle through an RCU grace period (synchronize_rcu() acquires nothing).
-  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || s.gracePeriod)) return [];
+  // Lockdep prints nothing for a cycle through an RCU grace period (synchronize_rcu() acquires nothing),
+  // nor for one through a wait it records no dependency of (a novalidate lock, kthread_stop).
+  if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || s.gracePeriod || s.lockdepBlind)) return [];
   // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
   const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
   const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);
@@ -127,6 +128,11 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   out.push(DASH);
   out.push(p.message);
   out.push("");
+  const blind = p.kind === "deadlock" && !p.sites.some((s) => s.interrupted || s.gracePeriod) ? p.sites.flatMap((s) => (s.lockdepBlind ? [s.lockdepBlind] : [])) : [];
+  if (blind.length > 0) {
+    out.push(`Lockdep records no dependency for this cycle: ${[...new Set(blind)].join("; ")}.`);
+    out.push("");
+  }
   const label = (cpu: string): string => {
     const c = a.model?.cpus.find((x) => x.name === cpu);
     return c?.label ? `${cpu} "${c.label}"` : cpu;

@@ -577,7 +577,7 @@ export function compile(file: A.SourceFile, scope: Scope, sources?: Sources): Mo
       const names = item.instances ? item.instances.map((i) => `${item.name.name}[${i.name}]`) : [item.name.name];
       for (const name of names) {
         lockIds.set(name, locks.length);
-        locks.push({ name, kind: item.lockKind, declSpan: item.name.span });
+        locks.push({ name, kind: item.lockKind, declSpan: item.name.span, ...(item.novalidate ? { novalidate: true as const } : {}) });
       }
     } else if (item.kind === "VarDecl") {
       const names = item.instances ? item.instances.map((i) => `${item.name.name}[${i.name}]`) : [item.name.name];

@@ -13,7 +13,7 @@
 import type { Span } from "../language/span";
 import { elementaryCycles, type CycleLimits, type CyclesStoppedBy } from "./cycles";
 import type { ExploreResult, FoundProblem } from "./explore";
-import { lockClassNames, rcuLockClass, type Frame, type Model } from "./model";
+import { lockClassNames, uncheckedClasses, type Frame, type Model } from "./model";
 import { semantics } from "./primitives";
 import { DepKind, R_DEPS, S_DEPS } from "./search/types";
 
@@ -129,11 +129,13 @@ function edgesOf(model: Model, result: ExploreResult, names: readonly string[]):
   // Lockdep records no dependency through RCU: rcu_read_lock() acquires
   // with check=0, and synchronize_rcu() acquires nothing (include/linux/
   // rcupdate.h rcu_lock_acquire(); its lockdep check is only a warning
-  // inside a section of its own).
-  const rcu = rcuLockClass(model);
+  // inside a section of its own). Nor through a lock declared
+  // `novalidate` (lockdep_set_novalidate_class(): check=0 too; the
+  // driver core's device_lock).
+  const unchecked = uncheckedClasses(model);
   const edges = new Map<string, Acc>();
   for (const { site, from, to, deps, common: occ } of facts.edges) {
-    if (from === rcu || to === rcu) continue;
+    if (unchecked[from] || unchecked[to]) continue;
     const cpu = siteCpu[site]!;
     const pc = site - facts.siteBase[cpu]!;
     const ins = model.cpus[cpu]!.code[pc]!;

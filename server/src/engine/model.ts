@@ -31,6 +31,8 @@ export interface LockInfo {
   readonly name: string; // `L` or `L[obj]`
   readonly kind: LockKind;
   readonly declSpan: Span;
+  /** Declared `novalidate`: lockdep does not validate it (lockdep_set_novalidate_class(): no dependencies, no irq usage). */
+  readonly novalidate?: true;
 }
 
 export interface VarInfo {
@@ -198,6 +200,20 @@ export interface Model {
 /** The lock class of the built-in RCU domain (`rcu_read_lock` sections), if the scenario uses RCU. */
 export function rcuLockClass(model: Model): number | undefined {
   return model.srcus.find((d) => d.name === RCU_DOMAIN)?.lockClass;
+}
+
+/**
+ * Per lock class (lockClassNames' order): 1 if lockdep records no
+ * dependency and no irq usage for it: a lock declared `novalidate`
+ * (lockdep_set_novalidate_class(): __lock_acquire() then takes it with
+ * check=0), and the RCU domain (rcu_read_lock() acquires with check=0).
+ */
+export function uncheckedClasses(model: Model): Uint8Array {
+  const out = new Uint8Array(lockClassCount(model));
+  model.locks.forEach((l, i) => (out[i] = l.novalidate ? 1 : 0));
+  const rcu = rcuLockClass(model);
+  if (rcu !== undefined) out[rcu] = 1;
+  return out;
 }
 
 /** Every lock class by index: the locks, then the pseudo-locks. */

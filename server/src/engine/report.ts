@@ -66,6 +66,12 @@ export interface ProblemSite {
   readonly interrupted?: string;
   /** An interrupt handler's site: the CPU it runs on. */
   readonly on?: string;
+  /**
+   * In a deadlock: why lockdep records no dependency for this thread's wait
+   * (a lock declared `novalidate`, a wait with no lockdep class such as
+   * kthread_stop), so that lockdep cannot report the cycle.
+   */
+  readonly lockdepBlind?: string;
 }
 
 export type { HangForm, WaitFacts, IrqSiteFacts, LockIrqUsage };
@@ -342,6 +348,19 @@ function lockFacts(model: Model, result: ExploreResult): SiteFacts[] {
   return out;
 }
 
+/**
+ * Why lockdep records nothing for a deadlock site's wait, if it does not:
+ * the lock it waits for is declared `novalidate` (check=0), or the wait has
+ * no lock class at all (kthread_stop; not an interrupted task, whose cycle
+ * lockdep sees through the irq usage, nor a synchronize_rcu, titled as a
+ * grace period).
+ */
+function lockdepBlind(model: Model, lock: number | undefined, s: ProblemSite): string | undefined {
+  if (s.interrupted || s.gracePeriod || s.waitsFor === undefined) return undefined;
+  if (lock !== undefined) return lock < model.locks.length && model.locks[lock]!.novalidate ? `${s.waitsFor} is not validated (declared novalidate: lockdep_set_novalidate_class())` : undefined;
+  return `'${s.action}' takes no lock class lockdep tracks`;
+}
+
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
   const { layout, store } = result;
   const path = result.path(p.state);
@@ -358,6 +377,10 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   p.sites.forEach((s, i) => {
     const h = model.handlers.find((x) => x.thread === s.cpu);
     if (h) sites[i] = { ...sites[i]!, on: model.cpus[h.cpu]!.name };
+  });
+  if (p.kind === "deadlock") p.sites.forEach((s, i) => {
+    const blind = lockdepBlind(model, s.lock, sites[i]!);
+    if (blind) sites[i] = { ...sites[i]!, lockdepBlind: blind };
   });
   const cpus = sites.map((s) => s.cpu);
   const first = sites[0]!;
@@ -564,6 +587,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.atomic ? { atomic: s.atomic } : {}),
     ...(s.gracePeriod ? { gracePeriod: true } : {}),
     ...(s.sync ? { sync: true } : {}),
+    ...(s.lockdepBlind ? { lockdepBlind: s.lockdepBlind } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

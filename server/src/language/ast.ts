@@ -83,6 +83,8 @@ export interface LockDecl extends AllObjects {
   readonly name: Ident;
   /** Undefined for a single lock; the listed object names for `L[a, b]`. */
   readonly instances: readonly Ident[] | undefined;
+  /** `novalidate`: lockdep does not validate its class (lockdep_set_novalidate_class()): where the word is. */
+  readonly novalidate?: Span;
   readonly span: Span;
 }
 

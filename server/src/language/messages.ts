@@ -143,6 +143,8 @@ export interface SiteWords {
   readonly gracePeriod?: true;
   /** It waits in a synchronize (synchronize_srcu, or synchronize_rcu with `gracePeriod`). */
   readonly sync?: true;
+  /** In a deadlock: why lockdep records no dependency for its wait (engine/report.ts lockdepBlind). */
+  readonly lockdepBlind?: string;
   /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
   readonly interrupted?: string;
   /** §10: an interrupt handler's site: the CPU it runs on. */
@@ -268,9 +270,11 @@ export function findingText(w: FindingWords): { title: string; message: string }
           message: `${illegal}: ${s.cpu} calls '${s.action}'${inCall(s)} inside its own read-side section of ${s.waitsFor}, and the grace period waits for that section to end; it deadlocks on itself.`,
         };
       }
+      // A cycle lockdep records no dependency of: not lockdep's words.
+      const blind = w.sites.some((x) => x.lockdepBlind !== undefined) && !w.sites.some((x) => x.interrupted || x.gracePeriod);
       if (w.sites.length === 1 && s.heldBy.includes(s.cpu)) {
         return {
-          title: "possible recursive locking detected",
+          title: blind ? "possible recursive locking that lockdep cannot see" : "possible recursive locking detected",
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${inCall(s)} while already holding it; it deadlocks on itself.`,
         };
       }
@@ -280,7 +284,9 @@ export function findingText(w: FindingWords): { title: string; message: string }
         ? "possible deadlock through an interrupt"
         : w.sites.some((x) => x.gracePeriod)
           ? "possible deadlock through an RCU grace period"
-          : "possible circular locking dependency detected";
+          : blind
+            ? "possible deadlock that lockdep cannot see"
+            : "possible circular locking dependency detected";
       return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
     }
     case "hang": {

@@ -112,7 +112,11 @@ class RaceParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "keyword" });
     this.CONSUME2(T.Identifier, { LABEL: "name" });
     this.OPTION(() => this.SUBRULE(this.instanceList));
+    this.OPTION2({ GATE: this.atNovalidate, DEF: () => this.CONSUME3(T.Identifier, { LABEL: "novalidate" }) });
   });
+
+  /** `… novalidate` after a lock's declaration (docs/language.md): lockdep_set_novalidate_class(), a contextual word. */
+  private readonly atNovalidate = (): boolean => tokenMatcher(this.LA(1), T.Identifier) && this.LA(1).image === "novalidate";
 
   /** `completion C`, `kernfs KN[pf]`, `srcu S`. */
   private primitiveDecl = this.RULE("primitiveDecl", () => {
@@ -140,6 +144,7 @@ class RaceParser extends CstParser {
     ]);
     this.CONSUME(T.Identifier);
     this.OPTION(() => this.SUBRULE(this.instanceList));
+    this.OPTION2({ GATE: this.atNovalidate, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "novalidate" }) });
   });
 
   private instanceList = this.RULE("instanceList", () => {

@@ -138,6 +138,11 @@ export class AstBuilder {
   }
 
   /** `[*]`: where the star is (its instances are filled in by program.ts). */
+  private novalidate(node: CstNode): { novalidate?: Span } {
+    const t = this.token(node, "novalidate");
+    return t ? { novalidate: this.tokenSpan(t) } : {};
+  }
+
   private star(node: CstNode): A.AllObjects {
     const list = this.node(node, "instanceList");
     const t = list && this.token(list, "Star");
@@ -160,7 +165,7 @@ export class AstBuilder {
     if (this.token(node, "Recursive")) lockKind = "recursive mutex";
     else if (this.token(node, "Rwsem")) lockKind = "rwsem";
     else if (this.token(node, "Spinlock")) lockKind = "spinlock";
-    return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), ...this.star(node), span: sp };
+    return { kind: "LockDecl", lockKind, name: this.ident(this.token(node, "Identifier")), instances: this.instances(node), ...this.star(node), ...this.novalidate(node), span: sp };
   }
 
   varDecl(node: CstNode): A.VarDecl {
@@ -251,7 +256,7 @@ export class AstBuilder {
   }
 
   rwlockDecl(node: CstNode): A.LockDecl {
-    return { kind: "LockDecl", lockKind: "rwlock", name: this.ident(this.token(node, "name")), instances: this.instances(node), span: this.nodeSpan(node) };
+    return { kind: "LockDecl", lockKind: "rwlock", name: this.ident(this.token(node, "name")), instances: this.instances(node), ...this.novalidate(node), span: this.nodeSpan(node) };
   }
 
   lockFormStmt(child: CstNode, sp: Span): A.Stmt | undefined {

@@ -123,6 +123,7 @@ export function hover(fe: FrontEnd, engine: EngineFacts | undefined, offset: num
     const kind = sym?.kind === "lock" ? sym.decl.lockKind : "lock";
     const instances = sym?.kind === "lock" && sym.decl.instances ? `[${sym.decl.instances.map((i) => i.name).join(", ")}]` : "";
     let md = `**${kind}** ${code(name + instances)}${declaredElsewhere(fe, ref.key)}`;
+    if (sym?.kind === "lock" && sym.decl.novalidate) md += "\n\nNot validated by lockdep (`novalidate`: lockdep_set_novalidate_class()): no dependency and no irq usage is recorded through it; a deadlock through it is one lockdep cannot see.";
     if (!engine) return { markdown: md + pending, span: ref.span };
     const mine = (l: string): boolean => l === name || l.startsWith(name + "[");
     const takers = engine.lockFacts.filter((f) => /^(lock|rlock|trylock|rtrylock) /.test(f.action) && mine(f.action.replace(/^\w+ /, "")));

@@ -11,7 +11,7 @@
 // with interrupt handlers or interrupt state (§10), at every statement the
 // interrupt state its thread stood in (IrqState.observeAt), OR-ed.
 
-import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, rcuLockClass, type Model } from "../model";
+import { isReaderWriter, lockClassCount, PC_DONE, PC_STOPPED_FLAG, uncheckedClasses, type Model } from "../model";
 import { semantics } from "../primitives";
 import type { Layout } from "../state";
 import { CpuStatus } from "../status";
@@ -104,9 +104,9 @@ export class FactsRecorder {
     this.occurred = new Uint8Array(rows * this.lockCount);
     this.partsHolding = layout.parts.flatMap((p) => (p.held ? [p.held.bind(p)] : []));
     // Every lock class, lockdep's pseudo-locks too (a running work item's (work_completion) is held with
-    // interrupts on: HARDIRQ-ON-W), but RCU's, which lockdep acquires with check=0: no usage.
+    // interrupts on: HARDIRQ-ON-W), but those lockdep acquires with check=0 (RCU's, a `novalidate` lock's): no usage.
     this.usage = new Uint8Array(model.handlers.length > 0 ? this.lockCount : 0);
-    this.noUsage = rcuLockClass(model) ?? -1;
+    this.noUsage = uncheckedClasses(model);
     // -2: not seen; -1: seen only at a thread's end.
     this.usageSite = new Int32Array(this.usage.length * 8).fill(-2);
     this.irqSeen = new Uint8Array(layout.p.irq.observed ? sites : 0);
@@ -121,8 +121,8 @@ export class FactsRecorder {
    * then, and per bit the first site where it was seen; only with handlers.
    */
   private readonly usage: Uint8Array;
-  /** The lock class that marks no usage (RCU's), or -1. */
-  private readonly noUsage: number;
+  /** Per lock class: 1 if it marks no usage (uncheckedClasses). */
+  private readonly noUsage: Uint8Array;
   private readonly usageSite: Int32Array;
 
   /** Records the facts of state `st`, whose CPUs' statuses are `status`. */
@@ -175,7 +175,7 @@ export class FactsRecorder {
       const pc = this.layout.pc(st, c);
       const site = pc === PC_DONE || pc & PC_STOPPED_FLAG ? -1 : this.siteBase[c]! + pc;
       for (let l = 0; l < this.lockCount; l++) {
-        if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31))) || l === this.noUsage) continue;
+        if (!(held[c * words + (l >>> 5)]! & (1 << (l & 31))) || this.noUsage[l]) continue;
         const read = (heldRead[c * words + (l >>> 5)]! & (1 << (l & 31))) !== 0 ? 1 : 0;
         const bits = ((ctx.inHard ? 1 << IrqUsage.InHardirqW : 0) | (ctx.inSoft ? 1 << IrqUsage.InSoftirqW : 0) | (ctx.hardOn ? 1 << IrqUsage.HardirqOnW : 0) | (ctx.softOn ? 1 << IrqUsage.SoftirqOnW : 0)) << read;
         this.usage[l] = this.usage[l]! | bits;
