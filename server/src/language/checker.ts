@@ -210,7 +210,10 @@ class Checker {
           this.ref(item.name.span, { kind: "handler", name: item.name.name }, true);
           if (item.cpu.name !== "") {
             if (this.scope.cpus.some((c) => c.name.name === item.cpu.name)) this.ref(item.cpu.span, { kind: "cpu", name: item.cpu.name });
-            else this.report(diagnostic("unknownCpu", item.cpu.span, item.cpu.name, item.name.name));
+            else {
+              const thread = this.scope.works.some((w) => w.name.name === item.cpu.name) ? "work item" : this.scope.kthreads.some((k) => k.name.name === item.cpu.name) ? "kthread" : undefined;
+              this.report(diagnostic("unknownCpu", item.cpu.span, item.cpu.name, item.name.name, thread));
+            }
           }
           break;
         case "PrimitiveDecl":

@@ -747,7 +747,11 @@ export const catalogue = {
   unknownCpu: {
     code: "RACE071",
     severity: "error",
-    text: (name: string, handler: string) => `Unknown CPU ${q(name)}: handler ${q(handler)} interrupts a CPU declared with 'cpu ${name} { … }'.`,
+    /** `thread`: what `name` is instead, when it names a work item or kthread (a handler cannot interrupt one: it runs on no `cpu` of its own). */
+    text: (name: string, handler: string, thread?: string) =>
+      thread
+        ? `Handler ${q(handler)} interrupts a CPU declared with 'cpu', and ${q(name)} is a ${thread}: a handler here cannot fire on a work item or a kthread. To check a lock it shares with the handler, take it with interrupts on in a 'cpu' block the handler interrupts.`
+        : `Unknown CPU ${q(name)}: handler ${q(handler)} interrupts a CPU declared with 'cpu ${name} { … }'.`,
   },
   unusedPrimitive: {
     code: "RACE069",
