@@ -46,7 +46,7 @@ ${IMPORT_USAGE}
   --max-states N  stop each search after N states (default 1000000)
   --timeout MS    stop each search after MS milliseconds
   --no-reduce     explore every interleaving one by one (no partial-order
-                  reduction): same findings and traces, more states
+                  reduction): same findings, traces as short, more states
   --coverage      also list the statements no interleaving reaches
   --trace-out F   write the first finding's trace to F as a trace file
                   (docs/trace-format.md; one scenario only)
