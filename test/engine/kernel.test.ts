@@ -309,6 +309,29 @@ describe("a deadlock through a wait lockdep has no class for (found trying the p
   });
 });
 
+describe("an item that flushes one queued behind it on its own one-at-a-time queue (found trying the product as a new user: titled as lockdep's circular dependency)", () => {
+  // Lockdep sees the flushing item, which holds the queue's (wq_completion)
+  // (process_one_work()), take it again (touch_wq_lockdep_map() where
+  // saved_max_active is 1): "possible recursive locking detected", as the
+  // nvmet sample's splat (2922e3507f6d) says.
+  it("is lockdep's recursive locking on the queue's (wq_completion)", () => {
+    const o = outcome(read(join(samplesDir, "nvmet-ordered-flush-2922e3507f6d.race")));
+    const p = o.red.report!.problems[0]!;
+    expect(p.title).toBe("possible recursive locking detected");
+    expect(p.message).toMatch(/ Lockdep sees release_work take \(wq_completion\)nvmet_wq again at 'flush_work async_event_work', which it holds\.$/);
+    expect(p.sites.map((x) => x.retakes)).toEqual([undefined, "(wq_completion)nvmet_wq"]);
+  });
+
+  it("on a queue that runs several items at once there is no such deadlock", () => {
+    const o = outcome(`
+      workqueue q
+      work b on q { }
+      work a on q { queue_work b; flush_work b }
+      cpu C { queue_work a }`);
+    expect(o.verdict).toBe("safe");
+  });
+});
+
 describe("a synchronize inside its caller's own read-side section (found trying the product as a new user)", () => {
   // The kernel warns before the wait: RCU_LOCKDEP_WARN in synchronize_rcu()
   // (kernel/rcu/tree.c; syzbot's "WARNING: suspicious RCU usage …

@@ -76,6 +76,12 @@ function unsafeScenario(p: Problem): string[] {
   // Lockdep prints nothing for a cycle through an RCU grace period (synchronize_rcu() acquires nothing),
   // nor for one through a wait it records no dependency of (a novalidate lock, kthread_stop).
   if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || s.gracePeriod || s.lockdepBlind)) return [];
+  // A thread that takes again what it holds: lockdep's recursive locking table (print_deadlock_scenario()).
+  const again = sites.find((s) => s.retakes !== undefined);
+  if (again && !sites.some((s) => s.on !== undefined || s.interrupted)) {
+    const take = `lock(${again.retakes});`;
+    return [" Possible unsafe locking scenario:", "", `  ${again.cpu}`, `  ${"-".repeat(again.cpu.length)}`, `  ${take}`, `  ${take}`, "", " *** DEADLOCK ***", "", " May be due to missing lock nesting notation", ""];
+  }
   // An interrupt handler is drawn in its CPU's column, under `<Interrupt>`, as lockdep draws it.
   const columns = sites.filter((s) => s.on === undefined).map((s) => s.cpu);
   const column = (s: ProblemSite): number => columns.indexOf(s.on ?? s.cpu);

@@ -72,6 +72,13 @@ export interface ProblemSite {
    * kthread_stop), so that lockdep cannot report the cycle.
    */
   readonly lockdepBlind?: string;
+  /**
+   * In a deadlock: a class this thread's wait also acquires that it already
+   * holds (a flush on an ordered queue from one of its own items takes the
+   * queue's `(wq_completion)` again): lockdep reports the cycle as
+   * recursive locking on it.
+   */
+  readonly retakes?: string;
 }
 
 export type { HangForm, WaitFacts, IrqSiteFacts, LockIrqUsage };
@@ -381,6 +388,9 @@ function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem
   if (p.kind === "deadlock") p.sites.forEach((s, i) => {
     const blind = lockdepBlind(model, s.lock, sites[i]!);
     if (blind) sites[i] = { ...sites[i]!, lockdepBlind: blind };
+    const ins = model.cpus[s.cpu]!.code[s.pc];
+    const again = ins && semantics(ins).alsoAcquires?.(ins, model).find((a) => sites[i]!.holds.some((h) => h.lock === classes[a.lock]));
+    if (again) sites[i] = { ...sites[i]!, retakes: classes[again.lock]! };
   });
   const cpus = sites.map((s) => s.cpu);
   const first = sites[0]!;
@@ -588,6 +598,7 @@ function siteWords(s: ProblemSite, layout: Layout, hang: boolean, at?: { st: Uin
     ...(s.gracePeriod ? { gracePeriod: true } : {}),
     ...(s.sync ? { sync: true } : {}),
     ...(s.lockdepBlind ? { lockdepBlind: s.lockdepBlind } : {}),
+    ...(s.retakes ? { retakes: s.retakes } : {}),
     writers: stuckAtWait && !waitsOn ? writers(layout, s) : undefined,
   };
 }

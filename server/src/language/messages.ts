@@ -145,6 +145,8 @@ export interface SiteWords {
   readonly sync?: true;
   /** In a deadlock: why lockdep records no dependency for its wait (engine/report.ts lockdepBlind). */
   readonly lockdepBlind?: string;
+  /** In a deadlock: a class its wait acquires again while holding it (engine/report.ts ProblemSite.retakes). */
+  readonly retakes?: string;
   /** §10: it cannot go on while the interrupt handler `waitsFor` names runs on top of it. */
   readonly interrupted?: string;
   /** §10: an interrupt handler's site: the CPU it runs on. */
@@ -287,7 +289,13 @@ export function findingText(w: FindingWords): { title: string; message: string }
           : blind
             ? "possible deadlock that lockdep cannot see"
             : "possible circular locking dependency detected";
-      return { title, message: `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.` };
+      // A wait that takes again a class its thread holds (a flush from an ordered queue's own item): lockdep's recursive locking.
+      const again = blind ? undefined : w.sites.find((x) => x.retakes !== undefined);
+      const message = `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.`;
+      if (again && !w.sites.some((x) => x.interrupted || x.gracePeriod)) {
+        return { title: "possible recursive locking detected", message: `${message} Lockdep sees ${again.cpu} take ${again.retakes} again at '${again.action}', which it holds.` };
+      }
+      return { title, message };
     }
     case "hang": {
       // The message names what is stuck and why; whether others still run
