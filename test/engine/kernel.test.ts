@@ -309,6 +309,47 @@ describe("a deadlock through a wait lockdep has no class for (found trying the p
   });
 });
 
+describe("a flush records lockdep's dependency only when it waits (v6.9 on; found trying the product as a new user)", () => {
+  // Tejun Heo's "workqueue: Update lock debugging code" (Jan 2024, the BH
+  // workqueue series) moved touch_work_lockdep_map() into start_flush_work(),
+  // after its already_gone check: flushing an idle item touches nothing.
+  const edges = (a: Analysis): string[] => a.report!.lockGraph.edges.map((e) => `${e.from} → ${e.to}`);
+
+  it("an item never pending at the flush: no edge, so no inversion lockdep would report", () => {
+    const o = outcome(`
+      mutex m
+      workqueue events
+      work w on events { lock m; unlock m }
+      cpu C { lock m; flush_work w; unlock m; queue_work w }`);
+    expect(o.verdict).toBe("safe");
+    // Only the item's own: it takes m inside both of its maps.
+    expect(edges(o.red).sort()).toEqual(["(work_completion)(&w) → m", "(wq_completion)events → m"]);
+    expect(o.red.report!.lockGraph.inversions).toEqual([]);
+  });
+
+  it("an item that may be pending at the flush: the edge, and the cycle a trace confirms", () => {
+    const o = outcome(`
+      mutex m
+      workqueue events
+      work w on events { lock m; unlock m }
+      cpu C { queue_work w; lock m; flush_work w; unlock m }
+      expect deadlock`);
+    expect(edges(o.red).sort()).toEqual(["(work_completion)(&w) → m", "(wq_completion)events → m", "m → (work_completion)(&w)"]);
+    expect(o.red.report!.lockGraph.inversions.map((i) => i.status)).toEqual(["confirmed"]);
+  });
+
+  it("cancel_work_sync takes a pending instance off the queue first: only a running one is waited for, and only then is the edge recorded", () => {
+    const o = outcome(`
+      mutex m
+      workqueue events
+      work w on events { lock m; unlock m }
+      cpu C { queue_work w; lock m; cancel_work_sync w; unlock m }
+      expect deadlock`);
+    expect(o.verdict).toBe("deadlock");
+    expect(edges(o.red).sort()).toEqual(["(work_completion)(&w) → m", "(wq_completion)events → m", "m → (work_completion)(&w)"]);
+  });
+});
+
 describe("an item that flushes one queued behind it on its own one-at-a-time queue (found trying the product as a new user: titled as lockdep's circular dependency)", () => {
   // Lockdep sees the flushing item, which holds the queue's (wq_completion)
   // (process_one_work()), take it again (touch_wq_lockdep_map() where

@@ -171,6 +171,14 @@ export interface OpSemantics<I extends Instr> {
    * search finds the same bits as the full one.
    */
   observe?(ins: I, m: Layout, st: Uint8Array, cpu: number): number;
+  /**
+   * For lockdep's view: does its thread, standing at it in `st`, acquire
+   * the classes `acquires` names (default: always)? A flush or
+   * cancel_work_sync touches them only when it will wait (v6.9 on:
+   * start_flush_work() after its already_gone check). Like `observe`, a
+   * function of what the step reads.
+   */
+  recordsAcquire?(ins: I, m: Layout, st: Uint8Array, cpu: number): boolean;
   /** Those bits, found by `thread`, in words, with what the model says of the wait (who can end it); `reached`: is that statement reached in some explored state. */
   seen?(ins: I, model: Model, thread: number, bits: number, reached: (thread: number, pc: number) => boolean): WaitFacts;
   /** How a trace words the step that went from `before` to `after`. */

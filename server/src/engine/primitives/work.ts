@@ -649,6 +649,8 @@ export const flushWorkOp: OpSemantics<InstrOf<"flush_work">> = {
   alsoAcquires: (ins, model) => (model.workqueues[model.works[ins.work]!.queue]!.maxActive === 1 ? [queueClass(model, model.works[ins.work]!.queue)] : []),
   words: (ins, m, before, after, cpu) => waitWords(m, before, after, cpu, ` → waits for ${m.model.works[ins.work]!.name} to finish`, ` → returns (${m.model.works[ins.work]!.name} is idle)`),
   observe: (ins, m, st, cpu) => observeItem(m, st, cpu, ins.work),
+  // Pending or running: it waits, and lockdep touches (work_completion) (and an ordered queue's map).
+  recordsAcquire: (ins, m, st, cpu) => m.waits.waiting(st, cpu) || work(m).state(st, ins.work) !== Work.Idle,
   seen: (ins, model, _thread, bits) => itemSeen(model, ins.work, bits, FLUSH_DOES, (s) => s !== Work.Idle),
   promela(ins, p) {
     const w = ins.work;
@@ -693,6 +695,8 @@ export const cancelWorkSyncOp: OpSemantics<InstrOf<"cancel_work_sync">> = {
     return waitWords(m, before, after, cpu, called, dequeued ? " → dequeued, returns" : ` → returns (${name} is idle)`);
   },
   observe: (ins, m, st, cpu) => observeItem(m, st, cpu, ins.work),
+  // A pending instance is taken off the queue first: only a running one is waited for, and only then touched.
+  recordsAcquire: (ins, m, st, cpu) => m.waits.waiting(st, cpu) || work(m).state(st, ins.work) >= Work.Running,
   seen: (ins, model, _thread, bits) => itemSeen(model, ins.work, bits, CANCEL_DOES, (s) => s >= Work.Running),
   promela(ins, p) {
     const w = ins.work;

@@ -53,6 +53,8 @@ export class FactsRecorder {
   /** Per site: what a thread about to take its step found (OR of the primitive's bits), and the function that looks, if its op has one. */
   private readonly seen: Uint32Array;
   private readonly observers: (((st: Uint8Array, cpu: number) => number) | undefined)[] = [];
+  /** Per site: whether a thread standing there in a state acquires its op's classes (OpSemantics.recordsAcquire), if its op says. */
+  private readonly recordsAt: (((st: Uint8Array, cpu: number) => boolean) | undefined)[] = [];
 
   constructor(
     model: Model,
@@ -90,6 +92,8 @@ export class FactsRecorder {
         const sem = semantics(ins);
         const observe = sem.observe;
         this.observers[site] = observe && ((st, cpu) => observe(ins, layout, st, cpu));
+        const records = sem.recordsAcquire;
+        this.recordsAt[site] = records && ((st, cpu) => records(ins, layout, st, cpu));
         const first = sem.acquires(ins, model);
         for (const a of first ? [first, ...(sem.alsoAcquires?.(ins, model) ?? [])] : []) {
           this.rowSite.push(site);
@@ -140,6 +144,8 @@ export class FactsRecorder {
       if (this.irqSeen.length > 0) this.irqSeen[site]! |= this.layout.p.irq.observeAt(st, c);
       const rows = this.siteRows[site + 1]! - this.siteRows[site]!;
       if (rows === 0) continue;
+      const records = this.recordsAt[site];
+      if (records && !records(st, c)) continue;
       const recursive = this.recursiveSite[site] === 1 && this.irqSeen.length > 0 && this.layout.p.irq.inInterrupt(st, c);
       for (let row = this.siteRows[site]!; row < this.siteRows[site + 1]!; row++) this.occurrence(row, c, this.rowTarget[row]!, recursive);
     }
