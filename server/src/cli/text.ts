@@ -13,7 +13,7 @@ import type { Problem, ProblemSite } from "../engine/report";
 import type { TraceStep } from "../engine/trace";
 import { escapeControls } from "../escape";
 import { expectationText } from "../language/ast";
-import type { Diagnostic } from "../language/messages";
+import { deadlockView, type Diagnostic } from "../language/messages";
 import type { Locator } from "../language/sources";
 import type { Span } from "../language/span";
 
@@ -78,7 +78,7 @@ function unsafeScenario(p: Problem): string[] {
   if (sites.length < 2 || sites.some((s) => s.waitsFor === undefined || s.gracePeriod || s.lockdepBlind)) return [];
   // A thread that takes again what it holds: lockdep's recursive locking table (print_deadlock_scenario()).
   const again = sites.find((s) => s.retakes !== undefined);
-  if (again && !sites.some((s) => s.on !== undefined || s.interrupted)) {
+  if (again && deadlockView(sites) === "retaken" && !sites.some((s) => s.on !== undefined)) {
     const take = `lock(${again.retakes});`;
     return [" Possible unsafe locking scenario:", "", `  ${again.cpu}`, `  ${"-".repeat(again.cpu.length)}`, `  ${take}`, `  ${take}`, "", " *** DEADLOCK ***", "", " May be due to missing lock nesting notation", ""];
   }
@@ -134,7 +134,7 @@ function formatProblem(p: Problem, expected: boolean, a: Analysis, at: (s: Span)
   out.push(DASH);
   out.push(p.message);
   out.push("");
-  const blind = p.kind === "deadlock" && !p.sites.some((s) => s.interrupted || s.gracePeriod) ? p.sites.flatMap((s) => (s.lockdepBlind ? [s.lockdepBlind] : [])) : [];
+  const blind = p.kind === "deadlock" && deadlockView(p.sites) === "blind" ? p.sites.flatMap((s) => (s.lockdepBlind ? [s.lockdepBlind] : [])) : [];
   if (blind.length > 0) {
     out.push(`Lockdep records no dependency for this cycle: ${[...new Set(blind)].join("; ")}.`);
     out.push("");

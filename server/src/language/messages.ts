@@ -255,6 +255,31 @@ function stuckPart(s: SiteWords): string {
   return `${s.cpu} ${waiting(s)}${who}`;
 }
 
+/** A deadlock site's flags that say how lockdep sees the cycle (SiteWords, and the engine's ProblemSite). */
+interface ViewFlags {
+  readonly interrupted?: string;
+  readonly gracePeriod?: true;
+  readonly lockdepBlind?: string;
+  readonly retakes?: string;
+}
+
+/**
+ * How lockdep sees a deadlock, from its sites, first match: through an
+ * interrupt (its irq usage), through an RCU grace period (nothing:
+ * synchronize_rcu acquires nothing), through a wait it records no
+ * dependency of (`blind`: a novalidate lock, kthread_stop), as recursive
+ * locking (`retaken`: a wait takes again a class its thread holds), or as
+ * its circular dependency. The title, the CLI's table and its "no
+ * dependency" line follow it.
+ */
+export function deadlockView(sites: readonly ViewFlags[]): "interrupt" | "grace-period" | "blind" | "retaken" | "cycle" {
+  if (sites.some((x) => x.interrupted)) return "interrupt";
+  if (sites.some((x) => x.gracePeriod)) return "grace-period";
+  if (sites.some((x) => x.lockdepBlind !== undefined)) return "blind";
+  if (sites.some((x) => x.retakes !== undefined)) return "retaken";
+  return "cycle";
+}
+
 /** lockdep's header and our one sentence for a finding. */
 export function findingText(w: FindingWords): { title: string; message: string } {
   switch (w.kind) {
@@ -272,30 +297,33 @@ export function findingText(w: FindingWords): { title: string; message: string }
           message: `${illegal}: ${s.cpu} calls '${s.action}'${inCall(s)} inside its own read-side section of ${s.waitsFor}, and the grace period waits for that section to end; it deadlocks on itself.`,
         };
       }
-      // A cycle lockdep records no dependency of: not lockdep's words.
-      const blind = w.sites.some((x) => x.lockdepBlind !== undefined) && !w.sites.some((x) => x.interrupted || x.gracePeriod);
+      const view = deadlockView(w.sites);
       if (w.sites.length === 1 && s.heldBy.includes(s.cpu)) {
         return {
-          title: blind ? "possible recursive locking that lockdep cannot see" : "possible recursive locking detected",
+          // A cycle lockdep records no dependency of: not lockdep's words.
+          title: view === "blind" ? "possible recursive locking that lockdep cannot see" : "possible recursive locking detected",
           message: `Recursive locking: ${s.cpu} takes ${s.waitsFor} again${inCall(s)} while already holding it; it deadlocks on itself.`,
         };
       }
       const who = (x: SiteWords): string => (x.on ? `${x.cpu} (an interrupt on ${x.on})` : x.cpu);
-      // Through an RCU grace period the cycle is one lockdep cannot see (synchronize_rcu acquires nothing).
-      const title = w.sites.some((x) => x.interrupted)
-        ? "possible deadlock through an interrupt"
-        : w.sites.some((x) => x.gracePeriod)
-          ? "possible deadlock through an RCU grace period"
-          : blind
-            ? "possible deadlock that lockdep cannot see"
-            : "possible circular locking dependency detected";
-      // A wait that takes again a class its thread holds (a flush from an ordered queue's own item): lockdep's recursive locking.
-      const again = blind ? undefined : w.sites.find((x) => x.retakes !== undefined);
       const message = `Deadlock: ${w.sites.map((x) => `${who(x)} ${waiting(x)}`).join("; ")}.`;
-      if (again && !w.sites.some((x) => x.interrupted || x.gracePeriod)) {
-        return { title: "possible recursive locking detected", message: `${message} Lockdep sees ${again.cpu} take ${again.retakes} again at '${again.action}', which it holds.` };
+      switch (view) {
+        case "interrupt":
+          return { title: "possible deadlock through an interrupt", message };
+        case "grace-period":
+          return { title: "possible deadlock through an RCU grace period", message };
+        case "blind":
+          return { title: "possible deadlock that lockdep cannot see", message };
+        case "retaken": {
+          // A wait that takes again a class its thread holds (a flush from an ordered queue's own item).
+          const again = w.sites.find((x) => x.retakes !== undefined)!;
+          return { title: "possible recursive locking detected", message: `${message} Lockdep sees ${again.cpu} take ${again.retakes} again at '${again.action}', which it holds.` };
+        }
+        case "cycle":
+          return { title: "possible circular locking dependency detected", message };
+        default:
+          return unreachable(view);
       }
-      return { title, message };
     }
     case "hang": {
       // The message names what is stuck and why; whether others still run
