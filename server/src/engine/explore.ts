@@ -21,7 +21,7 @@ import { behindWaits, deadEndHang, findDeadlocks, reportStep, type Found } from 
 import { FactsRecorder } from "./search/facts";
 import { Frontier, withRoom } from "./search/frontier";
 import { GoalBook } from "./search/goals";
-import type { ExploreOptions, ExploreResult, FoundProblem, Goal, SearchMode, Stats, StuckTargets } from "./search/types";
+import type { ExploreOptions, ExploreResult, FoundProblem, Goal, GoalSources, SearchMode, Stats, StuckTargets } from "./search/types";
 import { StateView } from "./search/view";
 import { Layout, StepResult } from "./state";
 import { encodeStep, MAX_STORED_STATES, StateStore, stepChoice, stepCpu } from "./store";
@@ -82,8 +82,8 @@ export interface SharedParts {
  * has reached its bound; its problems are the goals it reached (each by a
  * shortest path).
  */
-export function exploreGoals(model: Model, options: ExploreOptions, goals: readonly Goal[]): ExploreResult {
-  return explore(model, options, { kind: "goals", goals });
+export function exploreGoals(model: Model, options: ExploreOptions, goals: readonly Goal[], from?: GoalSources): ExploreResult {
+  return explore(model, options, { kind: "goals", goals, ...(from ? { from } : {}) });
 }
 
 /** A complete search whose stubborn sets contain the CPUs the stuck targets need (stuckReport.ts); it reports no problems. */
@@ -110,6 +110,14 @@ class Search {
   private readonly targets: StuckTargets | undefined;
   /** Chains of steps through states with a single reduced successor are merged into weighted edges. */
   private readonly merge: boolean;
+  /** A goal-directed search from the main search's states (GoalSources); its first states are those, in order. */
+  private readonly from: GoalSources | undefined;
+  /** The queue orders by distance, not by id (merged chains, or starting states at several depths). */
+  private readonly weighted: boolean;
+  /** A main search without chains: the states it expanded with a stubborn set short of every enabled CPU (ExploreResult.narrowed). */
+  private narrowedIds: Int32Array | undefined;
+  private narrowedOutside: Int32Array | undefined;
+  private narrowedCount = 0;
   private readonly frontier: Frontier;
   private readonly chains: Chains;
   /** Per site: the statement can jump back (to itself or an earlier statement). */
@@ -165,6 +173,12 @@ class Search {
     this.releasers = shared?.reduction ?? new Reduction(model, layout);
     this.reduction = options.reduce === false && mode.kind === "main" ? undefined : this.releasers;
     this.merge = this.reduction !== undefined && options.chains !== false;
+    this.from = mode.kind === "goals" ? mode.from : undefined;
+    this.weighted = this.merge || this.from !== undefined;
+    if (this.reduction && !this.merge && mode.kind === "main") {
+      this.narrowedIds = new Int32Array(256);
+      this.narrowedOutside = new Int32Array(256);
+    }
     this.piloting = this.merge && options.chains === undefined && mode.kind === "main";
     this.graph = this.goals ? undefined : new StateGraph(this.merge, this.n);
     this.reach = new Int32Array(this.n);
@@ -174,10 +188,21 @@ class Search {
     this.scratch = [workState(layout.size), workState(layout.size)];
     this.endState = this.scratch[0];
     this.loopsBack = new Uint8Array(this.facts.sites);
+    if (!this.from) this.store.insert(layout.initial(), -1, 0);
     model.cpus.forEach((cpu, c) => cpu.code.forEach((ins, pc) => (this.loopsBack[this.facts.siteBase[c]! + pc] = successors(ins).some((t) => t !== PC_DONE && t <= pc) ? 1 : 0)));
-    this.store.insert(layout.initial(), -1, 0);
-    this.frontier = new Frontier(this.store, this.merge, this.goals !== undefined);
+    this.frontier = new Frontier(this.store, this.weighted, this.goals !== undefined, this.from ? this.insertSources(this.from) : undefined);
     this.chains = new Chains(layout, this.packer, this.store, (st) => this.chainStep(st, true), this.facts.sites);
+  }
+
+  /** Stores the main search's states a search from them starts at (ids 0, 1, …, as given); where it starts. */
+  private insertSources(from: GoalSources): { id: number; dist: number }[] {
+    const main = from.main.store;
+    const words = new Int32Array(this.packer.words);
+    const bytes = new Uint8Array(this.layout.size);
+    return from.ids.map((m) => {
+      main.load(m, bytes, words);
+      return { id: this.store.insertPacked(words, -1, 0), dist: from.depths[m]! };
+    });
   }
 
   private readonly found: Found = (p) => {
@@ -231,6 +256,7 @@ class Search {
       this.goals.closeAt(this.frontier.depth);
       if (this.goals.left === 0) return false;
     }
+    if (this.from && this.heldByMain(id)) return true;
     this.detect(id);
     if (this.goals && !this.goals.worthExpanding(cur.bytes, this.frontier.depth)) return true;
     if (this.pastBound && this.leafFor(id)) return true;
@@ -247,9 +273,38 @@ class Search {
     // expanding such states fully breaks them all.
     if (reachedOld && !this.goals && this.reduction?.hasLoops && expand !== all) {
       for (let c = 0; c < this.n; c++) if (all & ~expand & (1 << c)) this.expandCpu(c, id, depth);
-    }
+    } else if (this.narrowedIds && expand !== all) this.narrowed(id);
     this.graph?.expanded(id);
     return true;
+  }
+
+  /** Notes that state `id` was expanded with the stubborn set the reduction last chose (ExploreResult.narrowed). */
+  private narrowed(id: number): void {
+    const stubborn = this.reduction!.lastStubborn;
+    if (stubborn < 0) return;
+    const i = this.narrowedCount++;
+    if (i === this.narrowedIds!.length) {
+      this.narrowedIds = withRoom(this.narrowedIds!, i, 0);
+      this.narrowedOutside = withRoom(this.narrowedOutside!, i, 0);
+    }
+    this.narrowedIds![i] = id;
+    this.narrowedOutside![i] = ~stubborn & ((1 << this.n) - 1);
+  }
+
+  /**
+   * In a search from the main search's states: is state `id` (packed in
+   * `curPacked`, at the frontier's depth) one the main search holds
+   * no deeper, other than a state this search started from? Then every
+   * trace through it is the main search's, or leaves it at a state this
+   * search starts from (docs/ARCHITECTURE.md "The goal-directed search"):
+   * it need not be looked at again.
+   */
+  private heldByMain(id: number): boolean {
+    const from = this.from!;
+    const m = from.main.store.find(this.curPacked);
+    if (m < 0) return false;
+    const d = from.depths[m]!;
+    return d < this.frontier.depth || (d === this.frontier.depth && id >= from.ids.length);
   }
 
   /** The problems state `id` shows by itself (cycles, nothing moving), and its masks for the graph. */
@@ -390,6 +445,7 @@ class Search {
 
   /** The steps of the path the search found to `id` (chains followed again). */
   path(id: number): number[] {
+    if (this.from) return this.pathFromSource(this.from, id);
     if (!this.merge) return this.store.pathTo(id);
     const edges: number[] = [];
     for (let s = id; s > 0; s = this.store.parent[s]!) edges.push(s);
@@ -405,6 +461,14 @@ class Search {
     if (this.goals) this.goals.replayEpoch = -1;
     this.pastBound = pastBound;
     return steps;
+  }
+
+  /** A search from the main search's states: the main search's path to the state this one started from, then this one's. */
+  private pathFromSource(from: GoalSources, id: number): number[] {
+    const steps: number[] = [];
+    let s = id;
+    for (; this.store.parent[s]! >= 0; s = this.store.parent[s]!) steps.push(this.store.via[s]!);
+    return [...from.main.path(from.ids[s]!), ...steps.reverse()];
   }
 
   /** Takes step `via` in `st`, then the chain from there to stored state `to`, adding the steps to `steps`. */
@@ -449,10 +513,11 @@ class Search {
       path: (id) => this.path(id),
       edgeSteps: (from, via, to) => this.edgeSteps(from, via, to),
       // An expanded state came out of the queue at its least distance, the length of its path (no chains followed again).
-      depth: (id) => (!this.merge ? store.depth(id) : this.frontier.isExpanded(id) ? this.frontier.distance(id) : this.path(id).length),
+      depth: (id) => (!this.weighted ? store.depth(id) : this.frontier.isExpanded(id) ? this.frontier.distance(id) : this.path(id).length),
       problems: this.problems,
       facts: this.facts.result(),
       ...(this.leafOf ? { leafOf: this.leafOf } : {}),
+      ...(this.narrowedIds ? { narrowed: { ids: this.narrowedIds, outside: this.narrowedOutside!, count: this.narrowedCount } } : {}),
       stats: {
         states: store.count,
         transitions: this.pilotSteps + this.transitions + this.chains.steps,

@@ -421,18 +421,27 @@ export class Reduction {
   smallest(enabled: number): number {
     let best = enabled;
     let bestCount = popcount(enabled);
+    this.lastStubborn = -1;
     for (let m = enabled; m !== 0 && bestCount > 1; ) {
       const d = 31 - Math.clz32(m);
       m &= ~(1 << d);
-      const set = this.closure(1 << d) & enabled;
+      const closed = this.closure(1 << d);
+      const set = closed & enabled;
       const count = popcount(set);
       if (count < bestCount) {
         best = set;
         bestCount = count;
+        this.lastStubborn = closed;
       }
     }
     return best;
   }
+
+  /**
+   * The whole stubborn set (blocked CPUs too) whose enabled CPUs the last
+   * smallest() returned, or -1 if it returned every enabled CPU.
+   */
+  lastStubborn = -1;
 
   /**
    * The CPUs whose futures interact with the seeds', transitively: CPUs

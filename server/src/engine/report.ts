@@ -15,6 +15,7 @@ import { CpuStatus, type Layout } from "./state";
 import { distancesTo } from "./controlFlow";
 import { stuckForever } from "./stuckReport";
 import { sleepsInAtomic, type SleepInAtomic } from "./sleepReport";
+import { escapes } from "./search/escapes";
 import { Growth } from "./search/growth";
 import { ValueEstimates } from "./search/valueDistance";
 import { buildTrace, type TraceStep } from "./trace";
@@ -316,7 +317,11 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   const spent = result.stats.states;
   const maxStates = Math.max(1, (options.maxStates ?? DEFAULT_MAX_STATES) - spent);
   const timeoutMs = options.timeoutMs !== undefined ? Math.max(1, options.timeoutMs - result.stats.ms - (performance.now() - started)) : undefined;
-  const search = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, { kind: "goals", goals }, result);
+  // Only where a shorter trace can leave the main search, and from there (search/escapes.ts).
+  const leaving = escapes(result, goals);
+  if (leaving?.goals.length === 0) return { searches: [], complete: true, states: 0, ms: performance.now() - started };
+  const mode = leaving ? { kind: "goals" as const, goals: leaving.goals, from: leaving.from } : { kind: "goals" as const, goals };
+  const search = explore(model, { ...options, maxStates, timeoutMs, chains: result.stats.chains }, mode, result);
   // A goal the search did not reach was closed at its bound (the main trace is
   // then a shortest one), unless the search stopped early.
   return { searches: [search], complete: search.stats.complete, states: search.stats.states, ms: performance.now() - started };

@@ -29,8 +29,15 @@ export class Frontier {
     /** Edges weigh their steps (merged chains). */
     private readonly weighted: boolean,
     private readonly keepEpochs: boolean,
+    /** Where the search starts (weighted only; else the first state): state ids and their distances. */
+    roots: readonly { readonly id: number; readonly dist: number }[] = [{ id: 0, dist: 0 }],
   ) {
-    if (weighted) this.push(0, 0, -1, 0, 0);
+    if (!weighted) return;
+    for (const { id, dist } of roots) {
+      this.best = withRoom(this.best, id, 0);
+      this.best[id] = dist + 1;
+      this.push(dist, id, -1, 0, 0);
+    }
   }
 
   /** What its per-state arrays hold (the buckets come and go). */
@@ -38,7 +45,7 @@ export class Frontier {
     return this.best.byteLength + this.expandedBits.byteLength;
   }
 
-  /** An expanded state's distance (weighted: its least one, at which it came out; the first state, never pushed by `reached`, 0). */
+  /** An expanded state's distance (weighted: its least one, at which it came out). */
   distance(id: number): number {
     return Math.max(0, this.best[id]! - 1);
   }

@@ -79,8 +79,24 @@ export interface StuckTargets {
  */
 export type SearchMode =
   | { readonly kind: "main" }
-  | { readonly kind: "goals"; readonly goals: readonly Goal[] }
+  | { readonly kind: "goals"; readonly goals: readonly Goal[]; readonly from?: GoalSources }
   | { readonly kind: "stuck"; readonly targets: StuckTargets };
+
+/**
+ * Where a goal-directed search starts when the main search (complete,
+ * without merged chains) already holds every shortest trace but those
+ * that leave it at a few states (docs/ARCHITECTURE.md "The goal-directed
+ * search"): those states, at their depths there, instead of the initial
+ * one. A state the main search holds no deeper than it is reached here
+ * is not expanded again.
+ */
+export interface GoalSources {
+  readonly main: ExploreResult;
+  /** The main search's depth of each of its states. */
+  readonly depths: Int32Array;
+  /** The states to start from (the main search's ids, ascending). */
+  readonly ids: readonly number[];
+}
 
 /** What the search finds; every kind after "overflow" is a misuse of a v2 primitive (race-language.md §9). */
 export type ProblemKind =
@@ -213,6 +229,12 @@ export interface ExploreResult {
   readonly problems: readonly FoundProblem[];
   readonly facts: Facts;
   readonly stats: Stats;
+  /**
+   * A main search without merged chains: the states it expanded with a
+   * stubborn set smaller than every enabled CPU (ascending ids) and, per
+   * state, the CPUs outside that set (a mask).
+   */
+  readonly narrowed?: { readonly ids: Int32Array; readonly outside: Int32Array; readonly count: number };
   /** A stuck search's states left unexpanded, as the main search's (`StuckTargets.main`): per state its id there, or -1 (past the end too). */
   readonly leafOf?: Int32Array;
 }
