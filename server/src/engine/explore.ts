@@ -21,7 +21,7 @@ import { behindWaits, deadEndHang, findDeadlocks, reportStep, type Found } from 
 import { FactsRecorder } from "./search/facts";
 import { Frontier, withRoom } from "./search/frontier";
 import { GoalBook } from "./search/goals";
-import type { ExploreOptions, ExploreResult, FoundProblem, Goal, GoalSources, SearchMode, Stats, StuckTargets } from "./search/types";
+import { levelOf, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type GoalSources, type SearchMode, type Stats, type StuckTargets } from "./search/types";
 import { StateView } from "./search/view";
 import { Layout, StepResult } from "./state";
 import { encodeStep, MAX_STORED_STATES, StateStore, stepChoice, stepCpu } from "./store";
@@ -199,9 +199,9 @@ class Search {
     const main = from.main.store;
     const words = new Int32Array(this.packer.words);
     const bytes = new Uint8Array(this.layout.size);
-    return from.ids.map((m) => {
+    return from.ids.map((m, i) => {
       main.load(m, bytes, words);
-      return { id: this.store.insertPacked(words, -1, 0), dist: from.depths[m]! };
+      return { id: this.store.insertPacked(words, -1, 0), dist: from.depths[i]! };
     });
   }
 
@@ -303,7 +303,7 @@ class Search {
     const from = this.from!;
     const m = from.main.store.find(this.curPacked);
     if (m < 0) return false;
-    const d = from.depths[m]!;
+    const d = levelOf(from.levelStarts, m);
     return d < this.frontier.depth || (d === this.frontier.depth && id >= from.ids.length);
   }
 
@@ -517,7 +517,7 @@ class Search {
       problems: this.problems,
       facts: this.facts.result(),
       ...(this.leafOf ? { leafOf: this.leafOf } : {}),
-      ...(this.narrowedIds ? { narrowed: { ids: this.narrowedIds, outside: this.narrowedOutside!, count: this.narrowedCount } } : {}),
+      ...(this.narrowedIds ? { narrowed: { ids: this.narrowedIds, outside: this.narrowedOutside!, count: this.narrowedCount, levelStarts: this.frontier.levelStarts } } : {}),
       stats: {
         states: store.count,
         transitions: this.pilotSteps + this.transitions + this.chains.steps,

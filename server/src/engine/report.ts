@@ -286,6 +286,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
         key: p.key,
         bound,
         needs: (st, red) => (steps.every((f) => f(st) < Infinity) ? locks.reduce((m, l) => m | red.touching(st, l), cpus) : 0),
+        mayNeed: -1,
         least: (st) => steps.reduce((sum, f) => sum + f(st), 0),
       };
     }
@@ -304,7 +305,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
     const valued = worthValues ? (values ??= new ValueEstimates(model, result.layout)).estimate({ cpu, target: targetOf(cpu, pc), failing, ...(ins?.op === "assert" ? { cond: ins.cond } : {}) }, plain) : undefined;
     const further = climb ?? valued;
     const least = further ? (st: Uint8Array) => Math.max(steps(st) + failing, further(st)) : (st: Uint8Array) => steps(st) + failing;
-    return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), least };
+    return { key: p.key, bound, needs: (st) => (steps(st) < Infinity ? 1 << cpu : 0), mayNeed: 1 << cpu, least };
   };
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there

@@ -29,30 +29,34 @@ export function escapes(main: ExploreResult, goals: readonly Goal[]): { goals: G
   const narrowed = main.narrowed;
   if (!narrowed || !main.stats.complete) return undefined;
   const { store, layout, reduction } = main;
-  // Breadth first, ids are handed out level by level: a parent comes first.
-  const depths = new Int32Array(store.count);
-  for (let id = 1; id < store.count; id++) depths[id] = depths[store.parent[id]!]! + 1;
+  const { levelStarts } = narrowed;
   const bound = goals.reduce((m, g) => Math.max(m, g.bound), 0);
   const open = new Uint8Array(goals.length);
   const ids: number[] = [];
+  const depths: number[] = [];
   const st = new Uint8Array(layout.size);
+  // Ascending ids, so ascending depths: the level moves forward only.
+  let d = 0;
   for (let i = 0; i < narrowed.count; i++) {
     const id = narrowed.ids[i]!;
-    const d = depths[id]!;
-    if (d >= bound) break; // ascending ids, so ascending depths
+    while (d + 1 < levelStarts.length && levelStarts[d + 1]! <= id) d++;
+    if (d >= bound) break;
     const outside = narrowed.outside[i]!;
     let loaded = false;
     let leaves = false;
     for (let g = 0; g < goals.length; g++) {
       const goal = goals[g]!;
-      if (d >= goal.bound) continue;
+      if (d >= goal.bound || (goal.mayNeed & outside) === 0) continue;
       if (!loaded) store.load(id, st);
       loaded = true;
       if ((goal.needs(st, reduction) & outside) === 0 || d + goal.least(st) >= goal.bound) continue;
       open[g] = 1;
       leaves = true;
     }
-    if (leaves) ids.push(id);
+    if (leaves) {
+      ids.push(id);
+      depths.push(d);
+    }
   }
-  return { goals: goals.filter((_, g) => open[g] === 1), from: { main, depths, ids } };
+  return { goals: goals.filter((_, g) => open[g] === 1), from: { main, levelStarts, ids, depths } };
 }

@@ -97,10 +97,14 @@ export class Frontier {
     if (this.nextId >= this.store.count) return -1;
     if (this.nextId === this.levelEnd) {
       this.depth++;
+      this.levelStarts.push(this.nextId);
       this.levelEnd = this.store.count;
     }
     return this.nextId++;
   }
+
+  /** Unweighted: the first id of each distance begun (ids are handed out level by level). */
+  readonly levelStarts: number[] = [0];
 
   private nextWeighted(): number {
     for (;;) {

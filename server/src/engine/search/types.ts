@@ -31,6 +31,8 @@ export interface ExploreOptions {
 export interface Goal {
   readonly key: string;
   readonly needs: (st: Uint8Array, reduction: Reduction) => number;
+  /** Every CPU `needs` may name, in any state (a mask). */
+  readonly mayNeed: number;
   /** A trace of this length is known: the search need not look at or past this depth for it. */
   readonly bound: number;
   /**
@@ -92,10 +94,23 @@ export type SearchMode =
  */
 export interface GoalSources {
   readonly main: ExploreResult;
-  /** The main search's depth of each of its states. */
-  readonly depths: Int32Array;
-  /** The states to start from (the main search's ids, ascending). */
+  /** The first id at each depth of the main search (ExploreResult.narrowed). */
+  readonly levelStarts: readonly number[];
+  /** The states to start from (the main search's ids, ascending), and their depths there. */
   readonly ids: readonly number[];
+  readonly depths: readonly number[];
+}
+
+/** The depth of state `id` of a breadth-first search whose levels start at `levelStarts`. */
+export function levelOf(levelStarts: readonly number[], id: number): number {
+  let lo = 0;
+  let hi = levelStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (levelStarts[mid]! <= id) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** What the search finds; every kind after "overflow" is a misuse of a v2 primitive (race-language.md §9). */
@@ -234,7 +249,13 @@ export interface ExploreResult {
    * stubborn set smaller than every enabled CPU (ascending ids) and, per
    * state, the CPUs outside that set (a mask).
    */
-  readonly narrowed?: { readonly ids: Int32Array; readonly outside: Int32Array; readonly count: number };
+  readonly narrowed?: {
+    readonly ids: Int32Array;
+    readonly outside: Int32Array;
+    readonly count: number;
+    /** The first id at each depth (breadth first, ids are handed out level by level). */
+    readonly levelStarts: readonly number[];
+  };
   /** A stuck search's states left unexpanded, as the main search's (`StuckTargets.main`): per state its id there, or -1 (past the end too). */
   readonly leafOf?: Int32Array;
 }
