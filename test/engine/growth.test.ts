@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
-import { explore } from "../../server/src/engine/explore";
+import { explore, problemPath } from "../../server/src/engine/explore";
 import { PC_DONE, type Model } from "../../server/src/engine/model";
 import { Growth } from "../../server/src/engine/search/growth";
 import { stepChoice, stepCpu } from "../../server/src/engine/store";
@@ -31,7 +31,7 @@ function alongTraces(text: string): { estimates: number[]; left: number[] }[] {
     if (p.kind !== "overflow" || pc === PC_DONE || m.cpus[cpu]!.code[pc]!.op !== "assign") continue;
     const least = growth.least(cpu, pc);
     if (!least) continue;
-    const steps = r.path(p.state);
+    const steps = problemPath(r, p);
     const st = r.layout.initial();
     const estimates: number[] = [];
     const left: number[] = [];

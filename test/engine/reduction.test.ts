@@ -14,7 +14,7 @@ import { generateScenario } from "../differential/generate";
 import { fixturesDir, listRace, read, run, samplesDir, summarize } from "../helpers";
 import { agreeUpToTies, observable } from "../observable";
 import { compile } from "../../server/src/engine/compile";
-import { explore } from "../../server/src/engine/explore";
+import { explore, problemDepth } from "../../server/src/engine/explore";
 import type { Model } from "../../server/src/engine/model";
 import { distancesTo, loopComponents, loopHead, successors } from "../../server/src/engine/controlFlow";
 
@@ -544,7 +544,7 @@ describe("the search for shorter traces starts where one can leave the main sear
     const main = explore(model, { chains: false });
     const [violation] = main.problems;
     // The stubborn set {A} (the highest CPU first) leaves B out while A runs.
-    expect(main.depth(violation!.state)).toBe(5);
+    expect(problemDepth(main, violation!)).toBe(5);
     expect(main.narrowed!.count).toBe(3);
     const { full, reduced } = compare(twoCpus, false);
     expect(reduced.report!.problems.map((p) => p.trace.length)).toEqual([2]);

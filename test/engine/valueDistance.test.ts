@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
 import { distancesTo } from "../../server/src/engine/controlFlow";
-import { explore } from "../../server/src/engine/explore";
+import { explore, problemPath } from "../../server/src/engine/explore";
 import { PC_DONE, PC_STOPPED_FLAG, type Model } from "../../server/src/engine/model";
 import { ValueEstimates } from "../../server/src/engine/search/valueDistance";
 import { generateScenario, type Flavour } from "../differential/generate";
@@ -93,7 +93,7 @@ describe("a goal's estimate counts the values its way needs", () => {
     const m = model(text);
     const r = explore(m, { reduce: false });
     const violation = r.problems.find((p) => p.kind === "violation")!;
-    expect(r.path(violation.state)).toHaveLength(5);
+    expect(problemPath(r, violation)).toHaveLength(5);
     const { cpu, pc } = violation.sites[0]!;
     const ins = m.cpus[cpu]!.code[pc]!;
     const least = new ValueEstimates(m, r.layout).estimate({ cpu, target: pc, failing: 1, cond: ins.op === "assert" ? ins.cond : undefined }, distancesTo(m.cpus[cpu]!.code, pc))!;
@@ -126,7 +126,7 @@ describe("a goal's estimate counts the values its way needs", () => {
     const m = model(text);
     const r = explore(m, { reduce: false });
     const violation = r.problems.find((p) => p.kind === "violation")!;
-    expect(r.path(violation.state)).toHaveLength(2);
+    expect(problemPath(r, violation)).toHaveLength(2);
     const code = m.cpus[0]!.code;
     const pc = violation.sites[0]!.pc;
     const ins = code[pc]!;

@@ -378,7 +378,7 @@ class Search {
       this.transitions++;
       const to = this.successor(x, spare, c, choice, id, dist, result);
       if (to <= id && !old && this.reduction?.mayCloseCycle(cur.bytes, this.endState.bytes) !== false) old = true;
-      if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, to, this.found);
+      if (result !== StepResult.Ok) reportStep(result, layout, x.bytes, c, pc, id, encodeStep(c, choice), this.found);
     }
     return old;
   }

@@ -13,6 +13,7 @@ import { findDeadlocks, reportStep, type FoundProblem } from "./explore";
 import { PC_DONE, PC_STOPPED_FLAG } from "./model";
 import { semantics } from "./primitives";
 import { CpuStatus, StepResult, type Layout } from "./state";
+import { encodeStep } from "./store";
 
 export interface GraphEdge {
   readonly cpu: number;
@@ -244,7 +245,7 @@ export function stepProblems(layout: Layout, st: Uint8Array, cpu: number, choice
   const pc = layout.pc(st, cpu);
   const result = layout.step(st, cpu, choice);
   const out: FoundProblem[] = [];
-  if (result !== StepResult.Ok) reportStep(result, layout, st, cpu, pc, -1, (p) => out.push(p));
+  if (result !== StepResult.Ok) reportStep(result, layout, st, cpu, pc, -1, encodeStep(cpu, choice), (p) => out.push(p));
   return out;
 }
 

@@ -4,7 +4,8 @@
 
 import { findingText, type FindingWords, type HangForm, type ReleaserWhere, type SiteWords } from "../language/messages";
 import type { Span } from "../language/span";
-import { DEFAULT_MAX_STATES, explore, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
+import { DEFAULT_MAX_STATES, explore, problemDepth, problemPath, type ExploreOptions, type ExploreResult, type FoundProblem, type Goal, type ProblemKind, type Stats } from "./explore";
+import { stepChoice, stepCpu } from "./store";
 import { buildLockGraph, type LockGraph } from "./lockgraph";
 import { irqReports, lockIrqUsage, type IrqReport, type LockIrqUsage } from "./irqReport";
 import { isReaderWriter, lockClassNames, PC_DONE, rcuLockClass, type CExpr, type Frame, type Instr, type Model, type ThreadKind } from "./model";
@@ -199,7 +200,7 @@ export function runEngine(model: Model, options: ExploreOptions = {}): EngineRep
     // The goal-directed search's trace where it is shorter; of two as short, the main search's.
     for (const s of exact.searches) {
       const q = s.problems.find((x) => x.key === p.key);
-      if (q && s.depth(q.state) < result.depth(p.state)) return describe(model, s, q);
+      if (q && problemDepth(s, q) < problemDepth(result, p)) return describe(model, s, q);
     }
     return describe(model, result, p);
   });
@@ -309,7 +310,7 @@ function shortestTraces(model: Model, result: ExploreResult, options: ExploreOpt
   };
   for (const p of result.problems) {
     if (p.kind === "hang" || (p.kind === "deadlock" && p.sites.length === n)) continue; // no CPU can move there
-    const goal = goalOf(p, result.depth(p.state));
+    const goal = goalOf(p, problemDepth(result, p));
     // As short as the CPUs' own steps to where it shows: nothing shorter exists.
     if (goal.least(initial) >= goal.bound) continue;
     goals.push(goal);
@@ -375,13 +376,16 @@ function lockdepBlind(model: Model, lock: number | undefined, s: ProblemSite): s
 }
 
 function describe(model: Model, result: ExploreResult, p: FoundProblem): Problem {
-  const { layout, store } = result;
-  const path = result.path(p.state);
+  const { layout } = result;
+  const path = problemPath(result, p);
   const extra = p.loop ? [...p.loop.prefix, ...p.loop.cycle] : [];
   const full = buildTrace(layout, [...path, ...extra]);
   const trace = full.slice(0, path.length);
   const loop = p.loop ? { prefix: full.slice(path.length, path.length + p.loop.prefix.length), cycle: full.slice(path.length + p.loop.prefix.length) } : undefined;
-  const st = store.bytes(p.state, layout.size);
+  // The state it shows in, as the trace leaves it (a store may keep states
+  // merged where they differ in nothing a thread can still tell apart).
+  const st = layout.initial();
+  for (const step of path) layout.step(st, stepCpu(step), stepChoice(step));
   const classes = lockClassNames(model);
   const at: SiteContext = { model, layout, st, trace, p, pseudoHeld: heldPseudoLocks(layout, st), lockName: (l) => classes[l]!, cpuName: (c) => model.cpus[c]!.name };
   const sites: ProblemSite[] = p.sites.map((s) => describeSite(at, s));

@@ -29,29 +29,34 @@ const MISUSE_OF = {
   [StepResult.IrqUnbalanced]: "irq-unbalanced",
 } as const satisfies Partial<Record<StepResult, ProblemKind>>;
 
-export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, found: Found): void {
+/**
+ * The problem step `step` (store.ts encodes it) of `cpu` at `pc` showed,
+ * taken in state `state` (its trace: the path to `state`, then the step),
+ * by what it returned; `after`: the state it led to.
+ */
+export function reportStep(result: StepResult, layout: Layout, after: Uint8Array, cpu: number, pc: number, state: number, step: number, found: Found): void {
   const ins = layout.model.cpus[cpu]!.code[pc]!;
   const site: Site = { cpu, pc, lock: semantics(ins).releases(ins) };
   switch (result) {
     case StepResult.Violation:
-      found({ kind: "violation", key: `violation:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      found({ kind: "violation", key: `violation:${cpu}@${pc}`, state, step, sites: [site], locks: [] });
       break;
     case StepResult.BadUnlock:
-      found({ kind: "bad-unlock", key: `bad-unlock:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      found({ kind: "bad-unlock", key: `bad-unlock:${cpu}@${pc}`, state, step, sites: [site], locks: [] });
       break;
     case StepResult.Overflow:
-      found({ kind: "overflow", key: `overflow:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      found({ kind: "overflow", key: `overflow:${cpu}@${pc}`, state, step, sites: [site], locks: [] });
       break;
     case StepResult.HeldAtExit: {
       const locks = layout.locks.heldLocks(after, cpu);
-      found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
+      found({ kind: "lock-held-at-exit", key: `held-at-exit:${cpu}:${locks.join(",")}`, state, step, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks });
       break;
     }
     case StepResult.SectionOpenAtExit:
-      found({ kind: "section-open-at-exit", key: `section-open-at-exit:${cpu}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
+      found({ kind: "section-open-at-exit", key: `section-open-at-exit:${cpu}`, state, step, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
       break;
     case StepResult.IrqStateAtExit:
-      found({ kind: "irq-state-at-exit", key: `irq-state-at-exit:${cpu}`, state, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
+      found({ kind: "irq-state-at-exit", key: `irq-state-at-exit:${cpu}`, state, step, sites: [{ cpu, pc: PC_DONE, lock: undefined }], locks: [] });
       break;
     case StepResult.IrqUnbalanced:
     case StepResult.SectionUnbalanced:
@@ -60,7 +65,7 @@ export function reportStep(result: StepResult, layout: Layout, after: Uint8Array
     case StepResult.KthreadRunTwice:
     case StepResult.RemoveSelfOutside: {
       const kind = MISUSE_OF[result];
-      found({ kind, key: `${kind}:${cpu}@${pc}`, state, sites: [site], locks: [] });
+      found({ kind, key: `${kind}:${cpu}@${pc}`, state, step, sites: [site], locks: [] });
       break;
     }
     case StepResult.Ok:

@@ -101,6 +101,17 @@ export interface GoalSources {
   readonly depths: readonly number[];
 }
 
+/** The steps (store.ts encodes them) of problem `p`'s trace in `search`, which found it. */
+export function problemPath(search: ExploreResult, p: FoundProblem): number[] {
+  const path = search.path(p.state);
+  return p.step === undefined ? path : [...path, p.step];
+}
+
+/** The length of problem `p`'s trace in `search`, which found it. */
+export function problemDepth(search: ExploreResult, p: FoundProblem): number {
+  return search.depth(p.state) + (p.step === undefined ? 0 : 1);
+}
+
 /** The depth of state `id` of a breadth-first search whose levels start at `levelStarts`. */
 export function levelOf(levelStarts: readonly number[], id: number): number {
   let lo = 0;
@@ -140,8 +151,14 @@ export interface Site {
 export interface FoundProblem {
   readonly kind: ProblemKind;
   readonly key: string;
-  /** The state where the problem shows; the trace is the path to it. */
+  /**
+   * The state where the problem shows; the trace is the path to it. For a
+   * problem a step shows (a failed step, a thread's last step): the state
+   * the step was taken in, the trace that path and then `step`.
+   */
   readonly state: number;
+  /** The step (store.ts encodes it) that shows the problem, taken in `state`. */
+  readonly step?: number;
   readonly sites: readonly Site[];
   /** For lock-held-at-exit: the locks still held. */
   readonly locks: readonly number[];
