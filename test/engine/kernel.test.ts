@@ -466,7 +466,7 @@ describe("consolidated RCU: synchronize_rcu also waits for atomic regions (Docum
     // Only the second assert fails, after C0's first section (6 steps),
     // C1's wait, call (no reader: returns), assert, round = 1 and second
     // call (5), C0's wait, lock A and x = 1 (3), and the assert.
-    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [C1] 15 steps"], states: 42, reduced: 17 });
+    expect(pick(o)).toEqual({ verdict: "violation", problems: ["violation [C1] 15 steps"], states: 42, reduced: 16 });
     expect(o.red.report!.problems[0]!.message).toBe("Assertion failed on C1: assert x != 1.");
   });
 

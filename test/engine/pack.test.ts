@@ -11,8 +11,9 @@ import { analyzeFrontEnd } from "../../server/src/analysis";
 import { compile } from "../../server/src/engine/compile";
 import type { Model } from "../../server/src/engine/model";
 import { Packer, workState } from "../../server/src/engine/pack";
-import { explore } from "../../server/src/engine/explore";
+import { explore, problemDepth } from "../../server/src/engine/explore";
 import { CpuStatus, Layout } from "../../server/src/engine/state";
+import { PC_DONE, PC_STOPPED_FLAG } from "../../server/src/engine/model";
 import { generateScenario } from "../differential/generate";
 import { listRace, read, samplesDir } from "../helpers";
 
@@ -109,5 +110,77 @@ describe("packing is compact", () => {
     // The queue's distances (4 bytes a state, grown by doubling) and its expanded bits.
     expect(extra).toBeGreaterThanOrEqual(4);
     expect(extra).toBeLessThanOrEqual(12);
+  });
+});
+
+describe("in the reduced searches a plain CPU stopped at an error packs as one that finished", () => {
+  const text = `
+    var x = 0
+    workqueue wq
+    work w on wq { assert x == 0 "the work sees x at 0" }
+    cpu C0 { x = 1; assert x == 2 "C0 sees its own write" }
+    cpu C1 { queue_work w; x = 1 }
+  `;
+
+  it("a CPU stopped at its assert and the same CPU finished pack alike; unpacked, it has finished", () => {
+    const m = model(text);
+    const layout = new Layout(m);
+    const c0 = m.cpus.findIndex((c) => c.name === "C0");
+    const st = layout.initial();
+    layout.step(st, c0, 0); // x = 1
+    layout.step(st, c0, 0); // the assert fails: C0 stops
+    expect(layout.pc(st, c0) & PC_STOPPED_FLAG).toBe(PC_STOPPED_FLAG);
+    const done = st.slice();
+    layout.setPc(done, c0, PC_DONE);
+
+    const alike = new Packer(layout, true);
+    const [a, b] = [new Int32Array(alike.words), new Int32Array(alike.words)];
+    alike.pack(st, a);
+    alike.pack(done, b);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const back = workState(layout.size);
+    alike.unpack(a, back.bytes);
+    expect(layout.pc(back.bytes, c0)).toBe(PC_DONE);
+
+    // The full search's packing keeps them apart.
+    const exact = new Packer(layout);
+    exact.pack(st, a);
+    exact.pack(done, b);
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+  });
+
+  it("a work item stopped at its assert stays stopped (it never reaches PC_DONE: its end goes back to its start)", () => {
+    const m = model(text);
+    const layout = new Layout(m);
+    const [w, c1] = [m.cpus.findIndex((c) => c.kind === "work"), m.cpus.findIndex((c) => c.name === "C1")];
+    const st = layout.initial();
+    layout.step(st, c1, 0); // queue_work w
+    layout.step(st, c1, 0); // x = 1
+    while (!(layout.pc(st, w) & PC_STOPPED_FLAG)) layout.step(st, w, 0); // start w, then the assert fails
+    const packer = new Packer(layout, true);
+    const words = new Int32Array(packer.words);
+    packer.pack(st, words);
+    const back = workState(layout.size);
+    packer.unpack(words, back.bytes);
+    expect(layout.pc(back.bytes, w)).toBe(layout.pc(st, w));
+  });
+
+  it("the reduced search reports the same as the full one, from fewer states", () => {
+    // C0 fails its assert when it runs between C1's writes and finishes
+    // otherwise; after either, C1's later steps reach the same states.
+    const m = model(`
+      var x = 0
+      cpu C0 { assert x == 0 "C0 runs while x is 0" }
+      cpu C1 { x = 1; x = 0; x = 2; x = 0 }
+    `);
+    const reduced = explore(m);
+    const full = explore(m, { reduce: false });
+    const found = (r: typeof reduced): string[] => r.problems.map((p) => `${p.kind} ${p.key} in ${problemDepth(r, p)} steps`);
+    expect(found(reduced)).toEqual(found(full));
+    expect(found(reduced)).toHaveLength(1);
+    expect(found(reduced)[0]).toMatch(/ in 2 steps$/);
+    // 8 reduced states if C0 stopped kept its pc: (C0 stopped, C1 at its
+    // third write, x = 0) and (C0 finished, the same) are one state here.
+    expect([reduced.stats.states, full.stats.states]).toEqual([7, 14]);
   });
 });

@@ -163,7 +163,7 @@ class Search {
     this.deadline = options.timeoutMs !== undefined ? this.started + options.timeoutMs : Infinity;
     const layout = (this.layout = shared?.layout ?? new Layout(model));
     this.n = model.cpus.length;
-    this.packer = shared?.store.packer ?? new Packer(layout);
+    this.packer = shared?.store.packer ?? new Packer(layout, options.reduce !== false);
     this.store = new StateStore(this.packer);
     this.view = new StateView(layout);
     this.facts = new FactsRecorder(model, layout);
@@ -478,12 +478,24 @@ class Search {
     layout.step(st, stepCpu(via), stepChoice(via));
     steps.push(via);
     this.store.load(to, target);
-    while (!sameBytes(st, target, layout.size)) {
+    while (!this.sameState(st, target)) {
       const e = this.merge ? this.chainStep(st, false) : -1;
       if (e < 0) throw new Error(`internal error: no chain leads to state ${to}`);
       layout.step(st, e, 0);
       steps.push(encodeStep(e, 0));
     }
+  }
+
+  private samePacked: [Int32Array, Int32Array] | undefined;
+
+  /** Is working state `st` the stored state `target` (as the store keeps it: Packer.endsAlike)? */
+  private sameState(st: Uint8Array, target: Uint8Array): boolean {
+    if (!this.packer.endsAlike) return sameBytes(st, target, this.layout.size);
+    const [a, b] = (this.samePacked ??= [new Int32Array(this.packer.words), new Int32Array(this.packer.words)]);
+    this.packer.pack(st, a);
+    this.packer.pack(target, b);
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
   }
 
   private edgeSteps(from: number, via: number, to: number): number[] {

@@ -50,7 +50,16 @@ export class Packer {
   /** Bytes no field holds: zero on unpacking (before the parts rebuild theirs). */
   private readonly zeroBytes: Int32Array;
 
-  constructor(private readonly layout: Layout) {
+  constructor(
+    private readonly layout: Layout,
+    /**
+     * A plain CPU stopped at an error packs as one that has finished (and
+     * unpacks so): neither ever moves again, and nothing another thread
+     * does can tell them apart (the reduced searches' states: see
+     * docs/ARCHITECTURE.md "Reduction", ends alike).
+     */
+    readonly endsAlike = false,
+  ) {
     const model = layout.model;
     const bytes: number[] = [];
     const widths: number[] = [];
@@ -74,6 +83,10 @@ export class Packer {
       dec.push(PC_DONE);
       c.code.forEach((ins, pc) => {
         if (!semantics(ins).canStop(ins, layout)) return;
+        if (endsAlike && c.kind === "cpu") {
+          enc[pc] = len; // PC_DONE's code
+          return;
+        }
         enc[pc] = dec.length;
         dec.push(PC_STOPPED_FLAG | pc);
       });
