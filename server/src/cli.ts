@@ -249,6 +249,13 @@ function exportPromela(file: string, debug: boolean, write: Write, writeErr: Wri
 }
 
 if (require.main === module) {
+  // A reader that stops early (`race check --json | head`) closes the pipe:
+  // end quietly with the verdicts' status, as `git log | head` does, not
+  // with Node's stack trace for an unhandled EPIPE.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? EXIT.met);
+  });
   process.exitCode = main(
     process.argv.slice(2),
     (s) => process.stdout.write(s),

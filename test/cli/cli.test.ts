@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { handDir, root } from "../helpers";
+import { handDir, listRace, root, samplesDir } from "../helpers";
 
 const cli = join(root, "dist", "cli.js");
 // The seed series as modelled by hand: these tests pin its lines and steps (samples/ has it on the library).
@@ -178,6 +178,15 @@ describe("race check (text)", () => {
     const r = race("check", ...["v9-remove-vs-unbind.race", "v11-kill-device.race", "vfio-numvfs-show.race", "stale-numvfs-after-uevent.race"].map(sample));
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^✓ /gm)?.length).toBe(4);
+  });
+
+  it("a reader that stops early (race check … | head -1) ends it quietly, with the verdicts' exit status (found trying the product: Node's EPIPE stack trace)", () => {
+    const files = listRace(samplesDir).map((f) => JSON.stringify(join(samplesDir, f)));
+    const err = join(mkdtempSync(join(tmpdir(), "race-cli-")), "stderr");
+    // head exits after the first file's line; the CLI writes the next one a few ms later, into a closed pipe.
+    const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} check ${files.join(" ")} 2>${JSON.stringify(err)} | head -n 1 >/dev/null; echo "exit \${PIPESTATUS[0]}"; cat ${JSON.stringify(err)}`;
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", cwd: root });
+    expect(r.stdout).toBe("exit 0\n");
   });
 
   it("--max-states stops the search and never claims safety", () => {
