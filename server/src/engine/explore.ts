@@ -473,29 +473,19 @@ class Search {
 
   /** Takes step `via` in `st`, then the chain from there to stored state `to`, adding the steps to `steps`. */
   private follow(st: Uint8Array, via: number, to: number, steps: number[]): void {
-    const { layout } = this;
-    const target = new Uint8Array(layout.size);
+    const { layout, packer } = this;
+    // Compared as the store keeps states (packed: Packer.endsAlike may merge two working states).
+    const target = new Int32Array(packer.words);
+    const at = new Int32Array(packer.words);
+    this.store.load(to, new Uint8Array(layout.size), target);
     layout.step(st, stepCpu(via), stepChoice(via));
     steps.push(via);
-    this.store.load(to, target);
-    while (!this.sameState(st, target)) {
+    for (packer.pack(st, at); !sameWords(at, target); packer.pack(st, at)) {
       const e = this.merge ? this.chainStep(st, false) : -1;
       if (e < 0) throw new Error(`internal error: no chain leads to state ${to}`);
       layout.step(st, e, 0);
       steps.push(encodeStep(e, 0));
     }
-  }
-
-  private samePacked: [Int32Array, Int32Array] | undefined;
-
-  /** Is working state `st` the stored state `target` (as the store keeps it: Packer.endsAlike)? */
-  private sameState(st: Uint8Array, target: Uint8Array): boolean {
-    if (!this.packer.endsAlike) return sameBytes(st, target, this.layout.size);
-    const [a, b] = (this.samePacked ??= [new Int32Array(this.packer.words), new Int32Array(this.packer.words)]);
-    this.packer.pack(st, a);
-    this.packer.pack(target, b);
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
   }
 
   private edgeSteps(from: number, via: number, to: number): number[] {
@@ -545,7 +535,7 @@ class Search {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array, size: number): boolean {
-  for (let i = 0; i < size; i++) if (a[i] !== b[i]) return false;
+function sameWords(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
